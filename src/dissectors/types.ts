@@ -1,0 +1,63 @@
+/**
+ * Dissectors stage: protocol messages → typed VIM messages.
+ *
+ * `VimMessage` is the common shape behind `vim-analyse messages --json` (DESIGN.md,
+ * "Output contracts"); each VIM's dissector also exports richer typed events in its own
+ * `types.ts` for the timeline stage. Secrets (tokens, passwords, SecretID, AuthToken,
+ * AMQP credentials, admin passwords) are dropped here and never leave this stage.
+ */
+
+export type Vim = 'nova' | 'nomad';
+
+export type VimMessageType = 'http' | 'rpc-call' | 'rpc-cast' | 'notification' | 'nomad-rpc';
+
+/** The ids a message carries (only the ones present). */
+export interface MessageIds {
+  server?: string;
+  request?: string;
+  image?: string;
+  job?: string;
+  eval?: string;
+  alloc?: string;
+  node?: string;
+  /** More than one instance/alloc (e.g. a GetClientAllocs reply, a multi-instance boot). */
+  servers?: string[];
+  allocs?: string[];
+}
+
+/** One sighting of a message on the wire: its first and last byte, on one connection. */
+export interface Observation {
+  /** Relative ns (see SessionClock). */
+  first: number;
+  last: number;
+  /** `ip:port` of the sender and the receiver of these bytes. */
+  src: string;
+  dst: string;
+  /** Connection id (net stage). */
+  conn: number;
+}
+
+/** One exchange as `messages --json` shows it (times are relative ns here; ISO on output). */
+export interface VimMessage {
+  /** Relative ns of the first byte. */
+  t: number;
+  vim: Vim;
+  type: VimMessageType;
+  /** Route template, RPC method or event type. */
+  name: string;
+  /** Who answered or consumed it. */
+  service: string;
+  src: string;
+  dst: string;
+  /** First byte of the request to last byte of the response/reply (or publish → deliver), ms. */
+  ms: number | null;
+  status?: number | string;
+  ids: MessageIds;
+}
+
+export interface DissectorWarning {
+  stage: 'dissectors';
+  vim: Vim;
+  ts?: number;
+  message: string;
+}

@@ -1,0 +1,154 @@
+/**
+ * Protocols stage: TCP stream events → protocol messages (HTTP/1.x, AMQP 0-9-1, yamux,
+ * msgpack RPC). No VIM knowledge lives here. Every message carries its first and last
+ * byte times (relative ns, see SessionClock) and the connection it came from.
+ *
+ * Parsers are push-based (`StreamHandler` from src/net) and never throw on bad bytes:
+ * they count, warn and resynchronise or skip the rest of the connection.
+ */
+import type { ConnectionInfo, Direction } from '../net/types.js';
+
+export type Header = [name: string, value: string];
+
+// ───────────────────────────────────────────── HTTP/1.x
+
+export interface HttpRequest {
+  method: string;
+  /** Request target as sent (path + query). */
+  target: string;
+  version: string;
+  /** Header names as sent; look up case-insensitively. */
+  headers: Header[];
+  /** Body after de-chunking and inflation, bounded (see `bodyTruncated`). */
+  body: Uint8Array;
+  bodyTruncated: boolean;
+  /** Body length on the wire (after de-chunking, before inflation). */
+  bodyLength: number;
+  firstByte: number;
+  lastByte: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  reason: string;
+  version: string;
+  headers: Header[];
+  body: Uint8Array;
+  bodyTruncated: boolean;
+  bodyLength: number;
+  firstByte: number;
+  lastByte: number;
+}
+
+/** One request with its response (null when none was seen). */
+export interface HttpExchange {
+  conn: ConnectionInfo;
+  request: HttpRequest;
+  response: HttpResponse | null;
+  /** Why the exchange is incomplete (gap, end of capture, …), when it is. */
+  incomplete?: string;
+}
+
+// ───────────────────────────────────────────── AMQP 0-9-1
+
+export type AmqpFieldValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | Uint8Array
+  | AmqpFieldValue[]
+  | { [key: string]: AmqpFieldValue };
+
+export interface AmqpProperties {
+  contentType?: string;
+  contentEncoding?: string;
+  headers?: Record<string, AmqpFieldValue>;
+  deliveryMode?: number;
+  priority?: number;
+  correlationId?: string;
+  replyTo?: string;
+  expiration?: string;
+  messageId?: string;
+  timestamp?: number;
+  type?: string;
+  userId?: string;
+  appId?: string;
+}
+
+/** A method frame (every one, for counting and for non-content methods). */
+export interface AmqpMethod {
+  conn: ConnectionInfo;
+  dir: Direction;
+  channel: number;
+  classId: number;
+  methodId: number;
+  /** `Basic.Publish`, `Connection.Tune`, … from the spec table; `unknown.C.M` otherwise. */
+  name: string;
+  /** Decoded arguments for the methods we know (exchange, routingKey, deliveryTag, …). */
+  args: Record<string, AmqpFieldValue>;
+  ts: number;
+}
+
+/** A content-carrying method with its header and whole body. */
+export interface AmqpMessage {
+  conn: ConnectionInfo;
+  dir: Direction;
+  channel: number;
+  /** `Basic.Publish`, `Basic.Deliver`, `Basic.Return` or `Basic.Get-Ok`. */
+  method: string;
+  exchange: string;
+  routingKey: string;
+  deliveryTag?: number;
+  consumerTag?: string;
+  properties: AmqpProperties;
+  /** Body, copied out of the stream; bounded (see `bodyTruncated`). */
+  body: Uint8Array;
+  bodySize: number;
+  bodyTruncated: boolean;
+  /** First byte of the method frame, last byte of the last body frame. */
+  firstByte: number;
+  lastByte: number;
+}
+
+// ───────────────────────────────────────────── yamux + msgpack RPC
+
+export interface MsgpackRpcMessage {
+  conn: ConnectionInfo;
+  dir: Direction;
+  /** yamux stream id, or 0 for a plain (non-multiplexed) RPC connection. */
+  streamId: number;
+  kind: 'request' | 'response';
+  serviceMethod: string;
+  seq: number;
+  /** Response header's Error ('' when none). */
+  error?: string;
+  /** Decoded body (maps as plain objects with null prototype), or undefined if it failed. */
+  body: unknown;
+  /** Encoded size of header + body. */
+  size: number;
+  firstByte: number;
+  lastByte: number;
+}
+
+/** A request matched with its response by Seq on a stream. */
+export interface MsgpackRpcExchange {
+  conn: ConnectionInfo;
+  streamId: number;
+  request: MsgpackRpcMessage;
+  response: MsgpackRpcMessage | null;
+}
+
+// ───────────────────────────────────────────── shared
+
+export interface ProtocolWarning {
+  stage: 'protocols';
+  protocol: 'http' | 'amqp' | 'yamux' | 'msgpack-rpc' | 'nomad-rpc';
+  conn?: number;
+  ts?: number;
+  message: string;
+}
+
+/** Counters are open-ended per protocol: `{ http: { requests: 3, … }, amqp: { … } }`. */
+export type ProtocolCounters = Record<string, Record<string, number>>;
