@@ -152,3 +152,32 @@ export interface ProtocolWarning {
 
 /** Counters are open-ended per protocol: `{ http: { requests: 3, … }, amqp: { … } }`. */
 export type ProtocolCounters = Record<string, Record<string, number>>;
+
+/** Bounds every parser respects; a bound hit is counted and warned, never an allocation. */
+export interface ProtocolLimits {
+  /** Max body bytes kept per HTTP message or AMQP message (after inflation for HTTP). */
+  maxBodyBytes: number;
+  /** Max bytes of an HTTP start line + headers. */
+  maxHeaderBytes: number;
+  /** Max bytes buffered for one incomplete frame/message before the connection is skipped. */
+  maxFrameBytes: number;
+}
+
+export const defaultProtocolLimits: ProtocolLimits = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  maxHeaderBytes: 64 * 1024,
+  maxFrameBytes: 16 * 1024 * 1024,
+};
+
+/** Shared by all parsers of one session: counters, warnings, limits. */
+export interface ProtocolContext {
+  counters: ProtocolCounters;
+  warn(w: ProtocolWarning): void;
+  limits: ProtocolLimits;
+}
+
+/** Increment `counters[group][name]` (creating either as needed). */
+export function count(counters: ProtocolCounters, group: string, name: string, by = 1): void {
+  const g = (counters[group] ??= {});
+  g[name] = (g[name] ?? 0) + by;
+}
