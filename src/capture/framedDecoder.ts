@@ -1,0 +1,91 @@
+/**
+ * Base for the file-format decoders: turns arbitrarily cut chunks into whole units
+ * (a record, a block). Units inside a chunk are parsed in place (zero copy); only a unit
+ * that straddles two chunks is copied into a carry buffer, and only up to its own length.
+ */
+export abstract class FramedDecoder {
+  /** Bytes needed from the start of the current unit before parseUnit can progress. */
+  protected need = 0;
+  private carry: Uint8Array | null = null;
+  private carryLen = 0;
+  /** Offset in the decompressed input of the next byte to be consumed. */
+  protected offset = 0;
+  protected ended = false;
+
+  /**
+   * Parse one unit at buf[pos..end). Return the bytes consumed (> 0), or 0 after setting
+   * `this.need` to the total bytes the unit needs from pos (must be > end - pos).
+   */
+  protected abstract parseUnit(buf: Uint8Array, pos: number, end: number): number;
+
+  /** Called by end() when the input stops inside a unit. */
+  protected abstract truncated(have: number, need: number): void;
+
+  feed(chunk: Uint8Array): void {
+    if (this.ended) return;
+    let pos = 0;
+    const end = chunk.length;
+    if (this.carry) {
+      // Complete the straddling unit first, copying only what it needs.
+      while (this.carry) {
+        let carry: Uint8Array = this.carry;
+        const want = this.need - this.carryLen;
+        const take = Math.min(want, end - pos);
+        if (carry.length < this.need) {
+          const grown = new Uint8Array(Math.max(this.need, carry.length * 2));
+          grown.set(carry.subarray(0, this.carryLen));
+          this.carry = carry = grown;
+        }
+        carry.set(chunk.subarray(pos, pos + take), this.carryLen);
+        this.carryLen += take;
+        pos += take;
+        if (this.carryLen < this.need) return;
+        const used = this.parseUnit(carry, 0, this.carryLen);
+        if (this.ended) return;
+        if (used > 0) {
+          this.offset += used;
+          // A unit never consumes less than it asked for; anything beyond belongs to the chunk.
+          pos -= this.carryLen - used;
+          this.carry = null;
+          this.carryLen = 0;
+        } else if (this.need > this.maxUnitBytes()) {
+          this.abandon();
+          return;
+        }
+      }
+    }
+    while (pos < end && !this.ended) {
+      const used = this.parseUnit(chunk, pos, end);
+      if (used > 0) {
+        pos += used;
+        this.offset += used;
+        continue;
+      }
+      if (this.ended) return;
+      if (this.need > this.maxUnitBytes()) {
+        this.abandon();
+        return;
+      }
+      const rest = end - pos;
+      this.carry = new Uint8Array(Math.max(this.need, 64));
+      this.carry.set(chunk.subarray(pos, end));
+      this.carryLen = rest;
+      return;
+    }
+  }
+
+  end(): void {
+    if (this.carry && this.carryLen > 0 && !this.ended) this.truncated(this.carryLen, this.need);
+    this.carry = null;
+    this.carryLen = 0;
+    this.ended = true;
+  }
+
+  /** A unit larger than this is treated as corruption rather than buffered. */
+  protected maxUnitBytes(): number {
+    return 64 * 1024 * 1024;
+  }
+
+  /** Called when a unit claims to need more than maxUnitBytes. */
+  protected abstract abandon(): void;
+}

@@ -1,0 +1,129 @@
+/**
+ * Reads a capture from a file path, `-` (standard input) or any byte stream, gunzipping
+ * when the content starts with the gzip magic (whatever the name says). Memory stays
+ * bounded: a plain file is read into one reused buffer; records are views into it.
+ */
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { AutoCaptureDecoder } from './captureDecoder.js';
+import { SessionClock } from './sessionClock.js';
+import type { CaptureSummary, CaptureWarning, PacketRecord } from './types.js';
+
+export type CaptureSource = string | Readable | AsyncIterable<Uint8Array>;
+
+export interface ReadCaptureOptions {
+  clock?: SessionClock;
+  onWarning?: (w: CaptureWarning) => void;
+  /** Called after each chunk with the compressed/raw bytes read so far (progress bars). */
+  onProgress?: (bytesRead: number) => void;
+  /** Read size for plain files. */
+  chunkBytes?: number;
+}
+
+const gzipMagic0 = 0x1f;
+const gzipMagic1 = 0x8b;
+
+/** Feed every record of `source` to onRecord; resolves with the summary. */
+export async function readCapture(
+  source: CaptureSource,
+  onRecord: (r: PacketRecord) => void,
+  options: ReadCaptureOptions = {},
+): Promise<CaptureSummary> {
+  const clock = options.clock ?? new SessionClock();
+  const warn = options.onWarning ?? (() => {});
+  const name = typeof source === 'string' ? (source === '-' ? 'standard input' : source) : 'input';
+  const decoder = new AutoCaptureDecoder(clock, onRecord, warn, name);
+  const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
+
+  if (typeof source === 'string' && source !== '-') {
+    const fh = await open(source, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(chunkBytes);
+      let total = 0;
+      const first = await fh.read(buf, 0, chunkBytes, null);
+      total += first.bytesRead;
+      if (first.bytesRead >= 2 && buf[0] === gzipMagic0 && buf[1] === gzipMagic1) {
+        decoder.summary.gzip = true;
+        const rest = fh.createReadStream({ start: first.bytesRead, highWaterMark: chunkBytes });
+        const raw = (async function* () {
+          yield Buffer.from(buf.subarray(0, first.bytesRead));
+          for await (const c of rest) yield c as Buffer;
+        })();
+        await gunzipInto(Readable.from(raw), decoder, warn, options.onProgress);
+      } else {
+        let n = first.bytesRead;
+        while (n > 0) {
+          decoder.feed(buf.subarray(0, n));
+          options.onProgress?.(total);
+          n = (await fh.read(buf, 0, chunkBytes, null)).bytesRead;
+          total += n;
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+  } else {
+    const stream = source === '-' ? process.stdin : source;
+    await readStream(stream as AsyncIterable<Uint8Array>, decoder, warn, options.onProgress);
+  }
+  decoder.end();
+  return decoder.summary;
+}
+
+async function readStream(
+  stream: AsyncIterable<Uint8Array>,
+  decoder: AutoCaptureDecoder,
+  warn: (w: CaptureWarning) => void,
+  onProgress?: (n: number) => void,
+): Promise<void> {
+  // Peek at the first bytes to decide on gzip, then replay them.
+  const it = stream[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const head = first.value;
+  const replay = (async function* () {
+    yield head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  })();
+  if (head.length >= 2 && head[0] === gzipMagic0 && head[1] === gzipMagic1) {
+    decoder.summary.gzip = true;
+    await gunzipInto(Readable.from(replay), decoder, warn, onProgress);
+  } else {
+    let total = 0;
+    for await (const c of replay) {
+      total += c.length;
+      decoder.feed(c);
+      onProgress?.(total);
+    }
+  }
+}
+
+async function gunzipInto(
+  raw: Readable,
+  decoder: AutoCaptureDecoder,
+  warn: (w: CaptureWarning) => void,
+  onProgress?: (n: number) => void,
+): Promise<void> {
+  let compressed = 0;
+  raw.on('data', (c: Buffer) => {
+    compressed += c.length;
+  });
+  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
+  raw.pipe(gunzip);
+  try {
+    for await (const c of gunzip) {
+      decoder.feed(c as Buffer);
+      onProgress?.(compressed);
+    }
+  } catch (e) {
+    // A cut-short or damaged gzip stream: keep everything decoded so far.
+    if ((e as { name?: string }).name === 'UnusableInputError') throw e;
+    decoder.summary.counters.truncated++;
+    warn({ stage: 'capture', message: `gzip stream damaged or cut short (${(e as Error).message}); records before that point were read` });
+  }
+}
