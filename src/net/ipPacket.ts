@@ -1,0 +1,113 @@
+/**
+ * IPv4 (with options) and IPv6 (with extension headers) decoding into a reused view.
+ * Addresses stay byte views; a compact string key is built only where a connection
+ * needs one, and the dotted text only when a connection is created.
+ */
+
+export const ipProtocols = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58, fragment: 44 } as const;
+
+// IPv6 extension headers we walk through (RFC 8200 §4): hop-by-hop, routing, destination options, AH.
+const ipv6Extensions = new Set([0, 43, 60, 51]);
+
+export interface IpView {
+  version: 4 | 6;
+  src: Uint8Array;
+  dst: Uint8Array;
+  protocol: number;
+  /** Upper-layer payload (trimmed to the IP length, padding dropped). */
+  payload: Uint8Array;
+  /** Fragment info: set when this packet is a fragment. */
+  fragment: null | { id: number; offset: number; more: boolean };
+}
+
+export type IpDecodeResult = 'ok' | 'short' | 'bad';
+
+export function decodeIpv4(b: Uint8Array, o: number, out: IpView): IpDecodeResult {
+  if (b.length - o < 20) return 'short';
+  const vihl = b[o];
+  if (vihl >> 4 !== 4) return 'bad';
+  const ihl = (vihl & 0x0f) * 4;
+  const total = (b[o + 2] << 8) | b[o + 3];
+  if (ihl < 20 || total < ihl) return 'bad';
+  // total may exceed what was captured (snaplen): keep what we have.
+  const end = Math.min(o + total, b.length);
+  if (end < o + ihl) return 'short';
+  out.version = 4;
+  out.protocol = b[o + 9];
+  out.src = b.subarray(o + 12, o + 16);
+  out.dst = b.subarray(o + 16, o + 20);
+  out.payload = b.subarray(o + ihl, end);
+  const flagsFrag = (b[o + 6] << 8) | b[o + 7];
+  const more = (flagsFrag & 0x2000) !== 0;
+  const fragOffset = (flagsFrag & 0x1fff) * 8;
+  out.fragment = more || fragOffset > 0 ? { id: (b[o + 4] << 8) | b[o + 5], offset: fragOffset, more } : null;
+  return 'ok';
+}
+
+export function decodeIpv6(b: Uint8Array, o: number, out: IpView): IpDecodeResult {
+  if (b.length - o < 40) return 'short';
+  if (b[o] >> 4 !== 6) return 'bad';
+  const plen = (b[o + 4] << 8) | b[o + 5];
+  let next = b[o + 6];
+  out.version = 6;
+  out.src = b.subarray(o + 8, o + 24);
+  out.dst = b.subarray(o + 24, o + 40);
+  out.fragment = null;
+  const end = Math.min(o + 40 + plen, b.length);
+  let p = o + 40;
+  for (;;) {
+    if (ipv6Extensions.has(next)) {
+      if (end - p < 8) return 'short';
+      const len = next === 51 ? (b[p + 1] + 2) * 4 : (b[p + 1] + 1) * 8;
+      next = b[p];
+      p += len;
+      continue;
+    }
+    if (next === ipProtocols.fragment) {
+      if (end - p < 8) return 'short';
+      const offMore = (b[p + 2] << 8) | b[p + 3];
+      const id = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
+      out.fragment = { id, offset: offMore & 0xfff8, more: (offMore & 1) === 1 };
+      next = b[p];
+      p += 8;
+      continue;
+    }
+    break;
+  }
+  if (p > end) return 'bad';
+  out.protocol = next;
+  out.payload = b.subarray(p, end);
+  return 'ok';
+}
+
+/** Compact map key for an address (2 bytes per char). */
+export function addressKey(a: Uint8Array): string {
+  return a.length === 4
+    ? String.fromCharCode((a[0] << 8) | a[1], (a[2] << 8) | a[3])
+    : String.fromCharCode(
+        (a[0] << 8) | a[1], (a[2] << 8) | a[3], (a[4] << 8) | a[5], (a[6] << 8) | a[7],
+        (a[8] << 8) | a[9], (a[10] << 8) | a[11], (a[12] << 8) | a[13], (a[14] << 8) | a[15],
+      );
+}
+
+export function addressText(a: Uint8Array): string {
+  if (a.length === 4) return `${a[0]}.${a[1]}.${a[2]}.${a[3]}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((a[i] << 8) | a[i + 1]).toString(16));
+  // Compress the longest run of zero groups (RFC 5952).
+  let best = -1, bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLen && j - i > 1) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  if (best < 0) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+}
+
+/** `ip:port` with IPv6 in brackets. */
+export function endpointText(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

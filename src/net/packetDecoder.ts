@@ -1,0 +1,95 @@
+/**
+ * Records → TCP segments: link layer, IPv4/IPv6 (fragments reassembled), then the TCP
+ * reassembler. Anything that is not TCP over IP is counted and dropped here.
+ */
+import type { PacketRecord } from '../capture/types.js';
+import { etherTypes, linkDecoders, linkTypeName, type LinkDecoded } from './linkLayers.js';
+import { decodeIpv4, decodeIpv6, ipProtocols, type IpView } from './ipPacket.js';
+import { IpFragmentReassembler } from './ipFragments.js';
+import { TcpReassembler, type TcpReassemblerOptions } from './tcpReassembler.js';
+import type { NetCounters, NetWarning, StreamHandlerFactory } from './types.js';
+
+export function emptyNetCounters(): NetCounters {
+  return {
+    packets: 0, unsupportedLink: 0, nonIp: 0, nonTcp: 0, tcpSegments: 0, undecodable: 0,
+    ipFragments: 0, ipReassembled: 0, ipFragmentsDropped: 0, connections: 0, retransmissions: 0,
+    outOfOrder: 0, gaps: 0, gapBytes: 0, bufferLimitHits: 0, connectionLimitHits: 0, payloadBytes: 0,
+  };
+}
+
+export interface PacketDecoderOptions extends TcpReassemblerOptions {
+  onNetWarning?: (w: NetWarning) => void;
+}
+
+export class PacketDecoder {
+  readonly counters = emptyNetCounters();
+  readonly tcp: TcpReassembler;
+  readonly fragments = new IpFragmentReassembler();
+  /** Link types seen, with their packet counts. */
+  readonly linkTypes = new Map<number, number>();
+  private readonly link: LinkDecoded = { offset: 0, etherType: 0, ifIndex: -1 };
+  private readonly ip: IpView = { version: 4, src: new Uint8Array(0), dst: new Uint8Array(0), protocol: 0, payload: new Uint8Array(0), fragment: null };
+  private readonly warnedLinks = new Set<number>();
+  private lastTs = 0;
+
+  constructor(factory: StreamHandlerFactory, private readonly options: PacketDecoderOptions = {}) {
+    const warn = options.onNetWarning;
+    this.tcp = new TcpReassembler(factory, this.counters, {
+      ...options,
+      onWarning: (message, ts) => warn?.({ stage: 'net', ts, message }),
+    });
+  }
+
+  record(r: PacketRecord): void {
+    const c = this.counters;
+    c.packets++;
+    this.lastTs = r.ts;
+    this.linkTypes.set(r.linkType, (this.linkTypes.get(r.linkType) ?? 0) + 1);
+    const ld = linkDecoders.get(r.linkType);
+    if (!ld) {
+      c.unsupportedLink++;
+      if (!this.warnedLinks.has(r.linkType)) {
+        this.warnedLinks.add(r.linkType);
+        this.options.onNetWarning?.({ stage: 'net', ts: r.ts, frame: r.frame, message: `unsupported ${linkTypeName(r.linkType)}: its frames are counted and skipped` });
+      }
+      return;
+    }
+    const link = this.link;
+    link.ifIndex = -1;
+    if (!ld.decode(r.bytes, link)) {
+      c.undecodable++;
+      return;
+    }
+    const ip = this.ip;
+    let res;
+    if (link.etherType === etherTypes.ipv4) res = decodeIpv4(r.bytes, link.offset, ip);
+    else if (link.etherType === etherTypes.ipv6) res = decodeIpv6(r.bytes, link.offset, ip);
+    else {
+      c.nonIp++;
+      return;
+    }
+    if (res !== 'ok') {
+      c.undecodable++;
+      return;
+    }
+    let view: IpView = ip;
+    if (ip.fragment) {
+      c.ipFragments++;
+      const whole = this.fragments.add(ip, r.ts);
+      if (!whole) return;
+      c.ipReassembled++;
+      view = whole;
+    }
+    if (view.protocol !== ipProtocols.tcp) {
+      c.nonTcp++;
+      return;
+    }
+    this.tcp.segment(view, r.ts);
+  }
+
+  end(): void {
+    this.fragments.expire(Number.POSITIVE_INFINITY);
+    this.counters.ipFragmentsDropped = this.fragments.dropped;
+    this.tcp.end(this.lastTs);
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * TCP connection tracking and stream reassembly. The contract is in ./types.ts: per
+ * connection and direction, bytes in sequence order exactly once, explicit gaps, one end.
+ *
+ * Segments ahead of the next expected byte are copied and held (bounded). They are
+ * released when the hole fills, or as a gap when the peer acknowledges bytes the capture
+ * never showed (the receiver got them: the capture lost them), when a buffer limit is hit,
+ * at FIN/RST, on idle, or at the end of input.
+ */
+import { addressKey, addressText, type IpView } from './ipPacket.js';
+import {
+  defaultReassemblyLimits,
+  type ConnectionInfo,
+  type ConnectionStats,
+  type Direction,
+  type EndReason,
+  type NetCounters,
+  type ReassemblyLimits,
+  type StreamHandler,
+  type StreamHandlerFactory,
+} from './types.js';
+
+const FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10;
+
+/** Ports that identify the server side when the handshake was not captured. */
+export const wellKnownServerPorts: ReadonlySet<number> = new Set([
+  80, 443, 4646, 4647, 4648, 5000, 5672, 8080, 8774, 8775, 8776, 8778, 9292, 9696, 35357, 6080, 9876, 15672,
+]);
+
+interface Segment {
+  seq: number;
+  data: Uint8Array;
+  ts: number;
+}
+
+/** Signed distance a − b in sequence space (handles wrap-around). */
+const seqDiff = (a: number, b: number): number => (a - b) | 0;
+
+class HalfStream {
+  nextSeq = -1;
+  isn = -1;
+  finSeq = -1;
+  ended = false;
+  pending: Segment[] = [];
+  pendingBytes = 0;
+  constructor(readonly dir: Direction) {}
+}
+
+class Connection {
+  readonly half: [HalfStream, HalfStream] = [new HalfStream(0), new HalfStream(1)];
+  closed = false;
+  constructor(
+    readonly key: string,
+    readonly clientSide: string,
+    readonly info: ConnectionInfo,
+    readonly stats: ConnectionStats,
+    public handler: StreamHandler | null,
+  ) {}
+}
+
+export interface TcpReassemblerOptions {
+  limits?: Partial<ReassemblyLimits>;
+  /** Keep per-connection statistics after close (for `info`); live sessions turn it off. */
+  keepClosedStats?: boolean;
+  onWarning?: (message: string, ts: number) => void;
+}
+
+export class TcpReassembler {
+  readonly counters: NetCounters;
+  readonly limits: ReassemblyLimits;
+  private conns = new Map<string, Connection>();
+  private closedStats: ConnectionStats[] = [];
+  private nextId = 0;
+  private totalPending = 0;
+  private lastSweep = 0;
+  private readonly keepClosed: boolean;
+
+  constructor(
+    private readonly factory: StreamHandlerFactory,
+    counters: NetCounters,
+    private readonly options: TcpReassemblerOptions = {},
+  ) {
+    this.counters = counters;
+    this.limits = { ...defaultReassemblyLimits, ...options.limits };
+    this.keepClosed = options.keepClosedStats ?? true;
+  }
+
+  /** One TCP segment inside an IP packet. */
+  segment(ip: IpView, ts: number): void {
+    const t = ip.payload;
+    const c = this.counters;
+    if (t.length < 20) {
+      c.undecodable++;
+      return;
+    }
+    const off = (t[12] >> 4) * 4;
+    if (off < 20 || off > t.length) {
+      c.undecodable++;
+      return;
+    }
+    c.tcpSegments++;
+    const sport = (t[0] << 8) | t[1];
+    const dport = (t[2] << 8) | t[3];
+    const seq = ((t[4] << 24) | (t[5] << 16) | (t[6] << 8) | t[7]) >>> 0;
+    const ack = ((t[8] << 24) | (t[9] << 16) | (t[10] << 8) | t[11]) >>> 0;
+    const flags = t[13];
+    const payload = t.subarray(off);
+
+    const a = addressKey(ip.src) + String.fromCharCode(sport);
+    const b = addressKey(ip.dst) + String.fromCharCode(dport);
+    const key = a < b ? a + '|' + b : b + '|' + a;
+    let conn = this.conns.get(key);
+    const synOnly = (flags & (SYN | ACK)) === SYN;
+    if (conn && synOnly) {
+      const h = conn.half[conn.clientSide === a ? 0 : 1];
+      // A fresh SYN on a finished connection, or with a new ISN: the 4-tuple was reused.
+      if (conn.closed || (h.isn >= 0 && h.isn !== seq) || conn.clientSide !== a) {
+        this.finish(conn, 'eof', ts);
+        conn = undefined;
+      }
+    }
+    if (!conn) {
+      const opened = this.open(key, a, b, ip, sport, dport, flags, ts);
+      if (!opened) return;
+      conn = opened;
+    }
+    const dir: Direction = conn.clientSide === a ? 0 : 1;
+    const st = conn.stats;
+    st.packets[dir]++;
+    st.lastTs = ts;
+    if (ts - this.lastSweep > 1e9) this.sweep(ts);
+    if (conn.closed) return;
+
+    if (flags & RST) {
+      this.flushAll(conn, ts);
+      this.finish(conn, 'rst', ts);
+      return;
+    }
+    const h = conn.half[dir];
+    let dataSeq = seq;
+    if (flags & SYN) {
+      if (h.isn < 0) {
+        h.isn = seq;
+        if (h.nextSeq < 0) h.nextSeq = (seq + 1) >>> 0;
+      }
+      dataSeq = (seq + 1) >>> 0;
+    }
+    if (payload.length > 0 && !h.ended) this.data(conn, h, dataSeq, payload, ts);
+    if (flags & FIN && h.finSeq < 0) h.finSeq = (dataSeq + payload.length) >>> 0;
+    if (flags & ACK) {
+      const o = conn.half[dir ^ 1];
+      if (o.pending.length > 0 && o.nextSeq >= 0 && seqDiff(ack, o.nextSeq) > 0) this.releaseHole(conn, o, ts);
+    }
+    if (h.finSeq >= 0 && !h.ended && h.nextSeq === h.finSeq) this.endHalf(conn, h, ts, 'fin');
+    if (conn.half[0].ended && conn.half[1].ended) this.close(conn);
+  }
+
+  private open(key: string, a: string, b: string, ip: IpView, sport: number, dport: number, flags: number, ts: number): Connection | null {
+    const c = this.counters;
+    if (this.conns.size >= this.limits.maxConnections) {
+      this.sweep(ts, true);
+      if (this.conns.size >= this.limits.maxConnections) {
+        c.connectionLimitHits++;
+        if (c.connectionLimitHits === 1) this.options.onWarning?.(`open-connection limit (${this.limits.maxConnections}) reached; new connections are not reassembled`, ts);
+        return null;
+      }
+    }
+    const srcIp = addressText(ip.src);
+    const dstIp = addressText(ip.dst);
+    let srcIsClient: boolean;
+    const sawSyn = (flags & SYN) !== 0;
+    if (sawSyn) srcIsClient = (flags & ACK) === 0;
+    else {
+      const sk = wellKnownServerPorts.has(sport), dk = wellKnownServerPorts.has(dport);
+      srcIsClient = sk !== dk ? dk : sport > dport;
+    }
+    const client = srcIsClient ? { ip: srcIp, port: sport } : { ip: dstIp, port: dport };
+    const server = srcIsClient ? { ip: dstIp, port: dport } : { ip: srcIp, port: sport };
+    const info: ConnectionInfo = { id: this.nextId++, client, server, sawSyn, startTs: ts };
+    const stats: ConnectionStats = {
+      info,
+      packets: [0, 0],
+      bytes: [0, 0],
+      gaps: [0, 0],
+      gapBytes: [0, 0],
+      retransmissions: [0, 0],
+      outOfOrder: [0, 0],
+      lastTs: ts,
+      head: [null, null],
+      closed: null,
+    };
+    const conn = new Connection(key, srcIsClient ? a : b, info, stats, this.factory(info));
+    this.conns.set(key, conn);
+    c.connections++;
+    return conn;
+  }
+
+  private data(conn: Connection, h: HalfStream, seq: number, payload: Uint8Array, ts: number): void {
+    const st = conn.stats;
+    if (h.nextSeq < 0) {
+      // No handshake seen: the capture starts inside this stream.
+      h.nextSeq = seq;
+      this.gap(conn, h, -1, ts);
+    }
+    const d = seqDiff(seq, h.nextSeq);
+    if (d === 0) {
+      this.deliver(conn, h, payload, ts);
+      if (h.pending.length) this.drain(conn, h);
+      return;
+    }
+    if (d < 0) {
+      st.retransmissions[h.dir]++;
+      this.counters.retransmissions++;
+      if (d + payload.length <= 0) return;
+      this.deliver(conn, h, payload.subarray(-d), ts);
+      if (h.pending.length) this.drain(conn, h);
+      return;
+    }
+    // Ahead of the next expected byte: hold a copy.
+    st.outOfOrder[h.dir]++;
+    this.counters.outOfOrder++;
+    const seg = { seq, data: payload.slice(), ts };
+    let i = h.pending.length;
+    while (i > 0 && seqDiff(h.pending[i - 1].seq, seq) > 0) i--;
+    h.pending.splice(i, 0, seg);
+    h.pendingBytes += payload.length;
+    this.totalPending += payload.length;
+    if (h.pendingBytes > this.limits.maxBufferedBytesPerDirection || this.totalPending > this.limits.maxBufferedBytesTotal) {
+      this.counters.bufferLimitHits++;
+      this.options.onWarning?.(`out-of-order buffer limit hit on connection ${conn.info.id}; the missing bytes are reported as a gap`, ts);
+      this.releaseHole(conn, h, ts);
+    }
+  }
+
+  private deliver(conn: Connection, h: HalfStream, bytes: Uint8Array, ts: number): void {
+    const st = conn.stats;
+    if (st.head[h.dir] === null) st.head[h.dir] = bytes.slice(0, 16);
+    st.bytes[h.dir] += bytes.length;
+    this.counters.payloadBytes += bytes.length;
+    h.nextSeq = (h.nextSeq + bytes.length) >>> 0;
+    conn.handler?.data(h.dir, bytes, ts);
+  }
+
+  /** Deliver held segments that are now in sequence. */
+  private drain(conn: Connection, h: HalfStream): void {
+    while (h.pending.length) {
+      const s = h.pending[0];
+      const d = seqDiff(s.seq, h.nextSeq);
+      if (d > 0) return;
+      h.pending.shift();
+      h.pendingBytes -= s.data.length;
+      this.totalPending -= s.data.length;
+      if (d + s.data.length > 0) this.deliver(conn, h, d < 0 ? s.data.subarray(-d) : s.data, s.ts);
+    }
+  }
+
+  /** Skip the hole before the first held segment (reported as a gap) and deliver on. */
+  private releaseHole(conn: Connection, h: HalfStream, ts: number): void {
+    if (!h.pending.length) return;
+    const missing = seqDiff(h.pending[0].seq, h.nextSeq);
+    if (missing > 0) {
+      this.gap(conn, h, missing, ts);
+      h.nextSeq = h.pending[0].seq;
+    }
+    this.drain(conn, h);
+  }
+
+  private gap(conn: Connection, h: HalfStream, bytes: number, ts: number): void {
+    const st = conn.stats;
+    if (bytes > 0) {
+      st.gaps[h.dir]++;
+      st.gapBytes[h.dir] += bytes;
+      this.counters.gaps++;
+      this.counters.gapBytes += bytes;
+    }
+    conn.handler?.gap(h.dir, bytes, ts);
+  }
+
+  private flushAll(conn: Connection, ts: number): void {
+    for (const h of conn.half) {
+      while (h.pending.length) this.releaseHole(conn, h, ts);
+      if (h.finSeq >= 0 && h.nextSeq >= 0 && seqDiff(h.finSeq, h.nextSeq) > 0) {
+        this.gap(conn, h, seqDiff(h.finSeq, h.nextSeq), ts);
+        h.nextSeq = h.finSeq;
+      }
+    }
+  }
+
+  private endHalf(conn: Connection, h: HalfStream, ts: number, reason: EndReason): void {
+    if (h.ended) return;
+    h.ended = true;
+    conn.handler?.end(h.dir, ts, reason);
+  }
+
+  private finish(conn: Connection, reason: EndReason, ts: number): void {
+    this.flushAll(conn, ts);
+    for (const h of conn.half) this.endHalf(conn, h, ts, h.finSeq >= 0 && h.nextSeq === h.finSeq ? 'fin' : reason);
+    if (!conn.stats.closed) conn.stats.closed = reason;
+    this.close(conn);
+    this.conns.delete(conn.key);
+    if (this.keepClosed) this.closedStats.push(conn.stats);
+  }
+
+  private close(conn: Connection): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    for (const h of conn.half) {
+      this.totalPending -= h.pendingBytes;
+      h.pending = [];
+      h.pendingBytes = 0;
+    }
+    if (!conn.stats.closed) conn.stats.closed = conn.half[0].ended && conn.half[1].ended ? 'fin' : 'rst';
+  }
+
+  /** End connections idle longer than the limit (or, when forced, closed ones first). */
+  private sweep(now: number, force = false): void {
+    this.lastSweep = now;
+    for (const conn of this.conns.values()) {
+      const idle = now - conn.stats.lastTs;
+      if (idle > this.limits.idleTimeoutNs || (force && conn.closed)) this.finish(conn, 'idle', now);
+    }
+  }
+
+  /** End of input: flush and end everything. */
+  end(ts: number): void {
+    for (const conn of [...this.conns.values()]) this.finish(conn, 'eof', ts);
+  }
+
+  /** Statistics of every connection seen, in order of first packet. */
+  connections(): ConnectionStats[] {
+    const all = [...this.closedStats, ...[...this.conns.values()].map((c) => c.stats)];
+    return all.sort((x, y) => x.info.id - y.info.id);
+  }
+}
