@@ -26,6 +26,10 @@ export interface HttpRequest {
   bodyLength: number;
   firstByte: number;
   lastByte: number;
+  /** Trailer fields of a chunked body, when it had any. */
+  trailers?: Header[];
+  /** Content-Encoding still applied to `body` when it could not be decoded. */
+  bodyEncoded?: string;
 }
 
 export interface HttpResponse {
@@ -38,6 +42,10 @@ export interface HttpResponse {
   bodyLength: number;
   firstByte: number;
   lastByte: number;
+  /** Trailer fields of a chunked body, when it had any. */
+  trailers?: Header[];
+  /** Content-Encoding still applied to `body` when it could not be decoded. */
+  bodyEncoded?: string;
 }
 
 /** One request with its response (null when none was seen). */
