@@ -1,0 +1,89 @@
+/**
+ * `vim-analyse info`: what is in a capture — format, link types, counts, time span and
+ * one row per TCP connection with the protocol guessed from its port and first bytes.
+ */
+import { reassembleTcp, type ReassembleOptions } from '../net/reassembleTcp.js';
+import type { CaptureSource } from '../capture/readCapture.js';
+import { linkTypeName } from '../net/linkLayers.js';
+import { endpointText } from '../net/ipPacket.js';
+import { guessProtocol, type GuessedProtocol } from '../protocols/guessProtocol.js';
+import type { CaptureSummary } from '../capture/types.js';
+import type { NetCounters } from '../net/types.js';
+
+export interface ConnectionRow {
+  id: number;
+  client: string;
+  server: string;
+  protocol: GuessedProtocol;
+  /** Relative start and duration, ms. */
+  startMs: number;
+  durationMs: number;
+  packets: [number, number];
+  bytes: [number, number];
+  gaps: [number, number];
+  gapBytes: [number, number];
+  retransmissions: [number, number];
+  outOfOrder: [number, number];
+  handshake: boolean;
+  closed: string | null;
+}
+
+export interface CaptureInfo {
+  schema: 'vim-analyse-info/1';
+  file: string;
+  format: string;
+  gzip: boolean;
+  linkTypes: { linkType: number; name: string; packets: number }[];
+  packets: number;
+  capturedBytes: number;
+  fileBytes: number;
+  start: string | null;
+  end: string | null;
+  durationMs: number;
+  tsPrecision: number;
+  capture: CaptureSummary['counters'];
+  net: NetCounters;
+  connections: ConnectionRow[];
+  warnings: string[];
+}
+
+export async function captureInfo(source: CaptureSource, options: ReassembleOptions = {}): Promise<CaptureInfo> {
+  const r = await reassembleTcp(source, () => null, options);
+  const s = r.capture;
+  const digits = s.tsPrecision || 6;
+  const ms = (ns: number) => ns / 1e6;
+  const connections: ConnectionRow[] = r.connections.map((c) => ({
+    id: c.info.id,
+    client: endpointText(c.info.client.ip, c.info.client.port),
+    server: endpointText(c.info.server.ip, c.info.server.port),
+    protocol: guessProtocol(c.info.server.port, c.head[0], c.head[1], c.info.sawSyn),
+    startMs: ms(c.info.startTs - (s.firstTs ?? 0)),
+    durationMs: ms(c.lastTs - c.info.startTs),
+    packets: c.packets,
+    bytes: c.bytes,
+    gaps: c.gaps,
+    gapBytes: c.gapBytes,
+    retransmissions: c.retransmissions,
+    outOfOrder: c.outOfOrder,
+    handshake: c.info.sawSyn,
+    closed: c.closed,
+  }));
+  return {
+    schema: 'vim-analyse-info/1',
+    file: typeof source === 'string' ? source : '-',
+    format: s.format,
+    gzip: s.gzip,
+    linkTypes: [...r.linkTypes].map(([linkType, packets]) => ({ linkType, name: linkTypeName(linkType), packets })),
+    packets: s.packets,
+    capturedBytes: s.capturedBytes,
+    fileBytes: s.fileBytes,
+    start: s.firstTs === null ? null : r.clock.iso(s.firstTs, digits),
+    end: s.lastTs === null ? null : r.clock.iso(s.lastTs, digits),
+    durationMs: s.firstTs === null || s.lastTs === null ? 0 : ms(s.lastTs - s.firstTs),
+    tsPrecision: s.tsPrecision,
+    capture: s.counters,
+    net: r.net,
+    connections,
+    warnings: r.warnings.map((w) => w.message),
+  };
+}
