@@ -1,0 +1,36 @@
+/**
+ * Runs a command as a whole process and reports wall time and peak RSS. Peak RSS comes
+ * from GNU time (`/usr/bin/time -f %M`) when present, else from polling /proc/PID/status.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+
+export interface Measurement {
+  wallSec: number;
+  peakRssMb: number;
+  exitCode: number | null;
+  stdoutBytes: number;
+  stderr: string;
+}
+
+export async function measure(cmd: string, args: string[]): Promise<Measurement> {
+  const gnuTime = existsSync('/usr/bin/time');
+  const argv = gnuTime ? ['/usr/bin/time', '-f', '__PEAK_KB__%M', cmd, ...args] : [cmd, ...args];
+  const t0 = process.hrtime.bigint();
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdoutBytes = 0, stderr = '', polledKb = 0;
+  child.stdout.on('data', (c: Buffer) => { stdoutBytes += c.length; });
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const poll = gnuTime ? null : setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) polledKb = Math.max(polledKb, Number(m[1]));
+    } catch { /* exited */ }
+  }, 20);
+  const exitCode: number | null = await new Promise((res) => child.on('close', (code) => res(code)));
+  if (poll) clearInterval(poll);
+  const wallSec = Number(process.hrtime.bigint() - t0) / 1e9;
+  const m = /__PEAK_KB__(\d+)/.exec(stderr);
+  const peakKb = m ? Number(m[1]) : polledKb;
+  return { wallSec, peakRssMb: peakKb / 1024, exitCode, stdoutBytes, stderr: stderr.replace(/__PEAK_KB__\d+\n?/, '') };
+}

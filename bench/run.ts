@@ -1,0 +1,63 @@
+/**
+ * `npm run bench [-- MODE...]`: vim-analyse against tshark on the same large captures, in
+ * one run. Inputs (≥ 1 GB, built from ../shared/captures by repeating a capture with
+ * shifted times and addresses) are cached outside git in $VIM_ANALYSE_BENCH_DIR
+ * (default: the OS temp dir). tshark is run on a ~100 MB slice and rates are compared.
+ *
+ * Modes: info-nomad, info-nova (default: all).
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildRepeatedCapture } from './buildInput.js';
+import { measure, type Measurement } from './measure.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const shared = resolve(root, '../shared/captures');
+const cacheDir = process.env.VIM_ANALYSE_BENCH_DIR ?? join(tmpdir(), 'vim-analyse-bench');
+const bin = join(root, 'dist/bin/vim-analyse.js');
+const GB = 1024 ** 3, MB = 1024 ** 2;
+
+interface Mode {
+  name: string;
+  source: string;
+  ours: (file: string) => string[];
+  tshark: (file: string) => string[];
+}
+
+const modes: Mode[] = [
+  { name: 'info-nomad', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, 'info', f, '--json'], tshark: (f) => ['-r', f, '-q', '-z', 'conv,tcp'] },
+  { name: 'info-nova', source: 'nova-seq/capture.pcapng.gz', ours: (f) => [bin, 'info', f, '--json'], tshark: (f) => ['-r', f, '-q', '-z', 'conv,tcp'] },
+];
+
+function row(label: string, bytes: number, packets: number, m: Measurement): string {
+  const mbs = bytes / MB / m.wallSec;
+  return `${label.padEnd(10)} ${m.wallSec.toFixed(2).padStart(8)} s ${mbs.toFixed(1).padStart(9)} MB/s ${(packets / m.wallSec / 1000).toFixed(0).padStart(7)} kpkt/s ${m.peakRssMb.toFixed(0).padStart(6)} MB peak RSS${m.exitCode ? `  (exit ${m.exitCode})` : ''}`;
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  await mkdir(cacheDir, { recursive: true });
+  console.log(`bench inputs in ${cacheDir}`);
+  for (const mode of modes.filter((m) => wanted.length === 0 || wanted.includes(m.name))) {
+    const src = join(shared, mode.source);
+    const base = mode.source.split('/')[0];
+    const big = join(cacheDir, `${base}-1g.pcap`);
+    const slice = join(cacheDir, `${base}-100m.pcap`);
+    const b = await buildRepeatedCapture(src, big, GB);
+    const s = await buildRepeatedCapture(src, slice, 100 * MB);
+    const bigBytes = (await stat(big)).size, sliceBytes = (await stat(slice)).size;
+    const perByte = b.packets / b.bytes;
+    const ours = await measure(process.execPath, mode.ours(big));
+    const theirs = await measure('tshark', mode.tshark(slice));
+    console.log(`\n${mode.name}: vim-analyse on ${(bigBytes / MB).toFixed(0)} MB, tshark on a ${(sliceBytes / MB).toFixed(0)} MB slice of the same`);
+    console.log(row('vim-analyse', bigBytes, bigBytes * perByte, ours));
+    console.log(row('tshark', sliceBytes, sliceBytes * perByte, theirs));
+    const ratio = (bigBytes / ours.wallSec) / (sliceBytes / theirs.wallSec);
+    console.log(`throughput ratio vim-analyse/tshark: ${ratio.toFixed(1)}x`);
+    if (ours.exitCode !== 0) console.log(`vim-analyse stderr: ${ours.stderr.slice(0, 500)}`);
+  }
+}
+
+await main();
