@@ -53,8 +53,10 @@ export async function readCapture(
         await gunzipInto(Readable.from(raw), decoder, warn, options.onProgress);
       } else {
         let n = first.bytesRead;
+        // A plain Uint8Array view: its subarrays are much cheaper than Buffer's.
+        const view = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
         while (n > 0) {
-          decoder.feed(buf.subarray(0, n));
+          decoder.feed(view.subarray(0, n));
           options.onProgress?.(total);
           n = (await fh.read(buf, 0, chunkBytes, null)).bytesRead;
           total += n;
