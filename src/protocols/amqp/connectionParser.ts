@@ -39,6 +39,7 @@ export class AmqpConnectionParser implements StreamHandler {
   private readonly contents: [Map<number, PendingContent>, Map<number, PendingContent>] = [new Map(), new Map()];
   private warnings = 0;
   private skipped = false;
+  private sawFrame = false;
 
   constructor(
     private readonly conn: ConnectionInfo,
@@ -75,6 +76,10 @@ export class AmqpConnectionParser implements StreamHandler {
 
   private frame(dir: Direction, type: number, channel: number, payload: Uint8Array, firstTs: number, lastTs: number): void {
     count(this.ctx.counters, 'amqp', `frames.${FRAME_TYPE_NAMES[type]}`);
+    if (!this.sawFrame) {
+      this.sawFrame = true;
+      count(this.ctx.counters, 'amqp', 'connectionsWithFrames');
+    }
     if (type === FRAME_METHOD) this.methodFrame(dir, channel, payload, firstTs);
     else if (type === FRAME_HEADER) this.headerFrame(dir, channel, payload, lastTs);
     else if (type === FRAME_BODY) this.bodyFrame(dir, channel, payload, lastTs);
