@@ -9,7 +9,7 @@ import { count, type Header, type ProtocolContext } from '../types.js';
 import type { BodyFraming } from './framing.js';
 import { headerValue, parseHead, parseHeaderLines, type RequestLine, type StatusLine } from './headers.js';
 import { inflateBody } from './inflate.js';
-import { MAX_RESYNC_LINE, scanForMessage } from './resync.js';
+import { scanForMessage } from './resync.js';
 
 /** A parsed start line + headers, before the body. */
 export interface HttpHead {
@@ -95,8 +95,8 @@ export class HttpMessageReader {
   private remaining = 0;
   /** Bytes kept while resynchronising (a possible start line cut by a chunk end). */
   private carry: Buffer | null = null;
-  private atLineStart = true;
-  private lastTs = 0;
+  /** No byte seen yet: a gap now means the capture began mid-stream. */
+  private fresh = true;
 
   constructor(
     private readonly isRequest: boolean,
@@ -106,7 +106,7 @@ export class HttpMessageReader {
   ) {}
 
   data(bytes: Uint8Array, ts: number): void {
-    this.lastTs = ts;
+    this.fresh = false;
     let buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let i = 0;
     while (i < buf.length) {
@@ -137,7 +137,6 @@ export class HttpMessageReader {
             this.state = S.chunkSize;
           } else {
             this.fail('no CRLF after chunk data', ts);
-            this.atLineStart = false;
           }
           break;
         }
@@ -174,9 +173,9 @@ export class HttpMessageReader {
         } else {
           // between messages: the bytes after the gap may start the next one
           this.state = S.resync;
-          this.atLineStart = true;
           this.carry = null;
-          if (!known || bytes > 0) this.sink.lost(`gap between messages (${lost})`);
+          // before the first byte, the lost bytes precede the capture: no message was in them
+          if (!this.fresh) this.sink.lost(`gap between messages (${lost})`);
         }
         return;
       case S.length:
@@ -194,7 +193,6 @@ export class HttpMessageReader {
         return;
       case S.resync:
         this.carry = null;
-        this.atLineStart = true;
         return;
       case S.dead:
         return;
@@ -230,7 +228,6 @@ export class HttpMessageReader {
   /** The capture began mid-stream: scan for the first message start. */
   startScanning(): void {
     this.state = S.resync;
-    this.atLineStart = false;
   }
 
   /** Stop parsing this direction (e.g. the connection switched protocols). */
@@ -289,7 +286,6 @@ export class HttpMessageReader {
     count(this.ctx.counters, 'http', 'bytesSkipped', this.headLen);
     this.headLen = 0;
     this.loseFraming(`${this.kind()} headers longer than ${this.ctx.limits.maxHeaderBytes} bytes`, ts);
-    this.atLineStart = false;
     return next;
   }
 
@@ -302,7 +298,6 @@ export class HttpMessageReader {
     if (typeof parsed === 'string') {
       count(this.ctx.counters, 'http', 'parseErrors');
       this.loseFraming(`bad ${this.kind()} head: ${parsed}`, ts);
-      this.atLineStart = false;
       if (resume === null) {
         count(this.ctx.counters, 'http', 'bytesSkipped', 1);
         return start + 1;
@@ -383,7 +378,6 @@ export class HttpMessageReader {
         this.lineLen = 0;
         count(this.ctx.counters, 'http', 'parseErrors');
         this.loseFraming(`${this.kind()} chunk or trailer line longer than ${max} bytes`, ts);
-        this.atLineStart = false;
         return { line: null, next: stop };
       }
       if (this.lineBuf === null || this.lineBuf.length < need) {
@@ -504,7 +498,6 @@ export class HttpMessageReader {
     this.report(reason, ts);
     this.deliverCut(reason);
     this.state = S.resync;
-    this.atLineStart = true;
     this.carry = null;
     this.sink.lost(reason);
   }
@@ -524,7 +517,7 @@ export class HttpMessageReader {
       from = 0;
       this.carry = null;
     }
-    const r = scanForMessage(work, from, this.atLineStart, this.isRequest);
+    const r = scanForMessage(work, from, this.isRequest);
     if (r.found) {
       count(this.ctx.counters, 'http', 'resyncs');
       count(this.ctx.counters, 'http', 'bytesSkipped', r.at - from);
@@ -532,13 +525,8 @@ export class HttpMessageReader {
       this.headLen = 0;
       return { buf: work, i: r.at };
     }
-    this.atLineStart = r.atLineStart;
-    if (r.keepFrom >= 0 && work.length - r.keepFrom < MAX_RESYNC_LINE) {
-      this.carry = Buffer.from(work.subarray(r.keepFrom));
-      count(this.ctx.counters, 'http', 'bytesSkipped', r.keepFrom - from);
-    } else {
-      count(this.ctx.counters, 'http', 'bytesSkipped', work.length - from);
-    }
+    if (r.keepFrom < work.length) this.carry = Buffer.from(work.subarray(r.keepFrom));
+    count(this.ctx.counters, 'http', 'bytesSkipped', r.keepFrom - from);
     return { buf: work, i: work.length };
   }
 }
