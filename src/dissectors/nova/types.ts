@@ -1,0 +1,61 @@
+/**
+ * Typed Nova events from the Nova dissectors (REST and oslo.messaging), for the timeline.
+ */
+import type { MessageIds, Observation } from '../types.js';
+
+// oslo.messaging
+
+export type NovaRpcKind = 'rpc-call' | 'rpc-cast' | 'notification';
+
+/** A call's reply (one or more parts with `ending` on the last): times are the last part's. */
+export interface NovaRpcReply {
+  publish?: Observation;
+  deliveries: Observation[];
+  /** Failure text (`<class>: <message>`, URL credentials masked), when the reply carried one. */
+  failure?: string;
+  /** Reply messages seen for this call (oslo sends several only for generator results). */
+  parts: number;
+}
+
+/**
+ * One oslo.messaging message as seen on both sides of the broker: the publish on the
+ * sender's connection and every delivery to a consumer (fanout casts have several).
+ */
+export interface NovaRpcEvent {
+  kind: NovaRpcKind;
+  /** RPC method (calls and casts). */
+  method?: string;
+  /** Notification event type. */
+  eventType?: string;
+  /** `conductor`, `scheduler`, `compute`, `notifications`, `versioned_notifications`, … */
+  topic: string;
+  /** Server part of a directed topic (`compute.<host>` → host). */
+  server?: string;
+  /** True when sent through `<topic>_fanout`. */
+  fanout: boolean;
+  exchange: string;
+  routingKey: string;
+  namespace?: string;
+  version?: string;
+  publish?: Observation;
+  deliveries: Observation[];
+  /** Calls only: the matched reply, when any part of it was seen. */
+  reply?: NovaRpcReply;
+  /** `server` (one instance), `servers` (several), `request` (`_context_request_id`). */
+  ids: MessageIds;
+  msgId?: string;
+  uniqueId?: string;
+  requestId?: string;
+  globalRequestId?: string;
+  /** `object_action`: the method called on the object (`save`, `destroy`, …) and the object class. */
+  objmethod?: string;
+  objectName?: string;
+  /** Instance object actions: the saved `vm_state`, and whether `nova_object.changes` lists it. */
+  vmState?: string;
+  changesVmState?: boolean;
+  /** Notifications: `timestamp` as Unix microseconds, on the publisher's clock. */
+  notificationTimestampUs?: number;
+  publisherId?: string;
+  priority?: string;
+  messageId?: string;
+}
