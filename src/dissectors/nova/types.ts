@@ -59,3 +59,44 @@ export interface NovaRpcEvent {
   priority?: string;
   messageId?: string;
 }
+
+// REST
+
+/** The OpenStack services whose HTTP APIs we recognise. */
+export type NovaService = 'nova-api' | 'keystone' | 'glance' | 'placement' | 'neutron';
+
+/** Server port → service (configurable; see defaultServicePorts in restServices.ts). */
+export type ServicePortTable = Readonly<Record<number, NovaService>>;
+
+/** One HTTP exchange with an OpenStack service, reduced to what the timeline needs. */
+export interface NovaHttpEvent {
+  /** Who answered. */
+  service: NovaService;
+  /** Route template, `METHOD /path/{id}` without service prefix or query. */
+  route: string;
+  method: string;
+  /** HTTP status of the final response; null when none was seen. */
+  status: number | null;
+  reqFirst: number;
+  reqLast: number;
+  respFirst: number | null;
+  respLast: number | null;
+  /** `ip:port` of the client and the server. */
+  src: string;
+  dst: string;
+  conn: number;
+  /**
+   * `request` is the id of the request this call belongs to: the caller's
+   * `X-OpenStack-Request-ID` when it sent one (nova-api → glance, scheduler → placement),
+   * else the id the service answered with.
+   */
+  ids: MessageIds;
+  /** The id the answering service gave this call, when it differs from `ids.request`. */
+  serviceRequestId?: string;
+  /** `server.status` of a `GET /v2.1/servers/{id}` response (`BUILD`, `ACTIVE`, …). */
+  serverStatus?: string;
+  /** A Keystone token validation (`GET`/`HEAD /v3/auth/tokens`); the tokens are never kept. */
+  tokenValidation?: boolean;
+  /** Why the exchange is incomplete, when it is (from the HTTP parser). */
+  incomplete?: string;
+}
