@@ -1,0 +1,60 @@
+/** Per-phase statistics over complete requests, with Student-t confidence intervals. */
+import { deviation, max, mean, median, min, quantileSorted } from 'd3-array';
+import { studentTCdf, studentTQuantile } from './studentT.js';
+import type { PhaseComparison, PhaseStats, StatsByVim } from './types.js';
+import type { RequestTimeline } from '../timeline/types.js';
+
+export function describe(values: number[]): PhaseStats | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const m = mean(sorted)!;
+  const sd = n > 1 ? deviation(sorted)! : 0;
+  const half = n > 1 ? studentTQuantile(0.975, n - 1) * (sd / Math.sqrt(n)) : 0;
+  return {
+    n,
+    mean: m,
+    median: median(sorted)!,
+    p90: quantileSorted(sorted, 0.9)!,
+    p95: quantileSorted(sorted, 0.95)!,
+    sd,
+    min: min(sorted)!,
+    max: max(sorted)!,
+    ci95: [m - half, m + half],
+  };
+}
+
+/** Statistics per VIM and phase over the complete requests (phase order as first seen). */
+export function phaseStats(requests: readonly RequestTimeline[]): StatsByVim {
+  const values = new Map<string, Map<string, number[]>>();
+  for (const r of requests) {
+    if (!r.complete) continue;
+    let byPhase = values.get(r.vim);
+    if (!byPhase) values.set(r.vim, (byPhase = new Map()));
+    for (const [name, p] of Object.entries(r.phases)) {
+      let v = byPhase.get(name);
+      if (!v) byPhase.set(name, (v = []));
+      v.push(p.ms);
+    }
+  }
+  const out: StatsByVim = {};
+  for (const [vim, byPhase] of values) {
+    out[vim] = {};
+    for (const [name, v] of byPhase) out[vim][name] = describe(v)!;
+  }
+  return out;
+}
+
+/** Welch's comparison of one phase between two groups (b − a). */
+export function comparePhase(phase: string, a: PhaseStats | null, b: PhaseStats | null): PhaseComparison {
+  if (!a || !b || a.n < 2 || b.n < 2) return { phase, a, b, diff: a && b ? b.mean - a.mean : null, ci95: null, df: null, p: null, significant: false };
+  const va = (a.sd * a.sd) / a.n, vb = (b.sd * b.sd) / b.n;
+  const se = Math.sqrt(va + vb);
+  const diff = b.mean - a.mean;
+  if (se === 0) return { phase, a, b, diff, ci95: [diff, diff], df: null, p: diff === 0 ? 1 : 0, significant: diff !== 0 };
+  const df = (va + vb) ** 2 / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1));
+  const half = studentTQuantile(0.975, df) * se;
+  const t = diff / se;
+  const p = 2 * (1 - studentTCdf(Math.abs(t), df));
+  return { phase, a, b, diff, ci95: [diff - half, diff + half], df, p, significant: p < 0.05 };
+}

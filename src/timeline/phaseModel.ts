@@ -1,0 +1,88 @@
+/**
+ * The phase models: what each phase of a VM start is, as data (DESIGN.md, "Phases").
+ * A milestone lists the observations that can stand for it, preferred first; a phase is
+ * the interval between two milestones. Adding a phase is adding a row.
+ */
+import type { MilestoneDef, PhaseDef, PhaseModel } from './types.js';
+
+/** Sub-phases timed by compute-host log markers (`vimts … phase=<name> edge=begin|end`). */
+export const novaLogPhases = ['build', 'spawn', 'spawn.create_image', 'spawn.generate_xml', 'spawn.libvirt_spawn'] as const;
+export const nomadLogPhases = ['driver.download_artifact', 'driver.init_env', 'driver.spawn', 'driver.clean'] as const;
+
+/** Milestones and phases for log-marked sub-phases: `log:<phase>.begin` → `log:<phase>.end`. */
+function logPhases(names: readonly string[], parentOf: (name: string) => string): { milestones: MilestoneDef[]; phases: PhaseDef[] } {
+  const milestones: MilestoneDef[] = [];
+  const phases: PhaseDef[] = [];
+  for (const name of names) {
+    milestones.push(
+      { name: `${name}.begin`, observations: [`log:${name}.begin`], missing: `log marker ${name} begin` },
+      { name: `${name}.end`, observations: [`log:${name}.end`], missing: `log marker ${name} end` },
+    );
+    phases.push({ name, from: `${name}.begin`, to: `${name}.end`, parent: parentOf(name), optional: true, absentReason: 'no compute-host log marker for it' });
+  }
+  return { milestones, phases };
+}
+
+const novaLogs = logPhases(novaLogPhases, (n) => (n.startsWith('spawn.') ? 'spawn' : 'compute'));
+
+export const novaPhaseModel: PhaseModel = {
+  vim: 'nova',
+  milestones: [
+    { name: 'post', observations: ['post.first'], missing: 'POST /v2.1/servers' },
+    { name: 'accepted', observations: ['post.response.last'], missing: '202 response to POST /v2.1/servers' },
+    { name: 'cast', observations: ['schedule.publish', 'schedule.deliver'], missing: 'schedule_and_build_instances cast' },
+    { name: 'scheduled', observations: ['select.reply.deliver', 'select.reply.publish'], missing: 'select_destinations reply' },
+    { name: 'dispatched', observations: ['build.deliver', 'build.publish'], missing: 'build_and_run_instance cast' },
+    {
+      name: 'built',
+      observations: ['save.active.publish', 'save.active.deliver', 'create.end.publish', 'create.end.deliver'],
+      missing: 'instance saved active (object_action save) or instance.create.end',
+    },
+    { name: 'active', observations: ['active.poll.last'], missing: 'GET /v2.1/servers/{id} answering ACTIVE' },
+    { name: 'auth.first', observations: ['auth.first'], missing: 'token validation' },
+    { name: 'auth.last', observations: ['auth.last'], missing: 'token validation response' },
+    { name: 'image.first', observations: ['image.first'], missing: 'Glance image lookup' },
+    { name: 'image.last', observations: ['image.last'], missing: 'Glance image lookup response' },
+    ...novaLogs.milestones,
+  ],
+  phases: [
+    { name: 'api', from: 'post', to: 'cast' },
+    { name: 'auth', from: 'auth.first', to: 'auth.last', parent: 'api', optional: true, absentReason: 'token validation cached' },
+    { name: 'image', from: 'image.first', to: 'image.last', parent: 'api', optional: true },
+    { name: 'scheduling', from: 'cast', to: 'scheduled' },
+    { name: 'dispatch', from: 'scheduled', to: 'dispatched' },
+    { name: 'compute', from: 'dispatched', to: 'built' },
+    ...novaLogs.phases,
+    { name: 'notification', from: 'built', to: 'active' },
+    { name: 'total', from: 'post', to: 'active' },
+    { name: 'api_latency', from: 'post', to: 'accepted', optional: true },
+  ],
+  sequence: ['api', 'scheduling', 'dispatch', 'compute', 'notification'],
+};
+
+const nomadLogs = logPhases(nomadLogPhases, () => 'driver');
+
+export const nomadPhaseModel: PhaseModel = {
+  vim: 'nomad',
+  milestones: [
+    { name: 'submit', observations: ['put.first'], missing: 'PUT /v1/jobs' },
+    { name: 'submitted', observations: ['put.last'], missing: 'response to PUT /v1/jobs' },
+    { name: 'listed', observations: ['clientallocs.reply.last'], missing: 'Node.GetClientAllocs reply listing the alloc' },
+    { name: 'fetched', observations: ['getallocs.reply.last'], missing: 'Alloc.GetAllocs reply carrying the alloc' },
+    { name: 'started', observations: ['started.client', 'log:driver.end'], missing: 'task event Started' },
+    { name: 'reported', observations: ['update.running.first'], missing: 'Node.UpdateAlloc reporting running' },
+    ...nomadLogs.milestones,
+  ],
+  phases: [
+    { name: 'api', from: 'submit', to: 'submitted' },
+    { name: 'scheduling', from: 'submitted', to: 'listed' },
+    { name: 'fetch', from: 'listed', to: 'fetched' },
+    { name: 'driver', from: 'fetched', to: 'started' },
+    ...nomadLogs.phases,
+    { name: 'notification', from: 'started', to: 'reported' },
+    { name: 'total', from: 'submit', to: 'reported' },
+  ],
+  sequence: ['api', 'scheduling', 'fetch', 'driver', 'notification'],
+};
+
+export const phaseModels = { nova: novaPhaseModel, nomad: nomadPhaseModel } as const;
