@@ -1,0 +1,116 @@
+/**
+ * Ids and states carried by OpenStack REST exchanges: request ids from headers, the
+ * server uuid and status from the few bodies that hold them. Bodies are parsed only for
+ * the routes in BODY_FIELDS and only the named fields leave this file, so nothing else in
+ * a body (the `adminPass` of a 202, the password of a token request) is ever kept.
+ */
+import { headerValue } from '../../protocols/http/headers.js';
+import type { Header, HttpExchange } from '../../protocols/types.js';
+import type { MessageIds } from '../types.js';
+
+/** The caller's id, sent by nova-api to glance, by the scheduler to placement, … */
+const CALLER_REQUEST_ID = 'x-openstack-request-id';
+/** The answering service's id for this call (nova-api sends both with the same value). */
+const SERVICE_REQUEST_ID_HEADERS = ['x-openstack-request-id', 'x-compute-request-id'];
+
+const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function requestIdIn(headers: readonly Header[], names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const v = headerValue(headers, name)?.trim();
+    if (v !== undefined && REQUEST_ID.test(v)) return v.toLowerCase();
+  }
+  return undefined;
+}
+
+export interface RequestIds {
+  caller?: string;
+  service?: string;
+}
+
+export function requestIds(ex: HttpExchange): RequestIds {
+  const out: RequestIds = {};
+  const caller = requestIdIn(ex.request.headers, [CALLER_REQUEST_ID]);
+  if (caller !== undefined) out.caller = caller;
+  const service = ex.response === null ? undefined : requestIdIn(ex.response.headers, SERVICE_REQUEST_ID_HEADERS);
+  if (service !== undefined) out.service = service;
+  return out;
+}
+
+/** What a body may add to an event. */
+export interface BodyFacts {
+  ids: Pick<MessageIds, 'server' | 'image'>;
+  serverStatus?: string;
+}
+
+type Extractor = (json: unknown, facts: BodyFacts) => void;
+
+function field(obj: unknown, ...path: string[]): unknown {
+  let v = obj;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, k)) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+function uuidField(obj: unknown, ...path: string[]): string | undefined {
+  const v = field(obj, ...path);
+  return typeof v === 'string' && UUID.test(v) ? v.toLowerCase() : undefined;
+}
+
+const serverView: Extractor = (json, facts) => {
+  const id = uuidField(json, 'server', 'id');
+  if (id !== undefined) facts.ids.server = id;
+  const status = field(json, 'server', 'status');
+  if (typeof status === 'string' && /^[A-Z_]{1,32}$/.test(status)) facts.serverStatus = status;
+  const image = uuidField(json, 'server', 'image', 'id');
+  if (image !== undefined) facts.ids.image ??= image;
+};
+
+/** route → what to read from the request body and from a 2xx response body. */
+const BODY_FIELDS: Readonly<Record<string, { request?: Extractor; response?: Extractor }>> = {
+  'POST /v2.1/servers': {
+    request: (json, facts) => {
+      const image = uuidField(json, 'server', 'imageRef');
+      if (image !== undefined) facts.ids.image = image;
+    },
+    response: (json, facts) => {
+      const id = uuidField(json, 'server', 'id');
+      if (id !== undefined) facts.ids.server = id;
+    },
+  },
+  'GET /v2.1/servers/{id}': { response: serverView },
+};
+
+/** Does `route` have body fields worth keeping the request (0) or response (1) body for? */
+export function routeNeedsBody(route: string, dir: 0 | 1): boolean {
+  const f = Object.hasOwn(BODY_FIELDS, route) ? BODY_FIELDS[route] : undefined;
+  return f !== undefined && (dir === 0 ? f.request : f.response) !== undefined;
+}
+
+export function bodyFacts(route: string, ex: HttpExchange): BodyFacts {
+  const facts: BodyFacts = { ids: {} };
+  const f = Object.hasOwn(BODY_FIELDS, route) ? BODY_FIELDS[route] : undefined;
+  if (f === undefined) return facts;
+  if (f.request !== undefined) {
+    const json = parseJson(ex.request.body, ex.request.bodyTruncated);
+    if (json !== undefined) f.request(json, facts);
+  }
+  const res = ex.response;
+  if (f.response !== undefined && res !== null && res.status >= 200 && res.status < 300) {
+    const json = parseJson(res.body, res.bodyTruncated);
+    if (json !== undefined) f.response(json, facts);
+  }
+  return facts;
+}
+
+function parseJson(body: Uint8Array, truncated: boolean): unknown {
+  if (truncated || body.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
