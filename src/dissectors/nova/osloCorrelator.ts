@@ -1,0 +1,232 @@
+/**
+ * oslo.messaging over AMQP: joins the two sightings of every message through the broker
+ * (the Basic.Publish on the sender's connection, and each Basic.Deliver to a consumer),
+ * and each RPC call to its reply, into NovaRpcEvents.
+ *
+ * Matching key: oslo's `_unique_id` (calls, casts, replies and notifications carry one);
+ * a notification without it falls back to (routing key, `message_id`). A call meets its
+ * reply through `_msg_id`. Fanout casts (`<topic>_fanout`) are delivered once per
+ * consumer, so an event keeps a list of deliveries.
+ */
+import type { Endpoint } from '../../net/types.js';
+import type { AmqpMessage } from '../../protocols/types.js';
+import type { DissectorWarning, MessageIds, Observation, VimMessage } from '../types.js';
+import { decodeOsloMessage, type OsloMessage } from './osloMessage.js';
+import type { NovaRpcEvent, NovaRpcKind, NovaRpcReply } from './types.js';
+
+/** Who consumes a topic (the `service` of `messages --json`). */
+const SERVICE_BY_TOPIC: Record<string, string> = {
+  conductor: 'nova-conductor',
+  scheduler: 'nova-scheduler',
+  compute: 'nova-compute',
+  'compute-fanout': 'nova-compute',
+  consoleauth: 'nova-consoleauth',
+};
+
+const KIND: Record<'call' | 'cast' | 'notification', NovaRpcKind> = { call: 'rpc-call', cast: 'rpc-cast', notification: 'notification' };
+
+const MAX_WARNINGS = 50;
+
+/** One message (one publish, any number of deliveries), keyed by its oslo ids. */
+interface Sighting {
+  msg: OsloMessage;
+  exchange: string;
+  routingKey: string;
+  publish?: Observation;
+  deliveries: Observation[];
+}
+
+export interface OsloCorrelatorOptions {
+  warn?(w: DissectorWarning): void;
+}
+
+export class OsloCorrelator {
+  /** What was seen, skipped or could not be matched. */
+  readonly counters: Record<string, number> = {};
+  private readonly sightings = new Map<string, Sighting>();
+  private anonymous = 0;
+  private warnings = 0;
+
+  constructor(private readonly options: OsloCorrelatorOptions = {}) {}
+
+  message(m: AmqpMessage): void {
+    const isPublish = m.method === 'Basic.Publish';
+    const isDelivery = m.method === 'Basic.Deliver' || m.method === 'Basic.Get-Ok';
+    if (!isPublish && !isDelivery) {
+      this.count(m.method === 'Basic.Return' ? 'returned' : 'otherContent');
+      return;
+    }
+    if (m.bodyTruncated) {
+      this.count('truncatedBodies');
+      this.warn(`${m.method} on ${m.exchange}/${m.routingKey}: body truncated at ${m.body.length} of ${m.bodySize} bytes; not decoded`, m.firstByte);
+      return;
+    }
+    const decoded = decodeOsloMessage(m.body);
+    if (!decoded.ok) {
+      this.count('undecodable');
+      this.warn(`${m.method} on ${m.exchange}/${m.routingKey}: ${decoded.error}`, m.firstByte);
+      return;
+    }
+    const msg = decoded.message;
+    this.count(isPublish ? `${msg.kind}.published` : `${msg.kind}.delivered`);
+    const key = this.keyOf(msg, m.routingKey);
+    let s = this.sightings.get(key);
+    if (s === undefined) {
+      s = { msg, exchange: m.exchange, routingKey: m.routingKey, deliveries: [] };
+      this.sightings.set(key, s);
+    }
+    const obs = observation(m);
+    if (isDelivery) s.deliveries.push(obs);
+    else if (s.publish === undefined) s.publish = obs;
+    else this.count('duplicatePublishes');
+  }
+
+  /** Completes matching; returns every call, cast and notification in order of first byte. */
+  end(): NovaRpcEvent[] {
+    const replies = new Map<string, Sighting[]>();
+    for (const s of this.sightings.values()) {
+      if (s.msg.kind !== 'reply' || s.msg.msgId === undefined) continue;
+      const parts = replies.get(s.msg.msgId);
+      if (parts === undefined) replies.set(s.msg.msgId, [s]);
+      else parts.push(s);
+    }
+    const events: NovaRpcEvent[] = [];
+    for (const s of this.sightings.values()) {
+      if (s.msg.kind === 'reply') continue;
+      const ev = toEvent(s);
+      if (s.msg.kind === 'call' && s.msg.msgId !== undefined) {
+        const parts = replies.get(s.msg.msgId);
+        if (parts !== undefined) {
+          ev.reply = toReply(parts);
+          replies.delete(s.msg.msgId);
+        } else {
+          this.count('callsWithoutReply');
+        }
+      }
+      events.push(ev);
+    }
+    for (const parts of replies.values()) this.count('orphanReplies', parts.length);
+    this.sightings.clear();
+    return events.sort((a, b) => firstTime(a) - firstTime(b));
+  }
+
+  toVimMessage(ev: NovaRpcEvent): VimMessage {
+    return toVimMessage(ev);
+  }
+
+  private keyOf(msg: OsloMessage, routingKey: string): string {
+    if (msg.uniqueId !== undefined) return `u:${msg.uniqueId}`;
+    if (msg.kind === 'notification' && msg.messageId !== undefined) return `n:${routingKey}|${msg.messageId}`;
+    if (msg.kind === 'reply' && msg.msgId !== undefined) return `r:${routingKey}|${msg.msgId}`;
+    // Nothing to match a publish with its deliveries: keep it as its own message.
+    this.count('unmatchable');
+    return `a:${this.anonymous++}`;
+  }
+
+  private count(name: string, by = 1): void {
+    this.counters[name] = (this.counters[name] ?? 0) + by;
+  }
+
+  private warn(message: string, ts: number): void {
+    if (this.options.warn === undefined) return;
+    if (++this.warnings > MAX_WARNINGS) {
+      this.count('warningsSuppressed');
+      return;
+    }
+    this.options.warn({ stage: 'dissectors', vim: 'nova', ts, message: `oslo.messaging: ${message}` });
+  }
+}
+
+// ──────────────────────────────────────── building events
+
+const address = (e: Endpoint) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+
+/** The bytes' sender is the client side for direction 0 (whichever the net stage guessed). */
+function observation(m: AmqpMessage): Observation {
+  const [from, to] = m.dir === 0 ? [m.conn.client, m.conn.server] : [m.conn.server, m.conn.client];
+  return { first: m.firstByte, last: m.lastByte, src: address(from), dst: address(to), conn: m.conn.id };
+}
+
+/** `compute.host1` → compute / host1; exchange `scheduler_fanout` → scheduler, fanout. */
+function topicOf(exchange: string, routingKey: string): { topic: string; server?: string; fanout: boolean } {
+  if (exchange.endsWith('_fanout')) return { topic: exchange.slice(0, -'_fanout'.length), fanout: true };
+  const dot = routingKey.indexOf('.');
+  if (dot < 0) return { topic: routingKey, fanout: false };
+  const topic = routingKey.slice(0, dot);
+  const rest = routingKey.slice(dot + 1);
+  // Notification keys are `<topic>.<priority>`: no server there.
+  if (topic === 'notifications' || topic === 'versioned_notifications') return { topic, fanout: false };
+  return { topic, server: rest, fanout: false };
+}
+
+function idsOf(msg: OsloMessage): MessageIds {
+  const ids: MessageIds = {};
+  if (msg.instances.length === 1) ids.server = msg.instances[0];
+  else if (msg.instances.length > 1) ids.servers = [...msg.instances];
+  if (msg.requestId !== undefined) ids.request = msg.requestId;
+  return ids;
+}
+
+function toEvent(s: Sighting): NovaRpcEvent {
+  const m = s.msg;
+  const ev: NovaRpcEvent = {
+    kind: KIND[m.kind as 'call' | 'cast' | 'notification'],
+    ...topicOf(s.exchange, s.routingKey),
+    exchange: s.exchange,
+    routingKey: s.routingKey,
+    deliveries: s.deliveries.sort((a, b) => a.first - b.first),
+    ids: idsOf(m),
+  };
+  if (s.publish !== undefined) ev.publish = s.publish;
+  const copy = <K extends keyof NovaRpcEvent & keyof OsloMessage>(k: K) => {
+    if (m[k] !== undefined) (ev as unknown as Record<string, unknown>)[k] = m[k];
+  };
+  for (const k of ['method', 'eventType', 'namespace', 'version', 'msgId', 'uniqueId', 'requestId', 'globalRequestId',
+    'objmethod', 'objectName', 'vmState', 'changesVmState', 'publisherId', 'priority', 'messageId'] as const) copy(k);
+  if (m.timestampUs !== undefined) ev.notificationTimestampUs = m.timestampUs;
+  return ev;
+}
+
+/** Several parts only for generator results; the one with `ending` (else the latest) gives the times. */
+function toReply(parts: Sighting[]): NovaRpcReply {
+  const at = (s: Sighting) => s.publish?.first ?? s.deliveries[0]?.first ?? 0;
+  const ordered = [...parts].sort((a, b) => at(a) - at(b));
+  const last = ordered.find((p) => p.msg.ending === true) ?? ordered[ordered.length - 1];
+  const reply: NovaRpcReply = { deliveries: last.deliveries.sort((a, b) => a.first - b.first), parts: parts.length };
+  if (last.publish !== undefined) reply.publish = last.publish;
+  const failure = ordered.find((p) => p.msg.failure !== undefined)?.msg.failure;
+  if (failure !== undefined) reply.failure = failure;
+  return reply;
+}
+
+function firstTime(ev: NovaRpcEvent): number {
+  return ev.publish?.first ?? ev.deliveries[0]?.first ?? 0;
+}
+
+const NS_PER_MS = 1e6;
+
+/**
+ * One line of `messages --json`. `ms`: a call runs from its publish's first byte to the
+ * last byte of its reply's last delivery; a cast or notification from its publish's first
+ * byte to the last byte of its first delivery; null when either end was not seen.
+ */
+export function toVimMessage(ev: NovaRpcEvent): VimMessage {
+  const firstDelivery = ev.deliveries[0];
+  let end: number | undefined;
+  if (ev.kind === 'rpc-call') end = ev.reply?.deliveries[ev.reply.deliveries.length - 1]?.last;
+  else end = firstDelivery?.last;
+  const start = ev.publish?.first;
+  const msg: VimMessage = {
+    t: firstTime(ev),
+    vim: 'nova',
+    type: ev.kind,
+    name: ev.method ?? ev.eventType ?? '',
+    service: SERVICE_BY_TOPIC[ev.topic] ?? ev.topic,
+    src: ev.publish?.src ?? firstDelivery?.src ?? '',
+    dst: firstDelivery?.dst ?? ev.publish?.dst ?? '',
+    ms: start !== undefined && end !== undefined ? (end - start) / NS_PER_MS : null,
+    ids: ev.ids,
+  };
+  if (ev.reply?.failure !== undefined) msg.status = ev.reply.failure;
+  return msg;
+}

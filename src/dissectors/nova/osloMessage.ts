@@ -1,0 +1,195 @@
+/**
+ * One oslo.messaging body → the few fields the timeline needs. The parsed JSON lives
+ * only inside `decodeOsloMessage`; what leaves is a small record of extracted strings,
+ * so tokens (`_context_auth_token`, the service catalog), `admin_password` and
+ * credential-bearing URLs (`transport_url`, `database_connection`) are never kept.
+ *
+ * Wire format (RabbitMQ driver): `{"oslo.version": "2.0", "oslo.message": "<JSON>"}`.
+ * The inner message is an RPC request (call: `_msg_id` + `_reply_q`; cast: neither), a
+ * reply (`result` / `failure` / `ending` + `_msg_id`) or a notification (`event_type`,
+ * `publisher_id`, `payload`, `timestamp`, …).
+ */
+
+export type OsloKind = 'call' | 'cast' | 'reply' | 'notification';
+
+export interface OsloMessage {
+  kind: OsloKind;
+  method?: string;
+  namespace?: string;
+  version?: string;
+  uniqueId?: string;
+  msgId?: string;
+  replyQ?: string;
+  requestId?: string;
+  globalRequestId?: string;
+  /** Instance uuids the message is about, in order of appearance, without repeats. */
+  instances: string[];
+  objmethod?: string;
+  objectName?: string;
+  vmState?: string;
+  changesVmState?: boolean;
+  eventType?: string;
+  publisherId?: string;
+  priority?: string;
+  messageId?: string;
+  /** Notification `timestamp`, Unix µs (publisher clock). */
+  timestampUs?: number;
+  /** Replies. */
+  failure?: string;
+  ending?: boolean;
+}
+
+export type OsloDecodeResult = { ok: true; message: OsloMessage } | { ok: false; error: string };
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Step = string | '*';
+
+/**
+ * Where instance uuids sit, by RPC method argument or notification field. `*` walks an
+ * array. Paths through `nova_object.data.uuid` only count for Instance objects (a
+ * Service or ComputeNode also has a `uuid`); see isInstanceObject.
+ */
+const INSTANCE_PATHS: ReadonlyArray<readonly Step[]> = [
+  ['args', 'build_requests', '*', 'nova_object.data', 'instance_uuid'], // schedule_and_build_instances
+  ['args', 'instance_uuids', '*'], // select_destinations, sync_instance_info
+  ['args', 'instance_uuid'], // delete_instance_info
+  ['args', 'instance', 'nova_object.data', 'uuid'], // build_and_run_instance, terminate_instance, …
+  ['args', 'instance_info', 'nova_object.data', 'uuid'], // update_instance_info (one Instance)
+  ['args', 'instance_info', 'nova_object.data', 'objects', '*', 'nova_object.data', 'uuid'], // … (an InstanceList)
+  ['args', 'objinst', 'nova_object.data', 'uuid'], // object_action on an Instance
+  ['args', 'objinst', 'nova_object.data', 'instance_uuid'], // object_action on InstanceInfoCache, BlockDeviceMapping, …
+  ['payload', 'instance_id'], // unversioned notifications
+  ['payload', 'nova_object.data', 'uuid'], // versioned instance notifications
+  ['payload', 'nova_object.data', 'instance_uuid'], // versioned RequestSpec payloads
+];
+/** `Instance`, and the versioned notification payloads about one (`InstanceActionPayload`, …). */
+const isInstanceObject = (name: string | undefined) => name === 'Instance' || (name !== undefined && /^Instance\w*Payload$/.test(name));
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_FAILURE_CHARS = 500;
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+const isObject = (v: Json | undefined): v is { [key: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Own property only: a `__proto__` or `constructor` key in hostile JSON is just a key. */
+const get = (v: Json | undefined, key: string): Json | undefined => (isObject(v) && Object.hasOwn(v, key) ? v[key] : undefined);
+const str = (v: Json | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export function decodeOsloMessage(body: Uint8Array): OsloDecodeResult {
+  let inner: Json;
+  try {
+    const outer = JSON.parse(utf8.decode(body)) as Json;
+    const wrapped = get(outer, 'oslo.message');
+    inner = typeof wrapped === 'string' ? (JSON.parse(wrapped) as Json) : outer;
+  } catch {
+    return { ok: false, error: 'body is not JSON' };
+  }
+  if (!isObject(inner)) return { ok: false, error: 'oslo message is not an object' };
+
+  const m: OsloMessage = { kind: 'cast', instances: [] };
+  const set = <K extends keyof OsloMessage>(key: K, value: OsloMessage[K] | undefined) => {
+    if (value !== undefined) m[key] = value;
+  };
+  set('uniqueId', str(get(inner, '_unique_id')));
+  set('msgId', str(get(inner, '_msg_id')));
+  set('requestId', str(get(inner, '_context_request_id')));
+  set('globalRequestId', str(get(inner, '_context_global_request_id')));
+
+  const eventType = str(get(inner, 'event_type'));
+  const method = str(get(inner, 'method'));
+  if (eventType !== undefined) {
+    m.kind = 'notification';
+    m.eventType = eventType;
+    set('publisherId', str(get(inner, 'publisher_id')));
+    set('priority', str(get(inner, 'priority')));
+    set('messageId', str(get(inner, 'message_id')));
+    set('timestampUs', parseOsloTimestamp(str(get(inner, 'timestamp'))));
+    // Notification context fields sit at the top level as `_context_*` too.
+  } else if (method !== undefined) {
+    m.method = method;
+    set('namespace', str(get(inner, 'namespace')));
+    set('version', str(get(inner, 'version')));
+    set('replyQ', str(get(inner, '_reply_q')));
+    m.kind = m.msgId !== undefined && m.replyQ !== undefined ? 'call' : 'cast';
+    const args = get(inner, 'args');
+    const objinst = get(args, 'objinst');
+    if (objinst !== undefined) {
+      set('objmethod', str(get(args, 'objmethod')));
+      set('objectName', str(get(objinst, 'nova_object.name')));
+      if (m.objectName === 'Instance') {
+        set('vmState', str(get(get(objinst, 'nova_object.data'), 'vm_state')));
+        const changes = get(objinst, 'nova_object.changes');
+        m.changesVmState = Array.isArray(changes) && changes.includes('vm_state');
+      }
+    }
+  } else if (m.msgId !== undefined && (Object.hasOwn(inner, 'result') || Object.hasOwn(inner, 'failure') || Object.hasOwn(inner, 'ending'))) {
+    m.kind = 'reply';
+    m.ending = get(inner, 'ending') === true;
+    const failure = get(inner, 'failure');
+    if (failure !== undefined && failure !== null) m.failure = failureText(failure);
+  } else {
+    return { ok: false, error: 'neither an RPC request, a reply nor a notification' };
+  }
+
+  for (const path of INSTANCE_PATHS) collect(inner, path, 0, m.instances);
+  return { ok: true, message: m };
+}
+
+/** Walks `path` from `v`, pushing every uuid found at its end. */
+function collect(v: Json | undefined, path: readonly Step[], i: number, out: string[]): void {
+  if (v === undefined) return;
+  if (i === path.length) {
+    if (typeof v === 'string' && UUID.test(v) && !out.includes(v)) out.push(v);
+    return;
+  }
+  const step = path[i];
+  if (step === '*') {
+    if (Array.isArray(v)) for (const item of v) collect(item, path, i + 1, out);
+    return;
+  }
+  if (step === 'nova_object.data' && path[i + 1] === 'uuid' && !isInstanceObject(str(get(v, 'nova_object.name')))) return;
+  collect(get(v, step), path, i + 1, out);
+}
+
+/**
+ * oslo's serialised failure is a JSON string `{"class", "module", "message", "tb", …}`.
+ * Keep `<class>: <message>`, bounded, with any `scheme://user:password@` masked.
+ */
+export function failureText(failure: Json): string {
+  let text: string;
+  let parsed: Json | undefined;
+  if (typeof failure === 'string') {
+    try {
+      parsed = JSON.parse(failure) as Json;
+    } catch {
+      parsed = undefined;
+    }
+  } else {
+    parsed = failure;
+  }
+  if (isObject(parsed)) {
+    const cls = str(get(parsed, 'class')) ?? 'Error';
+    const msg = str(get(parsed, 'message')) ?? '';
+    text = msg === '' ? cls : `${cls}: ${msg}`;
+  } else {
+    text = typeof failure === 'string' ? failure.split('\n')[0] : 'remote error';
+  }
+  return maskCredentials(text).slice(0, MAX_FAILURE_CHARS);
+}
+
+/** `rabbit://user:pass@host` → `rabbit://user:***@host` (also mysql+pymysql://…, http://…). */
+export function maskCredentials(s: string): string {
+  return s.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s]*@/gi, '$1:***@');
+}
+
+/**
+ * oslo notification `timestamp`: `YYYY-MM-DD HH:MM:SS[.ffffff]` in UTC (no zone), or ISO
+ * 8601 with `T`/`Z`. Returns Unix microseconds.
+ */
+export function parseOsloTimestamp(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const m = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]00:?00)?$/.exec(s);
+  if (!m) return undefined;
+  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  const frac = m[7] === undefined ? 0 : Math.floor(Number(m[7].padEnd(6, '0').slice(0, 6)));
+  return ms * 1000 + frac;
+}
