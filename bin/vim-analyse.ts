@@ -5,6 +5,9 @@ import { writeFile } from 'node:fs/promises';
 import { captureInfo } from '../src/pipeline/captureInfo.js';
 import { infoText } from '../src/report/infoText.js';
 import { UnusableInputError } from '../src/capture/types.js';
+import { analyse, listMessages } from '../src/pipeline/analyse.js';
+import { formatResult, resultFormats, type ResultFormat } from '../src/report/formatResult.js';
+import type { Vim } from '../src/dissectors/types.js';
 
 /** Exit codes: 0 ok, 1 internal error, 2 unusable input or usage. */
 const exitUnusable = 2;
@@ -30,6 +33,12 @@ async function output(text: string, file?: string): Promise<void> {
   else process.stdout.write(text);
 }
 
+// `vim-analyse … | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const program = new Command();
 program
   .name('vim-analyse')
@@ -37,6 +46,60 @@ program
   .version('0.1.0')
   .showHelpAfterError()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : exitUnusable));
+
+const vims: readonly Vim[] = ['nova', 'nomad'];
+
+function checkVim(v: string | undefined): Vim | undefined {
+  if (v === undefined) return undefined;
+  if (!vims.includes(v as Vim)) {
+    process.stderr.write(`vim-analyse: --vim must be one of ${vims.join(', ')} (got '${v}')\n`);
+    process.exit(exitUnusable);
+  }
+  return v as Vim;
+}
+
+program
+  .argument('[captures...]', 'capture files of one experiment (pcap, pcapng, gzip; - for standard input)')
+  .option('--vim <vim>', 'only this VIM: nova or nomad (default: detected)')
+  .option('-f, --format <format>', `output format: ${resultFormats.join(', ')}`, 'table')
+  .option('--requests', 'one row per request in the table')
+  .option('-o, --output <file>', 'write to a file instead of standard output')
+  .action(async (captures: string[], opts: { vim?: string; format: string; requests?: boolean; output?: string }) => {
+    if (captures.length === 0) {
+      program.help({ error: true });
+    }
+    if (!resultFormats.includes(opts.format as ResultFormat)) {
+      process.stderr.write(`vim-analyse: unknown format '${opts.format}' (one of ${resultFormats.join(', ')})\n`);
+      process.exit(exitUnusable);
+    }
+    try {
+      const result = await analyse(captures, { vim: checkVim(opts.vim) });
+      await output(formatResult(result, opts.format as ResultFormat, { requests: opts.requests }), opts.output);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('messages')
+  .description('one line per decoded VIM message (HTTP exchange, RPC call/cast, notification, Nomad RPC)')
+  .argument('<captures...>', 'capture files')
+  .option('--json', 'NDJSON, one message per line')
+  .option('--vim <vim>', 'only this VIM: nova or nomad')
+  .option('--filter <text>', 'keep messages whose service or name contains this text (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('-o, --output <file>', 'write to a file instead of standard output')
+  .action(async (captures: string[], opts: { json?: boolean; vim?: string; filter: string[]; output?: string }) => {
+    try {
+      let lines = await listMessages(captures, { vim: checkVim(opts.vim) });
+      if (opts.filter.length) lines = lines.filter((m) => opts.filter.some((f) => m.service.includes(f) || m.name.includes(f)));
+      const text = opts.json
+        ? lines.map((m) => JSON.stringify(m)).join('\n') + (lines.length ? '\n' : '')
+        : lines.map((m) => `${m.t}  ${m.vim.padEnd(5)} ${m.type.padEnd(12)} ${m.service.padEnd(15)} ${m.src.padEnd(21)} → ${m.dst.padEnd(21)} ${m.ms === null ? '      -' : m.ms.toFixed(1).padStart(7)} ms  ${m.name}${m.status !== undefined ? ` [${m.status}]` : ''}${Object.keys(m.ids).length ? `  ${Object.entries(m.ids).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ')}` : ''}`).join('\n') + '\n';
+      await output(text, opts.output);
+    } catch (e) {
+      fail(e);
+    }
+  });
 
 program
   .command('info')

@@ -1,0 +1,93 @@
+/** The terminal form of the main job: phase statistics per VIM, a verdict, optional per-request rows. */
+import type { AnalysisResult, ResultRequest } from '../pipeline/types.js';
+import type { PhaseStats } from '../stats/types.js';
+import { textTable } from './textTable.js';
+
+const f1 = (x: number): string => x.toFixed(1);
+
+/** Phases in model order: sequence first, then nested, then total. */
+function phaseOrder(stats: Record<string, PhaseStats>): string[] {
+  return Object.keys(stats);
+}
+
+function indentName(name: string, stats: Record<string, PhaseStats>): string {
+  const depth = name.split('.').length - 1 + (['auth', 'image', 'build', 'spawn'].includes(name) ? 1 : 0);
+  return `${'  '.repeat(depth)}${name}`;
+}
+
+export function statsTable(stats: Record<string, PhaseStats>, sequence: readonly string[]): string {
+  const total = stats.total;
+  const names = phaseOrder(stats);
+  const rows = names.map((name) => {
+    const s = stats[name];
+    const share = total && sequence.includes(name) ? `${((100 * s.mean) / total.mean).toFixed(1)}%` : '';
+    return [indentName(name, stats), s.n, f1(s.mean), `${f1(s.ci95[0])}–${f1(s.ci95[1])}`, f1(s.median), f1(s.p95), f1(s.sd), f1(s.min), f1(s.max), share];
+  });
+  return textTable(
+    [
+      { title: 'phase' }, { title: 'n', align: 'right' }, { title: 'mean ms', align: 'right' }, { title: '95% CI', align: 'right' },
+      { title: 'median', align: 'right' }, { title: 'p95', align: 'right' }, { title: 'sd', align: 'right' },
+      { title: 'min', align: 'right' }, { title: 'max', align: 'right' }, { title: 'share', align: 'right' },
+    ],
+    rows,
+  );
+}
+
+export function dominantVerdict(stats: Record<string, PhaseStats>, sequence: readonly string[]): string | null {
+  const total = stats.total;
+  if (!total) return null;
+  const top = sequence.filter((p) => stats[p]).sort((a, b) => stats[b].mean - stats[a].mean)[0];
+  if (!top) return null;
+  const s = stats[top];
+  return `dominant phase: ${top}, ${f1(s.mean)} ms of ${f1(total.mean)} ms (${((100 * s.mean) / total.mean).toFixed(0)}% of total, n=${s.n})`;
+}
+
+function requestRows(requests: ResultRequest[], phases: string[]): string {
+  const rows = requests.map((r) => [
+    r.id,
+    r.complete ? 'yes' : 'no',
+    ...phases.map((p) => {
+      const v = r.phases[p];
+      return v ? `${f1(v.ms)}${v.approx ? '~' : ''}` : '-';
+    }),
+    r.missing.join('; '),
+  ]);
+  return textTable(
+    [{ title: 'request' }, { title: 'complete' }, ...phases.map((p) => ({ title: p, align: 'right' as const })), { title: 'missing' }],
+    rows,
+  );
+}
+
+export function summaryText(result: AnalysisResult, sequences: Record<string, readonly string[]>, opts: { requests?: boolean } = {}): string {
+  const out: string[] = [];
+  for (const c of result.captures) out.push(`${c.file}: ${c.format}${c.gzip ? ' (gzip)' : ''}, ${c.packets} packets, ${c.start ?? '-'} → ${c.end ?? '-'}`);
+  if (result.vims.length === 0) out.push('\nno Nova or Nomad VM start found in this capture');
+  for (const vim of result.vims) {
+    const reqs = result.requests.filter((r) => r.vim === vim);
+    const complete = reqs.filter((r) => r.complete).length;
+    out.push(`\n${vim}: ${reqs.length} requests, ${complete} complete`);
+    const stats = result.stats[vim];
+    const seq = sequences[vim] ?? [];
+    if (stats && Object.keys(stats).length) {
+      out.push(statsTable(stats, seq));
+      const verdict = dominantVerdict(stats, seq);
+      if (verdict) out.push(verdict);
+    }
+    if (opts.requests && reqs.length) {
+      out.push('');
+      out.push(requestRows(reqs, [...seq, 'total']));
+      if (reqs.some((r) => Object.values(r.phases).some((p) => p.approx))) out.push('~ approximate: a substitute observation was used (see JSON for which)');
+    }
+    const incomplete = reqs.filter((r) => !r.complete);
+    for (const r of incomplete.slice(0, 10)) out.push(`incomplete ${r.id}: missing ${r.missing.join(', ')}`);
+    if (incomplete.length > 10) out.push(`… and ${incomplete.length - 10} more incomplete requests`);
+  }
+  for (const [host, c] of Object.entries(result.clocks)) out.push(`clock ${host}: offset ${c.offsetMs.toFixed(3)} ms ± ${c.uncertaintyMs.toFixed(3)} (${c.source})`);
+  for (const d of result.diagnosis) out.push(`diagnosis: ${d.text}`);
+  if (result.warnings.length) {
+    out.push(`\n${result.warnings.length} warning(s):`);
+    for (const w of result.warnings.slice(0, 20)) out.push(`  ${w}`);
+    if (result.warnings.length > 20) out.push(`  … ${result.warnings.length - 20} more (see --format json)`);
+  }
+  return out.join('\n') + '\n';
+}

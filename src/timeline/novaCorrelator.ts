@@ -1,0 +1,155 @@
+/**
+ * Nova: REST and oslo.messaging events → one request per server boot, keyed by the server
+ * uuid and joined with the POST's request id. Each event contributes milestone
+ * observations (names as in novaPhaseModel); the first observation of a name wins.
+ * Publishes are timed by their first byte (when the sender acted), deliveries by their
+ * last byte (when the consumer had the whole message).
+ */
+import type { NovaHttpEvent, NovaRpcEvent } from '../dissectors/nova/types.js';
+import type { Observation } from '../dissectors/types.js';
+import type { MilestoneObservation, MilestoneSet, RequestKeys } from './types.js';
+
+export interface NovaRequestDraft {
+  keys: RequestKeys;
+  milestones: MilestoneSet;
+  notes: string[];
+  /** POST request first byte, for ordering and in-flight checks. */
+  postFirst?: number;
+  postLast?: number;
+}
+
+const hostOf = (endpoint: string): string => endpoint.replace(/^\[?([^\]]*)\]?:\d+$/, '$1');
+
+const publishObs = (o: Observation): MilestoneObservation => ({ t: o.first, source: 'capture', host: hostOf(o.src) });
+const deliverObs = (o: Observation): MilestoneObservation => ({ t: o.last, source: 'capture', host: hostOf(o.dst) });
+
+/** The RPC milestones: which method/event gives which observation names. */
+interface RpcMilestoneRule {
+  matches(ev: NovaRpcEvent): boolean;
+  /** Instance uuids the event is about. */
+  servers(ev: NovaRpcEvent): string[];
+  publish?: string;
+  deliver?: string;
+  replyPublish?: string;
+  replyDeliver?: string;
+}
+
+const uuidsOf = (ev: NovaRpcEvent): string[] => ev.ids.servers ?? (ev.ids.server ? [ev.ids.server] : []);
+
+export const novaRpcMilestones: RpcMilestoneRule[] = [
+  { matches: (e) => e.kind === 'rpc-cast' && e.method === 'schedule_and_build_instances', servers: uuidsOf, publish: 'schedule.publish', deliver: 'schedule.deliver' },
+  { matches: (e) => e.kind === 'rpc-call' && e.method === 'select_destinations', servers: uuidsOf, replyPublish: 'select.reply.publish', replyDeliver: 'select.reply.deliver' },
+  { matches: (e) => e.kind === 'rpc-cast' && e.method === 'build_and_run_instance', servers: uuidsOf, publish: 'build.publish', deliver: 'build.deliver' },
+  {
+    matches: (e) => e.method === 'object_action' && e.objmethod === 'save' && e.vmState === 'active' && e.changesVmState === true,
+    servers: uuidsOf, publish: 'save.active.publish', deliver: 'save.active.deliver',
+  },
+  {
+    matches: (e) => e.kind === 'notification' && (e.eventType === 'instance.create.end' || e.eventType === 'compute.instance.create.end'),
+    servers: uuidsOf, publish: 'create.end.publish', deliver: 'create.end.deliver',
+  },
+];
+
+export class NovaCorrelator {
+  /** By server uuid. */
+  readonly requests = new Map<string, NovaRequestDraft>();
+  private byRequestId = new Map<string, NovaRequestDraft>();
+  private pendingHttp: NovaHttpEvent[] = [];
+  private tokenValidations: NovaHttpEvent[] = [];
+
+  private draft(server: string): NovaRequestDraft {
+    let d = this.requests.get(server);
+    if (!d) this.requests.set(server, (d = { keys: { server }, milestones: new Map(), notes: [] }));
+    return d;
+  }
+
+  private set(d: NovaRequestDraft, name: string, obs: MilestoneObservation): void {
+    const cur = d.milestones.get(name);
+    if (!cur || obs.t < cur.t) d.milestones.set(name, obs);
+  }
+
+  http(ev: NovaHttpEvent): void {
+    if (ev.service === 'nova-api' && ev.route === 'POST /v2.1/servers') {
+      const server = ev.ids.server;
+      if (!server) return void this.pendingHttp.push(ev); // no 202 seen: cannot key it
+      const d = this.draft(server);
+      d.postFirst = ev.reqFirst;
+      d.postLast = ev.respLast ?? undefined;
+      if (ev.ids.request) {
+        d.keys.request = ev.ids.request;
+        this.byRequestId.set(ev.ids.request, d);
+      }
+      this.set(d, 'post.first', { t: ev.reqFirst, source: 'capture', host: hostOf(ev.dst) });
+      if (ev.respLast !== null) this.set(d, 'post.response.last', { t: ev.respLast, source: 'capture', host: hostOf(ev.src) });
+      return;
+    }
+    // Everything else joins a request by request id or server uuid, so keep it until the end.
+    this.pendingHttp.push(ev);
+  }
+
+  rpc(ev: NovaRpcEvent): void {
+    for (const rule of novaRpcMilestones) {
+      if (!rule.matches(ev)) continue;
+      for (const server of rule.servers(ev)) {
+        const d = this.draft(server);
+        if (ev.requestId && !d.keys.request) d.keys.request = ev.requestId;
+        if (rule.publish && ev.publish) this.set(d, rule.publish, publishObs(ev.publish));
+        if (rule.deliver && ev.deliveries.length) this.set(d, rule.deliver, deliverObs(ev.deliveries[0]));
+        if (rule.replyPublish && ev.reply?.publish) this.set(d, rule.replyPublish, publishObs(ev.reply.publish));
+        if (rule.replyDeliver && ev.reply?.deliveries.length) this.set(d, rule.replyDeliver, deliverObs(ev.reply.deliveries[0]));
+      }
+      return;
+    }
+  }
+
+  /** Join the HTTP exchanges that need the request ids, then return the drafts. */
+  end(): NovaRequestDraft[] {
+    for (const ev of this.pendingHttp) this.joinHttp(ev);
+    this.pendingHttp = [];
+    this.joinTokenValidations();
+    return [...this.requests.values()];
+  }
+
+  private joinHttp(ev: NovaHttpEvent): void {
+    if (ev.service === 'nova-api' && ev.route === 'GET /v2.1/servers/{id}' && ev.serverStatus === 'ACTIVE' && ev.ids.server && ev.respLast !== null) {
+      const d = this.requests.get(ev.ids.server);
+      if (d) this.set(d, 'active.poll.last', { t: ev.respLast, source: 'capture', host: hostOf(ev.src) });
+      return;
+    }
+    if (ev.service === 'glance' && ev.route === 'GET /v2/images/{id}' && ev.ids.request) {
+      // Matched by request id only, never by time (DESIGN.md).
+      const d = this.byRequestId.get(ev.ids.request);
+      if (d && !d.milestones.has('image.first') && ev.respLast !== null) {
+        this.set(d, 'image.first', { t: ev.reqFirst, source: 'capture', host: hostOf(ev.dst) });
+        this.set(d, 'image.last', { t: ev.respLast, source: 'capture', host: hostOf(ev.dst) });
+      }
+      return;
+    }
+    if (ev.service === 'keystone' && ev.tokenValidation) this.tokenValidations.push(ev);
+  }
+
+  /**
+   * A validation with the request's id joins it; one without an id joins the only POST in
+   * flight around it, if exactly one is; otherwise it is ambiguous and left out.
+   */
+  private joinTokenValidations(): void {
+    for (const v of this.tokenValidations) {
+      if (v.respLast === null) continue;
+      let target: NovaRequestDraft | undefined = v.ids.request ? this.byRequestId.get(v.ids.request) : undefined;
+      if (!target) {
+        const inFlight = [...this.requests.values()].filter(
+          (d) => d.postFirst !== undefined && d.postLast !== undefined && d.postFirst <= v.reqFirst && v.respLast! <= d.postLast,
+        );
+        if (inFlight.length === 1) target = inFlight[0];
+        else if (inFlight.length > 1) {
+          for (const d of inFlight) d.notes.push(`token validation at ${(v.reqFirst / 1e6).toFixed(3)} ms is ambiguous between ${inFlight.length} requests in flight`);
+          continue;
+        }
+      }
+      if (target && !target.milestones.has('auth.first')) {
+        this.set(target, 'auth.first', { t: v.reqFirst, source: 'capture', host: hostOf(v.dst) });
+        this.set(target, 'auth.last', { t: v.respLast, source: 'capture', host: hostOf(v.dst) });
+      }
+    }
+  }
+}
