@@ -168,6 +168,7 @@ export class HttpMessageReader {
     switch (this.state) {
       case S.head:
         if (this.headLen > 0) {
+          count(this.ctx.counters, 'http', 'bytesSkipped', this.headLen);
           this.headLen = 0;
           this.loseFraming(`gap in ${this.kind()} headers (${lost})`, ts);
         } else {

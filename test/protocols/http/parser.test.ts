@@ -262,6 +262,31 @@ describe('HttpConnectionParser: bounds, gaps and resynchronisation', () => {
     }
   });
 
+  it('resyncs on a request that follows the rest of a JSON body on the same line', () => {
+    const r = run([
+      req('PUT /a HTTP/1.1\r\nContent-Length: 40\r\n\r\n{"allocations":'),
+      gap(0, 2000),
+      req('{"x": 1}}}PUT /b HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}'),
+      res('HTTP/1.1 204 No Content\r\n\r\n' + 'HTTP/1.1 204 No Content\r\n\r\n'),
+    ]);
+    expect(r.exchanges.map(summarise)).toEqual([
+      { req: 'PUT /a', reqBody: '{"allocations":', status: 204, incomplete: 'gap in request body (2000 bytes lost)' },
+      { req: 'PUT /b', reqBody: '{}', status: 204 },
+    ]);
+    expect(r.counters.bytesSkipped).toBe('{"x": 1}}}'.length);
+  });
+
+  it('stops parsing after 101 Switching Protocols', () => {
+    const r = run([
+      req('GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'),
+      res('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello'),
+      req('\x81\x85masked-frame GET /x HTTP/1.1\r\n\r\n'),
+    ]);
+    expect(r.exchanges.map(summarise)).toEqual([{ req: 'GET /ws', status: 101 }]);
+    expect(r.counters.upgrades).toBe(1);
+    expect(r.counters.requests).toBe(1);
+  });
+
   it('bounds the header block by maxHeaderBytes', () => {
     const long = `GET /a HTTP/1.1\r\nX-Big: ${'y'.repeat(2000)}\r\n\r\n`;
     const r = run([req(long + GET('/b')), res(OK('B'))], { limits: { maxHeaderBytes: 1024 } });
