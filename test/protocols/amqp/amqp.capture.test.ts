@@ -4,11 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { reassembleTcp } from '../../../src/net/reassembleTcp.js';
-import { AmqpConnectionParser } from '../../../src/protocols/amqp/connectionParser.js';
 import { METHOD_TABLE } from '../../../src/protocols/amqp/spec.js';
-import type { AmqpMessage, AmqpMethod, ProtocolContext, ProtocolWarning } from '../../../src/protocols/types.js';
-import { defaultProtocolLimits } from '../../../src/protocols/types.js';
+import { parseAmqpCapture } from './amqpCapture.js';
 
 const CAPTURES = '/work/shared/captures';
 const cases = [
@@ -30,19 +27,6 @@ function readmeCounts(dir: string) {
     connections: pick(/AMQP TCP connections (\d+)/),
     all,
   };
-}
-
-export async function parseAmqpCapture(path: string) {
-  const methods: AmqpMethod[] = [];
-  const messages: AmqpMessage[] = [];
-  const warnings: ProtocolWarning[] = [];
-  const ctx: ProtocolContext = { counters: {}, warn: (w) => warnings.push(w), limits: defaultProtocolLimits };
-  const net = await reassembleTcp(path, (conn) =>
-    conn.server.port === 5672 || conn.client.port === 5672
-      ? new AmqpConnectionParser(conn, { method: (m) => methods.push(m), message: (m) => messages.push(m) }, ctx)
-      : null,
-  );
-  return { methods, messages, warnings, ctx, net };
 }
 
 for (const c of cases) {

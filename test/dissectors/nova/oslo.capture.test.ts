@@ -1,0 +1,140 @@
+/**
+ * oslo.messaging on the shared Nova captures: message counts must equal the README's
+ * oslo.messaging tables (taken independently of vim-analyse), every select_destinations
+ * call must meet its reply, every run's build_and_run_instance must reach the compute
+ * host, and no secret may appear in anything emitted.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { OsloCorrelator, toVimMessage } from '../../../src/dissectors/nova/osloCorrelator.js';
+import type { NovaRpcEvent } from '../../../src/dissectors/nova/types.js';
+import type { DissectorWarning } from '../../../src/dissectors/types.js';
+import { parseAmqpCapture } from '../../protocols/amqp/amqpCapture.js';
+
+const CAPTURES = '/work/shared/captures';
+const COMPUTE_HOST = '10.98.0.2';
+const cases = [
+  { name: 'nova-seq', file: 'capture.pcapng.gz' },
+  { name: 'nova-burst', file: 'capture.pcap.gz' },
+];
+
+/** The README's oslo.messaging section: JSON blocks after their headings, and the reply line. */
+function readmeOslo(dir: string) {
+  const readme = readFileSync(`${dir}/README.md`, 'utf8');
+  const block = (heading: string) => {
+    const at = readme.indexOf(heading);
+    if (at < 0) throw new Error(`README lacks "${heading}"`);
+    const m = /```\n(\{[\s\S]*?\})\n```/.exec(readme.slice(at));
+    return JSON.parse(m![1]) as Record<string, number>;
+  };
+  const dict = (label: string) => JSON.parse(new RegExp(`${label}: (\\{[^}]*\\})`).exec(readme)![1].replace(/'/g, '"')) as Record<string, number>;
+  return {
+    published: block('RPC requests by Basic.Publish'),
+    delivered: block('RPC requests as delivered'),
+    repliesPublished: Number(/RPC replies published: (\d+)/.exec(readme)![1]),
+    answered: dict('calls answered by method'),
+    unanswered: dict('calls without a reply in the capture'),
+    notifications: block('Notifications by event_type'),
+    notificationsDelivered: dict('Notifications delivered'),
+  };
+}
+
+function tally<T>(items: T[], key: (t: T) => string | undefined, weight: (t: T) => number = () => 1): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const it of items) {
+    const k = key(it);
+    const w = weight(it);
+    if (k !== undefined && w > 0) out[k] = (out[k] ?? 0) + w;
+  }
+  return out;
+}
+
+async function analyse(path: string, secrets: string[]) {
+  const warnings: DissectorWarning[] = [];
+  const correlator = new OsloCorrelator({ warn: (w) => warnings.push(w) });
+  // How many bodies carry a secret: shows the no-secret check below has something to find.
+  let bodiesWithSecrets = 0;
+  const utf8 = new TextDecoder();
+  const amqp = await parseAmqpCapture(path, (m) => {
+    const text = utf8.decode(m.body);
+    if (secrets.some((s) => text.includes(s))) bodiesWithSecrets++;
+    correlator.message(m);
+  });
+  const events = correlator.end();
+  return { events, correlator, warnings, amqp, bodiesWithSecrets };
+}
+
+const rpcKey = (e: NovaRpcEvent) => (e.kind === 'notification' ? undefined : `${e.kind === 'rpc-call' ? 'call' : 'cast'} ${e.method}`);
+
+for (const c of cases) {
+  const dir = `${CAPTURES}/${c.name}`;
+  const present = existsSync(`${dir}/${c.file}`);
+  describe.skipIf(!present)(`oslo.messaging on ${c.name}`, () => {
+    if (!present) return;
+    const ref = readmeOslo(dir);
+    const runs = readFileSync(`${dir}/runs.tsv`, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+    const secrets = readFileSync(`${dir}/secrets.txt`, 'utf8').split('\n').map((s) => s.trim()).filter((s) => s.length > 0);
+    // Parsed once, shared by the specs below.
+    let cached: ReturnType<typeof analyse> | undefined;
+    const result = () => (cached ??= analyse(`${dir}/${c.file}`, secrets));
+
+    it('RPC requests by publish and as delivered equal the README', async () => {
+      const { events } = await result();
+      expect(tally(events.filter((e) => e.publish), rpcKey)).toEqual(ref.published);
+      expect(tally(events, rpcKey, (e) => e.deliveries.length)).toEqual(ref.delivered);
+    });
+
+    it('replies: published count, calls answered by method, none unanswered', async () => {
+      const { events, correlator } = await result();
+      expect(correlator.counters['reply.published']).toBe(ref.repliesPublished);
+      const calls = events.filter((e) => e.kind === 'rpc-call');
+      expect(tally(calls.filter((e) => e.reply?.publish), (e) => e.method)).toEqual(ref.answered);
+      expect(tally(calls.filter((e) => !e.reply), (e) => e.method)).toEqual(ref.unanswered);
+      expect(correlator.counters.orphanReplies ?? 0).toBe(0);
+    });
+
+    it('notifications by event type, published and delivered, equal the README', async () => {
+      const { events } = await result();
+      const notes = events.filter((e) => e.kind === 'notification');
+      expect(tally(notes.filter((e) => e.publish), (e) => e.eventType)).toEqual(ref.notifications);
+      expect(tally(notes, (e) => e.eventType, (e) => e.deliveries.length)).toEqual(ref.notificationsDelivered);
+      expect(notes.every((e) => typeof e.notificationTimestampUs === 'number')).toBe(true);
+    });
+
+    it('every select_destinations call meets its reply, delivered back to the caller', async () => {
+      const { events } = await result();
+      const sd = events.filter((e) => e.method === 'select_destinations');
+      expect(sd.length).toBe(runs.length);
+      for (const e of sd) {
+        expect(e.kind).toBe('rpc-call');
+        expect(e.reply?.publish, e.msgId).toBeDefined();
+        expect(e.reply!.deliveries).toHaveLength(1);
+        // The reply goes back to the host that published the call.
+        expect(e.reply!.deliveries[0].dst.split(':')[0]).toBe(e.publish!.src.split(':')[0]);
+        expect(e.reply!.deliveries[0].last).toBeGreaterThan(e.publish!.first);
+        expect(toVimMessage(e).ms).toBeGreaterThan(0);
+      }
+    });
+
+    it('one build_and_run_instance cast per run, delivered to the compute host', async () => {
+      const { events } = await result();
+      const bari = events.filter((e) => e.method === 'build_and_run_instance');
+      for (const [, , serverId, requestId] of runs) {
+        const mine = bari.filter((e) => e.ids.server === serverId);
+        expect(mine, serverId).toHaveLength(1);
+        const [e] = mine;
+        expect([e.kind, e.topic, e.requestId]).toEqual(['rpc-cast', 'compute', requestId]);
+        expect(e.deliveries.map((d) => d.dst.split(':')[0])).toEqual([COMPUTE_HOST]);
+        expect(e.deliveries[0].first).toBeGreaterThan(e.publish!.first);
+      }
+      expect(bari).toHaveLength(runs.length);
+    });
+
+    it('no secret in any event, message line or warning', async () => {
+      const { events, warnings, amqp, bodiesWithSecrets } = await result();
+      expect(bodiesWithSecrets).toBeGreaterThan(100);
+      const text = JSON.stringify({ events, lines: events.map(toVimMessage), warnings, amqpWarnings: amqp.warnings, netWarnings: amqp.net.warnings, counters: amqp.ctx.counters });
+      for (const s of secrets) expect(text.includes(s), `secret ${s.slice(0, 4)}…`).toBe(false);
+    });
+  });
+}
