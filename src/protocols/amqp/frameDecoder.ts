@@ -54,6 +54,8 @@ export class AmqpFrameDecoder {
   private marks: number[] = [];
   /** Bytes skipped in the current resync (reported when sync is found). */
   private skippedNow = 0;
+  /** Set by end(): the data at hand is all there will be. */
+  private finishing = false;
 
   /** @param clientSide the client → broker direction, which opens with the protocol header. */
   constructor(
@@ -105,6 +107,13 @@ export class AmqpFrameDecoder {
   }
 
   end(ts: number): void {
+    if (this.pendingLen > 0 && this.mode === 'resync') {
+      // No more data will come to confirm a candidate: one whose frame-end checks out at
+      // the very end of the stream is accepted (e.g. a lone heartbeat after a mid-stream start).
+      this.finishing = true;
+      const view = this.pending.subarray(0, this.pendingLen);
+      this.keep(view, this.parse(view, ts));
+    }
     if (this.pendingLen > 0 && this.mode !== 'skip') {
       count(this.ctx.counters, 'amqp', this.mode === 'resync' ? 'bytesSkipped' : 'truncatedFrameBytes', this.pendingLen);
       if (this.mode === 'sync') count(this.ctx.counters, 'amqp', 'truncatedFrames');
@@ -288,7 +297,7 @@ export class AmqpFrameDecoder {
     const endPos = i + FRAME_HEADER_SIZE + size;
     if (endPos >= view.length) return NEED_MORE;
     if (view[endPos] !== FRAME_END) return INVALID;
-    if (endPos + 1 === view.length) return this.verified ? 0 : NEED_MORE;
+    if (endPos + 1 === view.length) return this.verified || this.finishing ? 0 : NEED_MORE;
     const next = this.plausibleHeader(view, endPos + 1);
     return next === INVALID ? INVALID : next === NEED_MORE ? NEED_MORE : 0;
   }

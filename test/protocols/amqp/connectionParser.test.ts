@@ -243,6 +243,15 @@ describe('AmqpConnectionParser: limits and bad input', () => {
     expect(r.amqp('bytesSkipped')).toBe(200);
   });
 
+  it('accepts a lone frame at the end of a stream that started mid-connection', () => {
+    const r = run();
+    r.parser.gap(1, -1, 0);
+    feed(r, 1, heartbeat(), 1);
+    expect(r.amqp('frames.heartbeat')).toBe(0); // not confirmed yet: more data may follow
+    r.parser.end(1, 2, 'fin');
+    expect([r.amqp('frames.heartbeat'), r.amqp('bytesSkipped'), r.amqp('resyncs')]).toEqual([1, 0, 1]);
+  });
+
   it('discards a message that a gap cut, and finds the frames after the gap', () => {
     const a = publish(1, 'nova', 'cut', 'a'.repeat(100), 40);
     const b = publish(1, 'nova', 'whole', 'b'.repeat(10));
