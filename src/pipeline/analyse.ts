@@ -11,6 +11,8 @@ import type { AnalysisResult, MessageLine, ResultRequest } from './types.js';
 
 export type AnalyseOptions = SessionOptions;
 
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
 /** Digits of the capture's timestamps (6 for µs, 9 for ns), for printing times. */
 function precisionOf(out: SessionOutput): number {
   return Math.max(6, ...out.captures.map((c) => c.summary.tsPrecision));
@@ -48,7 +50,9 @@ export function toResult(out: SessionOutput): AnalysisResult {
     vims: out.vims,
     requests: out.requests.map((r) => requestToResult(r, out.clock, digits)),
     stats: phaseStats(out.requests),
-    clocks: {},
+    clocks: Object.fromEntries(
+      Object.entries(out.clocks).map(([h, c]) => [h, { offsetMs: round6(c.offsetMs), uncertaintyMs: round6(c.uncertaintyMs), source: c.source }]),
+    ),
     diagnosis: [],
     counters: out.counters,
     warnings: out.warnings,

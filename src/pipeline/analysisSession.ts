@@ -18,16 +18,23 @@ import { OsloCorrelator, toVimMessage as rpcMessage } from '../dissectors/nova/o
 import { novaBodyFilter, novaHttpEvent, toVimMessage as restMessage } from '../dissectors/nova/restEvents.js';
 import type { NovaHttpEvent, NovaRpcEvent } from '../dissectors/nova/types.js';
 import type { Vim, VimMessage } from '../dissectors/types.js';
+import { NomadRpcConnectionParser } from '../dissectors/nomad/nomadRpcConnectionParser.js';
+import { nomadHttpEvent } from '../dissectors/nomad/httpEvents.js';
+import { nomadRpcEvent } from '../dissectors/nomad/rpcEvents.js';
+import { toVimMessage as nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../dissectors/nomad/types.js';
+import { NomadCorrelator } from '../timeline/nomadCorrelator.js';
 import { NovaCorrelator } from '../timeline/novaCorrelator.js';
 import { buildPhases } from '../timeline/buildPhases.js';
-import { novaPhaseModel } from '../timeline/phaseModel.js';
-import type { RequestTimeline } from '../timeline/types.js';
+import { nomadPhaseModel, novaPhaseModel } from '../timeline/phaseModel.js';
+import type { ClockEstimate, MilestoneSet, PhaseModel, RequestKeys, RequestTimeline } from '../timeline/types.js';
 
 export interface SessionOptions {
   /** Only this VIM (default: whichever the capture holds). */
   vim?: Vim;
   limits?: Partial<ProtocolLimits>;
   reassembly?: Partial<ReassemblyLimits>;
+  /** Known clock offsets (ms, host clock − capture clock) by host, overriding estimates. */
+  clockOffsets?: Record<string, number>;
   /** Warnings kept in the result (all are counted). */
   maxWarnings?: number;
   onProgress?: (bytesRead: number) => void;
@@ -45,6 +52,7 @@ export interface SessionOutput {
   messages: VimMessage[];
   requests: RequestTimeline[];
   vims: Vim[];
+  clocks: Record<string, ClockEstimate>;
   counters: Record<string, unknown>;
   warnings: string[];
 }
@@ -58,7 +66,9 @@ export class AnalysisSession {
   private readonly captures: CaptureRecord[] = [];
   private readonly oslo: OsloCorrelator;
   private readonly novaHttp: NovaHttpEvent[] = [];
-  private readonly otherHttp: HttpExchange[] = [];
+  private readonly nomadHttp: NomadHttpEvent[] = [];
+  private readonly nomadRpc: NomadRpcEvent[] = [];
+  private otherHttp = 0;
 
   constructor(private readonly options: SessionOptions = {}) {
     this.ctx = {
@@ -89,6 +99,8 @@ export class AnalysisSession {
         });
       case 'amqp':
         return this.wants('nova') ? new AmqpConnectionParser(conn, { message: (m) => this.oslo.message(m) }, this.ctx) : null;
+      case 'nomad-rpc':
+        return this.wants('nomad') ? new NomadRpcConnectionParser(conn, (ex) => this.nomadRpc.push(nomadRpcEvent(ex)), this.ctx) : null;
       default:
         return null;
     }
@@ -99,7 +111,9 @@ export class AnalysisSession {
       const ev = novaHttpEvent(ex);
       if (ev) return void this.novaHttp.push(ev);
     }
-    this.otherHttp.push(ex);
+    // Nomad's API lives under /v1/ (its port is configurable; the path is not).
+    if (this.wants('nomad') && ex.request.target.startsWith('/v1/')) return void this.nomadHttp.push(nomadHttpEvent(ex));
+    this.otherHttp++;
   }
 
   async addCapture(source: CaptureSource): Promise<CaptureRecord> {
@@ -116,7 +130,10 @@ export class AnalysisSession {
 
   finish(): SessionOutput {
     const rpc: NovaRpcEvent[] = this.wants('nova') ? this.oslo.end() : [];
-    const messages: VimMessage[] = [...this.novaHttp.map(restMessage), ...rpc.map(rpcMessage)];
+    const messages: VimMessage[] = [
+      ...this.novaHttp.map(restMessage), ...rpc.map(rpcMessage),
+      ...this.nomadHttp.map(nomadMessage), ...this.nomadRpc.map(nomadMessage),
+    ];
     messages.sort((a, b) => a.t - b.t);
     const requests: RequestTimeline[] = [];
     const vims: Vim[] = [];
@@ -125,15 +142,18 @@ export class AnalysisSession {
       for (const ev of this.novaHttp) corr.http(ev);
       for (const ev of rpc) corr.rpc(ev);
       const drafts = corr.end();
-      for (const d of drafts) {
-        const built = buildPhases(novaPhaseModel, d.milestones);
-        const first = d.milestones.get('post.first')?.t ?? Math.min(...[...d.milestones.values()].map((m) => m.t));
-        requests.push({
-          vim: 'nova', id: d.keys.server!, keys: d.keys, complete: built.complete, missing: built.missing,
-          phases: built.phases, absent: built.absent, startNs: first, notes: d.notes,
-        });
-      }
+      for (const d of drafts) requests.push(timelineOf(novaPhaseModel, d.keys.server!, d.keys, d.milestones, d.notes));
       if (drafts.some((d) => d.milestones.has('post.first'))) vims.push('nova');
+    }
+    const clocks: Record<string, ClockEstimate> = {};
+    if (this.nomadHttp.length || this.nomadRpc.length) {
+      const corr = new NomadCorrelator(this.clock, this.options.clockOffsets);
+      for (const ev of this.nomadHttp) corr.http(ev);
+      for (const ev of this.nomadRpc) corr.rpc(ev);
+      const drafts = corr.end();
+      Object.assign(clocks, corr.clocks);
+      for (const d of drafts) requests.push(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));
+      if (drafts.some((d) => d.milestones.has('put.first'))) vims.push('nomad');
     }
     requests.sort((a, b) => a.startNs - b.startNs);
     return {
@@ -142,16 +162,28 @@ export class AnalysisSession {
       messages,
       requests,
       vims,
+      clocks,
       counters: {
         capture: this.captures.map((c) => c.summary.counters),
         net: this.captures.map((c) => c.net),
         protocols: this.counters,
         nova: this.oslo.counters,
+        http: { nova: this.novaHttp.length, nomad: this.nomadHttp.length, other: this.otherHttp },
+        nomadRpc: this.nomadRpc.length,
         warnings: this.warningCount,
       },
       warnings: this.warnings,
     };
   }
+}
+
+function timelineOf(model: PhaseModel, id: string, keys: RequestKeys, milestones: MilestoneSet, notes: string[]): RequestTimeline {
+  const built = buildPhases(model, milestones);
+  const times = [...milestones.values()].map((m) => m.t);
+  return {
+    vim: model.vim, id, keys, complete: built.complete, missing: built.missing,
+    phases: built.phases, absent: built.absent, startNs: times.length ? Math.min(...times) : 0, notes,
+  };
 }
 
 function bodyFilter(conn: ConnectionInfo) {

@@ -1,0 +1,170 @@
+/**
+ * Nomad: HTTP API and RPC events → one request per allocation, keyed job id → eval id →
+ * alloc id. Milestone names are those of nomadPhaseModel. The task event `Started` is
+ * stamped on the client's clock: the client's offset is bounded from causality (task
+ * events follow the Alloc.GetAllocs reply that delivered the alloc and precede the
+ * Node.UpdateAlloc that reports them) and `Started` is placed on the capture clock with it.
+ */
+import type { SessionClock } from '../capture/sessionClock.js';
+import type { NomadAlloc, NomadHttpEvent, NomadRpcEvent } from '../dissectors/nomad/types.js';
+import { ClockBounds } from './clockBounds.js';
+import type { ClockEstimate, MilestoneObservation, MilestoneSet, RequestKeys } from './types.js';
+
+export interface NomadRequestDraft {
+  keys: RequestKeys;
+  milestones: MilestoneSet;
+  notes: string[];
+}
+
+interface JobRegistration {
+  job?: string;
+  eval?: string;
+  first: MilestoneObservation;
+  last?: MilestoneObservation;
+}
+
+interface AllocState {
+  draft: NomadRequestDraft;
+  /** Client-clock Unix ns of the first `Started` event, and of every task event seen. */
+  startedClientNs?: bigint;
+  eventClientNs: bigint[];
+  clientHost?: string;
+  /** Capture time of the UpdateAlloc that first carried each event time (for bounds). */
+  reportedAt: { clientNs: bigint; captureNs: number }[];
+}
+
+const hostOf = (endpoint: string): string => endpoint.replace(/^\[?([^\]]*)\]?:\d+$/, '$1');
+
+/** HTTP routes that register a job. */
+export const jobRegisterRoutes: ReadonlySet<string> = new Set(['PUT /v1/jobs', 'POST /v1/jobs', 'PUT /v1/job/{id}', 'POST /v1/job/{id}']);
+
+export class NomadCorrelator {
+  private readonly allocs = new Map<string, AllocState>();
+  private readonly registrations: JobRegistration[] = [];
+  readonly clocks: Record<string, ClockEstimate> = {};
+
+  constructor(
+    private readonly clock: SessionClock,
+    /** Known offsets (ms) by client host, overriding the estimate. */
+    private readonly clockOverrides: Record<string, number> = {},
+  ) {}
+
+  private alloc(id: string): AllocState {
+    let a = this.allocs.get(id);
+    if (!a) this.allocs.set(id, (a = { draft: { keys: { alloc: id }, milestones: new Map(), notes: [] }, eventClientNs: [], reportedAt: [] }));
+    return a;
+  }
+
+  private setFirst(d: NomadRequestDraft, name: string, obs: MilestoneObservation): void {
+    const cur = d.milestones.get(name);
+    if (!cur || obs.t < cur.t) d.milestones.set(name, obs);
+  }
+
+  http(ev: NomadHttpEvent): void {
+    if (!jobRegisterRoutes.has(ev.route) || ev.status === null || ev.status >= 300) return;
+    this.registrations.push({
+      job: ev.ids.job,
+      eval: ev.ids.eval,
+      first: { t: ev.reqFirst, source: 'capture', host: hostOf(ev.dst) },
+      last: ev.respLast !== null ? { t: ev.respLast, source: 'capture', host: hostOf(ev.src) } : undefined,
+    });
+  }
+
+  rpc(ev: NomadRpcEvent): void {
+    if (ev.method === 'Node.GetClientAllocs' && ev.response && ev.clientAllocs) {
+      const obs: MilestoneObservation = { t: ev.response.last, source: 'capture', host: hostOf(ev.response.dst) };
+      for (const id of Object.keys(ev.clientAllocs)) this.setFirst(this.alloc(id).draft, 'clientallocs.reply.last', obs);
+      return;
+    }
+    if (ev.method === 'Alloc.GetAllocs' && ev.response && ev.allocs) {
+      const obs: MilestoneObservation = { t: ev.response.last, source: 'capture', host: hostOf(ev.response.dst) };
+      for (const al of ev.allocs) {
+        const a = this.alloc(al.id);
+        this.setFirst(a.draft, 'getallocs.reply.last', obs);
+        if (al.jobId) a.draft.keys.job ??= al.jobId;
+        if (al.evalId) a.draft.keys.eval ??= al.evalId;
+      }
+      return;
+    }
+    if (ev.method === 'Node.UpdateAlloc' && ev.allocs) {
+      for (const al of ev.allocs) this.updateAlloc(al, ev);
+    }
+  }
+
+  private updateAlloc(al: NomadAlloc, ev: NomadRpcEvent): void {
+    const a = this.alloc(al.id);
+    a.clientHost ??= hostOf(ev.request.src);
+    if (al.clientStatus === 'running') {
+      this.setFirst(a.draft, 'update.running.first', { t: ev.request.first, source: 'capture', host: hostOf(ev.request.dst) });
+    }
+    for (const st of Object.values(al.taskStates ?? {})) {
+      for (const te of st.events) {
+        if (te.timeNs === undefined) continue;
+        const t = BigInt(te.timeNs);
+        if (t <= 0n) continue;
+        if (!a.eventClientNs.includes(t)) {
+          a.eventClientNs.push(t);
+          a.reportedAt.push({ clientNs: t, captureNs: ev.request.first });
+        }
+        if (te.type === 'Started' && (a.startedClientNs === undefined || t < a.startedClientNs)) a.startedClientNs = t;
+      }
+    }
+  }
+
+  /** Estimate each client's clock offset from every alloc's events. */
+  private estimateClocks(): void {
+    const bounds = new Map<string, ClockBounds>();
+    for (const a of this.allocs.values()) {
+      if (!a.clientHost) continue;
+      let b = bounds.get(a.clientHost);
+      if (!b) bounds.set(a.clientHost, (b = new ClockBounds()));
+      const delivered = a.draft.milestones.get('getallocs.reply.last');
+      for (const r of a.reportedAt) {
+        const hostRel = this.clock.relativeFromUnixNs(r.clientNs);
+        b.before(hostRel, r.captureNs);
+        if (delivered) b.after(hostRel, delivered.t);
+      }
+    }
+    for (const [host, b] of bounds) {
+      const over = this.clockOverrides[host];
+      if (over !== undefined) {
+        this.clocks[host] = { offsetMs: over, uncertaintyMs: 0, source: 'given (--clock-offset)', constraints: 0 };
+        continue;
+      }
+      const e = b.estimate('task event times vs. the RPCs that delivered and reported them');
+      if (e) this.clocks[host] = e;
+    }
+  }
+
+  end(): NomadRequestDraft[] {
+    this.estimateClocks();
+    const byEval = new Map<string, JobRegistration>();
+    const byJob = new Map<string, JobRegistration[]>();
+    for (const r of this.registrations) {
+      if (r.eval) byEval.set(r.eval, r);
+      if (r.job) (byJob.get(r.job) ?? byJob.set(r.job, []).get(r.job)!).push(r);
+    }
+    const out: NomadRequestDraft[] = [];
+    for (const a of this.allocs.values()) {
+      const d = a.draft;
+      // Allocs that never reached this client's pipeline (only seen in an UpdateAlloc) still count.
+      const reg = (d.keys.eval && byEval.get(d.keys.eval)) || undefined;
+      if (reg) {
+        d.keys.job ??= reg.job;
+        this.setFirst(d, 'put.first', reg.first);
+        if (reg.last) this.setFirst(d, 'put.last', reg.last);
+      } else if (d.keys.job && byJob.get(d.keys.job)?.length) {
+        d.notes.push(`job ${d.keys.job} registered, but not with this alloc's eval ${d.keys.eval ?? '?'}`);
+      }
+      if (a.startedClientNs !== undefined && a.clientHost) {
+        const c = this.clocks[a.clientHost];
+        const raw = this.clock.relativeFromUnixNs(a.startedClientNs);
+        const offsetNs = c ? c.offsetMs * 1e6 : 0;
+        if (!c) d.notes.push(`no clock estimate for ${a.clientHost}: Started taken on its clock as is`);
+        d.milestones.set('started.client', { t: raw - offsetNs, rawT: raw, source: 'client-clock', host: a.clientHost });
+      }
+      out.push(d);
+    }
+    return out;
+  }
+}
