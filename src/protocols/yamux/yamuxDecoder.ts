@@ -32,8 +32,8 @@ export type YamuxCloseReason = 'fin' | 'rst' | 'go-away' | 'end';
 export interface YamuxEvents {
   /** Every decoded frame header (counting, tests). */
   frame?(h: YamuxHeader, ts: number): void;
-  /** First sight of a stream in this direction: with SYN, or mid-stream (`syn` false). */
-  streamOpen(streamId: number, syn: boolean, ts: number): void;
+  /** First sight of a stream in this direction: at its start (SYN or ACK), or mid-stream (`fromStart` false). */
+  streamOpen(streamId: number, fromStart: boolean, ts: number): void;
   data(streamId: number, bytes: Uint8Array, ts: number): void;
   /** Bytes of this stream were lost (-1: unknown count); null streamId: maybe any stream. */
   streamGap(streamId: number | null, bytes: number, ts: number): void;
@@ -184,9 +184,11 @@ export class YamuxDecoder {
     const id = h.streamId;
     if (!this.open.has(id)) {
       this.open.add(id);
+      // SYN opens the stream from this side, ACK accepts the peer's SYN: either way its start.
       const syn = (h.flags & YamuxFlag.syn) !== 0;
-      count(c, group, syn ? 'streamsOpened' : 'streamsSeenMidway');
-      this.events.streamOpen(id, syn, ts);
+      const ack = (h.flags & YamuxFlag.ack) !== 0;
+      count(c, group, syn ? 'streamsOpened' : ack ? 'streamsAccepted' : 'streamsSeenMidway');
+      this.events.streamOpen(id, syn || ack, ts);
     }
     if (h.type === YamuxType.data && h.length > 0) {
       this.payloadLeft = h.length;

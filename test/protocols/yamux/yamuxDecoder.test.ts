@@ -33,7 +33,7 @@ function run(chunks: (Uint8Array | { gap: number })[], opts: { resync?: boolean 
   const events: string[] = [];
   const text = new Map<number, string>();
   const ev: YamuxEvents = {
-    streamOpen: (id, syn, ts) => events.push(`open ${id}${syn ? ' syn' : ' midway'} @${ts}`),
+    streamOpen: (id, fromStart, ts) => events.push(`open ${id}${fromStart ? ' start' : ' midway'} @${ts}`),
     data: (id, bytes, ts) => {
       events.push(`data ${id} "${new TextDecoder().decode(bytes)}" @${ts}`);
       text.set(id, (text.get(id) ?? '') + new TextDecoder().decode(bytes));
@@ -54,9 +54,9 @@ describe('YamuxDecoder', () => {
       cat(windowUpdate(1, 0, 100), data(1, 'world'), ping(2)),
     ]);
     expect(r.events).toEqual([
-      'open 1 syn @0',
+      'open 1 start @0',
       'data 1 "hello " @0',
-      'open 3 syn @0',
+      'open 3 start @0',
       'data 3 "other" @0',
       'data 1 "world" @1',
       'close 1 end @2',
@@ -85,27 +85,34 @@ describe('YamuxDecoder', () => {
   it('stamps payload bytes with the time of the TCP chunk carrying them, not of the header', () => {
     const f = data(5, 'abcdef', 1);
     const r = run([f.subarray(0, 14), f.subarray(14)]);
-    expect(r.events).toEqual(['open 5 syn @0', 'data 5 "ab" @0', 'data 5 "cdef" @1', 'close 5 end @2']);
+    expect(r.events).toEqual(['open 5 start @0', 'data 5 "ab" @0', 'data 5 "cdef" @1', 'close 5 end @2']);
   });
 
   it('follows the SYN / ACK / FIN / RST lifecycle of a stream', () => {
     const r = run([cat(data(1, 'req', 1), data(1, 'last', 4), windowUpdate(3, 1), windowUpdate(3, 8, 0))]);
     expect(r.events).toEqual([
-      'open 1 syn @0',
+      'open 1 start @0',
       'data 1 "req" @0',
       'data 1 "last" @0',
       'close 1 fin @0',
-      'open 3 syn @0',
+      'open 3 start @0',
       'close 3 rst @0',
     ]);
     expect(r.counters.streamsFinished).toBe(1);
     expect(r.counters.streamsReset).toBe(1);
   });
 
+  it('takes an ACK (the peer accepting a stream) as the start of that stream in this direction', () => {
+    const r = run([cat(windowUpdate(1, 2), data(1, 'reply'), data(9, 'joined late'))]);
+    expect(r.events.slice(0, 4)).toEqual(['open 1 start @0', 'data 1 "reply" @0', 'open 9 midway @0', 'data 9 "joined late" @0']);
+    expect(r.counters.streamsAccepted).toBe(1);
+    expect(r.counters.streamsSeenMidway).toBe(1);
+  });
+
   it('reports a capture truncated in the middle of a frame', () => {
     const f = data(1, 'abcdefgh', 1);
     const r = run([f.subarray(0, 15)]);
-    expect(r.events).toEqual(['open 1 syn @0', 'data 1 "abc" @0', 'gap 1 5 @1', 'close 1 end @1']);
+    expect(r.events).toEqual(['open 1 start @0', 'data 1 "abc" @0', 'gap 1 5 @1', 'close 1 end @1']);
     expect(r.counters.truncatedFrames).toBe(1);
     expect(r.warnings[0].message).toMatch(/inside a yamux frame/);
   });
@@ -114,7 +121,7 @@ describe('YamuxDecoder', () => {
     const f = data(1, 'abcdefgh', 1);
     const r = run([f.subarray(0, 14), { gap: 3 }, cat(f.subarray(17), data(1, 'next'))]);
     expect(r.events).toEqual([
-      'open 1 syn @0',
+      'open 1 start @0',
       'data 1 "ab" @0',
       'gap 1 3 @1',
       'data 1 "fgh" @2',
@@ -154,7 +161,7 @@ describe('YamuxDecoder', () => {
     const f = data(1, 'abcdefgh', 1);
     const r = run([f.subarray(0, 14), { gap: -1 }, cat(f.subarray(18), data(1, 'again'), data(1, 'more'))]);
     expect(r.events).toEqual([
-      'open 1 syn @0',
+      'open 1 start @0',
       'data 1 "ab" @0',
       'gap 1 -1 @1',
       'gap all -1 @1',

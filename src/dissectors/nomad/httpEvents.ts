@@ -1,0 +1,88 @@
+/**
+ * HTTP exchanges with the Nomad API → NomadHttpEvent: route template, ids from the path,
+ * the job id from a registration's body (`Job.ID`), eval id and indexes from the reply,
+ * allocs and their client status from alloc listings. Only these fields are read from
+ * bodies, and no header is copied, so `X-Nomad-Token` never reaches an event.
+ */
+import type { Endpoint } from '../../net/types.js';
+import type { Header, HttpExchange } from '../../protocols/types.js';
+import { matchNomadRoute, splitTarget } from './httpRoutes.js';
+import type { NomadHttpEvent } from './types.js';
+
+const addr = (e: Endpoint) => `${e.ip}:${e.port}`;
+
+export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
+  const { request, response } = ex;
+  const { path, query } = splitTarget(request.target);
+  const m = matchNomadRoute(request.method, path);
+  const ev: NomadHttpEvent = {
+    route: m.route,
+    method: request.method,
+    status: response ? response.status : null,
+    reqFirst: request.firstByte,
+    reqLast: request.lastByte,
+    respFirst: response ? response.firstByte : null,
+    respLast: response ? response.lastByte : null,
+    src: addr(ex.conn.client),
+    dst: addr(ex.conn.server),
+    conn: ex.conn.id,
+    ids: { ...m.ids },
+  };
+  if (ex.incomplete) ev.incomplete = ex.incomplete;
+  const index = query.get('index');
+  if (index !== null && /^\d+$/.test(index)) {
+    ev.blocking = true;
+    ev.queryIndex = Number(index);
+  }
+  if (response) {
+    const xi = header(response.headers, 'x-nomad-index');
+    if (xi !== undefined && /^\d+$/.test(xi)) ev.responseIndex = Number(xi);
+  }
+
+  const isRegistration = (request.method === 'PUT' || request.method === 'POST') && (m.route.endsWith(' /v1/jobs') || m.route.endsWith(' /v1/job/{id}'));
+  if (isRegistration) {
+    const job = obj(obj(json(request.body, request.bodyTruncated))?.Job);
+    if (typeof job?.ID === 'string' && job.ID) ev.ids.job = job.ID;
+  }
+  const reply = response && response.status >= 200 && response.status < 300 ? json(response.body, response.bodyTruncated) : undefined;
+  const r = obj(reply);
+  if (r && typeof r.EvalID === 'string' && r.EvalID) ev.ids.eval = r.EvalID;
+  if (r && (isRegistration || request.method === 'DELETE')) {
+    if (typeof r.EvalCreateIndex === 'number') ev.evalCreateIndex = r.EvalCreateIndex;
+    if (typeof r.JobModifyIndex === 'number') ev.jobModifyIndex = r.JobModifyIndex;
+    if (typeof r.Index === 'number') ev.index = r.Index;
+  }
+  if (m.route === 'GET /v1/job/{id}/allocations' || m.route === 'GET /v1/allocations' || m.route === 'GET /v1/allocation/{id}' || m.route === 'GET /v1/evaluation/{id}/allocations') {
+    const list = Array.isArray(reply) ? reply : r ? [r] : [];
+    ev.allocs = list.map(obj).filter((a) => typeof a?.ID === 'string').map((a) => ({
+      id: a!.ID as string,
+      ...(typeof a!.ClientStatus === 'string' ? { clientStatus: a!.ClientStatus } : {}),
+      ...(typeof a!.EvalID === 'string' ? { evalId: a!.EvalID } : {}),
+    }));
+    if (m.route === 'GET /v1/allocation/{id}' && r) {
+      if (typeof r.JobID === 'string') ev.ids.job = r.JobID;
+      if (typeof r.EvalID === 'string') ev.ids.eval = r.EvalID;
+    } else if (ev.allocs.length === 1) ev.ids.alloc = ev.allocs[0].id;
+    else if (ev.allocs.length > 1) ev.ids.allocs = ev.allocs.map((a) => a.id);
+  }
+  if (m.route === 'GET /v1/evaluation/{id}' && r && typeof r.JobID === 'string') ev.ids.job = r.JobID;
+  return ev;
+}
+
+function header(headers: readonly Header[], name: string): string | undefined {
+  for (const [n, v] of headers) if (n.toLowerCase() === name) return v;
+  return undefined;
+}
+
+function json(body: Uint8Array, truncated: boolean): unknown {
+  if (truncated || body.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function obj(v: unknown): Record<string, unknown> | null {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
