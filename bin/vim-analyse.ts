@@ -6,6 +6,8 @@ import { captureInfo } from '../src/pipeline/captureInfo.js';
 import { infoText } from '../src/report/infoText.js';
 import { UnusableInputError } from '../src/capture/types.js';
 import { analyse, listMessages } from '../src/pipeline/analyse.js';
+import { compareCaptures } from '../src/pipeline/compare.js';
+import { compareText } from '../src/report/compareText.js';
 import { formatResult, resultFormats, type ResultFormat } from '../src/report/formatResult.js';
 import type { Vim } from '../src/dissectors/types.js';
 
@@ -96,6 +98,24 @@ program
         ? lines.map((m) => JSON.stringify(m)).join('\n') + (lines.length ? '\n' : '')
         : lines.map((m) => `${m.t}  ${m.vim.padEnd(5)} ${m.type.padEnd(12)} ${m.service.padEnd(15)} ${m.src.padEnd(21)} → ${m.dst.padEnd(21)} ${m.ms === null ? '      -' : m.ms.toFixed(1).padStart(7)} ms  ${m.name}${m.status !== undefined ? ` [${m.status}]` : ''}${Object.keys(m.ids).length ? `  ${Object.entries(m.ids).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ')}` : ''}`).join('\n') + '\n';
       await output(text, opts.output);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('compare')
+  .description('compare two configurations (e.g. stock vs tuned): phase means, difference, Welch 95% CI')
+  .argument('<a>', 'capture of configuration A (several: join with commas)')
+  .argument('<b>', 'capture of configuration B (several: join with commas)')
+  .option('--vim <vim>', 'only this VIM: nova or nomad')
+  .option('--json', 'write JSON')
+  .option('-o, --output <file>', 'write to a file instead of standard output')
+  .action(async (a: string, b: string, opts: { vim?: string; json?: boolean; output?: string }) => {
+    try {
+      const c = await compareCaptures(a.split(','), b.split(','), { vim: checkVim(opts.vim), labels: [a, b] });
+      const { results: _r, ...rest } = c;
+      await output(opts.json ? JSON.stringify(rest, null, 2) + '\n' : compareText(c), opts.output);
     } catch (e) {
       fail(e);
     }
