@@ -29,25 +29,32 @@ export abstract class FramedDecoder {
       // Complete the straddling unit first, copying only what it needs.
       while (this.carry) {
         let carry: Uint8Array = this.carry;
-        const want = this.need - this.carryLen;
-        const take = Math.min(want, end - pos);
-        if (carry.length < this.need) {
-          const grown = new Uint8Array(Math.max(this.need, carry.length * 2));
-          grown.set(carry.subarray(0, this.carryLen));
-          this.carry = carry = grown;
+        if (this.carryLen < this.need) {
+          const take = Math.min(this.need - this.carryLen, end - pos);
+          if (carry.length < this.need) {
+            const grown = new Uint8Array(Math.max(this.need, carry.length * 2));
+            grown.set(carry.subarray(0, this.carryLen));
+            this.carry = carry = grown;
+          }
+          carry.set(chunk.subarray(pos, pos + take), this.carryLen);
+          this.carryLen += take;
+          pos += take;
+          if (this.carryLen < this.need) return;
         }
-        carry.set(chunk.subarray(pos, pos + take), this.carryLen);
-        this.carryLen += take;
-        pos += take;
-        if (this.carryLen < this.need) return;
         const used = this.parseUnit(carry, 0, this.carryLen);
         if (this.ended) return;
         if (used > 0) {
           this.offset += used;
-          // A unit never consumes less than it asked for; anything beyond belongs to the chunk.
-          pos -= this.carryLen - used;
-          this.carry = null;
-          this.carryLen = 0;
+          if (used < this.carryLen) {
+            // Resynchronising steps a few bytes at a time: the rest of the carry (which may
+            // hold bytes of earlier chunks) is still unread, so it stays in the carry.
+            carry.copyWithin(0, used, this.carryLen);
+            this.carryLen -= used;
+            this.need = this.carryLen;
+          } else {
+            this.carry = null;
+            this.carryLen = 0;
+          }
         } else if (this.need > this.maxUnitBytes()) {
           this.abandon();
           return;
