@@ -95,7 +95,8 @@ export function matchNomadRoute(method: string, path: string): NomadRouteMatch {
     }
     if (ok) return { route: r.name, ids, generic: false };
   }
-  const generic = segments.map((s) => (/^[a-z][a-z_-]*$/.test(s) ? s : '{id}')).join('/');
+  // Words and the API version stay; anything id-like (digits, uuids, names with digits) goes.
+  const generic = segments.map((s) => (/^(?:[a-z][a-z_-]*|v\d+)$/.test(s) ? s : '{id}')).join('/');
   return { route: `${method} /${generic}`, ids: {}, generic: true };
 }
 

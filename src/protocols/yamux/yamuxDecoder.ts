@@ -121,7 +121,6 @@ export class YamuxDecoder {
     if (!this.dead && !this.syncing && (this.headerFill > 0 || this.payloadLeft > 0)) {
       count(this.ctx.counters, group, 'truncatedFrames');
       this.warn(`capture ends inside a yamux frame (${this.headerFill > 0 ? 'header' : `${this.payloadLeft} payload bytes missing`})`, ts);
-      if (this.payloadLeft > 0) this.events.streamGap(this.payloadStream, this.payloadLeft, ts);
     }
     if (this.syncing && this.resyncLen > 0) count(this.ctx.counters, group, 'skippedBytes', this.resyncLen);
     for (const id of this.open) this.events.streamClose(id, 'end', ts);
