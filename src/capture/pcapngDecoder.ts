@@ -163,7 +163,12 @@ export class PcapngDecoder extends FramedDecoder {
     if (end - p < 4) return void this.summary.counters.badRecords++;
     const orig = u32(b, p, this.le);
     const iface = this.interfaces[0];
-    const snap = iface && iface.snaplen > 0 ? iface.snaplen : orig;
+    if (!iface) {
+      this.summary.counters.badRecords++;
+      this.warn({ stage: 'capture', offset: this.offset, message: 'simple packet block names interface 0, which was not described' });
+      return;
+    }
+    const snap = iface.snaplen > 0 ? iface.snaplen : orig;
     const cap = Math.min(orig, snap, end - p - 4);
     // A simple packet has no timestamp: it takes the previous packet's time.
     const ts = this.summary.lastTs ?? 0;
