@@ -29,7 +29,8 @@ export function splitTimestamp(hi: number, lo: number, unitsPerSec: number): [se
   const q2 = Math.floor(y / unitsPerSec);
   const r2 = y - q2 * unitsPerSec;
   const sec = q1 * 65536 + q2;
-  const nsec = unitsPerSec === 1e9 ? r2 : unitsPerSec === 1e6 ? r2 * 1000 : Math.round((r2 * 1e9) / unitsPerSec);
+  // Truncated, not rounded, as Wireshark does: 3/1024 s is 2929687 ns.
+  const nsec = unitsPerSec === 1e9 ? r2 : unitsPerSec === 1e6 ? r2 * 1000 : Math.floor((r2 * 1e9) / unitsPerSec);
   return [sec, nsec];
 }
 
