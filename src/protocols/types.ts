@@ -132,7 +132,12 @@ export interface MsgpackRpcMessage {
   seq: number;
   /** Response header's Error ('' when none). */
   error?: string;
-  /** Decoded body (maps as plain objects with null prototype), or undefined if it failed. */
+  /**
+   * Decoded body, or undefined if it failed: maps as plain objects (@msgpack/msgpack; a
+   * `__proto__` key is a decode error), str/raw as strings, bin as Uint8Array, int64/uint64
+   * encodings as bigint (go-msgpack writes small integers in small types, so only values
+   * such as Unix-nanosecond times are bigints). See docs/msgpack-choice.md.
+   */
   body: unknown;
   /** Encoded size of header + body. */
   size: number;
