@@ -6,6 +6,7 @@
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { AutoCaptureDecoder } from './captureDecoder.js';
 import { SessionClock } from './sessionClock.js';
 import type { CaptureSummary, CaptureWarning, PacketRecord } from './types.js';
@@ -79,11 +80,18 @@ async function readStream(
   warn: (w: CaptureWarning) => void,
   onProgress?: (n: number) => void,
 ): Promise<void> {
-  // Peek at the first bytes to decide on gzip, then replay them.
+  // Peek at the first two bytes (they may come in separate pieces) to decide on gzip, then replay them.
   const it = stream[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  const head = first.value;
+  const peeked: Uint8Array[] = [];
+  let peekedBytes = 0;
+  while (peekedBytes < 2) {
+    const r = await it.next();
+    if (r.done) break;
+    peeked.push(r.value);
+    peekedBytes += r.value.length;
+  }
+  if (peeked.length === 0) return;
+  const head = peeked.length === 1 ? peeked[0] : Buffer.concat(peeked);
   const replay = (async function* () {
     yield head;
     for (;;) {
@@ -116,15 +124,26 @@ async function gunzipInto(
     compressed += c.length;
   });
   const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
-  raw.pipe(gunzip);
+  // The decoder's own error (not a capture) wins over the abort errors of the streams it tears down.
+  let decoderError: unknown = null;
   try {
-    for await (const c of gunzip) {
-      decoder.feed(c as Buffer);
-      onProgress?.(compressed);
-    }
+    // pipeline, not pipe: when the decoder throws, every stream is torn down.
+    await pipeline(raw, gunzip, async (inflated: AsyncIterable<Buffer>) => {
+      for await (const c of inflated) {
+        try {
+          decoder.feed(c);
+        } catch (e) {
+          decoderError = e;
+          throw e;
+        }
+        onProgress?.(compressed);
+      }
+    });
   } catch (e) {
-    // A cut-short or damaged gzip stream: keep everything decoded so far.
-    if ((e as { name?: string }).name === 'UnusableInputError') throw e;
+    if (decoderError) throw decoderError;
+    // A cut-short or damaged gzip stream (zlib's Z_* codes): keep everything decoded so far.
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (!code.startsWith('Z_')) throw e;
     decoder.summary.counters.truncated++;
     warn({ stage: 'capture', message: `gzip stream damaged or cut short (${(e as Error).message}); records before that point were read` });
   }
