@@ -2,29 +2,33 @@
  * One analysis: captures in, messages and request timelines out. Wires the stages —
  * net (reassembly) → protocols (parser chosen per connection by port and first bytes) →
  * dissectors (Nova, Nomad) → timeline correlators — and gathers every stage's counters
- * and warnings. Used by the offline commands and by live capture alike.
+ * and warnings. The offline commands, the streaming API and live capture all use it.
+ *
+ * Streaming: with `onRequest`, each request is handed out as soon as its phases are
+ * complete (checked once per second of capture time); `finish()` then hands out the rest
+ * and returns the authoritative result, computed with everything seen.
  */
-import type { CaptureSource } from '../capture/readCapture.js';
+import { readCapture, type CaptureSource } from '../capture/readCapture.js';
 import { SessionClock } from '../capture/sessionClock.js';
-import type { CaptureSummary } from '../capture/types.js';
-import { reassembleTcp } from '../net/reassembleTcp.js';
+import type { CaptureSummary, PacketRecord } from '../capture/types.js';
+import { PacketDecoder } from '../net/packetDecoder.js';
 import type { ConnectionInfo, NetCounters, ReassemblyLimits, StreamHandler } from '../net/types.js';
 import { AmqpConnectionParser } from '../protocols/amqp/connectionParser.js';
-import { HttpConnectionParser } from '../protocols/http/parser.js';
+import { HttpConnectionParser, type HttpHeadInfo } from '../protocols/http/parser.js';
 import type { GuessedProtocol } from '../protocols/guessProtocol.js';
 import { SniffingHandler } from '../protocols/sniffingHandler.js';
 import { count, defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolCounters, type ProtocolLimits } from '../protocols/types.js';
 import { OsloCorrelator, toVimMessage as rpcMessage } from '../dissectors/nova/osloCorrelator.js';
 import { novaBodyFilter, novaHttpEvent, toVimMessage as restMessage } from '../dissectors/nova/restEvents.js';
 import type { NovaHttpEvent, NovaRpcEvent } from '../dissectors/nova/types.js';
-import type { Vim, VimMessage } from '../dissectors/types.js';
 import { NomadRpcConnectionParser } from '../dissectors/nomad/nomadRpcConnectionParser.js';
 import { nomadHttpEvent } from '../dissectors/nomad/httpEvents.js';
 import { nomadRpcEvent } from '../dissectors/nomad/rpcEvents.js';
 import { toVimMessage as nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../dissectors/nomad/types.js';
+import type { Vim, VimMessage } from '../dissectors/types.js';
+import { buildPhases } from '../timeline/buildPhases.js';
 import { NomadCorrelator } from '../timeline/nomadCorrelator.js';
 import { NovaCorrelator } from '../timeline/novaCorrelator.js';
-import { buildPhases } from '../timeline/buildPhases.js';
 import { nomadPhaseModel, novaPhaseModel } from '../timeline/phaseModel.js';
 import type { ClockEstimate, MilestoneSet, PhaseModel, RequestKeys, RequestTimeline } from '../timeline/types.js';
 
@@ -38,6 +42,10 @@ export interface SessionOptions {
   /** Warnings kept in the result (all are counted). */
   maxWarnings?: number;
   onProgress?: (bytesRead: number) => void;
+  /** Streaming: called with each request as soon as it is complete (and the rest at finish). */
+  onRequest?: (r: RequestTimeline) => void;
+  /** Keep every message for `messages` (default true; live sessions turn it off). */
+  keepMessages?: boolean;
 }
 
 export interface CaptureRecord {
@@ -57,6 +65,9 @@ export interface SessionOutput {
   warnings: string[];
 }
 
+/** How often (capture time) the streaming check runs. */
+const tickNs = 1e9;
+
 export class AnalysisSession {
   readonly clock = new SessionClock();
   readonly counters: ProtocolCounters = {};
@@ -65,10 +76,14 @@ export class AnalysisSession {
   private readonly ctx: ProtocolContext;
   private readonly captures: CaptureRecord[] = [];
   private readonly oslo: OsloCorrelator;
-  private readonly novaHttp: NovaHttpEvent[] = [];
-  private readonly nomadHttp: NomadHttpEvent[] = [];
-  private readonly nomadRpc: NomadRpcEvent[] = [];
-  private otherHttp = 0;
+  private readonly nova = new NovaCorrelator();
+  private readonly nomad: NomadCorrelator;
+  private readonly keepMessages: boolean;
+  private readonly messages: VimMessage[] = [];
+  private readonly rpcEvents: NovaRpcEvent[] = [];
+  private readonly seen = { novaHttp: 0, novaRpc: 0, nomadHttp: 0, nomadRpc: 0, otherHttp: 0 };
+  private lastTick = Number.NEGATIVE_INFINITY;
+  private readonly emittedIds = new Set<string>();
 
   constructor(private readonly options: SessionOptions = {}) {
     this.ctx = {
@@ -77,6 +92,8 @@ export class AnalysisSession {
       limits: { ...defaultProtocolLimits, ...options.limits },
     };
     this.oslo = new OsloCorrelator({ warn: (w) => this.warn(`nova: ${w.message}`) });
+    this.nomad = new NomadCorrelator(this.clock, options.clockOffsets);
+    this.keepMessages = options.keepMessages ?? true;
   }
 
   warn(message: string): void {
@@ -93,14 +110,11 @@ export class AnalysisSession {
     count(this.counters, 'connections', proto);
     switch (proto) {
       case 'http':
-        return new HttpConnectionParser(conn, (ex) => this.onHttp(ex), this.ctx, {
-          keepBody: this.options.vim === 'nomad' ? undefined : bodyFilter(conn),
-          midStream: !conn.sawSyn,
-        });
+        return new HttpConnectionParser(conn, (ex) => this.onHttp(ex), this.ctx, { keepBody: bodyFilter(conn), midStream: !conn.sawSyn });
       case 'amqp':
         return this.wants('nova') ? new AmqpConnectionParser(conn, { message: (m) => this.oslo.message(m) }, this.ctx) : null;
       case 'nomad-rpc':
-        return this.wants('nomad') ? new NomadRpcConnectionParser(conn, (ex) => this.nomadRpc.push(nomadRpcEvent(ex)), this.ctx) : null;
+        return this.wants('nomad') ? new NomadRpcConnectionParser(conn, (ex) => this.onNomadRpc(nomadRpcEvent(ex)), this.ctx) : null;
       default:
         return null;
     }
@@ -109,67 +123,117 @@ export class AnalysisSession {
   private onHttp(ex: HttpExchange): void {
     if (this.wants('nova')) {
       const ev = novaHttpEvent(ex);
-      if (ev) return void this.novaHttp.push(ev);
+      if (ev) return this.onNovaHttp(ev);
     }
     // Nomad's API lives under /v1/ (its port is configurable; the path is not).
-    if (this.wants('nomad') && ex.request.target.startsWith('/v1/')) return void this.nomadHttp.push(nomadHttpEvent(ex));
-    this.otherHttp++;
+    if (this.wants('nomad') && ex.request.target.startsWith('/v1/')) return this.onNomadHttp(nomadHttpEvent(ex));
+    this.seen.otherHttp++;
+  }
+
+  private onNovaHttp(ev: NovaHttpEvent): void {
+    this.seen.novaHttp++;
+    if (this.keepMessages) this.messages.push(restMessage(ev));
+    this.nova.http(ev);
+  }
+
+  private onNovaRpc(ev: NovaRpcEvent): void {
+    this.seen.novaRpc++;
+    if (this.keepMessages) this.messages.push(rpcMessage(ev));
+    this.nova.rpc(ev);
+  }
+
+  private onNomadHttp(ev: NomadHttpEvent): void {
+    this.seen.nomadHttp++;
+    if (this.keepMessages) this.messages.push(nomadMessage(ev));
+    this.nomad.http(ev);
+  }
+
+  private onNomadRpc(ev: NomadRpcEvent): void {
+    this.seen.nomadRpc++;
+    if (this.keepMessages) this.messages.push(nomadMessage(ev));
+    this.nomad.rpc(ev);
+  }
+
+  /** Per packet time: every second of capture time, hand out what completed. */
+  private tick(now: number): void {
+    if (now - this.lastTick < tickNs) return;
+    this.lastTick = now;
+    if (!this.options.onRequest) return;
+    for (const ev of this.oslo.drain(now)) this.onNovaRpc(ev);
+    this.emitComplete();
+  }
+
+  private emitComplete(): void {
+    const onRequest = this.options.onRequest;
+    if (!onRequest) return;
+    const complete = (model: PhaseModel) => (d: { milestones: MilestoneSet }) => buildPhases(model, d.milestones).complete;
+    for (const d of this.nova.takeComplete(complete(novaPhaseModel))) {
+      this.emittedIds.add(d.keys.server!);
+      onRequest(timelineOf(novaPhaseModel, d.keys.server!, d.keys, d.milestones, d.notes));
+    }
+    for (const d of this.nomad.takeComplete(complete(nomadPhaseModel))) {
+      this.emittedIds.add(d.keys.alloc!);
+      onRequest(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));
+    }
+  }
+
+  /** Feed one packet record (live capture uses this directly). */
+  record(decoder: PacketDecoder, r: PacketRecord): void {
+    decoder.record(r);
+    this.tick(r.ts);
+  }
+
+  newPacketDecoder(): PacketDecoder {
+    return new PacketDecoder((conn) => new SniffingHandler(conn, (p, c) => this.parserFor(p, c)), {
+      limits: this.options.reassembly,
+      onNetWarning: (w) => this.warn(w.message),
+    });
   }
 
   async addCapture(source: CaptureSource): Promise<CaptureRecord> {
-    const r = await reassembleTcp(source, (conn) => new SniffingHandler(conn, (p, c) => this.parserFor(p, c)), {
+    const decoder = this.newPacketDecoder();
+    const summary = await readCapture(source, (r) => this.record(decoder, r), {
       clock: this.clock,
-      limits: this.options.reassembly,
+      onWarning: (w) => this.warn(w.message),
       onProgress: this.options.onProgress,
     });
-    for (const w of r.warnings) this.warn(w.message);
-    const rec = { file: typeof source === 'string' ? source : '-', summary: r.capture, net: r.net };
+    decoder.end();
+    const rec = { file: typeof source === 'string' ? source : '-', summary, net: decoder.counters };
     this.captures.push(rec);
     return rec;
   }
 
+  /** Record a capture fed packet by packet (live). */
+  addLiveCapture(file: string, summary: CaptureSummary, net: NetCounters): void {
+    this.captures.push({ file, summary, net });
+  }
+
   finish(): SessionOutput {
-    const rpc: NovaRpcEvent[] = this.wants('nova') ? this.oslo.end() : [];
-    const messages: VimMessage[] = [
-      ...this.novaHttp.map(restMessage), ...rpc.map(rpcMessage),
-      ...this.nomadHttp.map(nomadMessage), ...this.nomadRpc.map(nomadMessage),
-    ];
-    messages.sort((a, b) => a.t - b.t);
+    if (this.wants('nova')) for (const ev of this.oslo.end()) this.onNovaRpc(ev);
     const requests: RequestTimeline[] = [];
     const vims: Vim[] = [];
-    if (this.novaHttp.length || rpc.length) {
-      const corr = new NovaCorrelator();
-      for (const ev of this.novaHttp) corr.http(ev);
-      for (const ev of rpc) corr.rpc(ev);
-      const drafts = corr.end();
-      for (const d of drafts) requests.push(timelineOf(novaPhaseModel, d.keys.server!, d.keys, d.milestones, d.notes));
-      if (drafts.some((d) => d.milestones.has('post.first'))) vims.push('nova');
-    }
-    const clocks: Record<string, ClockEstimate> = {};
-    if (this.nomadHttp.length || this.nomadRpc.length) {
-      const corr = new NomadCorrelator(this.clock, this.options.clockOffsets);
-      for (const ev of this.nomadHttp) corr.http(ev);
-      for (const ev of this.nomadRpc) corr.rpc(ev);
-      const drafts = corr.end();
-      Object.assign(clocks, corr.clocks);
-      for (const d of drafts) requests.push(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));
-      if (drafts.some((d) => d.milestones.has('put.first'))) vims.push('nomad');
-    }
+    const novaDrafts = this.nova.end();
+    for (const d of novaDrafts) requests.push(timelineOf(novaPhaseModel, d.keys.server!, d.keys, d.milestones, d.notes));
+    if (novaDrafts.some((d) => d.milestones.has('post.first'))) vims.push('nova');
+    const nomadDrafts = this.nomad.end();
+    for (const d of nomadDrafts) requests.push(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));
+    if (nomadDrafts.some((d) => d.milestones.has('put.first'))) vims.push('nomad');
     requests.sort((a, b) => a.startNs - b.startNs);
+    if (this.options.onRequest) for (const r of requests) if (!this.emittedIds.has(r.id)) this.options.onRequest(r);
+    this.messages.sort((a, b) => a.t - b.t);
     return {
       clock: this.clock,
       captures: this.captures,
-      messages,
+      messages: this.messages,
       requests,
       vims,
-      clocks,
+      clocks: { ...this.nomad.clocks },
       counters: {
         capture: this.captures.map((c) => c.summary.counters),
         net: this.captures.map((c) => c.net),
         protocols: this.counters,
-        nova: this.oslo.counters,
-        http: { nova: this.novaHttp.length, nomad: this.nomadHttp.length, other: this.otherHttp },
-        nomadRpc: this.nomadRpc.length,
+        oslo: this.oslo.counters,
+        messages: this.seen,
         warnings: this.warningCount,
       },
       warnings: this.warnings,
@@ -181,13 +245,13 @@ function timelineOf(model: PhaseModel, id: string, keys: RequestKeys, milestones
   const built = buildPhases(model, milestones);
   const times = [...milestones.values()].map((m) => m.t);
   return {
-    vim: model.vim, id, keys, complete: built.complete, missing: built.missing,
-    phases: built.phases, absent: built.absent, startNs: times.length ? Math.min(...times) : 0, notes,
+    vim: model.vim, id, keys: { ...keys }, complete: built.complete, missing: built.missing,
+    phases: built.phases, absent: built.absent, startNs: times.length ? Math.min(...times) : 0, notes: [...notes],
   };
 }
 
-function bodyFilter(conn: ConnectionInfo) {
+/** Nova keeps only the bodies it reads; Nomad's API (port 4646 or /v1/ paths) keeps them, bounded. */
+function bodyFilter(conn: ConnectionInfo): (head: HttpHeadInfo) => boolean {
   const nova = novaBodyFilter(conn);
-  // Nomad's API and anything unknown keep bodies (bounded); Nova keeps only what it reads.
-  return (head: Parameters<typeof nova>[0]) => (conn.server.port === 4646 ? true : nova(head));
+  return (head) => conn.server.port === 4646 || (head.target?.startsWith('/v1/') ?? false) || nova(head);
 }

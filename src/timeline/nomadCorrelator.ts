@@ -14,6 +14,8 @@ export interface NomadRequestDraft {
   keys: RequestKeys;
   milestones: MilestoneSet;
   notes: string[];
+  /** Already handed out by takeComplete (streaming). */
+  emitted?: boolean;
 }
 
 interface JobRegistration {
@@ -41,6 +43,7 @@ export const jobRegisterRoutes: ReadonlySet<string> = new Set(['PUT /v1/jobs', '
 export class NomadCorrelator {
   private readonly allocs = new Map<string, AllocState>();
   private readonly registrations: JobRegistration[] = [];
+  private readonly registrationByEval = new Map<string, JobRegistration>();
   readonly clocks: Record<string, ClockEstimate> = {};
 
   constructor(
@@ -62,12 +65,23 @@ export class NomadCorrelator {
 
   http(ev: NomadHttpEvent): void {
     if (!jobRegisterRoutes.has(ev.route) || ev.status === null || ev.status >= 300) return;
-    this.registrations.push({
+    const reg: JobRegistration = {
       job: ev.ids.job,
       eval: ev.ids.eval,
       first: { t: ev.reqFirst, source: 'capture', host: hostOf(ev.dst) },
       last: ev.respLast !== null ? { t: ev.respLast, source: 'capture', host: hostOf(ev.src) } : undefined,
-    });
+    };
+    this.registrations.push(reg);
+    if (reg.eval) this.registrationByEval.set(reg.eval, reg);
+  }
+
+  /** The job registration whose eval created this alloc. */
+  private joinRegistration(d: NomadRequestDraft): void {
+    const reg = d.keys.eval ? this.registrationByEval.get(d.keys.eval) : undefined;
+    if (!reg) return;
+    d.keys.job ??= reg.job;
+    this.setFirst(d, 'put.first', reg.first);
+    if (reg.last) this.setFirst(d, 'put.last', reg.last);
   }
 
   rpc(ev: NomadRpcEvent): void {
@@ -83,6 +97,7 @@ export class NomadCorrelator {
         this.setFirst(a.draft, 'getallocs.reply.last', obs);
         if (al.jobId) a.draft.keys.job ??= al.jobId;
         if (al.evalId) a.draft.keys.eval ??= al.evalId;
+        this.joinRegistration(a.draft);
       }
       return;
     }
@@ -136,33 +151,46 @@ export class NomadCorrelator {
     }
   }
 
+  /** Place the alloc's `Started` on the capture clock with the current estimate. */
+  private placeStarted(a: AllocState, final: boolean): void {
+    if (a.startedClientNs === undefined || !a.clientHost) return;
+    const c = this.clocks[a.clientHost];
+    const raw = this.clock.relativeFromUnixNs(a.startedClientNs);
+    if (!c && final) a.draft.notes.push(`no clock estimate for ${a.clientHost}: Started taken on its clock as is`);
+    a.draft.milestones.set('started.client', { t: raw - (c ? c.offsetMs * 1e6 : 0), rawT: raw, source: 'client-clock', host: a.clientHost });
+  }
+
+  /**
+   * Streaming: drafts that became complete under `isComplete` since the last call. Their
+   * client-clock times use the offset estimated from what has been seen so far; the final
+   * result (end) uses the estimate from everything.
+   */
+  takeComplete(isComplete: (d: NomadRequestDraft) => boolean): NomadRequestDraft[] {
+    const candidates = [...this.allocs.values()].filter((a) => !a.draft.emitted && a.draft.milestones.has('update.running.first'));
+    if (candidates.length === 0) return [];
+    this.estimateClocks();
+    const out: NomadRequestDraft[] = [];
+    for (const a of candidates) {
+      this.placeStarted(a, false);
+      if (isComplete(a.draft)) {
+        a.draft.emitted = true;
+        out.push(a.draft);
+      }
+    }
+    return out;
+  }
+
   end(): NomadRequestDraft[] {
     this.estimateClocks();
-    const byEval = new Map<string, JobRegistration>();
-    const byJob = new Map<string, JobRegistration[]>();
-    for (const r of this.registrations) {
-      if (r.eval) byEval.set(r.eval, r);
-      if (r.job) (byJob.get(r.job) ?? byJob.set(r.job, []).get(r.job)!).push(r);
-    }
+    const jobs = new Set(this.registrations.map((r) => r.job));
     const out: NomadRequestDraft[] = [];
     for (const a of this.allocs.values()) {
       const d = a.draft;
-      // Allocs that never reached this client's pipeline (only seen in an UpdateAlloc) still count.
-      const reg = (d.keys.eval && byEval.get(d.keys.eval)) || undefined;
-      if (reg) {
-        d.keys.job ??= reg.job;
-        this.setFirst(d, 'put.first', reg.first);
-        if (reg.last) this.setFirst(d, 'put.last', reg.last);
-      } else if (d.keys.job && byJob.get(d.keys.job)?.length) {
+      this.joinRegistration(d);
+      if (!d.milestones.has('put.first') && d.keys.job && jobs.has(d.keys.job)) {
         d.notes.push(`job ${d.keys.job} registered, but not with this alloc's eval ${d.keys.eval ?? '?'}`);
       }
-      if (a.startedClientNs !== undefined && a.clientHost) {
-        const c = this.clocks[a.clientHost];
-        const raw = this.clock.relativeFromUnixNs(a.startedClientNs);
-        const offsetNs = c ? c.offsetMs * 1e6 : 0;
-        if (!c) d.notes.push(`no clock estimate for ${a.clientHost}: Started taken on its clock as is`);
-        d.milestones.set('started.client', { t: raw - offsetNs, rawT: raw, source: 'client-clock', host: a.clientHost });
-      }
+      this.placeStarted(a, true);
       out.push(d);
     }
     return out;

@@ -16,6 +16,8 @@ export interface NovaRequestDraft {
   /** POST request first byte, for ordering and in-flight checks. */
   postFirst?: number;
   postLast?: number;
+  /** Already handed out by takeComplete (streaming). */
+  emitted?: boolean;
 }
 
 const hostOf = (endpoint: string): string => endpoint.replace(/^\[?([^\]]*)\]?:\d+$/, '$1');
@@ -54,7 +56,10 @@ export class NovaCorrelator {
   /** By server uuid. */
   readonly requests = new Map<string, NovaRequestDraft>();
   private byRequestId = new Map<string, NovaRequestDraft>();
-  private pendingHttp: NovaHttpEvent[] = [];
+  /** Glance lookups seen before their POST's 202 (which names the request id). */
+  private imageByRequest = new Map<string, NovaHttpEvent>();
+  /** ACTIVE polls of servers not seen yet. */
+  private activeByServer = new Map<string, NovaHttpEvent>();
   private tokenValidations: NovaHttpEvent[] = [];
 
   private draft(server: string): NovaRequestDraft {
@@ -71,20 +76,29 @@ export class NovaCorrelator {
   http(ev: NovaHttpEvent): void {
     if (ev.service === 'nova-api' && ev.route === 'POST /v2.1/servers') {
       const server = ev.ids.server;
-      if (!server) return void this.pendingHttp.push(ev); // no 202 seen: cannot key it
+      if (!server) return; // no 202 seen: nothing to key it by
       const d = this.draft(server);
       d.postFirst = ev.reqFirst;
       d.postLast = ev.respLast ?? undefined;
       if (ev.ids.request) {
         d.keys.request = ev.ids.request;
         this.byRequestId.set(ev.ids.request, d);
+        const image = this.imageByRequest.get(ev.ids.request);
+        if (image) {
+          this.imageByRequest.delete(ev.ids.request);
+          this.joinHttp(image);
+        }
+      }
+      const active = this.activeByServer.get(server);
+      if (active) {
+        this.activeByServer.delete(server);
+        this.joinHttp(active);
       }
       this.set(d, 'post.first', { t: ev.reqFirst, source: 'capture', host: hostOf(ev.dst) });
       if (ev.respLast !== null) this.set(d, 'post.response.last', { t: ev.respLast, source: 'capture', host: hostOf(ev.src) });
       return;
     }
-    // Everything else joins a request by request id or server uuid, so keep it until the end.
-    this.pendingHttp.push(ev);
+    this.joinHttp(ev);
   }
 
   rpc(ev: NovaRpcEvent): void {
@@ -102,10 +116,20 @@ export class NovaCorrelator {
     }
   }
 
-  /** Join the HTTP exchanges that need the request ids, then return the drafts. */
+  /** Streaming: drafts that became complete under `isComplete` since the last call. */
+  takeComplete(isComplete: (d: NovaRequestDraft) => boolean): NovaRequestDraft[] {
+    const out: NovaRequestDraft[] = [];
+    for (const d of this.requests.values()) {
+      if (!d.emitted && isComplete(d)) {
+        d.emitted = true;
+        out.push(d);
+      }
+    }
+    return out;
+  }
+
+  /** Join what could only be joined with everything seen (token validations); all drafts. */
   end(): NovaRequestDraft[] {
-    for (const ev of this.pendingHttp) this.joinHttp(ev);
-    this.pendingHttp = [];
     this.joinTokenValidations();
     return [...this.requests.values()];
   }
@@ -114,12 +138,17 @@ export class NovaCorrelator {
     if (ev.service === 'nova-api' && ev.route === 'GET /v2.1/servers/{id}' && ev.serverStatus === 'ACTIVE' && ev.ids.server && ev.respLast !== null) {
       const d = this.requests.get(ev.ids.server);
       if (d) this.set(d, 'active.poll.last', { t: ev.respLast, source: 'capture', host: hostOf(ev.src) });
+      else if (!this.activeByServer.has(ev.ids.server)) this.activeByServer.set(ev.ids.server, ev);
       return;
     }
     if (ev.service === 'glance' && ev.route === 'GET /v2/images/{id}' && ev.ids.request) {
       // Matched by request id only, never by time (DESIGN.md).
       const d = this.byRequestId.get(ev.ids.request);
-      if (d && !d.milestones.has('image.first') && ev.respLast !== null) {
+      if (!d) {
+        if (!this.imageByRequest.has(ev.ids.request)) this.imageByRequest.set(ev.ids.request, ev);
+        return;
+      }
+      if (!d.milestones.has('image.first') && ev.respLast !== null) {
         this.set(d, 'image.first', { t: ev.reqFirst, source: 'capture', host: hostOf(ev.dst) });
         this.set(d, 'image.last', { t: ev.respLast, source: 'capture', host: hostOf(ev.dst) });
       }

@@ -44,6 +44,10 @@ export class OsloCorrelator {
   /** What was seen, skipped or could not be matched. */
   readonly counters: Record<string, number> = {};
   private readonly sightings = new Map<string, Sighting>();
+  /** Keys already emitted by drain(): later sightings of them are counted, not re-emitted. */
+  private readonly emitted = new Set<string>();
+  /** Capture time of each sighting's latest observation (for drain). */
+  private readonly touched = new Map<string, number>();
   private anonymous = 0;
   private warnings = 0;
 
@@ -70,6 +74,11 @@ export class OsloCorrelator {
     const msg = decoded.message;
     this.count(isPublish ? `${msg.kind}.published` : `${msg.kind}.delivered`);
     const key = this.keyOf(msg, m.routingKey);
+    if (this.emitted.has(key)) {
+      this.count('lateObservations');
+      return;
+    }
+    this.touched.set(key, m.lastByte);
     let s = this.sightings.get(key);
     if (s === undefined) {
       s = { msg, exchange: m.exchange, routingKey: m.routingKey, deliveries: [] };
@@ -79,6 +88,66 @@ export class OsloCorrelator {
     if (isDelivery) s.deliveries.push(obs);
     else if (s.publish === undefined) s.publish = obs;
     else this.count('duplicatePublishes');
+  }
+
+  /**
+   * Streaming: the events that are settled by capture time `now` — a cast or notification
+   * whose last sighting is `settleNs` old, a call whose reply is that old (or, without a
+   * reply, `maxWaitNs` old). They leave the correlator; later sightings of them are only
+   * counted. Bounded memory for long live sessions.
+   */
+  drain(now: number, settleNs = 1e9, maxWaitNs = 300e9): NovaRpcEvent[] {
+    const replies = new Map<string, [string, Sighting][]>();
+    for (const [k, s] of this.sightings) {
+      if (s.msg.kind !== 'reply' || s.msg.msgId === undefined) continue;
+      const parts = replies.get(s.msg.msgId);
+      if (parts === undefined) replies.set(s.msg.msgId, [[k, s]]);
+      else parts.push([k, s]);
+    }
+    const out: NovaRpcEvent[] = [];
+    const settled = (k: string) => now - (this.touched.get(k) ?? now) >= settleNs;
+    for (const [k, s] of this.sightings) {
+      if (s.msg.kind === 'reply') {
+        // Replies whose call is long gone (or never seen) are dropped after the long wait.
+        if (now - (this.touched.get(k) ?? now) >= maxWaitNs) this.forget(k, 'orphanReplies');
+        continue;
+      }
+      if (s.msg.kind === 'call' && s.msg.msgId !== undefined) {
+        const parts = replies.get(s.msg.msgId);
+        if (parts && parts.every(([rk]) => settled(rk)) && settled(k)) {
+          const ev = toEvent(s);
+          ev.reply = toReply(parts.map(([, p]) => p));
+          for (const [rk] of parts) this.forget(rk);
+          this.forget(k);
+          out.push(ev);
+        } else if (!parts && now - (this.touched.get(k) ?? now) >= maxWaitNs) {
+          this.count('callsWithoutReply');
+          out.push(toEvent(s));
+          this.forget(k);
+        }
+        continue;
+      }
+      if (settled(k)) {
+        out.push(toEvent(s));
+        this.forget(k);
+      }
+    }
+    return out.sort((a, b) => firstTime(a) - firstTime(b));
+  }
+
+  private forget(key: string, counter?: string): void {
+    this.sightings.delete(key);
+    this.touched.delete(key);
+    this.emitted.add(key);
+    if (counter) this.count(counter);
+    // Keep the late-sighting guard bounded: forget the oldest half when it grows large.
+    if (this.emitted.size > 200_000) {
+      let n = 0;
+      for (const k of this.emitted) {
+        this.emitted.delete(k);
+        if (++n >= 100_000) break;
+      }
+    }
   }
 
   /** Completes matching; returns every call, cast and notification in order of first byte. */
@@ -107,6 +176,7 @@ export class OsloCorrelator {
     }
     for (const parts of replies.values()) this.count('orphanReplies', parts.length);
     this.sightings.clear();
+    this.touched.clear();
     return events.sort((a, b) => firstTime(a) - firstTime(b));
   }
 
