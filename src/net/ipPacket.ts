@@ -48,13 +48,21 @@ export function decodeIpv6(b: Uint8Array, o: number, out: IpView): IpDecodeResul
   if (b.length - o < 40) return 'short';
   if (b[o] >> 4 !== 6) return 'bad';
   const plen = (b[o + 4] << 8) | b[o + 5];
-  let next = b[o + 6];
+  const next = b[o + 6];
   out.version = 6;
   out.src = b.subarray(o + 8, o + 24);
   out.dst = b.subarray(o + 24, o + 40);
   out.fragment = null;
   const end = Math.min(o + 40 + plen, b.length);
-  let p = o + 40;
+  return walkIpv6Headers(b, o + 40, end, next, out);
+}
+
+/**
+ * Walks IPv6 extension headers from `p` (the first being `next`) to the upper layer and
+ * sets out.protocol / out.payload. Stops at a fragment header: what follows it is only
+ * meaningful once the datagram is reassembled (call again on the whole payload then).
+ */
+export function walkIpv6Headers(b: Uint8Array, p: number, end: number, next: number, out: IpView): IpDecodeResult {
   for (;;) {
     if (ipv6Extensions.has(next)) {
       if (end - p < 8) return 'short';
@@ -70,7 +78,6 @@ export function decodeIpv6(b: Uint8Array, o: number, out: IpView): IpDecodeResul
       out.fragment = { id, offset: offMore & 0xfff8, more: (offMore & 1) === 1 };
       next = b[p];
       p += 8;
-      continue;
     }
     break;
   }

@@ -4,7 +4,7 @@
  */
 import type { PacketRecord } from '../capture/types.js';
 import { etherTypes, linkDecoders, linkTypeName, type LinkDecoded } from './linkLayers.js';
-import { decodeIpv4, decodeIpv6, ipProtocols, type IpView } from './ipPacket.js';
+import { decodeIpv4, decodeIpv6, ipProtocols, walkIpv6Headers, type IpView } from './ipPacket.js';
 import { IpFragmentReassembler } from './ipFragments.js';
 import { TcpReassembler, type TcpReassemblerOptions } from './tcpReassembler.js';
 import type { NetCounters, NetWarning, StreamHandlerFactory } from './types.js';
@@ -79,6 +79,11 @@ export class PacketDecoder {
       if (!whole) return;
       c.ipReassembled++;
       view = whole;
+      // The fragmentable part of an IPv6 datagram may begin with more extension headers.
+      if (view.version === 6 && walkIpv6Headers(view.payload, 0, view.payload.length, view.protocol, view) !== 'ok') {
+        c.undecodable++;
+        return;
+      }
     }
     if (view.protocol !== ipProtocols.tcp) {
       c.nonTcp++;
