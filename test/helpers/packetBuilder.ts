@@ -136,13 +136,23 @@ function ipv6Header(rest: Uint8Array, next: number, o: Ipv6Options): Uint8Array 
   return concat([h, rest]);
 }
 
-/** IPv6 fragments: the extension headers stay in every fragment, then a fragment header (44). */
-export function ipv6Fragments(payload: Uint8Array, n: number, o: Ipv6Options & { id: number }): Uint8Array[] {
+/**
+ * IPv6 fragments: the unfragmentable extension headers in every fragment, then a fragment
+ * header (44); `fragmentable` extension headers (e.g. destination options) are fragmented with the payload.
+ */
+export function ipv6Fragments(
+  payload: Uint8Array,
+  n: number,
+  o: Ipv6Options & { id: number; fragmentable?: Ipv6Extension[] },
+): Uint8Array[] {
   const exts = o.extensions ?? [];
-  const parts = pieces(payload.length, n);
+  const inner = o.fragmentable ?? [];
+  const whole = concat([extensionChain(inner, o.next ?? 6), payload]);
+  const first = inner.length ? inner[0].type : (o.next ?? 6);
+  const parts = pieces(whole.length, n);
   return parts.map(([s, e], i) => {
-    const frag = concat([Uint8Array.of(o.next ?? 6, 0), be16(s | (i < parts.length - 1 ? 1 : 0)), be32(o.id)]);
-    const rest = concat([extensionChain(exts, 44), frag, payload.subarray(s, e)]);
+    const frag = concat([Uint8Array.of(first, 0), be16(s | (i < parts.length - 1 ? 1 : 0)), be32(o.id)]);
+    const rest = concat([extensionChain(exts, 44), frag, whole.subarray(s, e)]);
     return ipv6Header(rest, exts.length ? exts[0].type : 44, o);
   });
 }

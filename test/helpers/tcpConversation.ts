@@ -86,11 +86,21 @@ export class TcpConversation {
     return { from: side, seq: this.seqOf(side, this.sent[side]), ack: this.ackOf(side), flags: RST | ACK, payload: new Uint8Array(0) };
   }
 
+  /** Source and destination addresses of the segment. */
+  addresses(s: Segment): { src: string; dst: string } {
+    return s.from === 0 ? { src: this.client[0], dst: this.server[0] } : { src: this.server[0], dst: this.client[0] };
+  }
+
+  /** The TCP header and payload of the segment (what IP carries, and what fragments split). */
+  tcpBytes(s: Segment): Uint8Array {
+    const [src, dst] = s.from === 0 ? [this.client, this.server] : [this.server, this.client];
+    return tcp(s.payload, { sport: src[1], dport: dst[1], seq: s.seq, ack: s.ack, flags: s.flags });
+  }
+
   /** The segment as an IP packet (IPv4, or IPv6 when the addresses are). */
   packet(s: Segment): Uint8Array {
-    const [src, dst] = s.from === 0 ? [this.client, this.server] : [this.server, this.client];
-    const t = tcp(s.payload, { sport: src[1], dport: dst[1], seq: s.seq, ack: s.ack, flags: s.flags });
-    return src[0].includes(':') ? ipv6(t, { src: src[0], dst: dst[0] }) : ipv4(t, { src: src[0], dst: dst[0] });
+    const a = this.addresses(s);
+    return a.src.includes(':') ? ipv6(this.tcpBytes(s), a) : ipv4(this.tcpBytes(s), a);
   }
 
   /** The segment as an Ethernet frame. */
