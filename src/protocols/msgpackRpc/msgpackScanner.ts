@@ -120,10 +120,8 @@ export class MsgpackObjectScanner {
       if (children > 0 && pending - 1 + children > limit - (pos + size)) {
         return this.fail(`msgpack container of ${children} items exceeds the ${this.maxBytes}-byte message bound`, pos);
       }
-      if (pos + size > end) {
-        if (pos + size > limit) return this.fail(`msgpack object exceeds the ${this.maxBytes}-byte message bound`, pos);
-        break;
-      }
+      if (pos + size > limit) return this.fail(`msgpack message exceeds the ${this.maxBytes}-byte bound`, pos);
+      if (pos + size > end) break;
       pos += size;
       pending += children - 1;
     }

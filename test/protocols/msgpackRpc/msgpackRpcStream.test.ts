@@ -172,6 +172,12 @@ describe('MsgpackObjectScanner', () => {
     expect(scanAll(Uint8Array.of(0x91, 0xc1)).result).toEqual({ error: 'invalid msgpack type byte 0xc1', at: 1 });
   });
 
+  it('stops at the message bound even when every item is small (an array of float64s)', () => {
+    const floats = encode(Array.from({ length: 200 }, () => 0.5));
+    expect(scanAll(floats, 1, 1000).result).toMatchObject({ error: expect.stringMatching(/exceeds the 1000-byte bound/) });
+    expect(scanAll(floats, 1, 2000).result).toBe('done');
+  });
+
   it('rejects a bin32 larger than the message bound', () => {
     expect(scanAll(Uint8Array.of(0xc6, 0, 0x10, 0, 0), 1, 1000).result).toMatchObject({ error: expect.stringMatching(/1048576 exceeds/) });
   });
