@@ -132,8 +132,11 @@ export class TcpReassembler {
     if (conn.closed) return;
 
     if (flags & RST) {
+      // Ended, but kept (closed) so that segments still in flight stay in this connection.
       this.flushAll(conn, ts);
-      this.finish(conn, 'rst', ts);
+      for (const x of conn.half) this.endHalf(conn, x, ts, x.finSeq >= 0 && x.nextSeq === x.finSeq ? 'fin' : 'rst');
+      st.closed = 'rst';
+      this.close(conn);
       return;
     }
     const h = conn.half[dir];
