@@ -110,6 +110,11 @@ export class TcpReassembler {
     const b = addressKey(ip.dst) + String.fromCharCode(dport);
     const key = a < b ? a + '|' + b : b + '|' + a;
     let conn = this.conns.get(key);
+    if (conn && ts - conn.stats.lastTs > this.limits.idleTimeoutNs) {
+      // Idle past the limit: ended here, as the periodic sweep would have done.
+      this.finish(conn, 'idle', ts);
+      conn = undefined;
+    }
     const synOnly = (flags & (SYN | ACK)) === SYN;
     if (conn && synOnly) {
       const h = conn.half[conn.clientSide === a ? 0 : 1];
