@@ -118,8 +118,10 @@ export class TcpReassembler {
     const synOnly = (flags & (SYN | ACK)) === SYN;
     if (conn && synOnly) {
       const h = conn.half[conn.clientSide === a ? 0 : 1];
-      // A fresh SYN on a finished connection, or with a new ISN: the 4-tuple was reused.
-      if (conn.closed || (h.isn >= 0 && h.isn !== seq) || conn.clientSide !== a) {
+      // A fresh SYN on a finished connection, with a new ISN, or where a mid-stream
+      // connection's bytes do not follow it: the 4-tuple was reused.
+      const isnChanged = h.isn >= 0 ? h.isn !== seq : h.nextSeq >= 0 && h.nextSeq !== ((seq + 1) >>> 0);
+      if (conn.closed || isnChanged || conn.clientSide !== a) {
         this.finish(conn, 'eof', ts);
         conn = undefined;
       }
