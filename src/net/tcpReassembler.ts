@@ -159,7 +159,7 @@ export class TcpReassembler {
     if (flags & FIN && h.finSeq < 0) h.finSeq = (dataSeq + payload.length) >>> 0;
     if (flags & ACK) {
       const o = conn.half[dir ^ 1];
-      if (o.pending.length > 0 && o.nextSeq >= 0 && seqDiff(ack, o.nextSeq) > 0) this.releaseHole(conn, o, ts);
+      if (o.pending.length > 0 && o.nextSeq >= 0 && seqDiff(ack, o.nextSeq) > 0) this.releaseHole(conn, o, ts, ack);
     }
     if (h.finSeq >= 0 && !h.ended && h.nextSeq === h.finSeq) this.endHalf(conn, h, ts, 'fin');
     if (conn.half[0].ended && conn.half[1].ended) this.close(conn);
@@ -264,13 +264,18 @@ export class TcpReassembler {
     }
   }
 
-  /** Skip the hole before the first held segment (reported as a gap) and deliver on. */
-  private releaseHole(conn: Connection, h: HalfStream, ts: number): void {
+  /**
+   * Skip the hole before the first held segment (reported as a gap) and deliver on. With
+   * `acked`, only the bytes the peer acknowledged are known lost: the rest of the hole
+   * may still arrive (reordered or retransmitted) and is waited for.
+   */
+  private releaseHole(conn: Connection, h: HalfStream, ts: number, acked?: number): void {
     if (!h.pending.length) return;
     const missing = seqDiff(h.pending[0].seq, h.nextSeq);
     if (missing > 0) {
-      this.gap(conn, h, missing, ts);
-      h.nextSeq = h.pending[0].seq;
+      const lost = acked === undefined ? missing : Math.min(missing, seqDiff(acked, h.nextSeq));
+      this.gap(conn, h, lost, ts);
+      h.nextSeq = (h.nextSeq + lost) >>> 0;
     }
     this.drain(conn, h);
   }
