@@ -156,7 +156,11 @@ export class TcpReassembler {
       dataSeq = (seq + 1) >>> 0;
     }
     if (payload.length > 0 && !h.ended) this.data(conn, h, dataSeq, payload, ts);
-    if (flags & FIN && h.finSeq < 0) h.finSeq = (dataSeq + payload.length) >>> 0;
+    if (flags & FIN && h.finSeq < 0) {
+      h.finSeq = (dataSeq + payload.length) >>> 0;
+      // A direction seen only from its FIN on (capture started mid-stream) ends right there.
+      if (h.nextSeq < 0 && payload.length === 0) h.nextSeq = h.finSeq;
+    }
     if (flags & ACK) {
       const o = conn.half[dir ^ 1];
       if (o.pending.length > 0 && o.nextSeq >= 0 && seqDiff(ack, o.nextSeq) > 0) this.releaseHole(conn, o, ts, ack);
