@@ -165,7 +165,8 @@ export class TcpReassembler {
       const o = conn.half[dir ^ 1];
       if (o.pending.length > 0 && o.nextSeq >= 0 && seqDiff(ack, o.nextSeq) > 0) this.releaseHole(conn, o, ts, ack);
     }
-    if (h.finSeq >= 0 && !h.ended && h.nextSeq === h.finSeq) this.endHalf(conn, h, ts, 'fin');
+    // Either direction may have reached its FIN: this one by its data, the other by a released hole.
+    for (const x of conn.half) if (x.finSeq >= 0 && !x.ended && x.nextSeq === x.finSeq) this.endHalf(conn, x, ts, 'fin');
     if (conn.half[0].ended && conn.half[1].ended) this.close(conn);
   }
 
