@@ -1,0 +1,168 @@
+/**
+ * The net stage against an independent decoder on every shared capture: packet and TCP
+ * connection counts from each capture's README (tshark 4.0.17), and, running the real
+ * tshark, the reassembled bytes per direction of a sample of connections
+ * (`tshark -q -z follow,tcp,raw,N`). tshark is required: CI installs it (apt).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { reassembleTcp, type ReassembleResult } from '../../src/net/reassembleTcp.js';
+import { endpointText } from '../../src/net/ipPacket.js';
+import { capturePath } from '../helpers/groundTruth.js';
+
+const run = promisify(execFile);
+const tshark = process.env.TSHARK ?? 'tshark';
+
+/** Reference counts, copied from each capture's README (tshark 4.0.17, not our code). */
+const readme: Record<string, { packets: number; tcpConversations: number }> = {
+  'nova-seq': { packets: 29111, tcpConversations: 61 },
+  'nova-burst': { packets: 21387, tcpConversations: 75 },
+  'nomad-2016-stock': { packets: 5156, tcpConversations: 3 },
+  'nomad-2016-tuned': { packets: 3996, tcpConversations: 2 },
+  'nomad-modern': { packets: 5331, tcpConversations: 3 },
+};
+
+interface TsharkStream {
+  index: number;
+  /** The two endpoints as `ip:port`, in the order of the stream's first packet. */
+  a: string;
+  b: string;
+  payload: number;
+}
+
+/** One tshark pass over every TCP packet: stream index, endpoints, payload length. */
+async function tsharkStreams(file: string): Promise<TsharkStream[]> {
+  const { stdout } = await run(
+    tshark,
+    ['-r', file, '-Y', 'tcp', '-T', 'fields', '-E', 'separator=,', '-e', 'tcp.stream', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'ip.dst', '-e', 'ipv6.dst', '-e', 'tcp.dstport', '-e', 'tcp.len'],
+    { maxBuffer: 1 << 30 },
+  );
+  const streams: TsharkStream[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line) continue;
+    const [index, src4, src6, sport, dst4, dst6, dport, len] = line.split(',');
+    const i = Number(index);
+    streams[i] ??= { index: i, a: endpointText(src4 || src6, Number(sport)), b: endpointText(dst4 || dst6, Number(dport)), payload: 0 };
+    streams[i].payload += Number(len);
+  }
+  return streams;
+}
+
+/** Bytes per node of `-z follow,tcp,raw,N` for each stream (one tshark run for all of them). */
+async function tsharkFollow(file: string, indexes: number[]): Promise<Map<number, Record<string, number>>> {
+  const args = ['-r', file, '-q', ...indexes.flatMap((n) => ['-z', `follow,tcp,raw,${n}`])];
+  const { stdout } = await run(tshark, args, { maxBuffer: 1 << 30 });
+  const out = new Map<number, Record<string, number>>();
+  for (const block of stdout.split(/^=+$/m)) {
+    const index = /^Filter: tcp\.stream eq (\d+)$/m.exec(block);
+    const node0 = /^Node 0: (.*)$/m.exec(block);
+    const node1 = /^Node 1: (.*)$/m.exec(block);
+    if (!index || !node0 || !node1) continue;
+    const bytes: Record<string, number> = { [node0[1]]: 0, [node1[1]]: 0 };
+    for (const line of block.split('\n')) {
+      // Raw follow output: one hex line per segment, indented with a tab when node 1 sent it.
+      const m = /^(\t?)([0-9a-f]+)$/.exec(line);
+      if (m) bytes[m[1] ? node1[1] : node0[1]] += m[2].length / 2;
+    }
+    out.set(Number(index[1]), bytes);
+  }
+  return out;
+}
+
+function requireTshark(): void {
+  try {
+    execFileSync(tshark, ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`tshark is required by these reference tests and was not found (${tshark}); install it: apt-get install tshark`);
+  }
+}
+
+describe.each(Object.keys(readme))('%s against tshark', (name) => {
+  const file = capturePath(name);
+  let ours: ReassembleResult;
+  /** What the stream handlers received: bytes and gaps per connection and direction. */
+  const received = new Map<number, { bytes: [number, number]; gaps: number; ends: number }>();
+  let streams: TsharkStream[];
+  let sample: TsharkStream[];
+  let followed: Map<number, Record<string, number>>;
+  // A failing beforeAll makes vitest report the tests as skipped: each test rethrows instead.
+  let setupError: unknown = null;
+  const ready = () => {
+    if (setupError) throw setupError;
+  };
+
+  beforeAll(async () => {
+    try {
+      await setup();
+    } catch (e) {
+      setupError = e;
+    }
+  }, 600_000);
+
+  async function setup(): Promise<void> {
+    requireTshark();
+    ours = await reassembleTcp(file, (info) => {
+      const r = { bytes: [0, 0] as [number, number], gaps: 0, ends: 0 };
+      received.set(info.id, r);
+      return {
+        data: (dir, bytes) => void (r.bytes[dir] += bytes.length),
+        gap: () => void r.gaps++,
+        end: () => void r.ends++,
+      };
+    });
+    streams = (await tsharkStreams(file)).filter(Boolean);
+    // The 3 largest and the 2 smallest connections that carried any payload.
+    const bySize = streams.filter((s) => s.payload > 0).sort((x, y) => y.payload - x.payload);
+    sample = [...new Set([...bySize.slice(0, 3), ...bySize.slice(-2)])];
+    followed = await tsharkFollow(file, sample.map((s) => s.index));
+  }
+
+  it('reads as many packets as the README counts', () => {
+    ready();
+    expect(ours.capture.packets).toBe(readme[name].packets);
+    expect(ours.net.packets).toBe(readme[name].packets);
+  });
+
+  it('finds as many TCP connections as the README counts, and as tshark numbers streams', () => {
+    ready();
+    expect(ours.connections).toHaveLength(readme[name].tcpConversations);
+    expect(ours.net.connections).toBe(readme[name].tcpConversations);
+    expect(streams).toHaveLength(readme[name].tcpConversations);
+  });
+
+  it('ends every direction of every connection exactly once', () => {
+    ready();
+    expect([...received.values()].map((r) => r.ends)).toEqual(ours.connections.map(() => 2));
+  });
+
+  it("reassembles the same bytes per direction as tshark's follow,tcp for the largest and smallest connections", () => {
+    ready();
+    expect(sample.length).toBeGreaterThanOrEqual(Math.min(2, streams.length));
+    // Our connections by their endpoint pair, in order of first packet (tshark numbers streams the same way).
+    const pairKey = (x: string, y: string) => [x, y].sort().join(' ');
+    const oursByPair = new Map<string, ReassembleResult['connections']>();
+    for (const c of ours.connections) {
+      const k = pairKey(endpointText(c.info.client.ip, c.info.client.port), endpointText(c.info.server.ip, c.info.server.port));
+      oursByPair.set(k, [...(oursByPair.get(k) ?? []), c]);
+    }
+    const nthOfPair = (s: TsharkStream) => streams.filter((t) => t.index < s.index && pairKey(t.a, t.b) === pairKey(s.a, s.b)).length;
+    const compared = sample.map((s) => {
+      const c = oursByPair.get(pairKey(s.a, s.b))?.[nthOfPair(s)];
+      expect(c, `our connection for tshark stream ${s.index} (${s.a} ↔ ${s.b})`).toBeDefined();
+      const client = endpointText(c!.info.client.ip, c!.info.client.port);
+      const server = endpointText(c!.info.server.ip, c!.info.server.port);
+      const theirs = followed.get(s.index)!;
+      return {
+        stream: s.index,
+        ours: { [client]: received.get(c!.info.id)!.bytes[0], [server]: received.get(c!.info.id)!.bytes[1] },
+        stats: { [client]: c!.bytes[0], [server]: c!.bytes[1] },
+        tshark: theirs,
+      };
+    });
+    for (const x of compared) {
+      expect(x.ours, `stream ${x.stream}`).toEqual(x.tshark);
+      expect(x.stats, `stream ${x.stream} statistics`).toEqual(x.tshark);
+    }
+  });
+});
