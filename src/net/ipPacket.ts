@@ -27,7 +27,8 @@ export function decodeIpv4(b: Uint8Array, o: number, out: IpView): IpDecodeResul
   const vihl = b[o];
   if (vihl >> 4 !== 4) return 'bad';
   const ihl = (vihl & 0x0f) * 4;
-  const total = (b[o + 2] << 8) | b[o + 3];
+  // 0 = the length did not fit (TSO / BIG TCP seen on the sending host): the frame is the packet, as Wireshark reads it.
+  const total = ((b[o + 2] << 8) | b[o + 3]) || b.length - o;
   if (ihl < 20 || total < ihl) return 'bad';
   // total may exceed what was captured (snaplen): keep what we have.
   const end = Math.min(o + total, b.length);
