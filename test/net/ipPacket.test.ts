@@ -29,6 +29,19 @@ describe('IPv4 and IPv6 headers', () => {
     expect(events[0]).toEqual([0, 'data', 0, 'x', 3 * ms]);
   });
 
+  it('reads an IPv4 total length of 0 as "the whole frame" (TSO/BIG TCP segments captured on the sending host)', async () => {
+    const c = new TcpConversation();
+    const big = c.send(0, 'x'.repeat(70_000));
+    const frames = [...c.handshake(), big, c.send(0, 'next')].map((s) => {
+      const p = c.packet(s);
+      if (s === big) p[2] = p[3] = 0; // as Linux writes it when the length does not fit 16 bits
+      return ethernet(p);
+    });
+    const { events, result } = await streamEvents(pcapOf(frames));
+    expect(events.filter((e) => e[1] === 'data').map((e) => [e[3].length, e[4]])).toEqual([[70_000, 3 * ms], [4, 4 * ms]]);
+    expect(result.net).toMatchObject({ undecodable: 0, gaps: 0 });
+  });
+
   it('walks IPv6 hop-by-hop and destination options headers to TCP', async () => {
     const c = new TcpConversation({ client: ['2001:db8::1', 50000], server: ['2001:db8::2', 443] });
     const segs = [...c.handshake(), c.send(0, 'ping'), c.send(1, 'pong')];
