@@ -18,6 +18,8 @@ export interface LogEvent {
   id?: string;
   /** Request id (`req-…`) when the line carries one (oslo.log context). */
   requestId?: string;
+  /** oslo.log's global request id (the caller's `req-…`), when it differs from `requestId`. */
+  globalRequestId?: string;
   /** A sub-phase edge (`spawn.create_image` begin/end), for markers and patch lines. */
   phase?: string;
   edge?: 'begin' | 'end';
@@ -27,6 +29,13 @@ export interface LogEvent {
    * when it was logged (the phase's end, approximately).
    */
   durationMs?: number;
+  /**
+   * The source's own name for what the line says, as printed (`[buid_and_run_instance] ### START ###`,
+   * `Downloaded XenArtifacts (cfg and image)`, a task event's message), for display.
+   */
+  label?: string;
+  /** Nomad task name (task events). */
+  task?: string;
   /** Source file and 1-based line number. */
   file: string;
   line: number;
@@ -39,6 +48,11 @@ export interface LogWarning {
   message: string;
 }
 
+/**
+ * Every line lands in exactly one of used / malformed / unrecognised / `lines − (the three)`
+ * (recognised but saying nothing timed). `byFormat` counts lines per format; a line holding a
+ * vimts marker inside an oslo or Go-log line counts for both formats.
+ */
 export interface LogCounters {
   lines: number;
   /** Lines that produced at least one event. */
@@ -58,4 +72,14 @@ export interface ParsedLog {
   events: LogEvent[];
   counters: LogCounters;
   warnings: LogWarning[];
+}
+
+export interface ParseLogOptions {
+  /**
+   * Offset from UTC, in minutes, of the wall-clock times written without a zone (oslo.log,
+   * Go `log`, hclog without offset). Default 0: the logs are read as UTC.
+   */
+  utcOffsetMinutes?: number;
+  /** At most this many warnings kept per file (the rest are counted in a last warning). Default 50. */
+  maxWarnings?: number;
 }
