@@ -16,7 +16,7 @@ export const pcapMagics: ReadonlyMap<number, [boolean, number]> = new Map([
   [0x4d3cb2a1, [true, 1e9]],
 ]);
 
-/** Largest record we accept when the header's snaplen is 0 or absurd. */
+/** Largest record we accept (Wireshark's maximum for most link types). */
 const maxRecordBytes = 256 * 1024;
 
 export class PcapDecoder extends FramedDecoder {
@@ -83,8 +83,8 @@ export class PcapDecoder extends FramedDecoder {
   }
 
   private plausible(sec: number, frac: number, incl: number, orig: number): boolean {
-    const cap = this.snaplen > 0 && this.snaplen <= maxRecordBytes ? Math.max(this.snaplen, 65535) : maxRecordBytes;
-    if (incl > cap || incl > orig || frac >= this.units) return false;
+    // Not the header's snaplen: writers get it wrong and tshark reads longer records anyway.
+    if (incl > maxRecordBytes || incl > orig || frac >= this.units) return false;
     // Records are roughly in time order; a jump of more than a day means we are misaligned.
     if (this.lastSec >= 0 && Math.abs(sec - this.lastSec) > 86400) return false;
     return true;
