@@ -63,6 +63,14 @@ describe('classic pcap', () => {
     expect(warnings[0].message).toMatch(/file ends inside a record \(3 of 16 bytes\)/);
   });
 
+  it('reads a record longer than the header snaplen (tshark does; only the link type maximum bounds it)', async () => {
+    const big = { sec: t0, nsec: 0, data: new Uint8Array(70_000).fill(7) };
+    const { records, summary, warnings } = await readAll(pcap([big, frames[1]], { snaplen: 1500 }));
+    expect(records.map((r) => r.bytes.length)).toEqual([70_000, 2]);
+    expect(summary.counters.badRecords).toBe(0);
+    expect(warnings).toEqual([]);
+  });
+
   it('reads a header-only file as zero records', async () => {
     const { records, summary, warnings } = await readAll(pcap([]));
     expect(records).toEqual([]);

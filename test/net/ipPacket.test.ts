@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ethernet, ipv4, ipv4Fragments, ipv6, ipv6Fragments } from '../helpers/packetBuilder.js';
 import { TcpConversation } from '../helpers/tcpConversation.js';
-import { ms, pcapOf, streamEvents } from '../helpers/netEvents.js';
+import { ms, pcapOf, streamEvents, timed } from '../helpers/netEvents.js';
+import { pcap } from '../helpers/pcapWriter.js';
 
 const A50B50 = 'A'.repeat(50) + 'B'.repeat(50);
 
@@ -37,7 +38,7 @@ describe('IPv4 and IPv6 headers', () => {
       if (s === big) p[2] = p[3] = 0; // as Linux writes it when the length does not fit 16 bits
       return ethernet(p);
     });
-    const { events, result } = await streamEvents(pcapOf(frames));
+    const { events, result } = await streamEvents(pcap(timed(frames), { snaplen: 262144 }));
     expect(events.filter((e) => e[1] === 'data').map((e) => [e[3].length, e[4]])).toEqual([[70_000, 3 * ms], [4, 4 * ms]]);
     expect(result.net).toMatchObject({ undecodable: 0, gaps: 0 });
   });
