@@ -10,13 +10,16 @@ import { compareCaptures } from '../src/pipeline/compare.js';
 import { compareText } from '../src/report/compareText.js';
 import { formatResult, resultFormats, type ResultFormat } from '../src/report/formatResult.js';
 import type { Vim } from '../src/dissectors/types.js';
+import { LiveCaptureError } from '../src/live/types.js';
+import { statsTable } from '../src/report/summaryText.js';
+import { phaseSequences } from '../src/report/formatResult.js';
 
 /** Exit codes: 0 ok, 1 internal error, 2 unusable input or usage. */
 const exitUnusable = 2;
 
 function fail(e: unknown): never {
   const err = e as NodeJS.ErrnoException;
-  if (e instanceof UnusableInputError) {
+  if (e instanceof UnusableInputError || e instanceof LiveCaptureError) {
     process.stderr.write(`vim-analyse: ${err.message}\n`);
     process.exit(exitUnusable);
   }
@@ -116,6 +119,50 @@ program
       const c = await compareCaptures(a.split(','), b.split(','), { vim: checkVim(opts.vim), labels: [a, b] });
       const { results: _r, ...rest } = c;
       await output(opts.json ? JSON.stringify(rest, null, 2) + '\n' : compareText(c), opts.output);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('live')
+  .description('sniff an interface and print each VM start as it completes; Ctrl-C for the final summary')
+  .requiredOption('-i, --interface <iface>', 'interface to capture on (e.g. eth1, any)')
+  .option('--filter <bpf>', 'BPF filter (default: the Nova and Nomad ports)')
+  .option('--vim <vim>', 'only this VIM: nova or nomad')
+  .option('--write <file>', 'also write the captured packets to this pcapng file')
+  .option('--json', 'NDJSON: one request per line, then the final result')
+  .option('-f, --format <format>', `final summary format: ${resultFormats.join(', ')}`, 'table')
+  .option('--summary-every <seconds>', 'rolling phase summary period (0: none)', '30')
+  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; json?: boolean; format: string; summaryEvery: string }) => {
+    const { runLive } = await import('../src/live/runLive.js');
+    const ac = new AbortController();
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort());
+    try {
+      const { result } = await runLive({
+        iface: opts.interface,
+        filter: opts.filter,
+        vim: checkVim(opts.vim),
+        write: opts.write,
+        summaryEverySec: Number(opts.summaryEvery),
+        signal: ac.signal,
+        onStart: () => process.stderr.write(`vim-analyse: capturing on ${opts.interface}${opts.write ? `, writing ${opts.write}` : ''}; Ctrl-C to stop\n`),
+        onRequest: (r) => {
+          if (opts.json) process.stdout.write(JSON.stringify({ type: 'request', ...r }) + '\n');
+          else {
+            const seq = phaseSequences[r.vim] ?? [];
+            const parts = [...seq, 'total'].map((p) => (r.phases[p] ? `${p}=${r.phases[p].ms.toFixed(1)}${r.phases[p].approx ? '~' : ''}` : `${p}=-`));
+            process.stdout.write(`${r.vim} ${r.id} ${r.complete ? '' : 'INCOMPLETE '}${parts.join(' ')} ms\n`);
+          }
+        },
+        onSummary: (stats, n) => {
+          if (opts.json) process.stdout.write(JSON.stringify({ type: 'summary', requests: n, stats }) + '\n');
+          else for (const [vim, s] of Object.entries(stats)) process.stdout.write(`\n${vim}: ${n} requests so far\n${statsTable(s, phaseSequences[vim] ?? [])}\n`);
+        },
+      });
+      if (opts.json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
+      else process.stdout.write('\n' + formatResult(result, (resultFormats.includes(opts.format as ResultFormat) ? opts.format : 'table') as ResultFormat));
+      process.exit(0);
     } catch (e) {
       fail(e);
     }

@@ -46,6 +46,11 @@ export interface SessionOptions {
   onRequest?: (r: RequestTimeline) => void;
   /** Keep every message for `messages` (default true; live sessions turn it off). */
   keepMessages?: boolean;
+  /**
+   * Live sessions: forget a request's state once it is handed out (memory stays bounded
+   * over hours); finish() then returns the handed-out timelines plus the rest.
+   */
+  releaseEmitted?: boolean;
 }
 
 export interface CaptureRecord {
@@ -67,6 +72,8 @@ export interface SessionOutput {
 
 /** How often (capture time) the streaming check runs. */
 const tickNs = 1e9;
+/** Released (live) requests kept for the final result. */
+const maxRetainedRequests = 100_000;
 
 export class AnalysisSession {
   readonly clock = new SessionClock();
@@ -84,6 +91,9 @@ export class AnalysisSession {
   private readonly seen = { novaHttp: 0, novaRpc: 0, nomadHttp: 0, nomadRpc: 0, otherHttp: 0 };
   private lastTick = Number.NEGATIVE_INFINITY;
   private readonly emittedIds = new Set<string>();
+  private forgotten = 0;
+  /** Requests handed out and released from the correlators (live), kept for the final result. */
+  private readonly released: { model: PhaseModel; id: string; keys: RequestKeys; milestones: MilestoneSet; notes: string[] }[] = [];
 
   constructor(private readonly options: SessionOptions = {}) {
     this.ctx = {
@@ -157,6 +167,11 @@ export class AnalysisSession {
   /** Per packet time: every second of capture time, hand out what completed. */
   private tick(now: number): void {
     if (now - this.lastTick < tickNs) return;
+    this.poll(now);
+  }
+
+  /** Hand out what completed by capture time `now` (live calls it on a timer too). */
+  poll(now: number): void {
     this.lastTick = now;
     if (!this.options.onRequest) return;
     for (const ev of this.oslo.drain(now)) this.onNovaRpc(ev);
@@ -167,14 +182,20 @@ export class AnalysisSession {
     const onRequest = this.options.onRequest;
     if (!onRequest) return;
     const complete = (model: PhaseModel) => (d: { milestones: MilestoneSet }) => buildPhases(model, d.milestones).complete;
-    for (const d of this.nova.takeComplete(complete(novaPhaseModel))) {
-      this.emittedIds.add(d.keys.server!);
-      onRequest(timelineOf(novaPhaseModel, d.keys.server!, d.keys, d.milestones, d.notes));
-    }
-    for (const d of this.nomad.takeComplete(complete(nomadPhaseModel))) {
-      this.emittedIds.add(d.keys.alloc!);
-      onRequest(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));
-    }
+    const release = this.options.releaseEmitted ?? false;
+    const hand = (model: PhaseModel, id: string, d: { keys: RequestKeys; milestones: MilestoneSet; notes: string[] }) => {
+      this.emittedIds.add(id);
+      if (release) {
+        this.released.push({ model, id, keys: d.keys, milestones: d.milestones, notes: d.notes });
+        if (this.released.length > maxRetainedRequests) {
+          this.released.shift();
+          this.forgotten++;
+        }
+      }
+      onRequest(timelineOf(model, id, d.keys, d.milestones, d.notes));
+    };
+    for (const d of this.nova.takeComplete(complete(novaPhaseModel), release)) hand(novaPhaseModel, d.keys.server!, d);
+    for (const d of this.nomad.takeComplete(complete(nomadPhaseModel), release)) hand(nomadPhaseModel, d.keys.alloc!, d);
   }
 
   /** Feed one packet record (live capture uses this directly). */
@@ -210,14 +231,24 @@ export class AnalysisSession {
 
   finish(): SessionOutput {
     if (this.wants('nova')) for (const ev of this.oslo.end()) this.onNovaRpc(ev);
-    const requests: RequestTimeline[] = [];
-    const vims: Vim[] = [];
     const novaDrafts = this.nova.end();
-    for (const d of novaDrafts) requests.push(timelineOf(novaPhaseModel, d.keys.server!, d.keys, d.milestones, d.notes));
-    if (novaDrafts.some((d) => d.milestones.has('post.first'))) vims.push('nova');
     const nomadDrafts = this.nomad.end();
+    const clocks = { ...this.nomad.clocks };
+    // Released requests were handed out with the clock estimate of that moment: place
+    // their host-clock milestones again with the final one.
+    for (const r of this.released) {
+      for (const [name, m] of r.milestones) {
+        const c = clocks[m.host];
+        if (m.source === 'client-clock' && m.rawT !== undefined && c) r.milestones.set(name, { ...m, t: m.rawT - c.offsetMs * 1e6 });
+      }
+    }
+    const requests: RequestTimeline[] = this.released.map((r) => timelineOf(r.model, r.id, r.keys, r.milestones, r.notes));
+    const vims: Vim[] = [...new Set(requests.map((r) => r.vim))];
+    if (this.forgotten) this.warn(`${this.forgotten} early requests were reported and then dropped from the final result (more than ${maxRetainedRequests} kept)`);
+    for (const d of novaDrafts) requests.push(timelineOf(novaPhaseModel, d.keys.server!, d.keys, d.milestones, d.notes));
+    if (novaDrafts.some((d) => d.milestones.has('post.first')) && !vims.includes('nova')) vims.push('nova');
     for (const d of nomadDrafts) requests.push(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));
-    if (nomadDrafts.some((d) => d.milestones.has('put.first'))) vims.push('nomad');
+    if (nomadDrafts.some((d) => d.milestones.has('put.first')) && !vims.includes('nomad')) vims.push('nomad');
     requests.sort((a, b) => a.startNs - b.startNs);
     if (this.options.onRequest) for (const r of requests) if (!this.emittedIds.has(r.id)) this.options.onRequest(r);
     this.messages.sort((a, b) => a.t - b.t);
@@ -227,7 +258,7 @@ export class AnalysisSession {
       messages: this.messages,
       requests,
       vims,
-      clocks: { ...this.nomad.clocks },
+      clocks,
       counters: {
         capture: this.captures.map((c) => c.summary.counters),
         net: this.captures.map((c) => c.net),

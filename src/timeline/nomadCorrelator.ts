@@ -31,8 +31,6 @@ interface AllocState {
   startedClientNs?: bigint;
   eventClientNs: bigint[];
   clientHost?: string;
-  /** Capture time of the UpdateAlloc that first carried each event time (for bounds). */
-  reportedAt: { clientNs: bigint; captureNs: number }[];
 }
 
 const hostOf = (endpoint: string): string => endpoint.replace(/^\[?([^\]]*)\]?:\d+$/, '$1');
@@ -45,6 +43,8 @@ export class NomadCorrelator {
   private readonly registrations: JobRegistration[] = [];
   private readonly registrationByEval = new Map<string, JobRegistration>();
   readonly clocks: Record<string, ClockEstimate> = {};
+  /** Causal bounds per client host, accumulated as reports arrive. */
+  private readonly bounds = new Map<string, ClockBounds>();
 
   constructor(
     private readonly clock: SessionClock,
@@ -52,9 +52,17 @@ export class NomadCorrelator {
     private readonly clockOverrides: Record<string, number> = {},
   ) {}
 
+  private readonly released = new Set<string>();
+  private readonly scratch: AllocState = { draft: { keys: {}, milestones: new Map(), notes: [] }, eventClientNs: [] };
+
   private alloc(id: string): AllocState {
+    if (this.released.has(id)) {
+      this.scratch.draft.milestones.clear();
+      this.scratch.eventClientNs = [];
+      return this.scratch;
+    }
     let a = this.allocs.get(id);
-    if (!a) this.allocs.set(id, (a = { draft: { keys: { alloc: id }, milestones: new Map(), notes: [] }, eventClientNs: [], reportedAt: [] }));
+    if (!a) this.allocs.set(id, (a = { draft: { keys: { alloc: id }, milestones: new Map(), notes: [] }, eventClientNs: [] }));
     return a;
   }
 
@@ -119,28 +127,27 @@ export class NomadCorrelator {
         if (t <= 0n) continue;
         if (!a.eventClientNs.includes(t)) {
           a.eventClientNs.push(t);
-          a.reportedAt.push({ clientNs: t, captureNs: ev.request.first });
+          this.addBounds(a, t, ev.request.first);
         }
         if (te.type === 'Started' && (a.startedClientNs === undefined || t < a.startedClientNs)) a.startedClientNs = t;
       }
     }
   }
 
-  /** Estimate each client's clock offset from every alloc's events. */
+  /** A task event stamped `clientNs` was reported by a message sent at `captureNs`, after the alloc was delivered. */
+  private addBounds(a: AllocState, clientNs: bigint, captureNs: number): void {
+    const host = a.clientHost!;
+    let b = this.bounds.get(host);
+    if (!b) this.bounds.set(host, (b = new ClockBounds()));
+    const hostRel = this.clock.relativeFromUnixNs(clientNs);
+    b.before(hostRel, captureNs);
+    const delivered = a.draft.milestones.get('getallocs.reply.last');
+    if (delivered) b.after(hostRel, delivered.t);
+  }
+
+  /** Each client's clock offset from the bounds gathered so far. */
   private estimateClocks(): void {
-    const bounds = new Map<string, ClockBounds>();
-    for (const a of this.allocs.values()) {
-      if (!a.clientHost) continue;
-      let b = bounds.get(a.clientHost);
-      if (!b) bounds.set(a.clientHost, (b = new ClockBounds()));
-      const delivered = a.draft.milestones.get('getallocs.reply.last');
-      for (const r of a.reportedAt) {
-        const hostRel = this.clock.relativeFromUnixNs(r.clientNs);
-        b.before(hostRel, r.captureNs);
-        if (delivered) b.after(hostRel, delivered.t);
-      }
-    }
-    for (const [host, b] of bounds) {
+    for (const [host, b] of this.bounds) {
       const over = this.clockOverrides[host];
       if (over !== undefined) {
         this.clocks[host] = { offsetMs: over, uncertaintyMs: 0, source: 'given (--clock-offset)', constraints: 0 };
@@ -165,7 +172,7 @@ export class NomadCorrelator {
    * client-clock times use the offset estimated from what has been seen so far; the final
    * result (end) uses the estimate from everything.
    */
-  takeComplete(isComplete: (d: NomadRequestDraft) => boolean): NomadRequestDraft[] {
+  takeComplete(isComplete: (d: NomadRequestDraft) => boolean, release = false): NomadRequestDraft[] {
     const candidates = [...this.allocs.values()].filter((a) => !a.draft.emitted && a.draft.milestones.has('update.running.first'));
     if (candidates.length === 0) return [];
     this.estimateClocks();
@@ -175,6 +182,11 @@ export class NomadCorrelator {
       if (isComplete(a.draft)) {
         a.draft.emitted = true;
         out.push(a.draft);
+        // Live sessions drop what they reported; later reports of the alloc are ignored.
+        if (release) {
+          this.allocs.delete(a.draft.keys.alloc!);
+          this.released.add(a.draft.keys.alloc!);
+        }
       }
     }
     return out;

@@ -62,7 +62,10 @@ export class NovaCorrelator {
   private activeByServer = new Map<string, NovaHttpEvent>();
   private tokenValidations: NovaHttpEvent[] = [];
 
+  private readonly released = new Set<string>();
+
   private draft(server: string): NovaRequestDraft {
+    if (this.released.has(server)) return { keys: { server }, milestones: new Map(), notes: [] };
     let d = this.requests.get(server);
     if (!d) this.requests.set(server, (d = { keys: { server }, milestones: new Map(), notes: [] }));
     return d;
@@ -117,12 +120,19 @@ export class NovaCorrelator {
   }
 
   /** Streaming: drafts that became complete under `isComplete` since the last call. */
-  takeComplete(isComplete: (d: NovaRequestDraft) => boolean): NovaRequestDraft[] {
+  takeComplete(isComplete: (d: NovaRequestDraft) => boolean, release = false): NovaRequestDraft[] {
+    this.joinTokenValidations();
     const out: NovaRequestDraft[] = [];
-    for (const d of this.requests.values()) {
+    for (const [server, d] of this.requests) {
       if (!d.emitted && isComplete(d)) {
         d.emitted = true;
         out.push(d);
+        // Live sessions drop what they reported; later events about it are ignored.
+        if (release) {
+          this.requests.delete(server);
+          if (d.keys.request) this.byRequestId.delete(d.keys.request);
+          this.released.add(server);
+        }
       }
     }
     return out;
@@ -162,6 +172,7 @@ export class NovaCorrelator {
    * flight around it, if exactly one is; otherwise it is ambiguous and left out.
    */
   private joinTokenValidations(): void {
+    const unresolved: NovaHttpEvent[] = [];
     for (const v of this.tokenValidations) {
       if (v.respLast === null) continue;
       let target: NovaRequestDraft | undefined = v.ids.request ? this.byRequestId.get(v.ids.request) : undefined;
@@ -173,6 +184,10 @@ export class NovaCorrelator {
         else if (inFlight.length > 1) {
           for (const d of inFlight) d.notes.push(`token validation at ${(v.reqFirst / 1e6).toFixed(3)} ms is ambiguous between ${inFlight.length} requests in flight`);
           continue;
+        } else {
+          // Its POST may not have completed yet (streaming): try again later.
+          unresolved.push(v);
+          continue;
         }
       }
       if (target && !target.milestones.has('auth.first')) {
@@ -180,5 +195,6 @@ export class NovaCorrelator {
         this.set(target, 'auth.last', { t: v.respLast, source: 'capture', host: hostOf(v.dst) });
       }
     }
+    this.tokenValidations = unresolved;
   }
 }

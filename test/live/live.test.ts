@@ -1,0 +1,87 @@
+/**
+ * Live capture for real: a shared capture is replayed with tcpreplay into one end of a
+ * veth pair between two namespaces made here, `vim-analyse live` sniffs the other end
+ * through libpcap (the `cap` binding) and writes what it saw with --write. The live
+ * result must list the same requests with the same phases as the offline analysis of
+ * that written file, and every request must have been streamed before the stop.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyse } from '../../src/pipeline/analyse.js';
+import type { AnalysisResult, ResultRequest } from '../../src/pipeline/types.js';
+import { capturePath } from '../helpers/groundTruth.js';
+import { makeVethPair, type VethPair } from '../helpers/netns.js';
+
+const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
+const pair = makeVethPair('l');
+const skip = 'reason' in pair ? pair.reason : !existsSync('/usr/bin/tcpreplay') ? 'tcpreplay is not installed' : null;
+if (skip) console.log(`live capture test skipped: ${skip}`);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function liveRun(p: VethPair, capture: string, multiplier: number, dir: string) {
+  const written = join(dir, 'live.pcapng');
+  // tcpreplay reads no gzip.
+  if (capture.endsWith('.gz')) {
+    const plain = join(dir, 'replay.pcap');
+    execFileSync('sh', ['-c', `gunzip -c '${capture}' > '${plain}'`]);
+    capture = plain;
+  }
+  const child = spawn('ip', ['netns', 'exec', p.nsB, process.execPath, bin, 'live', '-i', p.ifB, '--write', written, '--json', '--summary-every', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c));
+  child.stderr.on('data', (c: Buffer) => (err += c));
+  for (let i = 0; i < 100 && !err.includes('capturing on'); i++) await sleep(100);
+  expect(err).toContain('capturing on');
+  execFileSync('ip', ['netns', 'exec', p.nsA, 'tcpreplay', '-q', '-x', String(multiplier), '-i', p.ifA, capture], { stdio: 'pipe' });
+  await sleep(1500);
+  child.kill('SIGINT');
+  const code: number | null = await new Promise((r) => child.on('close', (c) => r(c)));
+  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
+  return { code, err, lines, written };
+}
+
+const shape = (r: ResultRequest) => ({ id: r.id, complete: r.complete, phases: Object.keys(r.phases).sort() });
+
+describe.skipIf(skip !== null)('vim-analyse live (libpcap on a veth pair, tcpreplay)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vim-live-'));
+  afterAll(() => {
+    if (!('reason' in pair)) pair.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const [name, multiplier] of [['nomad-2016-tuned', 10], ['nova-seq', 25]] as const) {
+    describe(name, () => {
+      let run: Awaited<ReturnType<typeof liveRun>>;
+      let offline: AnalysisResult;
+      beforeAll(async () => {
+        run = await liveRun(pair as VethPair, capturePath(name), multiplier, join(dir));
+        offline = await analyse(run.written);
+      }, 120_000);
+
+      it('exits 0 on SIGINT with a final result, and the written capture is complete', () => {
+        expect(run.code).toBe(0);
+        expect(run.lines.at(-1)!.type).toBe('result');
+        expect(offline.captures[0].packets).toBeGreaterThan(1000);
+      });
+
+      it('streams every complete request before the stop, with the offline phase structure', () => {
+        const streamed = run.lines.filter((l) => l.type === 'request') as unknown as ResultRequest[];
+        const off = offline.requests.filter((r) => r.complete).map(shape).sort((a, b) => a.id.localeCompare(b.id));
+        expect(off.length).toBeGreaterThanOrEqual(name === 'nova-seq' ? 30 : 40);
+        expect(streamed.filter((r) => r.complete).map(shape).sort((a, b) => a.id.localeCompare(b.id))).toEqual(off);
+        expect(run.lines.some((l) => l.type === 'summary')).toBe(true);
+      });
+
+      it('gives a final result identical to the offline analysis of the same packets', () => {
+        const live = run.lines.at(-1)! as unknown as AnalysisResult;
+        const byId = (a: ResultRequest, b: ResultRequest) => a.id.localeCompare(b.id);
+        expect([...live.requests].sort(byId)).toEqual([...offline.requests].sort(byId));
+        expect(live.stats).toEqual(offline.stats);
+      });
+    });
+  }
+});
