@@ -46,8 +46,8 @@ export interface WhrBlock {
 
 const US = 1_000n;
 const MS = 1_000_000n;
-/** A 2-decimal time is within 5 ms of the truth (plus a µs for the 6-decimal one it meets). */
-const ROUNDING_2DP = 5n * MS + US;
+/** Half a unit of the last printed digit, plus a µs: how far a printed time can be from the truth. */
+const rounding = (precision: number): bigint => (precision >= 6 ? US : 5n * 10n ** BigInt(8 - Math.max(precision, 0)) + US);
 /** `### Spawn end ###` follows `[spawn] ### END ##` within this (a print and a return apart). */
 const SPAWN_END_GAP = 500n * MS;
 /** Durations and times are printed to the µs: differences agree within a few µs. */
@@ -75,6 +75,7 @@ interface Build {
   spawnBegin6?: bigint;
   spawnEnd6?: bigint;
   spawnEnd2?: bigint;
+  spawnEnd2Slack?: bigint;
 }
 
 interface State { open: Build[]; nextId: number }
@@ -239,13 +240,13 @@ function absoluteBounds(events: LogEvent[]): Bounds {
   let last: bigint | undefined;
   for (const e of events) {
     prev.push(last);
-    if (isAbsolute(e)) last = e.precision >= 6 ? e.timeNs : e.timeNs - ROUNDING_2DP;
+    if (isAbsolute(e)) last = e.timeNs - rounding(e.precision);
   }
   let following: bigint | undefined;
   for (let i = events.length - 1; i >= 0; i--) {
     next[i] = following;
     const e = events[i];
-    if (isAbsolute(e)) following = e.precision >= 6 ? e.timeNs + US : e.timeNs + ROUNDING_2DP;
+    if (isAbsolute(e)) following = e.timeNs + rounding(e.precision);
   }
   return { prev, next };
 }
@@ -272,10 +273,10 @@ function fit(b: Build, e: LogEvent, step: number, prevAbs: bigint | undefined, n
   const gap = step - b.lastStep;
   if (isAbsolute(e)) {
     const t = e.timeNs;
-    const slack = e.precision >= 6 ? US : ROUNDING_2DP;
+    const slack = rounding(e.precision);
     if (b.cursor !== undefined && t < b.cursor - slack) return undefined;
-    if (step === SPAWN_START_2DP && b.spawnBegin6 !== undefined && !within(t - b.spawnBegin6, -ROUNDING_2DP, SPAWN_END_GAP)) return undefined;
-    if (step === SPAWN_END && b.spawnEnd2 !== undefined && !within(t - b.spawnEnd2, -ROUNDING_2DP, SPAWN_END_GAP)) return undefined;
+    if (step === SPAWN_START_2DP && b.spawnBegin6 !== undefined && !within(t - b.spawnBegin6, -slack, SPAWN_END_GAP + slack)) return undefined;
+    if (step === SPAWN_END && b.spawnEnd2 !== undefined && !within(t - b.spawnEnd2, -b.spawnEnd2Slack!, SPAWN_END_GAP + b.spawnEnd2Slack!)) return undefined;
     return { build: b, gap, lag: b.cursor === undefined ? 0n : t - b.cursor };
   }
   const d = msToNs(e.durationMs!);
@@ -307,7 +308,10 @@ function advance(b: Build, e: LogEvent, step: number): void {
     const t = e.timeNs;
     if (e.precision >= 6) b.cursor = t;
     if (step === SPAWN_START) b.spawnBegin6 = t;
-    else if (step === SPAWN_END_2DP) b.spawnEnd2 = t;
+    else if (step === SPAWN_END_2DP) {
+      b.spawnEnd2 = t;
+      b.spawnEnd2Slack = rounding(e.precision);
+    }
     else if (step === SPAWN_END) b.spawnEnd6 = t;
   } else {
     const reached = printedNoEarlierThan(b, step, msToNs(e.durationMs!));
