@@ -78,7 +78,7 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   source.stop();
   decoder.end();
   await writer?.close();
-  session.addLiveCapture(`live:${opts.iface}`, summary, decoder.counters);
+  session.addLiveCapture(`live:${opts.iface}`, summary, decoder.counters, decoder.tcp.connections());
   const out = session.finish();
   const result = toResult(out);
   const live = source.stats;

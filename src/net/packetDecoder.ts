@@ -7,13 +7,14 @@ import { etherTypes, linkDecoders, linkTypeName, type LinkDecoded } from './link
 import { decodeIpv4, decodeIpv6, ipProtocols, walkIpv6Headers, type IpView } from './ipPacket.js';
 import { IpFragmentReassembler } from './ipFragments.js';
 import { TcpReassembler, type TcpReassemblerOptions } from './tcpReassembler.js';
+import { DuplicateFrameFilter } from './duplicateFrames.js';
 import type { NetCounters, NetWarning, StreamHandlerFactory } from './types.js';
 
 export function emptyNetCounters(): NetCounters {
   return {
     packets: 0, unsupportedLink: 0, nonIp: 0, nonTcp: 0, tcpSegments: 0, undecodable: 0,
     ipFragments: 0, ipReassembled: 0, ipFragmentsDropped: 0, connections: 0, retransmissions: 0,
-    outOfOrder: 0, gaps: 0, gapBytes: 0, bufferLimitHits: 0, connectionLimitHits: 0, payloadBytes: 0,
+    outOfOrder: 0, gaps: 0, gapBytes: 0, bufferLimitHits: 0, connectionLimitHits: 0, payloadBytes: 0, duplicateFrames: 0,
   };
 }
 
@@ -31,6 +32,9 @@ export class PacketDecoder {
   private readonly ip: IpView = { version: 4, src: new Uint8Array(0), dst: new Uint8Array(0), protocol: 0, payload: new Uint8Array(0), fragment: null };
   private readonly warnedLinks = new Set<number>();
   private lastTs = 0;
+  private readonly duplicates = new DuplicateFrameFilter();
+  /** Set once a pcapng record names a second interface. */
+  private multiInterface = false;
 
   constructor(factory: StreamHandlerFactory, private readonly options: PacketDecoderOptions = {}) {
     const warn = options.onNetWarning;
@@ -59,6 +63,16 @@ export class PacketDecoder {
     if (!ld.decode(r.bytes, link)) {
       c.undecodable++;
       return;
+    }
+    // Copies of one packet seen on several interfaces (`-i any`): SLL2 names the
+    // interface, pcapng gives one id per interface; plain SLL (113) names none.
+    if (r.iface > 0) this.multiInterface = true;
+    if (r.linkType === 276 || r.linkType === 113 || this.multiInterface) {
+      const iface = r.linkType === 276 ? link.ifIndex : r.linkType === 113 ? -1 : r.iface;
+      if (this.duplicates.isDuplicate(r.bytes.subarray(link.offset), r.ts, iface)) {
+        c.duplicateFrames = this.duplicates.duplicates;
+        return;
+      }
     }
     const ip = this.ip;
     let res;

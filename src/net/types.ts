@@ -83,6 +83,8 @@ export interface NetCounters {
   /** Connections refused because the open-connection limit was hit. */
   connectionLimitHits: number;
   payloadBytes: number;
+  /** Copies of a packet already seen on another interface (`-i any`), counted once. */
+  duplicateFrames: number;
 }
 
 export interface NetWarning {

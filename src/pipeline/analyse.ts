@@ -7,7 +7,8 @@ import type { VimMessage } from '../dissectors/types.js';
 import { phaseStats } from '../stats/phaseStats.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { AnalysisSession, type SessionOptions, type SessionOutput } from './analysisSession.js';
-import type { AnalysisResult, MessageLine, ResultRequest } from './types.js';
+import type { AnalysisResult, MessageLine, PhaseAvailability, ResultRequest } from './types.js';
+import { phaseModels } from '../timeline/phaseModel.js';
 
 export type AnalyseOptions = SessionOptions;
 
@@ -35,8 +36,34 @@ export function requestToResult(r: RequestTimeline, clock: SessionClock, digits:
   return out;
 }
 
+/** Per VIM and phase of its model: exact, approx, absent counts over the requests. */
+function availability(requests: readonly RequestTimeline[]): PhaseAvailability {
+  const out: PhaseAvailability = {};
+  for (const r of requests) {
+    const byPhase = (out[r.vim] ??= {});
+    for (const p of phaseModels[r.vim].phases) {
+      const a = (byPhase[p.name] ??= { exact: 0, approx: 0, absent: 0, substitutes: [] });
+      const v = r.phases[p.name];
+      if (!v) a.absent++;
+      else if (v.approx) {
+        a.approx++;
+        if (!a.substitutes.includes(v.approx)) a.substitutes.push(v.approx);
+      } else a.exact++;
+    }
+  }
+  return out;
+}
+
 export function toResult(out: SessionOutput): AnalysisResult {
   const digits = precisionOf(out);
+  // From one host's view, say so where a request lacks a milestone.
+  const single = out.captures.length > 0 && out.captures.every((c) => c.vantage.kind === 'single-host');
+  const observers = [...new Set(out.captures.flatMap((c) => c.vantage.observers))];
+  const requests = out.requests.map((r) => {
+    const res = requestToResult(r, out.clock, digits);
+    if (single && !r.complete) res.reason = `not visible from ${observers.join(', ')}: this capture holds only that host's connections`;
+    return res;
+  });
   return {
     schema: 'vim-analyse/1',
     captures: out.captures.map((c) => ({
@@ -46,14 +73,16 @@ export function toResult(out: SessionOutput): AnalysisResult {
       packets: c.summary.packets,
       start: c.summary.firstTs === null ? null : out.clock.iso(c.summary.firstTs, digits),
       end: c.summary.lastTs === null ? null : out.clock.iso(c.summary.lastTs, digits),
+      vantage: c.vantage,
     })),
     vims: out.vims,
-    requests: out.requests.map((r) => requestToResult(r, out.clock, digits)),
+    requests,
     stats: phaseStats(out.requests),
     clocks: Object.fromEntries(
       Object.entries(out.clocks).map(([h, c]) => [h, { offsetMs: round6(c.offsetMs), uncertaintyMs: round6(c.uncertaintyMs), source: c.source }]),
     ),
     diagnosis: [],
+    availability: availability(out.requests),
     counters: out.counters,
     warnings: out.warnings,
   };
@@ -61,7 +90,7 @@ export function toResult(out: SessionOutput): AnalysisResult {
 
 async function run(sources: CaptureSource | CaptureSource[], options: SessionOptions): Promise<SessionOutput> {
   const session = new AnalysisSession(options);
-  for (const s of Array.isArray(sources) ? sources : [sources]) await session.addCapture(s);
+  await session.addCaptures(Array.isArray(sources) ? sources : [sources]);
   return session.finish();
 }
 

@@ -21,7 +21,7 @@ export async function* analyseStream(sources: CaptureSource | CaptureSource[], o
   });
   const work = (async () => {
     try {
-      for (const s of Array.isArray(sources) ? sources : [sources]) await session.addCapture(s);
+      await session.addCaptures(Array.isArray(sources) ? sources : [sources]);
       session.finish();
     } catch (e) {
       failure = e;

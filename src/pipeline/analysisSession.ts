@@ -26,6 +26,9 @@ import { nomadHttpEvent } from '../dissectors/nomad/httpEvents.js';
 import { nomadRpcEvent } from '../dissectors/nomad/rpcEvents.js';
 import { toVimMessage as nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../dissectors/nomad/types.js';
 import type { Vim, VimMessage } from '../dissectors/types.js';
+import type { ConnectionStats } from '../net/types.js';
+import { inferVantage, type Vantage } from './vantage.js';
+import { loadCapture, mergeLoaded } from './mergeCaptures.js';
 import { buildPhases } from '../timeline/buildPhases.js';
 import { NomadCorrelator } from '../timeline/nomadCorrelator.js';
 import { NovaCorrelator } from '../timeline/novaCorrelator.js';
@@ -57,6 +60,7 @@ export interface CaptureRecord {
   file: string;
   summary: CaptureSummary;
   net: NetCounters;
+  vantage: Vantage;
 }
 
 export interface SessionOutput {
@@ -92,6 +96,8 @@ export class AnalysisSession {
   private lastTick = Number.NEGATIVE_INFINITY;
   private readonly emittedIds = new Set<string>();
   private forgotten = 0;
+  /** Offsets of the second and later captures against the first. */
+  private readonly captureClocks: Record<string, ClockEstimate> = {};
   /** Requests handed out and released from the correlators (live), kept for the final result. */
   private readonly released: { model: PhaseModel; id: string; keys: RequestKeys; milestones: MilestoneSet; notes: string[] }[] = [];
 
@@ -219,21 +225,42 @@ export class AnalysisSession {
       onProgress: this.options.onProgress,
     });
     decoder.end();
-    const rec = { file: typeof source === 'string' ? source : '-', summary, net: decoder.counters };
+    const rec = { file: typeof source === 'string' ? source : '-', summary, net: decoder.counters, vantage: inferVantage(decoder.tcp.connections()) };
     this.captures.push(rec);
     return rec;
   }
 
+  /**
+   * Several captures of one experiment: merged on the first one's clock, each TCP segment
+   * once; the other captures' offsets go into the result's clocks.
+   */
+  async addCaptures(sources: CaptureSource[]): Promise<void> {
+    if (sources.length === 1) {
+      await this.addCapture(sources[0]);
+      return;
+    }
+    const loaded = [];
+    for (const s of sources) loaded.push(await loadCapture(s, this.clock, (w) => this.warn(w.message)));
+    const merged = mergeLoaded(loaded);
+    for (const w of merged.warnings) this.warn(w);
+    Object.assign(this.captureClocks, merged.offsets);
+    const decoder = this.newPacketDecoder();
+    for (const r of merged.records) this.record(decoder, r);
+    decoder.end();
+    const net = { ...decoder.counters, mergedDuplicates: merged.duplicates };
+    for (const c of loaded) this.captures.push({ file: c.file, summary: c.summary, net, vantage: c.vantage });
+  }
+
   /** Record a capture fed packet by packet (live). */
-  addLiveCapture(file: string, summary: CaptureSummary, net: NetCounters): void {
-    this.captures.push({ file, summary, net });
+  addLiveCapture(file: string, summary: CaptureSummary, net: NetCounters, connections: readonly ConnectionStats[]): void {
+    this.captures.push({ file, summary, net, vantage: inferVantage(connections) });
   }
 
   finish(): SessionOutput {
     if (this.wants('nova')) for (const ev of this.oslo.end()) this.onNovaRpc(ev);
     const novaDrafts = this.nova.end();
     const nomadDrafts = this.nomad.end();
-    const clocks = { ...this.nomad.clocks };
+    const clocks = { ...this.captureClocks, ...this.nomad.clocks };
     // Released requests were handed out with the clock estimate of that moment: place
     // their host-clock milestones again with the final one.
     for (const r of this.released) {
@@ -246,9 +273,9 @@ export class AnalysisSession {
     const vims: Vim[] = [...new Set(requests.map((r) => r.vim))];
     if (this.forgotten) this.warn(`${this.forgotten} early requests were reported and then dropped from the final result (more than ${maxRetainedRequests} kept)`);
     for (const d of novaDrafts) requests.push(timelineOf(novaPhaseModel, d.keys.server!, d.keys, d.milestones, d.notes));
-    if (novaDrafts.some((d) => d.milestones.has('post.first')) && !vims.includes('nova')) vims.push('nova');
+    if (novaDrafts.length && !vims.includes('nova')) vims.push('nova');
     for (const d of nomadDrafts) requests.push(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));
-    if (nomadDrafts.some((d) => d.milestones.has('put.first')) && !vims.includes('nomad')) vims.push('nomad');
+    if (nomadDrafts.length && !vims.includes('nomad')) vims.push('nomad');
     requests.sort((a, b) => a.startNs - b.startNs);
     if (this.options.onRequest) for (const r of requests) if (!this.emittedIds.has(r.id)) this.options.onRequest(r);
     this.messages.sort((a, b) => a.t - b.t);

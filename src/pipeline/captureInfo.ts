@@ -9,6 +9,7 @@ import { endpointText } from '../net/ipPacket.js';
 import { guessProtocol, type GuessedProtocol } from '../protocols/guessProtocol.js';
 import type { CaptureSummary } from '../capture/types.js';
 import type { NetCounters } from '../net/types.js';
+import { inferVantage, type Vantage } from './vantage.js';
 
 export interface ConnectionRow {
   id: number;
@@ -44,6 +45,7 @@ export interface CaptureInfo {
   capture: CaptureSummary['counters'];
   net: NetCounters;
   connections: ConnectionRow[];
+  vantage: Vantage;
   warnings: string[];
 }
 
@@ -84,6 +86,7 @@ export async function captureInfo(source: CaptureSource, options: ReassembleOpti
     capture: s.counters,
     net: r.net,
     connections,
+    vantage: inferVantage(r.connections),
     warnings: r.warnings.map((w) => w.message),
   };
 }

@@ -23,6 +23,8 @@ export interface ResultRequest {
   keys: { server?: string; request?: string; job?: string; eval?: string; alloc?: string };
   complete: boolean;
   missing: string[];
+  /** Why the missing milestones are missing, when the capture says (e.g. its vantage point). */
+  reason?: string;
   phases: Record<string, ResultPhase>;
   /** Phases that could not be measured, with the reason. */
   absent: Record<string, string>;
@@ -52,7 +54,12 @@ export interface ResultCapture {
   packets: number;
   start: string | null;
   end: string | null;
+  /** Where it was taken, inferred from its connections. */
+  vantage: { kind: string; observers: string[]; seenThroughPeer: string[]; text: string };
 }
+
+/** Per VIM and phase: in how many requests it was exact, approximate or unavailable. */
+export type PhaseAvailability = Record<string, Record<string, { exact: number; approx: number; absent: number; substitutes: string[] }>>;
 
 export interface AnalysisResult {
   schema: 'vim-analyse/1';
@@ -62,6 +69,8 @@ export interface AnalysisResult {
   stats: StatsByVim;
   clocks: Record<string, ResultClock>;
   diagnosis: ResultDiagnosis[];
+  /** What this capture can measure: per VIM and phase, exact / approx / absent counts. */
+  availability: PhaseAvailability;
   counters: Record<string, unknown>;
   warnings: string[];
 }

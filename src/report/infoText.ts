@@ -21,6 +21,7 @@ export function infoText(info: CaptureInfo): string {
     n.ipFragments && `${n.ipFragments} IP fragments (${n.ipReassembled} datagrams reassembled)`,
   ].filter(Boolean);
   if (other.length) out.push(`other       ${other.join(', ')}`);
+  out.push(`vantage     ${info.vantage.text}`);
   out.push('');
   const rows = info.connections.map((c) => [
     c.id, c.client, c.server, c.protocol,

@@ -60,7 +60,10 @@ function requestRows(requests: ResultRequest[], phases: string[]): string {
 
 export function summaryText(result: AnalysisResult, sequences: Record<string, readonly string[]>, opts: { requests?: boolean } = {}): string {
   const out: string[] = [];
-  for (const c of result.captures) out.push(`${c.file}: ${c.format}${c.gzip ? ' (gzip)' : ''}, ${c.packets} packets, ${c.start ?? '-'} → ${c.end ?? '-'}`);
+  for (const c of result.captures) {
+    out.push(`${c.file}: ${c.format}${c.gzip ? ' (gzip)' : ''}, ${c.packets} packets, ${c.start ?? '-'} → ${c.end ?? '-'}`);
+    if (c.vantage.kind === 'single-host') out.push(`  vantage: ${c.vantage.text}`);
+  }
   if (result.vims.length === 0) out.push('\nno Nova or Nomad VM start found in this capture');
   for (const vim of result.vims) {
     const reqs = result.requests.filter((r) => r.vim === vim);
@@ -78,8 +81,13 @@ export function summaryText(result: AnalysisResult, sequences: Record<string, re
       out.push(requestRows(reqs, [...seq, 'total']));
       if (reqs.some((r) => Object.values(r.phases).some((p) => p.approx))) out.push('~ approximate: a substitute observation was used (see JSON for which)');
     }
+    const avail = result.availability[vim] ?? {};
+    const approx = Object.entries(avail).filter(([, a]) => a.approx > 0);
+    const unavailable = Object.entries(avail).filter(([p, a]) => a.exact + a.approx === 0 && seq.includes(p));
+    if (approx.length) out.push(`approximate from this vantage point: ${approx.map(([p, a]) => `${p} (${a.approx}/${reqs.length}, via ${a.substitutes.join('; ')})`).join(', ')}`);
+    if (unavailable.length) out.push(`unavailable from this capture: ${unavailable.map(([p]) => p).join(', ')}`);
     const incomplete = reqs.filter((r) => !r.complete);
-    for (const r of incomplete.slice(0, 10)) out.push(`incomplete ${r.id}: missing ${r.missing.join(', ')}`);
+    for (const r of incomplete.slice(0, 10)) out.push(`incomplete ${r.id}: missing ${r.missing.join(', ')}${r.reason ? ` — ${r.reason}` : ''}`);
     if (incomplete.length > 10) out.push(`… and ${incomplete.length - 10} more incomplete requests`);
   }
   for (const [host, c] of Object.entries(result.clocks)) out.push(`clock ${host}: offset ${c.offsetMs.toFixed(3)} ms ± ${c.uncertaintyMs.toFixed(3)} (${c.source})`);

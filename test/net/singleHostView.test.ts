@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { reassembleTcp, type ReassembleResult } from '../../src/net/reassembleTcp.js';
 import { capturePath } from '../helpers/groundTruth.js';
-import { singleHostView } from '../helpers/singleHostView.js';
+import { hostView } from '../helpers/vantageView.js';
 
 const views: [capture: string, host: string][] = [
   ['nova-seq', '10.98.0.1'],
@@ -28,7 +28,7 @@ const summary = (r: ReassembleResult, host: string) =>
 describe.each(views)('single-host SLL2 view of %s from %s', (capture, host) => {
   it('has the same connections, bytes and start times as the bridge capture', async () => {
     const full = await reassembleTcp(capturePath(capture), () => null);
-    const view = await singleHostView(capturePath(capture), host);
+    const view = await hostView(capturePath(capture), { hosts: [host] });
     const single = await reassembleTcp(Readable.from([Buffer.from(view)]), () => null);
     expect(single.linkTypes).toEqual(new Map([[276, single.capture.packets]]));
     expect(single.capture.tsPrecision).toBe(9);
