@@ -1,0 +1,31 @@
+/**
+ * The diagnosis of one analysis: every detector over the same input, in the order a
+ * reader wants them — where the time goes, why (timers, batching, queueing), then the
+ * requests that stand out. Pure: the same input always gives the same statements.
+ */
+import type { ResultDiagnosis } from '../pipeline/types.js';
+import { detectBatching } from './batching.js';
+import { detectDominant } from './dominant.js';
+import { detectOutliers } from './outliers.js';
+import { findPhaseEnds } from './phaseEnds.js';
+import { detectQueueing } from './queueing.js';
+import { detectTimers } from './timer.js';
+import type { DiagnosisContext, DiagnosisInput, MessageRef } from './types.js';
+
+const relativeTime = (ns: number): string => `+${(ns / 1e9).toFixed(6)} s`;
+
+export function diagnose(input: DiagnosisInput): ResultDiagnosis[] {
+  const time = input.formatTime ?? relativeTime;
+  const ref = (i: number): MessageRef => {
+    const m = input.messages[i];
+    return { msg: i, t: time(m.t), name: m.name, src: m.src, dst: m.dst, ms: m.ms };
+  };
+  const ctx: DiagnosisContext = { input, time, ref };
+  const ends = findPhaseEnds(input.requests, input.messages, input.sequences);
+  const dominant = detectDominant(ctx);
+  const timers = detectTimers(ctx, ends);
+  const batching = detectBatching(ctx, ends);
+  const queueing = detectQueueing(ctx);
+  const outliers = detectOutliers(ctx, timers);
+  return [...dominant, ...timers, ...batching, ...queueing, ...outliers];
+}

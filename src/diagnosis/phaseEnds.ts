@@ -1,0 +1,102 @@
+/**
+ * Which message marks the end of a phase? The timeline gives each phase's end time; a
+ * message whose first byte (its send) or last reply byte (its release) falls on that
+ * exact time is the milestone's message. Found from the data, per phase, so that no
+ * detector needs to know a VIM's method names.
+ */
+import type { VimMessage } from '../dissectors/types.js';
+import type { RequestTimeline } from '../timeline/types.js';
+
+/** Times closer than this (ns) are the same instant (ms values are rounded to ns or µs). */
+export const SAME_INSTANT_NS = 2_000;
+/** A phase has an end message when this fraction of its requests end at one kind of message. */
+export const MIN_MATCHED_FRACTION = 0.8;
+
+/** `send`: the request's first byte, by its sender; `release`: the reply's last byte, by the server. */
+export type MessageEdge = 'send' | 'release';
+
+export interface PhaseEndMatch {
+  request: RequestTimeline;
+  /** Index of the message in the input. */
+  msg: number;
+}
+
+export interface PhaseEnd {
+  vim: string;
+  phase: string;
+  name: string;
+  edge: MessageEdge;
+  /** The host (address without port) that sends or releases those messages. */
+  host: string;
+  matches: PhaseEndMatch[];
+  /** Requests that have this phase. */
+  requests: number;
+}
+
+export const hostOf = (endpoint: string): string => {
+  const i = endpoint.lastIndexOf(':');
+  return i > 0 && !endpoint.includes(']') ? endpoint.slice(0, i) : endpoint.replace(/^\[(.*)\]:\d+$/, '$1');
+};
+
+export function edgeTime(m: VimMessage, edge: MessageEdge): number | null {
+  if (edge === 'send') return m.t;
+  return m.ms === null ? null : m.t + Math.round(m.ms * 1e6);
+}
+
+export function edgeHost(m: VimMessage, edge: MessageEdge): string {
+  return hostOf(edge === 'send' ? m.src : m.dst);
+}
+
+/** Sorted (time, message index) for one edge, for binary search. */
+function edgeIndex(messages: readonly VimMessage[], edge: MessageEdge): { t: number; i: number }[] {
+  const out: { t: number; i: number }[] = [];
+  messages.forEach((m, i) => {
+    const t = edgeTime(m, edge);
+    if (t !== null) out.push({ t, i });
+  });
+  return out.sort((a, b) => a.t - b.t);
+}
+
+function near(index: { t: number; i: number }[], t: number): number[] {
+  let lo = 0, hi = index.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (index[mid].t < t - SAME_INSTANT_NS) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: number[] = [];
+  for (let k = lo; k < index.length && index[k].t <= t + SAME_INSTANT_NS; k++) out.push(index[k].i);
+  return out;
+}
+
+/** For each VIM and phase of its sequence, the kind of message that ends it (if one does). */
+export function findPhaseEnds(requests: readonly RequestTimeline[], messages: readonly VimMessage[], sequences: Record<string, readonly string[]>): PhaseEnd[] {
+  const byEdge = { send: edgeIndex(messages, 'send'), release: edgeIndex(messages, 'release') };
+  const out: PhaseEnd[] = [];
+  for (const [vim, sequence] of Object.entries(sequences)) {
+    for (const phase of sequence) {
+      const withPhase = requests.filter((r) => r.vim === vim && r.phases[phase]);
+      if (!withPhase.length) continue;
+      const groups = new Map<string, PhaseEnd>();
+      for (const r of withPhase) {
+        const end = r.phases[phase].endNs;
+        const seen = new Set<string>();
+        for (const edge of ['send', 'release'] as const) {
+          for (const i of near(byEdge[edge], end)) {
+            const m = messages[i];
+            if (m.vim !== vim) continue;
+            const host = edgeHost(m, edge);
+            const key = `${edge}\t${m.name}\t${host}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            let g = groups.get(key);
+            if (!g) groups.set(key, (g = { vim, phase, name: m.name, edge, host, matches: [], requests: withPhase.length }));
+            g.matches.push({ request: r, msg: i });
+          }
+        }
+      }
+      for (const g of groups.values()) if (g.matches.length >= MIN_MATCHED_FRACTION * withPhase.length) out.push(g);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,115 @@
+/**
+ * Queueing under concurrency: when requests overlap, does a phase take longer the more
+ * requests are in flight when it starts? Spearman's ρ between the phase's duration and
+ * the number of requests in flight at its start, with a seeded permutation test; of the
+ * phases that grow significantly, the one whose mean grows by the most milliseconds
+ * absorbs the queueing. Sequential runs (never more than one request in flight) say
+ * nothing.
+ */
+import type { ResultDiagnosis } from '../pipeline/types.js';
+import type { RequestTimeline } from '../timeline/types.js';
+import { mean, spearman, spearmanPermutationP } from './statistics.js';
+import type { Confidence, DiagnosisContext } from './types.js';
+
+/** Fewest requests with the phase for a correlation. */
+export const MIN_REQUESTS = 8;
+/** Smallest correlation called queueing. */
+export const MIN_RHO = 0.4;
+/** One-sided permutation p value below which the growth is significant (per phase). */
+export const ALPHA = 0.05;
+/** Below this p value (and with n ≥ HIGH_N) the statement is high confidence. */
+const HIGH_P = 0.005;
+const HIGH_N = 20;
+const PERMUTATIONS = 5000;
+
+const f1 = (x: number): string => x.toFixed(1);
+
+/** The interval a request is in flight: its first milestone to its last. */
+function span(r: RequestTimeline): [number, number] {
+  if (r.phases.total) return [r.phases.total.startNs, r.phases.total.endNs];
+  const v = Object.values(r.phases);
+  return [Math.min(r.startNs, ...v.map((p) => p.startNs)), Math.max(...v.map((p) => p.endNs))];
+}
+
+interface PhaseQueueing {
+  phase: string;
+  n: number;
+  rho: number;
+  p: number;
+  /** Mean duration when the fewest requests were in flight, and overall. */
+  baselineMs: number;
+  baselineInFlight: number;
+  meanMs: number;
+  excessMs: number;
+  byInFlight: Record<string, { n: number; meanMs: number }>;
+}
+
+export function detectQueueing(ctx: DiagnosisContext): ResultDiagnosis[] {
+  const out: ResultDiagnosis[] = [];
+  for (const [vim, sequence] of Object.entries(ctx.input.sequences)) {
+    const requests = ctx.input.requests.filter((r) => r.vim === vim && Object.keys(r.phases).length > 0);
+    const spans = requests.map(span);
+    const inFlightAt = (t: number): number => spans.filter(([s, e]) => s <= t && t < e).length;
+    const results: PhaseQueueing[] = [];
+    for (const phase of sequence) {
+      const rs = requests.filter((r) => r.phases[phase]);
+      if (rs.length < MIN_REQUESTS) continue;
+      const load = rs.map((r) => inFlightAt(r.phases[phase].startNs));
+      const d = rs.map((r) => r.phases[phase].ms);
+      if (Math.max(...load) === Math.min(...load)) continue;
+      const rho = spearman(load, d);
+      if (!Number.isFinite(rho)) continue;
+      const p = spearmanPermutationP(load, d, PERMUTATIONS, 1);
+      const byInFlight: PhaseQueueing['byInFlight'] = {};
+      for (const k of [...new Set(load)].sort((a, b) => a - b)) {
+        const v = d.filter((_, i) => load[i] === k);
+        byInFlight[k] = { n: v.length, meanMs: mean(v) };
+      }
+      const minLoad = Math.min(...load);
+      const baseline = byInFlight[minLoad].meanMs;
+      results.push({ phase, n: rs.length, rho, p, baselineMs: baseline, baselineInFlight: minLoad, meanMs: mean(d), excessMs: mean(d) - baseline, byInFlight });
+    }
+    const significant = results.filter((r) => r.rho >= MIN_RHO && r.p < ALPHA).sort((a, b) => b.excessMs - a.excessMs);
+    if (!significant.length) continue;
+    const top = significant[0];
+    const maxInFlight = Math.max(...requests.map((r) => inFlightAt(span(r)[0])), ...results.flatMap((r) => Object.keys(r.byInFlight).map(Number)));
+    const confidence: Confidence = top.p < HIGH_P && top.n >= HIGH_N ? 'high' : top.p < HIGH_P || top.n >= HIGH_N ? 'medium' : 'low';
+    const levels = Object.entries(top.byInFlight).map(([k, v]) => `${k} in flight: ${f1(v.meanMs)} ms (n=${v.n})`).join(', ');
+    const also = significant.slice(1).map((r) => `${r.phase} (ρ ${r.rho.toFixed(2)}, +${f1(r.excessMs)} ms)`);
+    const text =
+      `queueing: up to ${maxInFlight} requests overlap, and ${top.phase} grows with the number in flight at its start ` +
+      `(Spearman ρ ${top.rho.toFixed(2)}, permutation p ${top.p.toFixed(3)}, n=${top.n}; ${levels}); ` +
+      `${top.phase} absorbs most of it (+${f1(top.excessMs)} ms over its mean with ${top.baselineInFlight} in flight)` +
+      (also.length ? `; also ${also.join(', ')}` : '') +
+      `; confidence ${confidence}`;
+    out.push({
+      kind: 'queueing',
+      phase: top.phase,
+      text,
+      evidence: {
+        confidence,
+        vim,
+        maxInFlight,
+        measure: 'requests in flight (first milestone to last) at the phase start',
+        alpha: ALPHA,
+        phases: results.map((r) => ({
+          phase: r.phase,
+          n: r.n,
+          rho: r.rho,
+          p: r.p,
+          significant: r.rho >= MIN_RHO && r.p < ALPHA,
+          meanMs: r.meanMs,
+          baselineMs: r.baselineMs,
+          excessMs: r.excessMs,
+          byInFlight: r.byInFlight,
+        })),
+        longest: requests
+          .filter((r) => r.phases[top.phase])
+          .sort((a, b) => b.phases[top.phase].ms - a.phases[top.phase].ms)
+          .slice(0, 3)
+          .map((r) => ({ request: r.id, ms: r.phases[top.phase].ms, start: ctx.time(r.phases[top.phase].startNs), inFlight: inFlightAt(r.phases[top.phase].startNs) })),
+      },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+/**
+ * Timers: a phase that ends when a host sends (or releases) a message on a schedule waits
+ * for the next tick. Said only when both hold: the host's messages of that kind fall on a
+ * fixed grid (periodicity.ts), and the phase's durations look like "wait until the next
+ * tick" — roughly uniform between 0 and the period, mean near half of it.
+ */
+import type { ResultDiagnosis } from '../pipeline/types.js';
+import { detectPeriod, ON_GRID_TOLERANCE, type PeriodFit } from './periodicity.js';
+import { edgeHost, edgeTime, type PhaseEnd } from './phaseEnds.js';
+import { ksUniform, mean } from './statistics.js';
+import type { Confidence, DiagnosisContext } from './types.js';
+
+/** Fewest phase durations the "wait for the next tick" check is made on. */
+export const MIN_WAITS = 8;
+/** Fraction of the phase's ends that must fall on the grid. */
+export const MIN_ENDS_ON_GRID = 0.8;
+/** Fraction of waits that must lie within [0, period] (with the grid tolerance). */
+export const MIN_WAITS_WITHIN_PERIOD = 0.9;
+/** Waits are not uniform on [0, period] below this Kolmogorov–Smirnov p value. */
+export const MIN_KS_P = 0.01;
+/** Mean wait over the period must lie in this range (uniform: 0.5). */
+export const MEAN_WAIT_RANGE: readonly [number, number] = [0.3, 0.7];
+/** High confidence needs this many waits and this KS p value. */
+const HIGH_N = 20;
+const HIGH_KS_P = 0.05;
+
+const f1 = (x: number): string => x.toFixed(1);
+
+function onGrid(tNs: number, fit: PeriodFit): boolean {
+  const p = fit.periodMs * 1e6;
+  const d = tNs - fit.gridNs - Math.round((tNs - fit.gridNs) / p) * p;
+  return Math.abs(d) <= ON_GRID_TOLERANCE * p;
+}
+
+/** Timer findings for the phases whose end message is sent on a schedule. */
+export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): ResultDiagnosis[] {
+  const { messages } = ctx.input;
+  const out: ResultDiagnosis[] = [];
+  const done = new Set<string>();
+  for (const end of ends) {
+    const key = `${end.vim}\t${end.phase}`;
+    if (done.has(key)) continue;
+    // Every message of this kind from this host: the stream the ticker would produce.
+    const stream: number[] = [];
+    const times: number[] = [];
+    messages.forEach((m, i) => {
+      if (m.vim !== end.vim || m.name !== end.name || edgeHost(m, end.edge) !== end.host) return;
+      const t = edgeTime(m, end.edge);
+      if (t === null) return;
+      stream.push(i);
+      times.push(t);
+    });
+    const fit = detectPeriod(times);
+    if (!fit.accepted) continue;
+
+    const period = fit.periodMs;
+    const matches = end.matches;
+    const endsOnGrid = matches.filter((m) => onGrid(edgeTime(messages[m.msg], end.edge)!, fit)).length / matches.length;
+    const waits = matches.map((m) => m.request.phases[end.phase].ms);
+    if (waits.length < MIN_WAITS || endsOnGrid < MIN_ENDS_ON_GRID) continue;
+    const tol = ON_GRID_TOLERANCE * period;
+    const within = waits.filter((w) => w >= -tol && w <= period + tol).length / waits.length;
+    const ks = ksUniform(waits.map((w) => w / period));
+    const meanWait = mean(waits);
+    const ratio = meanWait / period;
+    if (within < MIN_WAITS_WITHIN_PERIOD || ks.p < MIN_KS_P || ratio < MEAN_WAIT_RANGE[0] || ratio > MEAN_WAIT_RANGE[1]) continue;
+
+    done.add(key);
+    const confidence: Confidence = waits.length >= HIGH_N && ks.p >= HIGH_KS_P && fit.onGridFraction >= 0.9 ? 'high' : 'medium';
+    const batched = stream.filter((i) => (messages[i].ids.allocs?.length ?? 0) > 1 || (messages[i].ids.servers?.length ?? 0) > 1).length;
+    const verb = end.edge === 'send' ? 'sends' : 'releases';
+    const text =
+      `${end.phase} waits for a ~${f1(period)} ms timer on ${end.host}: ${end.host} ${verb} ${end.name} on a ${f1(period)} ms grid ` +
+      `(${(100 * fit.onGridFraction).toFixed(0)}% of ${fit.n} within ±${(100 * ON_GRID_TOLERANCE).toFixed(0)}%, Rayleigh R ${fit.rayleighR.toFixed(3)}); ` +
+      `the ${end.phase} durations look like waiting for the next tick (mean ${f1(meanWait)} ms = ${ratio.toFixed(2)} of the period, ` +
+      `KS p ${ks.p.toFixed(2)}, n=${waits.length}); confidence ${confidence}`;
+    const sorted = [...matches].sort((a, b) => a.request.phases[end.phase].ms - b.request.phases[end.phase].ms);
+    const examples = [sorted[0], sorted[sorted.length >> 1], sorted[sorted.length - 1]].map((m) => ({
+      request: m.request.id,
+      waitMs: m.request.phases[end.phase].ms,
+      start: ctx.time(m.request.phases[end.phase].startNs),
+      message: ctx.ref(m.msg),
+    }));
+    out.push({
+      kind: 'timer',
+      phase: end.phase,
+      host: end.host,
+      periodMs: period,
+      text,
+      evidence: {
+        confidence,
+        vim: end.vim,
+        message: end.name,
+        edge: end.edge,
+        grid: {
+          periodMs: period,
+          gridPoint: ctx.time(fit.gridNs),
+          phaseMs: (((fit.gridNs / 1e6) % period) + period) % period,
+          messages: fit.n,
+          distinctTicks: fit.ticks,
+          rayleighR: fit.rayleighR,
+          onGridFraction: fit.onGridFraction,
+          jitterMs: fit.jitterMs,
+          falseAlarm: fit.falseAlarm,
+          first: ctx.ref(stream[0]),
+          last: ctx.ref(stream[stream.length - 1]),
+          carryingSeveralRequests: batched,
+        },
+        waits: {
+          n: waits.length,
+          meanMs: meanWait,
+          meanOverPeriod: ratio,
+          minMs: Math.min(...waits),
+          maxMs: Math.max(...waits),
+          withinPeriodFraction: within,
+          ksD: ks.d,
+          ksP: ks.p,
+          phaseEndsOnGrid: endsOnGrid,
+        },
+        examples,
+      },
+    });
+  }
+  return out;
+}
