@@ -41,16 +41,16 @@ export class LogCollector implements LineScope {
     const before = this.events.length;
     let recognised = false;
     let context: LineContext = NO_CONTEXT;
+    const at = text.indexOf(VIMTS_PREFILTER);
     for (const f of LINE_FORMATS) {
       if (!f.looksLike(text)) continue;
-      const r = f.parse(text, this);
+      const r = f.parse(text, this, at >= 0);
       if (r === undefined) continue;
       recognised = true;
       this.countFormat(f.format);
       if (r !== 'malformed') context = r;
       break;
     }
-    const at = text.indexOf(VIMTS_PREFILTER);
     if (at >= 0) {
       recognised = true;
       this.countFormat('vimts');

@@ -33,8 +33,12 @@ export interface LineFormat {
   format: LogFormat;
   /** Cheap test on the first characters, before any regex. */
   looksLike(line: string): boolean;
-  /** Undefined when the line is not in this format after all (the next format is tried). */
-  parse(line: string, scope: LineScope): LineParseResult;
+  /**
+   * Undefined when the line is not in this format after all (the next format is tried).
+   * `hasMarker`: the line holds a vimts marker, so its context is wanted; without one, a parser
+   * reads only what may make an event (most lines cost a head regex and a substring search).
+   */
+  parse(line: string, scope: LineScope, hasMarker: boolean): LineParseResult;
 }
 
 /** Frozen empty context for lines that give a marker nothing. */

@@ -25,7 +25,8 @@ function patchLine(label: string, phase: string, between = ''): { label: string;
   return { label, phase, pattern: new RegExp(`${escaped}${between} in: ?(${GO_DURATION_SOURCE})`) };
 }
 
-const GO_LOG_LINE = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? (?:\[([A-Za-z]+)\] ?)?(.*)$/;
+/** The head up to the message; the message starts at the match's end. */
+const GO_LOG_HEAD = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? (?:\[[A-Za-z]+\] ?)?/;
 
 function looksLike(line: string): boolean {
   return line.length > 19 && line.charCodeAt(4) === 0x2f && line.charCodeAt(7) === 0x2f &&
@@ -33,16 +34,17 @@ function looksLike(line: string): boolean {
 }
 
 function parse(line: string, scope: LineScope): LineParseResult {
-  const m = GO_LOG_LINE.exec(line);
+  const m = GO_LOG_HEAD.exec(line);
   if (!m) return undefined;
+  // Only the patch lines need the time; a marker inside has its own.
+  if (line.indexOf(' in:', m[0].length) < 0) return NO_CONTEXT;
+  const message = line.slice(m[0].length);
   const frac = m[7] ?? '';
   const timeNs = civilToNs(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], frac, scope.utcOffsetMinutes);
   if (timeNs === undefined) {
     scope.malformed('nomad-go', 'Go log line: date or time out of range');
     return 'malformed';
   }
-  const message = m[9];
-  if (!message.includes(' in:')) return NO_CONTEXT;
   for (const row of XEN_PATCH_LINES) {
     if (!message.includes(row.label)) continue;
     const d = row.pattern.exec(message);

@@ -18,14 +18,14 @@ function looksLike(line: string): boolean {
 function parse(line: string, scope: LineScope): LineParseResult {
   const m = HCLOG_LINE.exec(line);
   if (!m) return undefined;
+  const message = m[3];
+  const at = message.indexOf(TASK_EVENT);
+  if (at < 0) return NO_CONTEXT; // only task events need the time
   const time = rfc3339ToNs(m[1], scope.utcOffsetMinutes);
   if (!time) {
     scope.malformed('nomad-hclog', 'hclog line: date or time out of range');
     return 'malformed';
   }
-  const message = m[3];
-  const at = message.indexOf(TASK_EVENT);
-  if (at < 0) return NO_CONTEXT;
   const fields = keyValues(message.slice(at + TASK_EVENT.length));
   const event = taskEvent(time, 'nomad-hclog', fields.get('type'), fields.get('alloc_id'), fields.get('task'), fields.get('msg'));
   if (!event) {

@@ -12,6 +12,8 @@ function looksLike(line: string): boolean {
 }
 
 function parse(line: string, scope: LineScope): LineParseResult {
+  // Only task events make events (a marker inside is found by its own scan): skip JSON.parse otherwise.
+  if (!line.includes('"Task event"')) return NO_CONTEXT;
   let record: unknown;
   try {
     record = JSON.parse(line);

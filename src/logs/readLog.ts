@@ -1,14 +1,16 @@
 /**
  * Read one log file, `[HOST=]PATH`, gzip or plain (told apart by content), line by line:
- * memory holds the events, never the file.
+ * memory holds the events and one chunk, never the file.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { LogCollector } from './collector.js';
 import type { ParsedLog, ParseLogOptions } from './types.js';
+
+/** Longest line kept whole; the rest of a longer one is skipped so memory stays bounded. */
+const MAX_LINE = 1 << 20;
 
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -40,19 +42,42 @@ export async function readLog(spec: string, options?: ParseLogOptions): Promise<
   const gz = await isGzip(path);
   const collector = new LogCollector(path, host, options);
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  const input: Readable = gz ? file.pipe(createGunzip()) : file;
+  const input: Readable = gz ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
+  if (gz) file.on('error', (err) => input.destroy(err));
   let failure: Error | undefined;
-  await new Promise<void>((resolve) => {
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    const fail = (err: Error): void => {
-      failure ??= err;
-      lines.close();
-    };
-    file.on('error', fail);
-    if (gz) input.on('error', fail);
-    lines.on('line', (line) => collector.feed(line));
-    lines.on('close', () => resolve());
-  });
+  // Bytes after the chunk's last newline wait for the next chunk. Cutting at a newline byte never
+  // splits a UTF-8 character, so each piece decodes on its own.
+  let carry: Buffer | undefined;
+  let skipping = false;
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let bytes = carry ? Buffer.concat([carry, chunk]) : chunk;
+      carry = undefined;
+      if (skipping) {
+        const nl = bytes.indexOf(0x0a);
+        if (nl < 0) continue;
+        bytes = bytes.subarray(nl + 1);
+        skipping = false;
+      }
+      const last = bytes.lastIndexOf(0x0a);
+      if (last < 0) {
+        carry = bytes;
+      } else {
+        const lines = bytes.toString('utf8', 0, last).split('\n');
+        for (const line of lines) collector.feed(line);
+        if (last + 1 < bytes.length) carry = Buffer.from(bytes.subarray(last + 1));
+      }
+      if (carry && carry.length > MAX_LINE) {
+        // A "line" this long is not a log line (binary, a one-line dump): read its start only.
+        collector.feed(carry.toString('utf8', 0, MAX_LINE));
+        carry = undefined;
+        skipping = true;
+      }
+    }
+  } catch (err) {
+    failure = err as Error;
+  }
+  if (carry && carry.length > 0) collector.feed(carry.toString('utf8'));
   file.destroy();
   const parsed = collector.finish();
   if (failure) {

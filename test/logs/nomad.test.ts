@@ -53,7 +53,7 @@ describe('Go log lines (2016 patch)', () => {
     const p = parseLogLines([
       '2016/06/21 10:00:00 [INFO] Cleaned xl executor in:soon',
       '2016/06/21 10:00:00 [DEBUG] client: updated allocations at index 14 (total 1) (pulled 1) (filtered 0)',
-      '2016/13/21 10:00:00 [DEBUG] client: bad month',
+      '2016/13/21 10:00:00 [INFO] Cleaned xl executor in:20ms',
     ], 'go.log', 'h');
     expect(p.events).toEqual([]);
     expect(p.counters).toEqual({ lines: 3, used: 0, malformed: 2, unrecognised: 0, byFormat: { 'nomad-go': 3 } });
