@@ -37,6 +37,8 @@ const SHORT_GAP_QUANTILE = 0.05;
 const SHORT_GAP_SLACK = 1.03;
 /** Step between candidate periods in the coarse scan (ratio). */
 const SCAN_STEP = 1.002;
+/** Sends whose mean phase anchors the phase connection. */
+const START_SENDS = 20;
 /** Gaps used by the coarse scan at most (evenly sampled). */
 const MAX_SCAN_GAPS = 4000;
 
@@ -107,7 +109,14 @@ function coarsePeriod(gapsMs: number[]): number | null {
 /** Step 2: phase connection — tick numbers and a least-squares grid, refined as the span grows. */
 function connect(tMs: number[], periodMs: number): { period: number; origin: number; k: number[] } {
   let period = periodMs;
-  let origin = tMs[0];
+  // Start from the circular mean phase of the first sends (not from the first send: it may be a stray).
+  const head = tMs.slice(0, START_SENDS);
+  let c = 0, s = 0;
+  for (const t of head) {
+    c += Math.cos((TAU * (t - tMs[0])) / period);
+    s += Math.sin((TAU * (t - tMs[0])) / period);
+  }
+  let origin = tMs[0] + (Math.atan2(s, c) / TAU) * period;
   const k: number[] = new Array(tMs.length);
   let n = 0, sk = 0, st = 0, skk = 0, skt = 0;
   for (let i = 0; i < tMs.length; i++) {
@@ -130,6 +139,19 @@ function connect(tMs: number[], periodMs: number): { period: number; origin: num
   return { period, origin, k };
 }
 
+/** Sends within ±ON_GRID_TOLERANCE of a grid point, and their squared offsets. */
+function onGridOf(tMs: readonly number[], period: number, origin: number): { count: number; ss: number } {
+  let count = 0, ss = 0;
+  for (const t of tMs) {
+    const d = t - origin - Math.round((t - origin) / period) * period;
+    if (Math.abs(d) <= ON_GRID_TOLERANCE * period) {
+      count++;
+      ss += d * d;
+    }
+  }
+  return { count, ss };
+}
+
 /** Is this stream of times (relative ns) on a fixed grid? */
 export function detectPeriod(timesNs: readonly number[]): PeriodFit {
   const tMs = [...timesNs].sort((a, b) => a - b).map((t) => t / 1e6);
@@ -143,16 +165,16 @@ export function detectPeriod(timesNs: readonly number[]): PeriodFit {
   const gaps = ticks.slice(1).map((t, i) => t - ticks[i]);
   const coarse = coarsePeriod(gaps);
   if (coarse === null) return none(`sends as close as ${quantileOf(gaps, SHORT_GAP_QUANTILE).toFixed(1)} ms apart: no period ≥ ${MIN_PERIOD_MS} ms fits`, { ticks: ticks.length });
-  const { period, origin } = connect(tMs, coarse);
-  const r = rayleigh(tMs, period, origin);
-  let onGrid = 0, ss = 0;
-  for (const t of tMs) {
-    const d = t - origin - Math.round((t - origin) / period) * period;
-    if (Math.abs(d) <= ON_GRID_TOLERANCE * period) {
-      onGrid++;
-      ss += d * d;
-    }
+  // Strays can make the gaps look finer than the grid (a sub-multiple fits them as well):
+  // the period is the largest multiple of the coarse one that keeps the sends on its grid.
+  let { period, origin } = connect(tMs, coarse);
+  const base = onGridOf(tMs, period, origin).count;
+  for (let m = 2; m * coarse <= MAX_PERIOD_MS; m++) {
+    const c = connect(tMs, m * coarse);
+    if (onGridOf(tMs, c.period, c.origin).count >= HARMONIC_FIT * base) ({ period, origin } = c);
   }
+  const r = rayleigh(tMs, period, origin);
+  const { count: onGrid, ss } = onGridOf(tMs, period, origin);
   const span = tMs[tMs.length - 1] - tMs[0];
   const frequencies = Math.max(1, span * (1 / MIN_PERIOD_MS - 1 / MAX_PERIOD_MS));
   const fit: PeriodFit = {

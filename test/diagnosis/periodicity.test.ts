@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { detectPeriod } from '../../src/diagnosis/periodicity.js';
+import { MS, rng } from './fixtures.js';
+
+/** Sends on a grid of `periodMs` (from `phaseMs`), on a random subset of ticks, with jitter. */
+function gridTimes(seed: number, periodMs: number, ticks: number, opts: { phaseMs?: number; keep?: number; jitterMs?: number } = {}): number[] {
+  const r = rng(seed);
+  const out: number[] = [];
+  for (let k = 0; k < ticks; k++) if (r.uniform() < (opts.keep ?? 0.4)) out.push((1000 + (opts.phaseMs ?? 37) + k * periodMs + r.normal(0, opts.jitterMs ?? 0.5)) * MS);
+  return out;
+}
+
+describe('detectPeriod', () => {
+  it('finds a 500 ms ticker that skips most ticks (500 ± 10 ms), with its grid phase', () => {
+    const fit = detectPeriod(gridTimes(1, 500, 300, { phaseMs: 123 }));
+    expect(fit.accepted).toBe(true);
+    expect(Math.abs(fit.periodMs - 500)).toBeLessThan(10);
+    // Grid points sit at 1123 + k·500 ms.
+    const offset = (((fit.gridNs / MS - 1123) % 500) + 500) % 500;
+    expect(Math.min(offset, 500 - offset)).toBeLessThan(2);
+    expect(fit.onGridFraction).toBeGreaterThan(0.95);
+    expect(fit.rayleighR).toBeGreaterThan(0.99);
+  });
+
+  it('finds 200 ms and not a sub-multiple (100, 66.7, 50 ms fit the gaps equally well)', () => {
+    const fit = detectPeriod(gridTimes(2, 200, 400));
+    expect(fit.accepted).toBe(true);
+    expect(Math.abs(fit.periodMs - 200)).toBeLessThan(1);
+  });
+
+  it('finds 25 ms and 1500 ms tickers (ends of the range)', () => {
+    expect(detectPeriod(gridTimes(3, 25, 2000, { jitterMs: 0.2 })).periodMs).toBeCloseTo(25, 1);
+    expect(detectPeriod(gridTimes(4, 1500, 120, { keep: 0.6 })).periodMs).toBeCloseTo(1500, 0);
+  });
+
+  it('keeps the grid with 10% strays at random times', () => {
+    const r = rng(5);
+    const times = gridTimes(5, 200, 400);
+    const strays = Array.from({ length: Math.round(times.length / 9) }, () => r.uniform(1000, 81000) * MS);
+    const fit = detectPeriod([...times, ...strays]);
+    expect(fit.accepted).toBe(true);
+    expect(Math.abs(fit.periodMs - 200)).toBeLessThan(1);
+    expect(fit.onGridFraction).toBeGreaterThan(0.85);
+    expect(fit.onGridFraction).toBeLessThan(0.97);
+  });
+
+  it('is not thrown off when the very first send is a stray', () => {
+    const times = gridTimes(6, 200, 300, { phaseMs: 0 });
+    const fit = detectPeriod([times[0] - 90 * MS, ...times]);
+    expect(fit.accepted).toBe(true);
+    expect(Math.abs(fit.periodMs - 200)).toBeLessThan(1);
+    expect(fit.onGridFraction).toBeCloseTo(times.length / (times.length + 1), 6);
+  });
+
+  it('rejects uniformly random times, for every seed tried', () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const r = rng(100 + seed);
+      const n = r.int(20, 300);
+      const times = Array.from({ length: n }, () => r.uniform(0, 40_000) * MS);
+      const fit = detectPeriod(times);
+      expect(fit.accepted, `seed ${seed}: ${fit.periodMs} ms, R ${fit.rayleighR}, on grid ${fit.onGridFraction}`).toBe(false);
+    }
+  });
+
+  it('rejects sends that follow events at once (gaps from a smooth distribution, ≥ 40 ms apart)', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = rng(200 + seed);
+      let t = 0;
+      const times: number[] = [];
+      for (let i = 0; i < 120; i++) times.push((t += 40 + r.uniform(0, 700)) * MS);
+      expect(detectPeriod(times).accepted, `seed ${seed}`).toBe(false);
+    }
+  });
+
+  it('rejects a jittery sender that sleeps ~100 ms after each poll (gaps 100 + service time)', () => {
+    const r = rng(7);
+    let t = 0;
+    const times: number[] = [];
+    for (let i = 0; i < 300; i++) times.push((t += 100 + Math.abs(r.normal(25, 15))) * MS);
+    expect(detectPeriod(times).accepted).toBe(false);
+  });
+
+  it('says why when there are too few sends', () => {
+    const fit = detectPeriod([0, 200, 400].map((x) => x * MS));
+    expect(fit.accepted).toBe(false);
+    expect(fit.reason).toMatch(/3 distinct send times/);
+  });
+});
