@@ -16,7 +16,7 @@ describe.skipIf(!hasPython)('instrument/nova/vimts_instrument.py', () => {
   it('its unittest passes, and every line it logged parses back to the instant it took', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'vimts-py-')), 'markers.log');
     const run = spawnSync('python3', ['-m', 'unittest', 'discover', '-s', 'instrument/python_test', '-v'], {
-      cwd: root, env: { ...process.env, VIMTS_TEST_OUT: out }, encoding: 'utf8', timeout: 60_000,
+      cwd: root, env: { ...process.env, VIMTS_TEST_OUT: out, PYTHONDONTWRITEBYTECODE: '1' }, encoding: 'utf8', timeout: 60_000,
     });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/Ran \d+ tests/);
