@@ -11,7 +11,11 @@ export interface LogEvent {
   host: string;
   /** Unix ns on that host's clock. */
   timeNs: bigint;
-  /** Digits after the second the time was written with (9, 6, 3, 2 …): its precision. */
+  /**
+   * Digits after the second the time was written with (9, 6, 3, 2 …): its precision. A whr
+   * duration line prints no time: it gets the last µs whr time before it (the earliest it can
+   * have been printed) and that precision, or timeNs 0 and precision −1 when none came before.
+   */
   precision: number;
   format: LogFormat;
   /** Instance uuid or alloc id, when the line names it. */
