@@ -54,6 +54,22 @@ program
 
 const vims: readonly Vim[] = ['nova', 'nomad'];
 
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+/** `HOST=SECONDS` pairs → ms by host. */
+function parseOffsets(specs: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of specs) {
+    const m = /^([^=]+)=([-+]?\d*\.?\d+(?:e[-+]?\d+)?)$/i.exec(s);
+    if (!m) {
+      process.stderr.write(`vim-analyse: --clock-offset wants HOST=SECONDS (got '${s}')\n`);
+      process.exit(exitUnusable);
+    }
+    out[m[1]] = Number(m[2]) * 1000;
+  }
+  return out;
+}
+
 function checkVim(v: string | undefined): Vim | undefined {
   if (v === undefined) return undefined;
   if (!vims.includes(v as Vim)) {
@@ -68,8 +84,10 @@ program
   .option('--vim <vim>', 'only this VIM: nova or nomad (default: detected)')
   .option('-f, --format <format>', `output format: ${resultFormats.join(', ')}`, 'table')
   .option('--requests', 'one row per request in the table')
+  .option('--logs <[host=]path>', 'compute-host log to merge (vimts markers, oslo.log, Nomad client logs; gzip ok); repeatable', collect, [] as string[])
+  .option('--clock-offset <host=seconds>', "a host's known clock offset (its clock minus the capture's), overriding the estimate; repeatable", collect, [] as string[])
   .option('-o, --output <file>', 'write to a file instead of standard output')
-  .action(async (captures: string[], opts: { vim?: string; format: string; requests?: boolean; output?: string }) => {
+  .action(async (captures: string[], opts: { vim?: string; format: string; requests?: boolean; output?: string; logs: string[]; clockOffset: string[] }) => {
     if (captures.length === 0) {
       program.help({ error: true });
     }
@@ -78,7 +96,7 @@ program
       process.exit(exitUnusable);
     }
     try {
-      const result = await analyse(captures, { vim: checkVim(opts.vim) });
+      const result = await analyse(captures, { vim: checkVim(opts.vim), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset) });
       await output(formatResult(result, opts.format as ResultFormat, { requests: opts.requests }), opts.output);
     } catch (e) {
       fail(e);

@@ -7,10 +7,14 @@ import type { VimMessage } from '../dissectors/types.js';
 import { phaseStats } from '../stats/phaseStats.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { AnalysisSession, type SessionOptions, type SessionOutput } from './analysisSession.js';
+import { readLog } from '../logs/readLog.js';
 import type { AnalysisResult, MessageLine, PhaseAvailability, ResultRequest } from './types.js';
 import { phaseModels } from '../timeline/phaseModel.js';
 
-export type AnalyseOptions = SessionOptions;
+export interface AnalyseOptions extends SessionOptions {
+  /** Compute-host log files to merge, `[HOST=]PATH` (gzip accepted). */
+  logFiles?: string[];
+}
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
@@ -88,8 +92,10 @@ export function toResult(out: SessionOutput): AnalysisResult {
   };
 }
 
-async function run(sources: CaptureSource | CaptureSource[], options: SessionOptions): Promise<SessionOutput> {
-  const session = new AnalysisSession(options);
+async function run(sources: CaptureSource | CaptureSource[], options: AnalyseOptions): Promise<SessionOutput> {
+  const logs = [...(options.logs ?? [])];
+  for (const spec of options.logFiles ?? []) logs.push(await readLog(spec));
+  const session = new AnalysisSession({ ...options, logs });
   await session.addCaptures(Array.isArray(sources) ? sources : [sources]);
   return session.finish();
 }

@@ -5,6 +5,7 @@
 import type { CaptureSource } from '../capture/readCapture.js';
 import { requestToResult, type AnalyseOptions } from './analyse.js';
 import { AnalysisSession } from './analysisSession.js';
+import { readLog } from '../logs/readLog.js';
 import type { ResultRequest } from './types.js';
 
 export async function* analyseStream(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): AsyncGenerator<ResultRequest> {
@@ -12,8 +13,11 @@ export async function* analyseStream(sources: CaptureSource | CaptureSource[], o
   const signal: { wake: (() => void) | null } = { wake: null };
   let done = false;
   let failure: unknown = null;
+  const logs = [...(options.logs ?? [])];
+  for (const spec of options.logFiles ?? []) logs.push(await readLog(spec));
   const session = new AnalysisSession({
     ...options,
+    logs,
     onRequest: (r) => {
       ready.push(requestToResult(r, session.clock, 9));
       signal.wake?.();

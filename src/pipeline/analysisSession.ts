@@ -29,6 +29,8 @@ import type { Vim, VimMessage } from '../dissectors/types.js';
 import type { ConnectionStats } from '../net/types.js';
 import { inferVantage, type Vantage } from './vantage.js';
 import { loadCapture, mergeLoaded } from './mergeCaptures.js';
+import type { ParsedLog } from '../logs/types.js';
+import { mergeLogs, type LogTarget } from '../timeline/mergeLogs.js';
 import { buildPhases } from '../timeline/buildPhases.js';
 import { NomadCorrelator } from '../timeline/nomadCorrelator.js';
 import { NovaCorrelator } from '../timeline/novaCorrelator.js';
@@ -42,6 +44,8 @@ export interface SessionOptions {
   reassembly?: Partial<ReassemblyLimits>;
   /** Known clock offsets (ms, host clock − capture clock) by host, overriding estimates. */
   clockOffsets?: Record<string, number>;
+  /** Compute-host logs (read with readLog) merged into the timelines at finish(). */
+  logs?: ParsedLog[];
   /** Warnings kept in the result (all are counted). */
   maxWarnings?: number;
   onProgress?: (bytesRead: number) => void;
@@ -87,7 +91,7 @@ export class AnalysisSession {
   private readonly ctx: ProtocolContext;
   private readonly captures: CaptureRecord[] = [];
   private readonly oslo: OsloCorrelator;
-  private readonly nova = new NovaCorrelator();
+  private readonly nova: NovaCorrelator;
   private readonly nomad: NomadCorrelator;
   private readonly keepMessages: boolean;
   private readonly messages: VimMessage[] = [];
@@ -109,6 +113,7 @@ export class AnalysisSession {
     };
     this.oslo = new OsloCorrelator({ warn: (w) => this.warn(`nova: ${w.message}`) });
     this.nomad = new NomadCorrelator(this.clock, options.clockOffsets);
+    this.nova = new NovaCorrelator(this.clock);
     this.keepMessages = options.keepMessages ?? true;
   }
 
@@ -260,7 +265,19 @@ export class AnalysisSession {
     if (this.wants('nova')) for (const ev of this.oslo.end()) this.onNovaRpc(ev);
     const novaDrafts = this.nova.end();
     const nomadDrafts = this.nomad.end();
-    const clocks = { ...this.captureClocks, ...this.nomad.clocks };
+    const clocks: Record<string, ClockEstimate> = { ...this.captureClocks, ...this.nova.clocks(), ...this.nomad.clocks };
+    const logFiles: unknown[] = [];
+    if (this.options.logs?.length) {
+      const targets: LogTarget[] = [
+        ...novaDrafts.map((d) => ({ vim: 'nova' as const, id: d.keys.server!, milestones: d.milestones, notes: d.notes })),
+        ...nomadDrafts.map((d) => ({ vim: 'nomad' as const, id: d.keys.alloc!, milestones: d.milestones, notes: d.notes })),
+      ];
+      const merged = mergeLogs(targets, this.options.logs, this.clock, clocks, this.options.clockOffsets);
+      Object.assign(clocks, merged.clocks);
+      for (const w of merged.warnings) this.warn(w);
+      for (const l of this.options.logs) for (const w of l.warnings) this.warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+      logFiles.push(...merged.files.map((f, i) => ({ ...f, counters: this.options.logs![i].counters, formats: this.options.logs![i].formats })));
+    }
     // Released requests were handed out with the clock estimate of that moment: place
     // their host-clock milestones again with the final one.
     for (const r of this.released) {
@@ -292,6 +309,7 @@ export class AnalysisSession {
         protocols: this.counters,
         oslo: this.oslo.counters,
         messages: this.seen,
+        logs: logFiles,
         warnings: this.warningCount,
       },
       warnings: this.warnings,

@@ -7,7 +7,9 @@
  */
 import type { NovaHttpEvent, NovaRpcEvent } from '../dissectors/nova/types.js';
 import type { Observation } from '../dissectors/types.js';
-import type { MilestoneObservation, MilestoneSet, RequestKeys } from './types.js';
+import type { ClockEstimate, MilestoneObservation, MilestoneSet, RequestKeys } from './types.js';
+import type { SessionClock } from '../capture/sessionClock.js';
+import { ClockBounds } from './clockBounds.js';
 
 export interface NovaRequestDraft {
   keys: RequestKeys;
@@ -53,6 +55,37 @@ export const novaRpcMilestones: RpcMilestoneRule[] = [
 ];
 
 export class NovaCorrelator {
+  /**
+   * Publisher clocks from notification timestamps: a notification is stamped before it is
+   * published, and instance.create.start after build_and_run_instance reached the host.
+   */
+  private readonly bounds = new Map<string, ClockBounds>();
+  private readonly createStarts: { server: string; hostRel: number; host: string }[] = [];
+
+  constructor(private readonly clock?: SessionClock) {}
+
+  /** Host clock estimates (by address) from notification timestamps. */
+  clocks(): Record<string, ClockEstimate> {
+    for (const c of this.createStarts) {
+      const d = this.requests.get(c.server);
+      const delivered = d?.milestones.get('build.deliver') ?? d?.milestones.get('build.publish');
+      if (delivered) this.boundsOf(c.host).after(c.hostRel, delivered.t);
+    }
+    this.createStarts.length = 0;
+    const out: Record<string, ClockEstimate> = {};
+    for (const [host, b] of this.bounds) {
+      const e = b.estimate('notification timestamps vs. their publish and the build_and_run_instance before them');
+      if (e) out[host] = e;
+    }
+    return out;
+  }
+
+  private boundsOf(host: string): ClockBounds {
+    let b = this.bounds.get(host);
+    if (!b) this.bounds.set(host, (b = new ClockBounds()));
+    return b;
+  }
+
   /** By server uuid. */
   readonly requests = new Map<string, NovaRequestDraft>();
   private byRequestId = new Map<string, NovaRequestDraft>();
@@ -105,6 +138,13 @@ export class NovaCorrelator {
   }
 
   rpc(ev: NovaRpcEvent): void {
+    if (this.clock && ev.kind === 'notification' && ev.notificationTimestampUs !== undefined && ev.publish) {
+      const host = hostOf(ev.publish.src);
+      const hostRel = this.clock.relativeFromUnixNs(BigInt(Math.round(ev.notificationTimestampUs)) * 1000n);
+      this.boundsOf(host).before(hostRel, ev.publish.first);
+      const server = ev.ids.server;
+      if (server && (ev.eventType === 'instance.create.start' || ev.eventType === 'compute.instance.create.start')) this.createStarts.push({ server, hostRel, host });
+    }
     for (const rule of novaRpcMilestones) {
       if (!rule.matches(ev)) continue;
       for (const server of rule.servers(ev)) {
