@@ -128,19 +128,19 @@ export function phaseChartSvg(groups: ChartGroup[], phases: readonly string[], o
   // Legend: every phase, in order, wrapped into rows.
   const legendTop = axisY + 48;
   const legend: string[] = [];
-  let lx = labelW;
+  let lx = Math.round(labelW);
   let ly = legendTop;
   for (const phase of phases) {
     const w = 14 + 6 + textWidth(phase, fontSize) + 18;
     if (lx + w > width - 8 && lx > labelW) {
-      lx = labelW;
+      lx = Math.round(labelW);
       ly += 20;
     }
     legend.push(
       `<g data-legend="${esc(phase)}"><rect x="${px(lx)}" y="${ly}" width="14" height="14" fill="${phaseColour(phase, colours)}"/>` +
         `<text x="${px(lx + 20)}" y="${ly + 11}" fill="#111" ${font}>${esc(phase)}</text></g>`,
     );
-    lx += w;
+    lx += Math.ceil(w); // whole pixels: crisp swatches
   }
   const height = ly + 24;
 
