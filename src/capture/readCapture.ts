@@ -5,7 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AutoCaptureDecoder } from './captureDecoder.js';
 import { SessionClock } from './sessionClock.js';
@@ -123,22 +123,27 @@ async function gunzipInto(
   raw.on('data', (c: Buffer) => {
     compressed += c.length;
   });
-  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
+  // Small output pieces, each fed to the decoder as soon as it is inflated (a Writable sink,
+  // not an async iterator, which drops what it buffered when the stream errors): a gzip
+  // damaged part way loses at most one piece (16 KiB) before the damage, not everything read so far.
+  const gunzip = createGunzip({ chunkSize: 16 * 1024 });
   // The decoder's own error (not a capture) wins over the abort errors of the streams it tears down.
   let decoderError: unknown = null;
+  const sink = new Writable({
+    write(c: Buffer, _encoding, done) {
+      try {
+        decoder.feed(c);
+      } catch (e) {
+        decoderError = e;
+        return done(e as Error);
+      }
+      onProgress?.(compressed);
+      done();
+    },
+  });
   try {
     // pipeline, not pipe: when the decoder throws, every stream is torn down.
-    await pipeline(raw, gunzip, async (inflated: AsyncIterable<Buffer>) => {
-      for await (const c of inflated) {
-        try {
-          decoder.feed(c);
-        } catch (e) {
-          decoderError = e;
-          throw e;
-        }
-        onProgress?.(compressed);
-      }
-    });
+    await pipeline(raw, gunzip, sink);
   } catch (e) {
     if (decoderError) throw decoderError;
     // A cut-short or damaged gzip stream (zlib's Z_* codes): keep everything decoded so far.
