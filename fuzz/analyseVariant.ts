@@ -1,0 +1,67 @@
+/**
+ * Runs the main job on one variant (a file on disk) and judges the outcome: the library
+ * must resolve with a serialisable result, with finite numbers and no secret in it, or
+ * refuse the input as unusable (UnusableInputError, the documented exit 2). Anything
+ * else escaping `analyse()` is a crash. Peak RSS is sampled after every chunk read.
+ */
+import { createReadStream } from 'node:fs';
+import { analyse } from '../src/pipeline/analyse.js';
+import { UnusableInputError } from '../src/capture/types.js';
+import type { ProtocolLimits } from '../src/protocols/types.js';
+import type { ReassemblyLimits } from '../src/net/types.js';
+
+export interface AnalyseJob {
+  path: string;
+  streamChunk: number | null;
+  limits?: Partial<ProtocolLimits>;
+  reassembly?: Partial<ReassemblyLimits>;
+  secrets: readonly string[];
+}
+
+export type OutcomeStatus = 'ok' | 'rejected' | 'crash' | 'bad-result' | 'secret-leak' | 'hang' | 'memory';
+
+export interface AnalyseOutcome {
+  status: OutcomeStatus;
+  ms: number;
+  peakRssBytes: number;
+  requests: number;
+  message?: string;
+}
+
+export async function analyseVariantFile(job: AnalyseJob): Promise<AnalyseOutcome> {
+  let peak = process.memoryUsage.rss();
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  };
+  const t0 = performance.now();
+  const source = job.streamChunk === null ? job.path : createReadStream(job.path, { highWaterMark: job.streamChunk });
+  const done = (status: OutcomeStatus, requests: number, message?: string): AnalyseOutcome => {
+    sample();
+    return { status, ms: performance.now() - t0, peakRssBytes: peak, requests, ...(message ? { message } : {}) };
+  };
+  try {
+    const result = await analyse(source, { limits: job.limits, reassembly: job.reassembly, onProgress: sample });
+    const json = JSON.stringify(result);
+    const problem = badNumber(result) ?? (json === undefined ? 'result does not serialise' : null);
+    if (problem) return done('bad-result', result.requests.length, problem);
+    const leaked = job.secrets.filter((s) => json.includes(s));
+    if (leaked.length) return done('secret-leak', result.requests.length, `${leaked.length} secret(s) in the result (first ${leaked[0].length} chars long)`);
+    return done('ok', result.requests.length);
+  } catch (e) {
+    if (e instanceof UnusableInputError) return done('rejected', 0, e.message);
+    const err = e as Error;
+    return done('crash', 0, `${err?.name ?? 'thrown'}: ${err?.message ?? String(e)}\n${(err?.stack ?? '').split('\n').slice(1, 8).join('\n')}`);
+  }
+}
+
+/** The first NaN/Infinity (JSON would print null) or bigint (JSON throws), with its path. */
+function badNumber(x: unknown, path = '$'): string | null {
+  if (typeof x === 'number') return Number.isFinite(x) ? null : `${path} is ${x}`;
+  if (typeof x === 'bigint') return `${path} is a bigint`;
+  if (x === null || typeof x !== 'object') return null;
+  for (const [k, v] of Object.entries(x)) {
+    const bad = badNumber(v, `${path}.${k}`);
+    if (bad) return bad;
+  }
+  return null;
+}
