@@ -67,8 +67,8 @@ function coReleased(group: ReleaseGroup, others: readonly Reply[]): Reply[] {
 }
 
 /** The phase the holds relate to: one ending at this message, else one containing the holds. */
-function relatedPhase(ctx: DiagnosisContext, vim: string, name: string, ends: readonly PhaseEnd[], groups: ReleaseGroup[]): { phase: string; relation: string } {
-  const end = ends.find((e) => e.vim === vim && e.name === name);
+function relatedPhase(ctx: DiagnosisContext, vim: string, host: string, name: string, ends: readonly PhaseEnd[], groups: ReleaseGroup[]): { phase: string; relation: string } {
+  const end = ends.find((e) => e.vim === vim && e.name === name && e.matches.some((m) => hostOf(ctx.input.messages[m.msg].dst) === host));
   if (end) {
     return end.edge === 'release'
       ? { phase: end.phase, relation: `the hold is inside ${end.phase}, which ends at the release` }
@@ -125,7 +125,7 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
     if (multi.length < MIN_MULTI_REQUEST_GROUPS && coFraction < MIN_CO_RELEASED_FRACTION) continue;
 
     const confidence: Confidence = multi.length >= MIN_MULTI_REQUEST_GROUPS ? 'high' : coFraction >= 0.8 && spread <= MAX_WINDOW_SPREAD / 2 ? 'medium' : 'low';
-    const { phase, relation } = relatedPhase(ctx, kind.vim, kind.name, ends, groups);
+    const { phase, relation } = relatedPhase(ctx, kind.vim, kind.host, kind.name, ends, groups);
     const together: string[] = [];
     if (multi.length) together.push(`${multi.length} releases answered several ${kind.name} requests at once`);
     if (withOthers.length) together.push(`${withOthers.length} of ${groups.length} releases also answered other requests that had waited different times`);

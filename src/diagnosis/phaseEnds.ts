@@ -19,6 +19,8 @@ export interface PhaseEndMatch {
   request: RequestTimeline;
   /** Index of the message in the input. */
   msg: number;
+  /** The host (address without port) that sent or released it. */
+  host: string;
 }
 
 export interface PhaseEnd {
@@ -26,8 +28,7 @@ export interface PhaseEnd {
   phase: string;
   name: string;
   edge: MessageEdge;
-  /** The host (address without port) that sends or releases those messages. */
-  host: string;
+  /** One per request (several hosts may send this kind of message, e.g. one per compute node). */
   matches: PhaseEndMatch[];
   /** Requests that have this phase. */
   requests: number;
@@ -86,12 +87,12 @@ export function findPhaseEnds(requests: readonly RequestTimeline[], messages: re
             const m = messages[i];
             if (m.vim !== vim) continue;
             const host = edgeHost(m, edge);
-            const key = `${edge}\t${m.name}\t${host}`;
+            const key = `${edge}\t${m.name}`;
             if (seen.has(key)) continue;
             seen.add(key);
             let g = groups.get(key);
-            if (!g) groups.set(key, (g = { vim, phase, name: m.name, edge, host, matches: [], requests: withPhase.length }));
-            g.matches.push({ request: r, msg: i });
+            if (!g) groups.set(key, (g = { vim, phase, name: m.name, edge, matches: [], requests: withPhase.length }));
+            g.matches.push({ request: r, msg: i, host });
           }
         }
       }

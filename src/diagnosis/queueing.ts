@@ -1,9 +1,9 @@
 /**
  * Queueing under concurrency: when requests overlap, does a phase take longer the more
  * requests are in flight when it starts? Spearman's ρ between the phase's duration and
- * the number of requests in flight at its start, with a seeded permutation test; of the
- * phases that grow significantly, the one whose mean grows by the most milliseconds
- * absorbs the queueing. Sequential runs (never more than one request in flight) say
+ * the number of requests in flight at its start, with a seeded permutation test and
+ * Holm's correction over the phases tested; of the phases that grow significantly, the
+ * one whose mean grows by the most milliseconds absorbs the queueing. Sequential runs (never more than one request in flight) say
  * nothing.
  */
 import type { ResultDiagnosis } from '../pipeline/types.js';
@@ -15,8 +15,11 @@ import type { Confidence, DiagnosisContext } from './types.js';
 export const MIN_REQUESTS = 8;
 /** Smallest correlation called queueing. */
 export const MIN_RHO = 0.4;
-/** One-sided permutation p value below which the growth is significant (per phase). */
-export const ALPHA = 0.05;
+/**
+ * Family-wise error rate over the phases tested (Holm's step-down): at most this chance
+ * that a run without queueing gets a queueing statement.
+ */
+export const ALPHA = 0.1;
 /** Below this p value (and with n ≥ HIGH_N) the statement is high confidence. */
 const HIGH_P = 0.005;
 const HIGH_N = 20;
@@ -36,12 +39,24 @@ interface PhaseQueueing {
   n: number;
   rho: number;
   p: number;
+  /** Holm-adjusted p value (over the phases tested). */
+  adjustedP: number;
   /** Mean duration when the fewest requests were in flight, and overall. */
   baselineMs: number;
   baselineInFlight: number;
   meanMs: number;
   excessMs: number;
   byInFlight: Record<string, { n: number; meanMs: number }>;
+}
+
+/** Holm's step-down adjustment, in place. */
+function holm(results: PhaseQueueing[]): void {
+  const order = [...results].sort((a, b) => a.p - b.p);
+  let running = 0;
+  order.forEach((r, j) => {
+    running = Math.max(running, Math.min(1, r.p * (order.length - j)));
+    r.adjustedP = running;
+  });
 }
 
 export function detectQueueing(ctx: DiagnosisContext): ResultDiagnosis[] {
@@ -67,18 +82,20 @@ export function detectQueueing(ctx: DiagnosisContext): ResultDiagnosis[] {
       }
       const minLoad = Math.min(...load);
       const baseline = byInFlight[minLoad].meanMs;
-      results.push({ phase, n: rs.length, rho, p, baselineMs: baseline, baselineInFlight: minLoad, meanMs: mean(d), excessMs: mean(d) - baseline, byInFlight });
+      results.push({ phase, n: rs.length, rho, p, adjustedP: 1, baselineMs: baseline, baselineInFlight: minLoad, meanMs: mean(d), excessMs: mean(d) - baseline, byInFlight });
     }
-    const significant = results.filter((r) => r.rho >= MIN_RHO && r.p < ALPHA).sort((a, b) => b.excessMs - a.excessMs);
+    holm(results);
+    const isSignificant = (r: PhaseQueueing): boolean => r.rho >= MIN_RHO && r.adjustedP < ALPHA;
+    const significant = results.filter(isSignificant).sort((a, b) => b.excessMs - a.excessMs);
     if (!significant.length) continue;
     const top = significant[0];
     const maxInFlight = Math.max(...requests.map((r) => inFlightAt(span(r)[0])), ...results.flatMap((r) => Object.keys(r.byInFlight).map(Number)));
-    const confidence: Confidence = top.p < HIGH_P && top.n >= HIGH_N ? 'high' : top.p < HIGH_P || top.n >= HIGH_N ? 'medium' : 'low';
+    const confidence: Confidence = top.adjustedP < HIGH_P && top.n >= HIGH_N ? 'high' : top.adjustedP < HIGH_P || top.n >= HIGH_N ? 'medium' : 'low';
     const levels = Object.entries(top.byInFlight).map(([k, v]) => `${k} in flight: ${f1(v.meanMs)} ms (n=${v.n})`).join(', ');
     const also = significant.slice(1).map((r) => `${r.phase} (ρ ${r.rho.toFixed(2)}, +${f1(r.excessMs)} ms)`);
     const text =
       `queueing: up to ${maxInFlight} requests overlap, and ${top.phase} grows with the number in flight at its start ` +
-      `(Spearman ρ ${top.rho.toFixed(2)}, permutation p ${top.p.toFixed(3)}, n=${top.n}; ${levels}); ` +
+      `(Spearman ρ ${top.rho.toFixed(2)}, permutation p ${top.p.toFixed(3)}, ${top.adjustedP.toFixed(3)} adjusted for ${results.length} phases tested, n=${top.n}; ${levels}); ` +
       `${top.phase} absorbs most of it (+${f1(top.excessMs)} ms over its mean with ${top.baselineInFlight} in flight)` +
       (also.length ? `; also ${also.join(', ')}` : '') +
       `; confidence ${confidence}`;
@@ -97,7 +114,8 @@ export function detectQueueing(ctx: DiagnosisContext): ResultDiagnosis[] {
           n: r.n,
           rho: r.rho,
           p: r.p,
-          significant: r.rho >= MIN_RHO && r.p < ALPHA,
+          adjustedP: r.adjustedP,
+          significant: isSignificant(r),
           meanMs: r.meanMs,
           baselineMs: r.baselineMs,
           excessMs: r.excessMs,

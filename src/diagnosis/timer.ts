@@ -37,14 +37,18 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
   const { messages } = ctx.input;
   const out: ResultDiagnosis[] = [];
   const done = new Set<string>();
-  for (const end of ends) {
-    const key = `${end.vim}\t${end.phase}`;
+  // Per phase end and per host that sends it: each host runs its own ticker.
+  const perHost = ends.flatMap((end) =>
+    [...new Set(end.matches.map((m) => m.host))].map((host) => ({ end, host, matches: end.matches.filter((m) => m.host === host) })),
+  );
+  for (const { end, host, matches } of perHost) {
+    const key = `${end.vim}\t${end.phase}\t${host}`;
     if (done.has(key)) continue;
     // Every message of this kind from this host: the stream the ticker would produce.
     const stream: number[] = [];
     const times: number[] = [];
     messages.forEach((m, i) => {
-      if (m.vim !== end.vim || m.name !== end.name || edgeHost(m, end.edge) !== end.host) return;
+      if (m.vim !== end.vim || m.name !== end.name || edgeHost(m, end.edge) !== host) return;
       const t = edgeTime(m, end.edge);
       if (t === null) return;
       stream.push(i);
@@ -54,7 +58,6 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
     if (!fit.accepted) continue;
 
     const period = fit.periodMs;
-    const matches = end.matches;
     const endsOnGrid = matches.filter((m) => onGrid(edgeTime(messages[m.msg], end.edge)!, fit)).length / matches.length;
     const waits = matches.map((m) => m.request.phases[end.phase].ms);
     if (waits.length < MIN_WAITS || endsOnGrid < MIN_ENDS_ON_GRID) continue;
@@ -70,7 +73,7 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
     const batched = stream.filter((i) => (messages[i].ids.allocs?.length ?? 0) > 1 || (messages[i].ids.servers?.length ?? 0) > 1).length;
     const verb = end.edge === 'send' ? 'sends' : 'releases';
     const text =
-      `${end.phase} waits for a ~${f1(period)} ms timer on ${end.host}: ${end.host} ${verb} ${end.name} on a ${f1(period)} ms grid ` +
+      `${end.phase} waits for a ~${f1(period)} ms timer on ${host}: ${host} ${verb} ${end.name} on a ${f1(period)} ms grid ` +
       `(${(100 * fit.onGridFraction).toFixed(0)}% of ${fit.n} within ±${(100 * ON_GRID_TOLERANCE).toFixed(0)}%, Rayleigh R ${fit.rayleighR.toFixed(3)}); ` +
       `the ${end.phase} durations look like waiting for the next tick (mean ${f1(meanWait)} ms = ${ratio.toFixed(2)} of the period, ` +
       `KS p ${ks.p.toFixed(2)}, n=${waits.length}); confidence ${confidence}`;
@@ -84,7 +87,7 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
     out.push({
       kind: 'timer',
       phase: end.phase,
-      host: end.host,
+      host: host,
       periodMs: period,
       text,
       evidence: {

@@ -93,4 +93,13 @@ describe('timer detector', () => {
     // …but it explains nothing about this phase.
     expect(diagnose(inp).filter((x) => x.kind === 'timer')).toEqual([]);
   });
+
+  it('two compute hosts, each with its own ticker (200 and 500 ms): one timer per host', () => {
+    const a = scenario(20, ticker(200, 5, 21));
+    const b = scenario(22, ticker(500, 60, 23));
+    for (const m of b.messages) m.src = '10.0.0.9:5000';
+    for (const r of b.requests) r.id = `b-${r.id}`;
+    const d = diagnose(input([...a.requests, ...b.requests], [...a.messages, ...b.messages], SEQUENCE)).filter((x) => x.kind === 'timer');
+    expect(d.map((x) => [x.host, Math.round(x.periodMs!)]).sort()).toEqual([['10.0.0.2', 200], ['10.0.0.9', 500]]);
+  });
 });
