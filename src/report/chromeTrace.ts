@@ -44,6 +44,8 @@ interface Item {
 
 /** µs since the origin, kept to the ns (the format allows fractions). */
 const us = (t: bigint, origin: bigint): number => Number(t - origin) / 1000;
+/** Durations from the same rounded µs as the starts, so that a phase ends exactly where the next begins. */
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 function phaseItems(r: ResultRequest): Item[] {
   const out: Item[] = [];
@@ -96,7 +98,7 @@ export function chromeTrace(result: AnalysisResult, opts: ChromeTraceOptions = {
         mine.forEach((it, k) => {
           if (rows[k] !== lane) return;
           const ts = us(it.start, origin);
-          events.push({ name: it.name, cat: it.cat, ph: 'X', ts, dur: Number(it.end - it.start) / 1000, pid, tid, args: it.args });
+          events.push({ name: it.name, cat: it.cat, ph: 'X', ts, dur: round3(us(it.end, origin) - ts), pid, tid, args: it.args });
         });
       }
     }
