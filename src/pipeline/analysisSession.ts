@@ -276,7 +276,19 @@ export class AnalysisSession {
       Object.assign(clocks, merged.clocks);
       for (const w of merged.warnings) this.warn(w);
       for (const l of this.options.logs) for (const w of l.warnings) this.warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
-      logFiles.push(...merged.files.map((f, i) => ({ ...f, counters: this.options.logs![i].counters, formats: this.options.logs![i].formats })));
+      const byFile = new Map(this.options.logs.map((l) => [l.file, l]));
+      logFiles.push(...merged.files.map((f) => ({ ...f, counters: byFile.get(f.file)?.counters, formats: byFile.get(f.file)?.formats })));
+      for (const w of merged.whr) {
+        const diffs = w.crossChecks.map((c) => Math.abs(c.diffMs));
+        logFiles.push({
+          file: w.file,
+          whrBlocks: w.joins.length,
+          joined: w.joins.filter((j) => j.request).length,
+          ambiguous: w.joins.filter((j) => !j.request && j.ambiguousWith.length > 1).map((j) => ({ block: j.block, requests: j.ambiguousWith })),
+          unmatched: w.joins.filter((j) => !j.request && j.ambiguousWith.length <= 1).length,
+          crossCheck: diffs.length ? { phases: diffs.length, maxAbsDiffMs: Math.max(...diffs), against: 'vimts markers' } : null,
+        });
+      }
     }
     // Released requests were handed out with the clock estimate of that moment: place
     // their host-clock milestones again with the final one.

@@ -10,6 +10,8 @@ import type { SessionClock } from '../capture/sessionClock.js';
 import type { ParsedLog } from '../logs/types.js';
 import type { Vim } from '../dissectors/types.js';
 import { ClockBounds } from './clockBounds.js';
+import { groupWhrBlocks } from '../logs/whrBlocks.js';
+import { joinWhrBlocks, type WhrCrossCheck, type WhrJoin } from './joinWhrBlocks.js';
 import type { ClockEstimate, MilestoneSet } from './types.js';
 
 /** A causal relation between a log edge and a wire milestone (the first observed of `wire`). */
@@ -48,6 +50,8 @@ export interface MergeLogsResult {
   warnings: string[];
   /** Per log file: events with an id, and how many joined a request. */
   files: { file: string; host: string; events: number; joined: number; related: boolean }[];
+  /** The study's whr build blocks: which request each joined, or which it was ambiguous between. */
+  whr: { file: string; joins: WhrJoin[]; crossChecks: WhrCrossCheck[] }[];
 }
 
 /**
@@ -63,11 +67,13 @@ export function mergeLogs(
   overrides: Record<string, number> = {},
 ): MergeLogsResult {
   const byId = new Map(targets.map((t) => [t.id, t]));
-  const result: MergeLogsResult = { clocks: {}, warnings: [], files: [] };
+  const result: MergeLogsResult = { clocks: {}, warnings: [], files: [], whr: [] };
   // Per log host: its causal bounds and the addresses its requests were observed at.
   const hosts = new Map<string, { bounds: ClockBounds; addresses: Set<string> }>();
   const joined: { host: string; target: LogTarget; name: string; hostRel: number }[] = [];
   for (const log of logs) {
+    // whr prints name no request: joined by time below, once clocks are known.
+    if (log.formats.length === 1 && log.formats[0] === 'whr') continue;
     let withId = 0, matched = 0;
     for (const ev of log.events) {
       if (!ev.id || !ev.phase || !ev.edge) continue;
@@ -127,5 +133,44 @@ export function mergeLogs(
     const cur = j.target.milestones.get(j.name);
     if (!cur) j.target.milestones.set(j.name, { t, rawT: j.hostRel, source: 'log', host: j.host });
   }
+  for (const log of logs.filter((l) => l.formats.includes('whr'))) joinWhr(log, targets, clock, wireClocks, overrides, result);
   return result;
+}
+
+/**
+ * The host clock for a whr file: given, or that of a log host of the same name, or the
+ * capture's own estimate for the compute host's address (Nova notification timestamps).
+ */
+function joinWhr(log: ParsedLog, targets: readonly LogTarget[], clock: SessionClock, wireClocks: Record<string, ClockEstimate>, overrides: Record<string, number>, result: MergeLogsResult): void {
+  const blocks = groupWhrBlocks(log.events.filter((e) => e.format === 'whr'));
+  if (blocks.length === 0) return;
+  const computeAddrs = targets.map((t) => t.milestones.get('build.deliver')?.host ?? t.milestones.get('build.publish')?.host).filter((h): h is string => !!h);
+  const addr = mostCommon(computeAddrs);
+  const given = overrides[log.host];
+  const est = given !== undefined
+    ? { offsetMs: given, uncertaintyMs: 0 }
+    : result.clocks[log.host] ?? (addr ? wireClocks[addr] : undefined) ?? soleLogClock(result);
+  if (!est) {
+    result.warnings.push(`log ${log.file}: whr prints name no request and no clock estimate exists for their host; pass --clock-offset ${log.host}=SECONDS or a log with vimts markers`);
+    return;
+  }
+  const { joins, crossChecks } = joinWhrBlocks(blocks, targets, clock, est.offsetMs * 1e6, est.uncertaintyMs * 1e6, log.host);
+  result.whr.push({ file: log.file, joins, crossChecks });
+  result.files.push({ file: log.file, host: log.host, events: blocks.length, joined: joins.filter((j) => j.request).length, related: joins.some((j) => j.request) });
+  const ambiguous = joins.filter((j) => !j.request && j.ambiguousWith.length > 1);
+  if (ambiguous.length) result.warnings.push(`log ${log.file}: ${ambiguous.length} of ${blocks.length} whr build blocks fit several requests and were not joined`);
+  const worst = crossChecks.reduce((m, c) => Math.max(m, Math.abs(c.diffMs)), 0);
+  if (crossChecks.length && worst > 2) result.warnings.push(`log ${log.file}: whr durations disagree with the vimts markers by up to ${worst.toFixed(3)} ms`);
+}
+
+function mostCommon(xs: string[]): string | undefined {
+  const n = new Map<string, number>();
+  for (const x of xs) n.set(x, (n.get(x) ?? 0) + 1);
+  return [...n].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+/** With exactly one marker-bearing log host, a whr file without a host name is on it. */
+function soleLogClock(result: MergeLogsResult): ClockEstimate | undefined {
+  const hosts = Object.values(result.clocks);
+  return hosts.length === 1 ? hosts[0] : undefined;
 }
