@@ -25,4 +25,7 @@ export type { NomadHttpEvent, NomadRpcEvent } from './dissectors/nomad/types.js'
 export type { RequestTimeline, PhaseModel, PhaseDef, MilestoneDef, ClockEstimate } from './timeline/types.js';
 export { novaPhaseModel, nomadPhaseModel } from './timeline/phaseModel.js';
 export type { PhaseStats, StatsByVim, PhaseComparison } from './stats/types.js';
-export type { LogEvent, ParsedLog } from './logs/types.js';
+export type { LogEvent, ParsedLog, ParseLogOptions } from './logs/types.js';
+export { readLog, parseLogLines, groupWhrBlocks, type WhrBlock } from './logs/index.js';
+export { runLive, type LiveRunOptions } from './live/runLive.js';
+export { LiveCaptureError, type LiveOptions, type LiveStats } from './live/types.js';
