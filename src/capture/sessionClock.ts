@@ -33,11 +33,37 @@ export class SessionClock {
   /** ISO 8601 with `digits` fractional digits (6 for µs captures, 9 for ns). */
   iso(rel: number, digits = 9): string {
     const abs = this.absoluteNs(rel);
-    const sec = abs / 1_000_000_000n;
-    const frac = abs % 1_000_000_000n;
-    const base = new Date(Number(sec) * 1000).toISOString().slice(0, 19);
+    const sec = floorDiv(abs, 1_000_000_000n);
+    const frac = abs - sec * 1_000_000_000n;
+    const base = sec >= 0n && sec < year10000 ? new Date(Number(sec) * 1000).toISOString().slice(0, 19) : farIso(sec);
     if (digits <= 0) return `${base}Z`;
     const f = frac.toString().padStart(9, '0').slice(0, digits);
     return `${base}.${f}Z`;
   }
+}
+
+/** Date prints 4-digit years only up to 9999 (and throws past ±8.64e15 ms). */
+const year10000 = 253_402_300_800n;
+
+const floorDiv = (a: bigint, b: bigint): bigint => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+
+/**
+ * ISO 8601 (expanded year, e.g. `+584554-…`) for whole Unix seconds before 1970 or past 9999:
+ * a bit flip in a 64-bit timestamp must print, not throw. Civil-from-days, H. Hinnant.
+ */
+function farIso(sec: bigint): string {
+  const days = floorDiv(sec, 86400n);
+  const secOfDay = Number(sec - days * 86400n);
+  const z = days + 719468n;
+  const era = floorDiv(z, 146097n);
+  const doe = z - era * 146097n;
+  const yoe = (doe - doe / 1460n + doe / 36524n - doe / 146096n) / 365n;
+  const doy = doe - (365n * yoe + yoe / 4n - yoe / 100n);
+  const mp = (5n * doy + 2n) / 153n;
+  const day = doy - (153n * mp + 2n) / 5n + 1n;
+  const month = mp < 10n ? mp + 3n : mp - 9n;
+  const year = yoe + era * 400n + (month <= 2n ? 1n : 0n);
+  const two = (n: number | bigint) => String(n).padStart(2, '0');
+  const y = `${year < 0n ? '-' : '+'}${(year < 0n ? -year : year).toString().padStart(6, '0')}`;
+  return `${y}-${two(month)}-${two(day)}T${two(Math.floor(secOfDay / 3600))}:${two(Math.floor(secOfDay / 60) % 60)}:${two(secOfDay % 60)}`;
 }
