@@ -26,6 +26,7 @@ export interface FuzzOptions {
   /** The worker script (compiled fuzzWorker.js), needed when workers > 0. */
   workerScript?: string;
   wholeFraction: number;
+  maxWindow?: number;
   onVariant?: (v: Variant, o: AnalyseOutcome) => void;
 }
 
@@ -155,7 +156,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const lane = async (slot: number, runner: ChildRunner | null) => {
     const path = join(dir, `variant-${slot}.bin`);
     for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
-      const v = makeVariant(bases, o.seed, index, { wholeFraction: o.wholeFraction });
+      const v = makeVariant(bases, o.seed, index, { wholeFraction: o.wholeFraction, maxWindow: o.maxWindow });
       writeFileSync(path, v.bytes);
       const job: AnalyseJob = { path, streamChunk: v.streamChunk, limits: v.limits, reassembly: v.reassembly, secrets: secrets.get(v.capture) ?? [] };
       record(v, runner ? await runner.run(job, o.timeLimitMs) : await inProcess(job, o.timeLimitMs));

@@ -27,6 +27,8 @@ export interface Variant {
 export interface VariantOptions {
   /** Share of variants made from the whole capture (the rest from a window of packets). */
   wholeFraction: number;
+  /** Largest window of packets (default 4000). */
+  maxWindow?: number;
 }
 
 const formats: WrittenFormat[] = ['pcap', 'pcapng'];
@@ -38,7 +40,7 @@ export function makeVariant(bases: readonly CaptureBase[], seed: number, index: 
   let records: BaseRecord[] = base.records;
   const whole = rng.chance(o.wholeFraction);
   if (!whole) {
-    const len = rng.logInt(20, Math.min(4000, records.length));
+    const len = rng.logInt(20, Math.min(o.maxWindow ?? 4000, records.length));
     const start = rng.int(0, records.length - len);
     records = records.slice(start, start + len);
     notes.push(`packets #${start + 1}..#${start + len}`);
