@@ -8,3 +8,5 @@ process.on('message', (job: AnalyseJob) => {
   (globalThis as { gc?: () => void }).gc?.();
   void analyseVariantFile(job).then((o) => process.send!(o));
 });
+// The parent went away (killed, or done): nothing more will come.
+process.on('disconnect', () => process.exit(0));
