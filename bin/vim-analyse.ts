@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /** Command-line wiring only: argv → library calls → stdout/stderr and exit codes. */
 import { Command } from 'commander';
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { createProgress } from '../src/report/progressBar.js';
 import { captureInfo } from '../src/pipeline/captureInfo.js';
 import { infoText } from '../src/report/infoText.js';
 import { UnusableInputError } from '../src/capture/types.js';
-import { analyse, listMessages } from '../src/pipeline/analyse.js';
+import { analyse, analyseWithMessages, listMessages } from '../src/pipeline/analyse.js';
+import { waterfallSvg } from '../src/report/waterfallSvg.js';
 import { compareCaptures } from '../src/pipeline/compare.js';
 import { compareText } from '../src/report/compareText.js';
-import { formatResult, resultFormats, type ResultFormat } from '../src/report/formatResult.js';
+import { breakdownSvg, formatResult, formatsWithMessages, resultFormats, type ResultFormat } from '../src/report/formatResult.js';
 import type { Vim } from '../src/dissectors/types.js';
 import { LiveCaptureError } from '../src/live/types.js';
 import { statsTable } from '../src/report/summaryText.js';
@@ -33,9 +35,26 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
-async function output(text: string, file?: string): Promise<void> {
+async function output(text: string | Uint8Array, file?: string): Promise<void> {
   if (file) await writeFile(file, text);
   else process.stdout.write(text);
+}
+
+/** A progress line on stderr for big inputs read from a terminal session (not with --quiet). */
+async function progressFor(files: string[], quiet?: boolean): Promise<((n: number) => void) & { done(): void }> {
+  const noop = Object.assign(() => {}, { done() {} });
+  if (quiet || !process.stderr.isTTY) return noop;
+  let total = 0;
+  for (const f of files) total += f === '-' ? 0 : (await stat(f).catch(() => ({ size: 0 }))).size;
+  if (total < 8 * 1024 * 1024) return noop;
+  const p = createProgress(total, process.stderr);
+  // Several files are read one after the other: add up what each has read.
+  let base = 0, last = 0;
+  return Object.assign((n: number) => {
+    if (n < last) base += last;
+    last = n;
+    p.update(base + n);
+  }, { done: () => p.done() });
 }
 
 // `vim-analyse … | head` closes the pipe early: that is not an error.
@@ -50,6 +69,7 @@ program
   .description('Where does the time go when a VIM (OpenStack Nova, HashiCorp Nomad) starts a VM?')
   .version('0.1.0')
   .showHelpAfterError()
+  .enablePositionalOptions()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : exitUnusable));
 
 const vims: readonly Vim[] = ['nova', 'nomad'];
@@ -87,7 +107,8 @@ program
   .option('--logs <[host=]path>', 'compute-host log to merge (vimts markers, oslo.log, Nomad client logs; gzip ok); repeatable', collect, [] as string[])
   .option('--clock-offset <host=seconds>', "a host's known clock offset (its clock minus the capture's), overriding the estimate; repeatable", collect, [] as string[])
   .option('-o, --output <file>', 'write to a file instead of standard output')
-  .action(async (captures: string[], opts: { vim?: string; format: string; requests?: boolean; output?: string; logs: string[]; clockOffset: string[] }) => {
+  .option('-q, --quiet', 'no progress line on standard error')
+  .action(async (captures: string[], opts: { vim?: string; format: string; requests?: boolean; output?: string; logs: string[]; clockOffset: string[]; quiet?: boolean }) => {
     if (captures.length === 0) {
       program.help({ error: true });
     }
@@ -96,8 +117,14 @@ program
       process.exit(exitUnusable);
     }
     try {
-      const result = await analyse(captures, { vim: checkVim(opts.vim), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset) });
-      await output(formatResult(result, opts.format as ResultFormat, { requests: opts.requests }), opts.output);
+      const format = opts.format as ResultFormat;
+      const progress = await progressFor(captures, opts.quiet);
+      const options = { vim: checkVim(opts.vim), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset), onProgress: progress };
+      const { result, messages } = formatsWithMessages.has(format)
+        ? await analyseWithMessages(captures, options)
+        : { result: await analyse(captures, options), messages: undefined };
+      progress.done();
+      await output(formatResult(result, format, { requests: opts.requests, messages }), opts.output);
     } catch (e) {
       fail(e);
     }
@@ -125,18 +152,45 @@ program
   });
 
 program
+  .command('waterfall')
+  .description("one request's phases and messages on a time axis, hosts as lanes (SVG)")
+  .argument('<capture>', 'capture file')
+  .argument('<request-id>', 'server uuid, alloc id, or a unique prefix of one')
+  .option('--logs <[host=]path>', 'compute-host log to merge; repeatable', collect, [] as string[])
+  .option('-o, --output <file>', 'write to a file instead of standard output')
+  .action(async (capture: string, id: string, opts: { logs: string[]; output?: string }) => {
+    try {
+      const { result, messages } = await analyseWithMessages(capture, { logFiles: opts.logs });
+      const found = result.requests.filter((r) => r.id === id || r.id.startsWith(id) || Object.values(r.keys).includes(id));
+      if (found.length !== 1) {
+        process.stderr.write(`vim-analyse: ${found.length ? `'${id}' matches ${found.length} requests` : `no request '${id}' in ${capture}`}; ids: ${result.requests.slice(0, 5).map((r) => r.id).join(', ')}${result.requests.length > 5 ? ', …' : ''}\n`);
+        process.exit(exitUnusable);
+      }
+      await output(waterfallSvg(found[0], messages), opts.output);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
   .command('compare')
   .description('compare two configurations (e.g. stock vs tuned): phase means, difference, Welch 95% CI')
   .argument('<a>', 'capture of configuration A (several: join with commas)')
   .argument('<b>', 'capture of configuration B (several: join with commas)')
   .option('--vim <vim>', 'only this VIM: nova or nomad')
   .option('--json', 'write JSON')
+  .option('--svg', 'write the phase-breakdown chart, one bar per configuration')
+  .option('--labels <a,b>', 'names of the two configurations (default: the file names)')
   .option('-o, --output <file>', 'write to a file instead of standard output')
-  .action(async (a: string, b: string, opts: { vim?: string; json?: boolean; output?: string }) => {
+  .action(async (a: string, b: string, opts: { vim?: string; json?: boolean; svg?: boolean; labels?: string; output?: string }) => {
     try {
-      const c = await compareCaptures(a.split(','), b.split(','), { vim: checkVim(opts.vim), labels: [a, b] });
+      const labels = (opts.labels?.split(',') ?? [a, b]) as [string, string];
+      const c = await compareCaptures(a.split(','), b.split(','), { vim: checkVim(opts.vim), labels });
       const { results: _r, ...rest } = c;
-      await output(opts.json ? JSON.stringify(rest, null, 2) + '\n' : compareText(c), opts.output);
+      const text = opts.svg
+        ? breakdownSvg([{ label: labels[0], result: c.results[0] }, { label: labels[1], result: c.results[1] }])
+        : opts.json ? JSON.stringify(rest, null, 2) + '\n' : compareText(c);
+      await output(text, opts.output);
     } catch (e) {
       fail(e);
     }

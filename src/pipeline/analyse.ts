@@ -10,6 +10,7 @@ import { AnalysisSession, type SessionOptions, type SessionOutput } from './anal
 import { readLog } from '../logs/readLog.js';
 import type { AnalysisResult, MessageLine, PhaseAvailability, ResultRequest } from './types.js';
 import { phaseModels } from '../timeline/phaseModel.js';
+import { diagnose } from '../diagnosis/index.js';
 
 export interface AnalyseOptions extends SessionOptions {
   /** Compute-host log files to merge, `[HOST=]PATH` (gzip accepted). */
@@ -63,6 +64,7 @@ export function toResult(out: SessionOutput): AnalysisResult {
   // From one host's view, say so where a request lacks a milestone.
   const single = out.captures.length > 0 && out.captures.every((c) => c.vantage.kind === 'single-host');
   const observers = [...new Set(out.captures.flatMap((c) => c.vantage.observers))];
+  const stats = phaseStats(out.requests);
   const requests = out.requests.map((r) => {
     const res = requestToResult(r, out.clock, digits);
     if (single && !r.complete) res.reason = `not visible from ${observers.join(', ')}: this capture holds only that host's connections`;
@@ -81,11 +83,18 @@ export function toResult(out: SessionOutput): AnalysisResult {
     })),
     vims: out.vims,
     requests,
-    stats: phaseStats(out.requests),
+    stats,
     clocks: Object.fromEntries(
       Object.entries(out.clocks).map(([h, c]) => [h, { offsetMs: round6(c.offsetMs), uncertaintyMs: round6(c.uncertaintyMs), source: c.source }]),
     ),
-    diagnosis: [],
+    diagnosis: diagnose({
+      requests: out.requests,
+      messages: out.messages,
+      stats,
+      sequences: Object.fromEntries(out.vims.map((v) => [v, phaseModels[v].sequence])),
+      parents: Object.fromEntries(out.vims.map((v) => [v, Object.fromEntries(phaseModels[v].phases.filter((p) => p.parent).map((p) => [p.name, p.parent!]))])),
+      formatTime: (ns) => out.clock.iso(ns, digits),
+    }),
     availability: availability(out.requests),
     counters: out.counters,
     warnings: out.warnings,
@@ -103,6 +112,13 @@ async function run(sources: CaptureSource | CaptureSource[], options: AnalyseOpt
 /** Analyse one or several captures of one experiment. */
 export async function analyse(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<AnalysisResult> {
   return toResult(await run(sources, options));
+}
+
+/** The result and the messages behind it (for waterfalls, HTML reports and traces). */
+export async function analyseWithMessages(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<{ result: AnalysisResult; messages: MessageLine[] }> {
+  const out = await run(sources, options);
+  const digits = precisionOf(out);
+  return { result: toResult(out), messages: out.messages.map((m: VimMessage) => ({ ...m, t: out.clock.iso(m.t, digits) })) };
 }
 
 /** Every decoded message, in time order of its first byte (`messages --json`). */

@@ -74,7 +74,8 @@ export function summaryText(result: AnalysisResult, sequences: Record<string, re
     if (stats && Object.keys(stats).length) {
       out.push(statsTable(stats, seq));
       const verdict = dominantVerdict(stats, seq);
-      if (verdict) out.push(verdict);
+      // The diagnosis says the same with its confidence interval; the short verdict otherwise.
+      if (verdict && !result.diagnosis.some((d) => d.kind === 'dominant' && (d.evidence as { vim?: string })?.vim === vim)) out.push(verdict);
     }
     if (opts.requests && reqs.length) {
       out.push('');
@@ -91,7 +92,10 @@ export function summaryText(result: AnalysisResult, sequences: Record<string, re
     if (incomplete.length > 10) out.push(`… and ${incomplete.length - 10} more incomplete requests`);
   }
   for (const [host, c] of Object.entries(result.clocks)) out.push(`clock ${host}: offset ${c.offsetMs.toFixed(3)} ms ± ${c.uncertaintyMs.toFixed(3)} (${c.source})`);
-  for (const d of result.diagnosis) out.push(`diagnosis: ${d.text}`);
+  if (result.diagnosis.length) {
+    out.push('\ndiagnosis:');
+    for (const d of result.diagnosis) out.push(`  - ${d.text}`);
+  }
   if (result.warnings.length) {
     out.push(`\n${result.warnings.length} warning(s):`);
     for (const w of result.warnings.slice(0, 20)) out.push(`  ${w}`);
