@@ -4,7 +4,8 @@
  * shifted times and addresses) are cached outside git in $VIM_ANALYSE_BENCH_DIR
  * (default: the OS temp dir). tshark is run on a ~100 MB slice and rates are compared.
  *
- * Modes: info-nomad, info-nova (default: all).
+ * Modes: info-nomad, info-nova, messages-nova, messages-nomad, main-nova, main-nomad
+ * (default: all).
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,9 +27,21 @@ interface Mode {
   tshark: (file: string) => string[];
 }
 
+// tshark decoding comparable to ours: HTTP on the OpenStack/Nomad ports and AMQP, fields out.
+const novaHttpPorts = ['5000', '8774', '8778', '9292', '9696'].flatMap((p) => ['-d', `tcp.port==${p},http`]);
+const tsharkDecode = (extra: string[]) => (f: string) => [
+  '-r', f, ...extra, '-Y', 'http || amqp', '-T', 'fields',
+  '-e', 'frame.time_epoch', '-e', 'tcp.stream', '-e', 'http.request.method', '-e', 'http.request.uri', '-e', 'http.response.code',
+  '-e', 'amqp.method.class', '-e', 'amqp.method.method', '-e', 'amqp.method.arguments.routing_key',
+];
+
 const modes: Mode[] = [
   { name: 'info-nomad', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, 'info', f, '--json'], tshark: (f) => ['-r', f, '-q', '-z', 'conv,tcp'] },
   { name: 'info-nova', source: 'nova-seq/capture.pcapng.gz', ours: (f) => [bin, 'info', f, '--json'], tshark: (f) => ['-r', f, '-q', '-z', 'conv,tcp'] },
+  { name: 'messages-nova', source: 'nova-seq/capture.pcapng.gz', ours: (f) => [bin, 'messages', f, '--json'], tshark: tsharkDecode(novaHttpPorts) },
+  { name: 'messages-nomad', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, 'messages', f, '--json'], tshark: tsharkDecode(['-d', 'tcp.port==4646,http', '-d', 'tcp.port==8080,http']) },
+  { name: 'main-nova', source: 'nova-seq/capture.pcapng.gz', ours: (f) => [bin, f, '--format', 'json'], tshark: tsharkDecode(novaHttpPorts) },
+  { name: 'main-nomad', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, f, '--format', 'json'], tshark: tsharkDecode(['-d', 'tcp.port==4646,http', '-d', 'tcp.port==8080,http']) },
 ];
 
 function row(label: string, bytes: number, packets: number, m: Measurement): string {
