@@ -40,7 +40,7 @@ export class PacketDecoder {
     const warn = options.onNetWarning;
     this.tcp = new TcpReassembler(factory, this.counters, {
       ...options,
-      onWarning: (message, ts) => warn?.({ stage: 'net', ts, message }),
+      onWarning: (message, ts, limit) => warn?.({ stage: 'net', ts, message, ...(limit ? { limit } : {}) }),
     });
   }
 

@@ -62,7 +62,8 @@ export interface TcpReassemblerOptions {
   limits?: Partial<ReassemblyLimits>;
   /** Keep per-connection statistics after close (for `info`); live sessions turn it off. */
   keepClosedStats?: boolean;
-  onWarning?: (message: string, ts: number) => void;
+  /** `limit` names the bound when a limit caused the warning. */
+  onWarning?: (message: string, ts: number, limit?: string) => void;
 }
 
 export class TcpReassembler {
@@ -176,7 +177,7 @@ export class TcpReassembler {
       this.sweep(ts, true);
       if (this.conns.size >= this.limits.maxConnections) {
         c.connectionLimitHits++;
-        if (c.connectionLimitHits === 1) this.options.onWarning?.(`open-connection limit (${this.limits.maxConnections}) reached; new connections are not reassembled`, ts);
+        if (c.connectionLimitHits === 1) this.options.onWarning?.(`open-connection limit (${this.limits.maxConnections}) reached; new connections are not reassembled`, ts, 'maxConnections');
         return null;
       }
     }
@@ -242,7 +243,7 @@ export class TcpReassembler {
     this.totalPending += payload.length;
     if (h.pendingBytes > this.limits.maxBufferedBytesPerDirection || this.totalPending > this.limits.maxBufferedBytesTotal) {
       this.counters.bufferLimitHits++;
-      this.options.onWarning?.(`out-of-order buffer limit hit on connection ${conn.info.id}; the missing bytes are reported as a gap`, ts);
+      this.options.onWarning?.(`out-of-order buffer limit hit on connection ${conn.info.id}; the missing bytes are reported as a gap`, ts, 'maxBufferedBytes');
       this.releaseHole(conn, h, ts);
     }
   }

@@ -92,6 +92,8 @@ export interface NetWarning {
   ts?: number;
   frame?: number;
   message: string;
+  /** The limit that caused it, if one did (the session names the requests in flight then). */
+  limit?: string;
 }
 
 export interface ReassemblyLimits {

@@ -31,6 +31,7 @@ import { inferVantage, type Vantage } from './vantage.js';
 import { loadCapture, mergeLoaded } from './mergeCaptures.js';
 import type { ParsedLog } from '../logs/types.js';
 import { mergeLogs, type LogTarget } from '../timeline/mergeLogs.js';
+import { defaultMaxOpenRequests } from '../timeline/openRequestLimit.js';
 import { buildPhases } from '../timeline/buildPhases.js';
 import { NomadCorrelator } from '../timeline/nomadCorrelator.js';
 import { NovaCorrelator } from '../timeline/novaCorrelator.js';
@@ -44,6 +45,8 @@ export interface SessionOptions {
   reassembly?: Partial<ReassemblyLimits>;
   /** Known clock offsets (ms, host clock − capture clock) by host, overriding estimates. */
   clockOffsets?: Record<string, number>;
+  /** Requests still open kept at most (default 50,000); the oldest are given up past it. */
+  maxOpenRequests?: number;
   /** Compute-host logs (read with readLog) merged into the timelines at finish(). */
   logs?: ParsedLog[];
   /** Warnings kept in the result (all are counted). */
@@ -100,6 +103,9 @@ export class AnalysisSession {
   private lastTick = Number.NEGATIVE_INFINITY;
   private readonly emittedIds = new Set<string>();
   private forgotten = 0;
+  private evicted = 0;
+  /** Limits hit while reading (the requests in flight then are named at finish). */
+  private readonly limitHits: { ts: number; limit: string; message: string }[] = [];
   /** Offsets of the second and later captures against the first. */
   private readonly captureClocks: Record<string, ClockEstimate> = {};
   /** Requests handed out and released from the correlators (live), kept for the final result. */
@@ -112,8 +118,15 @@ export class AnalysisSession {
       limits: { ...defaultProtocolLimits, ...options.limits },
     };
     this.oslo = new OsloCorrelator({ warn: (w) => this.warn(`nova: ${w.message}`) });
-    this.nomad = new NomadCorrelator(this.clock, options.clockOffsets);
-    this.nova = new NovaCorrelator(this.clock);
+    const limit = {
+      max: options.maxOpenRequests ?? defaultMaxOpenRequests,
+      onEvict: (id: string) => {
+        this.evicted++;
+        if (this.evicted <= 20) this.warn(`open-request limit (${options.maxOpenRequests ?? defaultMaxOpenRequests}) reached: request ${id} given up, incomplete`);
+      },
+    };
+    this.nomad = new NomadCorrelator(this.clock, options.clockOffsets, limit);
+    this.nova = new NovaCorrelator(this.clock, limit);
     this.keepMessages = options.keepMessages ?? true;
   }
 
@@ -218,7 +231,10 @@ export class AnalysisSession {
   newPacketDecoder(): PacketDecoder {
     return new PacketDecoder((conn) => new SniffingHandler(conn, (p, c) => this.parserFor(p, c)), {
       limits: this.options.reassembly,
-      onNetWarning: (w) => this.warn(w.message),
+      onNetWarning: (w) => {
+        this.warn(w.message);
+        if (w.limit && w.ts !== undefined && this.limitHits.length < 1000) this.limitHits.push({ ts: w.ts, limit: w.limit, message: w.message });
+      },
     });
   }
 
@@ -254,6 +270,18 @@ export class AnalysisSession {
     decoder.end();
     const net = { ...decoder.counters, mergedDuplicates: merged.duplicates };
     for (const c of loaded) this.captures.push({ file: c.file, summary: c.summary, net, vantage: c.vantage });
+  }
+
+  /** Requests in flight when a limit was hit may lack what the limit dropped: say which. */
+  private nameRequestsAtLimits(requests: RequestTimeline[]): void {
+    for (const hit of this.limitHits) {
+      const hitIds = requests.filter((r) => {
+        const end = Math.max(...Object.values(r.phases).map((p) => p.endNs), r.startNs);
+        return r.startNs <= hit.ts && hit.ts <= end;
+      }).map((r) => r.id);
+      for (const r of requests) if (hitIds.includes(r.id)) r.notes.push(`${hit.limit} limit hit during this request: ${hit.message}`);
+      this.warn(`${hit.limit} limit hit at ${this.clock.iso(hit.ts)}: ${hitIds.length ? `requests in flight then (${hitIds.join(', ')}) may be incomplete or approx` : 'no request was in flight'}`);
+    }
   }
 
   /** Record a capture fed packet by packet (live). */
@@ -306,6 +334,7 @@ export class AnalysisSession {
     for (const d of nomadDrafts) requests.push(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));
     if (nomadDrafts.length && !vims.includes('nomad')) vims.push('nomad');
     requests.sort((a, b) => a.startNs - b.startNs);
+    this.nameRequestsAtLimits(requests);
     if (this.options.onRequest) for (const r of requests) if (!this.emittedIds.has(r.id)) this.options.onRequest(r);
     this.messages.sort((a, b) => a.t - b.t);
     return {
@@ -323,6 +352,7 @@ export class AnalysisSession {
         messages: this.seen,
         logs: logFiles,
         warnings: this.warningCount,
+        requestsGivenUp: this.evicted,
       },
       warnings: this.warnings,
     };

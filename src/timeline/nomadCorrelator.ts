@@ -8,6 +8,7 @@
 import type { SessionClock } from '../capture/sessionClock.js';
 import type { NomadAlloc, NomadHttpEvent, NomadRpcEvent } from '../dissectors/nomad/types.js';
 import { ClockBounds } from './clockBounds.js';
+import { enforceOpenLimit, type OpenRequestLimit } from './openRequestLimit.js';
 import type { ClockEstimate, MilestoneObservation, MilestoneSet, RequestKeys } from './types.js';
 
 export interface NomadRequestDraft {
@@ -50,6 +51,7 @@ export class NomadCorrelator {
     private readonly clock: SessionClock,
     /** Known offsets (ms) by client host, overriding the estimate. */
     private readonly clockOverrides: Record<string, number> = {},
+    private readonly limit?: OpenRequestLimit,
   ) {}
 
   private readonly released = new Set<string>();
@@ -62,7 +64,10 @@ export class NomadCorrelator {
       return this.scratch;
     }
     let a = this.allocs.get(id);
-    if (!a) this.allocs.set(id, (a = { draft: { keys: { alloc: id }, milestones: new Map(), notes: [] }, eventClientNs: [] }));
+    if (!a) {
+      this.allocs.set(id, (a = { draft: { keys: { alloc: id }, milestones: new Map(), notes: [] }, eventClientNs: [] }));
+      enforceOpenLimit(this.allocs, (x) => !x.draft.milestones.has('update.running.first'), this.limit);
+    }
     return a;
   }
 

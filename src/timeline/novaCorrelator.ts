@@ -10,6 +10,7 @@ import type { Observation } from '../dissectors/types.js';
 import type { ClockEstimate, MilestoneObservation, MilestoneSet, RequestKeys } from './types.js';
 import type { SessionClock } from '../capture/sessionClock.js';
 import { ClockBounds } from './clockBounds.js';
+import { enforceOpenLimit, type OpenRequestLimit } from './openRequestLimit.js';
 
 export interface NovaRequestDraft {
   keys: RequestKeys;
@@ -62,7 +63,7 @@ export class NovaCorrelator {
   private readonly bounds = new Map<string, ClockBounds>();
   private readonly createStarts: { server: string; hostRel: number; host: string }[] = [];
 
-  constructor(private readonly clock?: SessionClock) {}
+  constructor(private readonly clock?: SessionClock, private readonly limit?: OpenRequestLimit) {}
 
   /** Host clock estimates (by address) from notification timestamps. */
   clocks(): Record<string, ClockEstimate> {
@@ -100,7 +101,10 @@ export class NovaCorrelator {
   private draft(server: string): NovaRequestDraft {
     if (this.released.has(server)) return { keys: { server }, milestones: new Map(), notes: [] };
     let d = this.requests.get(server);
-    if (!d) this.requests.set(server, (d = { keys: { server }, milestones: new Map(), notes: [] }));
+    if (!d) {
+      this.requests.set(server, (d = { keys: { server }, milestones: new Map(), notes: [] }));
+      enforceOpenLimit(this.requests, (x) => !x.milestones.has('active.poll.last'), this.limit);
+    }
     return d;
   }
 
