@@ -21,7 +21,7 @@ const exitUnusable = 2;
 
 function fail(e: unknown): never {
   const err = e as NodeJS.ErrnoException;
-  if (e instanceof UnusableInputError || e instanceof LiveCaptureError) {
+  if (e instanceof UnusableInputError || e instanceof LiveCaptureError || (e as Error)?.name === 'PngUnavailableError') {
     process.stderr.write(`vim-analyse: ${err.message}\n`);
     process.exit(exitUnusable);
   }
@@ -167,6 +167,60 @@ program
         process.exit(exitUnusable);
       }
       await output(waterfallSvg(found[0], messages), opts.output);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('figures')
+  .description("the study's four charts (Nova total and spawn, Nomad total and driver breakdowns), one bar per configuration")
+  .argument('[captures...]', 'configurations separated by "--": A1 A2 -- B1 B2 (or use --config)')
+  .option('--labels <a,b,…>', 'names of the configurations (default: config 1, 2, …)')
+  .option('--config <file>', 'JSON: {"configurations": [{"label", "captures": [...], "logs": [...]}]}')
+  .option('--out <dir>', 'folder to write the SVG and PNG files into', '.')
+  .option('--no-png', 'SVG only')
+  .action(async (captures: string[], opts: { labels?: string; config?: string; out: string; png: boolean }) => {
+    try {
+      const { makeFigures } = await import('../src/pipeline/figures.js');
+      const { svgToPng } = await import('../src/report/svgToPng.js');
+      const { mkdir, readFile } = await import('node:fs/promises');
+      let configs: { label: string; captures: string[]; logs?: string[] }[];
+      if (opts.config) {
+        configs = (JSON.parse(await readFile(opts.config, 'utf8')) as { configurations: typeof configs }).configurations;
+      } else {
+        // Configurations are separated by '--', which commander swallows (and everything
+        // after it becomes an operand, options too): read the raw arguments ourselves.
+        const raw = process.argv.slice(process.argv.indexOf('figures') + 1);
+        const withValue = new Set(['--labels', '--config', '--out']);
+        const groups: string[][] = [[]];
+        let labelsArg = opts.labels, outArg = opts.out;
+        for (let i = 0; i < raw.length; i++) {
+          const a = raw[i];
+          if (a === '--') groups.push([]);
+          else if (withValue.has(a)) {
+            if (a === '--labels') labelsArg = raw[i + 1];
+            if (a === '--out') outArg = raw[i + 1];
+            i++;
+          } else if (a === '--no-png') opts.png = false;
+          else if (!a.startsWith('--')) groups[groups.length - 1].push(a);
+        }
+        opts.out = outArg;
+        const labels = labelsArg?.split(',') ?? [];
+        configs = groups.filter((g) => g.length).map((g, i) => ({ label: labels[i] ?? `config ${i + 1}`, captures: g }));
+      }
+      if (configs.length === 0) {
+        process.stderr.write('vim-analyse: figures needs captures (A1 A2 -- B1 B2) or --config FILE\n');
+        process.exit(exitUnusable);
+      }
+      const { figures } = await makeFigures(configs);
+      await mkdir(opts.out, { recursive: true });
+      for (const f of figures) {
+        await writeFile(`${opts.out}/${f.id}.svg`, f.svg);
+        if (opts.png) await writeFile(`${opts.out}/${f.id}.png`, svgToPng(f.svg));
+        process.stderr.write(`${f.id}: ${f.drawn.join(', ')}${f.skipped.length ? ` (left out: ${f.skipped.map((s) => `${s.label}: ${s.reason}`).join('; ')})` : ''}\n`);
+      }
+      if (figures.length === 0) process.stderr.write('vim-analyse: no figure could be drawn (no complete request in any configuration)\n');
     } catch (e) {
       fail(e);
     }
