@@ -29,6 +29,8 @@ export class PcapDecoder extends FramedDecoder {
   private lastSec = -1;
   private resyncing = false;
   private resyncSkipped = 0;
+  /** One record object, refilled per packet (valid during the callback only, like its bytes). */
+  private readonly rec: PacketRecord = { ts: 0, linkType: 0, bytes: new Uint8Array(0), origLen: 0, iface: 0, frame: 0 };
 
   constructor(
     private readonly summary: CaptureSummary,
@@ -78,7 +80,13 @@ export class PcapDecoder extends FramedDecoder {
     s.capturedBytes += incl;
     if (s.firstTs === null) s.firstTs = ts;
     s.lastTs = ts;
-    this.onRecord({ ts, linkType: this.linkType, bytes: b.subarray(p + 16, p + 16 + incl), origLen: orig, iface: 0, frame: ++this.frame });
+    const r = this.rec;
+    r.ts = ts;
+    r.linkType = this.linkType;
+    r.bytes = b.subarray(p + 16, p + 16 + incl);
+    r.origLen = orig;
+    r.frame = ++this.frame;
+    this.onRecord(r);
     return 16 + incl;
   }
 

@@ -31,6 +31,8 @@ export class PcapngDecoder extends FramedDecoder {
   private le = true;
   private interfaces: PcapngInterface[] = [];
   private frame = 0;
+  /** One record object, refilled per packet (valid during the callback only, like its bytes). */
+  private readonly rec: PacketRecord = { ts: 0, linkType: 0, bytes: new Uint8Array(0), origLen: 0, iface: 0, frame: 0 };
   private resyncSkipped = 0;
 
   constructor(
@@ -199,7 +201,14 @@ export class PcapngDecoder extends FramedDecoder {
     s.capturedBytes += cap;
     if (s.firstTs === null) s.firstTs = ts;
     s.lastTs = ts;
-    this.onRecord({ ts, linkType: iface.linkType, bytes: b.subarray(data, data + cap), origLen: orig, iface: iface.index, frame: ++this.frame });
+    const r = this.rec;
+    r.ts = ts;
+    r.linkType = iface.linkType;
+    r.bytes = b.subarray(data, data + cap);
+    r.origLen = orig;
+    r.iface = iface.index;
+    r.frame = ++this.frame;
+    this.onRecord(r);
   }
 
   protected truncated(have: number, need: number): void {

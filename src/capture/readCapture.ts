@@ -53,14 +53,19 @@ export async function readCapture(
         })();
         await gunzipInto(Readable.from(raw), decoder, warn, options.onProgress);
       } else {
+        // Two buffers: the next read runs (in libuv's pool) while this chunk is decoded.
+        // Plain Uint8Array views: their subarrays are much cheaper than Buffer's.
+        const bufs = [buf, Buffer.allocUnsafe(chunkBytes)];
+        let cur = 0;
         let n = first.bytesRead;
-        // A plain Uint8Array view: its subarrays are much cheaper than Buffer's.
-        const view = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
         while (n > 0) {
-          decoder.feed(view.subarray(0, n));
+          const next = fh.read(bufs[cur ^ 1], 0, chunkBytes, null);
+          const b = bufs[cur];
+          decoder.feed(new Uint8Array(b.buffer, b.byteOffset, n));
           options.onProgress?.(total);
-          n = (await fh.read(buf, 0, chunkBytes, null)).bytesRead;
+          n = (await next).bytesRead;
           total += n;
+          cur ^= 1;
         }
       }
     } finally {

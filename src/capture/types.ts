@@ -1,8 +1,9 @@
 /**
  * Capture stage: bytes of a capture file (or live capture) → packet records.
  *
- * A record's `bytes` is a view into the reader's current chunk: valid only until the
- * callback returns. A consumer that keeps bytes past that copies them.
+ * A record (the object and its `bytes`, a view into the reader's current chunk) is valid
+ * only until the callback returns: readers refill one object per packet. A consumer that
+ * keeps a record past that copies what it needs.
  */
 
 /** One captured frame. */

@@ -8,6 +8,16 @@
  * at FIN/RST, on idle, or at the end of input.
  */
 import { addressKey, addressText, type IpView } from './ipPacket.js';
+
+/**
+ * One end of a connection as a map key: for IPv4 the number address·65536 + port (48 bits,
+ * exact in a double, no string built per packet); for IPv6 a short string.
+ */
+type EndKey = number | string;
+
+function endKey(addr: Uint8Array, port: number): EndKey {
+  return addr.length === 4 ? (((addr[0] << 24) | (addr[1] << 16) | (addr[2] << 8) | addr[3]) >>> 0) * 65536 + port : addressKey(addr) + String.fromCharCode(port);
+}
 import {
   defaultReassemblyLimits,
   type ConnectionInfo,
@@ -50,8 +60,9 @@ class Connection {
   readonly half: [HalfStream, HalfStream] = [new HalfStream(0), new HalfStream(1)];
   closed = false;
   constructor(
-    readonly key: string,
-    readonly clientSide: string,
+    readonly lo: EndKey,
+    readonly hi: EndKey,
+    readonly clientSide: EndKey,
     readonly info: ConnectionInfo,
     readonly stats: ConnectionStats,
     public handler: StreamHandler | null,
@@ -69,7 +80,9 @@ export interface TcpReassemblerOptions {
 export class TcpReassembler {
   readonly counters: NetCounters;
   readonly limits: ReassemblyLimits;
-  private conns = new Map<string, Connection>();
+  private conns = new Set<Connection>();
+  /** Lookup: lower end key → higher end key → connection. */
+  private index = new Map<EndKey, Map<EndKey, Connection>>();
   private closedStats: ConnectionStats[] = [];
   private nextId = 0;
   private totalPending = 0;
@@ -107,10 +120,10 @@ export class TcpReassembler {
     const flags = t[13];
     const payload = t.subarray(off);
 
-    const a = addressKey(ip.src) + String.fromCharCode(sport);
-    const b = addressKey(ip.dst) + String.fromCharCode(dport);
-    const key = a < b ? a + '|' + b : b + '|' + a;
-    let conn = this.conns.get(key);
+    const a = endKey(ip.src, sport);
+    const b = endKey(ip.dst, dport);
+    const lo = a < b ? a : b, hi = a < b ? b : a;
+    let conn = this.index.get(lo)?.get(hi);
     if (conn && ts - conn.stats.lastTs > this.limits.idleTimeoutNs) {
       // Idle past the limit: ended here, as the periodic sweep would have done.
       this.finish(conn, 'idle', ts);
@@ -128,7 +141,7 @@ export class TcpReassembler {
       }
     }
     if (!conn) {
-      const opened = this.open(key, a, b, ip, sport, dport, flags, ts);
+      const opened = this.open(lo, hi, a, b, ip, sport, dport, flags, ts);
       if (!opened) return;
       conn = opened;
     }
@@ -171,7 +184,7 @@ export class TcpReassembler {
     if (conn.half[0].ended && conn.half[1].ended) this.close(conn);
   }
 
-  private open(key: string, a: string, b: string, ip: IpView, sport: number, dport: number, flags: number, ts: number): Connection | null {
+  private open(lo: EndKey, hi: EndKey, a: EndKey, b: EndKey, ip: IpView, sport: number, dport: number, flags: number, ts: number): Connection | null {
     const c = this.counters;
     if (this.conns.size >= this.limits.maxConnections) {
       this.sweep(ts, true);
@@ -205,8 +218,11 @@ export class TcpReassembler {
       head: [null, null],
       closed: null,
     };
-    const conn = new Connection(key, srcIsClient ? a : b, info, stats, this.factory(info));
-    this.conns.set(key, conn);
+    const conn = new Connection(lo, hi, srcIsClient ? a : b, info, stats, this.factory(info));
+    this.conns.add(conn);
+    let inner = this.index.get(lo);
+    if (!inner) this.index.set(lo, (inner = new Map()));
+    inner.set(hi, conn);
     c.connections++;
     return conn;
   }
@@ -318,7 +334,12 @@ export class TcpReassembler {
     for (const h of conn.half) this.endHalf(conn, h, ts, h.finSeq >= 0 && h.nextSeq === h.finSeq ? 'fin' : reason);
     if (!conn.stats.closed) conn.stats.closed = reason;
     this.close(conn);
-    this.conns.delete(conn.key);
+    this.conns.delete(conn);
+    const inner = this.index.get(conn.lo);
+    if (inner?.get(conn.hi) === conn) {
+      inner.delete(conn.hi);
+      if (inner.size === 0) this.index.delete(conn.lo);
+    }
     if (this.keepClosed) this.closedStats.push(conn.stats);
   }
 
