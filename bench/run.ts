@@ -4,8 +4,8 @@
  * shifted times and addresses) are cached outside git in $VIM_ANALYSE_BENCH_DIR
  * (default: the OS temp dir). tshark is run on a ~100 MB slice and rates are compared.
  *
- * Modes: info-nomad, info-nova, messages-nova, messages-nomad, main-nova, main-nomad
- * (default: all).
+ * Modes: info-nomad, info-nova, messages-nova, messages-nomad, main-nova, main-nomad,
+ * live-soak (default: all).
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildRepeatedCapture } from './buildInput.js';
 import { measure, type Measurement } from './measure.js';
+import { liveSoak, soakInput } from './liveSoak.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const shared = resolve(root, '../shared/captures');
@@ -54,6 +55,16 @@ async function main(): Promise<void> {
   await mkdir(cacheDir, { recursive: true });
   console.log(`bench inputs in ${cacheDir}`);
   for (const mode of modes.filter((m) => wanted.length === 0 || wanted.includes(m.name))) {
+    await runMode(mode);
+  }
+  if (wanted.length === 0 || wanted.includes('live-soak')) {
+    await buildRepeatedCapture(join(shared, 'nomad-2016-stock/capture.pcap'), soakInput(cacheDir), 100 * MB);
+    await liveSoak(bin, soakInput(cacheDir), Number(process.env.SOAK_SECONDS ?? 60));
+  }
+}
+
+async function runMode(mode: Mode): Promise<void> {
+  {
     const src = join(shared, mode.source);
     const base = mode.source.split('/')[0];
     const big = join(cacheDir, `${base}-1g.pcap`);

@@ -64,7 +64,7 @@ export class LibpcapSource {
     const cap = new Cap();
     let dlt: string;
     try {
-      dlt = cap.open(this.options.iface, this.options.filter ?? defaultLiveFilter, this.options.bufferBytes ?? 64 * 1024 * 1024, buffer);
+      dlt = cap.open(this.options.iface, this.options.filter ?? defaultLiveFilter, this.options.bufferBytes ?? 32 * 1024 * 1024, buffer);
     } catch (e) {
       const msg = (e as Error).message;
       if (/permission|Operation not permitted|EPERM/i.test(msg)) {

@@ -1,0 +1,84 @@
+/**
+ * `npm run bench -- live-soak` (root; uses network namespaces it makes and removes):
+ * tcpreplay sends a 100 MB Nomad capture (distinct connections: see buildInput) as fast
+ * as it can, looping, for 60 s into one end of a veth pair; `vim-analyse live` captures on
+ * the other end through libpcap. Reported: packets/s sent and captured, packets lost
+ * between them, and the live process's peak RSS.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function liveSoak(bin: string, capture: string, seconds = 60): Promise<void> {
+  const ns = (n: string) => `vimsoak${n}${process.pid % 1000}`;
+  const [nsA, nsB, ifA, ifB] = [ns('a'), ns('b'), `vsa${process.pid % 1000}`, `vsb${process.pid % 1000}`];
+  const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'pipe' });
+  try {
+    ip('netns', 'add', nsA);
+    ip('netns', 'add', nsB);
+    ip('link', 'add', ifA, 'type', 'veth', 'peer', 'name', ifB);
+    ip('link', 'set', ifA, 'netns', nsA);
+    ip('link', 'set', ifB, 'netns', nsB);
+    ip('-n', nsA, 'link', 'set', ifA, 'up');
+    ip('-n', nsB, 'link', 'set', ifB, 'up');
+  } catch (e) {
+    console.log(`live-soak: skipped, cannot make network namespaces here (${(e as Error).message.split('\n')[0]})`);
+    return;
+  }
+  try {
+    // First as fast as tcpreplay can (what the capture path keeps up with), then for the
+    // full time at 80% of the rate it kept up with: the rate sustained, and its losses.
+    const burst = await soakRun(bin, nsA, nsB, ifA, ifB, capture, Math.min(15, seconds), null);
+    report('tcpreplay --topspeed', burst);
+    const pps = Math.round((0.8 * burst.captured) / burst.seconds);
+    report(`tcpreplay --pps ${pps}`, await soakRun(bin, nsA, nsB, ifA, ifB, capture, seconds, pps));
+  } finally {
+    for (const n of [nsA, nsB]) try { ip('netns', 'del', n); } catch { /* gone */ }
+  }
+}
+
+interface SoakFigures {
+  seconds: number;
+  sent: number;
+  captured: number;
+  ifaceDrops: number | null;
+  gaps: number;
+  peakMb: number;
+}
+
+function report(how: string, f: SoakFigures): void {
+  console.log(`\nlive-soak: ${how} for ${f.seconds.toFixed(0)} s into a veth pair, vim-analyse live on the other end`);
+  console.log(`  sent ${f.sent} packets (${(f.sent / f.seconds / 1000).toFixed(0)} kpkt/s), captured ${f.captured} (${(f.captured / f.seconds / 1000).toFixed(0)} kpkt/s), ` +
+    `lost ${f.sent - f.captured} (${((100 * (f.sent - f.captured)) / f.sent).toFixed(2)}%), interface drops ${f.ifaceDrops ?? 'n/a'}, TCP gaps ${f.gaps}, peak RSS ${f.peakMb.toFixed(0)} MB`);
+}
+
+async function soakRun(bin: string, nsA: string, nsB: string, ifA: string, ifB: string, capture: string, seconds: number, pps: number | null): Promise<SoakFigures> {
+  const live = spawn('ip', ['netns', 'exec', nsB, '/usr/bin/time', '-f', '__PEAK_KB__%M', process.execPath, bin, 'live', '-i', ifB, '--json', '--summary-every', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let last = '', err = '';
+  live.stdout.on('data', (c: Buffer) => {
+    const text = last + c.toString();
+    last = text.slice(text.lastIndexOf('\n', text.length - 2) + 1);
+  });
+  live.stderr.on('data', (c: Buffer) => (err += c));
+  for (let i = 0; i < 100 && !err.includes('capturing on'); i++) await sleep(100);
+  const t0 = Date.now();
+  const rate = pps === null ? ['--topspeed'] : ['--pps', String(pps)];
+  const replay = execFileSync('ip', ['netns', 'exec', nsA, 'tcpreplay', '-K', ...rate, '--loop', '0', '--duration', String(seconds), '-i', ifA, capture], { stdio: 'pipe', maxBuffer: 1 << 24 }).toString();
+  const elapsed = (Date.now() - t0) / 1000;
+  await sleep(2000);
+  // GNU time does not pass SIGINT on: signal vim-analyse itself.
+  execFileSync('pkill', ['-INT', '-f', `live -i ${ifB} `]);
+  await new Promise((r) => live.on('close', r));
+  const result = JSON.parse(last.trim()) as { counters: { live: { packets: number; ifaceDrops: number | null }; net: { gaps: number }[] } };
+  return {
+    seconds: elapsed,
+    sent: Number(/Actual: (\d+) packets/.exec(replay)?.[1] ?? NaN),
+    captured: result.counters.live.packets,
+    ifaceDrops: result.counters.live.ifaceDrops,
+    gaps: result.counters.net[0]?.gaps ?? 0,
+    peakMb: Number(/__PEAK_KB__(\d+)/.exec(err)?.[1] ?? NaN) / 1024,
+  };
+}
+
+export const soakInput = (cacheDir: string) => join(cacheDir, 'nomad-2016-stock-100m.pcap');
