@@ -283,7 +283,7 @@ program
         },
         onSummary: (stats, n) => {
           if (opts.json) process.stdout.write(JSON.stringify({ type: 'summary', requests: n, stats }) + '\n');
-          else for (const [vim, s] of Object.entries(stats)) process.stdout.write(`\n${vim}: ${n} requests so far\n${statsTable(s, phaseSequences[vim] ?? [])}\n`);
+          else for (const [vim, s] of Object.entries(stats)) process.stdout.write(`\n${vim}: ${n} requests so far\n${statsTable(s, phaseSequences[vim] ?? [], vim)}\n`);
         },
       });
       if (opts.json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');

@@ -2,6 +2,7 @@
 import type { AnalysisResult, ResultRequest } from '../pipeline/types.js';
 import type { PhaseStats } from '../stats/types.js';
 import { textTable } from './textTable.js';
+import { phaseDepth } from './phaseTree.js';
 
 const f1 = (x: number): string => x.toFixed(1);
 
@@ -10,18 +11,17 @@ function phaseOrder(stats: Record<string, PhaseStats>): string[] {
   return Object.keys(stats);
 }
 
-function indentName(name: string, stats: Record<string, PhaseStats>): string {
-  const depth = name.split('.').length - 1 + (['auth', 'image', 'build', 'spawn'].includes(name) ? 1 : 0);
-  return `${'  '.repeat(depth)}${name}`;
+function indentName(vim: string, name: string): string {
+  return `${'  '.repeat(phaseDepth(vim, name))}${name}`;
 }
 
-export function statsTable(stats: Record<string, PhaseStats>, sequence: readonly string[]): string {
+export function statsTable(stats: Record<string, PhaseStats>, sequence: readonly string[], vim = ''): string {
   const total = stats.total;
   const names = phaseOrder(stats);
   const rows = names.map((name) => {
     const s = stats[name];
     const share = total && sequence.includes(name) ? `${((100 * s.mean) / total.mean).toFixed(1)}%` : '';
-    return [indentName(name, stats), s.n, f1(s.mean), `${f1(s.ci95[0])}–${f1(s.ci95[1])}`, f1(s.median), f1(s.p95), f1(s.sd), f1(s.min), f1(s.max), share];
+    return [indentName(vim, name), s.n, f1(s.mean), `${f1(s.ci95[0])}–${f1(s.ci95[1])}`, f1(s.median), f1(s.p95), f1(s.sd), f1(s.min), f1(s.max), share];
   });
   return textTable(
     [
@@ -72,7 +72,7 @@ export function summaryText(result: AnalysisResult, sequences: Record<string, re
     const stats = result.stats[vim];
     const seq = sequences[vim] ?? [];
     if (stats && Object.keys(stats).length) {
-      out.push(statsTable(stats, seq));
+      out.push(statsTable(stats, seq, vim));
       const verdict = dominantVerdict(stats, seq);
       // The diagnosis says the same with its confidence interval; the short verdict otherwise.
       if (verdict && !result.diagnosis.some((d) => d.kind === 'dominant' && (d.evidence as { vim?: string })?.vim === vim)) out.push(verdict);

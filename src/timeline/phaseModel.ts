@@ -23,7 +23,8 @@ function logPhases(names: readonly string[], parentOf: (name: string) => string)
   return { milestones, phases };
 }
 
-const novaLogs = logPhases(novaLogPhases, (n) => (n.startsWith('spawn.') ? 'spawn' : 'compute'));
+// The hypervisor spawn runs inside nova-compute's build, which is the compute phase.
+const novaLogs = logPhases(novaLogPhases, (n) => (n.startsWith('spawn.') ? 'spawn' : n === 'spawn' ? 'build' : 'compute'));
 
 export const novaPhaseModel: PhaseModel = {
   vim: 'nova',
