@@ -139,6 +139,11 @@ export interface MsgpackRpcMessage {
    * such as Unix-nanosecond times are bigints). See docs/msgpack-choice.md.
    */
   body: unknown;
+  /**
+   * Set when the stream was told to decode only part of bodies (MsgpackBodyPlan): `body`
+   * then holds only the keys asked for, or is undefined when none were.
+   */
+  partialBody?: true;
   /** Encoded size of header + body. */
   size: number;
   firstByte: number;

@@ -8,13 +8,16 @@
  * type byte: it is decoded as yamux found by resynchronisation, and its streams as msgpack
  * RPC found by sniffing header maps (which also steps over a v2 stream's type byte).
  *
- * Every body is stripped of Nomad secrets (secrets.ts) before an exchange is emitted.
+ * Bodies are decoded only as far as rpcMethods.ts reads them (nomadBodyPlan), unless
+ * `fullBodies` is asked for; whatever is decoded is stripped of Nomad secrets (secrets.ts)
+ * before an exchange is emitted.
  */
 import type { ConnectionInfo, Direction, EndReason, StreamHandler } from '../../net/types.js';
 import { MsgpackRpcStream } from '../../protocols/msgpackRpc/msgpackRpcStream.js';
 import { count, type MsgpackRpcExchange, type ProtocolContext } from '../../protocols/types.js';
 import { YamuxDecoder, type YamuxCloseReason, type YamuxEvents, type YamuxHeader } from '../../protocols/yamux/yamuxDecoder.js';
 import { nomadConnectionTypes, typeByteKey, type NomadConnectionDecoding } from './connectionTypes.js';
+import { nomadBodyPlan } from './rpcMethods.js';
 import { dropNomadSecrets } from './secrets.js';
 
 const group = 'nomad-rpc';
@@ -32,6 +35,8 @@ interface YamuxStream {
 export interface NomadRpcConnectionParserOptions {
   /** Every yamux frame header (counting, tests). */
   onYamuxFrame?: (dir: Direction, h: YamuxHeader, ts: number) => void;
+  /** Decode every body whole (default: only the keys the Nomad method table reads). */
+  fullBodies?: boolean;
 }
 
 type Mode = 'type' | NomadConnectionDecoding | 'midstream';
@@ -44,6 +49,7 @@ export class NomadRpcConnectionParser implements StreamHandler {
   private early: { bytes: Uint8Array; ts: number }[] = [];
   private earlyBytes = 0;
   private lastTs = 0;
+  private readonly bodyPlan: typeof nomadBodyPlan | undefined;
 
   constructor(
     readonly conn: ConnectionInfo,
@@ -52,6 +58,7 @@ export class NomadRpcConnectionParser implements StreamHandler {
     private readonly opts: NomadRpcConnectionParserOptions = {},
   ) {
     count(ctx.counters, group, 'connections');
+    this.bodyPlan = opts.fullBodies ? undefined : nomadBodyPlan;
   }
 
   data(dir: Direction, bytes: Uint8Array, ts: number): void {
@@ -109,7 +116,7 @@ export class NomadRpcConnectionParser implements StreamHandler {
       return;
     }
     this.mode = t.decoding;
-    if (t.decoding === 'rpc') this.plain = new MsgpackRpcStream(this.conn, (ex) => this.emit(ex), this.ctx, { streamId: 0 });
+    if (t.decoding === 'rpc') this.plain = new MsgpackRpcStream(this.conn, (ex) => this.emit(ex), this.ctx, { streamId: 0, bodyPlan: this.bodyPlan });
     else if (t.decoding === 'multiplex' || t.decoding === 'multiplex-v2') this.yamux = [this.makeYamux(0, false), this.makeYamux(1, false)];
   }
 
@@ -158,7 +165,7 @@ export class NomadRpcConnectionParser implements StreamHandler {
     // v2: the opener's first byte on the stream is the stream's type.
     const typeDir = this.mode === 'multiplex-v2' && fromStart ? dir : null;
     this.streams.set(id, {
-      rpc: new MsgpackRpcStream(this.conn, (ex) => this.emit(ex), this.ctx, { streamId: id, resync }),
+      rpc: new MsgpackRpcStream(this.conn, (ex) => this.emit(ex), this.ctx, { streamId: id, resync, bodyPlan: this.bodyPlan }),
       typeDir,
       ended: [false, false],
     });

@@ -1,8 +1,12 @@
 /**
  * What each Nomad RPC method carries that the timeline needs, as a table: method name →
- * readers of its request and reply bodies (shapes of hashicorp/nomad nomad/structs). A
- * method not in the table is still an event, with its name, sizes and times.
+ * readers of its request and reply bodies (shapes of hashicorp/nomad nomad/structs), each
+ * with the msgpack shape of the keys it reads — only those are decoded (nomadBodyPlan),
+ * so the Job embedded in every alloc, and the secrets, are stepped over, never decoded.
+ * A method not in the table is still an event, with its name, sizes and times.
  */
+import type { MsgpackShape } from '../../protocols/msgpackRpc/msgpackSelect.js';
+import type { MsgpackBodyPlan } from '../../protocols/msgpackRpc/msgpackRpcStreamDecoder.js';
 import type { MessageIds } from '../types.js';
 import type { NomadAlloc, NomadRpcEvent, NomadTaskEvent, NomadTaskState } from './types.js';
 
@@ -12,74 +16,93 @@ type BodyReader = (body: Obj, ev: Details) => void;
 interface MethodSpec {
   /** Long-poll method: the reply waits for `MinQueryIndex` to pass. */
   blocking?: boolean;
-  request?: BodyReader;
-  response?: BodyReader;
+  /** Reader of the request body, and the keys it reads. */
+  request?: [BodyReader, MsgpackShape];
+  response?: [BodyReader, MsgpackShape];
 }
 
 type Obj = Record<string, unknown>;
 
+// ───────────────────────────── the keys each reader below reads
+
+const indexKeys = { Index: true } as const;
+const nodeQueryKeys = { NodeID: true, MinQueryIndex: true } as const;
+const taskStateKeys = { State: true, Failed: true, Restarts: true, Events: [{ Type: true, Time: true }] } as const;
+const allocKeys = {
+  ID: true, JobID: true, Job: { ID: true }, EvalID: true, NodeID: true, ClientStatus: true, DesiredStatus: true,
+  ClientDescription: true, AllocModifyIndex: true, TaskStates: { '*': taskStateKeys },
+} as const;
+const allocsReplyKeys = { Index: true, Allocs: [allocKeys] } as const;
+const evalKeys = { ID: true, JobID: true } as const;
+const evalsKeys = { Evals: [evalKeys] } as const;
+
 export const nomadRpcMethods: Readonly<Record<string, MethodSpec>> = {
   'Status.Ping': {},
   'Status.Leader': {},
-  'Node.Register': { request: (b, ev) => nodeOf(obj(b.Node), ev), response: replyIndex },
-  'Node.UpdateStatus': { request: (b, ev) => { setNode(b.NodeID, ev); ev.nodeStatus = str(b.Status); }, response: replyIndex },
-  'Node.GetNode': { blocking: true, request: (b, ev) => { setNode(b.NodeID, ev); queryIndex(b, ev); }, response: replyIndex },
+  'Node.Register': { request: [(b, ev) => nodeOf(obj(b.Node), ev), { Node: { ID: true, Status: true } }], response: [replyIndex, indexKeys] },
+  'Node.UpdateStatus': { request: [(b, ev) => { setNode(b.NodeID, ev); ev.nodeStatus = str(b.Status); }, { NodeID: true, Status: true }], response: [replyIndex, indexKeys] },
+  'Node.GetNode': { blocking: true, request: [nodeQuery, nodeQueryKeys], response: [replyIndex, indexKeys] },
   'Node.GetClientAllocs': {
     blocking: true,
-    request: (b, ev) => { setNode(b.NodeID, ev); queryIndex(b, ev); },
-    response: (b, ev) => {
+    request: [nodeQuery, nodeQueryKeys],
+    response: [(b, ev) => {
       replyIndex(b, ev);
       const allocs = obj(b.Allocs);
       if (!allocs) return;
       ev.clientAllocs = {};
       for (const [id, idx] of Object.entries(allocs)) ev.clientAllocs[id] = num(idx) ?? 0;
       setAllocIds(Object.keys(ev.clientAllocs), ev);
-    },
+    }, { Index: true, Allocs: { '*': true } }],
   },
-  'Node.GetAllocs': { blocking: true, request: (b, ev) => { setNode(b.NodeID, ev); queryIndex(b, ev); }, response: allocsReply },
+  'Node.GetAllocs': { blocking: true, request: [nodeQuery, nodeQueryKeys], response: [allocsReply, allocsReplyKeys] },
   'Node.UpdateAlloc': {
-    request: (b, ev) => {
+    request: [(b, ev) => {
       ev.allocs = arr(b.Alloc).map(allocOf).filter((a): a is NomadAlloc => a !== null);
       setAllocIds(ev.allocs.map((a) => a.id), ev);
       const node = ev.allocs.find((a) => a.nodeId)?.nodeId;
       if (node) ev.ids.node = node;
-    },
-    response: replyIndex,
+    }, { Alloc: [allocKeys] }],
+    response: [replyIndex, indexKeys],
   },
   'Alloc.GetAllocs': {
     blocking: true,
-    request: (b, ev) => {
+    request: [(b, ev) => {
       ev.allocIds = arr(b.AllocIDs).filter((x): x is string => typeof x === 'string');
       setAllocIds(ev.allocIds, ev);
       queryIndex(b, ev);
-    },
-    response: allocsReply,
+    }, { AllocIDs: true, MinQueryIndex: true }],
+    response: [allocsReply, allocsReplyKeys],
   },
   'Alloc.GetAlloc': {
     blocking: true,
-    request: (b, ev) => { setAllocIds(typeof b.AllocID === 'string' ? [b.AllocID] : [], ev); queryIndex(b, ev); },
-    response: (b, ev) => {
+    request: [(b, ev) => { setAllocIds(typeof b.AllocID === 'string' ? [b.AllocID] : [], ev); queryIndex(b, ev); }, { AllocID: true, MinQueryIndex: true }],
+    response: [(b, ev) => {
       replyIndex(b, ev);
       const a = allocOf(b.Alloc);
       if (a) { ev.allocs = [a]; setAllocIds([a.id], ev); jobEvalOf(ev); }
-    },
+    }, { Index: true, Alloc: allocKeys }],
   },
   'Job.Register': {
-    request: (b, ev) => { const id = str(obj(b.Job)?.ID); if (id) { ev.jobId = id; ev.ids.job = id; } },
-    response: evalReply,
+    request: [(b, ev) => { const id = str(obj(b.Job)?.ID); if (id) { ev.jobId = id; ev.ids.job = id; } }, { Job: { ID: true } }],
+    response: [evalReply, { Index: true, EvalID: true }],
   },
-  'Job.Deregister': { request: (b, ev) => jobIdOf(b, ev), response: evalReply },
-  'Job.GetJob': { blocking: true, request: (b, ev) => { jobIdOf(b, ev); queryIndex(b, ev); }, response: replyIndex },
-  'Job.Allocations': { blocking: true, request: (b, ev) => { jobIdOf(b, ev); queryIndex(b, ev); }, response: replyIndex },
-  'Eval.GetEval': { blocking: true, request: (b, ev) => { evalIdOf(b, ev); queryIndex(b, ev); }, response: replyIndex },
-  'Eval.Dequeue': { blocking: true, response: (b, ev) => { replyIndex(b, ev); evalOf(obj(b.Eval), ev); } },
-  'Eval.Ack': { request: (b, ev) => evalIdOf(b, ev) },
-  'Eval.Nack': { request: (b, ev) => evalIdOf(b, ev) },
-  'Eval.Update': { request: (b, ev) => evalOf(obj(arr(b.Evals)[0]), ev), response: replyIndex },
-  'Eval.Create': { request: (b, ev) => evalOf(obj(arr(b.Evals)[0]), ev), response: replyIndex },
-  'Eval.Reblock': { request: (b, ev) => evalOf(obj(arr(b.Evals)[0]), ev), response: replyIndex },
-  'Plan.Submit': { request: (b, ev) => evalIdOf(obj(b.Plan) ?? {}, ev), response: replyIndex },
+  'Job.Deregister': { request: [jobIdOf, { JobID: true }], response: [evalReply, { Index: true, EvalID: true }] },
+  'Job.GetJob': { blocking: true, request: [jobQuery, { JobID: true, MinQueryIndex: true }], response: [replyIndex, indexKeys] },
+  'Job.Allocations': { blocking: true, request: [jobQuery, { JobID: true, MinQueryIndex: true }], response: [replyIndex, indexKeys] },
+  'Eval.GetEval': { blocking: true, request: [(b, ev) => { evalIdOf(b, ev); queryIndex(b, ev); }, { EvalID: true, MinQueryIndex: true }], response: [replyIndex, indexKeys] },
+  'Eval.Dequeue': { blocking: true, response: [(b, ev) => { replyIndex(b, ev); evalOf(obj(b.Eval), ev); }, { Index: true, Eval: evalKeys }] },
+  'Eval.Ack': { request: [evalIdOf, { EvalID: true }] },
+  'Eval.Nack': { request: [evalIdOf, { EvalID: true }] },
+  'Eval.Update': { request: [firstEval, evalsKeys], response: [replyIndex, indexKeys] },
+  'Eval.Create': { request: [firstEval, evalsKeys], response: [replyIndex, indexKeys] },
+  'Eval.Reblock': { request: [firstEval, evalsKeys], response: [replyIndex, indexKeys] },
+  'Plan.Submit': { request: [(b, ev) => evalIdOf(obj(b.Plan) ?? {}, ev), { Plan: { EvalID: true } }], response: [replyIndex, indexKeys] },
 };
+
+/** What to decode of a body: the keys its reader reads, nothing for methods without one. */
+export function nomadBodyPlan(method: string, kind: 'request' | 'response'): MsgpackBodyPlan {
+  return (Object.hasOwn(nomadRpcMethods, method) && nomadRpcMethods[method][kind]?.[1]) || 'none';
+}
 
 /** Fill the method-specific fields of `ev` from the decoded bodies (either may be missing). */
 export function readMethodDetails(method: string, request: unknown, response: unknown, ev: Details): void {
@@ -88,8 +111,8 @@ export function readMethodDetails(method: string, request: unknown, response: un
   if (spec.blocking) ev.blocking = true;
   const req = obj(request);
   const resp = obj(response);
-  if (req && spec.request) spec.request(req, ev);
-  if (resp && spec.response) spec.response(resp, ev);
+  if (req && spec.request) spec.request[0](req, ev);
+  if (resp && spec.response) spec.response[0](resp, ev);
 }
 
 // ───────────────────────────── readers shared by the table
@@ -97,6 +120,20 @@ export function readMethodDetails(method: string, request: unknown, response: un
 function replyIndex(b: Obj, ev: Details): void {
   const i = num(b.Index);
   if (i !== undefined) ev.index = i;
+}
+
+function nodeQuery(b: Obj, ev: Details): void {
+  setNode(b.NodeID, ev);
+  queryIndex(b, ev);
+}
+
+function jobQuery(b: Obj, ev: Details): void {
+  jobIdOf(b, ev);
+  queryIndex(b, ev);
+}
+
+function firstEval(b: Obj, ev: Details): void {
+  evalOf(obj(arr(b.Evals)[0]), ev);
 }
 
 function queryIndex(b: Obj, ev: Details): void {

@@ -10,7 +10,7 @@
  */
 import type { ConnectionInfo, Direction, EndReason, StreamHandler } from '../../net/types.js';
 import { count, type MsgpackRpcExchange, type MsgpackRpcMessage, type ProtocolContext } from '../types.js';
-import { MsgpackRpcStreamDecoder } from './msgpackRpcStreamDecoder.js';
+import { MsgpackRpcStreamDecoder, type MsgpackBodyPlanner } from './msgpackRpcStreamDecoder.js';
 
 const group = 'msgpack-rpc';
 
@@ -21,6 +21,8 @@ export interface MsgpackRpcStreamOptions {
   resync?: boolean;
   /** Every decoded message, before matching (counting, tests). */
   onMessage?: (m: MsgpackRpcMessage) => void;
+  /** What to decode of each body (default: all of it). */
+  bodyPlan?: MsgpackBodyPlanner;
 }
 
 export class MsgpackRpcStream implements StreamHandler {
@@ -39,7 +41,7 @@ export class MsgpackRpcStream implements StreamHandler {
   ) {
     this.streamId = opts.streamId ?? 0;
     const make = (dir: Direction) =>
-      new MsgpackRpcStreamDecoder((m) => this.onMessage(m), ctx, { conn, dir, streamId: this.streamId, resync: opts.resync });
+      new MsgpackRpcStreamDecoder((m) => this.onMessage(m), ctx, { conn, dir, streamId: this.streamId, resync: opts.resync, bodyPlan: opts.bodyPlan });
     this.decoders = [make(0), make(1)];
   }
 

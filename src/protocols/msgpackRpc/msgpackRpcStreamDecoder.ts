@@ -13,13 +13,23 @@
 import type { ConnectionInfo, Direction } from '../../net/types.js';
 import { count, type MsgpackRpcMessage, type ProtocolContext } from '../types.js';
 import { MsgpackObjectScanner } from './msgpackScanner.js';
+import { MsgpackSelector, type MsgpackShape } from './msgpackSelect.js';
 import { MsgpackValueDecoder } from './msgpackValue.js';
+
+/**
+ * How much of a body to decode: all of it, none (`body` stays undefined, and the body is
+ * only checked for framing), or the keys a shape names (see MsgpackSelector).
+ */
+export type MsgpackBodyPlan = 'full' | 'none' | MsgpackShape;
+export type MsgpackBodyPlanner = (serviceMethod: string, kind: 'request' | 'response') => MsgpackBodyPlan;
 
 const group = 'msgpack-rpc';
 
 /** Header field names as go-msgpack writes them (fixstr type byte + bytes). */
 const headerKeys = ['Seq', 'ServiceMethod', 'Error'].map((k) => Uint8Array.from([0xa0 | k.length, ...Buffer.from(k, 'ascii')]));
 const headerMapBytes = [0x82, 0x83];
+/** The header fields decoded (any other key is stepped over). */
+const headerKeysShape = { Seq: true, ServiceMethod: true, Error: true } as const;
 
 type State = 'header' | 'body' | 'resync' | 'dead';
 
@@ -29,6 +39,8 @@ export interface MsgpackRpcStreamDecoderOptions {
   streamId: number;
   /** Start by looking for a header (the stream is seen from its middle). */
   resync?: boolean;
+  /** What to decode of each body (default: all of it). */
+  bodyPlan?: MsgpackBodyPlanner;
 }
 
 export class MsgpackRpcStreamDecoder {
@@ -44,6 +56,7 @@ export class MsgpackRpcStreamDecoder {
   private searchFrom = 0;
   private readonly scanner = new MsgpackObjectScanner();
   private readonly values: MsgpackValueDecoder;
+  private selector: MsgpackSelector | null = null;
 
   constructor(
     private readonly onMessage: (m: MsgpackRpcMessage) => void,
@@ -117,7 +130,7 @@ export class MsgpackRpcStreamDecoder {
         if (r === 'more') return;
         if (r !== 'done') { this.fail(r.error, r.at); continue; }
         this.headerEnd = this.scanner.pos;
-        const h = this.values.decode(this.buf.subarray(this.msgStart, this.headerEnd));
+        const h = (this.selector ??= new MsgpackSelector(this.values)).select(this.buf.subarray(this.msgStart, this.headerEnd), headerKeysShape);
         this.header = h.ok ? rpcHeader(h.value) : null;
         if (!this.header) { this.fail(h.ok ? 'not an RPC header map (ServiceMethod, Seq)' : h.error, this.msgStart); continue; }
         this.state = 'body';
@@ -137,7 +150,12 @@ export class MsgpackRpcStreamDecoder {
 
   private emit(end: number): void {
     const h = this.header!;
-    const body = this.values.decode(this.buf.subarray(this.headerEnd, end));
+    const plan = this.opts.bodyPlan ? this.opts.bodyPlan(h.serviceMethod, h.kind) : 'full';
+    const bytes = this.buf.subarray(this.headerEnd, end);
+    const body =
+      plan === 'full' ? this.values.decode(bytes)
+      : plan === 'none' ? { ok: true as const, value: undefined }
+      : (this.selector ??= new MsgpackSelector(this.values)).select(bytes, plan);
     const c = this.ctx.counters;
     count(c, group, h.kind === 'request' ? 'requests' : 'responses');
     if (!body.ok) {
@@ -153,6 +171,7 @@ export class MsgpackRpcStreamDecoder {
       seq: h.seq,
       ...(h.kind === 'response' ? { error: h.error ?? '' } : {}),
       body: body.ok ? body.value : undefined,
+      ...(plan !== 'full' ? { partialBody: true } : {}),
       size: end - this.msgStart,
       firstByte: this.tsAt(this.msgStart),
       lastByte: this.tsAt(end - 1),
