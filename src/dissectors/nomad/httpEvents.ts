@@ -2,10 +2,13 @@
  * HTTP exchanges with the Nomad API → NomadHttpEvent: route template, ids from the path,
  * the job id from a registration's body (`Job.ID`), eval id and indexes from the reply,
  * allocs and their client status from alloc listings. Only these fields are read from
- * bodies, and no header is copied, so `X-Nomad-Token` never reaches an event.
+ * bodies, and no header is copied, so `X-Nomad-Token` never reaches an event. Replies are
+ * not parsed whole: their top-level fields are picked out by jsonTopFields (an allocation
+ * embeds its whole Job, which nothing here reads).
  */
 import type { Endpoint } from '../../net/types.js';
-import type { Header, HttpExchange } from '../../protocols/types.js';
+import type { Header, HttpExchange, HttpResponse } from '../../protocols/types.js';
+import { jsonTopFields, type JsonScalar, type JsonTopFields } from '../jsonTopFields.js';
 import { matchNomadRoute, splitTarget } from './httpRoutes.js';
 import type { NomadHttpEvent } from './types.js';
 
@@ -44,8 +47,8 @@ export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
     const job = obj(obj(json(request.body, request.bodyTruncated))?.Job);
     if (typeof job?.ID === 'string' && job.ID) ev.ids.job = job.ID;
   }
-  const reply = response && response.status >= 200 && response.status < 300 ? json(response.body, response.bodyTruncated) : undefined;
-  const r = obj(reply);
+  const reply = response && response.status >= 200 && response.status < 300 ? replyFields(response) : null;
+  const r = reply?.top === 'object' ? reply.items[0] : null;
   if (r && typeof r.EvalID === 'string' && r.EvalID) ev.ids.eval = r.EvalID;
   if (r && (isRegistration || request.method === 'DELETE')) {
     if (typeof r.EvalCreateIndex === 'number') ev.evalCreateIndex = r.EvalCreateIndex;
@@ -53,11 +56,11 @@ export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
     if (typeof r.Index === 'number') ev.index = r.Index;
   }
   if (m.route === 'GET /v1/job/{id}/allocations' || m.route === 'GET /v1/allocations' || m.route === 'GET /v1/allocation/{id}' || m.route === 'GET /v1/evaluation/{id}/allocations') {
-    const list = Array.isArray(reply) ? reply : r ? [r] : [];
-    ev.allocs = list.map(obj).filter((a) => typeof a?.ID === 'string').map((a) => ({
-      id: a!.ID as string,
-      ...(typeof a!.ClientStatus === 'string' ? { clientStatus: a!.ClientStatus } : {}),
-      ...(typeof a!.EvalID === 'string' ? { evalId: a!.EvalID } : {}),
+    const list: Record<string, JsonScalar>[] = reply?.top === 'array' ? reply.items : r ? [r] : [];
+    ev.allocs = list.filter((a) => typeof a.ID === 'string').map((a) => ({
+      id: a.ID as string,
+      ...(typeof a.ClientStatus === 'string' ? { clientStatus: a.ClientStatus } : {}),
+      ...(typeof a.EvalID === 'string' ? { evalId: a.EvalID } : {}),
     }));
     if (m.route === 'GET /v1/allocation/{id}' && r) {
       if (typeof r.JobID === 'string') ev.ids.job = r.JobID;
@@ -72,6 +75,14 @@ export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
 function header(headers: readonly Header[], name: string): string | undefined {
   for (const [n, v] of headers) if (n.toLowerCase() === name) return v;
   return undefined;
+}
+
+/** The reply fields any route reads (top level, or of each listed object). */
+const replyKeys = ['EvalID', 'EvalCreateIndex', 'JobModifyIndex', 'Index', 'ID', 'ClientStatus', 'JobID'];
+
+function replyFields(response: HttpResponse): JsonTopFields | null {
+  if (response.bodyTruncated || response.body.length === 0) return null;
+  return jsonTopFields(response.body, replyKeys);
 }
 
 function json(body: Uint8Array, truncated: boolean): unknown {

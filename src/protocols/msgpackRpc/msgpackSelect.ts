@@ -46,6 +46,10 @@ function compile(shape: MsgpackShape): Compiled {
 
 class SelectError extends Error {}
 
+/** Direct-mapped cache of short ASCII strings (by FNV-1a of their bytes), shared by all selectors. */
+const stringCache: (string | undefined)[] = new Array(1 << 14);
+const maxCachedLength = 64;
+
 /** Node's native latin1 slice, which works on any Uint8Array (used on checked ASCII only). */
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
@@ -186,12 +190,31 @@ export class MsgpackSelector {
     return this.decodeSlice(pos, next);
   }
 
-  /** An ASCII string without a decoder call, or null (then the full decoder reads it). */
+  /**
+   * An ASCII string without a decoder call, or null (then the full decoder reads it).
+   * Short ones come from a small cache: the same alloc, node and eval ids recur in every
+   * poll, and one string each (not one per message) is what the kept messages then hold.
+   */
   private ascii(start: number, len: number): string | null {
     if (start + len > this.end) return null;
     const b = this.buf;
-    for (let i = start; i < start + len; i++) if (b[i] >= 0x80) return null;
-    return latin1Slice.call(b, start, start + len);
+    let h = 0x811c9dc5;
+    for (let i = start; i < start + len; i++) {
+      const c = b[i];
+      if (c >= 0x80) return null;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if (len > maxCachedLength) return latin1Slice.call(b, start, start + len);
+    const slot = h & (stringCache.length - 1);
+    const known = stringCache[slot];
+    if (known !== undefined && known.length === len) {
+      let same = true;
+      for (let i = 0; i < len && same; i++) same = known.charCodeAt(i) === b[start + i];
+      if (same) return known;
+    }
+    const s = latin1Slice.call(b, start, start + len);
+    stringCache[slot] = s;
+    return s;
   }
 
   private decodeSlice(from: number, to: number): unknown {
