@@ -6,13 +6,14 @@
  * not parsed whole: their top-level fields are picked out by jsonTopFields (an allocation
  * embeds its whole Job, which nothing here reads).
  */
-import type { Endpoint } from '../../net/types.js';
+import { endpointTextUnbracketed } from '../endpointText.js';
 import type { Header, HttpExchange, HttpResponse } from '../../protocols/types.js';
 import { jsonTopFields, type JsonScalar, type JsonTopFields } from '../jsonTopFields.js';
 import { matchNomadRoute, splitTarget } from './httpRoutes.js';
 import type { NomadHttpEvent } from './types.js';
+import type { MessageIds } from '../types.js';
 
-const addr = (e: Endpoint) => `${e.ip}:${e.port}`;
+const addr = endpointTextUnbracketed;
 
 export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
   const { request, response } = ex;
@@ -29,7 +30,7 @@ export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
     src: addr(ex.conn.client),
     dst: addr(ex.conn.server),
     conn: ex.conn.id,
-    ids: { ...m.ids },
+    ids: copyIds(m.ids),
   };
   if (ex.incomplete) ev.incomplete = ex.incomplete;
   const index = query.get('index');
@@ -70,6 +71,16 @@ export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
   }
   if (m.route === 'GET /v1/evaluation/{id}' && r && typeof r.JobID === 'string') ev.ids.job = r.JobID;
   return ev;
+}
+
+/** A fresh ids object with its keys in one order (a spread copy got a hidden class of its own each time). */
+function copyIds(from: MessageIds): MessageIds {
+  const ids: MessageIds = {};
+  if (from.job !== undefined) ids.job = from.job;
+  if (from.alloc !== undefined) ids.alloc = from.alloc;
+  if (from.eval !== undefined) ids.eval = from.eval;
+  if (from.node !== undefined) ids.node = from.node;
+  return ids;
 }
 
 function header(headers: readonly Header[], name: string): string | undefined {

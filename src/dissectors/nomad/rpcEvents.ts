@@ -1,13 +1,13 @@
 /**
  * Msgpack RPC exchanges on a Nomad RPC connection → NomadRpcEvent.
  */
-import type { Endpoint } from '../../net/types.js';
+import { endpointTextUnbracketed } from '../endpointText.js';
 import type { MsgpackRpcExchange, MsgpackRpcMessage } from '../../protocols/types.js';
 import type { Observation } from '../types.js';
 import { readMethodDetails } from './rpcMethods.js';
 import type { NomadRpcEvent } from './types.js';
 
-const addr = (e: Endpoint) => `${e.ip}:${e.port}`;
+const addr = endpointTextUnbracketed;
 
 function observation(m: MsgpackRpcMessage): Observation {
   const { client, server } = m.conn;

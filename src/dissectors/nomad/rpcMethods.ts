@@ -49,7 +49,7 @@ export const nomadRpcMethods: Readonly<Record<string, MethodSpec>> = {
       replyIndex(b, ev);
       const allocs = obj(b.Allocs);
       if (!allocs) return;
-      ev.clientAllocs = {};
+      ev.clientAllocs = Object.create(null) as Record<string, number>; // keyed by data: a dictionary
       for (const [id, idx] of Object.entries(allocs)) ev.clientAllocs[id] = num(idx) ?? 0;
       setAllocIds(Object.keys(ev.clientAllocs), ev);
     }, { Index: true, Allocs: { '*': true } }],

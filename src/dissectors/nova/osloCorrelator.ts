@@ -8,7 +8,7 @@
  * reply through `_msg_id`. Fanout casts (`<topic>_fanout`) are delivered once per
  * consumer, so an event keeps a list of deliveries.
  */
-import type { Endpoint } from '../../net/types.js';
+import { endpointText } from '../endpointText.js';
 import type { AmqpMessage } from '../../protocols/types.js';
 import type { DissectorWarning, MessageIds, Observation, VimMessage } from '../types.js';
 import { decodeOsloMessage, type OsloMessage } from './osloMessage.js';
@@ -209,7 +209,7 @@ export class OsloCorrelator {
 
 // ──────────────────────────────────────── building events
 
-const address = (e: Endpoint) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+const address = endpointText;
 
 /** The bytes' sender is the client side for direction 0 (whichever the net stage guessed). */
 function observation(m: AmqpMessage): Observation {

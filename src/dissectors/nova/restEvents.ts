@@ -5,7 +5,8 @@
  * no other header value (X-Auth-Token, X-Subject-Token, X-Service-Token) or body byte is
  * copied.
  */
-import type { ConnectionInfo, Endpoint } from '../../net/types.js';
+import type { ConnectionInfo } from '../../net/types.js';
+import { endpointText } from '../endpointText.js';
 import type { HttpHeadInfo } from '../../protocols/http/parser.js';
 import type { HttpExchange } from '../../protocols/types.js';
 import type { MessageIds, VimMessage } from '../types.js';
@@ -17,9 +18,7 @@ import type { NovaHttpEvent, NovaService, ServicePortTable } from './types.js';
 /** Keystone routes that validate a token rather than issue one. */
 const TOKEN_VALIDATION_ROUTES = new Set(['GET /v3/auth/tokens', 'HEAD /v3/auth/tokens']);
 
-export function endpointText(e: Endpoint): string {
-  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
-}
+export { endpointText };
 
 function route(method: string, target: string, port: number, ports: ServicePortTable): (RouteMatch & { service: NovaService }) | null {
   const { path, query } = splitTarget(target);

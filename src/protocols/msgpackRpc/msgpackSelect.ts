@@ -95,7 +95,9 @@ export class MsgpackSelector {
       for (let i = 0; i < n; i++) out[i] = this.read(shape.item);
       return out;
     }
-    const out: Record<string, unknown> = {};
+    // Maps keyed by data (alloc ids, task names) are made as dictionaries: an object literal
+    // would grow a hidden class per new key, and keep it.
+    const out = (shape.any === null ? {} : Object.create(null)) as Record<string, unknown>;
     for (let i = 0; i < n; i++) {
       const key = this.key(shape);
       if (key === null) {
