@@ -7,11 +7,15 @@
  * a notification without it falls back to (routing key, `message_id`). A call meets its
  * reply through `_msg_id`. Fanout casts (`<topic>_fanout`) are delivered once per
  * consumer, so an event keeps a list of deliveries.
+ *
+ * A delivery carries the very bytes of its publish: when its `_unique_id` (found by a byte
+ * search) names a sighting whose body had the same length and CRC-32, that decoding is
+ * reused instead of parsing the same JSON again.
  */
 import { endpointText } from '../endpointText.js';
 import type { AmqpMessage } from '../../protocols/types.js';
 import type { DissectorWarning, MessageIds, Observation, VimMessage } from '../types.js';
-import { decodeOsloMessage, type OsloMessage } from './osloMessage.js';
+import { bodyFingerprint, decodeOsloMessage, peekUniqueId, type OsloMessage } from './osloMessage.js';
 import type { NovaRpcEvent, NovaRpcKind, NovaRpcReply } from './types.js';
 
 /** Who consumes a topic (the `service` of `messages --json`). */
@@ -27,9 +31,16 @@ const KIND: Record<'call' | 'cast' | 'notification', NovaRpcKind> = { call: 'rpc
 
 const MAX_WARNINGS = 50;
 
+/** Counter names, made once. */
+const publishedKey: Record<OsloMessage['kind'], string> = { call: 'call.published', cast: 'cast.published', reply: 'reply.published', notification: 'notification.published' };
+const deliveredKey: Record<OsloMessage['kind'], string> = { call: 'call.delivered', cast: 'cast.delivered', reply: 'reply.delivered', notification: 'notification.delivered' };
+
 /** One message (one publish, any number of deliveries), keyed by its oslo ids. */
 interface Sighting {
   msg: OsloMessage;
+  /** CRC-32 and length of the body `msg` was decoded from. */
+  fingerprint: number;
+  bodyLength: number;
   exchange: string;
   routingKey: string;
   publish?: Observation;
@@ -65,14 +76,20 @@ export class OsloCorrelator {
       this.warn(`${m.method} on ${m.exchange}/${m.routingKey}: body truncated at ${m.body.length} of ${m.bodySize} bytes; not decoded`, m.firstByte);
       return;
     }
-    const decoded = decodeOsloMessage(m.body);
-    if (!decoded.ok) {
-      this.count('undecodable');
-      this.warn(`${m.method} on ${m.exchange}/${m.routingKey}: ${decoded.error}`, m.firstByte);
-      return;
+    const fingerprint = bodyFingerprint(m.body);
+    const seen = this.sameBodySeen(m.body, fingerprint);
+    let msg: OsloMessage;
+    if (seen !== undefined) msg = seen.msg;
+    else {
+      const decoded = decodeOsloMessage(m.body);
+      if (!decoded.ok) {
+        this.count('undecodable');
+        this.warn(`${m.method} on ${m.exchange}/${m.routingKey}: ${decoded.error}`, m.firstByte);
+        return;
+      }
+      msg = decoded.message;
     }
-    const msg = decoded.message;
-    this.count(isPublish ? `${msg.kind}.published` : `${msg.kind}.delivered`);
+    this.count(isPublish ? publishedKey[msg.kind] : deliveredKey[msg.kind]);
     const key = this.keyOf(msg, m.routingKey);
     if (this.emitted.has(key)) {
       this.count('lateObservations');
@@ -81,13 +98,21 @@ export class OsloCorrelator {
     this.touched.set(key, m.lastByte);
     let s = this.sightings.get(key);
     if (s === undefined) {
-      s = { msg, exchange: m.exchange, routingKey: m.routingKey, deliveries: [] };
+      s = { msg, fingerprint, bodyLength: m.body.length, exchange: m.exchange, routingKey: m.routingKey, deliveries: [] };
       this.sightings.set(key, s);
     }
     const obs = observation(m);
     if (isDelivery) s.deliveries.push(obs);
     else if (s.publish === undefined) s.publish = obs;
     else this.count('duplicatePublishes');
+  }
+
+  /** The sighting decoded from these very bytes (same unique id, length and CRC-32), if any. */
+  private sameBodySeen(body: Uint8Array, fingerprint: number): Sighting | undefined {
+    const uid = peekUniqueId(body);
+    if (uid === undefined) return undefined;
+    const s = this.sightings.get(`u:${uid}`);
+    return s !== undefined && s.fingerprint === fingerprint && s.bodyLength === body.length && s.msg.uniqueId === uid ? s : undefined;
   }
 
   /**

@@ -10,6 +10,8 @@
  * `publisher_id`, `payload`, `timestamp`, …).
  */
 
+import { crc32 } from 'node:zlib';
+
 export type OsloKind = 'call' | 'cast' | 'reply' | 'notification';
 
 export interface OsloMessage {
@@ -193,3 +195,45 @@ export function parseOsloTimestamp(s: string | undefined): number | undefined {
   const frac = m[7] === undefined ? 0 : Math.floor(Number(m[7].padEnd(6, '0').slice(0, 6)));
   return ms * 1000 + frac;
 }
+
+// ──────────────────────────────────────── recognising a body already decoded
+
+/** `_unique_id` as it appears inside the escaped `oslo.message` string, and unwrapped. */
+const UNIQUE_ID_ESCAPED = Buffer.from('\\"_unique_id\\": \\"', 'latin1');
+const UNIQUE_ID_PLAIN = Buffer.from('"_unique_id": "', 'latin1');
+
+/**
+ * The `_unique_id` of a body, found by a byte search (oslo writes it as 32 hex digits), or
+ * undefined. Only a hint: the correlator trusts it when a sighting with that id had the
+ * same body length and CRC-32 (bodyFingerprint).
+ */
+export function peekUniqueId(body: Uint8Array): string | undefined {
+  const b = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  for (const [pattern, close] of [[UNIQUE_ID_ESCAPED, 0x5c], [UNIQUE_ID_PLAIN, 0x22]] as const) {
+    const at = b.indexOf(pattern);
+    if (at < 0) continue;
+    const start = at + pattern.length;
+    let end = start;
+    while (end < b.length && end - start <= 64 && isIdByte(b[end])) end++;
+    if (end === start || end >= b.length || b[end] !== close) return undefined;
+    return b.toString('latin1', start, end);
+  }
+  return undefined;
+}
+
+const isIdByte = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x2d;
+
+/** CRC-32 of a body (with its length: the same bytes, but for a 2^-32 chance). */
+export function bodyFingerprint(body: Uint8Array): number {
+  return checksum(body);
+}
+
+/** zlib's CRC-32 (Node ≥ 20.15); FNV-1a where it is missing. */
+const checksum: (b: Uint8Array) => number =
+  typeof crc32 === 'function'
+    ? (b) => crc32(b)
+    : (b) => {
+        let h = 0x811c9dc5;
+        for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+        return h >>> 0;
+      };
