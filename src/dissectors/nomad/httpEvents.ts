@@ -3,12 +3,12 @@
  * the job id from a registration's body (`Job.ID`), eval id and indexes from the reply,
  * allocs and their client status from alloc listings. Only these fields are read from
  * bodies, and no header is copied, so `X-Nomad-Token` never reaches an event. Replies are
- * not parsed whole: their top-level fields are picked out by jsonTopFields (an allocation
+ * not parsed whole: their top-level fields are picked out by jsonSelect (an allocation
  * embeds its whole Job, which nothing here reads).
  */
 import { endpointTextUnbracketed } from '../endpointText.js';
 import type { Header, HttpExchange, HttpResponse } from '../../protocols/types.js';
-import { jsonTopFields, type JsonScalar, type JsonTopFields } from '../jsonTopFields.js';
+import { jsonSelect, type JsonScalar } from '../jsonSelect.js';
 import { matchNomadRoute, splitTarget } from './httpRoutes.js';
 import type { NomadHttpEvent } from './types.js';
 import type { MessageIds } from '../types.js';
@@ -49,7 +49,7 @@ export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
     if (typeof job?.ID === 'string' && job.ID) ev.ids.job = job.ID;
   }
   const reply = response && response.status >= 200 && response.status < 300 ? replyFields(response) : null;
-  const r = reply?.top === 'object' ? reply.items[0] : null;
+  const r = reply !== null && !Array.isArray(reply) ? reply : null;
   if (r && typeof r.EvalID === 'string' && r.EvalID) ev.ids.eval = r.EvalID;
   if (r && (isRegistration || request.method === 'DELETE')) {
     if (typeof r.EvalCreateIndex === 'number') ev.evalCreateIndex = r.EvalCreateIndex;
@@ -57,8 +57,8 @@ export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
     if (typeof r.Index === 'number') ev.index = r.Index;
   }
   if (m.route === 'GET /v1/job/{id}/allocations' || m.route === 'GET /v1/allocations' || m.route === 'GET /v1/allocation/{id}' || m.route === 'GET /v1/evaluation/{id}/allocations') {
-    const list: Record<string, JsonScalar>[] = reply?.top === 'array' ? reply.items : r ? [r] : [];
-    ev.allocs = list.filter((a) => typeof a.ID === 'string').map((a) => ({
+    const list = Array.isArray(reply) ? reply : r ? [r] : [];
+    ev.allocs = list.filter((a): a is Fields => typeof a?.ID === 'string').map((a) => ({
       id: a.ID as string,
       ...(typeof a.ClientStatus === 'string' ? { clientStatus: a.ClientStatus } : {}),
       ...(typeof a.EvalID === 'string' ? { evalId: a.EvalID } : {}),
@@ -88,12 +88,20 @@ function header(headers: readonly Header[], name: string): string | undefined {
   return undefined;
 }
 
-/** The reply fields any route reads (top level, or of each listed object). */
-const replyKeys = ['EvalID', 'EvalCreateIndex', 'JobModifyIndex', 'Index', 'ID', 'ClientStatus', 'JobID'];
+type Fields = Record<string, JsonScalar>;
 
-function replyFields(response: HttpResponse): JsonTopFields | null {
-  if (response.bodyTruncated || response.body.length === 0) return null;
-  return jsonTopFields(response.body, replyKeys);
+/** The reply fields any route reads: of the reply object, or of each object of a listing. */
+const replyShape = { EvalID: true, EvalCreateIndex: true, JobModifyIndex: true, Index: true, ID: true, ClientStatus: true, JobID: true } as const;
+const listingShape = [{ ID: true, ClientStatus: true, EvalID: true }] as const;
+
+/** The reply's fields (an object) or its listed objects' (an array, undefined for items that are not objects). */
+function replyFields(response: HttpResponse): Fields | (Fields | undefined)[] | null {
+  const b = response.body;
+  if (response.bodyTruncated || b.length === 0) return null;
+  let i = 0;
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
+  const picked = jsonSelect(b, b[i] === 0x5b ? listingShape : replyShape)?.value;
+  return (picked as Fields | (Fields | undefined)[] | undefined) ?? null;
 }
 
 function json(body: Uint8Array, truncated: boolean): unknown {

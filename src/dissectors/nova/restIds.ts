@@ -1,9 +1,11 @@
 /**
  * Ids and states carried by OpenStack REST exchanges: request ids from headers, the
- * server uuid and status from the few bodies that hold them. Bodies are parsed only for
- * the routes in BODY_FIELDS and only the named fields leave this file, so nothing else in
- * a body (the `adminPass` of a 202, the password of a token request) is ever kept.
+ * server uuid and status from the few bodies that hold them. Bodies are read only for
+ * the routes in BODY_FIELDS, and only the fields their shapes name are decoded at all
+ * (jsonSelect), so nothing else in a body (the `adminPass` of a 202, the password of a
+ * token request) is ever kept.
  */
+import { jsonSelect, type JsonShape } from '../jsonSelect.js';
 import { headerValue } from '../../protocols/http/headers.js';
 import type { Header, HttpExchange } from '../../protocols/types.js';
 import type { MessageIds } from '../types.js';
@@ -69,19 +71,19 @@ const serverView: Extractor = (json, facts) => {
   if (image !== undefined) facts.ids.image ??= image;
 };
 
-/** route → what to read from the request body and from a 2xx response body. */
-const BODY_FIELDS: Readonly<Record<string, { request?: Extractor; response?: Extractor }>> = {
+/** route → what to read from the request body and from a 2xx response body, and the fields it reads. */
+const BODY_FIELDS: Readonly<Record<string, { request?: [Extractor, JsonShape]; response?: [Extractor, JsonShape] }>> = {
   'POST /v2.1/servers': {
-    request: (json, facts) => {
+    request: [(json, facts) => {
       const image = uuidField(json, 'server', 'imageRef');
       if (image !== undefined) facts.ids.image = image;
-    },
-    response: (json, facts) => {
+    }, { server: { imageRef: true } }],
+    response: [(json, facts) => {
       const id = uuidField(json, 'server', 'id');
       if (id !== undefined) facts.ids.server = id;
-    },
+    }, { server: { id: true } }],
   },
-  'GET /v2.1/servers/{id}': { response: serverView },
+  'GET /v2.1/servers/{id}': { response: [serverView, { server: { id: true, status: true, image: { id: true } } }] },
 };
 
 /** Does `route` have body fields worth keeping the request (0) or response (1) body for? */
@@ -95,22 +97,18 @@ export function bodyFacts(route: string, ex: HttpExchange): BodyFacts {
   const f = Object.hasOwn(BODY_FIELDS, route) ? BODY_FIELDS[route] : undefined;
   if (f === undefined) return facts;
   if (f.request !== undefined) {
-    const json = parseJson(ex.request.body, ex.request.bodyTruncated);
-    if (json !== undefined) f.request(json, facts);
+    const json = parseJson(ex.request.body, ex.request.bodyTruncated, f.request[1]);
+    if (json !== undefined) f.request[0](json, facts);
   }
   const res = ex.response;
   if (f.response !== undefined && res !== null && res.status >= 200 && res.status < 300) {
-    const json = parseJson(res.body, res.bodyTruncated);
-    if (json !== undefined) f.response(json, facts);
+    const json = parseJson(res.body, res.bodyTruncated, f.response[1]);
+    if (json !== undefined) f.response[0](json, facts);
   }
   return facts;
 }
 
-function parseJson(body: Uint8Array, truncated: boolean): unknown {
+function parseJson(body: Uint8Array, truncated: boolean, shape: JsonShape): unknown {
   if (truncated || body.length === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  return jsonSelect(body, shape)?.value;
 }

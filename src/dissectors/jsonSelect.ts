@@ -1,23 +1,22 @@
 /**
- * The scalar fields a dissector reads from a JSON body, without parsing the rest: the
- * named keys of the top-level object, or of each object of a top-level array. Nested
- * objects and arrays are stepped over (strings found by searching for their closing
- * quote), so a 20 kB allocation with its embedded Job costs a scan, not a tree of objects.
+ * The few fields a dissector reads from a JSON body, without parsing the rest. A shape
+ * names them, as for msgpack (MsgpackSelector):
+ *   - `true`: a scalar (string, number, boolean, null);
+ *   - `{ key: shape, … }`: an object, only these members;
+ *   - `[shape]`: an array, each item with that shape.
+ * Everything else is stepped over (strings found by searching for their closing quote),
+ * so a 20 kB allocation with its embedded Job costs a scan, not a tree of objects.
  *
- * What comes out is what JSON.parse would give for those keys (a later duplicate key
- * wins; a key whose value is an object or array is left out, as a reader looking for a
- * string or a number would). The check of the rest is structural only (brackets, quotes,
- * what may follow the top-level value): a body JSON.parse would refuse for a subtler
- * reason (a bad number inside a skipped subtree) may still give its top-level fields.
+ * What comes out is what JSON.parse would give a reader for those keys: a later duplicate
+ * key wins; a value whose type does not fit its shape (an object where a scalar is asked
+ * for, a string where an object is) is undefined — left out of its object, or an undefined
+ * item of its array. The check of the rest is structural only (brackets, quotes, what may
+ * follow the value): a body JSON.parse would refuse for a subtler reason (a bad number
+ * inside a skipped subtree) may still give its fields.
  */
 
 export type JsonScalar = string | number | boolean | null;
-
-export interface JsonTopFields {
-  top: 'object' | 'array';
-  /** One record per object: the top-level one, or each object item of the array. */
-  items: Record<string, JsonScalar>[];
-}
+export type JsonShape = true | readonly [JsonShape] | { readonly [key: string]: JsonShape };
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c;
 const OPEN_OBJ = 0x7b, CLOSE_OBJ = 0x7d, OPEN_ARR = 0x5b, CLOSE_ARR = 0x5d;
@@ -28,32 +27,52 @@ const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Arr
 
 class NotJson extends Error {}
 
-/** Fields `keys` of the body's top-level object(s); null when the body is not a JSON object or array. */
-export function jsonTopFields(body: Uint8Array, keys: readonly string[]): JsonTopFields | null {
+/**
+ * The parts of `body` that `shape` names: `{ value }` (value undefined when the top-level
+ * value does not fit the shape), or null when the body is not JSON.
+ */
+export function jsonSelect(body: Uint8Array, shape: JsonShape): { value: unknown } | null {
   try {
-    return new TopFieldScanner(body, keys).run();
+    const scanner = new JsonSelector(body);
+    const value = scanner.value(shape);
+    if (scanner.peek() !== -1) return null;
+    return { value };
   } catch (e) {
     if (e instanceof NotJson) return null;
     throw e;
   }
 }
 
-class TopFieldScanner {
-  private pos = 0;
-  private readonly keyBytes: Uint8Array[];
+/** Member names compared as bytes: no string is made for a member that is not wanted. */
+const keyBytes = new WeakMap<object, { name: string; bytes: Uint8Array; shape: JsonShape }[]>();
+function membersOf(shape: { readonly [key: string]: JsonShape }): { name: string; bytes: Uint8Array; shape: JsonShape }[] {
+  let m = keyBytes.get(shape);
+  if (m === undefined) keyBytes.set(shape, (m = Object.entries(shape).map(([name, s]) => ({ name, bytes: Buffer.from(name, 'utf8'), shape: s }))));
+  return m;
+}
 
-  constructor(private readonly b: Uint8Array, private readonly keys: readonly string[]) {
-    this.keyBytes = keys.map((k) => Buffer.from(k, 'utf8'));
+class JsonSelector {
+  private pos = 0;
+
+  constructor(private readonly b: Uint8Array) {}
+
+  /** The value at the cursor read with `shape` (consumed). */
+  value(shape: JsonShape): unknown {
+    const c = this.peek();
+    if (shape === true) return this.scalarOrSkip();
+    if (Array.isArray(shape)) {
+      if (c !== OPEN_ARR) return this.skipped();
+      this.pos++;
+      return this.array(shape[0] as JsonShape);
+    }
+    if (c !== OPEN_OBJ) return this.skipped();
+    this.pos++;
+    return this.object(shape as { readonly [key: string]: JsonShape });
   }
 
-  run(): JsonTopFields {
-    const c = this.next();
-    let out: JsonTopFields;
-    if (c === OPEN_OBJ) out = { top: 'object', items: [this.object()] };
-    else if (c === OPEN_ARR) out = { top: 'array', items: this.array() };
-    else throw new NotJson();
-    if (this.peek() !== -1) throw new NotJson();
-    return out;
+  private skipped(): undefined {
+    this.skipValue();
+    return undefined;
   }
 
   /** Next non-space byte (consumed), or -1 at the end. */
@@ -63,15 +82,16 @@ class TopFieldScanner {
     return c;
   }
 
-  private peek(): number {
+  peek(): number {
     const b = this.b;
     while (this.pos < b.length && isSpace(b[this.pos])) this.pos++;
     return this.pos < b.length ? b[this.pos] : -1;
   }
 
-  /** After `{`: the wanted scalar members of this object. */
-  private object(): Record<string, JsonScalar> {
-    const out: Record<string, JsonScalar> = {};
+  /** After `{`: the wanted members of this object. */
+  private object(shape: { readonly [key: string]: JsonShape }): Record<string, unknown> {
+    const members = membersOf(shape);
+    const out: Record<string, unknown> = {};
     if (this.peek() === CLOSE_OBJ) {
       this.pos++;
       return out;
@@ -80,13 +100,13 @@ class TopFieldScanner {
       if (this.next() !== QUOTE) throw new NotJson();
       const keyStart = this.pos;
       const keyEnd = this.stringEnd();
-      const key = this.wanted(keyStart, keyEnd);
+      const member = this.wanted(members, keyStart, keyEnd);
       if (this.next() !== COLON) throw new NotJson();
-      if (key === null) this.skipValue();
+      if (member === null) this.skipValue();
       else {
-        const v = this.scalarOrSkip();
-        if (v === undefined) delete out[key];
-        else out[key] = v;
+        const v = this.value(member.shape);
+        if (v === undefined) delete out[member.name];
+        else out[member.name] = v;
       }
       const sep = this.next();
       if (sep === CLOSE_OBJ) return out;
@@ -94,40 +114,38 @@ class TopFieldScanner {
     }
   }
 
-  /** After `[` at the top: the wanted members of each object item. */
-  private array(): Record<string, JsonScalar>[] {
-    const items: Record<string, JsonScalar>[] = [];
+  /** After `[`: each item read with `shape`. */
+  private array(shape: JsonShape): unknown[] {
+    const items: unknown[] = [];
     if (this.peek() === CLOSE_ARR) {
       this.pos++;
       return items;
     }
     for (;;) {
-      if (this.peek() === OPEN_OBJ) {
-        this.pos++;
-        items.push(this.object());
-      } else this.skipValue();
+      items.push(this.value(shape));
       const sep = this.next();
       if (sep === CLOSE_ARR) return items;
       if (sep !== COMMA) throw new NotJson();
     }
   }
 
-  /** The key between `start` and the closing quote at `end`, if it is one of `keys`. */
-  private wanted(start: number, end: number): string | null {
+  /** The member whose name lies between `start` and the closing quote at `end`, if wanted. */
+  private wanted(members: { name: string; bytes: Uint8Array; shape: JsonShape }[], start: number, end: number): { name: string; shape: JsonShape } | null {
     const b = this.b;
     const len = end - start;
-    for (let k = 0; k < this.keyBytes.length; k++) {
-      const kb = this.keyBytes[k];
+    for (const m of members) {
+      const kb = m.bytes;
       if (kb.length !== len) continue;
       let same = true;
       for (let i = 0; i < len && same; i++) same = b[start + i] === kb[i];
-      if (same) return this.keys[k];
+      if (same) return m;
     }
     // An escaped key (`"\u0049D"`) may still be one of ours.
     const slash = b.indexOf(BACKSLASH, start);
     if (slash >= 0 && slash < end) {
       const key = this.stringValue(start, end);
-      if (this.keys.includes(key)) return key;
+      const m = members.find((x) => x.name === key);
+      if (m !== undefined) return m;
     }
     return null;
   }
