@@ -20,7 +20,27 @@ const TOKEN_VALIDATION_ROUTES = new Set(['GET /v3/auth/tokens', 'HEAD /v3/auth/t
 
 export { endpointText };
 
-function route(method: string, target: string, port: number, ports: ServicePortTable): (RouteMatch & { service: NovaService }) | null {
+type ServiceRoute = Readonly<RouteMatch & { service: NovaService }>;
+
+/**
+ * Routes already matched (default port table): each exchange is routed three times (the
+ * body filter at both heads, then the event), and clients poll the same targets.
+ */
+const routeCache = new Map<string, ServiceRoute | null>();
+const maxCachedRoutes = 4096;
+
+function route(method: string, target: string, port: number, ports: ServicePortTable): ServiceRoute | null {
+  if (ports !== defaultServicePorts) return matchServiceRoute(method, target, port, ports);
+  const key = `${port} ${method} ${target}`;
+  let r = routeCache.get(key);
+  if (r === undefined) {
+    if (routeCache.size >= maxCachedRoutes) routeCache.clear();
+    routeCache.set(key, (r = matchServiceRoute(method, target, port, ports)));
+  }
+  return r;
+}
+
+function matchServiceRoute(method: string, target: string, port: number, ports: ServicePortTable): ServiceRoute | null {
   const { path, query } = splitTarget(target);
   const svc = classifyService(path, port, ports);
   if (svc === null) return null;

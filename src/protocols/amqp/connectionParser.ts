@@ -33,6 +33,22 @@ interface PendingContent {
 /** Warnings per connection beyond which only counters grow. */
 const MAX_WARNINGS_PER_CONNECTION = 20;
 
+/** Counter names made once per name, not per frame (`frames.method`, `methods.Basic.Publish`, …). */
+const frameCounter: Record<number, string> = {};
+function frameCounterName(type: number): string {
+  return (frameCounter[type] ??= `frames.${FRAME_TYPE_NAMES[type]}`);
+}
+const counterNames = { 'methods.': new Map<string, string>(), 'messages.': new Map<string, string>() };
+function prefixed(prefix: keyof typeof counterNames, name: string): string {
+  const names = counterNames[prefix];
+  let n = names.get(name);
+  if (n === undefined) {
+    if (names.size > 1000) names.clear(); // `unknown.C.M` names come from the wire
+    names.set(name, (n = prefix + name));
+  }
+  return n;
+}
+
 export class AmqpConnectionParser implements StreamHandler {
   private readonly decoders: [AmqpFrameDecoder, AmqpFrameDecoder];
   /** Per direction: channel → content being assembled. */
@@ -75,7 +91,7 @@ export class AmqpConnectionParser implements StreamHandler {
   }
 
   private frame(dir: Direction, type: number, channel: number, payload: Uint8Array, firstTs: number, lastTs: number): void {
-    count(this.ctx.counters, 'amqp', `frames.${FRAME_TYPE_NAMES[type]}`);
+    count(this.ctx.counters, 'amqp', frameCounterName(type));
     if (!this.sawFrame) {
       this.sawFrame = true;
       count(this.ctx.counters, 'amqp', 'connectionsWithFrames');
@@ -99,7 +115,7 @@ export class AmqpConnectionParser implements StreamHandler {
     }
     const spec = methodSpec(classId, methodId);
     const name = spec?.name ?? `unknown.${classId}.${methodId}`;
-    count(this.ctx.counters, 'amqp', `methods.${name}`);
+    count(this.ctx.counters, 'amqp', prefixed('methods.', name));
     const args: Record<string, AmqpFieldValue> = Object.create(null);
     if (spec !== undefined) {
       try {
@@ -185,7 +201,7 @@ export class AmqpConnectionParser implements StreamHandler {
     const truncated = c.kept < c.bodySize;
     if (truncated) count(this.ctx.counters, 'amqp', 'bodyTruncated');
     count(this.ctx.counters, 'amqp', 'messages');
-    count(this.ctx.counters, 'amqp', `messages.${c.method}`);
+    count(this.ctx.counters, 'amqp', prefixed('messages.', c.method));
     const a = c.args;
     const msg: AmqpMessage = {
       conn: this.conn,
