@@ -2,6 +2,8 @@
  * The few fields a dissector reads from a JSON body, without parsing the rest. A shape
  * names them, as for msgpack (MsgpackSelector):
  *   - `true`: a scalar (string, number, boolean, null);
+ *   - `'any'`: the value whatever it is (objects and arrays parsed whole, by JSON.parse);
+ *   - `'present'`: `true` for a member that is there, whatever its value (not decoded);
  *   - `{ key: shape, … }`: an object, only these members;
  *   - `[shape]`: an array, each item with that shape.
  * Everything else is stepped over (strings found by searching for their closing quote),
@@ -16,7 +18,7 @@
  */
 
 export type JsonScalar = string | number | boolean | null;
-export type JsonShape = true | readonly [JsonShape] | { readonly [key: string]: JsonShape };
+export type JsonShape = true | 'any' | 'present' | readonly [JsonShape] | { readonly [key: string]: JsonShape };
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c;
 const OPEN_OBJ = 0x7b, CLOSE_OBJ = 0x7d, OPEN_ARR = 0x5b, CLOSE_ARR = 0x5d;
@@ -60,6 +62,11 @@ class JsonSelector {
   value(shape: JsonShape): unknown {
     const c = this.peek();
     if (shape === true) return this.scalarOrSkip();
+    if (shape === 'present') {
+      this.skipValue();
+      return true;
+    }
+    if (shape === 'any') return this.whole();
     if (Array.isArray(shape)) {
       if (c !== OPEN_ARR) return this.skipped();
       this.pos++;
@@ -68,6 +75,19 @@ class JsonSelector {
     if (c !== OPEN_OBJ) return this.skipped();
     this.pos++;
     return this.object(shape as { readonly [key: string]: JsonShape });
+  }
+
+  /** The value at the cursor, parsed whole. */
+  private whole(): unknown {
+    const c = this.peek();
+    if (c !== OPEN_OBJ && c !== OPEN_ARR) return this.scalarOrSkip();
+    const start = this.pos;
+    this.skipValue();
+    try {
+      return JSON.parse(utf8.decode(this.b.subarray(start, this.pos)));
+    } catch {
+      throw new NotJson();
+    }
   }
 
   private skipped(): undefined {
@@ -193,21 +213,24 @@ class JsonSelector {
     }
   }
 
-  /** At the byte after an opening quote: moves past the closing one; returns its offset. */
+  /**
+   * At the byte after an opening quote: moves past the closing one; returns its offset.
+   * A backslash escapes the byte after it (`\uXXXX` has no quote among its digits). A
+   * byte loop: most strings here are short, shorter than an indexOf call is worth.
+   */
   private stringEnd(): number {
     const b = this.b;
+    const n = b.length;
     let p = this.pos;
-    for (;;) {
-      const q = b.indexOf(QUOTE, p);
-      if (q < 0) throw new NotJson();
-      let slashes = 0;
-      while (q - 1 - slashes >= this.pos && b[q - 1 - slashes] === BACKSLASH) slashes++;
-      if (slashes % 2 === 0) {
-        this.pos = q + 1;
-        return q;
+    while (p < n) {
+      const c = b[p];
+      if (c === QUOTE) {
+        this.pos = p + 1;
+        return p;
       }
-      p = q + 1;
+      p += c === BACKSLASH ? 2 : 1;
     }
+    throw new NotJson();
   }
 
   /** Steps over one value of any kind, checking only that brackets and quotes pair up. */
@@ -234,14 +257,27 @@ class JsonSelector {
     }
     // Brackets: a stack of the closers expected.
     const closers: number[] = [];
-    while (this.pos < b.length) {
-      const d = b[this.pos++];
-      if (d === QUOTE) this.stringEnd();
-      else if (d === OPEN_OBJ) closers.push(CLOSE_OBJ);
+    const n = b.length;
+    let p = this.pos;
+    while (p < n) {
+      const d = b[p++];
+      if (d === QUOTE) {
+        // The string, inline (see stringEnd).
+        for (;;) {
+          if (p >= n) throw new NotJson();
+          const e = b[p];
+          if (e === QUOTE) break;
+          p += e === BACKSLASH ? 2 : 1;
+        }
+        p++;
+      } else if (d === OPEN_OBJ) closers.push(CLOSE_OBJ);
       else if (d === OPEN_ARR) closers.push(CLOSE_ARR);
       else if (d === CLOSE_OBJ || d === CLOSE_ARR) {
         if (closers.pop() !== d) throw new NotJson();
-        if (closers.length === 0) return;
+        if (closers.length === 0) {
+          this.pos = p;
+          return;
+        }
       }
     }
     throw new NotJson();

@@ -210,7 +210,8 @@ const UNIQUE_ID_PLAIN = Buffer.from('"_unique_id": "', 'latin1');
 export function peekUniqueId(body: Uint8Array): string | undefined {
   const b = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   for (const [pattern, close] of [[UNIQUE_ID_ESCAPED, 0x5c], [UNIQUE_ID_PLAIN, 0x22]] as const) {
-    const at = b.indexOf(pattern);
+    // oslo writes the envelope's fields after the args: search from the end.
+    const at = b.lastIndexOf(pattern);
     if (at < 0) continue;
     const start = at + pattern.length;
     let end = start;
