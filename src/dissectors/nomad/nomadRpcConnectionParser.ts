@@ -9,8 +9,9 @@
  * RPC found by sniffing header maps (which also steps over a v2 stream's type byte).
  *
  * Bodies are decoded only as far as rpcMethods.ts reads them (nomadBodyPlan), unless
- * `fullBodies` is asked for; whatever is decoded is stripped of Nomad secrets (secrets.ts)
- * before an exchange is emitted.
+ * `fullBodies` is asked for. The method table names no secret key, so a secret is never
+ * decoded; whole bodies are stripped of Nomad secrets (secrets.ts) before an exchange is
+ * emitted.
  */
 import type { ConnectionInfo, Direction, EndReason, StreamHandler } from '../../net/types.js';
 import { MsgpackRpcStream } from '../../protocols/msgpackRpc/msgpackRpcStream.js';
@@ -220,8 +221,9 @@ export class NomadRpcConnectionParser implements StreamHandler {
   }
 
   private emit(ex: MsgpackRpcExchange): void {
-    dropNomadSecrets(ex.request.body);
-    if (ex.response) dropNomadSecrets(ex.response.body);
+    // Partial bodies hold only keys the method table names, none of them a secret (tested).
+    if (!ex.request.partialBody) dropNomadSecrets(ex.request.body);
+    if (ex.response && !ex.response.partialBody) dropNomadSecrets(ex.response.body);
     this.onExchange(ex);
   }
 

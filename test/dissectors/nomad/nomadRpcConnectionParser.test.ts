@@ -33,11 +33,11 @@ const getClientAllocsReply = response(4, 'Node.GetClientAllocs', { Allocs: { 'al
 
 type Step = [Direction, Uint8Array | { gap: number }];
 
-function run(steps: Step[]) {
+function run(steps: Step[], opts: { fullBodies?: boolean } = {}) {
   const warnings: ProtocolWarning[] = [];
   const ctx: ProtocolContext = { counters: {}, warn: (w) => warnings.push(w), limits: defaultProtocolLimits };
   const exchanges: MsgpackRpcExchange[] = [];
-  const p = new NomadRpcConnectionParser(conn, (ex) => exchanges.push(ex), ctx);
+  const p = new NomadRpcConnectionParser(conn, (ex) => exchanges.push(ex), ctx, opts);
   steps.forEach(([dir, c], i) => ('gap' in c ? p.gap(dir, c.gap, i) : p.data(dir, c, i)));
   p.end(0, steps.length, 'fin');
   p.end(1, steps.length, 'fin');
@@ -79,14 +79,17 @@ describe('NomadRpcConnectionParser', () => {
     expect(r.summary).toEqual(['3: Status.Ping#1 -> reply', '1: Node.GetClientAllocs#4 -> reply']);
   });
 
-  it('drops SecretID, AuthToken and Node.SecretID from every body it emits', () => {
+  it.each([false, true])('drops SecretID, AuthToken and Node.SecretID from every body it emits (fullBodies %s)', (fullBodies) => {
     const register = request(1, 'Node.Register', { Node: { ID: 'node-1', SecretID: secret, Status: 'ready' }, AuthToken: token });
-    const r = run([[0, cat(byte(0x01), register, getClientAllocs)], [1, cat(response(1, 'Node.Register', { Index: 3 }), getClientAllocsReply)]]);
+    const r = run([[0, cat(byte(0x01), register, getClientAllocs)], [1, cat(response(1, 'Node.Register', { Index: 3 }), getClientAllocsReply)]], { fullBodies });
     expect(r.summary).toEqual(['0: Node.Register#1 -> reply', '0: Node.GetClientAllocs#4 -> reply']);
     const text = JSON.stringify(r.exchanges, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     expect(text).not.toContain(secret);
     expect(text).not.toContain(token);
     expect(text).toContain('node-1');
+    // Whole bodies keep what is not secret; partial ones only what the method table reads.
+    expect(text.includes('global')).toBe(fullBodies);
+    expect(r.exchanges[0].request.partialBody).toBe(fullBodies ? undefined : true);
   });
 
   it('0x01 plain RPC: msgpack RPC directly on the connection (stream 0)', () => {
