@@ -3,6 +3,7 @@
  * timeline, and their `messages --json` form. No secret (SecretID, AuthToken,
  * X-Nomad-Token) is ever a field of these events.
  */
+import { internIds } from '../internIds.js';
 import type { MessageIds, Observation, VimMessage } from '../types.js';
 
 /** A task event of a `Node.UpdateAlloc`. */
@@ -110,30 +111,18 @@ const nsPerMs = 1e6;
 export function toVimMessage(ev: NomadRpcEvent | NomadHttpEvent): VimMessage {
   if ('streamId' in ev) {
     const rpc = ev as NomadRpcEvent;
-    return {
-      t: rpc.request.first,
-      vim: 'nomad',
-      type: 'nomad-rpc',
-      name: rpc.method,
-      service: 'nomad-server',
-      src: rpc.request.src,
-      dst: rpc.request.dst,
-      ms: rpc.response ? (rpc.response.last - rpc.request.first) / nsPerMs : null,
-      ...(rpc.response ? { status: rpc.error ?? 'ok' } : {}),
-      ids: rpc.ids,
-    };
+    const { first: t, src, dst } = rpc.request;
+    const ids = internIds(rpc.ids);
+    // Whole literals (status before ids when there is one): a property spread in or added
+    // later would put each kept message's properties in an extra array.
+    if (!rpc.response) return { t, vim: 'nomad', type: 'nomad-rpc', name: rpc.method, service: 'nomad-server', src, dst, ms: null, ids };
+    const ms = (rpc.response.last - t) / nsPerMs;
+    return { t, vim: 'nomad', type: 'nomad-rpc', name: rpc.method, service: 'nomad-server', src, dst, ms, status: rpc.error ?? 'ok', ids };
   }
   const http = ev as NomadHttpEvent;
-  return {
-    t: http.reqFirst,
-    vim: 'nomad',
-    type: 'http',
-    name: http.route,
-    service: 'nomad-server',
-    src: http.src,
-    dst: http.dst,
-    ms: http.respLast !== null ? (http.respLast - http.reqFirst) / nsPerMs : null,
-    ...(http.status !== null ? { status: http.status } : {}),
-    ids: http.ids,
-  };
+  const t = http.reqFirst;
+  const ms = http.respLast !== null ? (http.respLast - t) / nsPerMs : null;
+  const ids = internIds(http.ids);
+  if (http.status === null) return { t, vim: 'nomad', type: 'http', name: http.route, service: 'nomad-server', src: http.src, dst: http.dst, ms, ids };
+  return { t, vim: 'nomad', type: 'http', name: http.route, service: 'nomad-server', src: http.src, dst: http.dst, ms, status: http.status, ids };
 }

@@ -13,6 +13,7 @@
  * reused instead of parsing the same JSON again.
  */
 import { endpointText } from '../endpointText.js';
+import { intern, internIds } from '../internIds.js';
 import type { AmqpMessage } from '../../protocols/types.js';
 import type { DissectorWarning, MessageIds, Observation, VimMessage } from '../types.js';
 import { bodyFingerprint, decodeOsloMessage, peekUniqueId, type OsloMessage } from './osloMessage.js';
@@ -98,7 +99,7 @@ export class OsloCorrelator {
     this.touched.set(key, m.lastByte);
     let s = this.sightings.get(key);
     if (s === undefined) {
-      s = { msg, fingerprint, bodyLength: m.body.length, exchange: m.exchange, routingKey: m.routingKey, deliveries: [] };
+      s = { msg, fingerprint, bodyLength: m.body.length, exchange: intern(m.exchange), routingKey: intern(m.routingKey), deliveries: [] };
       this.sightings.set(key, s);
     }
     const obs = observation(m);
@@ -320,7 +321,7 @@ export function toVimMessage(ev: NovaRpcEvent): VimMessage {
     src: ev.publish?.src ?? firstDelivery?.src ?? '',
     dst: firstDelivery?.dst ?? ev.publish?.dst ?? '',
     ms: start !== undefined && end !== undefined ? (end - start) / NS_PER_MS : null,
-    ids: ev.ids,
+    ids: internIds(ev.ids),
   };
   if (ev.reply?.failure !== undefined) msg.status = ev.reply.failure;
   return msg;

@@ -11,6 +11,7 @@
  */
 
 import { crc32 } from 'node:zlib';
+import { intern } from '../internIds.js';
 
 export type OsloKind = 'call' | 'cast' | 'reply' | 'notification';
 
@@ -67,6 +68,9 @@ const INSTANCE_PATHS: ReadonlyArray<readonly Step[]> = [
 /** `Instance`, and the versioned notification payloads about one (`InstanceActionPayload`, …). */
 const isInstanceObject = (name: string | undefined) => name === 'Instance' || (name !== undefined && /^Instance\w*Payload$/.test(name));
 
+/** Fields whose values recur across messages. */
+const SHARED: ReadonlySet<keyof OsloMessage> = new Set(['requestId', 'globalRequestId', 'publisherId', 'priority', 'namespace', 'version', 'replyQ', 'objmethod', 'objectName', 'vmState']);
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_FAILURE_CHARS = 500;
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -89,7 +93,9 @@ export function decodeOsloMessage(body: Uint8Array): OsloDecodeResult {
 
   const m: OsloMessage = { kind: 'cast', instances: [] };
   const set = <K extends keyof OsloMessage>(key: K, value: OsloMessage[K] | undefined) => {
-    if (value !== undefined) m[key] = value;
+    // Every message is kept until the end: recurring values (method names, request ids,
+    // reply queues, hosts) are shared, not held once per message.
+    if (value !== undefined) m[key] = (typeof value === 'string' && SHARED.has(key) ? intern(value) : value) as OsloMessage[K];
   };
   set('uniqueId', str(get(inner, '_unique_id')));
   set('msgId', str(get(inner, '_msg_id')));
@@ -100,14 +106,14 @@ export function decodeOsloMessage(body: Uint8Array): OsloDecodeResult {
   const method = str(get(inner, 'method'));
   if (eventType !== undefined) {
     m.kind = 'notification';
-    m.eventType = eventType;
+    m.eventType = intern(eventType);
     set('publisherId', str(get(inner, 'publisher_id')));
     set('priority', str(get(inner, 'priority')));
     set('messageId', str(get(inner, 'message_id')));
     set('timestampUs', parseOsloTimestamp(str(get(inner, 'timestamp'))));
     // Notification context fields sit at the top level as `_context_*` too.
   } else if (method !== undefined) {
-    m.method = method;
+    m.method = intern(method);
     set('namespace', str(get(inner, 'namespace')));
     set('version', str(get(inner, 'version')));
     set('replyQ', str(get(inner, '_reply_q')));
@@ -140,7 +146,7 @@ export function decodeOsloMessage(body: Uint8Array): OsloDecodeResult {
 function collect(v: Json | undefined, path: readonly Step[], i: number, out: string[]): void {
   if (v === undefined) return;
   if (i === path.length) {
-    if (typeof v === 'string' && UUID.test(v) && !out.includes(v)) out.push(v);
+    if (typeof v === 'string' && UUID.test(v) && !out.includes(v)) out.push(intern(v));
     return;
   }
   const step = path[i];

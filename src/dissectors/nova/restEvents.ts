@@ -7,6 +7,7 @@
  */
 import type { ConnectionInfo } from '../../net/types.js';
 import { endpointText } from '../endpointText.js';
+import { internIds, mergeIds } from '../internIds.js';
 import type { HttpHeadInfo } from '../../protocols/http/parser.js';
 import type { HttpExchange } from '../../protocols/types.js';
 import type { MessageIds, VimMessage } from '../types.js';
@@ -55,7 +56,7 @@ export function novaHttpEvent(ex: HttpExchange, ports: ServicePortTable = defaul
   if (r === null) return null;
   const facts = bodyFacts(r.route, ex);
   const rid = requestIds(ex);
-  const ids: MessageIds = { ...r.ids, ...facts.ids };
+  const ids: MessageIds = mergeIds(r.ids, facts.ids);
   const request = rid.caller ?? rid.service;
   if (request !== undefined) ids.request = request;
   const res = ex.response;
@@ -82,19 +83,12 @@ export function novaHttpEvent(ex: HttpExchange, ports: ServicePortTable = defaul
 
 /** One line of `messages --json` (times still relative ns; ms = request first → response last byte). */
 export function toVimMessage(ev: NovaHttpEvent): VimMessage {
-  const msg: VimMessage = {
-    t: ev.reqFirst,
-    vim: 'nova',
-    type: 'http',
-    name: ev.route,
-    service: ev.service,
-    src: ev.src,
-    dst: ev.dst,
-    ms: ev.respLast === null ? null : (ev.respLast - ev.reqFirst) / 1e6,
-    ids: ev.ids,
-  };
-  if (ev.status !== null) msg.status = ev.status;
-  return msg;
+  const ms = ev.respLast === null ? null : (ev.respLast - ev.reqFirst) / 1e6;
+  const ids = internIds(ev.ids);
+  // Whole literals (status last when there is one): a property added later would put each
+  // kept message's properties in an extra array.
+  if (ev.status === null) return { t: ev.reqFirst, vim: 'nova', type: 'http', name: ev.route, service: ev.service, src: ev.src, dst: ev.dst, ms, ids };
+  return { t: ev.reqFirst, vim: 'nova', type: 'http', name: ev.route, service: ev.service, src: ev.src, dst: ev.dst, ms, ids, status: ev.status };
 }
 
 /**

@@ -1,0 +1,44 @@
+/**
+ * One string per id value across the kept messages. A request id, a server uuid or an
+ * alloc id is carried by dozens of messages, each parsed from its own bytes into its own
+ * string; the main job keeps every message to the end, so on a 1 GB capture the copies
+ * add up to tens of megabytes. The table is bounded: past its size it starts over (ids
+ * seen since are shared again; correctness never depends on it).
+ */
+import type { MessageIds } from './types.js';
+
+const maxInterned = 100_000;
+let table = new Map<string, string>();
+
+export function intern(s: string): string {
+  const known = table.get(s);
+  if (known !== undefined) return known;
+  if (table.size >= maxInterned) table = new Map();
+  table.set(s, s);
+  return s;
+}
+
+/** Replace every id string of `ids` (in place) by its interned copy; returns `ids`. */
+export function internIds(ids: MessageIds): MessageIds {
+  for (const k of scalarKeys) {
+    const v = ids[k];
+    if (v !== undefined) ids[k] = intern(v);
+  }
+  if (ids.servers !== undefined) ids.servers = ids.servers.map(intern);
+  if (ids.allocs !== undefined) ids.allocs = ids.allocs.map(intern);
+  return ids;
+}
+
+const scalarKeys = ['server', 'request', 'image', 'job', 'eval', 'alloc', 'node'] as const;
+
+/**
+ * `{ ...a, ...b }` for ids, by plain stores: V8 gave each spread copy a hidden class of
+ * its own (and kept it), one per kept message.
+ */
+export function mergeIds(a: MessageIds, b: MessageIds): MessageIds {
+  const ids: MessageIds = {};
+  const into = ids as Record<string, unknown>;
+  for (const k of Object.keys(a)) into[k] = (a as Record<string, unknown>)[k];
+  for (const k of Object.keys(b)) into[k] = (b as Record<string, unknown>)[k];
+  return ids;
+}
