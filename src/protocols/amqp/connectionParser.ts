@@ -170,7 +170,8 @@ export class AmqpConnectionParser implements StreamHandler {
       return;
     }
     const keep = Math.min(c.bodySize, this.ctx.limits.maxBodyBytes);
-    c.body = new Uint8Array(keep);
+    // Not zero-filled: only the first `kept` bytes, all copied from body frames, are ever shown.
+    c.body = Buffer.allocUnsafeSlow(keep);
     if (c.bodySize === 0) this.emit(dir, channel, c, ts);
   }
 

@@ -38,6 +38,10 @@ export interface StatusLine {
   reason: string;
 }
 
+/** Node's latin1 slice without Buffer.toString's argument handling (a head has a dozen strings). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+const latin1 = (buf: Buffer, start: number, end: number): string => latin1Slice.call(buf, start, end);
+
 /** `tchar` of RFC 9110 (method tokens, header names). */
 const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
@@ -73,12 +77,12 @@ export function parseRequestLine(buf: Buffer, start: number, end: number): Reque
   let i = start;
   while (i < end && TCHAR[buf[i]]) i++;
   if (i === start || i >= end || buf[i] !== SP) return 'bad method';
-  const method = buf.toString('latin1', start, i);
+  const method = latin1(buf, start, i);
   const tStart = i + 1;
   const sp = buf.lastIndexOf(SP, end - 1);
   if (sp <= tStart || end - sp - 1 !== 8 || !isVersion(buf, sp + 1)) return 'bad request line';
   for (let j = tStart; j < sp; j++) if (buf[j] <= SP || buf[j] === 127) return 'bad request target';
-  return { method, target: buf.toString('latin1', tStart, sp), version: buf.toString('latin1', sp + 1, end) };
+  return { method, target: latin1(buf, tStart, sp), version: latin1(buf, sp + 1, end) };
 }
 
 /** `HTTP/x.y SP NNN [SP reason]` in buf[start, end). */
@@ -88,8 +92,8 @@ export function parseStatusLine(buf: Buffer, start: number, end: number): Status
   if (!isDigit(d0) || !isDigit(d1) || !isDigit(d2)) return 'bad status code';
   if (end > start + 12 && buf[start + 12] !== SP) return 'bad status line';
   const status = (d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48);
-  const reason = end > start + 13 ? buf.toString('latin1', start + 13, end) : '';
-  return { version: buf.toString('latin1', start, start + 8), status, reason };
+  const reason = end > start + 13 ? latin1(buf, start + 13, end) : '';
+  return { version: latin1(buf, start, start + 8), status, reason };
 }
 
 /**
@@ -115,7 +119,7 @@ export function parseHeaderLines(buf: Buffer, from: number, end: number): Header
       const colon = buf.indexOf(COLON, i);
       if (colon < 0 || colon >= ce || colon === i) return 'header line without name';
       for (let j = i; j < colon; j++) if (!TCHAR[buf[j]]) return 'bad header name';
-      headers.push([buf.toString('latin1', i, colon), trimmed(buf, colon + 1, ce)]);
+      headers.push([latin1(buf, i, colon), trimmed(buf, colon + 1, ce)]);
     }
     i = lf + 1;
   }
@@ -126,7 +130,7 @@ export function parseHeaderLines(buf: Buffer, from: number, end: number): Header
 function trimmed(buf: Buffer, start: number, end: number): string {
   while (start < end && (buf[start] === SP || buf[start] === HT)) start++;
   while (end > start && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
-  return buf.toString('latin1', start, end);
+  return latin1(buf, start, end);
 }
 
 export interface ParsedHead {

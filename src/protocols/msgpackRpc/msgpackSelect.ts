@@ -78,6 +78,7 @@ export class MsgpackSelector {
       return { ok: false, error: e instanceof Error ? e.message : String(e) };
     } finally {
       this.buf = new Uint8Array(0);
+      this.dataView = null;
     }
   }
 
@@ -186,6 +187,9 @@ export class MsgpackSelector {
       case 0xcc: if (pos + 1 < this.end) { this.pos = pos + 2; return b[pos + 1]; } break;
       case 0xcd: if (pos + 2 < this.end) { this.pos = pos + 3; return (b[pos + 1] << 8) | b[pos + 2]; } break;
       case 0xce: if (pos + 4 < this.end) { this.pos = pos + 5; return ((b[pos + 1] << 24) >>> 0) + (b[pos + 2] << 16) + (b[pos + 3] << 8) + b[pos + 4]; } break;
+      // int64/uint64 as bigint, as the full decoder gives them (Nomad's Unix-ns times).
+      case 0xcf: if (pos + 8 < this.end) { this.pos = pos + 9; return this.view().getBigUint64(pos + 1); } break;
+      case 0xd3: if (pos + 8 < this.end) { this.pos = pos + 9; return this.view().getBigInt64(pos + 1); } break;
     }
     const next = this.skip(pos);
     this.pos = next;
@@ -223,6 +227,13 @@ export class MsgpackSelector {
     const r = this.values.decode(this.buf.subarray(from, to));
     if (!r.ok) throw new SelectError(r.error);
     return r.value;
+  }
+
+  private dataView: DataView | null = null;
+
+  /** A view of this select's bytes (made on first need, dropped at its end). */
+  private view(): DataView {
+    return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
   /** Where the object at `pos` ends. */
