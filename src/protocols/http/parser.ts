@@ -97,15 +97,12 @@ export class HttpConnectionParser implements StreamHandler {
   private requestHead(h: HttpHead): BodyPlan {
     const line = h.request!;
     count(this.ctx.counters, 'http', 'requests');
-    this.queue.push({
-      method: line.method,
-      target: line.target,
-      firstByte: h.firstByte,
-      request: null,
-      answer: this.ended[1] ? 'done' : 'pending',
-      response: null,
-      ...(this.ended[1] ? { responseIncomplete: 'no response: the server side had ended' } : {}),
-    });
+    const pending: Pending = { method: line.method, target: line.target, firstByte: h.firstByte, request: null, answer: 'pending', response: null };
+    if (this.ended[1]) {
+      pending.answer = 'done';
+      pending.responseIncomplete = 'no response: the server side had ended';
+    }
+    this.queue.push(pending);
     const keep = this.options.keepBody?.({ dir: 0, headers: h.headers, method: line.method, target: line.target }) ?? true;
     return { framing: requestFraming(h.headers), keep };
   }
