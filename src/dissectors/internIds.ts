@@ -24,9 +24,14 @@ export function internIds(ids: MessageIds): MessageIds {
     const v = ids[k];
     if (v !== undefined) ids[k] = intern(v);
   }
-  if (ids.servers !== undefined) ids.servers = ids.servers.map(intern);
-  if (ids.allocs !== undefined) ids.allocs = ids.allocs.map(intern);
+  if (ids.servers !== undefined) internAll(ids.servers);
+  if (ids.allocs !== undefined) internAll(ids.allocs);
   return ids;
+}
+
+/** In place: the arrays are the events' own. */
+function internAll(xs: string[]): void {
+  for (let i = 0; i < xs.length; i++) xs[i] = intern(xs[i]);
 }
 
 const scalarKeys = ['server', 'request', 'image', 'job', 'eval', 'alloc', 'node'] as const;

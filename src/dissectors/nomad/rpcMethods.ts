@@ -49,9 +49,14 @@ export const nomadRpcMethods: Readonly<Record<string, MethodSpec>> = {
       replyIndex(b, ev);
       const allocs = obj(b.Allocs);
       if (!allocs) return;
-      ev.clientAllocs = Object.create(null) as Record<string, number>; // keyed by data: a dictionary
-      for (const [id, idx] of Object.entries(allocs)) ev.clientAllocs[id] = num(idx) ?? 0;
-      setAllocIds(Object.keys(ev.clientAllocs), ev);
+      const clientAllocs = Object.create(null) as Record<string, number>; // keyed by data: a dictionary
+      const ids: string[] = [];
+      for (const id of Object.keys(allocs)) {
+        clientAllocs[id] = num(allocs[id]) ?? 0;
+        ids.push(id);
+      }
+      ev.clientAllocs = clientAllocs;
+      setAllocIds(ids, ev);
     }, { Index: true, Allocs: { '*': true } }],
   },
   'Node.GetAllocs': { blocking: true, request: [nodeQuery, nodeQueryKeys], response: [allocsReply, allocsReplyKeys] },

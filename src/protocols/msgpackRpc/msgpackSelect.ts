@@ -179,6 +179,10 @@ export class MsgpackSelector {
     } else if (t === 0xd9 && pos + 1 < this.end) {
       const s = this.ascii(pos + 2, b[pos + 1]);
       if (s !== null) { this.pos = pos + 2 + b[pos + 1]; return s; }
+    } else if (t === 0xda && pos + 2 < this.end) {
+      const len = (b[pos + 1] << 8) | b[pos + 2];
+      const s = this.ascii(pos + 3, len);
+      if (s !== null) { this.pos = pos + 3 + len; return s; }
     }
     switch (t) {
       case 0xc0: this.pos = pos + 1; return null;

@@ -12,10 +12,18 @@ import type { ProtocolLimits } from '../types.js';
 
 export type MsgpackDecodeResult = { ok: true; value: unknown } | { ok: false; error: string };
 
+/** One library decoder per limits object: every RPC stream direction needs one, and making one costs. */
+const decoders = new WeakMap<ProtocolLimits, Decoder>();
+
 export class MsgpackValueDecoder {
   private readonly decoder: Decoder;
 
   constructor(limits: ProtocolLimits) {
+    const known = decoders.get(limits);
+    if (known) {
+      this.decoder = known;
+      return;
+    }
     const max = limits.maxFrameBytes;
     this.decoder = new Decoder({
       useBigInt64: true,
@@ -25,6 +33,7 @@ export class MsgpackValueDecoder {
       maxMapLength: max,
       maxExtLength: max,
     });
+    decoders.set(limits, this.decoder);
   }
 
   /** Never throws: a decode failure comes back as `{ ok: false, error }`. */
