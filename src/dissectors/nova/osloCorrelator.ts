@@ -78,7 +78,8 @@ export class OsloCorrelator {
       return;
     }
     const fingerprint = bodyFingerprint(m.body);
-    const seen = this.sameBodySeen(m.body, fingerprint);
+    // A publish comes before its deliveries: only a delivery is worth looking up.
+    const seen = isDelivery ? this.sameBodySeen(m.body, fingerprint) : undefined;
     let msg: OsloMessage;
     if (seen !== undefined) msg = seen.msg;
     else {
