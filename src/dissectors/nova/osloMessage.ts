@@ -204,9 +204,9 @@ export function parseOsloTimestamp(s: string | undefined): number | undefined {
 
 // ──────────────────────────────────────── recognising a body already decoded
 
-/** `_unique_id` as it appears inside the escaped `oslo.message` string, and unwrapped. */
-const UNIQUE_ID_ESCAPED = Buffer.from('\\"_unique_id\\": \\"', 'latin1');
-const UNIQUE_ID_PLAIN = Buffer.from('"_unique_id": "', 'latin1');
+/** The `_unique_id` key as it appears inside the escaped `oslo.message` string, and unwrapped. */
+const UNIQUE_ID_ESCAPED = Buffer.from('\\"_unique_id\\"', 'latin1');
+const UNIQUE_ID_PLAIN = Buffer.from('"_unique_id"', 'latin1');
 
 /**
  * The `_unique_id` of a body, found by a byte search (oslo writes it as 32 hex digits), or
@@ -215,15 +215,20 @@ const UNIQUE_ID_PLAIN = Buffer.from('"_unique_id": "', 'latin1');
  */
 export function peekUniqueId(body: Uint8Array): string | undefined {
   const b = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  for (const [pattern, close] of [[UNIQUE_ID_ESCAPED, 0x5c], [UNIQUE_ID_PLAIN, 0x22]] as const) {
+  for (const [key, escaped] of [[UNIQUE_ID_ESCAPED, true], [UNIQUE_ID_PLAIN, false]] as const) {
     // oslo writes the envelope's fields after the args: search from the end.
-    const at = b.lastIndexOf(pattern);
+    const at = b.lastIndexOf(key);
     if (at < 0) continue;
-    const start = at + pattern.length;
-    let end = start;
-    while (end < b.length && end - start <= 64 && isIdByte(b[end])) end++;
-    if (end === start || end >= b.length || b[end] !== close) return undefined;
-    return b.toString('latin1', start, end);
+    let p = at + key.length;
+    while (b[p] === 0x20) p++;
+    if (b[p++] !== 0x3a) return undefined; // :
+    while (b[p] === 0x20) p++;
+    if (escaped && b[p++] !== 0x5c) return undefined; // \
+    if (b[p++] !== 0x22) return undefined; // "
+    const start = p;
+    while (p < b.length && p - start <= 64 && isIdByte(b[p])) p++;
+    if (p === start || p >= b.length || b[p] !== (escaped ? 0x5c : 0x22)) return undefined;
+    return b.toString('latin1', start, p);
   }
   return undefined;
 }

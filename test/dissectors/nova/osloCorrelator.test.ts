@@ -15,6 +15,18 @@ const computePub = connection('10.98.0.2', 45234);
 const computeSub = connection('10.98.0.2', 45246);
 
 describe('OsloCorrelator', () => {
+  it('reuses a publish\'s decoding only for a delivery of the very same bytes', () => {
+    const call = { method: 'object_action', _msg_id: 'M9', _reply_q: 'reply_Q', _unique_id: 'U-same', args: {} };
+    // Same unique id, other bytes (no reply queue: a cast): must be decoded on its own.
+    const impostor = { method: 'object_action', _msg_id: 'M9', _unique_id: 'U-same', args: {} };
+    const c = new OsloCorrelator();
+    c.message(amqp(conductorPub, 'publish', 'nova', 'conductor', call, 1 * ms));
+    c.message(amqp(conductorSub, 'deliver', 'nova', 'conductor', call, 2 * ms));
+    c.message(amqp(conductorSub, 'deliver', 'nova', 'conductor', impostor, 3 * ms));
+    expect(c.counters).toMatchObject({ 'call.published': 1, 'call.delivered': 1, 'cast.delivered': 1 });
+  });
+
+
   it('joins a call\'s publish and delivery with its reply\'s publish and delivery', () => {
     const call = { method: 'select_destinations', _msg_id: 'M1', _reply_q: 'reply_Q', _unique_id: 'U-call', args: { instance_uuids: [U1] }, ...context };
     const reply = { result: [], failure: null, ending: true, _msg_id: 'M1', _unique_id: 'U-reply' };

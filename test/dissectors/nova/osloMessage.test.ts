@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOsloMessage, failureText, parseOsloTimestamp } from '../../../src/dissectors/nova/osloMessage.js';
+import { decodeOsloMessage, failureText, parseOsloTimestamp, peekUniqueId } from '../../../src/dissectors/nova/osloMessage.js';
 import { context, envelope, novaObject } from './osloWire.js';
 
 const U1 = 'b956784b-1e94-4804-8591-9ca1c98c8560';
@@ -113,4 +113,12 @@ describe('parseOsloTimestamp', () => {
     ['2026-11-25T05:37:59.5+00:00', Date.UTC(2026, 10, 25, 5, 37, 59) * 1000 + 500000],
     ['yesterday', undefined],
   ])('%s', (s, us) => expect(parseOsloTimestamp(s)).toBe(us));
+});
+
+describe('peekUniqueId', () => {
+  it('finds _unique_id inside the escaped oslo.message string and in an unwrapped message', () => {
+    expect(peekUniqueId(envelope({ method: 'x', args: { _unique_id: 'inner' }, _unique_id: 'abc123' }))).toBe('abc123');
+    expect(peekUniqueId(new TextEncoder().encode(JSON.stringify({ method: 'x', _unique_id: 'def456' }, null, 1).replace(/\n\s*/g, ' ')))).toBe('def456');
+    expect(peekUniqueId(envelope({ method: 'x' }))).toBeUndefined();
+  });
 });
