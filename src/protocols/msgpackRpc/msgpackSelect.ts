@@ -46,9 +46,18 @@ function compile(shape: MsgpackShape): Compiled {
 
 class SelectError extends Error {}
 
-/** Direct-mapped cache of short ASCII strings (by FNV-1a of their bytes), shared by all selectors. */
+/** Direct-mapped cache of short ASCII strings (by a hash of sampled bytes), shared by all selectors. */
 const stringCache: (string | undefined)[] = new Array(1 << 14);
 const maxCachedLength = 64;
+
+/** FNV-1a of the length and up to 8 bytes from both ends (ids differ there as much as anywhere). */
+function sampledHash(b: Uint8Array, start: number, len: number): number {
+  let h = Math.imul(0x811c9dc5 ^ len, 0x01000193);
+  const n = Math.min(len, 4);
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ b[start + i], 0x01000193);
+  for (let i = Math.max(n, len - 4); i < len; i++) h = Math.imul(h ^ b[start + i], 0x01000193);
+  return h;
+}
 
 /** Node's native latin1 slice, which works on any Uint8Array (used on checked ASCII only). */
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
@@ -208,23 +217,23 @@ export class MsgpackSelector {
   private ascii(start: number, len: number): string | null {
     if (start + len > this.end) return null;
     const b = this.buf;
-    let h = 0x811c9dc5;
-    for (let i = start; i < start + len; i++) {
-      const c = b[i];
-      if (c >= 0x80) return null;
-      h = Math.imul(h ^ c, 0x01000193);
+    if (len <= maxCachedLength) {
+      // A hit is found by a few sampled bytes and confirmed by comparing them all (equal to
+      // an ASCII string means ASCII): no full hash, no ASCII pass for the common case.
+      const slot = sampledHash(b, start, len) & (stringCache.length - 1);
+      const known = stringCache[slot];
+      if (known !== undefined && known.length === len) {
+        let same = true;
+        for (let i = 0; i < len && same; i++) same = known.charCodeAt(i) === b[start + i];
+        if (same) return known;
+      }
+      for (let i = start; i < start + len; i++) if (b[i] >= 0x80) return null;
+      const s = latin1Slice.call(b, start, start + len);
+      stringCache[slot] = s;
+      return s;
     }
-    if (len > maxCachedLength) return latin1Slice.call(b, start, start + len);
-    const slot = h & (stringCache.length - 1);
-    const known = stringCache[slot];
-    if (known !== undefined && known.length === len) {
-      let same = true;
-      for (let i = 0; i < len && same; i++) same = known.charCodeAt(i) === b[start + i];
-      if (same) return known;
-    }
-    const s = latin1Slice.call(b, start, start + len);
-    stringCache[slot] = s;
-    return s;
+    for (let i = start; i < start + len; i++) if (b[i] >= 0x80) return null;
+    return latin1Slice.call(b, start, start + len);
   }
 
   private decodeSlice(from: number, to: number): unknown {
@@ -240,8 +249,27 @@ export class MsgpackSelector {
     return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
-  /** Where the object at `pos` ends. */
+  /** Where the object at `pos` ends (scalars here, containers by the scanner). */
   private skip(pos: number): number {
+    const b = this.buf;
+    const t = b[pos];
+    let next = -1;
+    if (t <= 0x7f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) next = pos + 1;
+    else if (t >= 0xa0 && t <= 0xbf) next = pos + 1 + (t & 0x1f);
+    else if (t === 0xd9 || t === 0xc4) next = pos + 2 + b[pos + 1];
+    else if (t === 0xda || t === 0xc5) next = pos + 3 + ((b[pos + 1] << 8) | b[pos + 2]);
+    else if (t === 0xcc || t === 0xd0) next = pos + 2;
+    else if (t === 0xcd || t === 0xd1) next = pos + 3;
+    else if (t === 0xce || t === 0xd2 || t === 0xca) next = pos + 5;
+    else if (t === 0xcf || t === 0xd3 || t === 0xcb) next = pos + 9;
+    if (next >= 0) {
+      if (next > this.end) throw new SelectError('object ends early');
+      return next;
+    }
+    return this.scan(pos);
+  }
+
+  private scan(pos: number): number {
     this.scanner.reset(pos, 1, this.end - pos);
     const r = this.scanner.scan(this.buf, this.end);
     if (r === 'done') return this.scanner.pos;

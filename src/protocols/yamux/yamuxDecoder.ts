@@ -51,6 +51,15 @@ export interface YamuxDecoderOptions {
 /** Counter group in ctx.counters. */
 const group = 'yamux';
 
+/** `frame(T,F)` counter names, made once per (type, flags) rather than per frame. */
+const frameCounterNames = new Map<number, string>();
+function frameCounterName(type: number, flags: number): string {
+  const key = type * 0x10000 + flags;
+  let name = frameCounterNames.get(key);
+  if (name === undefined) frameCounterNames.set(key, (name = `frame(${type},${flags})`));
+  return name;
+}
+
 export class YamuxDecoder {
   private readonly header = new Uint8Array(yamuxHeaderBytes);
   private headerFill = 0;
@@ -170,7 +179,7 @@ export class YamuxDecoder {
   private onHeader(h: YamuxHeader, ts: number): void {
     const c = this.ctx.counters;
     count(c, group, 'frames');
-    count(c, group, `frame(${h.type},${h.flags})`);
+    count(c, group, frameCounterName(h.type, h.flags));
     this.events.frame?.(h, ts);
     if (h.type === YamuxType.goAway) {
       count(c, group, 'goAways');
