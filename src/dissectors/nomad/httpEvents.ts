@@ -8,7 +8,7 @@
  */
 import { endpointTextUnbracketed } from '../endpointText.js';
 import type { Header, HttpExchange, HttpResponse } from '../../protocols/types.js';
-import { jsonSelect, type JsonScalar } from '../jsonSelect.js';
+import { jsonSelect, type JsonScalar, type JsonShape } from '../jsonSelect.js';
 import { matchNomadRoute, splitTarget } from './httpRoutes.js';
 import type { NomadHttpEvent } from './types.js';
 import type { MessageIds } from '../types.js';
@@ -45,7 +45,7 @@ export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
 
   const isRegistration = (request.method === 'PUT' || request.method === 'POST') && (m.route.endsWith(' /v1/jobs') || m.route.endsWith(' /v1/job/{id}'));
   if (isRegistration) {
-    const job = obj(obj(json(request.body, request.bodyTruncated))?.Job);
+    const job = obj(obj(selectJson(request.body, request.bodyTruncated, registrationShape))?.Job);
     if (typeof job?.ID === 'string' && job.ID) ev.ids.job = job.ID;
   }
   const reply = response && response.status >= 200 && response.status < 300 ? replyFields(response) : null;
@@ -104,13 +104,12 @@ function replyFields(response: HttpResponse): Fields | (Fields | undefined)[] | 
   return (picked as Fields | (Fields | undefined)[] | undefined) ?? null;
 }
 
-function json(body: Uint8Array, truncated: boolean): unknown {
+/** A registration's body: only the job's id is read (not the job, with its templates and env). */
+const registrationShape = { Job: { ID: true } } as const;
+
+function selectJson(body: Uint8Array, truncated: boolean, shape: JsonShape): unknown {
   if (truncated || body.length === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  return jsonSelect(body, shape)?.value;
 }
 
 function obj(v: unknown): Record<string, unknown> | null {

@@ -101,6 +101,7 @@ export function matchNomadRoute(method: string, path: string): NomadRouteMatch {
 }
 
 function decodeSegment(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {

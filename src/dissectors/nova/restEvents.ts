@@ -32,6 +32,8 @@ const maxCachedRoutes = 4096;
 
 function route(method: string, target: string, port: number, ports: ServicePortTable): ServiceRoute | null {
   if (ports !== defaultServicePorts) return matchServiceRoute(method, target, port, ports);
+  // Not OpenStack (Nomad's API, …): no route, and no cache entry per unique target.
+  if (target.charCodeAt(0) === 0x2f && classifyService(pathOf(target), port, ports) === null) return null;
   const key = `${port} ${method} ${target}`;
   let r = routeCache.get(key);
   if (r === undefined) {
@@ -39,6 +41,12 @@ function route(method: string, target: string, port: number, ports: ServicePortT
     routeCache.set(key, (r = matchServiceRoute(method, target, port, ports)));
   }
   return r;
+}
+
+/** The path of an origin-form target (`/a/b?q` → `/a/b`). */
+function pathOf(target: string): string {
+  const q = target.search(/[?#]/);
+  return q < 0 ? target : target.slice(0, q);
 }
 
 function matchServiceRoute(method: string, target: string, port: number, ports: ServicePortTable): ServiceRoute | null {
