@@ -8,6 +8,7 @@
  */
 import { endpointTextUnbracketed } from '../endpointText.js';
 import type { Header, HttpExchange, HttpResponse } from '../../protocols/types.js';
+import { intern } from '../internIds.js';
 import { jsonSelect, type JsonScalar, type JsonShape } from '../jsonSelect.js';
 import { matchNomadRoute, splitTarget } from './httpRoutes.js';
 import type { NomadHttpEvent } from './types.js';
@@ -59,7 +60,7 @@ export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
   if (m.route === 'GET /v1/job/{id}/allocations' || m.route === 'GET /v1/allocations' || m.route === 'GET /v1/allocation/{id}' || m.route === 'GET /v1/evaluation/{id}/allocations') {
     const list = Array.isArray(reply) ? reply : r ? [r] : [];
     ev.allocs = list.filter((a): a is Fields => typeof a?.ID === 'string').map((a) => ({
-      id: a.ID as string,
+      id: intern(a.ID as string), // listings repeat the same ids poll after poll
       ...(typeof a.ClientStatus === 'string' ? { clientStatus: a.ClientStatus } : {}),
       ...(typeof a.EvalID === 'string' ? { evalId: a.EvalID } : {}),
     }));

@@ -50,11 +50,8 @@ export const nomadRpcMethods: Readonly<Record<string, MethodSpec>> = {
       const allocs = obj(b.Allocs);
       if (!allocs) return;
       const clientAllocs = Object.create(null) as Record<string, number>; // keyed by data: a dictionary
-      const ids: string[] = [];
-      for (const id of Object.keys(allocs)) {
-        clientAllocs[id] = num(allocs[id]) ?? 0;
-        ids.push(id);
-      }
+      const ids = Object.keys(allocs); // exactly sized: kept by the message (a pushed array keeps slack)
+      for (const id of ids) clientAllocs[id] = num(allocs[id]) ?? 0;
       ev.clientAllocs = clientAllocs;
       setAllocIds(ids, ev);
     }, { Index: true, Allocs: { '*': true } }],
@@ -72,7 +69,9 @@ export const nomadRpcMethods: Readonly<Record<string, MethodSpec>> = {
   'Alloc.GetAllocs': {
     blocking: true,
     request: [(b, ev) => {
-      ev.allocIds = arr(b.AllocIDs).filter((x): x is string => typeof x === 'string');
+      const ids = arr(b.AllocIDs);
+      // The decoded array itself when it is all strings: exactly sized, and kept by the message.
+      ev.allocIds = ids.every((x) => typeof x === 'string') ? (ids as string[]) : ids.filter((x): x is string => typeof x === 'string');
       setAllocIds(ev.allocIds, ev);
       queryIndex(b, ev);
     }, { AllocIDs: true, MinQueryIndex: true }],

@@ -51,14 +51,21 @@ export interface ServiceMatch {
  * OpenStack (another HTTP service on the network).
  */
 export function classifyService(path: string, port: number, ports: ServicePortTable = defaultServicePorts): ServiceMatch | null {
-  for (const [prefix, service] of PREFIXES) {
-    if (path === prefix || path.startsWith(`${prefix}/`)) return { service, path: path.slice(prefix.length) || '/' };
+  for (let i = 0; i < PREFIXES.length; i++) {
+    const [prefix, service] = PREFIXES[i];
+    if (path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 0x2f)) {
+      return { service, path: path.slice(prefix.length) || '/' };
+    }
   }
   const byPort = Object.hasOwn(ports, port) ? ports[port] : undefined;
   if (byPort !== undefined) return { service: byPort, path };
-  const segs = path.split('/', 3);
-  const first = segs[1] ?? '';
-  if (first === 'v2' && GLANCE_V2.has(segs[2] ?? '')) return { service: 'glance', path };
+  // First segment without splitting the whole path (this runs for every HTTP exchange).
+  const end1 = path.indexOf('/', 1);
+  const first = path.charCodeAt(0) === 0x2f ? path.slice(1, end1 < 0 ? path.length : end1) : '';
+  if (first === 'v2' && end1 >= 0) {
+    const end2 = path.indexOf('/', end1 + 1);
+    if (GLANCE_V2.has(path.slice(end1 + 1, end2 < 0 ? path.length : end2))) return { service: 'glance', path };
+  }
   const byShape = Object.hasOwn(FIRST_SEGMENT, first) ? FIRST_SEGMENT[first] : undefined;
   return byShape === undefined ? null : { service: byShape, path };
 }
