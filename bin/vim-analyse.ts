@@ -162,6 +162,105 @@ program
   });
 
 program
+  .command('waterfall')
+  .description("one request's phases and messages on a time axis, hosts as lanes (SVG)")
+  .argument('<capture>', 'capture file')
+  .argument('<request-id>', 'server uuid, alloc id, or a unique prefix of one')
+  .option('--logs <[host=]path>', 'compute-host log to merge; repeatable', collect, [] as string[])
+  .option('-o, --output <file>', 'write to a file instead of standard output')
+  .action(async (capture: string, id: string, opts: { logs: string[]; output?: string }) => {
+    try {
+      const { result, messages } = await analyseWithMessages(capture, { logFiles: opts.logs });
+      const found = result.requests.filter((r) => r.id === id || r.id.startsWith(id) || Object.values(r.keys).includes(id));
+      if (found.length !== 1) {
+        process.stderr.write(`vim-analyse: ${found.length ? `'${id}' matches ${found.length} requests` : `no request '${id}' in ${capture}`}; ids: ${result.requests.slice(0, 5).map((r) => r.id).join(', ')}${result.requests.length > 5 ? ', …' : ''}\n`);
+        process.exit(exitUnusable);
+      }
+      await output(waterfallSvg(found[0], messages), opts.output);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('figures')
+  .description("the study's four charts (Nova total and spawn, Nomad total and driver breakdowns), one bar per configuration")
+  .argument('[captures...]', 'configurations separated by "--": A1 A2 -- B1 B2 (or use --config)')
+  .option('--labels <a,b,…>', 'names of the configurations (default: config 1, 2, …)')
+  .option('--config <file>', 'JSON: {"configurations": [{"label", "captures": [...], "logs": [...]}]}')
+  .option('--out <dir>', 'folder to write the SVG and PNG files into', '.')
+  .option('--no-png', 'SVG only')
+  .action(async (captures: string[], opts: { labels?: string; config?: string; out: string; png: boolean }) => {
+    try {
+      const { makeFigures } = await import('../src/pipeline/figures.js');
+      const { svgToPng } = await import('../src/report/svgToPng.js');
+      const { mkdir, readFile } = await import('node:fs/promises');
+      let configs: { label: string; captures: string[]; logs?: string[] }[];
+      if (opts.config) {
+        configs = (JSON.parse(await readFile(opts.config, 'utf8')) as { configurations: typeof configs }).configurations;
+      } else {
+        // Configurations are separated by '--', which commander swallows (and everything
+        // after it becomes an operand, options too): read the raw arguments ourselves.
+        const raw = process.argv.slice(process.argv.indexOf('figures') + 1);
+        const withValue = new Set(['--labels', '--config', '--out']);
+        const groups: string[][] = [[]];
+        let labelsArg = opts.labels, outArg = opts.out;
+        for (let i = 0; i < raw.length; i++) {
+          const a = raw[i];
+          if (a === '--') groups.push([]);
+          else if (withValue.has(a)) {
+            if (a === '--labels') labelsArg = raw[i + 1];
+            if (a === '--out') outArg = raw[i + 1];
+            i++;
+          } else if (a === '--no-png') opts.png = false;
+          else if (!a.startsWith('--')) groups[groups.length - 1].push(a);
+        }
+        opts.out = outArg;
+        const labels = labelsArg?.split(',') ?? [];
+        configs = groups.filter((g) => g.length).map((g, i) => ({ label: labels[i] ?? `config ${i + 1}`, captures: g }));
+      }
+      if (configs.length === 0) {
+        process.stderr.write('vim-analyse: figures needs captures (A1 A2 -- B1 B2) or --config FILE\n');
+        process.exit(exitUnusable);
+      }
+      const { figures } = await makeFigures(configs);
+      await mkdir(opts.out, { recursive: true });
+      for (const f of figures) {
+        await writeFile(`${opts.out}/${f.id}.svg`, f.svg);
+        if (opts.png) await writeFile(`${opts.out}/${f.id}.png`, svgToPng(f.svg));
+        process.stderr.write(`${f.id}: ${f.drawn.join(', ')}${f.skipped.length ? ` (left out: ${f.skipped.map((s) => `${s.label}: ${s.reason}`).join('; ')})` : ''}\n`);
+      }
+      if (figures.length === 0) process.stderr.write('vim-analyse: no figure could be drawn (no complete request in any configuration)\n');
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('compare')
+  .description('compare two configurations (e.g. stock vs tuned): phase means, difference, Welch 95% CI')
+  .argument('<a>', 'capture of configuration A (several: join with commas)')
+  .argument('<b>', 'capture of configuration B (several: join with commas)')
+  .option('--vim <vim>', 'only this VIM: nova or nomad')
+  .option('--json', 'write JSON')
+  .option('--svg', 'write the phase-breakdown chart, one bar per configuration')
+  .option('--labels <a,b>', 'names of the two configurations (default: the file names)')
+  .option('-o, --output <file>', 'write to a file instead of standard output')
+  .action(async (a: string, b: string, opts: { vim?: string; json?: boolean; svg?: boolean; labels?: string; output?: string }) => {
+    try {
+      const labels = (opts.labels?.split(',') ?? [a, b]) as [string, string];
+      const c = await compareCaptures(a.split(','), b.split(','), { vim: checkVim(opts.vim), labels });
+      const { results: _r, ...rest } = c;
+      const text = opts.svg
+        ? breakdownSvg([{ label: labels[0], result: c.results[0] }, { label: labels[1], result: c.results[1] }])
+        : opts.json ? JSON.stringify(rest, null, 2) + '\n' : compareText(c);
+      await output(text, opts.output);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
   .command('live')
   .description('sniff an interface and print each VM start as it completes; Ctrl-C for the final summary')
   .requiredOption('-i, --interface <iface>', 'interface to capture on (e.g. eth1, any)')
