@@ -25,6 +25,7 @@ function contentLength(headers: readonly Header[]): number | string | undefined 
   const values = headerValues(headers, 'content-length');
   if (values.length === 0) return undefined;
   let length: number | undefined;
+  if (values.length === 1 && /^[0-9]{1,15}$/.test(values[0])) return Number(values[0]); // the usual case
   for (const raw of values) {
     // `Content-Length: 5, 5` is a list of the same value; anything else is an error
     for (const part of raw.split(',')) {

@@ -14,7 +14,7 @@ const COLON = 58;
 /** Value of the first header named `name` (case-insensitive), or undefined. */
 export function headerValue(headers: readonly Header[], name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const [n, v] of headers) if (n.length === lower.length && n.toLowerCase() === lower) return v;
+  for (let i = 0; i < headers.length; i++) if (sameName(headers[i][0], lower)) return headers[i][1];
   return undefined;
 }
 
@@ -22,8 +22,19 @@ export function headerValue(headers: readonly Header[], name: string): string | 
 export function headerValues(headers: readonly Header[], name: string): string[] {
   const lower = name.toLowerCase();
   const out: string[] = [];
-  for (const [n, v] of headers) if (n.length === lower.length && n.toLowerCase() === lower) out.push(v);
+  for (let i = 0; i < headers.length; i++) if (sameName(headers[i][0], lower)) out.push(headers[i][1]);
   return out;
+}
+
+/** `n` equals the lower-case `lower` ignoring ASCII case (no lower-cased copy of every header name). */
+function sameName(n: string, lower: string): boolean {
+  if (n.length !== lower.length) return false;
+  for (let i = 0; i < n.length; i++) {
+    let c = n.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 export interface RequestLine {

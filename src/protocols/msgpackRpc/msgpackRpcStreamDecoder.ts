@@ -223,13 +223,18 @@ export class MsgpackRpcStreamDecoder {
     if (from === 0) return;
     this.buf.copyWithin(0, from, this.len);
     this.len -= from;
-    let i = 0;
-    while (i + 1 < this.chunkAt.length && this.chunkAt[i + 1] <= from) i++;
-    this.chunkAt = this.chunkAt.slice(i).map((a) => Math.max(0, a - from));
-    this.chunkTs = this.chunkTs.slice(i);
     if (this.len === 0) {
-      this.chunkAt = [];
-      this.chunkTs = [];
+      this.chunkAt.length = 0;
+      this.chunkTs.length = 0;
+    } else {
+      // In place: this runs after every chunk fed.
+      let i = 0;
+      while (i + 1 < this.chunkAt.length && this.chunkAt[i + 1] <= from) i++;
+      if (i > 0) {
+        this.chunkAt.splice(0, i);
+        this.chunkTs.splice(0, i);
+      }
+      for (let k = 0; k < this.chunkAt.length; k++) this.chunkAt[k] = Math.max(0, this.chunkAt[k] - from);
     }
     this.msgStart = 0;
     this.headerEnd -= from;

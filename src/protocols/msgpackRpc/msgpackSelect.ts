@@ -46,6 +46,8 @@ function compile(shape: MsgpackShape): Compiled {
 
 class SelectError extends Error {}
 
+const EMPTY = new Uint8Array(0);
+
 /** Direct-mapped cache of short ASCII strings (by a hash of sampled bytes), shared by all selectors. */
 const stringCache: (string | undefined)[] = new Array(1 << 14);
 const maxCachedLength = 64;
@@ -68,7 +70,7 @@ const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Arr
  * by the scanner, not decoded).
  */
 export class MsgpackSelector {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   private end = 0;
   private pos = 0;
   private readonly scanner = new MsgpackObjectScanner();
@@ -86,7 +88,7 @@ export class MsgpackSelector {
     } catch (e) {
       return { ok: false, error: e instanceof Error ? e.message : String(e) };
     } finally {
-      this.buf = new Uint8Array(0);
+      this.buf = EMPTY; // do not hold the caller's bytes
       this.dataView = null;
     }
   }
