@@ -153,13 +153,18 @@ export class AmqpFrameDecoder {
       return;
     }
     // Shift the chunk marks so that they stay relative to the kept bytes.
-    const marks: number[] = [];
-    for (let k = 0; k < this.marks.length; k += 2) {
-      const nextStart = k + 2 < this.marks.length ? this.marks[k + 2] : Infinity;
+    // Marks of the chunks still needed, shifted, in place (this runs after every chunk).
+    const m = this.marks;
+    let w = 0;
+    for (let k = 0; k < m.length; k += 2) {
+      const nextStart = k + 2 < m.length ? m[k + 2] : Infinity;
       if (nextStart <= used) continue;
-      marks.push(Math.max(0, this.marks[k] - used), this.marks[k + 1]);
+      const at = Math.max(0, m[k] - used);
+      const ts = m[k + 1];
+      m[w++] = at;
+      m[w++] = ts;
     }
-    this.marks = marks;
+    m.length = w;
     if (view.buffer === this.pending.buffer && view.byteOffset === this.pending.byteOffset) {
       this.pending.copyWithin(0, used, view.length);
     } else {
