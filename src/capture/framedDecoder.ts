@@ -3,7 +3,20 @@
  * (a record, a block). Units inside a chunk are parsed in place (zero copy); only a unit
  * that straddles two chunks is copied into a carry buffer, and only up to its own length.
  */
+import type { CaptureSummary, CaptureWarning } from './types.js';
+
 export abstract class FramedDecoder {
+  /**
+   * @param unit what one unit is called in warnings (`record`, `block`)
+   * @param item what a unit carries (`records`, `packets`)
+   */
+  constructor(
+    protected readonly summary: CaptureSummary,
+    protected readonly warn: (w: CaptureWarning) => void,
+    private readonly unit: string,
+    private readonly item: string,
+  ) {}
+
   /** Bytes needed from the start of the current unit before parseUnit can progress. */
   protected need = 0;
   private carry: Uint8Array | null = null;
@@ -20,8 +33,15 @@ export abstract class FramedDecoder {
    */
   protected abstract parseUnit(buf: Uint8Array, pos: number, end: number): number;
 
-  /** Called by end() when the input stops inside a unit. */
-  protected abstract truncated(have: number, need: number): void;
+  /** Called by end() when the input stops inside a unit: everything before it is kept. */
+  protected truncated(have: number, need: number): void {
+    this.summary.counters.truncated++;
+    this.warn({
+      stage: 'capture',
+      offset: this.offset,
+      message: `file ends inside a ${this.unit} (${have} of ${need} bytes); the ${this.summary.packets} ${this.item} before it were read`,
+    });
+  }
 
   feed(chunk: Uint8Array): void {
     if (this.ended) return;
@@ -105,6 +125,9 @@ export abstract class FramedDecoder {
     return 64 * 1024 * 1024;
   }
 
-  /** Called when a unit claims to need more than maxUnitBytes. */
-  protected abstract abandon(): void;
+  /** Called when a unit claims to need more than maxUnitBytes: the rest is unreadable. */
+  protected abandon(): void {
+    this.summary.counters.badRecords++;
+    this.ended = true;
+  }
 }

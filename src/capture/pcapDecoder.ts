@@ -33,12 +33,12 @@ export class PcapDecoder extends FramedDecoder {
   private readonly rec: PacketRecord = { ts: 0, linkType: 0, bytes: new Uint8Array(0), origLen: 0, iface: 0, frame: 0 };
 
   constructor(
-    private readonly summary: CaptureSummary,
+    summary: CaptureSummary,
     private readonly clock: SessionClock,
     private readonly onRecord: (r: PacketRecord) => void,
-    private readonly warn: (w: CaptureWarning) => void,
+    warn: (w: CaptureWarning) => void,
   ) {
-    super();
+    super(summary, warn, 'record', 'records');
     summary.format = 'pcap';
   }
 
@@ -116,19 +116,5 @@ export class PcapDecoder extends FramedDecoder {
     s.sections = 1;
     this.headerDone = true;
     return 24;
-  }
-
-  protected truncated(have: number, need: number): void {
-    this.summary.counters.truncated++;
-    this.warn({
-      stage: 'capture',
-      offset: this.offset,
-      message: `file ends inside a record (${have} of ${need} bytes); the ${this.summary.packets} records before it were read`,
-    });
-  }
-
-  protected abandon(): void {
-    this.summary.counters.badRecords++;
-    this.ended = true;
   }
 }

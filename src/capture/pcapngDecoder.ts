@@ -36,12 +36,12 @@ export class PcapngDecoder extends FramedDecoder {
   private resyncSkipped = 0;
 
   constructor(
-    private readonly summary: CaptureSummary,
+    summary: CaptureSummary,
     private readonly clock: SessionClock,
     private readonly onRecord: (r: PacketRecord) => void,
-    private readonly warn: (w: CaptureWarning) => void,
+    warn: (w: CaptureWarning) => void,
   ) {
-    super();
+    super(summary, warn, 'block', 'packets');
     summary.format = 'pcapng';
   }
 
@@ -209,19 +209,5 @@ export class PcapngDecoder extends FramedDecoder {
     r.iface = iface.index;
     r.frame = ++this.frame;
     this.onRecord(r);
-  }
-
-  protected truncated(have: number, need: number): void {
-    this.summary.counters.truncated++;
-    this.warn({
-      stage: 'capture',
-      offset: this.offset,
-      message: `file ends inside a block (${have} of ${need} bytes); the ${this.summary.packets} packets before it were read`,
-    });
-  }
-
-  protected abandon(): void {
-    this.summary.counters.badRecords++;
-    this.ended = true;
   }
 }
