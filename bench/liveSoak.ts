@@ -7,25 +7,17 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { makeVethPair } from '../test/helpers/netns.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function liveSoak(bin: string, capture: string, seconds = 60): Promise<void> {
-  const ns = (n: string) => `vimsoak${n}${process.pid % 1000}`;
-  const [nsA, nsB, ifA, ifB] = [ns('a'), ns('b'), `vsa${process.pid % 1000}`, `vsb${process.pid % 1000}`];
-  const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'pipe' });
-  try {
-    ip('netns', 'add', nsA);
-    ip('netns', 'add', nsB);
-    ip('link', 'add', ifA, 'type', 'veth', 'peer', 'name', ifB);
-    ip('link', 'set', ifA, 'netns', nsA);
-    ip('link', 'set', ifB, 'netns', nsB);
-    ip('-n', nsA, 'link', 'set', ifA, 'up');
-    ip('-n', nsB, 'link', 'set', ifB, 'up');
-  } catch (e) {
-    console.log(`live-soak: skipped, cannot make network namespaces here (${(e as Error).message.split('\n')[0]})`);
+  const pair = makeVethPair('s');
+  if ('reason' in pair) {
+    console.log(`live-soak: skipped, ${pair.reason}`);
     return;
   }
+  const { nsA, nsB, ifA, ifB } = pair;
   try {
     // First as fast as tcpreplay can (what the capture path keeps up with), then for the
     // full time at 80% of the rate it kept up with: the rate sustained, and its losses.
@@ -34,7 +26,7 @@ export async function liveSoak(bin: string, capture: string, seconds = 60): Prom
     const pps = Math.round((0.8 * burst.captured) / burst.seconds);
     report(`tcpreplay --pps ${pps}`, await soakRun(bin, nsA, nsB, ifA, ifB, capture, seconds, pps));
   } finally {
-    for (const n of [nsA, nsB]) try { ip('netns', 'del', n); } catch { /* gone */ }
+    pair.remove();
   }
 }
 
