@@ -4,7 +4,7 @@
  * Fragments may arrive in any order; overlaps keep the first copy of each byte.
  */
 import { addressKey } from './ipPacket.js';
-import type { IpView } from './ipPacket.js';
+import { addressLength, destinationAddress, sourceAddress, type IpView } from './ipPacket.js';
 
 interface Pending {
   parts: { offset: number; data: Uint8Array }[];
@@ -40,21 +40,23 @@ export class IpFragmentReassembler {
   add(ip: IpView, ts: number): IpView | null {
     this.fragments++;
     const f = ip.fragment!;
-    const key = `${ip.version}${addressKey(ip.src)}${addressKey(ip.dst)}${ip.protocol}:${f.id}`;
+    const alen = addressLength(ip);
+    const key = `${ip.version}${addressKey(ip.buf, ip.srcOff, alen)}${addressKey(ip.buf, ip.dstOff, alen)}${ip.protocol}:${f.id}`;
     let p = this.pending.get(key);
     if (!p) {
       if (this.pending.size >= this.limits.maxDatagrams) this.expire(ts, true);
-      p = { parts: [], total: -1, bytes: 0, firstTs: ts, src: ip.src.slice(), dst: ip.dst.slice(), protocol: ip.protocol, version: ip.version };
+      p = { parts: [], total: -1, bytes: 0, firstTs: ts, src: sourceAddress(ip).slice(), dst: destinationAddress(ip).slice(), protocol: ip.protocol, version: ip.version };
       this.pending.set(key, p);
     }
-    if (this.bufferedBytes + ip.payload.length > this.limits.maxBytes) {
+    const payloadLength = ip.payloadEnd - ip.payloadOff;
+    if (this.bufferedBytes + payloadLength > this.limits.maxBytes) {
       this.dropped++;
       return null;
     }
-    p.parts.push({ offset: f.offset, data: ip.payload.slice() });
-    p.bytes += ip.payload.length;
-    this.bufferedBytes += ip.payload.length;
-    if (!f.more) p.total = f.offset + ip.payload.length;
+    p.parts.push({ offset: f.offset, data: ip.buf.slice(ip.payloadOff, ip.payloadEnd) });
+    p.bytes += payloadLength;
+    this.bufferedBytes += payloadLength;
+    if (!f.more) p.total = f.offset + payloadLength;
     if (p.total < 0) return null;
     // Complete when the parts cover [0, total) without a hole.
     p.parts.sort((a, b) => a.offset - b.offset);
@@ -64,13 +66,17 @@ export class IpFragmentReassembler {
       covered = Math.max(covered, part.offset + part.data.length);
     }
     if (covered < p.total) return null;
-    const whole = new Uint8Array(p.total);
+    // One buffer: source address, destination address, then the datagram's payload.
+    const alen2 = p.src.length;
+    const whole = new Uint8Array(2 * alen2 + p.total);
+    whole.set(p.src, 0);
+    whole.set(p.dst, alen2);
     // Overlapping parts: the one with the higher offset wins (no stack we know sends overlaps).
-    for (const part of p.parts) whole.set(part.data.subarray(0, Math.max(0, Math.min(part.data.length, p.total - part.offset))), part.offset);
+    for (const part of p.parts) whole.set(part.data.subarray(0, Math.max(0, Math.min(part.data.length, p.total - part.offset))), 2 * alen2 + part.offset);
     this.pending.delete(key);
     this.bufferedBytes -= p.bytes;
     this.reassembled++;
-    return { version: p.version, src: p.src, dst: p.dst, protocol: p.protocol, payload: whole, fragment: null };
+    return { version: p.version, buf: whole, srcOff: 0, dstOff: alen2, protocol: p.protocol, payloadOff: 2 * alen2, payloadEnd: whole.length, fragment: null };
   }
 
   /** Drop datagrams older than the timeout (or the oldest one when `force`). */

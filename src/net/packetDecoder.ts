@@ -4,7 +4,7 @@
  */
 import type { PacketRecord } from '../capture/types.js';
 import { etherTypes, linkDecoders, linkTypeName, type LinkDecoded } from './linkLayers.js';
-import { decodeIpv4, decodeIpv6, ipProtocols, walkIpv6Headers, type IpView } from './ipPacket.js';
+import { decodeIpv4, decodeIpv6, emptyIpView, ipProtocols, walkIpv6Headers, type IpView } from './ipPacket.js';
 import { IpFragmentReassembler } from './ipFragments.js';
 import { TcpReassembler, type TcpReassemblerOptions } from './tcpReassembler.js';
 import { DuplicateFrameFilter } from './duplicateFrames.js';
@@ -29,7 +29,7 @@ export class PacketDecoder {
   /** Link types seen, with their packet counts. */
   readonly linkTypes = new Map<number, number>();
   private readonly link: LinkDecoded = { offset: 0, etherType: 0, ifIndex: -1 };
-  private readonly ip: IpView = { version: 4, src: new Uint8Array(0), dst: new Uint8Array(0), protocol: 0, payload: new Uint8Array(0), fragment: null };
+  private readonly ip: IpView = emptyIpView();
   private readonly warnedLinks = new Set<number>();
   private lastTs = 0;
   private readonly duplicates = new DuplicateFrameFilter();
@@ -94,7 +94,7 @@ export class PacketDecoder {
       c.ipReassembled++;
       view = whole;
       // The fragmentable part of an IPv6 datagram may begin with more extension headers.
-      if (view.version === 6 && walkIpv6Headers(view.payload, 0, view.payload.length, view.protocol, view) !== 'ok') {
+      if (view.version === 6 && walkIpv6Headers(view.buf, view.payloadOff, view.payloadEnd, view.protocol, view) !== 'ok') {
         c.undecodable++;
         return;
       }

@@ -7,7 +7,7 @@
  * never showed (the receiver got them: the capture lost them), when a buffer limit is hit,
  * at FIN/RST, on idle, or at the end of input.
  */
-import { addressKey, addressText, type IpView } from './ipPacket.js';
+import { addressKey, addressText, destinationAddress, sourceAddress, type IpView } from './ipPacket.js';
 
 /**
  * One end of a connection as a map key: for IPv4 the number address·65536 + port (48 bits,
@@ -15,8 +15,8 @@ import { addressKey, addressText, type IpView } from './ipPacket.js';
  */
 type EndKey = number | string;
 
-function endKey(addr: Uint8Array, port: number): EndKey {
-  return addr.length === 4 ? (((addr[0] << 24) | (addr[1] << 16) | (addr[2] << 8) | addr[3]) >>> 0) * 65536 + port : addressKey(addr) + String.fromCharCode(port);
+function endKey(b: Uint8Array, o: number, v4: boolean, port: number): EndKey {
+  return v4 ? (((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0) * 65536 + port : addressKey(b, o, 16) + String.fromCharCode(port);
 }
 import {
   defaultReassemblyLimits,
@@ -84,6 +84,8 @@ export class TcpReassembler {
   /** Lookup: lower end key → higher end key → connection. */
   private index = new Map<EndKey, Map<EndKey, Connection>>();
   private closedStats: ConnectionStats[] = [];
+  /** The connection of the previous segment (always one still in the index, or null). */
+  private lastConn: Connection | null = null;
   private nextId = 0;
   private totalPending = 0;
   private lastSweep = 0;
@@ -101,29 +103,34 @@ export class TcpReassembler {
 
   /** One TCP segment inside an IP packet. */
   segment(ip: IpView, ts: number): void {
-    const t = ip.payload;
+    const t = ip.buf;
+    const p = ip.payloadOff;
+    const tcpLength = ip.payloadEnd - p;
     const c = this.counters;
-    if (t.length < 20) {
+    if (tcpLength < 20) {
       c.undecodable++;
       return;
     }
-    const off = (t[12] >> 4) * 4;
-    if (off < 20 || off > t.length) {
+    const off = (t[p + 12] >> 4) * 4;
+    if (off < 20 || off > tcpLength) {
       c.undecodable++;
       return;
     }
     c.tcpSegments++;
-    const sport = (t[0] << 8) | t[1];
-    const dport = (t[2] << 8) | t[3];
-    const seq = ((t[4] << 24) | (t[5] << 16) | (t[6] << 8) | t[7]) >>> 0;
-    const ack = ((t[8] << 24) | (t[9] << 16) | (t[10] << 8) | t[11]) >>> 0;
-    const flags = t[13];
-    const payload = t.subarray(off);
+    const sport = (t[p] << 8) | t[p + 1];
+    const dport = (t[p + 2] << 8) | t[p + 3];
+    const seq = ((t[p + 4] << 24) | (t[p + 5] << 16) | (t[p + 6] << 8) | t[p + 7]) >>> 0;
+    const ack = ((t[p + 8] << 24) | (t[p + 9] << 16) | (t[p + 10] << 8) | t[p + 11]) >>> 0;
+    const flags = t[p + 13];
+    const payloadLength = tcpLength - off;
 
-    const a = endKey(ip.src, sport);
-    const b = endKey(ip.dst, dport);
+    const v4 = ip.version === 4;
+    const a = endKey(t, ip.srcOff, v4, sport);
+    const b = endKey(t, ip.dstOff, v4, dport);
     const lo = a < b ? a : b, hi = a < b ? b : a;
-    let conn = this.index.get(lo)?.get(hi);
+    // Segments come in runs on one connection: try the last one before the two map lookups.
+    const last = this.lastConn;
+    let conn = last !== null && last.lo === lo && last.hi === hi ? last : this.index.get(lo)?.get(hi);
     if (conn && ts - conn.stats.lastTs > this.limits.idleTimeoutNs) {
       // Idle past the limit: ended here, as the periodic sweep would have done.
       this.finish(conn, 'idle', ts);
@@ -145,6 +152,7 @@ export class TcpReassembler {
       if (!opened) return;
       conn = opened;
     }
+    this.lastConn = conn;
     const dir: Direction = conn.clientSide === a ? 0 : 1;
     const st = conn.stats;
     st.packets[dir]++;
@@ -169,11 +177,11 @@ export class TcpReassembler {
       }
       dataSeq = (seq + 1) >>> 0;
     }
-    if (payload.length > 0 && !h.ended) this.data(conn, h, dataSeq, payload, ts);
+    if (payloadLength > 0 && !h.ended) this.data(conn, h, dataSeq, t.subarray(p + off, ip.payloadEnd), ts);
     if (flags & FIN && h.finSeq < 0) {
-      h.finSeq = (dataSeq + payload.length) >>> 0;
+      h.finSeq = (dataSeq + payloadLength) >>> 0;
       // A direction seen only from its FIN on (capture started mid-stream) ends right there.
-      if (h.nextSeq < 0 && payload.length === 0) h.nextSeq = h.finSeq;
+      if (h.nextSeq < 0 && payloadLength === 0) h.nextSeq = h.finSeq;
     }
     if (flags & ACK) {
       const o = conn.half[dir ^ 1];
@@ -194,8 +202,8 @@ export class TcpReassembler {
         return null;
       }
     }
-    const srcIp = addressText(ip.src);
-    const dstIp = addressText(ip.dst);
+    const srcIp = addressText(sourceAddress(ip));
+    const dstIp = addressText(destinationAddress(ip));
     let srcIsClient: boolean;
     const sawSyn = (flags & SYN) !== 0;
     if (sawSyn) srcIsClient = (flags & ACK) === 0;
@@ -336,6 +344,7 @@ export class TcpReassembler {
     this.close(conn);
     this.conns.delete(conn);
     const inner = this.index.get(conn.lo);
+    if (this.lastConn === conn) this.lastConn = null;
     if (inner?.get(conn.hi) === conn) {
       inner.delete(conn.hi);
       if (inner.size === 0) this.index.delete(conn.lo);

@@ -13,7 +13,7 @@ import { readCapture, type CaptureSource } from '../capture/readCapture.js';
 import type { SessionClock } from '../capture/sessionClock.js';
 import type { CaptureSummary, CaptureWarning, PacketRecord } from '../capture/types.js';
 import { linkDecoders, etherTypes, type LinkDecoded } from '../net/linkLayers.js';
-import { addressText, decodeIpv4, decodeIpv6, ipProtocols, type IpView } from '../net/ipPacket.js';
+import { addressText, decodeIpv4, decodeIpv6, destinationAddress, emptyIpView, ipPayload, ipProtocols, sourceAddress, type IpView } from '../net/ipPacket.js';
 import { ClockBounds } from '../timeline/clockBounds.js';
 import type { ClockEstimate } from '../timeline/types.js';
 import { inferVantage, type Vantage } from './vantage.js';
@@ -35,16 +35,16 @@ export interface LoadedCapture {
 }
 
 const link: LinkDecoded = { offset: 0, etherType: 0, ifIndex: -1 };
-const ip: IpView = { version: 4, src: new Uint8Array(0), dst: new Uint8Array(0), protocol: 0, payload: new Uint8Array(0), fragment: null };
+const ip: IpView = emptyIpView();
 
 /** A TCP segment's identity across captures: addresses, ports, seq, ack, flags, length. */
 function fingerprint(r: PacketRecord): { key: string; src: string; dst: string } | null {
   const ld = linkDecoders.get(r.linkType);
   if (!ld || !ld.decode(r.bytes, link)) return null;
   const res = link.etherType === etherTypes.ipv4 ? decodeIpv4(r.bytes, link.offset, ip) : link.etherType === etherTypes.ipv6 ? decodeIpv6(r.bytes, link.offset, ip) : 'bad';
-  if (res !== 'ok' || ip.protocol !== ipProtocols.tcp || ip.fragment || ip.payload.length < 20) return null;
-  const t = ip.payload;
-  const src = addressText(ip.src), dst = addressText(ip.dst);
+  if (res !== 'ok' || ip.protocol !== ipProtocols.tcp || ip.fragment || ip.payloadEnd - ip.payloadOff < 20) return null;
+  const t = ipPayload(ip);
+  const src = addressText(sourceAddress(ip)), dst = addressText(destinationAddress(ip));
   const key = `${src}:${(t[0] << 8) | t[1]}>${dst}:${(t[2] << 8) | t[3]}#${((t[4] << 24) | (t[5] << 16) | (t[6] << 8) | t[7]) >>> 0}/${((t[8] << 24) | (t[9] << 16) | (t[10] << 8) | t[11]) >>> 0}/${t[13]}/${t.length}`;
   return { key, src, dst };
 }
