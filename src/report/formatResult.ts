@@ -10,11 +10,8 @@ import { novaPhaseModel, nomadPhaseModel } from '../timeline/phaseModel.js';
 import { requestsCsv } from './requestsCsv.js';
 import { summaryText } from './summaryText.js';
 
-export type ResultFormat = 'table' | 'json' | 'csv' | 'svg' | 'html' | 'chrome' | 'otlp' | 'otlp-proto';
-export const resultFormats: readonly ResultFormat[] = ['table', 'json', 'csv', 'svg', 'html', 'chrome', 'otlp', 'otlp-proto'];
-
-/** Formats that need the messages as well as the result. */
-export const formatsWithMessages: ReadonlySet<ResultFormat> = new Set(['html', 'chrome']);
+import type { ResultFormat } from './resultFormats.js';
+export { formatsWithMessages, resultFormats, type ResultFormat } from './resultFormats.js';
 
 /** The phase-breakdown chart: one bar per VIM of the result (or per configuration, for compare). */
 export function breakdownSvg(groups: { label: string; result: AnalysisResult }[], title?: string): string {

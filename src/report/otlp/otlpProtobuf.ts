@@ -1,5 +1,6 @@
 /** OTLP traces as protobuf bytes (what an OTLP/HTTP collector takes at /v1/traces). */
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs';
 import type { AnalysisResult } from '../../pipeline/types.js';
 import { otlpTraceDescriptor } from './otlpSchema.js';
 import { type ExportTraceServiceRequest, otlpTraces } from './otlpTraces.js';
@@ -7,7 +8,11 @@ import { type ExportTraceServiceRequest, otlpTraces } from './otlpTraces.js';
 let requestType: protobuf.Type | undefined;
 
 function exportRequestType(): protobuf.Type {
-  requestType ??= protobuf.Root.fromJSON(otlpTraceDescriptor).lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+  if (!requestType) {
+    // Loaded on first use: protobufjs costs ~80 ms at start-up, and most runs never write protobuf.
+    const { Root } = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
+    requestType = Root.fromJSON(otlpTraceDescriptor).lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+  }
   return requestType;
 }
 
