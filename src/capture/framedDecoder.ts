@@ -26,6 +26,19 @@ export abstract class FramedDecoder {
   /** Offset in the decompressed input of the next byte to be consumed. */
   protected offset = 0;
   protected ended = false;
+  /**
+   * Times of the first and last record (NaN before any), kept as plain numbers and copied
+   * to the summary after each chunk: storing into the summary's nullable fields boxed a
+   * number per packet (6% of `info`'s instructions).
+   */
+  protected firstTs = Number.NaN;
+  protected lastTs = Number.NaN;
+
+  protected publishTimes(): void {
+    if (Number.isNaN(this.firstTs)) return;
+    this.summary.firstTs = this.firstTs;
+    this.summary.lastTs = this.lastTs;
+  }
 
   /**
    * Parse one unit at buf[pos..end). Return the bytes consumed (> 0), or 0 after setting
@@ -44,6 +57,11 @@ export abstract class FramedDecoder {
   }
 
   feed(chunk: Uint8Array): void {
+    this.feedUnits(chunk);
+    this.publishTimes();
+  }
+
+  private feedUnits(chunk: Uint8Array): void {
     if (this.ended) return;
     let pos = 0;
     const end = chunk.length;
@@ -113,6 +131,7 @@ export abstract class FramedDecoder {
   }
 
   end(): void {
+    this.publishTimes();
     if (this.carry && this.carryLen > this.carryPos && !this.ended) this.truncated(this.carryLen - this.carryPos, this.need);
     this.carry = null;
     this.carryLen = 0;

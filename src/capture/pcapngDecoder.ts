@@ -6,6 +6,7 @@
  */
 import { FramedDecoder } from './framedDecoder.js';
 import { i64, splitTimestamp, u16, u32 } from './byteReader.js';
+import { FrameSlot } from './frameSlot.js';
 import type { CaptureInterface, CaptureSummary, CaptureWarning, PacketRecord } from './types.js';
 import type { SessionClock } from './sessionClock.js';
 
@@ -32,7 +33,7 @@ export class PcapngDecoder extends FramedDecoder {
   private interfaces: PcapngInterface[] = [];
   private frame = 0;
   /** One record object, refilled per packet (valid during the callback only, like its bytes). */
-  private readonly rec: PacketRecord = { ts: 0, linkType: 0, bytes: new Uint8Array(0), origLen: 0, iface: 0, frame: 0 };
+  private readonly rec = new FrameSlot();
   private resyncSkipped = 0;
 
   constructor(
@@ -173,7 +174,7 @@ export class PcapngDecoder extends FramedDecoder {
     const snap = iface.snaplen > 0 ? iface.snaplen : orig;
     const cap = Math.min(orig, snap, end - p - 4);
     // A simple packet has no timestamp: it takes the previous packet's time.
-    const ts = this.summary.lastTs ?? 0;
+    const ts = Number.isNaN(this.lastTs) ? 0 : this.lastTs;
     this.record(0, ts, b, p + 4, cap, orig);
   }
 
@@ -199,12 +200,14 @@ export class PcapngDecoder extends FramedDecoder {
     const s = this.summary;
     s.packets++;
     s.capturedBytes += cap;
-    if (s.firstTs === null) s.firstTs = ts;
-    s.lastTs = ts;
+    if (Number.isNaN(this.firstTs)) this.firstTs = ts;
+    this.lastTs = ts;
     const r = this.rec;
     r.ts = ts;
     r.linkType = iface.linkType;
-    r.bytes = b.subarray(data, data + cap);
+    r.data = b;
+    r.start = data;
+    r.end = data + cap;
     r.origLen = orig;
     r.iface = iface.index;
     r.frame = ++this.frame;

@@ -13,7 +13,7 @@ export interface PacketRecord {
   /** LINKTYPE_* value of the interface that captured it. */
   linkType: number;
   /** Captured bytes (possibly shorter than origLen when snaplen cut it). */
-  bytes: Uint8Array;
+  readonly bytes: Uint8Array;
   /** Length of the frame on the wire. */
   origLen: number;
   /** Interface index within the capture (pcapng IDB order; 0 for classic pcap). */

@@ -36,16 +36,17 @@ export const ipPayload = (ip: IpView): Uint8Array => ip.buf.subarray(ip.payloadO
 
 export type IpDecodeResult = 'ok' | 'short' | 'bad';
 
-export function decodeIpv4(b: Uint8Array, o: number, out: IpView): IpDecodeResult {
-  if (b.length - o < 20) return 'short';
+/** Decodes the IPv4 packet at b[o, e) (e: end of the captured frame). */
+export function decodeIpv4(b: Uint8Array, o: number, e: number, out: IpView): IpDecodeResult {
+  if (e - o < 20) return 'short';
   const vihl = b[o];
   if (vihl >> 4 !== 4) return 'bad';
   const ihl = (vihl & 0x0f) * 4;
   // 0 = the length did not fit (TSO / BIG TCP seen on the sending host): the frame is the packet, as Wireshark reads it.
-  const total = ((b[o + 2] << 8) | b[o + 3]) || b.length - o;
+  const total = ((b[o + 2] << 8) | b[o + 3]) || e - o;
   if (ihl < 20 || total < ihl) return 'bad';
   // total may exceed what was captured (snaplen): keep what we have.
-  const end = Math.min(o + total, b.length);
+  const end = Math.min(o + total, e);
   if (end < o + ihl) return 'short';
   out.version = 4;
   out.protocol = b[o + 9];
@@ -61,8 +62,9 @@ export function decodeIpv4(b: Uint8Array, o: number, out: IpView): IpDecodeResul
   return 'ok';
 }
 
-export function decodeIpv6(b: Uint8Array, o: number, out: IpView): IpDecodeResult {
-  if (b.length - o < 40) return 'short';
+/** Decodes the IPv6 packet at b[o, e) (e: end of the captured frame). */
+export function decodeIpv6(b: Uint8Array, o: number, e: number, out: IpView): IpDecodeResult {
+  if (e - o < 40) return 'short';
   if (b[o] >> 4 !== 6) return 'bad';
   const plen = (b[o + 4] << 8) | b[o + 5];
   const next = b[o + 6];
@@ -71,7 +73,7 @@ export function decodeIpv6(b: Uint8Array, o: number, out: IpView): IpDecodeResul
   out.srcOff = o + 8;
   out.dstOff = o + 24;
   out.fragment = null;
-  const end = Math.min(o + 40 + plen, b.length);
+  const end = Math.min(o + 40 + plen, e);
   return walkIpv6Headers(b, o + 40, end, next, out);
 }
 

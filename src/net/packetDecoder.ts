@@ -3,7 +3,8 @@
  * reassembler. Anything that is not TCP over IP is counted and dropped here.
  */
 import type { PacketRecord } from '../capture/types.js';
-import { etherTypes, linkDecoders, linkTypeName, type LinkDecoded } from './linkLayers.js';
+import { FrameSlot } from '../capture/frameSlot.js';
+import { etherTypes, linkDecoders, linkTypeName, type LinkDecoded, type LinkLayer } from './linkLayers.js';
 import { decodeIpv4, decodeIpv6, emptyIpView, ipProtocols, walkIpv6Headers, type IpView } from './ipPacket.js';
 import { IpFragmentReassembler } from './ipFragments.js';
 import { TcpReassembler, type TcpReassemblerOptions } from './tcpReassembler.js';
@@ -26,8 +27,11 @@ export class PacketDecoder {
   readonly counters = emptyNetCounters();
   readonly tcp: TcpReassembler;
   readonly fragments = new IpFragmentReassembler();
-  /** Link types seen, with their packet counts. */
+  /** Link types seen, with their packet counts (complete after end()). */
   readonly linkTypes = new Map<number, number>();
+  private runLinkType = -1;
+  private runPackets = 0;
+  private runDecoder: LinkLayer | undefined;
   private readonly link: LinkDecoded = { offset: 0, etherType: 0, ifIndex: -1 };
   private readonly ip: IpView = emptyIpView();
   private readonly warnedLinks = new Set<number>();
@@ -44,12 +48,28 @@ export class PacketDecoder {
     });
   }
 
+  /** One frame. Readers' FrameSlot records are read in place (no per-packet view). */
   record(r: PacketRecord): void {
+    if (r instanceof FrameSlot) this.frame(r, r.data, r.start, r.end);
+    else {
+      const b = r.bytes;
+      this.frame(r, b, 0, b.length);
+    }
+  }
+
+  /** The frame of record `r`, which lies at b[s, e). */
+  private frame(r: PacketRecord, b: Uint8Array, s: number, e: number): void {
     const c = this.counters;
     c.packets++;
     this.lastTs = r.ts;
-    this.linkTypes.set(r.linkType, (this.linkTypes.get(r.linkType) ?? 0) + 1);
-    const ld = linkDecoders.get(r.linkType);
+    // Link types rarely change within a file: count runs, and look the decoder up per run.
+    let ld = this.runDecoder;
+    if (r.linkType !== this.runLinkType) {
+      this.endLinkRun();
+      this.runLinkType = r.linkType;
+      ld = this.runDecoder = linkDecoders.get(r.linkType);
+    }
+    this.runPackets++;
     if (!ld) {
       c.unsupportedLink++;
       if (!this.warnedLinks.has(r.linkType)) {
@@ -60,7 +80,7 @@ export class PacketDecoder {
     }
     const link = this.link;
     link.ifIndex = -1;
-    if (!ld.decode(r.bytes, link)) {
+    if (!ld.decode(b, s, e, link)) {
       c.undecodable++;
       return;
     }
@@ -69,15 +89,15 @@ export class PacketDecoder {
     if (r.iface > 0) this.multiInterface = true;
     if (r.linkType === 276 || r.linkType === 113 || this.multiInterface) {
       const iface = r.linkType === 276 ? link.ifIndex : r.linkType === 113 ? -1 : r.iface;
-      if (this.duplicates.isDuplicate(r.bytes.subarray(link.offset), r.ts, iface)) {
+      if (this.duplicates.isDuplicate(b.subarray(link.offset, e), r.ts, iface)) {
         c.duplicateFrames = this.duplicates.duplicates;
         return;
       }
     }
     const ip = this.ip;
     let res;
-    if (link.etherType === etherTypes.ipv4) res = decodeIpv4(r.bytes, link.offset, ip);
-    else if (link.etherType === etherTypes.ipv6) res = decodeIpv6(r.bytes, link.offset, ip);
+    if (link.etherType === etherTypes.ipv4) res = decodeIpv4(b, link.offset, e, ip);
+    else if (link.etherType === etherTypes.ipv6) res = decodeIpv6(b, link.offset, e, ip);
     else {
       c.nonIp++;
       return;
@@ -106,7 +126,13 @@ export class PacketDecoder {
     this.tcp.segment(view, r.ts);
   }
 
+  private endLinkRun(): void {
+    if (this.runPackets > 0) this.linkTypes.set(this.runLinkType, (this.linkTypes.get(this.runLinkType) ?? 0) + this.runPackets);
+    this.runPackets = 0;
+  }
+
   end(): void {
+    this.endLinkRun();
     this.fragments.expire(Number.POSITIVE_INFINITY);
     this.counters.ipFragmentsDropped = this.fragments.dropped;
     this.tcp.end(this.lastTs);

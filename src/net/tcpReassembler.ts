@@ -177,7 +177,7 @@ export class TcpReassembler {
       }
       dataSeq = (seq + 1) >>> 0;
     }
-    if (payloadLength > 0 && !h.ended) this.data(conn, h, dataSeq, t.subarray(p + off, ip.payloadEnd), ts);
+    if (payloadLength > 0 && !h.ended) this.data(conn, h, dataSeq, t, p + off, ip.payloadEnd, ts);
     if (flags & FIN && h.finSeq < 0) {
       h.finSeq = (dataSeq + payloadLength) >>> 0;
       // A direction seen only from its FIN on (capture started mid-stream) ends right there.
@@ -235,7 +235,8 @@ export class TcpReassembler {
     return conn;
   }
 
-  private data(conn: Connection, h: HalfStream, seq: number, payload: Uint8Array, ts: number): void {
+  /** The payload b[s, e) of a segment starting at `seq`. */
+  private data(conn: Connection, h: HalfStream, seq: number, b: Uint8Array, s: number, e: number, ts: number): void {
     const st = conn.stats;
     if (h.nextSeq < 0) {
       // No handshake seen: the capture starts inside this stream.
@@ -244,27 +245,27 @@ export class TcpReassembler {
     }
     const d = seqDiff(seq, h.nextSeq);
     if (d === 0) {
-      this.deliver(conn, h, payload, ts);
+      this.deliver(conn, h, b, s, e, ts);
       if (h.pending.length) this.drain(conn, h);
       return;
     }
     if (d < 0) {
       st.retransmissions[h.dir]++;
       this.counters.retransmissions++;
-      if (d + payload.length <= 0) return;
-      this.deliver(conn, h, payload.subarray(-d), ts);
+      if (d + (e - s) <= 0) return;
+      this.deliver(conn, h, b, s - d, e, ts);
       if (h.pending.length) this.drain(conn, h);
       return;
     }
     // Ahead of the next expected byte: hold a copy.
     st.outOfOrder[h.dir]++;
     this.counters.outOfOrder++;
-    const seg = { seq, data: payload.slice(), ts };
+    const seg = { seq, data: b.slice(s, e), ts };
     let i = h.pending.length;
     while (i > 0 && seqDiff(h.pending[i - 1].seq, seq) > 0) i--;
     h.pending.splice(i, 0, seg);
-    h.pendingBytes += payload.length;
-    this.totalPending += payload.length;
+    h.pendingBytes += e - s;
+    this.totalPending += e - s;
     if (h.pendingBytes > this.limits.maxBufferedBytesPerDirection || this.totalPending > this.limits.maxBufferedBytesTotal) {
       this.counters.bufferLimitHits++;
       this.options.onWarning?.(`out-of-order buffer limit hit on connection ${conn.info.id}; the missing bytes are reported as a gap`, ts, 'maxBufferedBytes');
@@ -272,13 +273,15 @@ export class TcpReassembler {
     }
   }
 
-  private deliver(conn: Connection, h: HalfStream, bytes: Uint8Array, ts: number): void {
+  /** Bytes b[s, e) are next in sequence: count them and hand them on (a view is made only for a handler). */
+  private deliver(conn: Connection, h: HalfStream, b: Uint8Array, s: number, e: number, ts: number): void {
     const st = conn.stats;
-    if (st.head[h.dir] === null) st.head[h.dir] = bytes.slice(0, 16);
-    st.bytes[h.dir] += bytes.length;
-    this.counters.payloadBytes += bytes.length;
-    h.nextSeq = (h.nextSeq + bytes.length) >>> 0;
-    conn.handler?.data(h.dir, bytes, ts);
+    const n = e - s;
+    if (st.head[h.dir] === null) st.head[h.dir] = b.slice(s, Math.min(e, s + 16));
+    st.bytes[h.dir] += n;
+    this.counters.payloadBytes += n;
+    h.nextSeq = (h.nextSeq + n) >>> 0;
+    if (conn.handler) conn.handler.data(h.dir, s === 0 && e === b.length ? b : b.subarray(s, e), ts);
   }
 
   /** Deliver held segments that are now in sequence. */
@@ -290,7 +293,7 @@ export class TcpReassembler {
       h.pending.shift();
       h.pendingBytes -= s.data.length;
       this.totalPending -= s.data.length;
-      if (d + s.data.length > 0) this.deliver(conn, h, d < 0 ? s.data.subarray(-d) : s.data, s.ts);
+      if (d + s.data.length > 0) this.deliver(conn, h, s.data, d < 0 ? -d : 0, s.data.length, s.ts);
     }
   }
 

@@ -40,8 +40,9 @@ const ip: IpView = emptyIpView();
 /** A TCP segment's identity across captures: addresses, ports, seq, ack, flags, length. */
 function fingerprint(r: PacketRecord): { key: string; src: string; dst: string } | null {
   const ld = linkDecoders.get(r.linkType);
-  if (!ld || !ld.decode(r.bytes, link)) return null;
-  const res = link.etherType === etherTypes.ipv4 ? decodeIpv4(r.bytes, link.offset, ip) : link.etherType === etherTypes.ipv6 ? decodeIpv6(r.bytes, link.offset, ip) : 'bad';
+  const b = r.bytes;
+  if (!ld || !ld.decode(b, 0, b.length, link)) return null;
+  const res = link.etherType === etherTypes.ipv4 ? decodeIpv4(b, link.offset, b.length, ip) : link.etherType === etherTypes.ipv6 ? decodeIpv6(b, link.offset, b.length, ip) : 'bad';
   if (res !== 'ok' || ip.protocol !== ipProtocols.tcp || ip.fragment || ip.payloadEnd - ip.payloadOff < 20) return null;
   const t = ipPayload(ip);
   const src = addressText(sourceAddress(ip)), dst = addressText(destinationAddress(ip));
@@ -53,7 +54,7 @@ export async function loadCapture(source: CaptureSource, clock: SessionClock, wa
   const records: HeldRecord[] = [];
   const summary = await readCapture(source, (r) => {
     const f = fingerprint(r);
-    records.push({ ...r, bytes: r.bytes.slice(), key: f?.key ?? null, src: f?.src ?? '', dst: f?.dst ?? '' });
+    records.push({ ts: r.ts, linkType: r.linkType, bytes: r.bytes.slice(), origLen: r.origLen, iface: r.iface, frame: r.frame, key: f?.key ?? null, src: f?.src ?? '', dst: f?.dst ?? '' });
   }, { clock, onWarning: warn });
   return { file: typeof source === 'string' ? source : '-', summary, records, vantage: vantageOf(records) };
 }
