@@ -4,11 +4,16 @@
  * per-packet timestamp libpcap has, so each packet is stamped when the binding delivers
  * it (a monotonic clock anchored to the wall clock at start): within tens of µs of the
  * kernel's stamp when the host is not overloaded.
+ *
+ * Nor does `cap` call pcap_stats: the kernel's packet and drop counters for the capture
+ * are read with the optional packet-stats addon (see captureSocketCounters.ts).
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import type { PacketRecord } from '../capture/types.js';
 import type { SessionClock } from '../capture/sessionClock.js';
+import { CaptureSocketCounters } from './captureSocketCounters.js';
+import { DropWindows } from './dropWindows.js';
 import { LiveCaptureError, type LiveOptions, type LiveStats } from './types.js';
 
 /** libpcap's DLT names (pcap_datalink_val_to_name) → LINKTYPE_* values. */
@@ -50,7 +55,12 @@ export class LibpcapSource {
   private handle: CapHandle | null = null;
   private frame = 0;
   private dropsAtStart: number | null = null;
-  readonly stats: LiveStats = { packets: 0, bytes: 0, truncated: 0, ifaceDrops: null };
+  private counters: CaptureSocketCounters | null = null;
+  private wall0 = 0n;
+  private mono0 = 0n;
+  readonly stats: LiveStats = { packets: 0, bytes: 0, truncated: 0, ifaceDrops: null, pcapReceived: null, pcapDrops: null };
+  /** When the ring dropped packets (filled by readCounters). */
+  readonly dropWindows = new DropWindows();
   linkType = 1;
 
   constructor(private readonly options: LiveOptions) {}
@@ -62,6 +72,7 @@ export class LibpcapSource {
     const buffer = Buffer.alloc(snaplen);
     const view = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
     const cap = new Cap();
+    const counters = new CaptureSocketCounters();
     let dlt: string;
     try {
       dlt = cap.open(this.options.iface, this.options.filter ?? defaultLiveFilter, this.options.bufferBytes ?? 32 * 1024 * 1024, buffer);
@@ -72,18 +83,20 @@ export class LibpcapSource {
       }
       throw new LiveCaptureError(`cannot capture on ${this.options.iface}: ${msg}`);
     }
+    counters.opened();
     const lt = dltNames[dlt];
     if (lt === undefined) throw new LiveCaptureError(`interface ${this.options.iface} has link type ${dlt}, which vim-analyse does not decode`);
     this.linkType = lt;
     cap.setMinBytes?.(0);
     this.handle = cap;
+    this.counters = counters;
     this.dropsAtStart = ifaceDrops(this.options.iface);
     // Wall clock at start plus a monotonic delta: no jumps if NTP steps the clock meanwhile.
-    const wall0 = BigInt(Date.now()) * 1_000_000n;
-    const mono0 = process.hrtime.bigint();
+    this.wall0 = BigInt(Date.now()) * 1_000_000n;
+    this.mono0 = process.hrtime.bigint();
+    this.readCounters();
     cap.on('packet', (nbytes, truncated) => {
-      const abs = wall0 + (process.hrtime.bigint() - mono0);
-      const ts = clock.relativeFromUnixNs(abs);
+      const ts = clock.relativeFromUnixNs(this.nowUnixNs());
       this.stats.packets++;
       this.stats.bytes += nbytes;
       if (truncated) this.stats.truncated++;
@@ -91,10 +104,32 @@ export class LibpcapSource {
     });
   }
 
-  stop(): void {
-    this.handle?.close();
-    this.handle = null;
+  /** Unix ns on the clock packets are stamped with. */
+  nowUnixNs(): bigint {
+    return this.wall0 + (process.hrtime.bigint() - this.mono0);
+  }
+
+  /** Reads the kernel's and the interface's drop counters into stats (and dropWindows). */
+  readCounters(): LiveStats {
+    if (!this.handle) return this.stats;
     const now = ifaceDrops(this.options.iface);
     this.stats.ifaceDrops = now !== null && this.dropsAtStart !== null ? now - this.dropsAtStart : null;
+    const c = this.counters?.counts() ?? null;
+    if (c) {
+      this.stats.pcapReceived = c.received;
+      this.stats.pcapDrops = c.drops;
+      this.dropWindows.observe(this.nowUnixNs(), c.received, c.drops, this.stats.packets);
+    } else if (this.counters?.unavailable) {
+      this.stats.pcapReceived = this.stats.pcapDrops = null;
+      this.stats.pcapUnavailable = this.counters.unavailable;
+    }
+    return this.stats;
+  }
+
+  stop(): void {
+    // The capture's socket goes with close: read its counters last before.
+    this.readCounters();
+    this.handle?.close();
+    this.handle = null;
   }
 }
