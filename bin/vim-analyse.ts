@@ -8,7 +8,7 @@ import { createProgress } from '../src/report/progressBar.js';
 import { UnusableInputError } from '../src/capture/types.js';
 import { formatsWithMessages, resultFormats, type ResultFormat } from '../src/report/resultFormats.js';
 import type { Vim } from '../src/dissectors/types.js';
-import { LiveCaptureError } from '../src/live/types.js';
+import { LiveCaptureError, type LiveStats } from '../src/live/types.js';
 
 // Each command imports what it runs when it runs: loading every stage up front cost
 // ~0.2 s per invocation, a fifth of `info` on a gigabyte.
@@ -273,8 +273,15 @@ program
   .option('--json', 'NDJSON: one request per line, then the final result')
   .option('-f, --format <format>', `final summary format: ${resultFormats.join(', ')}`, 'table')
   .option('--summary-every <seconds>', 'rolling phase summary period (0: none)', '30')
-  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; json?: boolean; format: string; summaryEvery: string }) => {
+  .option('-B, --buffer-size <KiB>', 'capture ring size in KiB, as tcpdump -B (each packet takes up to 64 KiB of it)', '32768')
+  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; json?: boolean; format: string; summaryEvery: string; bufferSize: string }) => {
     const { runLive } = await import('../src/live/runLive.js');
+    const { captureCountsText } = await import('../src/live/captureCountsText.js');
+    const bufferKiB = Number(opts.bufferSize);
+    if (!Number.isInteger(bufferKiB) || bufferKiB < 1) {
+      process.stderr.write(`vim-analyse: --buffer-size takes a whole number of KiB, not '${opts.bufferSize}'\n`);
+      process.exit(exitUnusable);
+    }
     const { formatResult, phaseSequences } = await import('../src/report/formatResult.js');
     const { statsTable } = await import('../src/report/summaryText.js');
     const ac = new AbortController();
@@ -285,6 +292,7 @@ program
         filter: opts.filter,
         vim: checkVim(opts.vim),
         write: opts.write,
+        bufferBytes: bufferKiB * 1024,
         summaryEverySec: Number(opts.summaryEvery),
         signal: ac.signal,
         onStart: () => process.stderr.write(`vim-analyse: capturing on ${opts.interface}${opts.write ? `, writing ${opts.write}` : ''}; Ctrl-C to stop\n`),
@@ -296,13 +304,21 @@ program
             process.stdout.write(`${r.vim} ${r.id} ${r.complete ? '' : 'INCOMPLETE '}${parts.join(' ')} ms\n`);
           }
         },
-        onSummary: (stats, n) => {
-          if (opts.json) process.stdout.write(JSON.stringify({ type: 'summary', requests: n, stats }) + '\n');
-          else for (const [vim, s] of Object.entries(stats)) process.stdout.write(`\n${vim}: ${n} requests so far\n${statsTable(s, phaseSequences[vim] ?? [], vim)}\n`);
+        onSummary: (stats, n, live) => {
+          if (opts.json) process.stdout.write(JSON.stringify({ type: 'summary', requests: n, stats, live }) + '\n');
+          else {
+            process.stdout.write(`\n${opts.interface}: ${n} requests so far; ${captureCountsText(live)}\n`);
+            for (const [vim, s] of Object.entries(stats)) process.stdout.write(`\n${vim}:\n${statsTable(s, phaseSequences[vim] ?? [], vim)}\n`);
+          }
         },
       });
+      const format = (resultFormats.includes(opts.format as ResultFormat) ? opts.format : 'table') as ResultFormat;
       if (opts.json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
-      else process.stdout.write('\n' + formatResult(result, (resultFormats.includes(opts.format as ResultFormat) ? opts.format : 'table') as ResultFormat));
+      else process.stdout.write('\n' + formatResult(result, format));
+      // Machine-readable outputs stay clean: the line goes to stderr with them.
+      const counts = `vim-analyse: stopped capturing on ${opts.interface}: ${captureCountsText(result.counters.live as LiveStats)}\n`;
+      if (opts.json || format !== 'table') process.stderr.write(counts);
+      else process.stdout.write(counts);
       process.exit(0);
     } catch (e) {
       fail(e);

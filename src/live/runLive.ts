@@ -3,6 +3,11 @@
  * is handed out as it completes, a rolling summary every N seconds, and on stop the final
  * result (and the capture file closed cleanly). State of reported requests is released,
  * so memory stays bounded over hours.
+ *
+ * Packets the capture ring dropped are a warning in the result and a note on each request
+ * they may have touched (see dropWindows.ts). A completed request is handed out at the
+ * next poll of the counters (≤ 250 ms later), so that a drop that happened while it was
+ * in flight is already counted.
  */
 import { emptySummary } from '../capture/captureDecoder.js';
 import { AnalysisSession, type SessionOptions } from '../pipeline/analysisSession.js';
@@ -11,6 +16,7 @@ import type { AnalysisResult, ResultRequest } from '../pipeline/types.js';
 import { phaseStats } from '../stats/phaseStats.js';
 import type { StatsByVim } from '../stats/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
+import { DropNotes } from './dropNotes.js';
 import { LibpcapSource } from './libpcapSource.js';
 import { PcapngWriter } from './pcapngWriter.js';
 import type { LiveOptions, LiveStats } from './types.js';
@@ -21,7 +27,7 @@ export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' 
   /** Rolling summary period, seconds (0: none). */
   summaryEverySec?: number;
   onRequest(r: ResultRequest): void;
-  onSummary?(stats: StatsByVim, requests: number): void;
+  onSummary?(stats: StatsByVim, requests: number, live: LiveStats): void;
   /** Called once capture has started. */
   onStart?(linkType: number): void;
   signal: AbortSignal;
@@ -29,6 +35,16 @@ export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' 
 
 export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisResult; live: LiveStats }> {
   const reported: RequestTimeline[] = [];
+  /** Completed, waiting for the next read of the drop counters. */
+  let completed: RequestTimeline[] = [];
+  const handOut = () => {
+    for (const r of completed) {
+      dropNotes.handOut(r);
+      reported.push(r);
+      opts.onRequest(requestToResult(r, session.clock, 9));
+    }
+    completed = [];
+  };
   const session: AnalysisSession = new AnalysisSession({
     vim: opts.vim,
     clockOffsets: opts.clockOffsets,
@@ -36,13 +52,11 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
     reassembly: opts.reassembly,
     keepMessages: false,
     releaseEmitted: true,
-    onRequest: (r) => {
-      reported.push(r);
-      opts.onRequest(requestToResult(r, session.clock, 9));
-    },
+    onRequest: (r) => completed.push(r),
   });
   const decoder = session.newPacketDecoder();
   const source = new LibpcapSource(opts);
+  const dropNotes = new DropNotes(source.dropWindows, session.clock);
   const writer = opts.write ? new PcapngWriter(opts.write, session.clock, () => source.linkType, opts.snaplen) : null;
   const summary = emptySummary();
   summary.format = 'live';
@@ -62,11 +76,14 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   // no further packet follows.
   let lastSummary = Date.now();
   const timer = setInterval(() => {
+    // Counters first: what the poll hands out ended before this read.
+    const live = source.readCounters();
     if (session.clock.epochNs !== null) session.poll(session.clock.relativeFromUnixNs(BigInt(Date.now()) * 1_000_000n));
+    handOut();
     const every = (opts.summaryEverySec ?? 0) * 1000;
     if (every > 0 && Date.now() - lastSummary >= every) {
       lastSummary = Date.now();
-      opts.onSummary?.(phaseStats(reported), reported.length);
+      opts.onSummary?.(phaseStats(reported), reported.length, live);
     }
   }, 250);
 
@@ -77,11 +94,28 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   clearInterval(timer);
   source.stop();
   decoder.end();
+  // The counters are final: hand out what completed since the last poll.
+  handOut();
   await writer?.close();
   session.addLiveCapture(`live:${opts.iface}`, summary, decoder.counters, decoder.tcp.connections());
+  // finish() hands out the requests still open (into `completed`: the same objects as in
+  // out.requests) and rebuilds those handed out before: note them all once, then hand out.
   const out = session.finish();
+  const noted = dropNotes.final(out.requests, new Set(completed));
+  for (const r of completed) {
+    reported.push(r);
+    opts.onRequest(requestToResult(r, session.clock, 9));
+  }
+  completed = [];
   const result = toResult(out);
   const live = source.stats;
+  if (live.pcapDrops) {
+    result.warnings.push(
+      `libpcap/kernel dropped ${live.pcapDrops} of the ${live.pcapReceived} packets matching the capture filter (capture ring full; a larger --buffer-size or a narrower --filter helps): ` +
+        `${noted} request${noted === 1 ? '' : 's'} in flight then may be incomplete or approx (each has a note)`,
+    );
+  }
+  if (live.pcapDrops === null) result.warnings.push(`packets dropped in the capture ring are not known: ${live.pcapUnavailable ?? 'no counters read'}`);
   if (live.ifaceDrops) result.warnings.push(`${opts.iface} dropped ${live.ifaceDrops} received packets during the session: requests in flight then may be incomplete or approx`);
   if (decoder.counters.gaps) result.warnings.push(`${decoder.counters.gaps} TCP gaps (${decoder.counters.gapBytes} bytes never captured): requests in flight then may be incomplete or approx`);
   result.counters.live = live;
