@@ -58,12 +58,25 @@ function releaseGroups(replies: Reply[]): ReleaseGroup[] {
   return groups;
 }
 
-/** Other replies by the same server released with this group, after waiting a different time. */
+/**
+ * Other replies by the same server released with this group, after waiting a different
+ * time. `others` is sorted by release: only the window around the group's release is read
+ * (a scan of every reply per group was 0.8 s on 1 GB of Nomad).
+ */
 function coReleased(group: ReleaseGroup, others: readonly Reply[]): Reply[] {
   const tol = CO_RELEASE_MS * 1e6;
-  return others.filter(
-    (o) => Math.abs(o.release - group.release) <= tol && group.replies.every((r) => Math.abs(o.arrival - r.arrival) > tol),
-  );
+  let lo = 0, hi = others.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (others[mid].release < group.release - tol) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: Reply[] = [];
+  for (let k = lo; k < others.length && others[k].release <= group.release + tol; k++) {
+    const o = others[k];
+    if (group.replies.every((r) => Math.abs(o.arrival - r.arrival) > tol)) out.push(o);
+  }
+  return out;
 }
 
 /** The phase the holds relate to: one ending at this message, else one containing the holds. */
@@ -98,13 +111,13 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
     if (release === null) return;
     const host = hostOf(m.dst);
     const reply = { msg: i, arrival: m.t, release };
-    const s = byServer.get(host) ?? [];
+    let s = byServer.get(host);
+    if (!s) byServer.set(host, (s = []));
     s.push(reply);
-    byServer.set(host, s);
     const key = `${m.vim}\t${host}\t${m.name}`;
-    const k = byKind.get(key) ?? { vim: m.vim, host, name: m.name, replies: [] };
+    let k = byKind.get(key);
+    if (!k) byKind.set(key, (k = { vim: m.vim, host, name: m.name, replies: [] }));
     k.replies.push(reply);
-    byKind.set(key, k);
   });
 
   const out: ResultDiagnosis[] = [];

@@ -36,6 +36,29 @@ function carriesRequest(m: VimMessage, r: RequestTimeline): boolean {
   );
 }
 
+/**
+ * Indices (ascending) of the messages that may overlap [from, to): first byte before `to`
+ * and last byte after `from`, found by binary search in time order with the longest
+ * duration as the look-back. Each outlier used to scan every message (0.8 s on 1 GB).
+ */
+function messagesDuring(messages: readonly VimMessage[]): (from: number, to: number) => number[] {
+  const order = Int32Array.from(messages.keys()).sort((a, b) => messages[a].t - messages[b].t);
+  const t = Float64Array.from(order, (i) => messages[i].t);
+  let longestNs = 0;
+  for (const m of messages) if (m.ms !== null && m.ms * 1e6 > longestNs) longestNs = m.ms * 1e6;
+  return (from, to) => {
+    let lo = 0, hi = t.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (t[mid] < from - longestNs) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: number[] = [];
+    for (let k = lo; k < t.length && t[k] < to; k++) out.push(order[k]);
+    return Array.from(Int32Array.from(out).sort());
+  };
+}
+
 export function detectOutliers(ctx: DiagnosisContext, explained: readonly ResultDiagnosis[]): ResultDiagnosis[] {
   const { messages } = ctx.input;
   const out: ResultDiagnosis[] = [];
@@ -48,6 +71,7 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
     v.push(m.ms);
     kinds.set(key, v);
   });
+  const during = messagesDuring(messages);
   const usual = new Map([...kinds].filter(([, v]) => v.length >= MIN_KIND_COUNT).map(([k, v]) => [k, { median: median(v), high: quantile(v, LONG_EXCHANGE_QUANTILE), n: v.length }]));
 
   for (const [vim, sequence] of Object.entries(ctx.input.sequences)) {
@@ -63,8 +87,8 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
       const { startNs, endNs } = r.phases[top.phase];
 
       // Exchanges overlapping the phase that took far longer than usual for their kind.
-      const long = messages
-        .map((m, i) => ({ m, i }))
+      const long = during(startNs, endNs)
+        .map((i) => ({ m: messages[i], i }))
         // Overlapping the phase, but not an envelope around it (the request's own POST explains nothing).
         .filter(({ m }) => m.vim === vim && m.ms !== null && m.t < endNs && m.t + m.ms * 1e6 > startNs && !(m.t <= startNs && m.t + m.ms * 1e6 >= endNs))
         .map(({ m, i }) => ({ m, i, u: usual.get(`${m.name}\t${hostOf(m.dst)}`) }))
@@ -74,7 +98,8 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
 
       // The longest silence on the wire (no first or last byte of any exchange) inside the phase.
       const edges = [startNs, endNs];
-      for (const m of messages) {
+      for (const i of during(startNs, endNs)) {
+        const m = messages[i];
         if (m.t > startNs && m.t < endNs) edges.push(m.t);
         if (m.ms !== null) {
           const e = m.t + m.ms * 1e6;

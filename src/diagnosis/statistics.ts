@@ -23,7 +23,9 @@ export function sd(v: readonly number[]): number {
 /** Linear-interpolation quantile (type 7, as d3 and the stats stage use). */
 export function quantile(v: readonly number[], p: number): number {
   if (v.length === 0) return NaN;
-  const s = [...v].sort((a, b) => a - b);
+  // A Float64Array sorts numerically without a comparator call or a boxed number per
+  // element (sorting a plain array with (a, b) => a - b allocated 112 MB on 1 GB of Nomad).
+  const s = Float64Array.from(v).sort();
   const i = (s.length - 1) * p;
   const lo = Math.floor(i);
   const hi = Math.ceil(i);
