@@ -3,10 +3,12 @@
  * tcpreplay sends a 100 MB Nomad capture (distinct connections: see buildInput) as fast
  * as it can, looping, for 60 s into one end of a veth pair; `vim-analyse live` captures on
  * the other end through libpcap. Reported: packets/s sent and captured, packets lost
- * between them, and the live process's peak RSS.
+ * between them and how many of those libpcap/kernel counted as dropped in the capture
+ * ring (the packet-stats addon), and the live process's peak RSS.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import type { LiveStats } from '../src/live/types.js';
 import { makeVethPair } from '../test/helpers/netns.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,6 +36,9 @@ interface SoakFigures {
   seconds: number;
   sent: number;
   captured: number;
+  /** Kernel counts for the capture socket (null: packet-stats addon unavailable). */
+  pcapReceived: number | null;
+  pcapDrops: number | null;
   ifaceDrops: number | null;
   gaps: number;
   peakMb: number;
@@ -41,8 +46,11 @@ interface SoakFigures {
 
 function report(how: string, f: SoakFigures): void {
   console.log(`\nlive-soak: ${how} for ${f.seconds.toFixed(0)} s into a veth pair, vim-analyse live on the other end`);
+  const pct = (n: number) => `${((100 * n) / f.sent).toFixed(2)}%`;
+  // The kernel counts only packets the capture filter matched: the rest of `lost` was filtered out.
+  const kernel = f.pcapDrops === null ? 'n/a (packet-stats addon unavailable)' : `${f.pcapDrops} (${pct(f.pcapDrops)}) of the ${f.pcapReceived} the filter matched`;
   console.log(`  sent ${f.sent} packets (${(f.sent / f.seconds / 1000).toFixed(0)} kpkt/s), captured ${f.captured} (${(f.captured / f.seconds / 1000).toFixed(0)} kpkt/s), ` +
-    `lost ${f.sent - f.captured} (${((100 * (f.sent - f.captured)) / f.sent).toFixed(2)}%), interface drops ${f.ifaceDrops ?? 'n/a'}, TCP gaps ${f.gaps}, peak RSS ${f.peakMb.toFixed(0)} MB`);
+    `lost ${f.sent - f.captured} (${pct(f.sent - f.captured)}): dropped by libpcap/kernel ${kernel}, interface drops ${f.ifaceDrops ?? 'n/a'}; TCP gaps ${f.gaps}, peak RSS ${f.peakMb.toFixed(0)} MB`);
 }
 
 async function soakRun(bin: string, nsA: string, nsB: string, ifA: string, ifB: string, capture: string, seconds: number, pps: number | null): Promise<SoakFigures> {
@@ -62,11 +70,13 @@ async function soakRun(bin: string, nsA: string, nsB: string, ifA: string, ifB: 
   // GNU time does not pass SIGINT on: signal vim-analyse itself.
   execFileSync('pkill', ['-INT', '-f', `live -i ${ifB} `]);
   await new Promise((r) => live.on('close', r));
-  const result = JSON.parse(last.trim()) as { counters: { live: { packets: number; ifaceDrops: number | null }; net: { gaps: number }[] } };
+  const result = JSON.parse(last.trim()) as { counters: { live: LiveStats; net: { gaps: number }[] } };
   return {
     seconds: elapsed,
     sent: Number(/Actual: (\d+) packets/.exec(replay)?.[1] ?? NaN),
     captured: result.counters.live.packets,
+    pcapReceived: result.counters.live.pcapReceived,
+    pcapDrops: result.counters.live.pcapDrops,
     ifaceDrops: result.counters.live.ifaceDrops,
     gaps: result.counters.net[0]?.gaps ?? 0,
     peakMb: Number(/__PEAK_KB__(\d+)/.exec(err)?.[1] ?? NaN) / 1024,
