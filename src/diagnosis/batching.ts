@@ -45,7 +45,7 @@ interface ReleaseGroup {
 }
 
 function releaseGroups(replies: Reply[]): ReleaseGroup[] {
-  const sorted = [...replies].sort((a, b) => a.release - b.release);
+  const sorted = [...replies].sort((a, b) => (a.release < b.release ? -1 : a.release > b.release ? 1 : 0));
   const groups: ReleaseGroup[] = [];
   for (const r of sorted) {
     const g = groups[groups.length - 1];
@@ -105,7 +105,10 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
   const { messages } = ctx.input;
   // Replies by server host, and by (vim, server host, message name).
   const byServer = new Map<string, Reply[]>();
-  const byKind = new Map<string, { vim: string; host: string; name: string; replies: Reply[] }>();
+  type Kind = { vim: string; host: string; name: string; replies: Reply[] };
+  const byKind: Kind[] = [];
+  const byHostName = new Map<string, Map<string, Kind>>();
+  const otherVim = new Map<string, Kind>();
   messages.forEach((m: VimMessage, i) => {
     const release = edgeTime(m, 'release');
     if (release === null) return;
@@ -114,14 +117,27 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
     let s = byServer.get(host);
     if (!s) byServer.set(host, (s = []));
     s.push(reply);
-    const key = `${m.vim}\t${host}\t${m.name}`;
-    let k = byKind.get(key);
-    if (!k) byKind.set(key, (k = { vim: m.vim, host, name: m.name, replies: [] }));
+    // Keyed by (host, name) in nested maps: a key string per message was most of this loop's garbage.
+    let names = byHostName.get(host);
+    if (!names) byHostName.set(host, (names = new Map()));
+    let k = names.get(m.name);
+    if (!k) {
+      names.set(m.name, (k = { vim: m.vim, host, name: m.name, replies: [] }));
+      byKind.push(k);
+    } else if (k.vim !== m.vim) {
+      // The same name at the same host from two VIMs (not seen in practice): keep them apart.
+      const key = `${m.vim}\t${host}\t${m.name}`;
+      k = otherVim.get(key);
+      if (!k) {
+        otherVim.set(key, (k = { vim: m.vim, host, name: m.name, replies: [] }));
+        byKind.push(k);
+      }
+    }
     k.replies.push(reply);
   });
 
   const out: ResultDiagnosis[] = [];
-  for (const kind of byKind.values()) {
+  for (const kind of byKind) {
     const groups = releaseGroups(kind.replies);
     if (groups.length < MIN_GROUPS) continue;
     const windows = groups.map((g) => g.windowMs);

@@ -42,8 +42,17 @@ function carriesRequest(m: VimMessage, r: RequestTimeline): boolean {
  * duration as the look-back. Each outlier used to scan every message (0.8 s on 1 GB).
  */
 function messagesDuring(messages: readonly VimMessage[]): (from: number, to: number) => number[] {
-  const order = Int32Array.from(messages.keys()).sort((a, b) => messages[a].t - messages[b].t);
-  const t = Float64Array.from(order, (i) => messages[i].t);
+  const n = messages.length;
+  const times = new Float64Array(n);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    times[i] = messages[i].t;
+    order[i] = i;
+  }
+  // Usually already in time order; the comparator answers small integers (no boxing).
+  order.sort((a, b) => (times[a] < times[b] ? -1 : times[a] > times[b] ? 1 : 0));
+  const t = new Float64Array(n);
+  for (let k = 0; k < n; k++) t[k] = times[order[k]];
   let longestNs = 0;
   for (const m of messages) if (m.ms !== null && m.ms * 1e6 > longestNs) longestNs = m.ms * 1e6;
   return (from, to) => {
@@ -55,7 +64,7 @@ function messagesDuring(messages: readonly VimMessage[]): (from: number, to: num
     }
     const out: number[] = [];
     for (let k = lo; k < t.length && t[k] < to; k++) out.push(order[k]);
-    return Array.from(Int32Array.from(out).sort());
+    return out.sort((a, b) => a - b);
   };
 }
 
