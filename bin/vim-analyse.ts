@@ -8,6 +8,7 @@ import { createProgress } from '../src/report/progressBar.js';
 import { UnusableInputError } from '../src/capture/types.js';
 import { formatsWithMessages, resultFormats, type ResultFormat } from '../src/report/resultFormats.js';
 import type { Vim } from '../src/dissectors/types.js';
+import type { MessageLine } from '../src/pipeline/types.js';
 import { LiveCaptureError, type LiveStats } from '../src/live/types.js';
 
 // Each command imports what it runs when it runs: loading every stage up front cost
@@ -139,17 +140,24 @@ program
   .option('-o, --output <file>', 'write to a file instead of standard output')
   .action(async (captures: string[], opts: { json?: boolean; vim?: string; filter: string[]; output?: string }) => {
     try {
-      const { listMessages } = await import('../src/pipeline/analyse.js');
-      let lines = await listMessages(captures, { vim: checkVim(opts.vim) });
-      if (opts.filter.length) lines = lines.filter((m) => opts.filter.some((f) => m.service.includes(f) || m.name.includes(f)));
+      const { messageLines } = await import('../src/pipeline/analyse.js');
+      const keep = opts.filter.length ? (m: MessageLine) => opts.filter.some((f) => m.service.includes(f) || m.name.includes(f)) : () => true;
       const line = opts.json
-        ? (m: (typeof lines)[number]) => JSON.stringify(m)
-        : (m: (typeof lines)[number]) => `${m.t}  ${m.vim.padEnd(5)} ${m.type.padEnd(12)} ${m.service.padEnd(15)} ${m.src.padEnd(21)} → ${m.dst.padEnd(21)} ${m.ms === null ? '      -' : m.ms.toFixed(1).padStart(7)} ms  ${m.name}${m.status !== undefined ? ` [${m.status}]` : ''}${Object.keys(m.ids).length ? `  ${Object.entries(m.ids).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ')}` : ''}`;
-      // Written in batches: one string of every line would double the memory on big captures.
+        ? (m: MessageLine) => JSON.stringify(m)
+        : (m: MessageLine) => `${m.t}  ${m.vim.padEnd(5)} ${m.type.padEnd(12)} ${m.service.padEnd(15)} ${m.src.padEnd(21)} → ${m.dst.padEnd(21)} ${m.ms === null ? '      -' : m.ms.toFixed(1).padStart(7)} ms  ${m.name}${m.status !== undefined ? ` [${m.status}]` : ''}${Object.keys(m.ids).length ? `  ${Object.entries(m.ids).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ')}` : ''}`;
+      // Lines are made and written in batches: one string (or one array) of every line
+      // would hold a second copy of the messages on big captures.
       const out = opts.output ? createWriteStream(opts.output) : process.stdout;
-      for (let i = 0; i < lines.length; i += 5000) {
-        if (!out.write(lines.slice(i, i + 5000).map(line).join('\n') + '\n')) await once(out, 'drain');
+      let batch: string[] = [];
+      for (const m of await messageLines(captures, { vim: checkVim(opts.vim) })) {
+        if (!keep(m)) continue;
+        batch.push(line(m));
+        if (batch.length === 5000) {
+          if (!out.write(batch.join('\n') + '\n')) await once(out, 'drain');
+          batch = [];
+        }
       }
+      if (batch.length && !out.write(batch.join('\n') + '\n')) await once(out, 'drain');
       if (opts.output) {
         (out as ReturnType<typeof createWriteStream>).end();
         await once(out, 'finish');

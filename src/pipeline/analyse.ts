@@ -123,7 +123,21 @@ export async function analyseWithMessages(sources: CaptureSource | CaptureSource
 
 /** Every decoded message, in time order of its first byte (`messages --json`). */
 export async function listMessages(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<MessageLine[]> {
+  return [...(await messageLines(sources, options))];
+}
+
+/**
+ * The same lines, made one at a time as they are read: a writer of many lines holds the
+ * decoded messages once, not also every line (a second copy of each message, with its
+ * time as text, was a fifth of `messages`' peak memory on 1 GB).
+ */
+export async function messageLines(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<Iterable<MessageLine>> {
   const out = await run(sources, options);
   const digits = precisionOf(out);
-  return out.messages.map((m: VimMessage) => ({ ...m, t: out.clock.iso(m.t, digits) }));
+  const messages = out.messages;
+  return {
+    *[Symbol.iterator]() {
+      for (const m of messages) yield { ...m, t: out.clock.iso(m.t, digits) };
+    },
+  };
 }
