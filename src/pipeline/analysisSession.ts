@@ -336,7 +336,8 @@ export class AnalysisSession {
     requests.sort((a, b) => a.startNs - b.startNs);
     this.nameRequestsAtLimits(requests);
     if (this.options.onRequest) for (const r of requests) if (!this.emittedIds.has(r.id)) this.options.onRequest(r);
-    this.messages.sort((a, b) => a.t - b.t);
+    // -1/0/1, not a difference: a double returned per comparison is a boxed number each.
+    this.messages.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
     return {
       clock: this.clock,
       captures: this.captures,
