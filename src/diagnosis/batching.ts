@@ -12,7 +12,8 @@
  */
 import type { VimMessage } from '../dissectors/types.js';
 import type { ResultDiagnosis } from '../pipeline/types.js';
-import { edgeTime, hostOf, type PhaseEnd } from './phaseEnds.js';
+import { edgeTime, type PhaseEnd } from './phaseEnds.js';
+import { endpointHost } from '../net/ipPacket.js';
 import { median, quantile } from './statistics.js';
 import type { Confidence, DiagnosisContext } from './types.js';
 
@@ -81,7 +82,7 @@ function coReleased(group: ReleaseGroup, others: readonly Reply[]): Reply[] {
 
 /** The phase the holds relate to: one ending at this message, else one containing the holds. */
 function relatedPhase(ctx: DiagnosisContext, vim: string, host: string, name: string, ends: readonly PhaseEnd[], groups: ReleaseGroup[]): { phase: string; relation: string } {
-  const end = ends.find((e) => e.vim === vim && e.name === name && e.matches.some((m) => hostOf(ctx.input.messages[m.msg].dst) === host));
+  const end = ends.find((e) => e.vim === vim && e.name === name && e.matches.some((m) => endpointHost(ctx.input.messages[m.msg].dst) === host));
   if (end) {
     return end.edge === 'release'
       ? { phase: end.phase, relation: `the hold is inside ${end.phase}, which ends at the release` }
@@ -112,7 +113,7 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
   messages.forEach((m: VimMessage, i) => {
     const release = edgeTime(m, 'release');
     if (release === null) return;
-    const host = hostOf(m.dst);
+    const host = endpointHost(m.dst);
     const reply = { msg: i, arrival: m.t, release };
     let s = byServer.get(host);
     if (!s) byServer.set(host, (s = []));

@@ -8,8 +8,8 @@
 import type { VimMessage } from '../dissectors/types.js';
 import type { ResultDiagnosis } from '../pipeline/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
-import { hostOf } from './phaseEnds.js';
-import { median, quantile } from './statistics.js';
+import { endpointHost } from '../net/ipPacket.js';
+import { ascendingOrder, median, quantile } from './statistics.js';
 import type { Confidence, DiagnosisContext } from './types.js';
 
 /** Fewest requests before the 95th percentile means anything. */
@@ -43,14 +43,8 @@ function carriesRequest(m: VimMessage, r: RequestTimeline): boolean {
  */
 function messagesDuring(messages: readonly VimMessage[]): (from: number, to: number) => number[] {
   const n = messages.length;
-  const times = new Float64Array(n);
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    times[i] = messages[i].t;
-    order[i] = i;
-  }
-  // Usually already in time order; the comparator answers small integers (no boxing).
-  order.sort((a, b) => (times[a] < times[b] ? -1 : times[a] > times[b] ? 1 : 0));
+  const times = Float64Array.from(messages, (m) => m.t);
+  const order = ascendingOrder(times);
   const t = new Float64Array(n);
   for (let k = 0; k < n; k++) t[k] = times[order[k]];
   let longestNs = 0;
@@ -75,7 +69,7 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
   const kinds = new Map<string, number[]>();
   messages.forEach((m) => {
     if (m.ms === null) return;
-    const key = `${m.name}\t${hostOf(m.dst)}`;
+    const key = `${m.name}\t${endpointHost(m.dst)}`;
     const v = kinds.get(key) ?? [];
     v.push(m.ms);
     kinds.set(key, v);
@@ -100,7 +94,7 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
         .map((i) => ({ m: messages[i], i }))
         // Overlapping the phase, but not an envelope around it (the request's own POST explains nothing).
         .filter(({ m }) => m.vim === vim && m.ms !== null && m.t < endNs && m.t + m.ms * 1e6 > startNs && !(m.t <= startNs && m.t + m.ms * 1e6 >= endNs))
-        .map(({ m, i }) => ({ m, i, u: usual.get(`${m.name}\t${hostOf(m.dst)}`) }))
+        .map(({ m, i }) => ({ m, i, u: usual.get(`${m.name}\t${endpointHost(m.dst)}`) }))
         .filter(({ m, u }) => u && m.ms! > u.high && m.ms! >= LONG_EXCHANGE_RATIO * u.median)
         .map(({ m, i, u }) => ({ i, ofRequest: carriesRequest(m, r), ms: m.ms!, usualMs: u!.median, excessMs: m.ms! - u!.median }))
         .sort((a, b) => Number(b.ofRequest) - Number(a.ofRequest) || b.excessMs - a.excessMs);

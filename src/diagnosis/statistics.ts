@@ -34,6 +34,16 @@ export function quantile(v: readonly number[], p: number): number {
 
 export const median = (v: readonly number[]): number => quantile(v, 0.5);
 
+/**
+ * The permutation that puts `times` in ascending order, ties in input order (the sort is
+ * stable). The comparator answers -1/0/1: a difference of doubles is a boxed number per call.
+ */
+export function ascendingOrder(times: Float64Array): Int32Array {
+  const order = new Int32Array(times.length);
+  for (let k = 0; k < order.length; k++) order[k] = k;
+  return order.sort((a, b) => (times[a] < times[b] ? -1 : times[a] > times[b] ? 1 : 0));
+}
+
 /** Ranks from 1, ties get their average rank. */
 export function ranks(v: readonly number[]): number[] {
   const idx = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);

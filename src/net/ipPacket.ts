@@ -140,3 +140,21 @@ export function addressText(a: Uint8Array): string {
 export function endpointText(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
+
+const hostCache = new Map<string, string>();
+
+/**
+ * The host of an endpoint `endpointText` wrote (`ip:port`, `[v6]:port`). Memoised:
+ * correlators, detectors and reports ask it of every message, and endpoints are few.
+ */
+export function endpointHost(endpoint: string): string {
+  let host = hostCache.get(endpoint);
+  if (host === undefined) {
+    const v6 = /^\[(.*)\]:\d+$/.exec(endpoint);
+    const i = endpoint.lastIndexOf(':');
+    host = v6 ? v6[1] : i > 0 && endpoint.indexOf(':') === i ? endpoint.slice(0, i) : endpoint;
+    if (hostCache.size >= 100_000) hostCache.clear();
+    hostCache.set(endpoint, host);
+  }
+  return host;
+}

@@ -8,7 +8,8 @@ import type { AnalysisResult, MessageLine, ResultRequest } from '../pipeline/typ
 import { isoToUnixNs } from './isoTime.js';
 import { packRows } from './laneRows.js';
 import { orderedPhases } from './phaseTree.js';
-import { hostOf, messagesOfRequest, requestSpan } from './requestMessages.js';
+import { messagesOfRequest, requestSpan } from './requestMessages.js';
+import { endpointHost } from '../net/ipPacket.js';
 
 export interface TraceEvent {
   name: string;
@@ -66,7 +67,7 @@ function messageItems(r: ResultRequest, messages: readonly MessageLine[]): Item[
     const start = isoToUnixNs(m.t);
     if (start === null) return [];
     const end = start + BigInt(Math.round((m.ms ?? 0) * 1e6));
-    return [{ name: m.name, cat: `message,${m.type}`, host: `${hostOf(m.src)} messages`, start, end, args: { service: m.service, src: m.src, dst: m.dst, ms: m.ms, status: m.status } }];
+    return [{ name: m.name, cat: `message,${m.type}`, host: `${endpointHost(m.src)} messages`, start, end, args: { service: m.service, src: m.src, dst: m.dst, ms: m.ms, status: m.status } }];
   });
 }
 

@@ -1,14 +1,7 @@
 /** The messages that belong to one request: they carry one of its ids, inside its time span. */
 import type { MessageLine, ResultRequest } from '../pipeline/types.js';
 import { isoToUnixNs } from './isoTime.js';
-
-/** `ip:port` or `[v6]:port` → the host part. */
-export function hostOf(endpoint: string): string {
-  const v6 = /^\[(.*)\]:\d+$/.exec(endpoint);
-  if (v6) return v6[1];
-  const i = endpoint.lastIndexOf(':');
-  return i > 0 && endpoint.indexOf(':') === i ? endpoint.slice(0, i) : endpoint;
-}
+import { endpointHost } from '../net/ipPacket.js';
 
 export function carriesRequest(m: MessageLine, r: ResultRequest): boolean {
   const ids = m.ids ?? {};

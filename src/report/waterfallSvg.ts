@@ -11,7 +11,8 @@ import { linearScale } from './linearScale.js';
 import { esc, fmtMs, fmtTick, px, textWidth } from './markup.js';
 import { phaseColour } from './phaseColours.js';
 import { colourOrder, orderedPhases } from './phaseTree.js';
-import { hostOf, messagesOfRequest, requestSpan } from './requestMessages.js';
+import { messagesOfRequest, requestSpan } from './requestMessages.js';
+import { endpointHost } from '../net/ipPacket.js';
 
 export interface WaterfallOptions {
   /** Overall width in px (default 900). */
@@ -85,7 +86,7 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
   const own = span ? dedupe(messagesOfRequest(request, messages)) : [];
   const marks: MessageMark[] = own.slice(0, maxMessages).map((m) => {
     const from = Number((isoToUnixNs(m.t) ?? origin) - origin) / 1e6;
-    return { m, from, to: from + (m.ms ?? 0), src: hostOf(m.src), dst: hostOf(m.dst) };
+    return { m, from, to: from + (m.ms ?? 0), src: endpointHost(m.src), dst: endpointHost(m.dst) };
   });
 
   // Lanes in order of first appearance in time.

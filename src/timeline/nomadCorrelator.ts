@@ -10,6 +10,7 @@ import type { NomadAlloc, NomadHttpEvent, NomadRpcEvent } from '../dissectors/no
 import { ClockBounds } from './clockBounds.js';
 import { enforceOpenLimit, type OpenRequestLimit } from './openRequestLimit.js';
 import type { ClockEstimate, MilestoneObservation, MilestoneSet, RequestKeys } from './types.js';
+import { endpointHost } from '../net/ipPacket.js';
 
 export interface NomadRequestDraft {
   keys: RequestKeys;
@@ -34,7 +35,6 @@ interface AllocState {
   clientHost?: string;
 }
 
-const hostOf = (endpoint: string): string => endpoint.replace(/^\[?([^\]]*)\]?:\d+$/, '$1');
 
 /** HTTP routes that register a job. */
 export const jobRegisterRoutes: ReadonlySet<string> = new Set(['PUT /v1/jobs', 'POST /v1/jobs', 'PUT /v1/job/{id}', 'POST /v1/job/{id}']);
@@ -81,8 +81,8 @@ export class NomadCorrelator {
     const reg: JobRegistration = {
       job: ev.ids.job,
       eval: ev.ids.eval,
-      first: { t: ev.reqFirst, source: 'capture', host: hostOf(ev.dst) },
-      last: ev.respLast !== null ? { t: ev.respLast, source: 'capture', host: hostOf(ev.src) } : undefined,
+      first: { t: ev.reqFirst, source: 'capture', host: endpointHost(ev.dst) },
+      last: ev.respLast !== null ? { t: ev.respLast, source: 'capture', host: endpointHost(ev.src) } : undefined,
     };
     this.registrations.push(reg);
     if (reg.eval) this.registrationByEval.set(reg.eval, reg);
@@ -99,12 +99,12 @@ export class NomadCorrelator {
 
   rpc(ev: NomadRpcEvent): void {
     if (ev.method === 'Node.GetClientAllocs' && ev.response && ev.clientAllocs) {
-      const obs: MilestoneObservation = { t: ev.response.last, source: 'capture', host: hostOf(ev.response.dst) };
+      const obs: MilestoneObservation = { t: ev.response.last, source: 'capture', host: endpointHost(ev.response.dst) };
       for (const id of Object.keys(ev.clientAllocs)) this.setFirst(this.alloc(id).draft, 'clientallocs.reply.last', obs);
       return;
     }
     if (ev.method === 'Alloc.GetAllocs' && ev.response && ev.allocs) {
-      const obs: MilestoneObservation = { t: ev.response.last, source: 'capture', host: hostOf(ev.response.dst) };
+      const obs: MilestoneObservation = { t: ev.response.last, source: 'capture', host: endpointHost(ev.response.dst) };
       for (const al of ev.allocs) {
         const a = this.alloc(al.id);
         this.setFirst(a.draft, 'getallocs.reply.last', obs);
@@ -121,9 +121,9 @@ export class NomadCorrelator {
 
   private updateAlloc(al: NomadAlloc, ev: NomadRpcEvent): void {
     const a = this.alloc(al.id);
-    a.clientHost ??= hostOf(ev.request.src);
+    a.clientHost ??= endpointHost(ev.request.src);
     if (al.clientStatus === 'running') {
-      this.setFirst(a.draft, 'update.running.first', { t: ev.request.first, source: 'capture', host: hostOf(ev.request.dst) });
+      this.setFirst(a.draft, 'update.running.first', { t: ev.request.first, source: 'capture', host: endpointHost(ev.request.dst) });
     }
     for (const st of Object.values(al.taskStates ?? {})) {
       for (const te of st.events) {

@@ -11,6 +11,7 @@ import type { ClockEstimate, MilestoneObservation, MilestoneSet, RequestKeys } f
 import type { SessionClock } from '../capture/sessionClock.js';
 import { ClockBounds } from './clockBounds.js';
 import { enforceOpenLimit, type OpenRequestLimit } from './openRequestLimit.js';
+import { endpointHost } from '../net/ipPacket.js';
 
 export interface NovaRequestDraft {
   keys: RequestKeys;
@@ -23,10 +24,9 @@ export interface NovaRequestDraft {
   emitted?: boolean;
 }
 
-const hostOf = (endpoint: string): string => endpoint.replace(/^\[?([^\]]*)\]?:\d+$/, '$1');
 
-const publishObs = (o: Observation): MilestoneObservation => ({ t: o.first, source: 'capture', host: hostOf(o.src) });
-const deliverObs = (o: Observation): MilestoneObservation => ({ t: o.last, source: 'capture', host: hostOf(o.dst) });
+const publishObs = (o: Observation): MilestoneObservation => ({ t: o.first, source: 'capture', host: endpointHost(o.src) });
+const deliverObs = (o: Observation): MilestoneObservation => ({ t: o.last, source: 'capture', host: endpointHost(o.dst) });
 
 /** The RPC milestones: which method/event gives which observation names. */
 interface RpcMilestoneRule {
@@ -134,8 +134,8 @@ export class NovaCorrelator {
         this.activeByServer.delete(server);
         this.joinHttp(active);
       }
-      this.set(d, 'post.first', { t: ev.reqFirst, source: 'capture', host: hostOf(ev.dst) });
-      if (ev.respLast !== null) this.set(d, 'post.response.last', { t: ev.respLast, source: 'capture', host: hostOf(ev.src) });
+      this.set(d, 'post.first', { t: ev.reqFirst, source: 'capture', host: endpointHost(ev.dst) });
+      if (ev.respLast !== null) this.set(d, 'post.response.last', { t: ev.respLast, source: 'capture', host: endpointHost(ev.src) });
       return;
     }
     this.joinHttp(ev);
@@ -143,7 +143,7 @@ export class NovaCorrelator {
 
   rpc(ev: NovaRpcEvent): void {
     if (this.clock && ev.kind === 'notification' && ev.notificationTimestampUs !== undefined && ev.publish) {
-      const host = hostOf(ev.publish.src);
+      const host = endpointHost(ev.publish.src);
       const hostRel = this.clock.relativeFromUnixNs(BigInt(Math.round(ev.notificationTimestampUs)) * 1000n);
       this.boundsOf(host).before(hostRel, ev.publish.first);
       const server = ev.ids.server;
@@ -191,7 +191,7 @@ export class NovaCorrelator {
   private joinHttp(ev: NovaHttpEvent): void {
     if (ev.service === 'nova-api' && ev.route === 'GET /v2.1/servers/{id}' && ev.serverStatus === 'ACTIVE' && ev.ids.server && ev.respLast !== null) {
       const d = this.requests.get(ev.ids.server);
-      if (d) this.set(d, 'active.poll.last', { t: ev.respLast, source: 'capture', host: hostOf(ev.src) });
+      if (d) this.set(d, 'active.poll.last', { t: ev.respLast, source: 'capture', host: endpointHost(ev.src) });
       else if (!this.activeByServer.has(ev.ids.server)) this.activeByServer.set(ev.ids.server, ev);
       return;
     }
@@ -203,8 +203,8 @@ export class NovaCorrelator {
         return;
       }
       if (!d.milestones.has('image.first') && ev.respLast !== null) {
-        this.set(d, 'image.first', { t: ev.reqFirst, source: 'capture', host: hostOf(ev.dst) });
-        this.set(d, 'image.last', { t: ev.respLast, source: 'capture', host: hostOf(ev.dst) });
+        this.set(d, 'image.first', { t: ev.reqFirst, source: 'capture', host: endpointHost(ev.dst) });
+        this.set(d, 'image.last', { t: ev.respLast, source: 'capture', host: endpointHost(ev.dst) });
       }
       return;
     }
@@ -235,8 +235,8 @@ export class NovaCorrelator {
         }
       }
       if (target && !target.milestones.has('auth.first')) {
-        this.set(target, 'auth.first', { t: v.reqFirst, source: 'capture', host: hostOf(v.dst) });
-        this.set(target, 'auth.last', { t: v.respLast, source: 'capture', host: hostOf(v.dst) });
+        this.set(target, 'auth.first', { t: v.reqFirst, source: 'capture', host: endpointHost(v.dst) });
+        this.set(target, 'auth.last', { t: v.respLast, source: 'capture', host: endpointHost(v.dst) });
       }
     }
     this.tokenValidations = unresolved;
