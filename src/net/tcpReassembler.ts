@@ -8,6 +8,7 @@
  * at FIN/RST, on idle, or at the end of input.
  */
 import { addressKey, addressText, destinationAddress, sourceAddress, type IpView } from './ipPacket.js';
+import { withDefaults } from './withDefaults.js';
 
 /**
  * One end of a connection as a map key: for IPv4 the number address·65536 + port (48 bits,
@@ -97,7 +98,7 @@ export class TcpReassembler {
     private readonly options: TcpReassemblerOptions = {},
   ) {
     this.counters = counters;
-    this.limits = { ...defaultReassemblyLimits, ...options.limits };
+    this.limits = withDefaults(defaultReassemblyLimits, options.limits);
     this.keepClosed = options.keepClosedStats ?? true;
   }
 

@@ -18,6 +18,7 @@ import { HttpConnectionParser, type HttpHeadInfo } from '../protocols/http/parse
 import type { GuessedProtocol } from '../protocols/guessProtocol.js';
 import { SniffingHandler } from '../protocols/sniffingHandler.js';
 import { count, defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolCounters, type ProtocolLimits } from '../protocols/types.js';
+import { withDefaults } from '../net/withDefaults.js';
 import { OsloCorrelator, toVimMessage as rpcMessage } from '../dissectors/nova/osloCorrelator.js';
 import { novaBodyFilter, novaHttpEvent, toVimMessage as restMessage } from '../dissectors/nova/restEvents.js';
 import type { NovaHttpEvent, NovaRpcEvent } from '../dissectors/nova/types.js';
@@ -115,7 +116,7 @@ export class AnalysisSession {
     this.ctx = {
       counters: this.counters,
       warn: (w) => this.warn(`${w.protocol}${w.conn !== undefined ? ` connection ${w.conn}` : ''}: ${w.message}`),
-      limits: { ...defaultProtocolLimits, ...options.limits },
+      limits: withDefaults(defaultProtocolLimits, options.limits),
     };
     this.oslo = new OsloCorrelator({ warn: (w) => this.warn(`nova: ${w.message}`) });
     const limit = {
