@@ -88,6 +88,44 @@ function parseOffsets(specs: string[]): Record<string, number> {
   return out;
 }
 
+/**
+ * The resource limits, as options: defaults keep the main job's peak RSS under 200 MB on
+ * any input; each hit is counted and named in a warning, and these raise (or lower) them.
+ */
+const limitOptions = [
+  { flag: '--max-messages <n>', key: 'maxMessages', help: 'messages kept for the diagnosis (main job default 300000; messages: all)' },
+  { flag: '--max-open-requests <n>', key: 'maxOpenRequests', help: 'requests open at once before the oldest is given up (default 50000)' },
+  { flag: '--max-connections <n>', key: 'maxConnections', help: 'TCP connections reassembled at once (default 100000)' },
+  { flag: '--max-buffered-bytes <n>', key: 'maxBufferedBytesPerDirection', help: 'out-of-order bytes held per direction before a gap (default 4194304)' },
+  { flag: '--max-body-bytes <n>', key: 'maxBodyBytes', help: 'body bytes kept per HTTP or AMQP message (default 8388608)' },
+] as const;
+type LimitKey = (typeof limitOptions)[number]['key'];
+
+function withLimitOptions(cmd: Command): Command {
+  for (const o of limitOptions) cmd.option(o.flag, o.help);
+  return cmd;
+}
+
+/** The limit options given, as session options; a bad number exits 2. */
+function limitsOf(opts: Partial<Record<LimitKey, string>>): { maxMessages?: number; maxOpenRequests?: number; reassembly: { maxConnections?: number; maxBufferedBytesPerDirection?: number }; limits: { maxBodyBytes?: number } } {
+  const n: Partial<Record<LimitKey, number>> = {};
+  for (const o of limitOptions) {
+    const v = opts[o.key];
+    if (v === undefined) continue;
+    if (!/^\d+$/.test(v) || Number(v) < 1) {
+      process.stderr.write(`vim-analyse: ${o.flag.split(' ')[0]} wants a positive whole number (got '${v}')\n`);
+      process.exit(exitUnusable);
+    }
+    n[o.key] = Number(v);
+  }
+  return {
+    maxMessages: n.maxMessages,
+    maxOpenRequests: n.maxOpenRequests,
+    reassembly: { maxConnections: n.maxConnections, maxBufferedBytesPerDirection: n.maxBufferedBytesPerDirection },
+    limits: { maxBodyBytes: n.maxBodyBytes },
+  };
+}
+
 function checkVim(v: string | undefined): Vim | undefined {
   if (v === undefined) return undefined;
   if (!vims.includes(v as Vim)) {
@@ -97,7 +135,7 @@ function checkVim(v: string | undefined): Vim | undefined {
   return v as Vim;
 }
 
-program
+withLimitOptions(program)
   .argument('[captures...]', 'capture files of one experiment (pcap, pcapng, gzip; - for standard input)')
   .option('--vim <vim>', 'only this VIM: nova or nomad (default: detected)')
   .option('-f, --format <format>', `output format: ${resultFormats.join(', ')}`, 'table')
@@ -106,7 +144,7 @@ program
   .option('--clock-offset <host=seconds>', "a host's known clock offset (its clock minus the capture's), overriding the estimate; repeatable", collect, [] as string[])
   .option('-o, --output <file>', 'write to a file instead of standard output')
   .option('-q, --quiet', 'no progress line on standard error')
-  .action(async (captures: string[], opts: { vim?: string; format: string; requests?: boolean; output?: string; logs: string[]; clockOffset: string[]; quiet?: boolean }) => {
+  .action(async (captures: string[], opts: { vim?: string; format: string; requests?: boolean; output?: string; logs: string[]; clockOffset: string[]; quiet?: boolean } & Partial<Record<LimitKey, string>>) => {
     if (captures.length === 0) {
       program.help({ error: true });
     }
@@ -117,7 +155,7 @@ program
     try {
       const format = opts.format as ResultFormat;
       const progress = await progressFor(captures, opts.quiet);
-      const options = { vim: checkVim(opts.vim), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset), onProgress: progress };
+      const options = { vim: checkVim(opts.vim), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset), onProgress: progress, ...limitsOf(opts) };
       const { analyse, analyseWithMessages } = await import('../src/pipeline/analyse.js');
       const { formatResult } = await import('../src/report/formatResult.js');
       const { result, messages } = formatsWithMessages.has(format)
@@ -130,15 +168,14 @@ program
     }
   });
 
-program
-  .command('messages')
+withLimitOptions(program.command('messages'))
   .description('one line per decoded VIM message (HTTP exchange, RPC call/cast, notification, Nomad RPC)')
   .argument('<captures...>', 'capture files')
   .option('--json', 'NDJSON, one message per line')
   .option('--vim <vim>', 'only this VIM: nova or nomad')
   .option('--filter <text>', 'keep messages whose service or name contains this text (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('-o, --output <file>', 'write to a file instead of standard output')
-  .action(async (captures: string[], opts: { json?: boolean; vim?: string; filter: string[]; output?: string }) => {
+  .action(async (captures: string[], opts: { json?: boolean; vim?: string; filter: string[]; output?: string } & Partial<Record<LimitKey, string>>) => {
     try {
       const { messageLines } = await import('../src/pipeline/analyse.js');
       const keep = opts.filter.length ? (m: MessageLine) => opts.filter.some((f) => m.service.includes(f) || m.name.includes(f)) : () => true;
@@ -149,7 +186,8 @@ program
       // would hold a second copy of the messages on big captures.
       const out = opts.output ? createWriteStream(opts.output) : process.stdout;
       let batch: string[] = [];
-      for (const m of await messageLines(captures, { vim: checkVim(opts.vim) })) {
+      const lines = await messageLines(captures, { vim: checkVim(opts.vim), ...limitsOf(opts) });
+      for (const m of lines) {
         if (!keep(m)) continue;
         batch.push(line(m));
         if (batch.length === 5000) {
@@ -158,6 +196,7 @@ program
         }
       }
       if (batch.length && !out.write(batch.join('\n') + '\n')) await once(out, 'drain');
+      if (lines.notKept) process.stderr.write(`vim-analyse: ${lines.notKept} later messages not listed: more than --max-messages ${opts.maxMessages}\n`);
       if (opts.output) {
         (out as ReturnType<typeof createWriteStream>).end();
         await once(out, 'finish');

@@ -17,8 +17,8 @@ const relativeTime = (ns: number): string => `+${(ns / 1e9).toFixed(6)} s`;
 export function diagnose(input: DiagnosisInput): ResultDiagnosis[] {
   const time = input.formatTime ?? relativeTime;
   const ref = (i: number): MessageRef => {
-    const m = input.messages[i];
-    return { msg: i, t: time(m.t), name: m.name, src: m.src, dst: m.dst, ms: m.ms };
+    const m = input.messages;
+    return { msg: i, t: time(m.t(i)), name: m.name(i), src: m.src(i), dst: m.dst(i), ms: m.ms(i) };
   };
   const ctx: DiagnosisContext = { input, time, ref };
   const ends = findPhaseEnds(input.requests, input.messages, input.sequences);

@@ -5,7 +5,7 @@
  * silence, retransmissions or gaps (when the net stage supplies them), or a known timer
  * the phase waited for.
  */
-import type { VimMessage } from '../dissectors/types.js';
+import type { MessageTable, VimMessage } from '../dissectors/types.js';
 import type { ResultDiagnosis } from '../pipeline/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { endpointHost } from '../net/ipPacket.js';
@@ -41,14 +41,18 @@ function carriesRequest(m: VimMessage, r: RequestTimeline): boolean {
  * and last byte after `from`, found by binary search in time order with the longest
  * duration as the look-back. Each outlier used to scan every message (0.8 s on 1 GB).
  */
-function messagesDuring(messages: readonly VimMessage[]): (from: number, to: number) => number[] {
+function messagesDuring(messages: MessageTable): (from: number, to: number) => number[] {
   const n = messages.length;
-  const times = Float64Array.from(messages, (m) => m.t);
+  const times = new Float64Array(n);
+  for (let i = 0; i < n; i++) times[i] = messages.t(i);
   const order = ascendingOrder(times);
   const t = new Float64Array(n);
   for (let k = 0; k < n; k++) t[k] = times[order[k]];
   let longestNs = 0;
-  for (const m of messages) if (m.ms !== null && m.ms * 1e6 > longestNs) longestNs = m.ms * 1e6;
+  for (let i = 0; i < n; i++) {
+    const ms = messages.ms(i);
+    if (ms !== null && ms * 1e6 > longestNs) longestNs = ms * 1e6;
+  }
   return (from, to) => {
     let lo = 0, hi = t.length;
     while (lo < hi) {
@@ -66,16 +70,30 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
   const { messages } = ctx.input;
   const out: ResultDiagnosis[] = [];
   // The usual duration of each kind of exchange (name at a server).
-  const kinds = new Map<string, number[]>();
-  messages.forEach((m) => {
-    if (m.ms === null) return;
-    const key = `${m.name}\t${endpointHost(m.dst)}`;
-    const v = kinds.get(key) ?? [];
-    v.push(m.ms);
-    kinds.set(key, v);
-  });
+  // By name, then server host: nested maps, not a key string per message.
+  const kinds = new Map<string, Map<string, number[]>>();
+  for (let i = 0; i < messages.length; i++) {
+    const ms = messages.ms(i);
+    if (ms === null) continue;
+    const name = messages.name(i), host = endpointHost(messages.dst(i));
+    let hosts = kinds.get(name);
+    if (!hosts) kinds.set(name, (hosts = new Map()));
+    const v = hosts.get(host);
+    if (v) v.push(ms);
+    else hosts.set(host, [ms]);
+  }
   const during = messagesDuring(messages);
-  const usual = new Map([...kinds].filter(([, v]) => v.length >= MIN_KIND_COUNT).map(([k, v]) => [k, { median: median(v), high: quantile(v, LONG_EXCHANGE_QUANTILE), n: v.length }]));
+  type Usual = { median: number; high: number; n: number };
+  const usualByKind = new Map<string, Map<string, Usual>>();
+  for (const [name, hosts] of kinds) {
+    for (const [host, v] of hosts) {
+      if (v.length < MIN_KIND_COUNT) continue;
+      let u = usualByKind.get(name);
+      if (!u) usualByKind.set(name, (u = new Map()));
+      u.set(host, { median: median(v), high: quantile(v, LONG_EXCHANGE_QUANTILE), n: v.length });
+    }
+  }
+  const usualOf = (m: VimMessage): Usual | undefined => usualByKind.get(m.name)?.get(endpointHost(m.dst));
 
   for (const [vim, sequence] of Object.entries(ctx.input.sequences)) {
     const requests = ctx.input.requests.filter((r) => r.vim === vim && r.complete && r.phases.total);
@@ -91,10 +109,10 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
 
       // Exchanges overlapping the phase that took far longer than usual for their kind.
       const long = during(startNs, endNs)
-        .map((i) => ({ m: messages[i], i }))
+        .map((i) => ({ m: messages.at(i), i }))
         // Overlapping the phase, but not an envelope around it (the request's own POST explains nothing).
         .filter(({ m }) => m.vim === vim && m.ms !== null && m.t < endNs && m.t + m.ms * 1e6 > startNs && !(m.t <= startNs && m.t + m.ms * 1e6 >= endNs))
-        .map(({ m, i }) => ({ m, i, u: usual.get(`${m.name}\t${endpointHost(m.dst)}`) }))
+        .map(({ m, i }) => ({ m, i, u: usualOf(m) }))
         .filter(({ m, u }) => u && m.ms! > u.high && m.ms! >= LONG_EXCHANGE_RATIO * u.median)
         .map(({ m, i, u }) => ({ i, ofRequest: carriesRequest(m, r), ms: m.ms!, usualMs: u!.median, excessMs: m.ms! - u!.median }))
         .sort((a, b) => Number(b.ofRequest) - Number(a.ofRequest) || b.excessMs - a.excessMs);
@@ -102,7 +120,7 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
       // The longest silence on the wire (no first or last byte of any exchange) inside the phase.
       const edges = [startNs, endNs];
       for (const i of during(startNs, endNs)) {
-        const m = messages[i];
+        const m = messages.at(i);
         if (m.t > startNs && m.t < endNs) edges.push(m.t);
         if (m.ms !== null) {
           const e = m.t + m.ms * 1e6;
@@ -122,7 +140,7 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
 
       const seen: string[] = [];
       if (long.length) {
-        const l = long[0], m = messages[l.i];
+        const l = long[0], m = messages.at(l.i);
         seen.push(`${m.name} to ${m.dst} took ${f1(l.ms)} ms (usually ${f1(l.usualMs)} ms)${l.ofRequest ? '' : ', for another request'}`);
       }
       if (notableSilence) seen.push(`the wire was silent for ${f1(silenceMs)} ms (${ctx.time(silence.from)} → ${ctx.time(silence.to)})`);

@@ -4,7 +4,7 @@
  * exact time is the milestone's message. Found from the data, per phase, so that no
  * detector needs to know a VIM's method names.
  */
-import type { VimMessage } from '../dissectors/types.js';
+import type { MessageTable } from '../dissectors/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { endpointHost } from '../net/ipPacket.js';
 import { ascendingOrder } from './statistics.js';
@@ -36,13 +36,16 @@ export interface PhaseEnd {
   requests: number;
 }
 
-export function edgeTime(m: VimMessage, edge: MessageEdge): number | null {
-  if (edge === 'send') return m.t;
-  return m.ms === null ? null : m.t + Math.round(m.ms * 1e6);
+/** Message `i`'s send or release time (relative ns); null for a release never seen. */
+export function edgeTime(messages: MessageTable, i: number, edge: MessageEdge): number | null {
+  const t = messages.t(i);
+  if (edge === 'send') return t;
+  const ms = messages.ms(i);
+  return ms === null ? null : t + Math.round(ms * 1e6);
 }
 
-export function edgeHost(m: VimMessage, edge: MessageEdge): string {
-  return endpointHost(edge === 'send' ? m.src : m.dst);
+export function edgeHost(messages: MessageTable, i: number, edge: MessageEdge): string {
+  return endpointHost(edge === 'send' ? messages.src(i) : messages.dst(i));
 }
 
 /** One edge's times in order, with the index of each time's message: for binary search. */
@@ -51,12 +54,12 @@ interface EdgeIndex {
   i: Int32Array;
 }
 
-function edgeIndex(messages: readonly VimMessage[], edge: MessageEdge): EdgeIndex {
+function edgeIndex(messages: MessageTable, edge: MessageEdge): EdgeIndex {
   const times = new Float64Array(messages.length);
   const idx = new Int32Array(messages.length);
   let n = 0;
   for (let i = 0; i < messages.length; i++) {
-    const t = edgeTime(messages[i], edge);
+    const t = edgeTime(messages, i, edge);
     if (t === null) continue;
     times[n] = t;
     idx[n++] = i;
@@ -85,7 +88,7 @@ function near(index: EdgeIndex, t: number): number[] {
 }
 
 /** For each VIM and phase of its sequence, the kind of message that ends it (if one does). */
-export function findPhaseEnds(requests: readonly RequestTimeline[], messages: readonly VimMessage[], sequences: Record<string, readonly string[]>): PhaseEnd[] {
+export function findPhaseEnds(requests: readonly RequestTimeline[], messages: MessageTable, sequences: Record<string, readonly string[]>): PhaseEnd[] {
   const byEdge = { send: edgeIndex(messages, 'send'), release: edgeIndex(messages, 'release') };
   const out: PhaseEnd[] = [];
   for (const [vim, sequence] of Object.entries(sequences)) {
@@ -98,14 +101,14 @@ export function findPhaseEnds(requests: readonly RequestTimeline[], messages: re
         const seen = new Set<string>();
         for (const edge of ['send', 'release'] as const) {
           for (const i of near(byEdge[edge], end)) {
-            const m = messages[i];
-            if (m.vim !== vim) continue;
-            const host = edgeHost(m, edge);
-            const key = `${edge}\t${m.name}`;
+            if (messages.vim(i) !== vim) continue;
+            const name = messages.name(i);
+            const host = edgeHost(messages, i, edge);
+            const key = `${edge}\t${name}`;
             if (seen.has(key)) continue;
             seen.add(key);
             let g = groups.get(key);
-            if (!g) groups.set(key, (g = { vim, phase, name: m.name, edge, matches: [], requests: withPhase.length }));
+            if (!g) groups.set(key, (g = { vim, phase, name, edge, matches: [], requests: withPhase.length }));
             g.matches.push({ request: r, msg: i, host });
           }
         }

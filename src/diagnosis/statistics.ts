@@ -21,7 +21,7 @@ export function sd(v: readonly number[]): number {
 }
 
 /** Linear-interpolation quantile (type 7, as d3 and the stats stage use). */
-export function quantile(v: readonly number[], p: number): number {
+export function quantile(v: ArrayLike<number>, p: number): number {
   if (v.length === 0) return NaN;
   // A Float64Array sorts numerically without a comparator call or a boxed number per
   // element (sorting a plain array with (a, b) => a - b allocated 112 MB on 1 GB of Nomad).
@@ -32,17 +32,9 @@ export function quantile(v: readonly number[], p: number): number {
   return s[lo] + (s[hi] - s[lo]) * (i - lo);
 }
 
-export const median = (v: readonly number[]): number => quantile(v, 0.5);
+export const median = (v: ArrayLike<number>): number => quantile(v, 0.5);
 
-/**
- * The permutation that puts `times` in ascending order, ties in input order (the sort is
- * stable). The comparator answers -1/0/1: a difference of doubles is a boxed number per call.
- */
-export function ascendingOrder(times: Float64Array): Int32Array {
-  const order = new Int32Array(times.length);
-  for (let k = 0; k < order.length; k++) order[k] = k;
-  return order.sort((a, b) => (times[a] < times[b] ? -1 : times[a] > times[b] ? 1 : 0));
-}
+export { ascendingOrder } from '../stats/ascendingOrder.js';
 
 /** Ranks from 1, ties get their average rank. */
 export function ranks(v: readonly number[]): number[] {

@@ -47,18 +47,18 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
     // Every message of this kind from this host: the stream the ticker would produce.
     const stream: number[] = [];
     const times: number[] = [];
-    messages.forEach((m, i) => {
-      if (m.vim !== end.vim || m.name !== end.name || edgeHost(m, end.edge) !== host) return;
-      const t = edgeTime(m, end.edge);
-      if (t === null) return;
+    for (let i = 0; i < messages.length; i++) {
+      if (messages.vim(i) !== end.vim || messages.name(i) !== end.name || edgeHost(messages, i, end.edge) !== host) continue;
+      const t = edgeTime(messages, i, end.edge);
+      if (t === null) continue;
       stream.push(i);
       times.push(t);
-    });
+    }
     const fit = detectPeriod(times);
     if (!fit.accepted) continue;
 
     const period = fit.periodMs;
-    const endsOnGrid = matches.filter((m) => onGrid(edgeTime(messages[m.msg], end.edge)!, fit)).length / matches.length;
+    const endsOnGrid = matches.filter((m) => onGrid(edgeTime(messages, m.msg, end.edge)!, fit)).length / matches.length;
     const waits = matches.map((m) => m.request.phases[end.phase].ms);
     if (waits.length < MIN_WAITS || endsOnGrid < MIN_ENDS_ON_GRID) continue;
     const tol = ON_GRID_TOLERANCE * period;
@@ -70,7 +70,7 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
 
     done.add(key);
     const confidence: Confidence = waits.length >= HIGH_N && ks.p >= HIGH_KS_P && fit.onGridFraction >= 0.9 ? 'high' : 'medium';
-    const batched = stream.filter((i) => (messages[i].ids.allocs?.length ?? 0) > 1 || (messages[i].ids.servers?.length ?? 0) > 1).length;
+    const batched = stream.filter((i) => (messages.ids(i).allocs?.length ?? 0) > 1 || (messages.ids(i).servers?.length ?? 0) > 1).length;
     const verb = end.edge === 'send' ? 'sends' : 'releases';
     const text =
       `${end.phase} waits for a ~${f1(period)} ms timer on ${host}: ${host} ${verb} ${end.name} on a ${f1(period)} ms grid ` +

@@ -5,7 +5,7 @@
  * Every detector is a pure function of the data it is given: nothing is said from an
  * expectation about a particular VIM or version, only from what the wire shows.
  */
-import type { VimMessage } from '../dissectors/types.js';
+import type { MessageTable } from '../dissectors/types.js';
 import type { ResultDiagnosis } from '../pipeline/types.js';
 import type { StatsByVim } from '../stats/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
@@ -28,7 +28,7 @@ export interface WireEvent {
 export interface DiagnosisInput {
   requests: RequestTimeline[];
   /** Every decoded exchange; a message's id in evidence is its index in this array. */
-  messages: VimMessage[];
+  messages: MessageTable;
   stats: StatsByVim;
   /** Per VIM, the phases that follow each other from first milestone to last (sum = total). */
   sequences: Record<string, readonly string[]>;

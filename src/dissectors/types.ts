@@ -55,6 +55,23 @@ export interface VimMessage {
   ids: MessageIds;
 }
 
+/**
+ * The kept messages, read by index (the diagnosis and `messages`): `MessageLog` stores
+ * them in columns; `at(i)` makes one as an object.
+ */
+export interface MessageTable extends Iterable<VimMessage> {
+  readonly length: number;
+  /** Relative ns of the first byte. */
+  t(i: number): number;
+  ms(i: number): number | null;
+  vim(i: number): Vim;
+  name(i: number): string;
+  src(i: number): string;
+  dst(i: number): string;
+  ids(i: number): MessageIds;
+  at(i: number): VimMessage;
+}
+
 export interface DissectorWarning {
   stage: 'dissectors';
   vim: Vim;

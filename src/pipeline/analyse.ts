@@ -118,7 +118,7 @@ export async function analyse(sources: CaptureSource | CaptureSource[], options:
 export async function analyseWithMessages(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<{ result: AnalysisResult; messages: MessageLine[] }> {
   const out = await run(sources, options);
   const digits = precisionOf(out);
-  return { result: toResult(out), messages: out.messages.map((m: VimMessage) => ({ ...m, t: out.clock.iso(m.t, digits) })) };
+  return { result: toResult(out), messages: Array.from(out.messages, (m: VimMessage) => ({ ...m, t: out.clock.iso(m.t, digits) })) };
 }
 
 /** Every decoded message, in time order of its first byte (`messages --json`). */
@@ -131,11 +131,13 @@ export async function listMessages(sources: CaptureSource | CaptureSource[], opt
  * decoded messages once, not also every line (a second copy of each message, with its
  * time as text, was a fifth of `messages`' peak memory on 1 GB).
  */
-export async function messageLines(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<Iterable<MessageLine>> {
-  const out = await run(sources, options);
+export async function messageLines(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<Iterable<MessageLine> & { notKept: number }> {
+  // Every message unless a bound is asked for: listing them is what the caller wants.
+  const out = await run(sources, { ...options, maxMessages: options.maxMessages ?? Number.POSITIVE_INFINITY });
   const digits = precisionOf(out);
   const messages = out.messages;
   return {
+    notKept: (out.counters.messagesNotKept as number | undefined) ?? 0,
     *[Symbol.iterator]() {
       for (const m of messages) yield { ...m, t: out.clock.iso(m.t, digits) };
     },

@@ -26,7 +26,8 @@ import { NomadRpcConnectionParser } from '../dissectors/nomad/nomadRpcConnection
 import { nomadHttpEvent } from '../dissectors/nomad/httpEvents.js';
 import { nomadRpcEvent } from '../dissectors/nomad/rpcEvents.js';
 import { toVimMessage as nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../dissectors/nomad/types.js';
-import type { Vim, VimMessage } from '../dissectors/types.js';
+import type { MessageTable, Vim, VimMessage } from '../dissectors/types.js';
+import { MessageLog } from '../dissectors/messageLog.js';
 import type { ConnectionStats } from '../net/types.js';
 import { inferVantage, type Vantage } from './vantage.js';
 import { loadCapture, mergeLoaded } from './mergeCaptures.js';
@@ -58,6 +59,12 @@ export interface SessionOptions {
   /** Keep every message for `messages` (default true; live sessions turn it off). */
   keepMessages?: boolean;
   /**
+   * Messages kept at most for the diagnosis and `messages` (default 300,000: about 30 MB
+   * in the log, more while the diagnosis reads them); past it the rest are counted and
+   * the requests they belong to named in a warning. Timelines never depend on it.
+   */
+  maxMessages?: number;
+  /**
    * Live sessions: forget a request's state once it is handed out (memory stays bounded
    * over hours); finish() then returns the handed-out timelines plus the rest.
    */
@@ -74,7 +81,8 @@ export interface CaptureRecord {
 export interface SessionOutput {
   clock: SessionClock;
   captures: CaptureRecord[];
-  messages: VimMessage[];
+  /** Every kept message, in time order of its first byte. */
+  messages: MessageTable;
   requests: RequestTimeline[];
   vims: Vim[];
   clocks: Record<string, ClockEstimate>;
@@ -82,8 +90,13 @@ export interface SessionOutput {
   warnings: string[];
 }
 
+/** Messages kept by default (about 100 bytes each in the log, ids included). */
+export const defaultMaxMessages = 300_000;
 /** How often (capture time) the streaming check runs. */
 const tickNs = 1e9;
+/** Offline: an oslo message is complete this long after its last sighting, a call's reply waited for this long. */
+const offlineSettleNs = 60e9;
+const offlineMaxWaitNs = 600e9;
 /** Released (live) requests kept for the final result. */
 const maxRetainedRequests = 100_000;
 
@@ -98,7 +111,9 @@ export class AnalysisSession {
   private readonly nova: NovaCorrelator;
   private readonly nomad: NomadCorrelator;
   private readonly keepMessages: boolean;
-  private readonly messages: VimMessage[] = [];
+  private readonly messages: MessageLog;
+  /** Capture time of the first message the full log could not keep. */
+  private firstDroppedMessage: number | null = null;
   private readonly rpcEvents: NovaRpcEvent[] = [];
   private readonly seen = { novaHttp: 0, novaRpc: 0, nomadHttp: 0, nomadRpc: 0, otherHttp: 0 };
   private lastTick = Number.NEGATIVE_INFINITY;
@@ -129,6 +144,7 @@ export class AnalysisSession {
     this.nomad = new NomadCorrelator(this.clock, options.clockOffsets, limit);
     this.nova = new NovaCorrelator(this.clock, limit);
     this.keepMessages = options.keepMessages ?? true;
+    this.messages = new MessageLog(options.maxMessages ?? defaultMaxMessages);
   }
 
   warn(message: string): void {
@@ -167,26 +183,30 @@ export class AnalysisSession {
 
   private onNovaHttp(ev: NovaHttpEvent): void {
     this.seen.novaHttp++;
-    if (this.keepMessages) this.messages.push(restMessage(ev));
+    if (this.keepMessages) this.keep(restMessage(ev));
     this.nova.http(ev);
   }
 
   private onNovaRpc(ev: NovaRpcEvent): void {
     this.seen.novaRpc++;
-    if (this.keepMessages) this.messages.push(rpcMessage(ev));
+    if (this.keepMessages) this.keep(rpcMessage(ev));
     this.nova.rpc(ev);
   }
 
   private onNomadHttp(ev: NomadHttpEvent): void {
     this.seen.nomadHttp++;
-    if (this.keepMessages) this.messages.push(nomadMessage(ev));
+    if (this.keepMessages) this.keep(nomadMessage(ev));
     this.nomad.http(ev);
   }
 
   private onNomadRpc(ev: NomadRpcEvent): void {
     this.seen.nomadRpc++;
-    if (this.keepMessages) this.messages.push(nomadMessage(ev));
+    if (this.keepMessages) this.keep(nomadMessage(ev));
     this.nomad.rpc(ev);
+  }
+
+  private keep(m: VimMessage): void {
+    if (!this.messages.push(m) && this.firstDroppedMessage === null) this.firstDroppedMessage = m.t;
   }
 
   /** Per packet time: every second of capture time, hand out what completed. */
@@ -198,7 +218,13 @@ export class AnalysisSession {
   /** Hand out what completed by capture time `now` (live calls it on a timer too). */
   poll(now: number): void {
     this.lastTick = now;
-    if (!this.options.onRequest) return;
+    if (!this.options.onRequest) {
+      // Offline, nothing is handed out early, but oslo sightings still leave the correlator
+      // once settled: kept to the end they grew with the capture's length (every message
+      // of an hour of Nova). The settle time is long enough for a message to wait in a queue.
+      if (this.wants('nova')) for (const ev of this.oslo.drain(now, offlineSettleNs, offlineMaxWaitNs)) this.onNovaRpc(ev);
+      return;
+    }
     for (const ev of this.oslo.drain(now)) this.onNovaRpc(ev);
     this.emitComplete();
   }
@@ -277,12 +303,21 @@ export class AnalysisSession {
   private nameRequestsAtLimits(requests: RequestTimeline[]): void {
     for (const hit of this.limitHits) {
       const hitIds = requests.filter((r) => {
-        const end = Math.max(...Object.values(r.phases).map((p) => p.endNs), r.startNs);
-        return r.startNs <= hit.ts && hit.ts <= end;
+        return r.startNs <= hit.ts && hit.ts <= requestEnd(r);
       }).map((r) => r.id);
       for (const r of requests) if (hitIds.includes(r.id)) r.notes.push(`${hit.limit} limit hit during this request: ${hit.message}`);
       this.warn(`${hit.limit} limit hit at ${this.clock.iso(hit.ts)}: ${hitIds.length ? `requests in flight then (${hitIds.join(', ')}) may be incomplete or approx` : 'no request was in flight'}`);
     }
+  }
+
+  /** The message log was full: which requests the diagnosis and `messages` see only in part. */
+  private warnDroppedMessages(requests: RequestTimeline[], from: number): void {
+    const after = requests.filter((r) => requestEnd(r) >= from).map((r) => r.id);
+    const named = after.length > 20 ? `${after.slice(0, 20).join(', ')} and ${after.length - 20} more` : after.join(', ');
+    this.warn(
+      `message limit (${this.messages.limit}) reached at ${this.clock.iso(from)}: ${this.messages.dropped} later messages not kept for the diagnosis and \`messages\` (raise it: maxMessages, --max-messages); ` +
+        (after.length ? `requests seen only in part there: ${named}` : 'no request was in flight or later'),
+    );
   }
 
   /** Record a capture fed packet by packet (live). */
@@ -337,8 +372,8 @@ export class AnalysisSession {
     requests.sort((a, b) => a.startNs - b.startNs);
     this.nameRequestsAtLimits(requests);
     if (this.options.onRequest) for (const r of requests) if (!this.emittedIds.has(r.id)) this.options.onRequest(r);
-    // -1/0/1, not a difference: a double returned per comparison is a boxed number each.
-    this.messages.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+    this.messages.sortByTime();
+    if (this.firstDroppedMessage !== null) this.warnDroppedMessages(requests, this.firstDroppedMessage);
     return {
       clock: this.clock,
       captures: this.captures,
@@ -355,10 +390,16 @@ export class AnalysisSession {
         logs: logFiles,
         warnings: this.warningCount,
         requestsGivenUp: this.evicted,
+        messagesNotKept: this.messages.dropped,
       },
       warnings: this.warnings,
     };
   }
+}
+
+/** The last phase end of a request (its start when it has no phase). */
+function requestEnd(r: RequestTimeline): number {
+  return Math.max(...Object.values(r.phases).map((p) => p.endNs), r.startNs);
 }
 
 function timelineOf(model: PhaseModel, id: string, keys: RequestKeys, milestones: MilestoneSet, notes: string[]): RequestTimeline {

@@ -69,6 +69,8 @@ describe('bad input', () => {
     ['no capture at all', [], /Usage/],
     ['an empty file', [(() => { const f = join(dir, 'empty.pcap'); writeFileSync(f, ''); return f; })()], /empty input/],
     ['a waterfall of an unknown request', ['waterfall', nova, 'zzzz'], /no request 'zzzz'/],
+    ['a limit that is not a number', [nova, '--max-messages', 'lots'], /--max-messages wants a positive whole number \(got 'lots'\)/],
+    ['a zero limit', ['messages', nova, '--max-connections', '0'], /--max-connections wants a positive whole number/],
   ];
   it.each(cases)('%s: exit 2, one clear line, no stack trace', (_, args, message) => {
     const r = run(...args);
@@ -85,5 +87,32 @@ describe('bad input', () => {
     const res = JSON.parse(r.stdout) as { warnings: string[]; requests: unknown[] };
     expect(res.warnings.some((w) => /ends inside a block/.test(w))).toBe(true);
     expect(res.requests.length).toBeGreaterThan(0);
+  });
+});
+
+describe('limits as options', () => {
+  it('--max-messages bounds the kept messages: counted and named in the result, timelines unchanged', () => {
+    const full = JSON.parse(run(nova, '-f', 'json').stdout) as { requests: unknown[]; counters: { messagesNotKept: number } };
+    const r = run(nova, '-f', 'json', '--max-messages', '100');
+    expect(r.status).toBe(0);
+    const res = JSON.parse(r.stdout) as { requests: unknown[]; warnings: string[]; counters: { messagesNotKept: number } };
+    expect(full.counters.messagesNotKept).toBe(0);
+    expect(res.counters.messagesNotKept).toBeGreaterThan(0);
+    expect(res.warnings.some((w) => w.startsWith('message limit (100) reached'))).toBe(true);
+    expect(res.requests).toEqual(full.requests);
+  });
+  it('messages lists every message by default; with --max-messages it says how many it left out', () => {
+    const all = run('messages', nova, '--json').stdout.trim().split('\n');
+    expect(all.length).toBeGreaterThan(300);
+    const r = run('messages', nova, '--json', '--max-messages', '100');
+    expect(r.stdout.trim().split('\n')).toHaveLength(100);
+    expect(r.stderr).toBe(`vim-analyse: ${all.length - 100} later messages not listed: more than --max-messages 100\n`);
+  });
+  it('--max-body-bytes reaches the parsers, --max-connections the reassembler', () => {
+    const r = run(nova, '-f', 'json', '--max-body-bytes', '512', '--max-connections', '2');
+    expect(r.status).toBe(0);
+    const res = JSON.parse(r.stdout) as { counters: { protocols: Record<string, Record<string, number>>; net: { connectionLimitHits: number }[] } };
+    expect(res.counters.protocols.amqp.bodyTruncated).toBeGreaterThan(0);
+    expect(res.counters.net[0].connectionLimitHits).toBeGreaterThan(0);
   });
 });

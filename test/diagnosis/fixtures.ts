@@ -3,6 +3,7 @@
  * mechanisms (a ticker, a batch window, a lock), driven by a seeded generator.
  */
 import type { VimMessage } from '../../src/dissectors/types.js';
+import { MessageLog } from '../../src/dissectors/messageLog.js';
 import type { DiagnosisInput } from '../../src/diagnosis/index.js';
 import { seededRandom } from '../../src/diagnosis/statistics.js';
 import type { PhaseValue, RequestTimeline } from '../../src/timeline/types.js';
@@ -49,5 +50,5 @@ export function addSubPhase(r: RequestTimeline, name: string, parent: string, of
 }
 
 export function input(requests: RequestTimeline[], messages: VimMessage[], sequence: string[], vim = 'nomad'): DiagnosisInput {
-  return { requests, messages: [...messages].sort((a, b) => a.t - b.t), stats: {}, sequences: { [vim]: sequence } };
+  return { requests, messages: MessageLog.from([...messages].sort((a, b) => a.t - b.t)), stats: {}, sequences: { [vim]: sequence } };
 }

@@ -27,7 +27,7 @@ describe('outliers', () => {
     const o = d[0];
     expect(o.phase).toBe('api');
     const ev = o.evidence as { longExchanges: { msg: number; ms: number; ofRequest: boolean }[]; wireEvents: Record<string, number> };
-    const idx = inp.messages.findIndex((m) => m.ids.server === 'r17');
+    const idx = [...inp.messages].findIndex((m) => m.ids.server === 'r17');
     expect(ev.longExchanges[0]).toMatchObject({ msg: idx, ms: 3000, ofRequest: true });
     expect(ev.wireEvents).toEqual({ retransmission: 2 });
     expect(o.text).toMatch(/GET \/v2\/images\/\{id\} to 10\.0\.0\.5:9292 took 3000\.0 ms \(usually 1\d\.\d ms\)/);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectPeriod, diagnose } from '../../src/diagnosis/index.js';
 import type { VimMessage } from '../../src/dissectors/types.js';
+import { MessageLog } from '../../src/dissectors/messageLog.js';
 import type { RequestTimeline } from '../../src/timeline/types.js';
 import { input, message, MS, request, rng } from './fixtures.js';
 
@@ -58,7 +59,7 @@ describe('timer detector', () => {
 
   it('a 200 ms ticker: period 200 ± 5 ms; the message name plays no part', () => {
     const inp = scenario(3, ticker(200, 13, 4));
-    for (const m of inp.messages) m.name = 'Anything.AtAll';
+    inp.messages = MessageLog.from(Array.from(inp.messages, (m) => ({ ...m, name: 'Anything.AtAll' })));
     const d = diagnose(inp).filter((x) => x.kind === 'timer');
     expect(d).toHaveLength(1);
     expect(Math.abs(d[0].periodMs! - 200)).toBeLessThan(5);
@@ -89,7 +90,7 @@ describe('timer detector', () => {
       req.phases.report = { ...req.phases.report, startNs: start, ms: (sent - start) / MS };
     }
     // The grid itself is there…
-    expect(detectPeriod(inp.messages.map((m) => m.t)).accepted).toBe(true);
+    expect(detectPeriod(Array.from(inp.messages, (m) => m.t)).accepted).toBe(true);
     // …but it explains nothing about this phase.
     expect(diagnose(inp).filter((x) => x.kind === 'timer')).toEqual([]);
   });
@@ -97,9 +98,9 @@ describe('timer detector', () => {
   it('two compute hosts, each with its own ticker (200 and 500 ms): one timer per host', () => {
     const a = scenario(20, ticker(200, 5, 21));
     const b = scenario(22, ticker(500, 60, 23));
-    for (const m of b.messages) m.src = '10.0.0.9:5000';
+    const bMessages = Array.from(b.messages, (m) => ({ ...m, src: '10.0.0.9:5000' }));
     for (const r of b.requests) r.id = `b-${r.id}`;
-    const d = diagnose(input([...a.requests, ...b.requests], [...a.messages, ...b.messages], SEQUENCE)).filter((x) => x.kind === 'timer');
+    const d = diagnose(input([...a.requests, ...b.requests], [...a.messages, ...bMessages], SEQUENCE)).filter((x) => x.kind === 'timer');
     expect(d.map((x) => [x.host, Math.round(x.periodMs!)]).sort()).toEqual([['10.0.0.2', 200], ['10.0.0.9', 500]]);
   });
 });

@@ -63,4 +63,28 @@ describe('limits', () => {
     expect(amqp.bodyTruncated).toBeGreaterThan(0);
     expect(r.warnings.some((w) => /truncat/i.test(w))).toBe(true);
   });
+
+  it('kept messages: past the bound the rest are counted, the requests after it named, the timelines unchanged', async () => {
+    const full = await analyse(capturePath('nova-seq'));
+    const total = Object.values(full.counters.messages as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(full.counters.messagesNotKept).toBe(0);
+    const bounded = await analyse(capturePath('nova-seq'), { maxMessages: 1000 });
+    expect(bounded.counters.messagesNotKept).toBe(total - 1000);
+    const w = bounded.warnings.find((x) => x.startsWith('message limit (1000) reached'));
+    expect(w).toBeDefined();
+    expect(w).toContain(`${total - 1000} later messages not kept`);
+    // The requests from where the log filled up are named; the first one is not.
+    const named = full.requests.filter((q) => w!.includes(q.id)).map((q) => q.id);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.length).toBeLessThan(full.requests.length);
+    expect(named).not.toContain(full.requests[0].id);
+    // Timelines do not depend on the log.
+    expect(bounded.requests).toEqual(full.requests);
+  });
+
+  it('a limit given as undefined keeps its default (no NaN bound)', async () => {
+    const r = await analyse(capturePath('nova-seq'), { limits: { maxBodyBytes: undefined }, reassembly: { maxConnections: undefined } });
+    expect(r.requests.filter((q) => q.complete).length).toBe(30);
+    expect(r.warnings.filter((w) => /limit/.test(w))).toEqual([]);
+  });
 });
