@@ -1,8 +1,12 @@
 /**
  * Builds large benchmark captures from the shared ones, outside git: the source capture
- * repeated N times, each copy shifted in time (after the previous one) and in address
- * space (10.A.B.x: the copy number goes in the middle octets), so every copy's connections
- * are distinct. Output: classic pcap with nanosecond timestamps.
+ * repeated N times, each copy shifted in time (after the previous one), in address space
+ * (10.A.B.x: the copy number goes in the middle octets) and in its ids (every UUID in the
+ * bytes gets copy-specific first digits), so every copy's connections, servers, allocs,
+ * evals and request ids are its own: 1 GB of input is a 1 GB experiment, not the same 30
+ * boots seen 60 times (which the correlators folded into one set of requests, and which
+ * let dedup-by-id shortcuts look better than they are). Output: classic pcap with
+ * nanosecond timestamps.
  */
 import { createWriteStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
@@ -16,18 +20,85 @@ interface Frame {
   linkType: number;
   bytes: Uint8Array;
   origLen: number;
+  /** The id digits to rewrite in this frame: [byte offset, id number, digit 0–3] triples. */
+  digits: number[];
 }
 
-async function loadFrames(source: string): Promise<{ frames: Frame[]; epochNs: bigint; linkType: number }> {
+/** Bumped when the inputs change meaning: cached files of another version are rebuilt. */
+const inputVersion = 5;
+
+/** UUIDs with dashes (servers, allocs, requests) and as 32 hex digits (oslo's _unique_id, _msg_id). */
+const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])/g;
+
+const hex = '0123456789abcdef';
+/** Added (mod 16^4) to an id's first four hex digits, times the copy number. */
+const copyStep = 40503;
+
+/** Where a TCP payload lies in an Ethernet/IPv4 frame, and its direction; null for anything else. */
+function tcpPayload(f: Uint8Array): { key: string; start: number } | null {
+  if (f.length < 54 || ((f[12] << 8) | f[13]) !== 0x0800 || f[23] !== 6) return null;
+  const ihl = (f[14] & 0x0f) * 4;
+  const tcp = 14 + ihl;
+  const start = tcp + (f[tcp + 12] >> 4) * 4;
+  if (start >= f.length) return null;
+  return { key: `${f.subarray(26, 34).join('.')}:${f.subarray(tcp, tcp + 4).join('.')}`, start };
+}
+
+/**
+ * Finds the ids in each direction's byte stream (payloads in capture order), so that an
+ * id split across two segments is found too (oslo replies often are), and records, per
+ * frame, where each of its first four digits lies. Returns each id's original value.
+ */
+function findIdDigits(frames: Frame[]): number[] {
+  const streams = new Map<string, { text: string[]; at: { frame: number; start: number; offset: number; length: number }[]; length: number }>();
+  frames.forEach((f, i) => {
+    const p = tcpPayload(f.bytes);
+    if (!p) return;
+    let s = streams.get(p.key);
+    if (!s) streams.set(p.key, (s = { text: [], at: [], length: 0 }));
+    const payload = f.bytes.subarray(p.start);
+    s.text.push(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('latin1'));
+    s.at.push({ frame: i, start: p.start, offset: s.length, length: payload.length });
+    s.length += payload.length;
+  });
+  const values: number[] = [];
+  for (const s of streams.values()) {
+    const text = s.text.join('');
+    let seg = 0;
+    for (const m of text.matchAll(uuidPattern)) {
+      const id = values.length;
+      values.push(parseInt(m[0].slice(0, 4), 16));
+      for (let d = 0; d < 4; d++) {
+        const o = m.index + d;
+        while (s.at[seg].offset + s.at[seg].length <= o) seg++;
+        const a = s.at[seg];
+        frames[a.frame].digits.push(a.start + (o - a.offset), id, d);
+      }
+    }
+  }
+  return values;
+}
+
+/** The same id maps to the same id everywhere in one copy, and differently in every copy. */
+function rewriteIds(out: Uint8Array, digits: readonly number[], values: readonly number[], copy: number): void {
+  for (let k = 0; k < digits.length; k += 3) {
+    const v = (values[digits[k + 1]] + copy * copyStep) & 0xffff;
+    out[digits[k]] = hex.charCodeAt((v >> (4 * (3 - digits[k + 2]))) & 15);
+  }
+}
+
+async function loadFrames(source: string): Promise<{ frames: Frame[]; values: number[]; epochNs: bigint; linkType: number }> {
   const frames: Frame[] = [];
   const clock = new SessionClock();
-  await readCapture(source, (r: PacketRecord) => frames.push({ ts: r.ts, linkType: r.linkType, bytes: r.bytes.slice(), origLen: r.origLen }), { clock });
-  return { frames, epochNs: clock.epochNs ?? 0n, linkType: frames[0]?.linkType ?? 1 };
+  // A copy: Buffer's slice() is a view into the reader's chunk, not a copy.
+  await readCapture(source, (r: PacketRecord) => frames.push({ ts: r.ts, linkType: r.linkType, bytes: new Uint8Array(r.bytes), origLen: r.origLen, digits: [] }), { clock });
+  const values = findIdDigits(frames);
+  return { frames, values, epochNs: clock.epochNs ?? 0n, linkType: frames[0]?.linkType ?? 1 };
 }
 
 /** Rewrite the middle octets of IPv4 addresses in an Ethernet frame (in place on a copy). */
 function shiftAddresses(f: Uint8Array, copy: number): Uint8Array {
-  const out = f.slice();
+  const out = new Uint8Array(f); // a copy (f may be a Buffer, whose slice() is a view)
   if (out.length < 34 || ((out[12] << 8) | out[13]) !== 0x0800) return out;
   const a = (copy >> 8) & 0xff, b = copy & 0xff;
   out[27] = a; out[28] = b; // source 10.A.B.x
@@ -46,10 +117,10 @@ function shiftAddresses(f: Uint8Array, copy: number): Uint8Array {
 export async function buildRepeatedCapture(source: string, target: string, minBytes: number): Promise<{ bytes: number; copies: number; packets: number }> {
   try {
     const s = await stat(target);
-    const meta = JSON.parse(await readFile(`${target}.json`, 'utf8')) as { bytes: number; copies: number; packets: number };
-    if (s.size >= minBytes && meta.bytes === s.size) return meta;
+    const meta = JSON.parse(await readFile(`${target}.json`, 'utf8')) as { bytes: number; copies: number; packets: number; version?: number };
+    if (s.size >= minBytes && meta.bytes === s.size && meta.version === inputVersion) return meta;
   } catch { /* build it */ }
-  const { frames, epochNs, linkType } = await loadFrames(source);
+  const { frames, values, epochNs, linkType } = await loadFrames(source);
   const span = frames.length ? frames[frames.length - 1].ts - frames[0].ts : 0;
   const step = span + 1e9;
   const ws = createWriteStream(target);
@@ -70,7 +141,9 @@ export async function buildRepeatedCapture(source: string, target: string, minBy
       rec.writeUInt32LE(Number(abs % 1_000_000_000n), 4);
       rec.writeUInt32LE(f.bytes.length, 8);
       rec.writeUInt32LE(f.origLen, 12);
-      parts.push(rec, Buffer.from(shiftAddresses(f.bytes, copies + 1)));
+      const bytesOut = shiftAddresses(f.bytes, copies + 1);
+      rewriteIds(bytesOut, f.digits, values, copies + 1);
+      parts.push(rec, Buffer.from(bytesOut.buffer, bytesOut.byteOffset, bytesOut.byteLength));
       bytes += 16 + f.bytes.length;
       packets++;
     }
@@ -79,6 +152,6 @@ export async function buildRepeatedCapture(source: string, target: string, minBy
   }
   ws.end();
   await once(ws, 'finish');
-  await writeFile(`${target}.json`, JSON.stringify({ bytes, copies, packets }));
+  await writeFile(`${target}.json`, JSON.stringify({ bytes, copies, packets, version: inputVersion }));
   return { bytes, copies, packets };
 }
