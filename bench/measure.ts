@@ -34,3 +34,21 @@ export async function measure(cmd: string, args: string[]): Promise<Measurement>
   const peakKb = m ? Number(m[1]) : polledKb;
   return { wallSec, peakRssMb: peakKb / 1024, exitCode, stdoutBytes, stderr: stderr.replace(/__PEAK_KB__\d+\n?/, '') };
 }
+
+/** The median of several runs' wall times (the VM's wall clock swings ±30% run to run), the largest peak RSS. */
+export interface RepeatedMeasurement extends Measurement {
+  walls: number[];
+}
+
+export function medianOf(runs: Measurement[]): RepeatedMeasurement {
+  const walls = runs.map((r) => r.wallSec).sort((a, b) => a - b);
+  const mid = walls.length >> 1;
+  const wallSec = walls.length % 2 ? walls[mid] : (walls[mid - 1] + walls[mid]) / 2;
+  const failed = runs.find((r) => r.exitCode !== 0);
+  return {
+    ...(failed ?? runs[0]),
+    wallSec,
+    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    walls,
+  };
+}

@@ -5,14 +5,15 @@
  * (default: the OS temp dir). tshark is run on a ~100 MB slice and rates are compared.
  *
  * Modes: info-nomad, info-nova, messages-nova, messages-nomad, main-nova, main-nomad,
- * live-soak (default: all).
+ * live-soak (default: all). Each side runs BENCH_RUNS times (default 3), alternating,
+ * and the median wall time is compared; peak RSS is the largest of the runs.
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildRepeatedCapture } from './buildInput.js';
-import { measure, type Measurement } from './measure.js';
+import { measure, medianOf, type Measurement, type RepeatedMeasurement } from './measure.js';
 import { liveSoak, soakInput } from './liveSoak.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -45,10 +46,13 @@ const modes: Mode[] = [
   { name: 'main-nomad', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, f, '--format', 'json'], tshark: tsharkDecode(['-d', 'tcp.port==4646,http', '-d', 'tcp.port==8080,http']) },
 ];
 
-function row(label: string, bytes: number, packets: number, m: Measurement): string {
+function row(label: string, bytes: number, packets: number, m: RepeatedMeasurement): string {
   const mbs = bytes / MB / m.wallSec;
-  return `${label.padEnd(10)} ${m.wallSec.toFixed(2).padStart(8)} s ${mbs.toFixed(1).padStart(9)} MB/s ${(packets / m.wallSec / 1000).toFixed(0).padStart(7)} kpkt/s ${m.peakRssMb.toFixed(0).padStart(6)} MB peak RSS${m.exitCode ? `  (exit ${m.exitCode})` : ''}`;
+  const spread = m.walls.length > 1 ? `  (${m.walls.length} runs: ${m.walls.map((w) => w.toFixed(2)).join(', ')} s)` : '';
+  return `${label.padEnd(10)} ${m.wallSec.toFixed(2).padStart(8)} s ${mbs.toFixed(1).padStart(9)} MB/s ${(packets / m.wallSec / 1000).toFixed(0).padStart(7)} kpkt/s ${m.peakRssMb.toFixed(0).padStart(6)} MB peak RSS${m.exitCode ? `  (exit ${m.exitCode})` : ''}${spread}`;
 }
+
+const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
@@ -73,13 +77,17 @@ async function runMode(mode: Mode): Promise<void> {
     const s = await buildRepeatedCapture(src, slice, 100 * MB);
     const bigBytes = (await stat(big)).size, sliceBytes = (await stat(slice)).size;
     const perByte = b.packets / b.bytes;
-    const ours = await measure(process.execPath, mode.ours(big));
-    const theirs = await measure('tshark', mode.tshark(slice));
+    const oursRuns: Measurement[] = [], theirRuns: Measurement[] = [];
+    for (let k = 0; k < runs; k++) {
+      oursRuns.push(await measure(process.execPath, mode.ours(big)));
+      theirRuns.push(await measure('tshark', mode.tshark(slice)));
+    }
+    const ours = medianOf(oursRuns), theirs = medianOf(theirRuns);
     console.log(`\n${mode.name}: vim-analyse on ${(bigBytes / MB).toFixed(0)} MB, tshark on a ${(sliceBytes / MB).toFixed(0)} MB slice of the same`);
     console.log(row('vim-analyse', bigBytes, bigBytes * perByte, ours));
     console.log(row('tshark', sliceBytes, sliceBytes * perByte, theirs));
     const ratio = (bigBytes / ours.wallSec) / (sliceBytes / theirs.wallSec);
-    console.log(`throughput ratio vim-analyse/tshark: ${ratio.toFixed(1)}x`);
+    console.log(`throughput ratio vim-analyse/tshark (medians): ${ratio.toFixed(1)}x`);
     if (ours.exitCode !== 0) console.log(`vim-analyse stderr: ${ours.stderr.slice(0, 500)}`);
   }
 }
