@@ -16,6 +16,11 @@ import type { Confidence, DiagnosisContext } from './types.js';
 export const MIN_REQUESTS = 10;
 /** The percentile of total above which a request is an outlier. */
 export const OUTLIER_QUANTILE = 0.95;
+/**
+ * Statements made per VIM at most, slowest first: 5% of 14,400 requests is 720 statements,
+ * not a diagnosis (each says how many requests were above the threshold).
+ */
+export const MAX_OUTLIERS = 10;
 /** An exchange is unusually long above this quantile of its kind… */
 export const LONG_EXCHANGE_QUANTILE = 0.95;
 /** …and at least this many times its kind's median. */
@@ -101,7 +106,8 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
     const totals = requests.map((r) => r.phases.total.ms);
     const threshold = quantile(totals, OUTLIER_QUANTILE);
     const medians = Object.fromEntries(sequence.map((p) => [p, median(requests.filter((r) => r.phases[p]).map((r) => r.phases[p].ms))]));
-    for (const r of requests.filter((x) => x.phases.total.ms > threshold).sort((a, b) => b.phases.total.ms - a.phases.total.ms)) {
+    const above = requests.filter((x) => x.phases.total.ms > threshold).sort((a, b) => b.phases.total.ms - a.phases.total.ms);
+    for (const r of above.slice(0, MAX_OUTLIERS)) {
       const excess = sequence.filter((p) => r.phases[p] && Number.isFinite(medians[p])).map((p) => ({ phase: p, ms: r.phases[p].ms, medianMs: medians[p], excessMs: r.phases[p].ms - medians[p] }));
       if (!excess.length) continue;
       const top = excess.sort((a, b) => b.excessMs - a.excessMs)[0];
@@ -162,6 +168,7 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
           keys: r.keys,
           totalMs: r.phases.total.ms,
           p95Ms: threshold,
+          requestsAboveP95: above.length,
           medianTotalMs: median(totals),
           phase: { name: top.phase, ms: top.ms, medianMs: top.medianMs, excessMs: top.excessMs, start: ctx.time(startNs), end: ctx.time(endNs) },
           phases: excess,

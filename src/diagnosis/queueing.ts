@@ -59,12 +59,34 @@ function holm(results: PhaseQueueing[]): void {
   });
 }
 
+/** Number of positions in ascending `v` whose value is ≤ t. */
+function countAtMost(v: Float64Array, t: number): number {
+  let lo = 0, hi = v.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (v[mid] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Requests in flight at t (start ≤ t < end), by binary search: started by t minus ended by
+ * t. Counting every span per query was requests² per phase (8 s of 12 on 14,400 requests).
+ * Empty or reversed spans are never in flight and are left out of both counts.
+ */
+function inFlightCounter(spans: [number, number][]): (t: number) => number {
+  const kept = spans.filter(([s, e]) => s < e);
+  const starts = Float64Array.from(kept, ([s]) => s).sort();
+  const ends = Float64Array.from(kept, ([, e]) => e).sort();
+  return (t) => countAtMost(starts, t) - countAtMost(ends, t);
+}
+
 export function detectQueueing(ctx: DiagnosisContext): ResultDiagnosis[] {
   const out: ResultDiagnosis[] = [];
   for (const [vim, sequence] of Object.entries(ctx.input.sequences)) {
     const requests = ctx.input.requests.filter((r) => r.vim === vim && Object.keys(r.phases).length > 0);
-    const spans = requests.map(span);
-    const inFlightAt = (t: number): number => spans.filter(([s, e]) => s <= t && t < e).length;
+    const inFlightAt = inFlightCounter(requests.map(span));
     const results: PhaseQueueing[] = [];
     for (const phase of sequence) {
       const rs = requests.filter((r) => r.phases[phase]);

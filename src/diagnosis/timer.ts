@@ -20,6 +20,8 @@ export const MIN_WAITS_WITHIN_PERIOD = 0.9;
 export const MIN_KS_P = 0.01;
 /** Mean wait over the period must lie in this range (uniform: 0.5). */
 export const MEAN_WAIT_RANGE: readonly [number, number] = [0.3, 0.7];
+/** Hosts whose grid is fitted per phase end, at most (the ones ending the most requests). */
+export const MAX_TIMER_HOSTS = 20;
 /** High confidence needs this many waits and this KS p value. */
 const HIGH_N = 20;
 const HIGH_KS_P = 0.05;
@@ -38,22 +40,40 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
   const out: ResultDiagnosis[] = [];
   const done = new Set<string>();
   // Per phase end and per host that sends it: each host runs its own ticker.
-  const perHost = ends.flatMap((end) =>
-    [...new Set(end.matches.map((m) => m.host))].map((host) => ({ end, host, matches: end.matches.filter((m) => m.host === host) })),
-  );
-  for (const { end, host, matches } of perHost) {
+  // At most MAX_TIMER_HOSTS per phase end, those ending the most requests: a grid fit per
+  // host costs ~40 ms, and 360 compute hosts each with its own ticker say one thing.
+  const perHost = ends.flatMap((end) => {
+    const byHost = new Map<string, PhaseEnd['matches']>();
+    for (const m of end.matches) {
+      const list = byHost.get(m.host);
+      if (list) list.push(m);
+      else byHost.set(m.host, [m]);
+    }
+    const hosts = [...byHost.keys()];
+    const kept = new Set([...hosts].sort((a, b) => byHost.get(b)!.length - byHost.get(a)!.length).slice(0, MAX_TIMER_HOSTS));
+    return hosts.filter((h) => kept.has(h)).map((host) => ({ end, host, matches: byHost.get(host)!, hostsSending: hosts.length }));
+  });
+  // Every message of each ending kind, by the host that sends (or releases) it: the streams
+  // a ticker would produce. Made in one pass: a pass per host was hosts × messages.
+  const streams = new Map<string, Map<string, { stream: number[]; times: number[] }>>();
+  for (const end of ends) streams.set(`${end.vim}\t${end.name}\t${end.edge}`, new Map());
+  for (let i = 0; i < messages.length; i++) {
+    for (const edge of ['send', 'release'] as const) {
+      const byHost = streams.get(`${messages.vim(i)}\t${messages.name(i)}\t${edge}`);
+      if (!byHost) continue;
+      const t = edgeTime(messages, i, edge);
+      if (t === null) continue;
+      const host = edgeHost(messages, i, edge);
+      let s = byHost.get(host);
+      if (!s) byHost.set(host, (s = { stream: [], times: [] }));
+      s.stream.push(i);
+      s.times.push(t);
+    }
+  }
+  for (const { end, host, matches, hostsSending } of perHost) {
     const key = `${end.vim}\t${end.phase}\t${host}`;
     if (done.has(key)) continue;
-    // Every message of this kind from this host: the stream the ticker would produce.
-    const stream: number[] = [];
-    const times: number[] = [];
-    for (let i = 0; i < messages.length; i++) {
-      if (messages.vim(i) !== end.vim || messages.name(i) !== end.name || edgeHost(messages, i, end.edge) !== host) continue;
-      const t = edgeTime(messages, i, end.edge);
-      if (t === null) continue;
-      stream.push(i);
-      times.push(t);
-    }
+    const { stream, times } = streams.get(`${end.vim}\t${end.name}\t${end.edge}`)?.get(host) ?? { stream: [], times: [] };
     const fit = detectPeriod(times);
     if (!fit.accepted) continue;
 
@@ -95,6 +115,7 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
         vim: end.vim,
         message: end.name,
         edge: end.edge,
+        hostsSending,
         grid: {
           periodMs: period,
           gridPoint: ctx.time(fit.gridNs),

@@ -26,7 +26,13 @@ const kinds: readonly (readonly [Vim, VimMessageType])[] = [
   ['nomad', 'rpc-cast'],
   ['nomad', 'notification'],
 ];
-const kindCode = new Map(kinds.map(([vim, type], i) => [`${vim}\t${type}`, i]));
+/** vim → type → code (nested: no key string made per message). */
+const kindCode = new Map<string, Map<string, number>>();
+kinds.forEach(([vim, type], i) => {
+  let byType = kindCode.get(vim);
+  if (!byType) kindCode.set(vim, (byType = new Map()));
+  byType.set(type, i);
+});
 
 const initialCapacity = 1024;
 
@@ -183,7 +189,7 @@ export class MessageLog implements MessageTable {
     const i = this.n++;
     this.times[i] = m.t;
     this.durations[i] = m.ms === null ? NaN : m.ms;
-    this.kindCodes[i] = kindCode.get(`${m.vim}\t${m.type}`) ?? 0;
+    this.kindCodes[i] = kindCode.get(m.vim)?.get(m.type) ?? 0;
     // Services are names too (a handful): one table for both.
     this.nameNumbers[i] = this.names.numberOf(m.name);
     this.serviceNumbers[i] = this.names.numberOf(m.service);

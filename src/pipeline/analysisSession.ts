@@ -97,6 +97,7 @@ const tickNs = 1e9;
 /** Offline: an oslo message is complete this long after its last sighting, a call's reply waited for this long. */
 const offlineSettleNs = 60e9;
 const offlineMaxWaitNs = 600e9;
+const offlineDrainEveryNs = 10e9;
 /** Released (live) requests kept for the final result. */
 const maxRetainedRequests = 100_000;
 
@@ -117,6 +118,7 @@ export class AnalysisSession {
   private readonly rpcEvents: NovaRpcEvent[] = [];
   private readonly seen = { novaHttp: 0, novaRpc: 0, nomadHttp: 0, nomadRpc: 0, otherHttp: 0 };
   private lastTick = Number.NEGATIVE_INFINITY;
+  private lastOfflineDrain = Number.NEGATIVE_INFINITY;
   private readonly emittedIds = new Set<string>();
   private forgotten = 0;
   private evicted = 0;
@@ -222,7 +224,11 @@ export class AnalysisSession {
       // Offline, nothing is handed out early, but oslo sightings still leave the correlator
       // once settled: kept to the end they grew with the capture's length (every message
       // of an hour of Nova). The settle time is long enough for a message to wait in a queue.
-      if (this.wants('nova')) for (const ev of this.oslo.drain(now, offlineSettleNs, offlineMaxWaitNs)) this.onNovaRpc(ev);
+      if (this.wants('nova') && now - this.lastOfflineDrain >= offlineDrainEveryNs) {
+        // Each drain walks every sighting held: every 10 s is plenty with a 60 s settle time.
+        this.lastOfflineDrain = now;
+        for (const ev of this.oslo.drain(now, offlineSettleNs, offlineMaxWaitNs)) this.onNovaRpc(ev);
+      }
       return;
     }
     for (const ev of this.oslo.drain(now)) this.onNovaRpc(ev);

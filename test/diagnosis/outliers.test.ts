@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/diagnosis/index.js';
+import { MAX_OUTLIERS } from '../../src/diagnosis/outliers.js';
+import { quantile } from '../../src/diagnosis/statistics.js';
 import { input, message, MS, request, rng } from './fixtures.js';
 
 describe('outliers', () => {
@@ -36,5 +38,15 @@ describe('outliers', () => {
 
   it('says nothing about fewer than 10 requests', () => {
     expect(diagnose(input(reqs.slice(0, 9), [], ['api', 'build'], 'nova')).filter((x) => x.kind === 'outlier')).toEqual([]);
+  });
+
+  it(`at most ${MAX_OUTLIERS} statements per VIM, the slowest, each saying how many were above p95`, () => {
+    const q = rng(9);
+    const many = Array.from({ length: 600 }, (_, i) => request(`m${i}`, (i + 1) * 10_000 * MS, [['api', q.uniform(100, 150)], ['build', q.uniform(700, 900)]], 'nova'));
+    const out = diagnose(input(many, [], ['api', 'build'], 'nova')).filter((x) => x.kind === 'outlier');
+    const above = many.filter((m) => m.phases.total.ms > quantile(many.map((x) => x.phases.total.ms), 0.95)).sort((a, b) => b.phases.total.ms - a.phases.total.ms);
+    expect(above.length).toBeGreaterThan(MAX_OUTLIERS);
+    expect(out.map((x) => (x.evidence as { request: string }).request)).toEqual(above.slice(0, MAX_OUTLIERS).map((m) => m.id));
+    for (const x of out) expect((x.evidence as { requestsAboveP95: number }).requestsAboveP95).toBe(above.length);
   });
 });

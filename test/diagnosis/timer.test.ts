@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectPeriod, diagnose } from '../../src/diagnosis/index.js';
+import { MAX_TIMER_HOSTS } from '../../src/diagnosis/timer.js';
 import type { VimMessage } from '../../src/dissectors/types.js';
 import { MessageLog } from '../../src/dissectors/messageLog.js';
 import type { RequestTimeline } from '../../src/timeline/types.js';
@@ -102,5 +103,24 @@ describe('timer detector', () => {
     for (const r of b.requests) r.id = `b-${r.id}`;
     const d = diagnose(input([...a.requests, ...b.requests], [...a.messages, ...bMessages], SEQUENCE)).filter((x) => x.kind === 'timer');
     expect(d.map((x) => [x.host, Math.round(x.periodMs!)]).sort()).toEqual([['10.0.0.2', 200], ['10.0.0.9', 500]]);
+  });
+
+  it(`${MAX_TIMER_HOSTS + 5} compute hosts with the same ticker: grids fitted for ${MAX_TIMER_HOSTS}, each statement says how many send`, () => {
+    const hosts = MAX_TIMER_HOSTS + 5;
+    const requests: RequestTimeline[] = [];
+    const messages: VimMessage[] = [];
+    for (let h = 0; h < hosts; h++) {
+      // Host h ends fewer requests the larger h is: the busiest hosts are the ones fitted.
+      const s = scenario(100 + h, ticker(200, 7 * h, 200 + h), 40 - h);
+      for (const r of s.requests) r.id = `h${h}-${r.id}`;
+      requests.push(...s.requests);
+      messages.push(...Array.from(s.messages, (m) => ({ ...m, src: `10.0.${h}.2:5000`, ids: { alloc: `h${h}-${m.ids.alloc}` } })));
+    }
+    const d = diagnose(input(requests, messages, SEQUENCE)).filter((x) => x.kind === 'timer');
+    expect(d.length).toBeGreaterThan(MAX_TIMER_HOSTS / 2);
+    expect(d.length).toBeLessThanOrEqual(MAX_TIMER_HOSTS);
+    const fitted = new Set(d.map((x) => x.host));
+    for (let h = MAX_TIMER_HOSTS; h < hosts; h++) expect(fitted.has(`10.0.${h}.2`)).toBe(false);
+    for (const x of d) expect((x.evidence as { hostsSending: number }).hostsSending).toBe(hosts);
   });
 });
