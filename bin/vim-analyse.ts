@@ -33,9 +33,19 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
-async function output(text: string | Uint8Array, file?: string): Promise<void> {
-  if (file) await writeFile(file, text);
-  else process.stdout.write(text);
+async function output(text: string | Uint8Array | Iterable<string>, file?: string): Promise<void> {
+  if (typeof text === 'string' || text instanceof Uint8Array) {
+    if (file) await writeFile(file, text);
+    else process.stdout.write(text);
+    return;
+  }
+  // Pieces (the JSON result): written as made, with backpressure.
+  const out = file ? createWriteStream(file) : process.stdout;
+  for (const piece of text) if (!out.write(piece)) await once(out, 'drain');
+  if (file) {
+    (out as ReturnType<typeof createWriteStream>).end();
+    await once(out, 'finish');
+  }
 }
 
 /** A progress line on stderr for big inputs read from a terminal session (not with --quiet). */
@@ -162,7 +172,10 @@ withLimitOptions(program)
         ? await analyseWithMessages(captures, options)
         : { result: await analyse(captures, options), messages: undefined };
       progress.done();
-      await output(formatResult(result, format, { requests: opts.requests, messages }), opts.output);
+      if (format === 'json') {
+        const { resultJsonChunks } = await import('../src/report/resultJson.js');
+        await output(resultJsonChunks(result), opts.output);
+      } else await output(formatResult(result, format, { requests: opts.requests, messages }), opts.output);
     } catch (e) {
       fail(e);
     }

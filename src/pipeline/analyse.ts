@@ -26,11 +26,19 @@ function precisionOf(out: SessionOutput): number {
 
 export function requestToResult(r: RequestTimeline, clock: SessionClock, digits: number): ResultRequest {
   const phases: ResultRequest['phases'] = {};
+  // One string per instant: a phase's end is the next one's start (16 MB of copies on
+  // 14,400 requests).
+  const instants = new Map<number, string>();
+  const iso = (ns: number): string => {
+    let s = instants.get(ns);
+    if (s === undefined) instants.set(ns, (s = clock.iso(ns, digits)));
+    return s;
+  };
   for (const [name, p] of Object.entries(r.phases)) {
     phases[name] = {
       ms: Math.round(p.ms * 1e6) / 1e6,
-      start: clock.iso(p.startNs, digits),
-      end: clock.iso(p.endNs, digits),
+      start: iso(p.startNs),
+      end: iso(p.endNs),
       source: p.source,
       host: p.host,
       ...(p.approx ? { approx: true as const, substitute: p.approx } : {}),

@@ -1,0 +1,36 @@
+/**
+ * The result as `JSON.stringify(result, null, 2)` prints it, in pieces: the requests one by
+ * one. One string of the whole result was 28 MB on 1 GB of Nomad (14,400 requests), held
+ * beside the result it was made from.
+ */
+import type { AnalysisResult } from '../pipeline/types.js';
+
+/** `JSON.stringify(value, null, 2)` nested `depth` levels deep. */
+function indented(value: unknown, depth: number): string {
+  const text = JSON.stringify(value, null, 2);
+  return depth === 0 ? text : text.replace(/\n/g, `\n${'  '.repeat(depth)}`);
+}
+
+export function* resultJsonChunks(result: AnalysisResult): Generator<string> {
+  const entries = Object.entries(result).filter(([, v]) => v !== undefined && typeof v !== 'function');
+  yield '{';
+  let first = true;
+  for (const [key, value] of entries) {
+    yield `${first ? '' : ','}\n  ${JSON.stringify(key)}: `;
+    first = false;
+    if (key === 'requests' && Array.isArray(value) && value.length > 0) {
+      // Batches of requests: a chunk per request would be many small writes.
+      let batch: string[] = [];
+      yield '[';
+      for (let i = 0; i < value.length; i++) {
+        batch.push(`${i === 0 ? '' : ','}\n    ${indented(value[i], 2)}`);
+        if (batch.length === 200) {
+          yield batch.join('');
+          batch = [];
+        }
+      }
+      yield `${batch.join('')}\n  ]`;
+    } else yield indented(value, 1);
+  }
+  yield first ? '}\n' : '\n}\n';
+}
