@@ -10,6 +10,7 @@ import type { ResultDiagnosis } from '../pipeline/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { endpointHost } from '../net/ipPacket.js';
 import { ascendingOrder, median, quantile } from './statistics.js';
+import { firstAtLeast } from '../stats/sortedSearch.js';
 import type { Confidence, DiagnosisContext } from './types.js';
 
 /** Fewest requests before the 95th percentile means anything. */
@@ -59,14 +60,8 @@ function messagesDuring(messages: MessageTable): (from: number, to: number) => n
     if (ms !== null && ms * 1e6 > longestNs) longestNs = ms * 1e6;
   }
   return (from, to) => {
-    let lo = 0, hi = t.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (t[mid] < from - longestNs) lo = mid + 1;
-      else hi = mid;
-    }
     const out: number[] = [];
-    for (let k = lo; k < t.length && t[k] < to; k++) out.push(order[k]);
+    for (let k = firstAtLeast(t, from - longestNs); k < t.length && t[k] < to; k++) out.push(order[k]);
     return out.sort((a, b) => a - b);
   };
 }

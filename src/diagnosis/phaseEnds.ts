@@ -8,6 +8,7 @@ import type { MessageTable } from '../dissectors/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { endpointHost } from '../net/ipPacket.js';
 import { ascendingOrder } from './statistics.js';
+import { firstAtLeast } from '../stats/sortedSearch.js';
 
 /** Times closer than this (ns) are the same instant (ms values are rounded to ns or µs). */
 export const SAME_INSTANT_NS = 2_000;
@@ -76,14 +77,8 @@ function edgeIndex(messages: MessageTable, edge: MessageEdge): EdgeIndex {
 }
 
 function near(index: EdgeIndex, t: number): number[] {
-  let lo = 0, hi = index.t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (index.t[mid] < t - SAME_INSTANT_NS) lo = mid + 1;
-    else hi = mid;
-  }
   const out: number[] = [];
-  for (let k = lo; k < index.t.length && index.t[k] <= t + SAME_INSTANT_NS; k++) out.push(index.i[k]);
+  for (let k = firstAtLeast(index.t, t - SAME_INSTANT_NS); k < index.t.length && index.t[k] <= t + SAME_INSTANT_NS; k++) out.push(index.i[k]);
   return out;
 }
 

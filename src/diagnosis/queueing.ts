@@ -9,6 +9,7 @@
 import type { ResultDiagnosis } from '../pipeline/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { mean, spearman, spearmanPermutationP } from './statistics.js';
+import { firstAbove } from '../stats/sortedSearch.js';
 import type { Confidence, DiagnosisContext } from './types.js';
 
 /** Fewest requests with the phase for a correlation. */
@@ -59,17 +60,6 @@ function holm(results: PhaseQueueing[]): void {
   });
 }
 
-/** Number of positions in ascending `v` whose value is ≤ t. */
-function countAtMost(v: Float64Array, t: number): number {
-  let lo = 0, hi = v.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (v[mid] <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Requests in flight at t (start ≤ t < end), by binary search: started by t minus ended by
  * t. Counting every span per query was requests² per phase (8 s of 12 on 14,400 requests).
@@ -79,7 +69,7 @@ function inFlightCounter(spans: [number, number][]): (t: number) => number {
   const kept = spans.filter(([s, e]) => s < e);
   const starts = Float64Array.from(kept, ([s]) => s).sort();
   const ends = Float64Array.from(kept, ([, e]) => e).sort();
-  return (t) => countAtMost(starts, t) - countAtMost(ends, t);
+  return (t) => firstAbove(starts, t) - firstAbove(ends, t);
 }
 
 export function detectQueueing(ctx: DiagnosisContext): ResultDiagnosis[] {

@@ -55,12 +55,22 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
   });
   // Every message of each ending kind, by the host that sends (or releases) it: the streams
   // a ticker would produce. Made in one pass: a pass per host was hosts × messages.
-  const streams = new Map<string, Map<string, { stream: number[]; times: number[] }>>();
-  for (const end of ends) streams.set(`${end.vim}\t${end.name}\t${end.edge}`, new Map());
+  // Looked up by name first: no key string made per message.
+  type Streams = { vim: string; edge: PhaseEnd['edge']; byHost: Map<string, { stream: number[]; times: number[] }> };
+  const streamsByName = new Map<string, Streams[]>();
+  const streamsOf = (vim: string, name: string, edge: PhaseEnd['edge']): Streams | undefined => streamsByName.get(name)?.find((x) => x.vim === vim && x.edge === edge);
+  for (const end of ends) {
+    if (streamsOf(end.vim, end.name, end.edge)) continue;
+    const list = streamsByName.get(end.name) ?? [];
+    list.push({ vim: end.vim, edge: end.edge, byHost: new Map() });
+    streamsByName.set(end.name, list);
+  }
   for (let i = 0; i < messages.length; i++) {
-    for (const edge of ['send', 'release'] as const) {
-      const byHost = streams.get(`${messages.vim(i)}\t${messages.name(i)}\t${edge}`);
-      if (!byHost) continue;
+    const wanted = streamsByName.get(messages.name(i));
+    if (!wanted) continue;
+    const vim = messages.vim(i);
+    for (const { vim: v, edge, byHost } of wanted) {
+      if (v !== vim) continue;
       const t = edgeTime(messages, i, edge);
       if (t === null) continue;
       const host = edgeHost(messages, i, edge);
@@ -73,7 +83,7 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
   for (const { end, host, matches, hostsSending } of perHost) {
     const key = `${end.vim}\t${end.phase}\t${host}`;
     if (done.has(key)) continue;
-    const { stream, times } = streams.get(`${end.vim}\t${end.name}\t${end.edge}`)?.get(host) ?? { stream: [], times: [] };
+    const { stream, times } = streamsOf(end.vim, end.name, end.edge)?.byHost.get(host) ?? { stream: [], times: [] };
     const fit = detectPeriod(times);
     if (!fit.accepted) continue;
 

@@ -137,26 +137,43 @@ class IdSetPool {
   }
 }
 
-/** Columns that grow by doubling. */
-function grown<A extends Float64Array | Uint32Array | Uint8Array>(a: A, make: (len: number) => A): A {
-  const out = make(a.length * 2);
-  out.set(a);
+type Column = Float64Array | Uint32Array | Uint8Array;
+
+/** One entry per message in each. */
+interface Columns {
+  times: Float64Array;
+  /** NaN where the message has no duration (ms null). */
+  durations: Float64Array;
+  kinds: Uint8Array;
+  /** Numbers into the value tables (names and services share one), and id set offsets. */
+  names: Uint32Array;
+  services: Uint32Array;
+  srcs: Uint32Array;
+  dsts: Uint32Array;
+  statuses: Uint32Array;
+  idOffsets: Uint32Array;
+}
+
+function newColumns(n: number): Columns {
+  return {
+    times: new Float64Array(n), durations: new Float64Array(n), kinds: new Uint8Array(n),
+    names: new Uint32Array(n), services: new Uint32Array(n), srcs: new Uint32Array(n), dsts: new Uint32Array(n), statuses: new Uint32Array(n), idOffsets: new Uint32Array(n),
+  };
+}
+
+/** Every column remade with `length` entries, entry k taken from `from(k)` of the old one. */
+function remade(c: Columns, length: number, count: number, from: (k: number) => number): Columns {
+  const out = newColumns(length);
+  for (const key of Object.keys(c) as (keyof Columns)[]) {
+    const a: Column = c[key], b: Column = out[key];
+    for (let k = 0; k < count; k++) b[k] = a[from(k)];
+  }
   return out;
 }
 
 export class MessageLog implements MessageTable {
   private n = 0;
-  private times = new Float64Array(initialCapacity);
-  /** NaN where the message has no duration (ms null). */
-  private durations = new Float64Array(initialCapacity);
-  private kindCodes = new Uint8Array(initialCapacity);
-  /** Numbers into the tables below, one column each. */
-  private nameNumbers = new Uint32Array(initialCapacity);
-  private serviceNumbers = new Uint32Array(initialCapacity);
-  private srcNumbers = new Uint32Array(initialCapacity);
-  private dstNumbers = new Uint32Array(initialCapacity);
-  private statusNumbers = new Uint32Array(initialCapacity);
-  private idOffsets = new Uint32Array(initialCapacity);
+  private c = newColumns(initialCapacity);
   private readonly names = new ValueTable<string>();
   private readonly endpoints = new ValueTable<string>();
   /** Number 0 is "no status". */
@@ -185,73 +202,61 @@ export class MessageLog implements MessageTable {
       this.dropped++;
       return false;
     }
-    if (this.n === this.times.length) this.grow();
-    const i = this.n++;
-    this.times[i] = m.t;
-    this.durations[i] = m.ms === null ? NaN : m.ms;
-    this.kindCodes[i] = kindCode.get(m.vim)?.get(m.type) ?? 0;
+    // Columns grow by doubling.
+    if (this.n === this.c.times.length) this.c = remade(this.c, this.n * 2, this.n, (k) => k);
+    const i = this.n++, c = this.c;
+    c.times[i] = m.t;
+    c.durations[i] = m.ms === null ? NaN : m.ms;
+    c.kinds[i] = kindCode.get(m.vim)?.get(m.type) ?? 0;
     // Services are names too (a handful): one table for both.
-    this.nameNumbers[i] = this.names.numberOf(m.name);
-    this.serviceNumbers[i] = this.names.numberOf(m.service);
-    this.srcNumbers[i] = this.endpoints.numberOf(m.src);
-    this.dstNumbers[i] = this.endpoints.numberOf(m.dst);
-    this.statusNumbers[i] = this.statuses.numberOf(m.status);
-    this.idOffsets[i] = this.idSets.add(m.ids);
+    c.names[i] = this.names.numberOf(m.name);
+    c.services[i] = this.names.numberOf(m.service);
+    c.srcs[i] = this.endpoints.numberOf(m.src);
+    c.dsts[i] = this.endpoints.numberOf(m.dst);
+    c.statuses[i] = this.statuses.numberOf(m.status);
+    c.idOffsets[i] = this.idSets.add(m.ids);
     return true;
   }
 
-  private grow(): void {
-    const f64 = (len: number) => new Float64Array(len), u32 = (len: number) => new Uint32Array(len);
-    this.times = grown(this.times, f64);
-    this.durations = grown(this.durations, f64);
-    this.kindCodes = grown(this.kindCodes, (len) => new Uint8Array(len));
-    this.nameNumbers = grown(this.nameNumbers, u32);
-    this.serviceNumbers = grown(this.serviceNumbers, u32);
-    this.srcNumbers = grown(this.srcNumbers, u32);
-    this.dstNumbers = grown(this.dstNumbers, u32);
-    this.statusNumbers = grown(this.statusNumbers, u32);
-    this.idOffsets = grown(this.idOffsets, u32);
-  }
-
   t(i: number): number {
-    return this.times[i];
+    return this.c.times[i];
   }
 
   ms(i: number): number | null {
-    const d = this.durations[i];
+    const d = this.c.durations[i];
     return d === d ? d : null;
   }
 
   vim(i: number): Vim {
-    return kinds[this.kindCodes[i]][0];
+    return kinds[this.c.kinds[i]][0];
   }
 
   type(i: number): VimMessageType {
-    return kinds[this.kindCodes[i]][1];
+    return kinds[this.c.kinds[i]][1];
   }
 
   name(i: number): string {
-    return this.names.values[this.nameNumbers[i]];
+    return this.names.values[this.c.names[i]];
   }
 
   src(i: number): string {
-    return this.endpoints.values[this.srcNumbers[i]];
+    return this.endpoints.values[this.c.srcs[i]];
   }
 
   dst(i: number): string {
-    return this.endpoints.values[this.dstNumbers[i]];
+    return this.endpoints.values[this.c.dsts[i]];
   }
 
   /** Message `i`'s ids, as a new object each call. */
   ids(i: number): MessageIds {
-    return this.idSets.get(this.idOffsets[i]);
+    return this.idSets.get(this.c.idOffsets[i]);
   }
 
   /** Message `i` as an object (made on each call). Field order as `messages --json` prints it. */
   at(i: number): VimMessage {
-    const [vim, type] = kinds[this.kindCodes[i]];
-    const status = this.statuses.values[this.statusNumbers[i]];
-    const t = this.times[i], name = this.name(i), service = this.names.values[this.serviceNumbers[i]], src = this.src(i), dst = this.dst(i), ms = this.ms(i), ids = this.ids(i);
+    const [vim, type] = kinds[this.c.kinds[i]];
+    const status = this.statuses.values[this.c.statuses[i]];
+    const t = this.t(i), name = this.name(i), service = this.names.values[this.c.services[i]], src = this.src(i), dst = this.dst(i), ms = this.ms(i), ids = this.ids(i);
     return status === undefined ? { t, vim, type, name, service, src, dst, ms, ids } : { t, vim, type, name, service, src, dst, ms, status, ids };
   }
 
@@ -261,25 +266,11 @@ export class MessageLog implements MessageTable {
 
   /** Put the messages in order of their first byte (stable: ties keep their arrival order). */
   sortByTime(): void {
-    const n = this.n;
+    const n = this.n, times = this.c.times;
     let sorted = true;
-    for (let i = 1; i < n && sorted; i++) if (this.times[i] < this.times[i - 1]) sorted = false;
+    for (let i = 1; i < n && sorted; i++) if (times[i] < times[i - 1]) sorted = false;
     if (sorted) return;
-    const order = ascendingOrder(this.times.subarray(0, n));
-    const permuted = <A extends Float64Array | Uint32Array | Uint8Array>(a: A, make: (len: number) => A): A => {
-      const out = make(n);
-      for (let k = 0; k < n; k++) out[k] = a[order[k]];
-      return out;
-    };
-    const f64 = (len: number) => new Float64Array(len), u32 = (len: number) => new Uint32Array(len);
-    this.times = permuted(this.times, f64);
-    this.durations = permuted(this.durations, f64);
-    this.kindCodes = permuted(this.kindCodes, (len) => new Uint8Array(len));
-    this.nameNumbers = permuted(this.nameNumbers, u32);
-    this.serviceNumbers = permuted(this.serviceNumbers, u32);
-    this.srcNumbers = permuted(this.srcNumbers, u32);
-    this.dstNumbers = permuted(this.dstNumbers, u32);
-    this.statusNumbers = permuted(this.statusNumbers, u32);
-    this.idOffsets = permuted(this.idOffsets, u32);
+    const order = ascendingOrder(times.subarray(0, n));
+    this.c = remade(this.c, n, n, (k) => order[k]);
   }
 }
