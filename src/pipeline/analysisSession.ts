@@ -115,7 +115,6 @@ export class AnalysisSession {
   private readonly messages: MessageLog;
   /** Capture time of the first message the full log could not keep. */
   private firstDroppedMessage: number | null = null;
-  private readonly rpcEvents: NovaRpcEvent[] = [];
   private readonly seen = { novaHttp: 0, novaRpc: 0, nomadHttp: 0, nomadRpc: 0, otherHttp: 0 };
   private lastTick = Number.NEGATIVE_INFINITY;
   private lastOfflineDrain = Number.NEGATIVE_INFINITY;
