@@ -166,16 +166,21 @@ withLimitOptions(program)
       const format = opts.format as ResultFormat;
       const progress = await progressFor(captures, opts.quiet);
       const options = { vim: checkVim(opts.vim), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset), onProgress: progress, ...limitsOf(opts) };
-      const { analyse, analyseWithMessages } = await import('../src/pipeline/analyse.js');
+      const { analyse, analyseStreamed, analyseWithMessages } = await import('../src/pipeline/analyse.js');
+      if (format === 'json') {
+        // Each request's object is made as it is written, not all of them first.
+        const { result, requests } = await analyseStreamed(captures, options);
+        progress.done();
+        const { resultJsonChunks } = await import('../src/report/resultJson.js');
+        await output(resultJsonChunks(result, requests), opts.output);
+        return;
+      }
       const { formatResult } = await import('../src/report/formatResult.js');
       const { result, messages } = formatsWithMessages.has(format)
         ? await analyseWithMessages(captures, options)
         : { result: await analyse(captures, options), messages: undefined };
       progress.done();
-      if (format === 'json') {
-        const { resultJsonChunks } = await import('../src/report/resultJson.js');
-        await output(resultJsonChunks(result), opts.output);
-      } else await output(formatResult(result, format, { requests: opts.requests, messages }), opts.output);
+      await output(formatResult(result, format, { requests: opts.requests, messages }), opts.output);
     } catch (e) {
       fail(e);
     }

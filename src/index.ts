@@ -5,12 +5,12 @@
  *   const result = await analyse('capture.pcap');          // DESIGN.md's result contract
  *   for await (const r of analyseStream('capture.pcap')) … // each request as it completes
  */
-export { analyse, listMessages, toResult, type AnalyseOptions } from './pipeline/analyse.js';
+export { analyse, analyseStreamed, listMessages, toResult, toStreamedResult, type AnalyseOptions } from './pipeline/analyse.js';
 export { analyseStream } from './pipeline/analyseStream.js';
 export { compareCaptures, type ComparisonResult } from './pipeline/compare.js';
 export { captureInfo, type CaptureInfo, type ConnectionRow } from './pipeline/captureInfo.js';
 export { AnalysisSession, type SessionOptions, type SessionOutput } from './pipeline/analysisSession.js';
-export type { AnalysisResult, ResultRequest, ResultPhase, ResultClock, ResultDiagnosis, ResultCapture, MessageLine } from './pipeline/types.js';
+export type { AnalysisResult, ResultRequest, ResultRequestList, ResultPhase, ResultClock, ResultDiagnosis, ResultCapture, MessageLine } from './pipeline/types.js';
 
 // Stage contracts, for tools that plug in at a given stage.
 export { readCapture, type CaptureSource, type ReadCaptureOptions } from './capture/readCapture.js';

@@ -17,6 +17,12 @@ export interface ResultPhase {
   substitute?: string;
 }
 
+/** A result's requests made one at a time when asked for, so they need not all exist at once. */
+export interface ResultRequestList {
+  readonly length: number;
+  at(i: number): ResultRequest;
+}
+
 export interface ResultRequest {
   vim: Vim;
   id: string;

@@ -1,6 +1,6 @@
 /** The JSON result written in pieces is byte for byte what JSON.stringify(result, null, 2) makes. */
 import { describe, expect, it } from 'vitest';
-import { analyse } from '../../src/pipeline/analyse.js';
+import { analyse, analyseStreamed } from '../../src/pipeline/analyse.js';
 import { resultJsonChunks } from '../../src/report/resultJson.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
 import { capturePath } from '../helpers/groundTruth.js';
@@ -13,6 +13,17 @@ describe('resultJsonChunks', () => {
     const pieces = [...resultJsonChunks(r)];
     expect(pieces.join('')).toBe(whole(r));
     expect(pieces.length).toBeGreaterThan(Object.keys(r).length);
+  });
+  it.each(['nova-seq', 'nomad-2016-tuned'])('%s: requests made while written give the same bytes as the whole result', async (name) => {
+    const whole = [...resultJsonChunks(await analyse(capturePath(name)))].join('');
+    const { result, requests } = await analyseStreamed(capturePath(name));
+    expect(result.requests).toEqual([]);
+    expect(requests.length).toBeGreaterThan(10);
+    const made: string[] = [];
+    const spy = { length: requests.length, at: (i: number) => (made.push(requests.at(i).id), requests.at(i)) };
+    expect([...resultJsonChunks(result, spy)].join('')).toBe(whole);
+    expect(made.length).toBe(requests.length);
+    expect(new Set(made).size).toBe(requests.length);
   });
   it('more requests than a batch, none, and undefined fields', () => {
     const req = (i: number) => ({ vim: 'nova', id: `r${i}`, keys: { server: `r${i}` }, complete: i % 2 === 0, missing: [], phases: { a: { ms: i, start: 's', end: 'e', source: 'capture', host: 'h' } }, absent: {} });
