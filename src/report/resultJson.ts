@@ -11,6 +11,24 @@ function indented(value: unknown, depth: number): string {
   return depth === 0 ? text : text.replace(/\n/g, `\n${'  '.repeat(depth)}`);
 }
 
+/** The `requests` array, in batches: a chunk per request would be many small writes. */
+function* requestsJson(list: ResultRequestList): Generator<string> {
+  if (list.length === 0) {
+    yield '[]';
+    return;
+  }
+  let batch: string[] = [];
+  yield '[';
+  for (let i = 0; i < list.length; i++) {
+    batch.push(`${i === 0 ? '' : ','}\n    ${indented(list.at(i), 2)}`);
+    if (batch.length === 200) {
+      yield batch.join('');
+      batch = [];
+    }
+  }
+  yield `${batch.join('')}\n  ]`;
+}
+
 /**
  * `requests`, when given, stands for `result.requests`: each request is made, written and
  * let go, so the whole list never exists at once.
@@ -22,21 +40,9 @@ export function* resultJsonChunks(result: AnalysisResult, requests?: ResultReque
   for (const [key, value] of entries) {
     yield `${first ? '' : ','}\n  ${JSON.stringify(key)}: `;
     first = false;
-    const list: ResultRequestList | undefined =
-      key !== 'requests' ? undefined : requests ?? (Array.isArray(value) ? { length: value.length, at: (i: number) => value[i] } : undefined);
-    if (list && list.length > 0) {
-      // Batches of requests: a chunk per request would be many small writes.
-      let batch: string[] = [];
-      yield '[';
-      for (let i = 0; i < list.length; i++) {
-        batch.push(`${i === 0 ? '' : ','}\n    ${indented(list.at(i), 2)}`);
-        if (batch.length === 200) {
-          yield batch.join('');
-          batch = [];
-        }
-      }
-      yield `${batch.join('')}\n  ]`;
-    } else yield indented(key === 'requests' && requests ? [] : value, 1);
+    if (key === 'requests' && requests) yield* requestsJson(requests);
+    else if (key === 'requests' && Array.isArray(value)) yield* requestsJson({ length: value.length, at: (i) => value[i] });
+    else yield indented(value, 1);
   }
   yield first ? '}\n' : '\n}\n';
 }

@@ -20,7 +20,14 @@ describe('resultJsonChunks', () => {
     expect(result.requests).toEqual([]);
     expect(requests.length).toBeGreaterThan(10);
     const made: string[] = [];
-    const spy = { length: requests.length, at: (i: number) => (made.push(requests.at(i).id), requests.at(i)) };
+    const spy = {
+      length: requests.length,
+      at(i: number) {
+        const r = requests.at(i);
+        made.push(r.id);
+        return r;
+      },
+    };
     expect([...resultJsonChunks(result, spy)].join('')).toBe(whole);
     expect(made.length).toBe(requests.length);
     expect(new Set(made).size).toBe(requests.length);
