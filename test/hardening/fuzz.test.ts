@@ -7,14 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { byteMutations, recordMutations } from '../../fuzz/mutations.js';
 import { formatSummary, runFuzz, sharedCaptureSet, type FuzzSummary } from '../../fuzz/runFuzz.js';
-import { sharedCaptures } from '../helpers/groundTruth.js';
+import { sharedCaptureRoot } from '../helpers/groundTruth.js';
 
 describe('quick fuzz: 300 variants, seed 20240601', () => {
   let summary: FuzzSummary;
 
   it('runs every variant without a crash, hang, leak or bad number', async () => {
     summary = await runFuzz({
-      captures: sharedCaptureSet(sharedCaptures),
+      captures: sharedCaptureSet(sharedCaptureRoot()),
       variants: 300,
       seed: 20240601,
       timeLimitMs: 10_000,

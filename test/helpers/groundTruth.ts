@@ -1,9 +1,19 @@
-/** Reads the shared captures' ground truth (runs.tsv and friends). */
+/**
+ * Reads the shared captures and their ground truth (runs.tsv and friends).
+ * Every accessor here notes which shared capture the running test file used, so that the
+ * audit (test/audit/sharedCaptures.test.ts) can tell a capture test that ran from one that
+ * quietly did nothing.
+ */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-export const sharedCaptures = resolve(__dirname, '../../../shared/captures');
+/** `VIM_ANALYSE_CAPTURES` points the tests elsewhere; a missing folder fails them (never skips). */
+export const sharedCaptures = resolve(process.env.VIM_ANALYSE_CAPTURES ?? resolve(__dirname, '../../../shared/captures'));
 export const fixturesDir = resolve(__dirname, '../../fixtures/pcaps');
+
+const used = new Set<string>();
+/** The shared captures this test file touched so far (read by test/helpers/captureLedger.ts). */
+export const usedSharedCaptures = (): ReadonlySet<string> => used;
 
 export type Row = Record<string, string>;
 
@@ -21,13 +31,30 @@ export const captureFiles: Record<string, string> = {
   'nomad-modern': 'nomad-modern/capture.pcapng.gz',
 };
 
-export const capturePath = (name: string): string => resolve(sharedCaptures, captureFiles[name]);
-export const runsOf = (name: string): Row[] => readTsv(resolve(sharedCaptures, name, 'runs.tsv'));
+/** The folder of all shared captures, for a caller that picks among them itself (noted as all used). */
+export function sharedCaptureRoot(): string {
+  used.add('*');
+  return sharedCaptures;
+}
+
+/** A file of a shared capture's folder (README.md, runs.tsv, logs/…), noted as used. */
+export function sharedFile(name: string, ...parts: string[]): string {
+  used.add(name);
+  return resolve(sharedCaptures, name, ...parts);
+}
+
+export function capturePath(name: string): string {
+  const file = captureFiles[name];
+  if (file === undefined) throw new Error(`no shared capture named ${name}`);
+  used.add(name);
+  return resolve(sharedCaptures, file);
+}
+export const runsOf = (name: string): Row[] => readTsv(sharedFile(name, 'runs.tsv'));
 export const secretsOf = (name: string): string[] => {
   try {
-    return readFileSync(resolve(sharedCaptures, name, 'secrets.txt'), 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
+    return readFileSync(sharedFile(name, 'secrets.txt'), 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
   } catch {
-    const t = JSON.parse(readFileSync(resolve(sharedCaptures, name, 'truth.json'), 'utf8')) as { secrets?: Record<string, string> };
+    const t = JSON.parse(readFileSync(sharedFile(name, 'truth.json'), 'utf8')) as { secrets?: Record<string, string> };
     return Object.values(t.secrets ?? {});
   }
 };

@@ -1,10 +1,11 @@
 /**
  * The net stage against an independent decoder on every shared capture: packet and TCP
  * connection counts from each capture's README (tshark 4.0.17), and, running the real
- * tshark, the reassembled bytes per direction of a sample of connections
- * (`tshark -q -z follow,tcp,raw,N`). tshark is required: CI installs it (apt).
+ * tshark, the reassembled bytes per direction of a sample of connections, compared by length and
+ * SHA-256 of the content (`tshark -q -z follow,tcp,raw,N`). tshark is required: CI installs it (apt).
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash, type Hash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { reassembleTcp, type ReassembleResult } from '../../src/net/reassembleTcp.js';
@@ -49,23 +50,45 @@ async function tsharkStreams(file: string): Promise<TsharkStream[]> {
   return streams;
 }
 
-/** Bytes per node of `-z follow,tcp,raw,N` for each stream (one tshark run for all of them). */
-async function tsharkFollow(file: string, indexes: number[]): Promise<Map<number, Record<string, number>>> {
+/** What one direction of a connection carried: its length and the SHA-256 of its content. */
+interface Content {
+  bytes: number;
+  sha256: string;
+}
+
+/** Accumulates one direction's bytes into a {@link Content}. */
+class ContentDigest {
+  private readonly hash: Hash = createHash('sha256');
+  bytes = 0;
+  add(chunk: Uint8Array): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+  }
+  content(): Content {
+    return { bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+}
+
+const lengths = (byNode: Record<string, Content>): Record<string, number> =>
+  Object.fromEntries(Object.entries(byNode).map(([node, c]) => [node, c.bytes]));
+
+/** Content per node of `-z follow,tcp,raw,N` for each stream (one tshark run for all of them). */
+async function tsharkFollow(file: string, indexes: number[]): Promise<Map<number, Record<string, Content>>> {
   const args = ['-r', file, '-q', ...indexes.flatMap((n) => ['-z', `follow,tcp,raw,${n}`])];
   const { stdout } = await run(tshark, args, { maxBuffer: 1 << 30 });
-  const out = new Map<number, Record<string, number>>();
+  const out = new Map<number, Record<string, Content>>();
   for (const block of stdout.split(/^=+$/m)) {
     const index = /^Filter: tcp\.stream eq (\d+)$/m.exec(block);
     const node0 = /^Node 0: (.*)$/m.exec(block);
     const node1 = /^Node 1: (.*)$/m.exec(block);
     if (!index || !node0 || !node1) continue;
-    const bytes: Record<string, number> = { [node0[1]]: 0, [node1[1]]: 0 };
+    const digests = [new ContentDigest(), new ContentDigest()];
     for (const line of block.split('\n')) {
       // Raw follow output: one hex line per segment, indented with a tab when node 1 sent it.
       const m = /^(\t?)([0-9a-f]+)$/.exec(line);
-      if (m) bytes[m[1] ? node1[1] : node0[1]] += m[2].length / 2;
+      if (m) digests[m[1] ? 1 : 0].add(Buffer.from(m[2], 'hex'));
     }
-    out.set(Number(index[1]), bytes);
+    out.set(Number(index[1]), { [node0[1]]: digests[0].content(), [node1[1]]: digests[1].content() });
   }
   return out;
 }
@@ -81,11 +104,11 @@ function requireTshark(): void {
 describe.each(Object.keys(readme))('%s against tshark', (name) => {
   const file = capturePath(name);
   let ours: ReassembleResult;
-  /** What the stream handlers received: bytes and gaps per connection and direction. */
-  const received = new Map<number, { bytes: [number, number]; gaps: number; ends: number }>();
+  /** What the stream handlers received: content, gaps and ends per connection and direction. */
+  const received = new Map<number, { content: [ContentDigest, ContentDigest]; gaps: number; ends: number }>();
   let streams: TsharkStream[];
   let sample: TsharkStream[];
-  let followed: Map<number, Record<string, number>>;
+  let followed: Map<number, Record<string, Content>>;
   // A failing beforeAll makes vitest report the tests as skipped: each test rethrows instead.
   let setupError: unknown = null;
   const ready = () => {
@@ -103,10 +126,10 @@ describe.each(Object.keys(readme))('%s against tshark', (name) => {
   async function setup(): Promise<void> {
     requireTshark();
     ours = await reassembleTcp(file, (info) => {
-      const r = { bytes: [0, 0] as [number, number], gaps: 0, ends: 0 };
+      const r = { content: [new ContentDigest(), new ContentDigest()] as [ContentDigest, ContentDigest], gaps: 0, ends: 0 };
       received.set(info.id, r);
       return {
-        data: (dir, bytes) => void (r.bytes[dir] += bytes.length),
+        data: (dir, bytes) => r.content[dir].add(bytes),
         gap: () => void r.gaps++,
         end: () => void r.ends++,
       };
@@ -155,14 +178,16 @@ describe.each(Object.keys(readme))('%s against tshark', (name) => {
       const theirs = followed.get(s.index)!;
       return {
         stream: s.index,
-        ours: { [client]: received.get(c!.info.id)!.bytes[0], [server]: received.get(c!.info.id)!.bytes[1] },
+        ours: { [client]: received.get(c!.info.id)!.content[0].content(), [server]: received.get(c!.info.id)!.content[1].content() },
         stats: { [client]: c!.bytes[0], [server]: c!.bytes[1] },
         tshark: theirs,
       };
     });
     for (const x of compared) {
       expect(x.ours, `stream ${x.stream}`).toEqual(x.tshark);
-      expect(x.stats, `stream ${x.stream} statistics`).toEqual(x.tshark);
+      expect(x.stats, `stream ${x.stream} statistics`).toEqual(lengths(x.tshark));
+      // A sampled connection carried payload, so a hash of nothing cannot pass for agreement.
+      expect(Object.values(x.tshark).some((c) => c.bytes > 0), `stream ${x.stream}`).toBe(true);
     }
   });
 });

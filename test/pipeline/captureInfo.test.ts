@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { captureInfo } from '../../src/pipeline/captureInfo.js';
-
-const captures = '../shared/captures';
+import { capturePath } from '../helpers/groundTruth.js';
 
 describe('captureInfo', () => {
   it('guesses each Nomad connection\'s protocol from port and first bytes', async () => {
-    const info = await captureInfo(`${captures}/nomad-modern/capture.pcapng.gz`);
+    const info = await captureInfo(capturePath('nomad-modern'));
     expect(info.format).toBe('pcapng');
     expect(info.gzip).toBe(true);
     expect(info.tsPrecision).toBe(9);
@@ -14,7 +13,7 @@ describe('captureInfo', () => {
   });
 
   it('labels AMQP and HTTP connections of a Nova capture', async () => {
-    const info = await captureInfo(`${captures}/nova-burst/capture.pcap.gz`);
+    const info = await captureInfo(capturePath('nova-burst'));
     const amqp = info.connections.filter((c) => c.protocol === 'amqp');
     expect(amqp.length).toBe(26); // README: AMQP TCP connections 26
     expect(info.connections.every((c) => c.protocol !== 'other')).toBe(true);

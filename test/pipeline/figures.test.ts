@@ -3,14 +3,13 @@
  * the same numbers as the main job's statistics.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolve } from 'node:path';
 import { makeFigures, type Figure } from '../../src/pipeline/figures.js';
 import { analyse } from '../../src/pipeline/analyse.js';
 import { nomadPhaseModel, nomadLogPhases } from '../../src/timeline/phaseModel.js';
 import { svgToPng } from '../../src/report/svgToPng.js';
-import { capturePath, sharedCaptures } from '../helpers/groundTruth.js';
+import { capturePath, sharedFile } from '../helpers/groundTruth.js';
 
-const log = (name: string) => resolve(sharedCaptures, name, 'logs/nomad-client.log');
+const log = (name: string) => sharedFile(name, 'logs/nomad-client.log');
 
 describe('figures on Nomad stock and tuned', () => {
   let figures: Figure[];
@@ -37,8 +36,12 @@ describe('figures on Nomad stock and tuned', () => {
     const stock = await analyse(capturePath('nomad-2016-stock'), { logFiles: [log('nomad-2016-stock')] });
     const fig16 = figures.find((f) => f.figure === 16)!;
     const group = fig16.svg.split('data-group="stock"')[1].split('data-group="tuned"')[0];
-    for (const m of group.matchAll(/<rect data-phase="([^"]+)" data-mean="([^"]+)"/g)) {
-      expect(Number(m[2])).toBeCloseTo(stock.stats.nomad[m[1]].mean, 9);
+    const drawn = [...group.matchAll(/<rect data-phase="([^"]+)" data-mean="([^"]+)"/g)].map((m) => [m[1], Number(m[2])] as const);
+    // Every phase of the model has its bar, each at the main job's mean (a renamed attribute finds none).
+    expect(drawn.map(([phase]) => phase)).toEqual([...nomadPhaseModel.sequence]);
+    for (const [phase, mean] of drawn) {
+      expect(mean, phase).toBeGreaterThan(0);
+      expect(mean, phase).toBeCloseTo(stock.stats.nomad[phase].mean, 9);
     }
   });
 

@@ -4,23 +4,20 @@
  * call must meet its reply, every run's build_and_run_instance must reach the compute
  * host, and no secret may appear in anything emitted.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OsloCorrelator, toVimMessage } from '../../../src/dissectors/nova/osloCorrelator.js';
 import type { NovaRpcEvent } from '../../../src/dissectors/nova/types.js';
 import type { DissectorWarning } from '../../../src/dissectors/types.js';
+import { capturePath, runsOf, secretsOf, sharedFile } from '../../helpers/groundTruth.js';
 import { parseAmqpCapture } from '../../protocols/amqp/amqpCapture.js';
 
-const CAPTURES = '/work/shared/captures';
 const COMPUTE_HOST = '10.98.0.2';
-const cases = [
-  { name: 'nova-seq', file: 'capture.pcapng.gz' },
-  { name: 'nova-burst', file: 'capture.pcap.gz' },
-];
+const cases = ['nova-seq', 'nova-burst'];
 
 /** The README's oslo.messaging section: JSON blocks after their headings, and the reply line. */
-function readmeOslo(dir: string) {
-  const readme = readFileSync(`${dir}/README.md`, 'utf8');
+function readmeOslo(name: string) {
+  const readme = readFileSync(sharedFile(name, 'README.md'), 'utf8');
   const block = (heading: string) => {
     const at = readme.indexOf(heading);
     if (at < 0) throw new Error(`README lacks "${heading}"`);
@@ -66,26 +63,24 @@ async function analyse(path: string, secrets: string[]) {
 
 const rpcKey = (e: NovaRpcEvent) => (e.kind === 'notification' ? undefined : `${e.kind === 'rpc-call' ? 'call' : 'cast'} ${e.method}`);
 
-for (const c of cases) {
-  const dir = `${CAPTURES}/${c.name}`;
-  const present = existsSync(`${dir}/${c.file}`);
-  describe.skipIf(!present)(`oslo.messaging on ${c.name}`, () => {
-    if (!present) return;
-    const ref = readmeOslo(dir);
-    const runs = readFileSync(`${dir}/runs.tsv`, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
-    const secrets = readFileSync(`${dir}/secrets.txt`, 'utf8').split('\n').map((s) => s.trim()).filter((s) => s.length > 0);
-    // Parsed once, shared by the specs below.
-    let cached: ReturnType<typeof analyse> | undefined;
-    const result = () => (cached ??= analyse(`${dir}/${c.file}`, secrets));
+for (const name of cases) {
+  describe(`oslo.messaging on ${name}`, () => {
+    // Read and parsed once, shared by the specs below; a missing file fails each of them.
+    let cached: ReturnType<typeof load> | undefined;
+    const load = async () => {
+      const secrets = secretsOf(name);
+      return { ref: readmeOslo(name), runs: runsOf(name), secrets, ...(await analyse(capturePath(name), secrets)) };
+    };
+    const result = () => (cached ??= load());
 
     it('RPC requests by publish and as delivered equal the README', async () => {
-      const { events } = await result();
+      const { events, ref } = await result();
       expect(tally(events.filter((e) => e.publish), rpcKey)).toEqual(ref.published);
       expect(tally(events, rpcKey, (e) => e.deliveries.length)).toEqual(ref.delivered);
     });
 
     it('replies: published count, calls answered by method, none unanswered', async () => {
-      const { events, correlator } = await result();
+      const { events, correlator, ref } = await result();
       expect(correlator.counters['reply.published']).toBe(ref.repliesPublished);
       const calls = events.filter((e) => e.kind === 'rpc-call');
       expect(tally(calls.filter((e) => e.reply?.publish), (e) => e.method)).toEqual(ref.answered);
@@ -94,7 +89,7 @@ for (const c of cases) {
     });
 
     it('notifications by event type, published and delivered, equal the README', async () => {
-      const { events } = await result();
+      const { events, ref } = await result();
       const notes = events.filter((e) => e.kind === 'notification');
       expect(tally(notes.filter((e) => e.publish), (e) => e.eventType)).toEqual(ref.notifications);
       expect(tally(notes, (e) => e.eventType, (e) => e.deliveries.length)).toEqual(ref.notificationsDelivered);
@@ -102,7 +97,7 @@ for (const c of cases) {
     });
 
     it('every select_destinations call meets its reply, delivered back to the caller', async () => {
-      const { events } = await result();
+      const { events, runs } = await result();
       const sd = events.filter((e) => e.method === 'select_destinations');
       expect(sd.length).toBe(runs.length);
       for (const e of sd) {
@@ -117,9 +112,9 @@ for (const c of cases) {
     });
 
     it('one build_and_run_instance cast per run, delivered to the compute host', async () => {
-      const { events } = await result();
+      const { events, runs } = await result();
       const bari = events.filter((e) => e.method === 'build_and_run_instance');
-      for (const [, , serverId, requestId] of runs) {
+      for (const { server_id: serverId, request_id: requestId } of runs) {
         const mine = bari.filter((e) => e.ids.server === serverId);
         expect(mine, serverId).toHaveLength(1);
         const [e] = mine;
@@ -131,7 +126,8 @@ for (const c of cases) {
     });
 
     it('no secret in any event, message line or warning', async () => {
-      const { events, warnings, amqp, bodiesWithSecrets } = await result();
+      const { events, warnings, amqp, bodiesWithSecrets, secrets } = await result();
+      expect(secrets.length).toBeGreaterThan(0);
       expect(bodiesWithSecrets).toBeGreaterThan(100);
       const text = JSON.stringify({ events, lines: events.map(toVimMessage), warnings, amqpWarnings: amqp.warnings, netWarnings: amqp.net.warnings, counters: amqp.ctx.counters });
       for (const s of secrets) expect(text.includes(s), `secret ${s.slice(0, 4)}…`).toBe(false);

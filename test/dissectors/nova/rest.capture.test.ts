@@ -3,15 +3,15 @@
  * reference counts in each capture's README.md and the ground truth in runs.tsv.
  * The Nomad captures' HTTP (ports 4646, 8080) is only parsed here, not interpreted.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { novaBodyFilter, novaHttpEvent, toVimMessage } from '../../../src/dissectors/nova/restEvents.js';
 import type { NovaHttpEvent } from '../../../src/dissectors/nova/types.js';
 import { reassembleTcp } from '../../../src/net/reassembleTcp.js';
 import { HttpConnectionParser } from '../../../src/protocols/http/parser.js';
 import { defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolWarning } from '../../../src/protocols/types.js';
+import { capturePath, runsOf, secretsOf, sharedFile } from '../../helpers/groundTruth.js';
 
-const CAPTURES = '/work/shared/captures';
 
 /** `{'5000 GET': 1, …}` from "HTTP requests by destination port and method". */
 function readmeByPortMethod(readme: string): Record<string, number> {
@@ -30,15 +30,6 @@ function readmeRoutes(readme: string): Record<string, number> {
     if (r !== null) out[r[2]] = Number(r[1]);
   }
   return out;
-}
-
-function readRuns(dir: string): { server_id: string; request_id: string }[] {
-  const [head, ...rows] = readFileSync(`${dir}/runs.tsv`, 'utf8').trim().split('\n');
-  const cols = head.split('\t');
-  return rows.map((row) => {
-    const cells = row.split('\t');
-    return Object.fromEntries(cols.map((c, k) => [c, cells[k]])) as { server_id: string; request_id: string };
-  });
 }
 
 function tally(keys: string[]): Record<string, number> {
@@ -61,31 +52,27 @@ async function parseHttp(path: string, ports: Set<number>, nova: boolean) {
 }
 
 const NOVA_PORTS = new Set([5000, 8774, 8778, 9292, 9696]);
-const novaCases = [
-  { name: 'nova-seq', file: 'capture.pcapng.gz' },
-  { name: 'nova-burst', file: 'capture.pcap.gz' },
-];
+const novaCases = ['nova-seq', 'nova-burst'];
 
-for (const c of novaCases) {
-  const dir = `${CAPTURES}/${c.name}`;
-  describe.skipIf(!existsSync(`${dir}/${c.file}`))(`Nova REST on ${c.name}`, () => {
+for (const name of novaCases) {
+  describe(`Nova REST on ${name}`, () => {
     let parsed: Awaited<ReturnType<typeof parseHttp>>;
     let events: NovaHttpEvent[];
-    const readme = existsSync(`${dir}/README.md`) ? readFileSync(`${dir}/README.md`, 'utf8') : '';
+    const readme = () => readFileSync(sharedFile(name, 'README.md'), 'utf8');
 
     it('parses every HTTP connection cleanly', async () => {
-      parsed = await parseHttp(`${dir}/${c.file}`, NOVA_PORTS, true);
+      parsed = await parseHttp(capturePath(name), NOVA_PORTS, true);
       events = parsed.exchanges.map((ex) => novaHttpEvent(ex)).filter((e): e is NovaHttpEvent => e !== null);
       expect(events.length).toBe(parsed.exchanges.length);
       expect(parsed.counters.parseErrors).toBeUndefined();
       expect(parsed.counters.orphanResponses).toBeUndefined();
       expect(parsed.counters.requests).toBe(parsed.counters.responses);
-      console.log(`${c.name}: ${parsed.exchanges.length} exchanges in ${parsed.ms.toFixed(0)} ms; http counters ${JSON.stringify(parsed.counters)}`);
+      console.log(`${name}: ${parsed.exchanges.length} exchanges in ${parsed.ms.toFixed(0)} ms; http counters ${JSON.stringify(parsed.counters)}`);
     });
 
     it("counts requests by port and method exactly as tshark", () => {
       const ours = tally(parsed.exchanges.map((ex) => `${ex.conn.server.port} ${ex.request.method}`));
-      expect(ours).toEqual(readmeByPortMethod(readme));
+      expect(ours).toEqual(readmeByPortMethod(readme()));
     });
 
     it("counts requests by route template exactly as tshark's route list", () => {
@@ -93,11 +80,11 @@ for (const c of novaCases) {
         const [method, path] = e.route.split(' ');
         return `${method} :${Number(e.dst.split(':')[1])} ${path}`;
       }));
-      expect(ours).toEqual(readmeRoutes(readme));
+      expect(ours).toEqual(readmeRoutes(readme()));
     });
 
     it('finds one POST /v2.1/servers per run, with its server and request ids', () => {
-      const runs = readRuns(dir);
+      const runs = runsOf(name);
       const posts = events.filter((e) => e.route === 'POST /v2.1/servers');
       expect(posts.length).toBe(runs.length);
       for (const run of runs) {
@@ -110,21 +97,22 @@ for (const c of novaCases) {
     });
 
     it("gives every glance image lookup the boot's request id", () => {
-      const runs = readRuns(dir);
+      const runs = runsOf(name);
       const lookups = events.filter((e) => e.service === 'glance' && e.route === 'GET /v2/images/{id}');
-      expect(lookups.length).toBe(readmeRoutes(readme)['GET :9292 /v2/images/{id}']);
+      expect(lookups.length).toBe(readmeRoutes(readme())['GET :9292 /v2/images/{id}']);
       expect(lookups.map((e) => e.ids.request).sort()).toEqual(runs.map((r) => r.request_id).sort());
       for (const e of lookups) expect(e.ids.image).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it('sees each server become ACTIVE in a server view', () => {
-      const runs = readRuns(dir);
+      const runs = runsOf(name);
       const active = new Set(events.filter((e) => e.serverStatus === 'ACTIVE').map((e) => e.ids.server));
       for (const run of runs) expect(active.has(run.server_id), run.server_id).toBe(true);
     });
 
     it('lets no secret from secrets.txt into any event or message', () => {
-      const secrets = readFileSync(`${dir}/secrets.txt`, 'utf8').split('\n').map((s) => s.trim()).filter((s) => s !== '');
+      const secrets = secretsOf(name);
+      expect(secrets.length).toBeGreaterThan(0);
       const out = JSON.stringify(events) + JSON.stringify(events.map(toVimMessage)) + JSON.stringify(parsed.warnings);
       const leaked = secrets.filter((s) => out.includes(s));
       expect(leaked).toEqual([]);
@@ -135,18 +123,13 @@ for (const c of novaCases) {
   });
 }
 
-const nomadCases = [
-  { name: 'nomad-2016-stock', file: 'capture.pcap' },
-  { name: 'nomad-2016-tuned', file: 'capture.pcapng' },
-  { name: 'nomad-modern', file: 'capture.pcapng.gz' },
-];
+const nomadCases = ['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern'];
 
-for (const c of nomadCases) {
-  const dir = `${CAPTURES}/${c.name}`;
-  describe.skipIf(!existsSync(`${dir}/${c.file}`))(`HTTP on ${c.name}`, () => {
+for (const name of nomadCases) {
+  describe(`HTTP on ${name}`, () => {
     it("counts requests by port and method exactly as tshark", async () => {
-      const readme = readFileSync(`${dir}/README.md`, 'utf8');
-      const { exchanges, counters } = await parseHttp(`${dir}/${c.file}`, new Set([4646, 8080]), false);
+      const readme = readFileSync(sharedFile(name, 'README.md'), 'utf8');
+      const { exchanges, counters } = await parseHttp(capturePath(name), new Set([4646, 8080]), false);
       expect(tally(exchanges.map((ex) => `${ex.conn.server.port} ${ex.request.method}`))).toEqual(readmeByPortMethod(readme));
       expect(counters.parseErrors).toBeUndefined();
       expect(counters.requests).toBe(counters.responses);

@@ -2,20 +2,17 @@
  * The AMQP parser on the shared Nova captures: method counts must equal tshark's
  * (each capture's README.md, "AMQP (amqp.method.class/amqp.method.method)").
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { METHOD_TABLE } from '../../../src/protocols/amqp/spec.js';
+import { capturePath, sharedFile } from '../../helpers/groundTruth.js';
 import { parseAmqpCapture } from './amqpCapture.js';
 
-const CAPTURES = '/work/shared/captures';
-const cases = [
-  { name: 'nova-seq', file: 'capture.pcapng.gz' },
-  { name: 'nova-burst', file: 'capture.pcap.gz' },
-];
+const cases = ['nova-seq', 'nova-burst'];
 
 /** tshark's reference numbers from the README: Basic.Publish/Deliver/Ack and all methods by "class.method". */
-function readmeCounts(dir: string) {
-  const readme = readFileSync(`${dir}/README.md`, 'utf8');
+function readmeCounts(name: string) {
+  const readme = readFileSync(sharedFile(name, 'README.md'), 'utf8');
   const line = /AMQP \(`amqp\.method\.class`[\s\S]*?all method frames by class\.method: (\{[^}]*\})/.exec(readme);
   if (!line) throw new Error('README has no AMQP reference counts');
   const all = JSON.parse(line[1].replace(/'/g, '"')) as Record<string, number>;
@@ -29,12 +26,11 @@ function readmeCounts(dir: string) {
   };
 }
 
-for (const c of cases) {
-  const dir = `${CAPTURES}/${c.name}`;
-  describe.skipIf(!existsSync(`${dir}/${c.file}`))(`AMQP on ${c.name}`, () => {
+for (const name of cases) {
+  describe(`AMQP on ${name}`, () => {
     it('method counts equal tshark\'s', async () => {
-      const ref = readmeCounts(dir);
-      const { methods, messages, ctx } = await parseAmqpCapture(`${dir}/${c.file}`);
+      const ref = readmeCounts(name);
+      const { methods, messages, ctx } = await parseAmqpCapture(capturePath(name));
       const byName = (n: string) => methods.filter((m) => m.name === n).length;
       expect(byName('Basic.Publish')).toBe(ref.publish);
       expect(byName('Basic.Deliver')).toBe(ref.deliver);
