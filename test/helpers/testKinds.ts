@@ -1,0 +1,26 @@
+/**
+ * Which test files use the shared captures: those that import a capture accessor from
+ * groundTruth.ts. vitest.config.ts puts them in the `capture` project; the audit checks each ran.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const accessors = ['capturePath', 'sharedFile', 'runsOf', 'secretsOf', 'sharedCaptureRoot', 'sharedCaptures'];
+const groundTruthImport = /import\s*\{([^}]*)\}\s*from\s*'(?:\.\.?\/)+(?:helpers\/)?groundTruth\.js'/g;
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? testFiles(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+/** Test files (relative to `root`, `/`-separated) that import a shared-capture accessor. */
+export function sharedCaptureTests(root: string): string[] {
+  return testFiles(join(root, 'test'))
+    .filter((f) => {
+      const names = [...readFileSync(f, 'utf8').matchAll(groundTruthImport)].flatMap((m) => m[1].split(',').map((n) => n.replace(/^\s*type\s+/, '').trim()));
+      return names.some((n) => accessors.includes(n));
+    })
+    .map((f) => relative(root, f).split('\\').join('/'))
+    .sort();
+}
