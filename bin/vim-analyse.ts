@@ -339,12 +339,19 @@ program
   .option('-f, --format <format>', `final summary format: ${resultFormats.join(', ')}`, 'table')
   .option('--summary-every <seconds>', 'rolling phase summary period (0: none)', '30')
   .option('-B, --buffer-size <KiB>', 'capture ring size in KiB, as tcpdump -B (each packet takes up to 64 KiB of it)', '32768')
-  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; json?: boolean; format: string; summaryEvery: string; bufferSize: string }) => {
+  .option('--metrics <addr:port>', 'serve Prometheus metrics on http://ADDR:PORT/metrics while capturing')
+  .option('--retain <seconds>', 'keep handed-out requests in memory this long (rolling summaries, final result); default: the whole session')
+  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; json?: boolean; format: string; summaryEvery: string; bufferSize: string; metrics?: string; retain?: string }) => {
     const { runLive } = await import('../src/live/runLive.js');
     const { captureCountsText } = await import('../src/live/captureCountsText.js');
     const bufferKiB = Number(opts.bufferSize);
     if (!Number.isInteger(bufferKiB) || bufferKiB < 1) {
       process.stderr.write(`vim-analyse: --buffer-size takes a whole number of KiB, not '${opts.bufferSize}'\n`);
+      process.exit(exitUnusable);
+    }
+    const retainSec = opts.retain === undefined ? undefined : Number(opts.retain);
+    if (retainSec !== undefined && !(retainSec > 0)) {
+      process.stderr.write(`vim-analyse: --retain takes a number of seconds, not '${opts.retain}'\n`);
       process.exit(exitUnusable);
     }
     const { formatResult, phaseSequences } = await import('../src/report/formatResult.js');
@@ -359,6 +366,9 @@ program
         write: opts.write,
         bufferBytes: bufferKiB * 1024,
         summaryEverySec: Number(opts.summaryEvery),
+        metrics: opts.metrics,
+        retainSec,
+        onMetricsListening: (port) => process.stderr.write(`vim-analyse: serving metrics on ${opts.metrics!.replace(/:\d+$/, '')}:${port}/metrics\n`),
         signal: ac.signal,
         onStart: () => process.stderr.write(`vim-analyse: capturing on ${opts.interface}${opts.write ? `, writing ${opts.write}` : ''}; Ctrl-C to stop\n`),
         onRequest: (r) => {

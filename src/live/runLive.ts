@@ -18,6 +18,8 @@ import type { StatsByVim } from '../stats/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { DropNotes } from './dropNotes.js';
 import { LibpcapSource } from './libpcapSource.js';
+import { LiveMetrics } from './liveMetrics.js';
+import { MetricsServer } from './metricsServer.js';
 import { PcapngWriter } from './pcapngWriter.js';
 import type { LiveOptions, LiveStats } from './types.js';
 
@@ -26,6 +28,15 @@ export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' 
   write?: string;
   /** Rolling summary period, seconds (0: none). */
   summaryEverySec?: number;
+  /** Serve Prometheus metrics on this ADDR:PORT (GET /metrics) while capturing. */
+  metrics?: string;
+  /** Called once the metrics endpoint listens, with the port bound. */
+  onMetricsListening?(port: number): void;
+  /**
+   * Requests are kept in memory (for rolling summaries and the final result) this long
+   * after they were handed out; default: for the whole session (up to 100,000).
+   */
+  retainSec?: number;
   onRequest(r: ResultRequest): void;
   onSummary?(stats: StatsByVim, requests: number, live: LiveStats): void;
   /** Called once capture has started. */
@@ -34,14 +45,28 @@ export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' 
 }
 
 export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisResult; live: LiveStats }> {
-  const reported: RequestTimeline[] = [];
+  const retainNs = opts.retainSec === undefined ? undefined : opts.retainSec * 1e9;
+  /** Handed out, for the rolling summary: within the retention window. */
+  const reported: { r: RequestTimeline; at: number }[] = [];
+  let reportedCount = 0;
+  const metrics = opts.metrics === undefined ? null : new LiveMetrics({ interface: opts.iface });
+  const metricsServer = metrics ? await MetricsServer.listen(opts.metrics!, metrics.registry) : null;
+  if (metricsServer) opts.onMetricsListening?.(metricsServer.port);
+  const report = (r: RequestTimeline) => {
+    reportedCount++;
+    const at = session.clock.epochNs === null ? 0 : session.clock.relativeFromUnixNs(BigInt(Date.now()) * 1_000_000n);
+    reported.push({ r, at });
+    while (retainNs !== undefined && reported.length && at - reported[0].at > retainNs) reported.shift();
+    const out = requestToResult(r, session.clock, 9);
+    metrics?.observeRequest(out);
+    opts.onRequest(out);
+  };
   /** Completed, waiting for the next read of the drop counters. */
   let completed: RequestTimeline[] = [];
   const handOut = () => {
     for (const r of completed) {
       dropNotes.handOut(r);
-      reported.push(r);
-      opts.onRequest(requestToResult(r, session.clock, 9));
+      report(r);
     }
     completed = [];
   };
@@ -52,23 +77,31 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
     reassembly: opts.reassembly,
     keepMessages: false,
     releaseEmitted: true,
+    retainReleasedNs: retainNs,
     onRequest: (r) => completed.push(r),
   });
   const decoder = session.newPacketDecoder();
   const source = new LibpcapSource(opts);
   const dropNotes = new DropNotes(source.dropWindows, session.clock);
   const writer = opts.write ? new PcapngWriter(opts.write, session.clock, () => source.linkType, opts.snaplen) : null;
+  const updateMetrics = () =>
+    metrics?.update({ live: source.stats, protocols: session.counters, net: decoder.counters, ...(({ open, givenUp }) => ({ open, givenUp }))(session.liveCounts()) });
   const summary = emptySummary();
   summary.format = 'live';
   summary.tsPrecision = 9;
-  source.start(session.clock, (r) => {
-    summary.packets++;
-    summary.capturedBytes += r.bytes.length;
-    if (summary.firstTs === null) summary.firstTs = r.ts;
-    summary.lastTs = r.ts;
-    writer?.write(r);
-    session.record(decoder, r);
-  });
+  try {
+    source.start(session.clock, (r) => {
+      summary.packets++;
+      summary.capturedBytes += r.bytes.length;
+      if (summary.firstTs === null) summary.firstTs = r.ts;
+      summary.lastTs = r.ts;
+      writer?.write(r);
+      session.record(decoder, r);
+    });
+  } catch (e) {
+    await metricsServer?.close();
+    throw e;
+  }
   summary.interfaces.push({ linkType: source.linkType, snaplen: opts.snaplen ?? 262144, tsUnitsPerSec: 1e9, name: opts.iface });
   opts.onStart?.(source.linkType);
 
@@ -80,10 +113,11 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
     const live = source.readCounters();
     if (session.clock.epochNs !== null) session.poll(session.clock.relativeFromUnixNs(BigInt(Date.now()) * 1_000_000n));
     handOut();
+    updateMetrics();
     const every = (opts.summaryEverySec ?? 0) * 1000;
     if (every > 0 && Date.now() - lastSummary >= every) {
       lastSummary = Date.now();
-      opts.onSummary?.(phaseStats(reported), reported.length, live);
+      opts.onSummary?.(phaseStats(reported.map((x) => x.r)), reportedCount, live);
     }
   }, 250);
 
@@ -102,11 +136,10 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   // out.requests) and rebuilds those handed out before: note them all once, then hand out.
   const out = session.finish();
   const noted = dropNotes.final(out.requests, new Set(completed));
-  for (const r of completed) {
-    reported.push(r);
-    opts.onRequest(requestToResult(r, session.clock, 9));
-  }
+  for (const r of completed) report(r);
   completed = [];
+  updateMetrics();
+  await metricsServer?.close();
   const result = toResult(out);
   const live = source.stats;
   if (live.pcapDrops) {

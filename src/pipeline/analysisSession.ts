@@ -69,6 +69,11 @@ export interface SessionOptions {
    * over hours); finish() then returns the handed-out timelines plus the rest.
    */
   releaseEmitted?: boolean;
+  /**
+   * Live services: released requests are kept for the final result only this long (capture
+   * ns after they were handed out); older ones are forgotten, counted, so memory stays flat.
+   */
+  retainReleasedNs?: number;
 }
 
 export interface CaptureRecord {
@@ -120,13 +125,15 @@ export class AnalysisSession {
   private lastOfflineDrain = Number.NEGATIVE_INFINITY;
   private readonly emittedIds = new Set<string>();
   private forgotten = 0;
+  /** Capture time of the last poll. */
+  private now = 0;
   private evicted = 0;
   /** Limits hit while reading (the requests in flight then are named at finish). */
   private readonly limitHits: { ts: number; limit: string; message: string }[] = [];
   /** Offsets of the second and later captures against the first. */
   private readonly captureClocks: Record<string, ClockEstimate> = {};
   /** Requests handed out and released from the correlators (live), kept for the final result. */
-  private readonly released: { model: PhaseModel; id: string; keys: RequestKeys; milestones: MilestoneSet; notes: string[] }[] = [];
+  private readonly released: { model: PhaseModel; id: string; keys: RequestKeys; milestones: MilestoneSet; notes: string[]; at: number }[] = [];
 
   constructor(private readonly options: SessionOptions = {}) {
     this.ctx = {
@@ -219,6 +226,7 @@ export class AnalysisSession {
   /** Hand out what completed by capture time `now` (live calls it on a timer too). */
   poll(now: number): void {
     this.lastTick = now;
+    this.now = now;
     if (!this.options.onRequest) {
       // Offline, nothing is handed out early, but oslo sightings still leave the correlator
       // once settled: kept to the end they grew with the capture's length (every message
@@ -242,8 +250,9 @@ export class AnalysisSession {
     const hand = (model: PhaseModel, id: string, d: { keys: RequestKeys; milestones: MilestoneSet; notes: string[] }) => {
       this.emittedIds.add(id);
       if (release) {
-        this.released.push({ model, id, keys: d.keys, milestones: d.milestones, notes: d.notes });
-        if (this.released.length > maxRetainedRequests) {
+        this.released.push({ model, id, keys: d.keys, milestones: d.milestones, notes: d.notes, at: this.now });
+        const window = this.options.retainReleasedNs ?? Number.POSITIVE_INFINITY;
+        while (this.released.length > maxRetainedRequests || (this.released.length && this.now - this.released[0].at > window)) {
           this.released.shift();
           this.forgotten++;
         }
@@ -325,6 +334,11 @@ export class AnalysisSession {
     );
   }
 
+  /** Live: what the service exports while running (requests still open, messages decoded, requests given up). */
+  liveCounts(): { open: Record<Vim, number>; givenUp: number; forgotten: number } {
+    return { open: { nova: this.nova.requests.size, nomad: this.nomad.openCount }, givenUp: this.evicted, forgotten: this.forgotten };
+  }
+
   /** Record a capture fed packet by packet (live). */
   addLiveCapture(file: string, summary: CaptureSummary, net: NetCounters, connections: readonly ConnectionStats[]): void {
     this.captures.push({ file, summary, net, vantage: inferVantage(connections) });
@@ -369,7 +383,10 @@ export class AnalysisSession {
     }
     const requests: RequestTimeline[] = this.released.map((r) => timelineOf(r.model, r.id, r.keys, r.milestones, r.notes));
     const vims: Vim[] = [...new Set(requests.map((r) => r.vim))];
-    if (this.forgotten) this.warn(`${this.forgotten} early requests were reported and then dropped from the final result (more than ${maxRetainedRequests} kept)`);
+    if (this.forgotten) {
+      const bound = this.options.retainReleasedNs === undefined ? `more than ${maxRetainedRequests} kept` : `handed out more than ${this.options.retainReleasedNs / 1e9} s before the end, or more than ${maxRetainedRequests}`;
+      this.warn(`${this.forgotten} early requests were reported and then dropped from the final result (${bound})`);
+    }
     for (const d of novaDrafts) requests.push(timelineOf(novaPhaseModel, d.keys.server!, d.keys, d.milestones, d.notes));
     if (novaDrafts.length && !vims.includes('nova')) vims.push('nova');
     for (const d of nomadDrafts) requests.push(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));

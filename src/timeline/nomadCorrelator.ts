@@ -41,6 +41,10 @@ export const jobRegisterRoutes: ReadonlySet<string> = new Set(['PUT /v1/jobs', '
 
 export class NomadCorrelator {
   private readonly allocs = new Map<string, AllocState>();
+  /** Allocs held (in live sessions: not yet handed out). */
+  get openCount(): number {
+    return this.allocs.size;
+  }
   private readonly registrations: JobRegistration[] = [];
   private readonly registrationByEval = new Map<string, JobRegistration>();
   readonly clocks: Record<string, ClockEstimate> = {};

@@ -13,9 +13,11 @@ export interface VethPair {
 }
 
 /** null with a reason when this machine forbids it (not root, no `ip`, no netns support). */
-export function makeVethPair(tag: string): VethPair | { reason: string } {
+export function makeVethPair(tag: string, prefix = 'vima-'): VethPair | { reason: string } {
   const id = `${tag}${process.pid % 10000}`;
-  const nsA = `vima-${id}a`, nsB = `vima-${id}b`, ifA = `va${id}`.slice(0, 15), ifB = `vb${id}`.slice(0, 15);
+  const nsA = `${prefix}${id}a`, nsB = `${prefix}${id}b`;
+  // Interface names are made in the root namespace first (15 characters at most).
+  const ifA = (prefix === 'vima-' ? `va${id}` : `${prefix}${id}a`).slice(0, 15), ifB = (prefix === 'vima-' ? `vb${id}` : `${prefix}${id}b`).slice(0, 15);
   const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
   try {
     ip('netns', 'add', nsA);
