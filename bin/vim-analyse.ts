@@ -10,6 +10,7 @@ import { formatsWithMessages, resultFormats, type ResultFormat } from '../src/re
 import type { Vim } from '../src/dissectors/types.js';
 import type { MessageLine } from '../src/pipeline/types.js';
 import { LiveCaptureError, type LiveStats } from '../src/live/types.js';
+import { printable, terminalText, visible } from '../src/report/visible.js';
 
 // Each command imports what it runs when it runs: loading every stage up front cost
 // ~0.2 s per invocation, a fifth of `info` on a gigabyte.
@@ -20,15 +21,15 @@ const exitUnusable = 2;
 function fail(e: unknown): never {
   const err = e as NodeJS.ErrnoException;
   if (e instanceof UnusableInputError || e instanceof LiveCaptureError || (e as Error)?.name === 'PngUnavailableError') {
-    process.stderr.write(`vim-analyse: ${err.message}\n`);
+    process.stderr.write(`vim-analyse: ${printable(err.message)}\n`);
     process.exit(exitUnusable);
   }
   if (err && (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES')) {
     const what = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : 'permission denied';
-    process.stderr.write(`vim-analyse: ${err.path ?? 'input'}: ${what}\n`);
+    process.stderr.write(`vim-analyse: ${visible(err.path ?? 'input')}: ${what}\n`);
     process.exit(exitUnusable);
   }
-  process.stderr.write(`vim-analyse: internal error: ${err?.message ?? String(e)}\n`);
+  process.stderr.write(`vim-analyse: internal error: ${printable(err?.message ?? String(e))}\n`);
   if (process.env.VIM_ANALYSE_DEBUG) process.stderr.write(`${err?.stack}\n`);
   process.exit(1);
 }
@@ -180,7 +181,9 @@ withLimitOptions(program)
         ? await analyseWithMessages(captures, options)
         : { result: await analyse(captures, options), messages: undefined };
       progress.done();
-      await output(formatResult(result, format, { requests: opts.requests, messages }), opts.output);
+      const formatted = formatResult(result, format, { requests: opts.requests, messages });
+      // The text forms pass the terminal's choke point whole (fields were made visible one by one).
+      await output(typeof formatted === 'string' && format === 'table' ? terminalText(formatted) : formatted, opts.output);
     } catch (e) {
       fail(e);
     }
@@ -199,7 +202,7 @@ withLimitOptions(program.command('messages'))
       const keep = opts.filter.length ? (m: MessageLine) => opts.filter.some((f) => m.service.includes(f) || m.name.includes(f)) : () => true;
       const line = opts.json
         ? (m: MessageLine) => JSON.stringify(m)
-        : (m: MessageLine) => `${m.t}  ${m.vim.padEnd(5)} ${m.type.padEnd(12)} ${m.service.padEnd(15)} ${m.src.padEnd(21)} → ${m.dst.padEnd(21)} ${m.ms === null ? '      -' : m.ms.toFixed(1).padStart(7)} ms  ${m.name}${m.status !== undefined ? ` [${m.status}]` : ''}${Object.keys(m.ids).length ? `  ${Object.entries(m.ids).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ')}` : ''}`;
+        : (m: MessageLine) => `${m.t}  ${m.vim.padEnd(5)} ${m.type.padEnd(12)} ${visible(m.service).padEnd(15)} ${m.src.padEnd(21)} → ${m.dst.padEnd(21)} ${m.ms === null ? '      -' : m.ms.toFixed(1).padStart(7)} ms  ${printable(m.name)}${m.status !== undefined ? ` [${printable(String(m.status))}]` : ''}${Object.keys(m.ids).length ? `  ${Object.entries(m.ids).map(([k, v]) => `${k}=${visible(Array.isArray(v) ? v.join(',') : String(v))}`).join(' ')}` : ''}`;
       // Lines are made and written in batches: one string (or one array) of every line
       // would hold a second copy of the messages on big captures.
       const out = opts.output ? createWriteStream(opts.output) : process.stdout;
@@ -238,7 +241,7 @@ program
       const { result, messages } = await analyseWithMessages(capture, { logFiles: opts.logs });
       const found = result.requests.filter((r) => r.id === id || r.id.startsWith(id) || Object.values(r.keys).includes(id));
       if (found.length !== 1) {
-        process.stderr.write(`vim-analyse: ${found.length ? `'${id}' matches ${found.length} requests` : `no request '${id}' in ${capture}`}; ids: ${result.requests.slice(0, 5).map((r) => r.id).join(', ')}${result.requests.length > 5 ? ', …' : ''}\n`);
+        process.stderr.write(`vim-analyse: ${found.length ? `'${visible(id)}' matches ${found.length} requests` : `no request '${visible(id)}' in ${visible(capture)}`}; ids: ${result.requests.slice(0, 5).map((r) => visible(r.id)).join(', ')}${result.requests.length > 5 ? ', …' : ''}\n`);
         process.exit(exitUnusable);
       }
       await output(waterfallSvg(found[0], messages), opts.output);
@@ -321,7 +324,7 @@ program
       const { results: _r, ...rest } = c;
       const text = opts.svg
         ? breakdownSvg([{ label: labels[0], result: c.results[0] }, { label: labels[1], result: c.results[1] }])
-        : opts.json ? JSON.stringify(rest, null, 2) + '\n' : compareText(c);
+        : opts.json ? JSON.stringify(rest, null, 2) + '\n' : terminalText(compareText(c));
       await output(text, opts.output);
     } catch (e) {
       fail(e);
@@ -376,7 +379,7 @@ program
           else {
             const seq = phaseSequences[r.vim] ?? [];
             const parts = [...seq, 'total'].map((p) => (r.phases[p] ? `${p}=${r.phases[p].ms.toFixed(1)}${r.phases[p].approx ? '~' : ''}` : `${p}=-`));
-            process.stdout.write(`${r.vim} ${r.id} ${r.complete ? '' : 'INCOMPLETE '}${parts.join(' ')} ms\n`);
+            process.stdout.write(`${r.vim} ${visible(r.id)} ${r.complete ? '' : 'INCOMPLETE '}${parts.join(' ')} ms\n`);
           }
         },
         onSummary: (stats, n, live) => {
@@ -389,7 +392,10 @@ program
       });
       const format = (resultFormats.includes(opts.format as ResultFormat) ? opts.format : 'table') as ResultFormat;
       if (opts.json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
-      else process.stdout.write('\n' + formatResult(result, format));
+      else {
+        const formatted = formatResult(result, format);
+        process.stdout.write(typeof formatted === 'string' ? '\n' + (format === 'table' ? terminalText(formatted) : formatted) : formatted);
+      }
       // Machine-readable outputs stay clean: the line goes to stderr with them.
       const counts = `vim-analyse: stopped capturing on ${opts.interface}: ${captureCountsText(result.counters.live as LiveStats)}\n`;
       if (opts.json || format !== 'table') process.stderr.write(counts);
@@ -411,7 +417,7 @@ program
       const { captureInfo } = await import('../src/pipeline/captureInfo.js');
       const { infoText } = await import('../src/report/infoText.js');
       const info = await captureInfo(capture);
-      await output(opts.json ? JSON.stringify(info, null, 2) + '\n' : infoText(info), opts.output);
+      await output(opts.json ? JSON.stringify(info, null, 2) + '\n' : terminalText(infoText(info)), opts.output);
     } catch (e) {
       fail(e);
     }

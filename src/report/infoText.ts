@@ -1,11 +1,12 @@
 /** The terminal form of `vim-analyse info`. */
 import type { CaptureInfo } from '../pipeline/captureInfo.js';
 import { formatBytes, textTable } from './textTable.js';
+import { printable, visible } from './visible.js';
 
 export function infoText(info: CaptureInfo): string {
   const out: string[] = [];
   const precision = info.tsPrecision >= 9 ? 'ns' : info.tsPrecision >= 6 ? 'µs' : `${info.tsPrecision} digits`;
-  out.push(`file        ${info.file}`);
+  out.push(`file        ${visible(info.file)}`);
   out.push(`format      ${info.format}${info.gzip ? ' (gzip)' : ''}, ${precision} timestamps`);
   out.push(`link types  ${info.linkTypes.map((l) => `${l.name} (${l.linkType}): ${l.packets} packets`).join('; ')}`);
   out.push(`packets     ${info.packets} (${formatBytes(info.capturedBytes)} captured)`);
@@ -41,7 +42,7 @@ export function infoText(info: CaptureInfo): string {
   ));
   if (info.warnings.length) {
     out.push('warnings:');
-    for (const w of info.warnings) out.push(`  ${w}`);
+    for (const w of info.warnings) out.push(`  ${printable(w)}`);
   }
   return out.join('\n') + '\n';
 }

@@ -1,10 +1,11 @@
 /** Text that goes into SVG or HTML: escaped once, here, and numbers printed short. */
+import { xmlText } from './visible.js';
 
 const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Escape text for element content and double-quoted attributes. */
+/** Escape text for element content and double-quoted attributes; XML-illegal characters shown visibly. */
 export function esc(text: string | number): string {
-  return String(text).replace(/[&<>"']/g, (c) => entities[c]);
+  return xmlText(String(text)).replace(/[&<>"']/g, (c) => entities[c]);
 }
 
 /** A coordinate: two decimals are below a pixel's hundredth, and keep files small. */

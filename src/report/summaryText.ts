@@ -3,6 +3,7 @@ import type { AnalysisResult, ResultRequest } from '../pipeline/types.js';
 import type { PhaseStats } from '../stats/types.js';
 import { textTable } from './textTable.js';
 import { phaseDepth } from './phaseTree.js';
+import { printable, visible } from './visible.js';
 
 const f1 = (x: number): string => x.toFixed(1);
 
@@ -61,8 +62,8 @@ function requestRows(requests: ResultRequest[], phases: string[]): string {
 export function summaryText(result: AnalysisResult, sequences: Record<string, readonly string[]>, opts: { requests?: boolean } = {}): string {
   const out: string[] = [];
   for (const c of result.captures) {
-    out.push(`${c.file}: ${c.format}${c.gzip ? ' (gzip)' : ''}, ${c.packets} packets, ${c.start ?? '-'} → ${c.end ?? '-'}`);
-    if (c.vantage.kind === 'single-host') out.push(`  vantage: ${c.vantage.text}`);
+    out.push(`${visible(c.file)}: ${c.format}${c.gzip ? ' (gzip)' : ''}, ${c.packets} packets, ${c.start ?? '-'} → ${c.end ?? '-'}`);
+    if (c.vantage.kind === 'single-host') out.push(`  vantage: ${visible(c.vantage.text)}`);
   }
   if (result.vims.length === 0) out.push('\nno Nova or Nomad VM start found in this capture');
   for (const vim of result.vims) {
@@ -85,20 +86,20 @@ export function summaryText(result: AnalysisResult, sequences: Record<string, re
     const avail = result.availability[vim] ?? {};
     const approx = Object.entries(avail).filter(([, a]) => a.approx > 0);
     const unavailable = Object.entries(avail).filter(([p, a]) => a.exact + a.approx === 0 && seq.includes(p));
-    if (approx.length) out.push(`approximate from this vantage point: ${approx.map(([p, a]) => `${p} (${a.approx}/${reqs.length}, via ${a.substitutes.join('; ')})`).join(', ')}`);
+    if (approx.length) out.push(`approximate from this vantage point: ${approx.map(([p, a]) => `${p} (${a.approx}/${reqs.length}, via ${visible(a.substitutes.join('; '))})`).join(', ')}`);
     if (unavailable.length) out.push(`unavailable from this capture: ${unavailable.map(([p]) => p).join(', ')}`);
     const incomplete = reqs.filter((r) => !r.complete);
-    for (const r of incomplete.slice(0, 10)) out.push(`incomplete ${r.id}: missing ${r.missing.join(', ')}${r.reason ? ` — ${r.reason}` : ''}`);
+    for (const r of incomplete.slice(0, 10)) out.push(`incomplete ${visible(r.id)}: missing ${visible(r.missing.join(', '))}${r.reason ? ` — ${printable(r.reason)}` : ''}`);
     if (incomplete.length > 10) out.push(`… and ${incomplete.length - 10} more incomplete requests`);
   }
-  for (const [host, c] of Object.entries(result.clocks)) out.push(`clock ${host}: offset ${c.offsetMs.toFixed(3)} ms ± ${c.uncertaintyMs.toFixed(3)} (${c.source})`);
+  for (const [host, c] of Object.entries(result.clocks)) out.push(`clock ${visible(host)}: offset ${c.offsetMs.toFixed(3)} ms ± ${c.uncertaintyMs.toFixed(3)} (${c.source})`);
   if (result.diagnosis.length) {
     out.push('\ndiagnosis:');
-    for (const d of result.diagnosis) out.push(`  - ${d.text}`);
+    for (const d of result.diagnosis) out.push(`  - ${printable(d.text)}`);
   }
   if (result.warnings.length) {
     out.push(`\n${result.warnings.length} warning(s):`);
-    for (const w of result.warnings.slice(0, 20)) out.push(`  ${w}`);
+    for (const w of result.warnings.slice(0, 20)) out.push(`  ${printable(w)}`);
     if (result.warnings.length > 20) out.push(`  … ${result.warnings.length - 20} more (see --format json)`);
   }
   return out.join('\n') + '\n';

@@ -1,4 +1,5 @@
 /** Plain-text tables for the terminal: columns padded, numbers right-aligned. */
+import { visible } from './visible.js';
 
 export interface Column {
   title: string;
@@ -6,7 +7,8 @@ export interface Column {
 }
 
 export function textTable(columns: Column[], rows: (string | number)[][]): string {
-  const cells = rows.map((r) => r.map((c) => String(c)));
+  // Cells may hold wire text: a newline or ESC in one must not make rows of its own.
+  const cells = rows.map((r) => r.map((c) => visible(String(c))));
   const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((r) => r[i]?.length ?? 0)));
   const fmt = (vals: string[]) =>
     vals

@@ -1,8 +1,8 @@
 /**
  * Nomad HTTP API route templates, as a table. A request path (query removed) is matched
  * segment by segment; `{job}`, `{alloc}`, `{eval}`, `{node}` segments give ids and show
- * as `{id}` in the route name. Paths no template knows get a generic name with id-like
- * segments replaced by `{id}`.
+ * as `{id}` in the route name. Paths no template knows get a generic name in which every
+ * segment the table does not know is `{id}`.
  */
 import type { MessageIds } from '../types.js';
 
@@ -57,9 +57,17 @@ interface CompiledRoute {
 }
 
 const routes = new Map<string, CompiledRoute[]>();
+/**
+ * Every literal segment of the table, and words of API paths not in it: a generic name
+ * keeps these and masks the rest (a segment may be a token).
+ */
+const knownSegments = new Set<string>(
+  'volumes volume csi host plugins plugin namespaces namespace client fs logs stats acl tokens token policies policy operator raft scheduler search services service vars var event stream system gc reconcile summary quotas sentinel recommendations scaling'.split(' '),
+);
 for (const line of routeTable.split('\n')) {
   const [method, template] = line.trim().split(/\s+/);
   if (template === undefined) continue;
+  for (const s of template.slice(1).split('/')) if (!s.startsWith('{')) knownSegments.add(s);
   const list = routes.get(method) ?? [];
   list.push({ name: `${method} ${template.replace(/\{[a-z]+\}/g, '{id}')}`, segments: template.slice(1).split('/') });
   routes.set(method, list);
@@ -95,8 +103,8 @@ export function matchNomadRoute(method: string, path: string): NomadRouteMatch {
     }
     if (ok) return { route: r.name, ids, generic: false };
   }
-  // Words and the API version stay; anything id-like (digits, uuids, names with digits) goes.
-  const generic = segments.map((s) => (/^(?:[a-z][a-z_-]*|v\d+)$/.test(s) ? s : '{id}')).join('/');
+  // Words the table knows and the API version stay; anything else may be an id or a token.
+  const generic = segments.map((s) => (knownSegments.has(s) || /^v\d+$/.test(s) ? s : '{id}')).join('/');
   return { route: `${method} /${generic}`, ids: {}, generic: true };
 }
 

@@ -12,6 +12,7 @@
 
 import { crc32 } from 'node:zlib';
 import { intern } from '../internIds.js';
+import { redactSecrets } from '../redactSecrets.js';
 
 export type OsloKind = 'call' | 'cast' | 'reply' | 'notification';
 
@@ -160,7 +161,7 @@ function collect(v: Json | undefined, path: readonly Step[], i: number, out: str
 
 /**
  * oslo's serialised failure is a JSON string `{"class", "module", "message", "tb", …}`.
- * Keep `<class>: <message>`, bounded, with any `scheme://user:password@` masked.
+ * Keep `<class>: <message>`, bounded, with secrets redacted (redactSecrets.ts).
  */
 export function failureText(failure: Json): string {
   let text: string;
@@ -181,12 +182,7 @@ export function failureText(failure: Json): string {
   } else {
     text = typeof failure === 'string' ? failure.split('\n')[0] : 'remote error';
   }
-  return maskCredentials(text).slice(0, MAX_FAILURE_CHARS);
-}
-
-/** `rabbit://user:pass@host` → `rabbit://user:***@host` (also mysql+pymysql://…, http://…). */
-export function maskCredentials(s: string): string {
-  return s.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s]*@/gi, '$1:***@');
+  return redactSecrets(text.slice(0, 2 * MAX_FAILURE_CHARS)).slice(0, MAX_FAILURE_CHARS);
 }
 
 /**

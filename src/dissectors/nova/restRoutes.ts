@@ -2,7 +2,8 @@
  * Route templates of the OpenStack APIs a Nova boot touches, as a table. A request
  * path (service prefix and query removed) is matched against its service's templates;
  * `{server}` and `{image}` segments also give ids, `{id}` is any other id. Paths no
- * template knows get a generic template with id-like segments replaced by `{id}`.
+ * template knows get a generic template in which every segment the table does not know
+ * is `{id}`.
  */
 import type { MessageIds } from '../types.js';
 import type { NovaService } from './types.js';
@@ -36,6 +37,13 @@ keystone   GET     /v3/auth/projects
 keystone   GET     /v3/users/{id}
 keystone   GET     /v3/projects/{id}
 keystone   GET     /v3
+keystone   POST    /v2.0/tokens
+keystone   GET     /v2.0/tokens/{id}
+keystone   HEAD    /v2.0/tokens/{id}
+keystone   DELETE  /v2.0/tokens/{id}
+keystone   GET     /v2.0/tokens/{id}/endpoints
+keystone   GET     /v2.0/tenants
+keystone   GET     /v2.0
 keystone   GET     /
 glance     GET     /v2/images
 glance     POST    /v2/images
@@ -103,10 +111,13 @@ interface CompiledRoute {
 }
 
 const ROUTES = new Map<string, CompiledRoute[]>();
+/** Every literal segment of the table: a generic name keeps these and masks the rest. */
+const KNOWN_SEGMENTS = new Set<string>();
 for (const line of ROUTE_TABLE.split('\n')) {
   const [service, method, template] = line.trim().split(/\s+/);
   if (template === undefined) continue;
   const segments = template === '/' ? [] : template.slice(1).split('/');
+  for (const s of segments) if (!s.startsWith('{')) KNOWN_SEGMENTS.add(s);
   const name = `${method} ${template.replace(/\{[a-z]+\}/g, '{id}')}`;
   const key = `${service} ${method}`;
   const list = ROUTES.get(key) ?? [];
@@ -116,10 +127,7 @@ for (const line of ROUTE_TABLE.split('\n')) {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX_ID = /^[0-9a-f]{32}$/i;
-const OPENSTACK_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}|[0-9]+|req-[0-9a-f-]{36})$/i;
-
-/** Longer path segments are shown as `{id}` in a generic template. */
-const MAX_NAME_SEGMENT = 40;
+const VERSION = /^v\d+(?:\.\d+)?$/;
 
 export interface RouteMatch {
   /** `METHOD /template`, e.g. `GET /v2.1/servers/{id}`. */
@@ -180,8 +188,9 @@ export function matchRoute(service: NovaService, method: string, target: string)
     }
   }
   if (best !== null) return { route: best.name, ids, generic: false };
-  // long segments are ids too (and keep anything token-like out of the name)
-  const generic = segs.map((s) => (OPENSTACK_ID.test(s) || s.length > MAX_NAME_SEGMENT ? '{id}' : s));
+  // Only words the table knows stay: any other segment may be a token (keystone's
+  // `/v2.0/tokens/<token>` once printed a short one).
+  const generic = segs.map((s) => (KNOWN_SEGMENTS.has(s) || VERSION.test(s) ? s : '{id}'));
   return { route: `${method} /${generic.join('/')}`, ids, generic: true };
 }
 

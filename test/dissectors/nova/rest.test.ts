@@ -82,7 +82,10 @@ describe('route templates', () => {
     ['neutron', 'GET', `/v2.0/ports?device_id=${SERVER}`, 'GET /v2.0/ports'],
     ['neutron', 'GET', '/v2.0/networks?shared=True', 'GET /v2.0/networks'],
     // generic fallback: ids replaced, query dropped
-    ['nova-api', 'GET', `/v2.1/os-instance-actions/${SERVER}/events/42?x=1`, 'GET /v2.1/os-instance-actions/{id}/events/{id}'],
+    ['nova-api', 'GET', `/v2.1/os-instance-actions/${SERVER}/events/42?x=1`, 'GET /v2.1/os-instance-actions/{id}/{id}/{id}'],
+    // keystone v2.0 token validation: the token is never part of the name
+    ['keystone', 'GET', '/v2.0/tokens/s3cr3t', 'GET /v2.0/tokens/{id}'],
+    ['keystone', 'GET', '/v2.0/unknown/short', 'GET /v2.0/{id}/{id}'],
     ['placement', 'PATCH', `/resource_providers/${RP}`, 'PATCH /resource_providers/{id}'],
   ];
   it.each(cases)('%s %s %s → %s', (service, method, target, route) => {
