@@ -21,7 +21,7 @@ export function emptySummary(): CaptureSummary {
     fileBytes: 0,
     firstTs: null,
     lastTs: null,
-    counters: { skippedBlocks: 0, badRecords: 0, truncated: 0 },
+    counters: { skippedBlocks: 0, badRecords: 0, truncated: 0, skippedBytes: 0, capturedOverWire: 0, fcsStripped: 0 },
   };
 }
 
@@ -71,8 +71,11 @@ export class AutoCaptureDecoder implements CaptureDecoder {
 
   end(): void {
     if (!this.inner) {
+      const s = this.summary;
       throw new UnusableInputError(
-        this.summary.fileBytes === 0 ? `${this.name}: empty input, not a capture` : `${this.name}: too short to be a capture (${this.summary.fileBytes} bytes)`,
+        s.gzip && s.fileBytes === 0 ? `${this.name}: gzip stream ${s.counters.truncated ? 'cut short or damaged' : 'empty'} before any capture bytes`
+          : s.fileBytes === 0 ? `${this.name}: empty input, not a capture`
+          : `${this.name}: too short to be a capture (${s.fileBytes}${s.gzip ? ' decompressed' : ''} bytes)`,
       );
     }
     this.inner.end();

@@ -27,17 +27,40 @@ export abstract class FramedDecoder {
   protected offset = 0;
   protected ended = false;
   /**
-   * Times of the first and last record (NaN before any), kept as plain numbers and copied
-   * to the summary after each chunk: storing into the summary's nullable fields boxed a
-   * number per packet (6% of `info`'s instructions).
+   * Earliest and latest record time (±Infinity before any), kept as plain numbers and
+   * copied to the summary after each chunk: storing into the summary's nullable fields
+   * boxed a number per packet (6% of `info`'s instructions). Earliest and latest, not
+   * first and last: merged or reordered files go back in time, and a span must not be negative.
    */
-  protected firstTs = Number.NaN;
-  protected lastTs = Number.NaN;
+  protected minTs = Number.POSITIVE_INFINITY;
+  protected maxTs = Number.NEGATIVE_INFINITY;
+  /** Exact absolute time (Unix s, ns) of those two records: relative ns lose digits past 104 days. */
+  private minSec = 0;
+  private minNsec = 0;
+  private maxSec = 0;
+  private maxNsec = 0;
+
+  /** Note one record's time (relative ns and its exact absolute parts). */
+  protected noteTime(ts: number, sec: number, nsec: number): void {
+    if (ts < this.minTs) {
+      this.minTs = ts;
+      this.minSec = sec;
+      this.minNsec = nsec;
+    }
+    if (ts > this.maxTs) {
+      this.maxTs = ts;
+      this.maxSec = sec;
+      this.maxNsec = nsec;
+    }
+  }
 
   protected publishTimes(): void {
-    if (Number.isNaN(this.firstTs)) return;
-    this.summary.firstTs = this.firstTs;
-    this.summary.lastTs = this.lastTs;
+    if (this.minTs === Number.POSITIVE_INFINITY) return;
+    const s = this.summary;
+    s.firstTs = this.minTs;
+    s.lastTs = this.maxTs;
+    s.firstNs = BigInt(this.minSec) * 1_000_000_000n + BigInt(this.minNsec);
+    s.lastNs = BigInt(this.maxSec) * 1_000_000_000n + BigInt(this.maxNsec);
   }
 
   /**
@@ -130,7 +153,19 @@ export abstract class FramedDecoder {
     }
   }
 
+  /** Set during end(): a unit that wanted bytes past itself (a look-ahead) gets what there is. */
+  protected atEof = false;
+
   end(): void {
+    if (this.carry && this.carryLen > this.carryPos && !this.ended) {
+      // Units that only waited for a look-ahead past themselves are whole: parse them.
+      this.atEof = true;
+      for (let used = 1; used > 0 && this.carryPos < this.carryLen && !this.ended; ) {
+        used = this.parseUnit(this.carry, this.carryPos, this.carryLen);
+        this.carryPos += used;
+        this.offset += used;
+      }
+    }
     this.publishTimes();
     if (this.carry && this.carryLen > this.carryPos && !this.ended) this.truncated(this.carryLen - this.carryPos, this.need);
     this.carry = null;

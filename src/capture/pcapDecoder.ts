@@ -4,7 +4,7 @@
  * Magic a1b2c3d4 = microseconds, a1b23c4d = nanoseconds, in either byte order.
  */
 import { FramedDecoder } from './framedDecoder.js';
-import { u32 } from './byteReader.js';
+import { u16, u32 } from './byteReader.js';
 import { FrameSlot } from './frameSlot.js';
 import type { CaptureSummary, CaptureWarning, PacketRecord } from './types.js';
 import type { SessionClock } from './sessionClock.js';
@@ -20,14 +20,19 @@ export const pcapMagics: ReadonlyMap<number, [boolean, number]> = new Map([
 /** Largest record we accept (Wireshark's maximum for most link types). */
 const maxRecordBytes = 256 * 1024;
 
+/** pcap-savefile(5): the link-type field's low 16 bits; bit 26 says bits 28–31 give the FCS length in 16-bit words. */
+const linkTypeMask = 0xffff;
+const fcsPresentBit = 0x0400_0000;
+
 export class PcapDecoder extends FramedDecoder {
   private headerDone = false;
   private le = false;
   private units = 1e6;
   private linkType = 1;
   private snaplen = 0;
+  /** Bytes of FCS at the end of every frame on the wire (0 = none or unknown). */
+  private fcsBytes = 0;
   private frame = 0;
-  private lastSec = -1;
   private resyncing = false;
   private resyncSkipped = 0;
   /** One record object, refilled per packet (valid during the callback only, like its bytes). */
@@ -63,51 +68,112 @@ export class PcapDecoder extends FramedDecoder {
       incl = ((b[p + 8] << 24) | (b[p + 9] << 16) | (b[p + 10] << 8) | b[p + 11]) >>> 0;
       orig = ((b[p + 12] << 24) | (b[p + 13] << 16) | (b[p + 14] << 8) | b[p + 15]) >>> 0;
     }
-    if (!this.plausible(sec, frac, incl, orig)) {
-      // Corrupt record header: scan forward a byte at a time for one that looks right.
-      if (!this.resyncing) {
-        this.resyncing = true;
-        this.summary.counters.badRecords++;
-        this.warn({ stage: 'capture', offset: this.offset, message: `bad pcap record header (incl_len ${incl}, orig_len ${orig}); scanning for the next record` });
-      }
-      this.resyncSkipped++;
-      return 1;
-    }
     if (this.resyncing) {
-      this.resyncing = false;
-      this.warn({ stage: 'capture', offset: this.offset, message: `resynchronised after skipping ${this.resyncSkipped} bytes` });
-      this.resyncSkipped = 0;
+      const found = this.resyncAt(b, p, end, incl, orig, frac);
+      if (found >= 0) return found;
+    } else if (incl > maxRecordBytes) {
+      return this.startResync(incl, orig);
+    } else if (frac >= this.units || incl > orig) {
+      // Possible (tshark reads such records: some writers put incl_len above orig_len) but
+      // odd: taken only if the record after it starts with an ordinary header.
+      if (end - p < 16 + incl + 16 && !this.atEof) {
+        this.need = 16 + incl + 16;
+        return 0;
+      }
+      // (A writer that sets incl_len above orig_len does so on every record: the next may be odd the same way.)
+      if (end - p >= 16 + incl + 16 && !this.possibleAt(b, p + 16 + incl)) return this.startResync(incl, orig);
     }
     if (end - p < 16 + incl) {
       this.need = 16 + incl;
       return 0;
     }
-    this.lastSec = sec;
-    const nsec = this.units === 1e9 ? frac : frac * 1000;
+    if (incl > orig) {
+      if (this.summary.counters.capturedOverWire++ === 0) {
+        this.warn({ stage: 'capture', offset: this.offset, message: `record ${this.frame + 1} has a captured length (${incl}) above its length on the wire (${orig}); such records are read as captured and counted` });
+      }
+    }
+    let nsec = this.units === 1e9 ? frac : frac * 1000;
+    // A fraction of a second or more in the fraction field (some writers): carried into the seconds.
+    if (nsec >= 1e9) {
+      sec += Math.floor(nsec / 1e9);
+      nsec %= 1e9;
+    }
     const ts = this.clock.relative(sec, nsec);
     const s = this.summary;
     s.packets++;
     s.capturedBytes += incl;
-    if (Number.isNaN(this.firstTs)) this.firstTs = ts;
-    this.lastTs = ts;
+    this.noteTime(ts, sec, nsec);
     const r = this.rec;
     r.ts = ts;
     r.linkType = this.linkType;
     r.data = b;
     r.start = p + 16;
-    r.end = p + 16 + incl;
+    r.end = p + 16 + (this.fcsBytes > 0 ? this.withoutFcs(incl, orig) : incl);
     r.origLen = orig;
     r.frame = ++this.frame;
     this.onRecord(r);
     return 16 + incl;
   }
 
-  private plausible(sec: number, frac: number, incl: number, orig: number): boolean {
-    // Not the header's snaplen: writers get it wrong and tshark reads longer records anyway.
-    if (incl > maxRecordBytes || incl > orig || frac >= this.units) return false;
-    // Records are roughly in time order; a jump of more than a day means we are misaligned.
-    if (this.lastSec >= 0 && Math.abs(sec - this.lastSec) > 86400) return false;
-    return true;
+  /** Captured length once the FCS (the last fcsBytes of the frame on the wire) is cut off. */
+  private withoutFcs(incl: number, orig: number): number {
+    const keep = Math.max(0, Math.min(incl, orig - this.fcsBytes));
+    if (keep < incl) this.summary.counters.fcsStripped++;
+    return keep;
+  }
+
+  /**
+   * While resynchronising, a header is taken only if it is strictly plausible (non-empty,
+   * captured ≤ wire length, fraction below one second) and so is the header right after its
+   * record: a single plausible-looking header inside packet data is common, two in a row are not.
+   * Returns 0 when more bytes are needed, 1 to step on, -1 when the header at p is taken.
+   */
+  /**
+   * While resynchronising, a header is taken only if it is ordinary (non-empty, captured ≤
+   * wire length ≤ the bound, fraction below one second) and so is the header right after its
+   * record: one ordinary-looking header inside packet data is common, two in a row are not.
+   * Returns 0 when more bytes are needed, 1 to step on, -1 when the header at p is taken.
+   */
+  private resyncAt(b: Uint8Array, p: number, end: number, incl: number, orig: number, frac: number): number {
+    if (!this.ordinary(incl, orig, frac)) return this.skip();
+    if (end - p < 16 + incl + 16) {
+      if (!this.atEof) {
+        this.need = 16 + incl + 16;
+        return 0;
+      }
+      // At the end of the input only a record that ends exactly there is taken.
+      if (end - p !== 16 + incl) return this.skip();
+    } else if (!this.ordinaryAt(b, p + 16 + incl)) return this.skip();
+    this.resyncing = false;
+    this.warn({ stage: 'capture', offset: this.offset, message: `resynchronised after skipping ${this.resyncSkipped} bytes` });
+    this.resyncSkipped = 0;
+    return -1;
+  }
+
+  private startResync(incl: number, orig: number): number {
+    this.resyncing = true;
+    this.summary.counters.badRecords++;
+    this.warn({ stage: 'capture', offset: this.offset, message: `bad pcap record header (incl_len ${incl}, orig_len ${orig}); scanning for the next record` });
+    return this.skip();
+  }
+
+  /** A header with possible lengths and a fraction below one second. */
+  private possibleAt(b: Uint8Array, o: number): boolean {
+    return u32(b, o + 8, this.le) <= maxRecordBytes && u32(b, o + 4, this.le) < this.units;
+  }
+
+  private ordinaryAt(b: Uint8Array, o: number): boolean {
+    return this.ordinary(u32(b, o + 8, this.le), u32(b, o + 12, this.le), u32(b, o + 4, this.le));
+  }
+
+  private ordinary(incl: number, orig: number, frac: number): boolean {
+    return incl > 0 && incl <= orig && orig <= maxRecordBytes && frac < this.units;
+  }
+
+  private skip(): number {
+    this.resyncSkipped++;
+    this.summary.counters.skippedBytes++;
+    return 1;
   }
 
   private parseFileHeader(b: Uint8Array, p: number, end: number): number {
@@ -118,13 +184,20 @@ export class PcapDecoder extends FramedDecoder {
     const magic = u32(b, p, false);
     const m = pcapMagics.get(magic)!;
     [this.le, this.units] = m;
+    const major = u16(b, p + 4, this.le), minor = u16(b, p + 6, this.le);
+    // libpcap reads 2.0–2.4 and refuses the rest; tshark refuses below 2. The record layout
+    // has not changed, so read on, but say so: a writer that got this wrong may get more wrong.
+    if (major !== 2 || minor > 4) {
+      this.warn({ stage: 'capture', offset: 4, message: `pcap file version ${major}.${minor} is not one libpcap writes (2.4); read as 2.4` });
+    }
     this.snaplen = u32(b, p + 16, this.le);
-    // The upper bits of the link-type field carry FCS information (pcap-savefile(5)).
-    this.linkType = u32(b, p + 20, this.le) & 0x0fffffff;
+    const field = u32(b, p + 20, this.le);
+    this.linkType = field & linkTypeMask;
+    if (field & fcsPresentBit) this.fcsBytes = (field >>> 28) * 2;
     const s = this.summary;
     s.littleEndian = this.le;
     s.tsPrecision = Math.max(s.tsPrecision, this.units === 1e9 ? 9 : 6);
-    s.interfaces.push({ linkType: this.linkType, snaplen: this.snaplen, tsUnitsPerSec: this.units });
+    s.interfaces.push({ linkType: this.linkType, snaplen: this.snaplen, tsUnitsPerSec: this.units, ...(this.fcsBytes ? { fcsBytes: this.fcsBytes } : {}) });
     s.sections = 1;
     this.headerDone = true;
     return 24;

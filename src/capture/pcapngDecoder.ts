@@ -1,7 +1,7 @@
 /**
  * pcapng: a sequence of blocks `type(4) total_length(4) body total_length(4)`.
  * Read: Section Header (byte order from its magic; several sections allowed), Interface
- * Description (link type, snaplen, options if_tsresol / if_tsoffset), Enhanced Packet,
+ * Description (link type, snaplen, options if_tsresol / if_tsoffset / if_fcslen), Enhanced Packet,
  * Simple Packet, obsolete Packet. Every other block type is skipped by its length.
  */
 import { FramedDecoder } from './framedDecoder.js';
@@ -22,10 +22,12 @@ const byteOrderMagic = 0x1a2b3c4d;
 const ifTsresol = 9;
 const ifTsoffset = 14;
 const ifName = 2;
+const ifFcslen = 13;
 
 interface PcapngInterface extends CaptureInterface {
   tsOffsetSec: number;
   index: number;
+  fcs: number;
 }
 
 export class PcapngDecoder extends FramedDecoder {
@@ -35,6 +37,9 @@ export class PcapngDecoder extends FramedDecoder {
   /** One record object, refilled per packet (valid during the callback only, like its bytes). */
   private readonly rec = new FrameSlot();
   private resyncSkipped = 0;
+  /** Time of the previous packet (a simple packet has none of its own). */
+  private prevTs = 0;
+  private warnedVersion = false;
 
   constructor(
     summary: CaptureSummary,
@@ -75,7 +80,7 @@ export class PcapngDecoder extends FramedDecoder {
     const bodyEnd = p + len - 4;
     switch (type) {
       case pcapngBlockTypes.sectionHeader:
-        this.section();
+        this.section(b, body, bodyEnd);
         break;
       case pcapngBlockTypes.interfaceDescription:
         this.interfaceDescription(b, body, bodyEnd);
@@ -102,10 +107,18 @@ export class PcapngDecoder extends FramedDecoder {
     }
     // Blocks are 4-byte aligned: scan in steps of 4.
     this.resyncSkipped += 4;
+    this.summary.counters.skippedBytes += 4;
     return 4;
   }
 
-  private section(): void {
+  private section(b: Uint8Array, p: number, end: number): void {
+    const major = end - p >= 8 ? u16(b, p + 4, this.le) : -1, minor = end - p >= 8 ? u16(b, p + 6, this.le) : -1;
+    // 1.0 is the format; libpcap also writes 1.2 for one old bug. Blocks read the same in
+    // the others tshark refuses, so read on, but say so once.
+    if (!(major === 1 && (minor === 0 || minor === 2)) && !this.warnedVersion) {
+      this.warnedVersion = true;
+      this.warn({ stage: 'capture', offset: this.offset, message: `pcapng section version ${major}.${minor} is not one writers use (1.0); read as 1.0` });
+    }
     this.summary.sections++;
     this.summary.littleEndian = this.le;
     this.interfaces = []; // interface ids are per section
@@ -119,6 +132,7 @@ export class PcapngDecoder extends FramedDecoder {
       tsUnitsPerSec: 1e6,
       tsOffsetSec: 0,
       index: this.summary.interfaces.length,
+      fcs: 0,
     };
     for (let o = p + 8; o + 4 <= end; ) {
       const code = u16(b, o, this.le);
@@ -130,6 +144,8 @@ export class PcapngDecoder extends FramedDecoder {
         iface.tsUnitsPerSec = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
       } else if (code === ifTsoffset && olen >= 8) {
         iface.tsOffsetSec = i64(b, v, this.le);
+      } else if (code === ifFcslen && olen >= 1) {
+        iface.fcs = b[v];
       } else if (code === ifName) {
         iface.name = Buffer.from(b.buffer, b.byteOffset + v, olen).toString('utf8');
       }
@@ -138,8 +154,8 @@ export class PcapngDecoder extends FramedDecoder {
     const digits = Math.ceil(Math.log10(iface.tsUnitsPerSec));
     this.summary.tsPrecision = Math.max(this.summary.tsPrecision, digits);
     this.interfaces.push(iface);
-    const { tsOffsetSec: _o, index: _i, ...pub } = iface;
-    this.summary.interfaces.push(pub);
+    const { tsOffsetSec: _o, index: _i, fcs, ...pub } = iface;
+    this.summary.interfaces.push(fcs > 0 ? { ...pub, fcsBytes: fcs } : pub);
   }
 
   private enhancedPacket(b: Uint8Array, p: number, end: number): void {
@@ -174,8 +190,7 @@ export class PcapngDecoder extends FramedDecoder {
     const snap = iface.snaplen > 0 ? iface.snaplen : orig;
     const cap = Math.min(orig, snap, end - p - 4);
     // A simple packet has no timestamp: it takes the previous packet's time.
-    const ts = Number.isNaN(this.lastTs) ? 0 : this.lastTs;
-    this.record(0, ts, b, p + 4, cap, orig);
+    this.record(0, this.prevTs, b, p + 4, cap, orig, -1, 0);
   }
 
   private emit(id: number, hi: number, lo: number, b: Uint8Array, data: number, cap: number, orig: number, end: number): void {
@@ -192,16 +207,26 @@ export class PcapngDecoder extends FramedDecoder {
     }
     const [sec, nsec] = splitTimestamp(hi, lo, iface.tsUnitsPerSec);
     const ts = this.clock.relative(sec + iface.tsOffsetSec, nsec);
-    this.record(id, ts, b, data, cap, orig);
+    this.record(id, ts, b, data, cap, orig, sec + iface.tsOffsetSec, nsec);
   }
 
-  private record(id: number, ts: number, b: Uint8Array, data: number, cap: number, orig: number): void {
+  /** `sec` is -1 for a packet without a time of its own. */
+  private record(id: number, ts: number, b: Uint8Array, data: number, cap: number, orig: number, sec: number, nsec: number): void {
     const iface = this.interfaces[id];
     const s = this.summary;
     s.packets++;
     s.capturedBytes += cap;
-    if (Number.isNaN(this.firstTs)) this.firstTs = ts;
-    this.lastTs = ts;
+    if (sec >= 0) this.noteTime(ts, sec, nsec);
+    this.prevTs = ts;
+    if (cap > orig && s.counters.capturedOverWire++ === 0) {
+      this.warn({ stage: 'capture', offset: this.offset, message: `packet ${this.frame + 1} has a captured length (${cap}) above its length on the wire (${orig}); such packets are read as captured and counted` });
+    }
+    if (iface.fcs > 0) {
+      // The FCS is the frame's last bytes on the wire: captured only if the frame was not cut before them.
+      const keep = Math.max(0, Math.min(cap, orig - iface.fcs));
+      if (keep < cap) s.counters.fcsStripped++;
+      cap = keep;
+    }
     const r = this.rec;
     r.ts = ts;
     r.linkType = iface.linkType;

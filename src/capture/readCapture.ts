@@ -9,7 +9,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AutoCaptureDecoder } from './captureDecoder.js';
 import { SessionClock } from './sessionClock.js';
-import type { CaptureSummary, CaptureWarning, PacketRecord } from './types.js';
+import { UnusableInputError, type CaptureSummary, type CaptureWarning, type PacketRecord } from './types.js';
 
 export type CaptureSource = string | Readable | AsyncIterable<Uint8Array>;
 
@@ -40,6 +40,8 @@ export async function readCapture(
   if (typeof source === 'string' && source !== '-') {
     const fh = await open(source, 'r');
     try {
+      // A directory opens fine and fails at the first read with an error that names no path.
+      if ((await fh.stat()).isDirectory()) throw new UnusableInputError(`${source}: is a directory, not a capture`);
       const buf = Buffer.allocUnsafe(chunkBytes);
       let total = 0;
       const first = await fh.read(buf, 0, chunkBytes, null);

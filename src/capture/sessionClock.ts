@@ -32,7 +32,24 @@ export class SessionClock {
 
   /** ISO 8601 with `digits` fractional digits (6 for µs captures, 9 for ns). */
   iso(rel: number, digits = 9): string {
-    const abs = this.absoluteNs(rel);
+    let abs = this.absoluteNs(rel);
+    // Past 2^53 ns (104 days from the epoch) a relative time is a few ns off: round to the
+    // digits printed rather than cut, so a µs capture spanning years still prints its µs.
+    if (Math.abs(rel) >= exactNs && digits < 9) {
+      const unit = 10n ** BigInt(9 - Math.max(0, digits));
+      abs = floorDiv(abs + unit / 2n, unit) * unit;
+    }
+    return this.isoUnix(abs, digits);
+  }
+
+  /** ISO 8601 of a record time: exact when its absolute Unix ns are known (capture summaries), else from the relative ns. */
+  isoOf(rel: number | null, exact: bigint | undefined, digits = 9): string | null {
+    if (exact !== undefined) return this.isoUnix(exact, digits);
+    return rel === null ? null : this.iso(rel, digits);
+  }
+
+  /** ISO 8601 of an absolute Unix-ns time, exactly. */
+  isoUnix(abs: bigint, digits = 9): string {
     const sec = floorDiv(abs, 1_000_000_000n);
     const frac = abs - sec * 1_000_000_000n;
     const base = sec >= 0n && sec < year10000 ? new Date(Number(sec) * 1000).toISOString().slice(0, 19) : farIso(sec);
@@ -41,6 +58,9 @@ export class SessionClock {
     return `${base}.${f}Z`;
   }
 }
+
+/** Relative ns beyond this are not exact in a double. */
+const exactNs = 2 ** 53;
 
 /** Date prints 4-digit years only up to 9999 (and throws past ±8.64e15 ms). */
 const year10000 = 253_402_300_800n;

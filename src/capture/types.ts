@@ -30,6 +30,8 @@ export interface CaptureInterface {
   /** Timestamp units per second (1e6 for µs, 1e9 for ns, …). */
   tsUnitsPerSec: number;
   name?: string;
+  /** Bytes of frame check sequence at the end of each frame, when the file says (removed before decoding). */
+  fcsBytes?: number;
 }
 
 /** What a reader learnt about the file, filled in while reading. */
@@ -47,19 +49,28 @@ export interface CaptureSummary {
   capturedBytes: number;
   /** Bytes of the (decompressed) file consumed. */
   fileBytes: number;
-  /** Relative ns of the first and last record. */
+  /** Relative ns of the earliest and latest record (records may go back in time). */
   firstTs: number | null;
   lastTs: number | null;
+  /** The same two times as exact Unix ns (relative ns in a double are exact for 104 days only). */
+  firstNs?: bigint;
+  lastNs?: bigint;
   counters: CaptureCounters;
 }
 
 export interface CaptureCounters {
   /** pcapng blocks skipped because their type is not one we read. */
   skippedBlocks: number;
-  /** Records whose incl_len exceeded snaplen or a sane bound. */
+  /** Damaged record headers or blocks (impossible lengths), each the start of a resynchronisation. */
   badRecords: number;
   /** Set when the file ended inside a record or block. */
   truncated: number;
+  /** Bytes skipped while scanning past damaged record headers or blocks for the next good one. */
+  skippedBytes: number;
+  /** Records whose captured length exceeds their length on the wire (some writers do this; read as captured). */
+  capturedOverWire: number;
+  /** Frames whose trailing FCS was removed (pcap link-type FCS bits, pcapng if_fcslen). */
+  fcsStripped: number;
 }
 
 export interface CaptureWarning {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { pcap, type Frame } from '../helpers/pcapWriter.js';
-import { readAll } from '../helpers/captureRecords.js';
+import { concat, pcap, type Frame } from '../helpers/pcapWriter.js';
+import { readAll, tempFile } from '../helpers/captureRecords.js';
+import { ethernet, ipv4, tcp, tcpFlags, text } from '../helpers/packetBuilder.js';
+import { requireTshark, tsharkField, tsharkPackets } from '../helpers/tshark.js';
 
 const t0 = 1_700_000_000;
 const frames: Frame[] = [
@@ -38,12 +40,6 @@ describe('classic pcap', () => {
       expect(summary.interfaces[0].tsUnitsPerSec).toBe(1e9);
     });
   }
-
-  it('masks the FCS bits out of the link-type field', async () => {
-    // pcap-savefile(5): bit 28 says an FCS length is present, bits 29-31 give it.
-    const { records } = await readAll(pcap(frames.slice(0, 1), { linkType: 0x1000_0000 | (2 << 29) | 1 }));
-    expect(records[0].linkType).toBe(1);
-  });
 
   it('keeps every record before a truncated last record and warns clearly', async () => {
     const file = pcap(frames, { truncateBy: 2 });
@@ -97,3 +93,97 @@ describe('classic pcap', () => {
     }
   });
 });
+
+/** Captures other tools write: each read as tshark reads it (tshark is the reference, run here). */
+describe('classic pcap from other writers', () => {
+  requireTshark();
+  const day = 86_400;
+  const frame = (i: number, sec: number, o: Partial<Frame> = {}): Frame => ({ sec, nsec: i * 1000, data: Uint8Array.from({ length: 20 + i }, (_, k) => (k + i) & 0x7f), ...o });
+
+  it('reads on across timestamps that jump by years and back by days (merged captures), as tshark does', async () => {
+    const fs = [frame(0, t0), frame(1, t0 + 1), frame(2, t0 + 3 * 365 * day), frame(3, t0 + 3 * 365 * day + 1), frame(4, t0 + 2 * day), frame(5, t0 + 2 * day)];
+    const file = tempFile('jumps.pcap', pcap(fs));
+    const { records, summary, warnings } = await readAll(file);
+    expect(records.map((r) => r.bytes)).toEqual(fs.map((f) => [...f.data]));
+    expect(records.map((r) => r.ts)).toEqual(fs.map((f) => (f.sec - t0) * 1e9 + f.nsec));
+    expect(summary.counters).toMatchObject({ badRecords: 0, skippedBytes: 0 });
+    expect(warnings).toEqual([]);
+    expect(records.length).toBe(tsharkPackets(file));
+  });
+
+  it('resynchronises only on two ordinary headers in a row and counts the bytes it skipped', async () => {
+    const good = pcap([frame(0, t0), frame(1, t0 + 1), frame(2, t0 + 2)]);
+    const cut = 24 + 16 + 20; // after record 1
+    // A damaged header (incl_len far above any frame), then data holding one lone
+    // ordinary-looking header (4 bytes, same second) followed by junk, then record 2.
+    const lone = Uint8Array.of(...le32(t0), ...le32(5), ...le32(4), ...le32(4), 1, 2, 3, 4);
+    const junk = new Uint8Array(9).fill(0xee);
+    const damaged = Uint8Array.of(...le32(t0), 0, 0, 0, 0, ...le32(0x7fff_ffff), ...le32(60));
+    const garbage = concat([damaged, lone, junk]);
+    const file = concat([good.subarray(0, cut), garbage, good.subarray(cut)]);
+    for (const chunkBytes of [undefined, 1, 13]) {
+      const { records, summary, warnings } = await readAll(file, { chunkBytes });
+      expect(records.map((r) => r.bytes.length)).toEqual([20, 21, 22]);
+      expect(summary.counters).toMatchObject({ badRecords: 1, skippedBytes: garbage.length });
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringMatching(/bad pcap record header \(incl_len 2147483647/),
+        `resynchronised after skipping ${garbage.length} bytes`,
+      ]);
+    }
+  });
+
+  it('reads records whose captured length exceeds their length on the wire, counts them and warns once', async () => {
+    const fs = [frame(0, t0, { origLen: 10 }), frame(1, t0, { origLen: 3 }), frame(2, t0 + 1)];
+    const file = tempFile('incl-over-orig.pcap', pcap(fs));
+    const { records, summary, warnings } = await readAll(file);
+    expect(records.map((r) => [r.bytes.length, r.origLen])).toEqual([[20, 10], [21, 3], [22, 22]]);
+    expect(summary.counters).toMatchObject({ capturedOverWire: 2, badRecords: 0 });
+    expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/record 1 has a captured length \(20\) above its length on the wire \(10\)/)]);
+    expect(records.length).toBe(tsharkPackets(file));
+  });
+
+  it('reads such a record when it is the last of the file', async () => {
+    const { records, summary } = await readAll(pcap([frame(0, t0), frame(1, t0, { origLen: 4 })]));
+    expect(records.map((r) => r.bytes.length)).toEqual([20, 21]);
+    expect(summary.counters).toMatchObject({ capturedOverWire: 1, truncated: 0 });
+  });
+
+  it('masks the FCS bits of the link-type field and strips the FCS whose length they give', async () => {
+    const payload = text('GET / HTTP/1.1\r\n\r\n');
+    const eth = ethernet(ipv4(tcp(payload, { sport: 40000, dport: 80, seq: 1, flags: tcpFlags.ACK }), { src: '10.0.0.1', dst: '10.0.0.2' }));
+    const fcs = Uint8Array.of(0xde, 0xad, 0xbe, 0xef);
+    const cutShort = eth.subarray(0, 40); // snapped before the FCS: nothing to strip
+    // pcap-savefile(5): bit 26 says bits 28-31 hold the FCS length in 16-bit words (2 = 4 bytes).
+    const field = (2 << 28) | 0x0400_0000 | 1;
+    const file = tempFile('fcs.pcap', pcap([
+      { sec: t0, nsec: 0, data: concat([eth, fcs]) },
+      { sec: t0, nsec: 1000, data: cutShort, origLen: eth.length + 4 },
+    ], { linkType: field >>> 0 }));
+    const { records, summary } = await readAll(file);
+    expect(records.map((r) => r.linkType)).toEqual([1, 1]);
+    expect(records[0].bytes).toEqual([...eth]);
+    expect(records[1].bytes).toEqual([...cutShort]);
+    expect(summary.interfaces[0]).toMatchObject({ linkType: 1, fcsBytes: 4 });
+    expect(summary.counters.fcsStripped).toBe(1);
+    // tshark takes it as Ethernet with an FCS too: it finds the TCP port in both frames.
+    expect(tsharkField(file, 'tcp.srcport')).toEqual(['40000', '40000']);
+  });
+
+  it('reads files with versions libpcap does not write, with one warning', async () => {
+    for (const version of [[2, 5], [1, 0], [543, 568]] as [number, number][]) {
+      const { records, warnings } = await readAll(pcap(frames, { version }));
+      expect(records).toHaveLength(3);
+      expect(warnings.map((w) => w.message)).toEqual([`pcap file version ${version[0]}.${version[1]} is not one libpcap writes (2.4); read as 2.4`]);
+    }
+    const { warnings } = await readAll(pcap(frames, { version: [2, 2] }));
+    expect(warnings).toEqual([]);
+  });
+
+  it('carries a fraction of a second or more in the fraction field into the seconds', async () => {
+    const { records, summary } = await readAll(pcap([frame(0, t0), { sec: t0, nsec: 1_500_000_000, data: Uint8Array.of(1) }, frame(2, t0 + 2)]));
+    expect(records.map((r) => r.ts)).toEqual([0, 1.5e9, 2e9 + 2000]);
+    expect(summary.counters.badRecords).toBe(0);
+  });
+});
+
+const le32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];

@@ -181,3 +181,61 @@ describe('pcapng', () => {
     }
   });
 });
+
+describe('pcapng from other writers', () => {
+  it('strips the FCS whose length if_fcslen gives', async () => {
+    const frame = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    const { records, summary } = await readAll(
+      pcapng([
+        section(),
+        { kind: 'interface', linkType: 1, fcslen: 4 },
+        { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n, data: frame },
+        // Cut by the snaplen before its FCS: nothing to strip.
+        { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n + 1n, data: frame.subarray(0, 6), origLen: 60 },
+      ]),
+    );
+    expect(records.map((r) => r.bytes)).toEqual([[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]]);
+    expect(summary.interfaces[0]).toMatchObject({ linkType: 1, fcsBytes: 4 });
+    expect(summary.counters.fcsStripped).toBe(1);
+  });
+
+  it('reads sections of versions writers do not use, warning once', async () => {
+    const blocks = (version: [number, number]): PcapngBlock[] => [
+      { kind: 'section', littleEndian: true, version },
+      { kind: 'interface', linkType: 1 },
+      { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n, data: d1 },
+    ];
+    const { records, warnings } = await readAll(pcapng([...blocks([2, 0]), ...blocks([1, 7])]));
+    expect(records).toHaveLength(2);
+    expect(warnings.map((w) => w.message)).toEqual(['pcapng section version 2.0 is not one writers use (1.0); read as 1.0']);
+    for (const version of [[1, 0], [1, 2]] as [number, number][]) expect((await readAll(pcapng(blocks(version)))).warnings).toEqual([]);
+  });
+
+  it('counts packets whose captured length exceeds their length on the wire, warning once', async () => {
+    const { records, summary, warnings } = await readAll(
+      pcapng([
+        section(),
+        { kind: 'interface', linkType: 1 },
+        { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n, data: d1, origLen: 2 },
+        { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n, data: d1, origLen: 3 },
+      ]),
+    );
+    expect(records.map((r) => r.bytes.length)).toEqual([5, 5]);
+    expect(summary.counters.capturedOverWire).toBe(2);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('gives the earliest and latest time as the span when packets go back in time', async () => {
+    const { summary } = await readAll(
+      pcapng([
+        section(),
+        { kind: 'interface', linkType: 1 },
+        { kind: 'enhanced', iface: 0, ts: (t0 + 100n) * 1_000_000n, data: d1 },
+        { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n, data: d1 },
+        { kind: 'enhanced', iface: 0, ts: (t0 + 50n) * 1_000_000n, data: d1 },
+      ]),
+    );
+    expect([summary.firstTs, summary.lastTs]).toEqual([-100e9, 0]);
+    expect([summary.firstNs, summary.lastNs]).toEqual([t0 * 1_000_000_000n, (t0 + 100n) * 1_000_000_000n]);
+  });
+});

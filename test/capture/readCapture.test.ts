@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -100,5 +103,15 @@ describe('readCapture', () => {
 
   it('rejects a path that does not exist with the system error', async () => {
     await expect(readCapture('/nonexistent/capture.pcap', () => {})).rejects.toThrow(/ENOENT/);
+  });
+
+  it('rejects a directory with UnusableInputError naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vim-analyse-dir-'));
+    await expect(readCapture(dir, () => {})).rejects.toThrow(new UnusableInputError(`${dir}: is a directory, not a capture`));
+  });
+
+  it('calls a gzip cut before any capture byte cut, not empty', async () => {
+    const cut = tempFile('cut30.pcap.gz', gzipSync(pcapFile).subarray(0, 30));
+    await expect(readCapture(cut, () => {})).rejects.toThrow(new UnusableInputError(`${cut}: gzip stream cut short or damaged before any capture bytes`));
   });
 });

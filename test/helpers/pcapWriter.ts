@@ -21,6 +21,8 @@ export interface PcapOptions {
   snaplen?: number;
   /** Cut this many bytes off the end of the file (a capture killed mid-write). */
   truncateBy?: number;
+  /** File format version (default 2.4). */
+  version?: [major: number, minor: number];
 }
 
 /**
@@ -72,7 +74,7 @@ class Bytes {
 
 export function pcap(frames: Frame[], o: PcapOptions = {}): Uint8Array {
   const w = new Bytes(o.littleEndian ?? true);
-  w.u32(o.nano ? 0xa1b23c4d : 0xa1b2c3d4).u16(2).u16(4).u32(0).u32(0).u32(o.snaplen ?? 65535).u32(o.linkType ?? 1);
+  w.u32(o.nano ? 0xa1b23c4d : 0xa1b2c3d4).u16(o.version?.[0] ?? 2).u16(o.version?.[1] ?? 4).u32(0).u32(0).u32(o.snaplen ?? 65535).u32(o.linkType ?? 1);
   for (const f of frames) {
     const frac = o.nano ? f.nsec : Math.floor(f.nsec / 1000);
     w.u32(f.sec).u32(frac).u32(f.data.length).u32(f.origLen ?? f.data.length).bytes(f.data);
@@ -83,7 +85,7 @@ export function pcap(frames: Frame[], o: PcapOptions = {}): Uint8Array {
 
 /** pcapng blocks, written in the byte order of the section they are in. */
 export type PcapngBlock =
-  | { kind: 'section'; littleEndian: boolean }
+  | { kind: 'section'; littleEndian: boolean; version?: [major: number, minor: number] }
   | {
       kind: 'interface';
       linkType: number;
@@ -93,6 +95,8 @@ export type PcapngBlock =
       /** if_tsoffset in seconds. */
       tsoffset?: number;
       name?: string;
+      /** if_fcslen: bytes of FCS at the end of each frame. */
+      fcslen?: number;
     }
   | { kind: 'enhanced'; iface: number; ts: bigint; data: Uint8Array; origLen?: number }
   | { kind: 'simple'; data: Uint8Array; origLen?: number }
@@ -111,7 +115,7 @@ export function pcapng(blocks: PcapngBlock[], o: { truncateBy?: number } = {}): 
     switch (b.kind) {
       case 'section':
         type = blockType.section;
-        body.u32(0x1a2b3c4d).u16(1).u16(0).u64(-1n); // section length unknown
+        body.u32(0x1a2b3c4d).u16(b.version?.[0] ?? 1).u16(b.version?.[1] ?? 0).u64(-1n); // section length unknown
         break;
       case 'interface': {
         type = blockType.interface;
@@ -120,7 +124,8 @@ export function pcapng(blocks: PcapngBlock[], o: { truncateBy?: number } = {}): 
         if (b.name !== undefined) option(2, new TextEncoder().encode(b.name));
         if (b.tsresol !== undefined) option(9, Uint8Array.of(b.tsresol));
         if (b.tsoffset !== undefined) option(14, new Bytes(le).u64(BigInt(b.tsoffset)).done());
-        if (b.name !== undefined || b.tsresol !== undefined || b.tsoffset !== undefined) body.u16(0).u16(0);
+        if (b.fcslen !== undefined) option(13, Uint8Array.of(b.fcslen));
+        if (b.name !== undefined || b.tsresol !== undefined || b.tsoffset !== undefined || b.fcslen !== undefined) body.u16(0).u16(0);
         break;
       }
       case 'enhanced':

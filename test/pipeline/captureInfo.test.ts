@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { captureInfo } from '../../src/pipeline/captureInfo.js';
 import { capturePath } from '../helpers/groundTruth.js';
+import { SessionClock } from '../../src/capture/sessionClock.js';
+import { pcap } from '../helpers/pcapWriter.js';
+import { tempFile } from '../helpers/captureRecords.js';
 
 describe('captureInfo', () => {
   it('guesses each Nomad connection\'s protocol from port and first bytes', async () => {
@@ -17,5 +20,24 @@ describe('captureInfo', () => {
     const amqp = info.connections.filter((c) => c.protocol === 'amqp');
     expect(amqp.length).toBe(26); // README: AMQP TCP connections 26
     expect(info.connections.every((c) => c.protocol !== 'other')).toBe(true);
+  });
+
+  it('prints a span of twenty years to the microsecond (relative ns in a double are exact for 104 days only)', async () => {
+    const t0 = 1_000_000_000, later = t0 + 7305 * 86_400;
+    const data = Uint8Array.of(1, 2, 3);
+    const info = await captureInfo(tempFile('twenty-years.pcap', pcap([{ sec: t0, nsec: 123_456_000, data }, { sec: later, nsec: 999_999_000, data }])));
+    expect([info.start, info.end]).toEqual(['2001-09-09T01:46:40.123456Z', '2021-09-09T01:46:40.999999Z']);
+    expect(info.durationMs).toBe(7305 * 86_400_000 + 876.543);
+    // Times printed from relative ns (messages, phases) round to the capture's digits there.
+    const clock = new SessionClock();
+    clock.relative(t0, 123_456_000);
+    expect(clock.iso(clock.relative(later, 999_999_000), 6)).toBe('2021-09-09T01:46:40.999999Z');
+  });
+
+  it('gives records that go back in time a positive span, from the earliest to the latest', async () => {
+    const t0 = 1_700_000_000, data = Uint8Array.of(1);
+    const info = await captureInfo(tempFile('backwards.pcap', pcap([{ sec: t0 + 100, nsec: 0, data }, { sec: t0, nsec: 0, data }, { sec: t0 + 40, nsec: 0, data }])));
+    expect(info.durationMs).toBe(100_000);
+    expect([info.start, info.end]).toEqual(['2023-11-14T22:13:20.000000Z', '2023-11-14T22:15:00.000000Z']);
   });
 });
