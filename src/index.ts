@@ -3,10 +3,10 @@
  *
  *   import { analyse } from 'vim-analyse';
  *   const result = await analyse('capture.pcap');          // DESIGN.md's result contract
- *   for await (const r of analyseStream('capture.pcap')) … // each request as it completes
+ *   for await (const e of analyseStream('capture.pcap')) … // each request as it completes, corrections, then the result
  */
 export { analyse, analyseStreamed, listMessages, toResult, toStreamedResult, type AnalyseOptions } from './pipeline/analyse.js';
-export { analyseStream } from './pipeline/analyseStream.js';
+export { analyseStream, type AnalyseStreamEvent } from './pipeline/analyseStream.js';
 export { compareCaptures, type ComparisonResult } from './pipeline/compare.js';
 export { captureInfo, type CaptureInfo, type ConnectionRow } from './pipeline/captureInfo.js';
 export { AnalysisSession, type SessionOptions, type SessionOutput } from './pipeline/analysisSession.js';

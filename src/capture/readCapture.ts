@@ -11,7 +11,23 @@ import { AutoCaptureDecoder } from './captureDecoder.js';
 import { SessionClock } from './sessionClock.js';
 import { UnusableInputError, type CaptureSummary, type CaptureWarning, type PacketRecord } from './types.js';
 
-export type CaptureSource = string | Readable | AsyncIterable<Uint8Array>;
+/** Bytes of a capture, or a stream of them, with the name the result gives it (`captures[].file`). */
+export interface NamedCaptureSource {
+  name: string;
+  data: Uint8Array | Readable | AsyncIterable<Uint8Array>;
+}
+
+/** A path (`-`: standard input), the capture's bytes, a stream of them, or one of these named. */
+export type CaptureSource = string | Uint8Array | Readable | AsyncIterable<Uint8Array> | NamedCaptureSource;
+
+const isNamed = (s: CaptureSource): s is NamedCaptureSource =>
+  typeof s === 'object' && !(s instanceof Uint8Array) && typeof (s as NamedCaptureSource).name === 'string' && 'data' in s;
+
+/** The name a source is reported under: its path, its given name, or '-' (standard input, bytes or a stream). */
+export function captureSourceName(source: CaptureSource): string {
+  if (typeof source === 'string') return source;
+  return isNamed(source) ? source.name : '-';
+}
 
 export interface ReadCaptureOptions {
   clock?: SessionClock;
@@ -20,6 +36,10 @@ export interface ReadCaptureOptions {
   onProgress?: (bytesRead: number) => void;
   /** Read size for plain files. */
   chunkBytes?: number;
+  /** Called once with the summary the reader fills in as it reads (timestamp precision is known from the header). */
+  onStart?: (summary: CaptureSummary) => void;
+  /** Stop reading (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 const gzipMagic0 = 0x1f;
@@ -33,9 +53,21 @@ export async function readCapture(
 ): Promise<CaptureSummary> {
   const clock = options.clock ?? new SessionClock();
   const warn = options.onWarning ?? (() => {});
-  const name = typeof source === 'string' ? (source === '-' ? 'standard input' : source) : 'input';
+  const name = typeof source === 'string' ? (source === '-' ? 'standard input' : source) : isNamed(source) ? source.name : 'input';
+  const signal = options.signal;
+  signal?.throwIfAborted();
   const decoder = new AutoCaptureDecoder(clock, onRecord, warn, name);
+  options.onStart?.(decoder.summary);
   const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
+  const progress = signal
+    ? (n: number) => {
+        signal.throwIfAborted();
+        options.onProgress?.(n);
+      }
+    : options.onProgress;
+  if (isNamed(source)) source = source.data;
+  // Bytes in memory: one piece (a Buffer is not iterated byte by byte).
+  if (source instanceof Uint8Array) source = (async function* (b: Uint8Array) { yield b; })(source);
 
   if (typeof source === 'string' && source !== '-') {
     const fh = await open(source, 'r');
@@ -53,7 +85,7 @@ export async function readCapture(
           yield Buffer.from(buf.subarray(0, first.bytesRead));
           for await (const c of rest) yield c as Buffer;
         })();
-        await gunzipInto(Readable.from(raw), decoder, warn, options.onProgress);
+        await gunzipInto(Readable.from(raw), decoder, warn, progress);
       } else {
         // Two buffers: the next read runs (in libuv's pool) while this chunk is decoded.
         // Plain Uint8Array views: their subarrays are much cheaper than Buffer's.
@@ -64,7 +96,7 @@ export async function readCapture(
           const next = fh.read(bufs[cur ^ 1], 0, chunkBytes, null);
           const b = bufs[cur];
           decoder.feed(new Uint8Array(b.buffer, b.byteOffset, n));
-          options.onProgress?.(total);
+          progress?.(total);
           n = (await next).bytesRead;
           total += n;
           cur ^= 1;
@@ -75,7 +107,7 @@ export async function readCapture(
     }
   } else {
     const stream = source === '-' ? process.stdin : source;
-    await readStream(stream as AsyncIterable<Uint8Array>, decoder, warn, options.onProgress);
+    await readStream(stream as AsyncIterable<Uint8Array>, decoder, warn, progress);
   }
   decoder.end();
   return decoder.summary;
@@ -140,11 +172,12 @@ async function gunzipInto(
     write(c: Buffer, _encoding, done) {
       try {
         decoder.feed(c);
+        // Inside the try: an abort (thrown by the progress callback) ends the pipeline.
+        onProgress?.(compressed);
       } catch (e) {
         decoderError = e;
         return done(e as Error);
       }
-      onProgress?.(compressed);
       done();
     },
   });

@@ -51,6 +51,7 @@ export async function readLog(spec: string, options?: ParseLogOptions): Promise<
   let skipping = false;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (options?.signal?.aborted) break;
       let bytes = carry ? Buffer.concat([carry, chunk]) : chunk;
       carry = undefined;
       if (skipping) {
@@ -77,8 +78,9 @@ export async function readLog(spec: string, options?: ParseLogOptions): Promise<
   } catch (err) {
     failure = err as Error;
   }
-  if (carry && carry.length > 0) collector.feed(carry.toString('utf8'));
   file.destroy();
+  options?.signal?.throwIfAborted();
+  if (carry && carry.length > 0) collector.feed(carry.toString('utf8'));
   const parsed = collector.finish();
   if (failure) {
     parsed.warnings.push({

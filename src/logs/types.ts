@@ -86,4 +86,6 @@ export interface ParseLogOptions {
   utcOffsetMinutes?: number;
   /** At most this many warnings kept per file (the rest are counted in a last warning). Default 50. */
   maxWarnings?: number;
+  /** Stop reading (readLog rejects with the signal's reason). */
+  signal?: AbortSignal;
 }

@@ -132,7 +132,7 @@ export function toStreamedResult(out: SessionOutput): { result: AnalysisResult; 
 
 async function run(sources: CaptureSource | CaptureSource[], options: AnalyseOptions): Promise<SessionOutput> {
   const logs = [...(options.logs ?? [])];
-  for (const spec of options.logFiles ?? []) logs.push(await readLog(spec));
+  for (const spec of options.logFiles ?? []) logs.push(await readLog(spec, { signal: options.signal }));
   const session = new AnalysisSession({ ...options, logs });
   await session.addCaptures(Array.isArray(sources) ? sources : [sources]);
   return session.finish();

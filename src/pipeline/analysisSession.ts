@@ -8,7 +8,7 @@
  * complete (checked once per second of capture time); `finish()` then hands out the rest
  * and returns the authoritative result, computed with everything seen.
  */
-import { readCapture, type CaptureSource } from '../capture/readCapture.js';
+import { captureSourceName, readCapture, type CaptureSource } from '../capture/readCapture.js';
 import { SessionClock } from '../capture/sessionClock.js';
 import type { CaptureSummary, PacketRecord } from '../capture/types.js';
 import { PacketDecoder } from '../net/packetDecoder.js';
@@ -54,6 +54,8 @@ export interface SessionOptions {
   /** Warnings kept in the result (all are counted). */
   maxWarnings?: number;
   onProgress?: (bytesRead: number) => void;
+  /** Stop reading: the call rejects with the signal's reason (an AbortError unless one was given). */
+  signal?: AbortSignal;
   /** Streaming: called with each request as soon as it is complete (and the rest at finish). */
   onRequest?: (r: RequestTimeline) => void;
   /** Keep every message for `messages` (default true; live sessions turn it off). */
@@ -134,6 +136,10 @@ export class AnalysisSession {
   private readonly captureClocks: Record<string, ClockEstimate> = {};
   /** Requests handed out and released from the correlators (live), kept for the final result. */
   private readonly released: { model: PhaseModel; id: string; keys: RequestKeys; milestones: MilestoneSet; notes: string[]; at: number }[] = [];
+  /** Streaming with logs: the requests handed out, whose log sub-phases place the host clocks. */
+  private readonly emittedDrafts: LogTarget[] = [];
+  /** Summaries of the captures being read (their timestamp precision is known from the header). */
+  private readonly reading: CaptureSummary[] = [];
 
   constructor(private readonly options: SessionOptions = {}) {
     this.ctx = {
@@ -239,15 +245,21 @@ export class AnalysisSession {
       return;
     }
     for (const ev of this.oslo.drain(now)) this.onNovaRpc(ev);
-    this.emitComplete();
+    this.emitComplete(now);
   }
 
-  private emitComplete(): void {
+  private emitComplete(now: number): void {
     const onRequest = this.options.onRequest;
     if (!onRequest) return;
     const complete = (model: PhaseModel) => (d: { milestones: MilestoneSet }) => buildPhases(model, d.milestones).complete;
     const release = this.options.releaseEmitted ?? false;
-    const hand = (model: PhaseModel, id: string, d: { keys: RequestKeys; milestones: MilestoneSet; notes: string[] }) => {
+    const ready = [
+      ...this.nova.takeComplete(complete(novaPhaseModel), release, now).map((d) => ({ model: novaPhaseModel, id: d.keys.server!, d })),
+      ...this.nomad.takeComplete(complete(nomadPhaseModel), release).map((d) => ({ model: nomadPhaseModel, id: d.keys.alloc!, d })),
+    ];
+    if (ready.length === 0) return;
+    const withLogs = this.provisionalLogMerge(ready);
+    for (const { model, id, d } of ready) {
       this.emittedIds.add(id);
       if (release) {
         this.released.push({ model, id, keys: d.keys, milestones: d.milestones, notes: d.notes, at: this.now });
@@ -257,10 +269,31 @@ export class AnalysisSession {
           this.forgotten++;
         }
       }
-      onRequest(timelineOf(model, id, d.keys, d.milestones, d.notes));
-    };
-    for (const d of this.nova.takeComplete(complete(novaPhaseModel), release)) hand(novaPhaseModel, d.keys.server!, d);
-    for (const d of this.nomad.takeComplete(complete(nomadPhaseModel), release)) hand(nomadPhaseModel, d.keys.alloc!, d);
+      const merged = withLogs.get(id);
+      onRequest(timelineOf(model, id, d.keys, merged?.milestones ?? d.milestones, merged?.notes ?? d.notes));
+    }
+  }
+
+  /**
+   * Streaming with logs: the log sub-phases of the requests handed out now, placed with the
+   * clock estimates of what has been seen so far (finish() places them again with all of it).
+   * The drafts are not changed: finish() merges the logs into them once.
+   */
+  private provisionalLogMerge(ready: { model: PhaseModel; id: string; d: { milestones: MilestoneSet; notes: string[] } }[]): Map<string, LogTarget> {
+    const out = new Map<string, LogTarget>();
+    if (!this.options.logs?.length) return out;
+    for (const r of ready) this.emittedDrafts.push({ vim: r.model.vim, id: r.id, milestones: r.d.milestones, notes: r.d.notes });
+    const targets: LogTarget[] = this.emittedDrafts.map((t) => ({ ...t, milestones: new Map(t.milestones), notes: [...t.notes] }));
+    const clocks = { ...this.captureClocks, ...this.nova.clocks(), ...this.nomad.clocks };
+    mergeLogs(targets, this.options.logs, this.clock, clocks, this.options.clockOffsets);
+    const wanted = new Set(ready.map((r) => r.id));
+    for (const t of targets) if (wanted.has(t.id)) out.set(t.id, t);
+    return out;
+  }
+
+  /** Digits of the timestamps read so far (6 for µs, 9 for ns), for printing times. */
+  timeDigits(): number {
+    return Math.max(6, ...this.captures.map((c) => c.summary.tsPrecision), ...this.reading.map((s) => s.tsPrecision));
   }
 
   /** Feed one packet record (live capture uses this directly). */
@@ -285,9 +318,11 @@ export class AnalysisSession {
       clock: this.clock,
       onWarning: (w) => this.warn(w.message),
       onProgress: this.options.onProgress,
+      onStart: (s) => this.reading.push(s),
+      signal: this.options.signal,
     });
     decoder.end();
-    const rec = { file: typeof source === 'string' ? source : '-', summary, net: decoder.counters, vantage: inferVantage(decoder.tcp.connections()) };
+    const rec = { file: captureSourceName(source), summary, net: decoder.counters, vantage: inferVantage(decoder.tcp.connections()) };
     this.captures.push(rec);
     return rec;
   }
@@ -302,7 +337,7 @@ export class AnalysisSession {
       return;
     }
     const loaded = [];
-    for (const s of sources) loaded.push(await loadCapture(s, this.clock, (w) => this.warn(w.message)));
+    for (const s of sources) loaded.push(await loadCapture(s, this.clock, (w) => this.warn(w.message), this.options.signal));
     const merged = mergeLoaded(loaded);
     for (const w of merged.warnings) this.warn(w);
     Object.assign(this.captureClocks, merged.offsets);

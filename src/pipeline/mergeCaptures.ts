@@ -9,7 +9,7 @@
  * same segment see a packet at the same instant: their median difference is the offset.
  * The captures are held in memory while merging.
  */
-import { readCapture, type CaptureSource } from '../capture/readCapture.js';
+import { captureSourceName, readCapture, type CaptureSource } from '../capture/readCapture.js';
 import type { SessionClock } from '../capture/sessionClock.js';
 import type { CaptureSummary, CaptureWarning, PacketRecord } from '../capture/types.js';
 import { linkDecoders, etherTypes, type LinkDecoded } from '../net/linkLayers.js';
@@ -50,13 +50,13 @@ function fingerprint(r: PacketRecord): { key: string; src: string; dst: string }
   return { key, src, dst };
 }
 
-export async function loadCapture(source: CaptureSource, clock: SessionClock, warn: (w: CaptureWarning) => void): Promise<LoadedCapture> {
+export async function loadCapture(source: CaptureSource, clock: SessionClock, warn: (w: CaptureWarning) => void, signal?: AbortSignal): Promise<LoadedCapture> {
   const records: HeldRecord[] = [];
   const summary = await readCapture(source, (r) => {
     const f = fingerprint(r);
     records.push({ ts: r.ts, linkType: r.linkType, bytes: r.bytes.slice(), origLen: r.origLen, iface: r.iface, frame: r.frame, key: f?.key ?? null, src: f?.src ?? '', dst: f?.dst ?? '' });
-  }, { clock, onWarning: warn });
-  return { file: typeof source === 'string' ? source : '-', summary, records, vantage: vantageOf(records) };
+  }, { clock, onWarning: warn, signal });
+  return { file: captureSourceName(source), summary, records, vantage: vantageOf(records) };
 }
 
 /** Vantage from the held records' address pairs (same rule as inferVantage). */

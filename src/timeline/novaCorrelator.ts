@@ -25,6 +25,15 @@ export interface NovaRequestDraft {
 }
 
 
+/**
+ * A token validation without the request's id is joined by time to the one POST around
+ * it; a POST lasting longer than this after the validation is not considered. The bound
+ * lets streaming decide a validation once this much capture time has passed, by the same
+ * rule as the whole-capture analysis (deciding earlier gave a request a validation that a
+ * later-completing POST made ambiguous).
+ */
+export const tokenSettleNs = 60e9;
+
 const publishObs = (o: Observation): MilestoneObservation => ({ t: o.first, source: 'capture', host: endpointHost(o.src) });
 const deliverObs = (o: Observation): MilestoneObservation => ({ t: o.last, source: 'capture', host: endpointHost(o.dst) });
 
@@ -164,11 +173,11 @@ export class NovaCorrelator {
   }
 
   /** Streaming: drafts that became complete under `isComplete` since the last call. */
-  takeComplete(isComplete: (d: NovaRequestDraft) => boolean, release = false): NovaRequestDraft[] {
-    this.joinTokenValidations();
+  takeComplete(isComplete: (d: NovaRequestDraft) => boolean, release = false, now = Number.POSITIVE_INFINITY): NovaRequestDraft[] {
+    this.joinTokenValidations(now);
     const out: NovaRequestDraft[] = [];
     for (const [server, d] of this.requests) {
-      if (!d.emitted && isComplete(d)) {
+      if (!d.emitted && isComplete(d) && !this.awaitsTokenValidation(d)) {
         d.emitted = true;
         out.push(d);
         // Live sessions drop what they reported; later events about it are ignored.
@@ -215,24 +224,23 @@ export class NovaCorrelator {
    * A validation with the request's id joins it; one without an id joins the only POST in
    * flight around it, if exactly one is; otherwise it is ambiguous and left out.
    */
-  private joinTokenValidations(): void {
+  private joinTokenValidations(now = Number.POSITIVE_INFINITY): void {
     const unresolved: NovaHttpEvent[] = [];
     for (const v of this.tokenValidations) {
       if (v.respLast === null) continue;
       let target: NovaRequestDraft | undefined = v.ids.request ? this.byRequestId.get(v.ids.request) : undefined;
       if (!target) {
-        const inFlight = [...this.requests.values()].filter(
-          (d) => d.postFirst !== undefined && d.postLast !== undefined && d.postFirst <= v.reqFirst && v.respLast! <= d.postLast,
-        );
+        // A POST around it may still be completing: decide once none can be.
+        if (v.respLast + tokenSettleNs > now) {
+          unresolved.push(v);
+          continue;
+        }
+        const inFlight = [...this.requests.values()].filter((d) => aroundValidation(d, v));
         if (inFlight.length === 1) target = inFlight[0];
         else if (inFlight.length > 1) {
           for (const d of inFlight) d.notes.push(`token validation at ${(v.reqFirst / 1e6).toFixed(3)} ms is ambiguous between ${inFlight.length} requests in flight`);
           continue;
-        } else {
-          // Its POST may not have completed yet (streaming): try again later.
-          unresolved.push(v);
-          continue;
-        }
+        } else continue;
       }
       if (target && !target.milestones.has('auth.first')) {
         this.set(target, 'auth.first', { t: v.reqFirst, source: 'capture', host: endpointHost(v.dst) });
@@ -241,4 +249,14 @@ export class NovaCorrelator {
     }
     this.tokenValidations = unresolved;
   }
+
+  /** Streaming: a validation not yet decided falls inside this request's POST. */
+  private awaitsTokenValidation(d: NovaRequestDraft): boolean {
+    return this.tokenValidations.some((v) => v.respLast !== null && aroundValidation(d, v));
+  }
+}
+
+/** The POST of `d` encloses validation `v` and ended within the settle bound after it. */
+function aroundValidation(d: NovaRequestDraft, v: NovaHttpEvent): boolean {
+  return d.postFirst !== undefined && d.postLast !== undefined && d.postFirst <= v.reqFirst && v.respLast! <= d.postLast && d.postLast <= v.respLast! + tokenSettleNs;
 }
