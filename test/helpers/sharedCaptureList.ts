@@ -1,7 +1,7 @@
 /** Every shared capture on disk (each folder of /work/shared/captures with a capture file), with its logs. */
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { sharedCaptures } from './groundTruth.js';
+import { sharedCaptureRoot } from './groundTruth.js';
 
 export interface SharedCapture {
   name: string;
@@ -10,6 +10,7 @@ export interface SharedCapture {
 }
 
 export function sharedCaptureList(): SharedCapture[] {
+  const sharedCaptures = sharedCaptureRoot();
   const out: SharedCapture[] = [];
   for (const name of readdirSync(sharedCaptures).sort()) {
     let files: string[];
