@@ -10,7 +10,7 @@ export { analyseStream, type AnalyseStreamEvent } from './pipeline/analyseStream
 export { compareCaptures, type ComparisonResult } from './pipeline/compare.js';
 export { captureInfo, type CaptureInfo, type ConnectionRow } from './pipeline/captureInfo.js';
 export { AnalysisSession, type SessionOptions, type SessionOutput } from './pipeline/analysisSession.js';
-export type { AnalysisResult, ResultRequest, ResultRequestList, ResultPhase, ResultClock, ResultDiagnosis, ResultCapture, MessageLine } from './pipeline/types.js';
+export type { AnalysisResult, ResultRequest, ResultRequestList, ResultPhase, ResultClock, ResultDiagnosis, ResultCapture, MessageLine } from './result/types.js';
 
 // Stage contracts, for tools that plug in at a given stage.
 export { readCapture, type CaptureSource, type ReadCaptureOptions } from './capture/readCapture.js';

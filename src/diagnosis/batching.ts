@@ -10,7 +10,7 @@
  * A server that is merely slow shows none of this: its latencies vary with the work, and
  * nothing else is released with its replies.
  */
-import type { ResultDiagnosis } from '../pipeline/types.js';
+import type { ResultDiagnosis } from '../result/types.js';
 import { edgeTime, type PhaseEnd } from './phaseEnds.js';
 import { endpointHost } from '../net/ipPacket.js';
 import { ascendingOrder, median, quantile } from './statistics.js';

@@ -3,7 +3,7 @@
  * reader wants them — where the time goes, why (timers, batching, queueing), then the
  * requests that stand out. Pure: the same input always gives the same statements.
  */
-import type { ResultDiagnosis } from '../pipeline/types.js';
+import type { ResultDiagnosis } from '../result/types.js';
 import { detectBatching } from './batching.js';
 import { detectDominant } from './dominant.js';
 import { detectOutliers } from './outliers.js';

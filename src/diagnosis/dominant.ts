@@ -4,7 +4,7 @@
  * its minimum observed value. Then, inside every phase that has sub-phases, the sub-phase
  * that dominates it (e.g. image creation inside spawn).
  */
-import type { ResultDiagnosis } from '../pipeline/types.js';
+import type { ResultDiagnosis } from '../result/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { mean, ratioOfMeans } from './statistics.js';
 import type { Confidence, DiagnosisContext } from './types.js';

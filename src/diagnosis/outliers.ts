@@ -6,11 +6,11 @@
  * the phase waited for.
  */
 import type { MessageTable, VimMessage } from '../dissectors/types.js';
-import type { ResultDiagnosis } from '../pipeline/types.js';
+import type { ResultDiagnosis } from '../result/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { endpointHost } from '../net/ipPacket.js';
 import { ascendingOrder, median, quantile } from './statistics.js';
-import { firstAtLeast } from '../stats/sortedSearch.js';
+import { firstAtLeast } from '../sorted/sortedSearch.js';
 import type { Confidence, DiagnosisContext } from './types.js';
 
 /** Fewest requests before the 95th percentile means anything. */

@@ -8,7 +8,7 @@ import type { MessageTable } from '../dissectors/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { endpointHost } from '../net/ipPacket.js';
 import { ascendingOrder } from './statistics.js';
-import { firstAtLeast } from '../stats/sortedSearch.js';
+import { firstAtLeast } from '../sorted/sortedSearch.js';
 
 /** Times closer than this (ns) are the same instant (ms values are rounded to ns or µs). */
 export const SAME_INSTANT_NS = 2_000;

@@ -6,10 +6,10 @@
  * one whose mean grows by the most milliseconds absorbs the queueing. Sequential runs (never more than one request in flight) say
  * nothing.
  */
-import type { ResultDiagnosis } from '../pipeline/types.js';
+import type { ResultDiagnosis } from '../result/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { mean, spearman, spearmanPermutationP } from './statistics.js';
-import { firstAbove } from '../stats/sortedSearch.js';
+import { firstAbove } from '../sorted/sortedSearch.js';
 import type { Confidence, DiagnosisContext } from './types.js';
 
 /** Fewest requests with the phase for a correlation. */

@@ -34,7 +34,7 @@ export function quantile(v: ArrayLike<number>, p: number): number {
 
 export const median = (v: ArrayLike<number>): number => quantile(v, 0.5);
 
-export { ascendingOrder } from '../stats/ascendingOrder.js';
+export { ascendingOrder } from '../sorted/ascendingOrder.js';
 
 /** Ranks from 1, ties get their average rank. */
 export function ranks(v: readonly number[]): number[] {

@@ -4,7 +4,7 @@
  * fixed grid (periodicity.ts), and the phase's durations look like "wait until the next
  * tick" — roughly uniform between 0 and the period, mean near half of it.
  */
-import type { ResultDiagnosis } from '../pipeline/types.js';
+import type { ResultDiagnosis } from '../result/types.js';
 import { detectPeriod, ON_GRID_TOLERANCE, type PeriodFit } from './periodicity.js';
 import { edgeHost, edgeTime, type PhaseEnd } from './phaseEnds.js';
 import { ksUniform, mean } from './statistics.js';

@@ -6,7 +6,7 @@
  * expectation about a particular VIM or version, only from what the wire shows.
  */
 import type { MessageTable } from '../dissectors/types.js';
-import type { ResultDiagnosis } from '../pipeline/types.js';
+import type { ResultDiagnosis } from '../result/types.js';
 import type { StatsByVim } from '../stats/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 

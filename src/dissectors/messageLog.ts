@@ -11,7 +11,7 @@
  * depend on this log; only `messages` and the diagnosis read it).
  */
 import type { MessageIds, MessageTable, Vim, VimMessage, VimMessageType } from './types.js';
-import { ascendingOrder } from '../stats/ascendingOrder.js';
+import { ascendingOrder } from '../sorted/ascendingOrder.js';
 
 /** vim and type in one byte: the kinds a message can be, as a table. */
 const kinds: readonly (readonly [Vim, VimMessageType])[] = [

@@ -12,7 +12,7 @@
 import { emptySummary } from '../capture/captureDecoder.js';
 import { AnalysisSession, type SessionOptions } from '../pipeline/analysisSession.js';
 import { requestToResult, toResult } from '../pipeline/analyse.js';
-import type { AnalysisResult, ResultRequest } from '../pipeline/types.js';
+import type { AnalysisResult, ResultRequest } from '../result/types.js';
 import { phaseStats } from '../stats/phaseStats.js';
 import type { StatsByVim } from '../stats/types.js';
 import type { RequestTimeline } from '../timeline/types.js';

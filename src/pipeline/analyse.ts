@@ -8,7 +8,7 @@ import { phaseStats } from '../stats/phaseStats.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { AnalysisSession, type SessionOptions, type SessionOutput } from './analysisSession.js';
 import { readLog } from '../logs/readLog.js';
-import type { AnalysisResult, MessageLine, PhaseAvailability, ResultRequest, ResultRequestList } from './types.js';
+import type { AnalysisResult, MessageLine, PhaseAvailability, ResultRequest, ResultRequestList } from '../result/types.js';
 import { phaseModels } from '../timeline/phaseModel.js';
 import { diagnose } from '../diagnosis/index.js';
 

@@ -13,7 +13,7 @@ import { requestToResult, toResult, type AnalyseOptions } from './analyse.js';
 import { AnalysisSession } from './analysisSession.js';
 import { readLog } from '../logs/readLog.js';
 import { nomadLogPhases, novaLogPhases } from '../timeline/phaseModel.js';
-import type { AnalysisResult, ResultRequest } from './types.js';
+import type { AnalysisResult, ResultRequest } from '../result/types.js';
 
 export type AnalyseStreamEvent =
   /** A request, once: `provisional` names its phases that may still change (an `update` then follows). */

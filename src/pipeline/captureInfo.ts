@@ -6,48 +6,14 @@ import { reassembleTcp, type ReassembleOptions } from '../net/reassembleTcp.js';
 import type { CaptureSource } from '../capture/readCapture.js';
 import { linkTypeName } from '../net/linkLayers.js';
 import { endpointText } from '../net/ipPacket.js';
-import { guessProtocol, type GuessedProtocol } from '../protocols/guessProtocol.js';
+import { guessProtocol } from '../protocols/guessProtocol.js';
 import type { CaptureSummary } from '../capture/types.js';
 import type { NetCounters } from '../net/types.js';
-import { inferVantage, type Vantage } from './vantage.js';
+import type { CaptureInfo, ConnectionRow } from '../result/types.js';
+import { inferVantage } from './vantage.js';
 
-export interface ConnectionRow {
-  id: number;
-  client: string;
-  server: string;
-  protocol: GuessedProtocol;
-  /** Relative start and duration, ms. */
-  startMs: number;
-  durationMs: number;
-  packets: [number, number];
-  bytes: [number, number];
-  gaps: [number, number];
-  gapBytes: [number, number];
-  retransmissions: [number, number];
-  outOfOrder: [number, number];
-  handshake: boolean;
-  closed: string | null;
-}
+export type { CaptureInfo, ConnectionRow };
 
-export interface CaptureInfo {
-  schema: 'vim-analyse-info/1';
-  file: string;
-  format: string;
-  gzip: boolean;
-  linkTypes: { linkType: number; name: string; packets: number }[];
-  packets: number;
-  capturedBytes: number;
-  fileBytes: number;
-  start: string | null;
-  end: string | null;
-  durationMs: number;
-  tsPrecision: number;
-  capture: CaptureSummary['counters'];
-  net: NetCounters;
-  connections: ConnectionRow[];
-  vantage: Vantage;
-  warnings: string[];
-}
 
 export async function captureInfo(source: CaptureSource, options: ReassembleOptions = {}): Promise<CaptureInfo> {
   const r = await reassembleTcp(source, () => null, options);

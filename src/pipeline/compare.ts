@@ -3,15 +3,9 @@ import type { CaptureSource } from '../capture/readCapture.js';
 import { comparePhase } from '../stats/phaseStats.js';
 import type { PhaseComparison } from '../stats/types.js';
 import { analyse, type AnalyseOptions } from './analyse.js';
-import type { AnalysisResult } from './types.js';
+import type { ComparisonResult } from '../result/types.js';
 
-export interface ComparisonResult {
-  schema: 'vim-analyse-compare/1';
-  labels: [string, string];
-  /** Per VIM present in both: one row per phase, b − a. */
-  comparisons: Record<string, PhaseComparison[]>;
-  results: [AnalysisResult, AnalysisResult];
-}
+export type { ComparisonResult };
 
 export async function compareCaptures(
   a: CaptureSource | CaptureSource[],

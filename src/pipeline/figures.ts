@@ -4,7 +4,7 @@
  * breakdown (15), Nomad's total breakdown (16) and driver breakdown (17).
  */
 import { analyse, type AnalyseOptions } from './analyse.js';
-import type { AnalysisResult } from './types.js';
+import type { AnalysisResult } from '../result/types.js';
 import { phaseChartSvg } from '../report/phaseChartSvg.js';
 import { colourOrder } from '../report/phaseTree.js';
 import { nomadLogPhases, novaLogPhases, novaPhaseModel, nomadPhaseModel } from '../timeline/phaseModel.js';

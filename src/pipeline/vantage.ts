@@ -5,16 +5,9 @@
  * complete and those only seen through a peer.
  */
 import type { ConnectionStats } from '../net/types.js';
+import type { Vantage } from '../result/types.js';
 
-export interface Vantage {
-  /** `single-host`: every connection has this host as an end; `shared-segment`: no such host. */
-  kind: 'single-host' | 'shared-segment' | 'empty';
-  /** The observing host(s): the address(es) at an end of every connection. */
-  observers: string[];
-  /** Hosts seen only through their connections with an observer (their other traffic is not here). */
-  seenThroughPeer: string[];
-  text: string;
-}
+export type { Vantage };
 
 export function inferVantage(connections: readonly ConnectionStats[]): Vantage {
   const withData = connections.filter((c) => c.bytes[0] + c.bytes[1] > 0);

@@ -4,7 +4,7 @@
  * metadata events naming them. Events on one thread must nest or be disjoint, so a phase
  * that partly overlaps another on its host goes to a second lane of that host.
  */
-import type { AnalysisResult, MessageLine, ResultRequest } from '../pipeline/types.js';
+import type { AnalysisResult, MessageLine, ResultRequest } from '../result/types.js';
 import { isoToUnixNs } from './isoTime.js';
 import { packRows } from './laneRows.js';
 import { orderedPhases } from './phaseTree.js';

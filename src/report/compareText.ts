@@ -1,5 +1,5 @@
 /** Terminal form of `compare`: phase means side by side, the difference and its Welch 95% CI. */
-import type { ComparisonResult } from '../pipeline/compare.js';
+import type { ComparisonResult } from '../result/types.js';
 import { textTable } from './textTable.js';
 
 const f1 = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : x.toFixed(1));

@@ -1,5 +1,5 @@
 /** The main job's output formats, from the result object. */
-import type { AnalysisResult, MessageLine } from '../pipeline/types.js';
+import type { AnalysisResult, MessageLine } from '../result/types.js';
 import { phaseChartSvg } from './phaseChartSvg.js';
 import { reportHtml } from './reportHtml.js';
 import { chromeTrace } from './chromeTrace.js';

@@ -1,5 +1,5 @@
 /** The terminal form of `vim-analyse info`. */
-import type { CaptureInfo } from '../pipeline/captureInfo.js';
+import type { CaptureInfo } from '../result/types.js';
 import { formatBytes, textTable } from './textTable.js';
 import { printable, visible } from './visible.js';
 

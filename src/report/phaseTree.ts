@@ -1,6 +1,6 @@
 /** Which phase a sub-phase nests in, from the phase model tables (not from names). */
 import { phaseModels } from '../timeline/phaseModel.js';
-import type { ResultRequest } from '../pipeline/types.js';
+import type { ResultRequest } from '../result/types.js';
 
 const parents: Record<string, Record<string, string | undefined>> = Object.fromEntries(
   Object.entries(phaseModels).map(([vim, model]) => [vim, Object.fromEntries(model.phases.map((p) => [p.name, p.parent]))]),

@@ -5,7 +5,7 @@
  * messages are given; then the diagnosis and every warning (incomplete requests, gaps,
  * approximate phases, clock offsets).
  */
-import type { AnalysisResult, MessageLine, ResultRequest } from '../pipeline/types.js';
+import type { AnalysisResult, MessageLine, ResultRequest } from '../result/types.js';
 import type { PhaseStats } from '../stats/types.js';
 import { esc, fmtMs } from './markup.js';
 import { type ChartGroup, phaseChartSvg } from './phaseChartSvg.js';

@@ -1,5 +1,5 @@
 /** The messages that belong to one request: they carry one of its ids, inside its time span. */
-import type { MessageLine, ResultRequest } from '../pipeline/types.js';
+import type { MessageLine, ResultRequest } from '../result/types.js';
 import { isoToUnixNs } from './isoTime.js';
 import { endpointHost } from '../net/ipPacket.js';
 

@@ -1,5 +1,5 @@
 /** `--format csv`: one row per request, one column per phase (ms), RFC 4180 quoting. */
-import type { AnalysisResult } from '../pipeline/types.js';
+import type { AnalysisResult } from '../result/types.js';
 import { csvText, printable } from './visible.js';
 
 // Controls are shown too: a CSV is also read with `cat`.

@@ -3,7 +3,7 @@
  * one. One string of the whole result was 28 MB on 1 GB of Nomad (14,400 requests), held
  * beside the result it was made from.
  */
-import type { AnalysisResult, ResultRequestList } from '../pipeline/types.js';
+import type { AnalysisResult, ResultRequestList } from '../result/types.js';
 
 /** `JSON.stringify(value, null, 2)` nested `depth` levels deep. */
 function indented(value: unknown, depth: number): string {

@@ -1,5 +1,5 @@
 /** The terminal form of the main job: phase statistics per VIM, a verdict, optional per-request rows. */
-import type { AnalysisResult, ResultRequest } from '../pipeline/types.js';
+import type { AnalysisResult, ResultRequest } from '../result/types.js';
 import type { PhaseStats } from '../stats/types.js';
 import { textTable } from './textTable.js';
 import { phaseDepth } from './phaseTree.js';

@@ -4,7 +4,7 @@
  * to receiver. Approximate phases are hatched with a dashed outline; absent phases are
  * listed under the axis with their reason. Plain SVG with `<title>` tooltips.
  */
-import type { MessageLine, ResultRequest } from '../pipeline/types.js';
+import type { MessageLine, ResultRequest } from '../result/types.js';
 import { isoToUnixNs, msBetween } from './isoTime.js';
 import { packRows } from './laneRows.js';
 import { linearScale } from './linearScale.js';

@@ -7,8 +7,7 @@
  */
 import type { WhrBlock } from '../logs/whrBlocks.js';
 import type { SessionClock } from '../capture/sessionClock.js';
-import type { LogTarget } from './mergeLogs.js';
-import type { MilestoneObservation } from './types.js';
+import type { LogTarget, MilestoneObservation } from './types.js';
 
 /** How long after the delivery a build may start, and before the save its spawn may end. */
 export const maxBuildStartLagNs = 2e9;

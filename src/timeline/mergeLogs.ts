@@ -12,7 +12,7 @@ import type { Vim } from '../dissectors/types.js';
 import { ClockBounds } from './clockBounds.js';
 import { groupWhrBlocks } from '../logs/whrBlocks.js';
 import { joinWhrBlocks, type WhrCrossCheck, type WhrJoin } from './joinWhrBlocks.js';
-import type { ClockEstimate, MilestoneSet } from './types.js';
+import type { ClockEstimate, LogTarget } from './types.js';
 
 /** A causal relation between a log edge and a wire milestone (the first observed of `wire`). */
 export interface LogAnchor {
@@ -37,13 +37,6 @@ export const logAnchors: readonly LogAnchor[] = [
   { vim: 'nomad', log: 'log:driver.end', relation: 'before', wire: ['update.running.first'] },
   { vim: 'nomad', log: 'log:driver.clean.end', relation: 'before', wire: ['update.running.first'] },
 ];
-
-export interface LogTarget {
-  vim: Vim;
-  id: string;
-  milestones: MilestoneSet;
-  notes: string[];
-}
 
 export interface MergeLogsResult {
   clocks: Record<string, ClockEstimate>;

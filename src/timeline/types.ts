@@ -97,3 +97,11 @@ export interface ClockEstimate {
   /** Number of causal constraints behind the estimate. */
   constraints: number;
 }
+
+/** A request as the log merge sees it: the milestones log events may join, and its notes. */
+export interface LogTarget {
+  vim: Vim;
+  id: string;
+  milestones: MilestoneSet;
+  notes: string[];
+}

@@ -1,7 +1,7 @@
 /** OTLP traces as protobuf bytes (what an OTLP/HTTP collector takes at /v1/traces). */
 import { createRequire } from 'node:module';
 import type protobuf from 'protobufjs';
-import type { AnalysisResult } from '../../pipeline/types.js';
+import type { AnalysisResult } from '../../result/types.js';
 import { otlpTraceDescriptor } from './otlpSchema.js';
 import { type ExportTraceServiceRequest, otlpTraces } from './otlpTraces.js';
 

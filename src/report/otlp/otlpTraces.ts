@@ -5,7 +5,7 @@
  * span of an incomplete one), a span per phase, sub-phases parented to their phase.
  * Spans are grouped by host, and the host is the resource.
  */
-import type { AnalysisResult, ResultRequest } from '../../pipeline/types.js';
+import type { AnalysisResult, ResultRequest } from '../../result/types.js';
 import { isoToUnixNs } from '../isoTime.js';
 import { orderedPhases, parentPhase } from '../phaseTree.js';
 import { requestSpan } from '../requestMessages.js';

@@ -1,0 +1,149 @@
+/**
+ * What the library returns: DESIGN.md's result contract (schema `vim-analyse/1`), and the
+ * `info` and `compare` results. A leaf of the stage graph: diagnosis/, report/ and pipeline/
+ * import it; it imports only other stages' types. Times are ISO 8601 strings on the capture
+ * clock, durations ms.
+ */
+import type { CaptureSummary } from '../capture/types.js';
+import type { Vim, VimMessage } from '../dissectors/types.js';
+import type { NetCounters } from '../net/types.js';
+import type { GuessedProtocol } from '../protocols/guessProtocol.js';
+import type { PhaseComparison, StatsByVim } from '../stats/types.js';
+import type { PhaseSource } from '../timeline/types.js';
+
+export interface ResultPhase {
+  ms: number;
+  start: string;
+  end: string;
+  source: PhaseSource;
+  host: string;
+  /** Present (true) when a substitute observation was used; `substitute` names it. */
+  approx?: true;
+  substitute?: string;
+}
+
+/** A result's requests made one at a time when asked for, so they need not all exist at once. */
+export interface ResultRequestList {
+  readonly length: number;
+  at(i: number): ResultRequest;
+}
+
+export interface ResultRequest {
+  vim: Vim;
+  id: string;
+  keys: { server?: string; request?: string; job?: string; eval?: string; alloc?: string };
+  complete: boolean;
+  missing: string[];
+  /** Why the missing milestones are missing, when the capture says (e.g. its vantage point). */
+  reason?: string;
+  phases: Record<string, ResultPhase>;
+  /** Phases that could not be measured, with the reason. */
+  absent: Record<string, string>;
+  notes?: string[];
+}
+
+export interface ResultClock {
+  offsetMs: number;
+  uncertaintyMs: number;
+  source: string;
+}
+
+export interface ResultDiagnosis {
+  kind: 'dominant' | 'timer' | 'batching' | 'queueing' | 'outlier';
+  phase: string;
+  host?: string;
+  periodMs?: number;
+  windowMs?: number;
+  text: string;
+  evidence: unknown;
+}
+
+export interface ResultCapture {
+  file: string;
+  format: string;
+  gzip: boolean;
+  packets: number;
+  start: string | null;
+  end: string | null;
+  /** Where it was taken, inferred from its connections. */
+  vantage: { kind: string; observers: string[]; seenThroughPeer: string[]; text: string };
+}
+
+/** Per VIM and phase: in how many requests it was exact, approximate or unavailable. */
+export type PhaseAvailability = Record<string, Record<string, { exact: number; approx: number; absent: number; substitutes: string[] }>>;
+
+export interface AnalysisResult {
+  schema: 'vim-analyse/1';
+  captures: ResultCapture[];
+  vims: Vim[];
+  requests: ResultRequest[];
+  stats: StatsByVim;
+  clocks: Record<string, ResultClock>;
+  diagnosis: ResultDiagnosis[];
+  /** What this capture can measure: per VIM and phase, exact / approx / absent counts. */
+  availability: PhaseAvailability;
+  counters: Record<string, unknown>;
+  warnings: string[];
+}
+
+/** `messages --json`: VimMessage with its time as ISO 8601. */
+export type MessageLine = Omit<VimMessage, 't'> & { t: string };
+
+/** Where a capture was taken, inferred from its connections (pipeline/vantage.ts). */
+export interface Vantage {
+  /** `single-host`: every connection has this host as an end; `shared-segment`: no such host. */
+  kind: 'single-host' | 'shared-segment' | 'empty';
+  /** The observing host(s): the address(es) at an end of every connection. */
+  observers: string[];
+  /** Hosts seen only through their connections with an observer (their other traffic is not here). */
+  seenThroughPeer: string[];
+  text: string;
+}
+
+/** `vim-analyse info`: one row per TCP connection. */
+export interface ConnectionRow {
+  id: number;
+  client: string;
+  server: string;
+  protocol: GuessedProtocol;
+  /** Relative start and duration, ms. */
+  startMs: number;
+  durationMs: number;
+  packets: [number, number];
+  bytes: [number, number];
+  gaps: [number, number];
+  gapBytes: [number, number];
+  retransmissions: [number, number];
+  outOfOrder: [number, number];
+  handshake: boolean;
+  closed: string | null;
+}
+
+export interface CaptureInfo {
+  schema: 'vim-analyse-info/1';
+  file: string;
+  format: string;
+  gzip: boolean;
+  linkTypes: { linkType: number; name: string; packets: number }[];
+  packets: number;
+  capturedBytes: number;
+  fileBytes: number;
+  start: string | null;
+  end: string | null;
+  durationMs: number;
+  tsPrecision: number;
+  capture: CaptureSummary['counters'];
+  net: NetCounters;
+  connections: ConnectionRow[];
+  vantage: Vantage;
+  warnings: string[];
+}
+
+/** `vim-analyse compare A B`. */
+export interface ComparisonResult {
+  schema: 'vim-analyse-compare/1';
+  labels: [string, string];
+  /** Per VIM present in both: one row per phase, b − a. */
+  comparisons: Record<string, PhaseComparison[]>;
+  results: [AnalysisResult, AnalysisResult];
+}
