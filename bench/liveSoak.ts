@@ -9,7 +9,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { LiveStats } from '../src/live/types.js';
-import { makeVethPair } from '../test/helpers/netns.js';
+import { makeVethPair } from '../testkit/netns.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

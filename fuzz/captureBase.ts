@@ -8,7 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { readCapture } from '../src/capture/readCapture.js';
 import { SessionClock } from '../src/capture/sessionClock.js';
 import type { CaptureFormat } from '../src/capture/types.js';
-import { pcap, pcapng, type Frame, type PcapngBlock } from '../test/helpers/pcapWriter.js';
+import { pcap, pcapng, type Frame, type PcapngBlock } from '../testkit/pcapWriter.js';
 
 /** One packet as the writer needs it: absolute time, link type, bytes (a private copy). */
 export interface BaseRecord {
