@@ -7,7 +7,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Vim } from '../dissectors/types.js';
 import type { NetCounters } from '../net/types.js';
-import type { ResultRequest } from '../pipeline/types.js';
+import type { ResultRequest } from '../result/types.js';
 import type { ProtocolCounters } from '../protocols/types.js';
 import type { LiveStats } from './types.js';
 
