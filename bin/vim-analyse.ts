@@ -2,7 +2,7 @@
 /** Command-line wiring only: argv → library calls → stdout/stderr and exit codes. */
 import { Command } from 'commander';
 import { stat, writeFile } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import { once } from 'node:events';
 import { createProgress } from '../src/report/progressBar.js';
 import { UnusableInputError } from '../src/capture/types.js';
@@ -34,16 +34,23 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
-async function output(text: string | Uint8Array | Iterable<string>, file?: string): Promise<void> {
-  if (typeof text === 'string' || text instanceof Uint8Array) {
-    if (file) await writeFile(file, text);
-    else process.stdout.write(text);
+/**
+ * `-o FILE` is opened before any capture is read: a bad path is one line and exit 2 at
+ * once, not a stack trace (or an unhandled 'error' event) after the analysis.
+ */
+function openOutput(file: string | undefined): number | undefined {
+  return file === undefined ? undefined : openSync(file, 'w');
+}
+
+async function output(text: string | Uint8Array | Iterable<string>, fd?: number): Promise<void> {
+  if (fd === undefined && (typeof text === 'string' || text instanceof Uint8Array)) {
+    process.stdout.write(text);
     return;
   }
   // Pieces (the JSON result): written as made, with backpressure.
-  const out = file ? createWriteStream(file) : process.stdout;
-  for (const piece of text) if (!out.write(piece)) await once(out, 'drain');
-  if (file) {
+  const out = fd !== undefined ? createWriteStream('', { fd }) : process.stdout;
+  for (const piece of typeof text === 'string' || text instanceof Uint8Array ? [text] : text) if (!out.write(piece)) await once(out, 'drain');
+  if (fd !== undefined) {
     (out as ReturnType<typeof createWriteStream>).end();
     await once(out, 'finish');
   }
@@ -164,6 +171,7 @@ withLimitOptions(program)
       process.exit(exitUnusable);
     }
     try {
+      const outFd = openOutput(opts.output);
       const format = opts.format as ResultFormat;
       const progress = await progressFor(captures, opts.quiet);
       const options = { vim: checkVim(opts.vim), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset), onProgress: progress, ...limitsOf(opts) };
@@ -173,7 +181,7 @@ withLimitOptions(program)
         const { result, requests } = await analyseStreamed(captures, options);
         progress.done();
         const { resultJsonChunks } = await import('../src/report/resultJson.js');
-        await output(resultJsonChunks(result, requests), opts.output);
+        await output(resultJsonChunks(result, requests), outFd);
         return;
       }
       const { formatResult } = await import('../src/report/formatResult.js');
@@ -183,7 +191,7 @@ withLimitOptions(program)
       progress.done();
       const formatted = formatResult(result, format, { requests: opts.requests, messages });
       // The text forms pass the terminal's choke point whole (fields were made visible one by one).
-      await output(typeof formatted === 'string' && format === 'table' ? terminalText(formatted) : formatted, opts.output);
+      await output(typeof formatted === 'string' && format === 'table' ? terminalText(formatted) : formatted, outFd);
     } catch (e) {
       fail(e);
     }
@@ -198,6 +206,7 @@ withLimitOptions(program.command('messages'))
   .option('-o, --output <file>', 'write to a file instead of standard output')
   .action(async (captures: string[], opts: { json?: boolean; vim?: string; filter: string[]; output?: string } & Partial<Record<LimitKey, string>>) => {
     try {
+      const outFd = openOutput(opts.output);
       const { messageLines } = await import('../src/pipeline/analyse.js');
       const keep = opts.filter.length ? (m: MessageLine) => opts.filter.some((f) => m.service.includes(f) || m.name.includes(f)) : () => true;
       const line = opts.json
@@ -205,7 +214,7 @@ withLimitOptions(program.command('messages'))
         : (m: MessageLine) => `${m.t}  ${m.vim.padEnd(5)} ${m.type.padEnd(12)} ${visible(m.service).padEnd(15)} ${m.src.padEnd(21)} → ${m.dst.padEnd(21)} ${m.ms === null ? '      -' : m.ms.toFixed(1).padStart(7)} ms  ${printable(m.name)}${m.status !== undefined ? ` [${printable(String(m.status))}]` : ''}${Object.keys(m.ids).length ? `  ${Object.entries(m.ids).map(([k, v]) => `${k}=${visible(Array.isArray(v) ? v.join(',') : String(v))}`).join(' ')}` : ''}`;
       // Lines are made and written in batches: one string (or one array) of every line
       // would hold a second copy of the messages on big captures.
-      const out = opts.output ? createWriteStream(opts.output) : process.stdout;
+      const out = outFd !== undefined ? createWriteStream('', { fd: outFd }) : process.stdout;
       let batch: string[] = [];
       const lines = await messageLines(captures, { vim: checkVim(opts.vim), ...limitsOf(opts) });
       for (const m of lines) {
@@ -218,7 +227,7 @@ withLimitOptions(program.command('messages'))
       }
       if (batch.length && !out.write(batch.join('\n') + '\n')) await once(out, 'drain');
       if (lines.notKept) process.stderr.write(`vim-analyse: ${lines.notKept} later messages not listed: more than --max-messages ${opts.maxMessages}\n`);
-      if (opts.output) {
+      if (outFd !== undefined) {
         (out as ReturnType<typeof createWriteStream>).end();
         await once(out, 'finish');
       }
@@ -236,6 +245,7 @@ program
   .option('-o, --output <file>', 'write to a file instead of standard output')
   .action(async (capture: string, id: string, opts: { logs: string[]; output?: string }) => {
     try {
+      const outFd = openOutput(opts.output);
       const { analyseWithMessages } = await import('../src/pipeline/analyse.js');
       const { waterfallSvg } = await import('../src/report/waterfallSvg.js');
       const { result, messages } = await analyseWithMessages(capture, { logFiles: opts.logs });
@@ -244,7 +254,7 @@ program
         process.stderr.write(`vim-analyse: ${found.length ? `'${visible(id)}' matches ${found.length} requests` : `no request '${visible(id)}' in ${visible(capture)}`}; ids: ${result.requests.slice(0, 5).map((r) => visible(r.id)).join(', ')}${result.requests.length > 5 ? ', …' : ''}\n`);
         process.exit(exitUnusable);
       }
-      await output(waterfallSvg(found[0], messages), opts.output);
+      await output(waterfallSvg(found[0], messages), outFd);
     } catch (e) {
       fail(e);
     }
@@ -316,6 +326,7 @@ program
   .option('-o, --output <file>', 'write to a file instead of standard output')
   .action(async (a: string, b: string, opts: { vim?: string; json?: boolean; svg?: boolean; labels?: string; output?: string }) => {
     try {
+      const outFd = openOutput(opts.output);
       const labels = (opts.labels?.split(',') ?? [a, b]) as [string, string];
       const { compareCaptures } = await import('../src/pipeline/compare.js');
       const { compareText } = await import('../src/report/compareText.js');
@@ -325,7 +336,7 @@ program
       const text = opts.svg
         ? breakdownSvg([{ label: labels[0], result: c.results[0] }, { label: labels[1], result: c.results[1] }])
         : opts.json ? JSON.stringify(rest, null, 2) + '\n' : terminalText(compareText(c));
-      await output(text, opts.output);
+      await output(text, outFd);
     } catch (e) {
       fail(e);
     }
@@ -337,14 +348,15 @@ program
   .requiredOption('-i, --interface <iface>', 'interface to capture on (e.g. eth1, any)')
   .option('--filter <bpf>', 'BPF filter (default: the Nova and Nomad ports)')
   .option('--vim <vim>', 'only this VIM: nova or nomad')
-  .option('--write <file>', 'also write the captured packets to this pcapng file')
+  .option('--write <file>', 'also write the captured packets to this pcapng file (a new file: never through a symbolic link)')
+  .option('--force', 'let --write replace an existing file')
   .option('--json', 'NDJSON: one request per line, then the final result')
   .option('-f, --format <format>', `final summary format: ${resultFormats.join(', ')}`, 'table')
   .option('--summary-every <seconds>', 'rolling phase summary period (0: none)', '30')
   .option('-B, --buffer-size <KiB>', 'capture ring size in KiB, as tcpdump -B (each packet takes up to 64 KiB of it)', '32768')
   .option('--metrics <addr:port>', 'serve Prometheus metrics on http://ADDR:PORT/metrics while capturing')
   .option('--retain <seconds>', 'keep handed-out requests in memory this long (rolling summaries, final result); default: the whole session')
-  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; json?: boolean; format: string; summaryEvery: string; bufferSize: string; metrics?: string; retain?: string }) => {
+  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; force?: boolean; json?: boolean; format: string; summaryEvery: string; bufferSize: string; metrics?: string; retain?: string }) => {
     const { runLive } = await import('../src/live/runLive.js');
     const { captureCountsText } = await import('../src/live/captureCountsText.js');
     const bufferKiB = Number(opts.bufferSize);
@@ -367,6 +379,7 @@ program
         filter: opts.filter,
         vim: checkVim(opts.vim),
         write: opts.write,
+        force: opts.force,
         bufferBytes: bufferKiB * 1024,
         summaryEverySec: Number(opts.summaryEvery),
         metrics: opts.metrics,
@@ -414,10 +427,11 @@ program
   .option('-o, --output <file>', 'write to a file instead of standard output')
   .action(async (capture: string, opts: { json?: boolean; output?: string }) => {
     try {
+      const outFd = openOutput(opts.output);
       const { captureInfo } = await import('../src/pipeline/captureInfo.js');
       const { infoText } = await import('../src/report/infoText.js');
       const info = await captureInfo(capture);
-      await output(opts.json ? JSON.stringify(info, null, 2) + '\n' : terminalText(infoText(info)), opts.output);
+      await output(opts.json ? JSON.stringify(info, null, 2) + '\n' : terminalText(infoText(info)), outFd);
     } catch (e) {
       fail(e);
     }

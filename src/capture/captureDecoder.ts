@@ -79,6 +79,9 @@ export class AutoCaptureDecoder implements CaptureDecoder {
       );
     }
     this.inner.end();
+    if (!this.inner.headerComplete) {
+      throw new UnusableInputError(`${this.name}: ${this.summary.format} file header cut short (${this.summary.fileBytes} bytes)`);
+    }
   }
 }
 

@@ -26,6 +26,10 @@ const fcsPresentBit = 0x0400_0000;
 
 export class PcapDecoder extends FramedDecoder {
   private headerDone = false;
+  /** The 24-byte file header was read whole (less is no capture at all). */
+  get headerComplete(): boolean {
+    return this.headerDone;
+  }
   private le = false;
   private units = 1e6;
   private linkType = 1;

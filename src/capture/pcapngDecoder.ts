@@ -40,6 +40,8 @@ export class PcapngDecoder extends FramedDecoder {
   /** Time of the previous packet (a simple packet has none of its own). */
   private prevTs = 0;
   private warnedVersion = false;
+  /** A whole section header block was read (less is no capture at all). */
+  headerComplete = false;
 
   constructor(
     summary: CaptureSummary,
@@ -112,6 +114,7 @@ export class PcapngDecoder extends FramedDecoder {
   }
 
   private section(b: Uint8Array, p: number, end: number): void {
+    this.headerComplete = true;
     const major = end - p >= 8 ? u16(b, p + 4, this.le) : -1, minor = end - p >= 8 ? u16(b, p + 6, this.le) : -1;
     // 1.0 is the format; libpcap also writes 1.2 for one old bug. Blocks read the same in
     // the others tshark refuses, so read on, but say so once.

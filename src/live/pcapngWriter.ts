@@ -2,10 +2,44 @@
  * Writes packet records as pcapng (one section, one interface, nanosecond timestamps):
  * `live --write FILE.pcapng` keeps exactly what was analysed, for offline re-analysis.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, openSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { PacketRecord } from '../capture/types.js';
 import type { SessionClock } from '../capture/sessionClock.js';
+import { LiveCaptureError } from './types.js';
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW } = constants;
+
+/** Why an output file could not be opened, in a few words (errno → text). */
+const openErrors: Readonly<Record<string, string>> = {
+  EEXIST: 'exists (--force replaces it)',
+  ELOOP: 'is a symbolic link (not followed)',
+  ENOENT: 'no such directory',
+  ENOTDIR: 'no such directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EROFS: 'read-only file system',
+};
+
+/** Capture never started: the file just made (empty) goes again. */
+export function discardCaptureFile(fd: number, path: string): void {
+  closeSync(fd);
+  rmSync(path, { force: true });
+}
+
+/**
+ * Open the capture file before capturing: a bad path is one line and exit 2, not a
+ * stack trace later. Never through a symbolic link (live runs as root) and, without
+ * `force`, never over an existing file. Captures hold private traffic: mode 0600.
+ */
+export function openCaptureFile(path: string, force = false): number {
+  try {
+    return openSync(path, O_WRONLY | O_CREAT | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL), 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new LiveCaptureError(`--write ${path}: ${openErrors[code] ?? (e as Error).message}`);
+  }
+}
 
 function block(type: number, body: Buffer): Buffer {
   const len = 12 + body.length + ((4 - (body.length % 4)) % 4);
@@ -22,9 +56,11 @@ export class PcapngWriter {
   private started = false;
   packets = 0;
 
-  constructor(path: string, private readonly clock: SessionClock, private readonly linkType: () => number, private readonly snaplen = 262144) {
-    this.out = createWriteStream(path);
+  /** `fd`: from openCaptureFile. */
+  constructor(fd: number, private readonly clock: SessionClock, private readonly linkType: () => number, private readonly snaplen = 262144) {
+    this.out = createWriteStream('', { fd });
   }
+
 
   private header(): void {
     const shb = Buffer.alloc(16);

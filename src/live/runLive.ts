@@ -20,12 +20,14 @@ import { DropNotes } from './dropNotes.js';
 import { LibpcapSource } from './libpcapSource.js';
 import { LiveMetrics } from './liveMetrics.js';
 import { MetricsServer } from './metricsServer.js';
-import { PcapngWriter } from './pcapngWriter.js';
+import { discardCaptureFile, openCaptureFile, PcapngWriter } from './pcapngWriter.js';
 import type { LiveOptions, LiveStats } from './types.js';
 
 export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' | 'clockOffsets' | 'limits' | 'reassembly'> {
   /** Also write every captured packet here (pcapng, ns). */
   write?: string;
+  /** Replace an existing `write` file (it is never opened through a symbolic link). */
+  force?: boolean;
   /** Rolling summary period, seconds (0: none). */
   summaryEverySec?: number;
   /** Serve Prometheus metrics on this ADDR:PORT (GET /metrics) while capturing. */
@@ -46,6 +48,7 @@ export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' 
 
 export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisResult; live: LiveStats }> {
   const retainNs = opts.retainSec === undefined ? undefined : opts.retainSec * 1e9;
+  const writeFd = opts.write ? openCaptureFile(opts.write, opts.force) : null;
   /** Handed out, for the rolling summary: within the retention window. */
   const reported: { r: RequestTimeline; at: number }[] = [];
   let reportedCount = 0;
@@ -83,7 +86,7 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   const decoder = session.newPacketDecoder();
   const source = new LibpcapSource(opts);
   const dropNotes = new DropNotes(source.dropWindows, session.clock);
-  const writer = opts.write ? new PcapngWriter(opts.write, session.clock, () => source.linkType, opts.snaplen) : null;
+  const writer = writeFd !== null ? new PcapngWriter(writeFd, session.clock, () => source.linkType, opts.snaplen) : null;
   const updateMetrics = () =>
     metrics?.update({ live: source.stats, protocols: session.counters, net: decoder.counters, ...(({ open, givenUp }) => ({ open, givenUp }))(session.liveCounts()) });
   const summary = emptySummary();
@@ -100,6 +103,7 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
     });
   } catch (e) {
     await metricsServer?.close();
+    if (writeFd !== null) discardCaptureFile(writeFd, opts.write!);
     throw e;
   }
   summary.interfaces.push({ linkType: source.linkType, snaplen: opts.snaplen ?? 262144, tsUnitsPerSec: 1e9, name: opts.iface });
