@@ -271,7 +271,7 @@ program
   .action(async (captures: string[], opts: { labels?: string; config?: string; out: string; png: boolean }) => {
     try {
       const { makeFigures } = await import('../src/pipeline/figures.js');
-      const { svgToPng } = await import('../src/report/svgToPng.js');
+      const { loadResvg, svgToPng } = await import('../src/report/svgToPng.js');
       const { mkdir, readFile } = await import('node:fs/promises');
       let configs: { label: string; captures: string[]; logs?: string[] }[];
       if (opts.config) {
@@ -301,11 +301,14 @@ program
         process.stderr.write('vim-analyse: figures needs captures (A1 A2 -- B1 B2) or --config FILE\n');
         process.exit(exitUnusable);
       }
+      // Without the PNG renderer, say so before any work and write nothing.
+      if (opts.png) loadResvg();
       const { figures } = await makeFigures(configs);
+      // Every file made before the first is written: a failure leaves no half set behind.
+      const files = figures.flatMap((f) => [{ name: `${f.id}.svg`, data: f.svg as string | Uint8Array }, ...(opts.png ? [{ name: `${f.id}.png`, data: svgToPng(f.svg) }] : [])]);
       await mkdir(opts.out, { recursive: true });
+      for (const file of files) await writeFile(`${opts.out}/${file.name}`, file.data);
       for (const f of figures) {
-        await writeFile(`${opts.out}/${f.id}.svg`, f.svg);
-        if (opts.png) await writeFile(`${opts.out}/${f.id}.png`, svgToPng(f.svg));
         process.stderr.write(`${f.id}: ${f.drawn.join(', ')}${f.skipped.length ? ` (left out: ${f.skipped.map((s) => `${s.label}: ${s.reason}`).join('; ')})` : ''}\n`);
       }
       if (figures.length === 0) process.stderr.write('vim-analyse: no figure could be drawn (no complete request in any configuration)\n');
