@@ -20,6 +20,8 @@ export interface MessageIds {
   eval?: string;
   alloc?: string;
   node?: string;
+  /** A Neutron port (its create's response, its update's path). */
+  port?: string;
   /** More than one instance/alloc (e.g. a GetClientAllocs reply, a multi-instance boot). */
   servers?: string[];
   allocs?: string[];

@@ -1,4 +1,6 @@
 /** Per-phase statistics over complete requests, with Student-t confidence intervals. */
+import { phaseModels, phaseTreeOrder } from '../timeline/phaseModel.js';
+import type { PhaseModel } from '../timeline/types.js';
 import { deviation, max, mean, median, min, quantileSorted } from 'd3-array';
 import { studentTCdf, studentTQuantile } from './studentT.js';
 import type { PhaseComparison, PhaseStats, StatsByVim } from './types.js';
@@ -24,7 +26,7 @@ export function describe(values: number[]): PhaseStats | null {
   };
 }
 
-/** Statistics per VIM and phase over the complete requests (phase order as first seen). */
+/** Statistics per VIM and phase over the complete requests (the model's tree order, unknown phases last). */
 export function phaseStats(requests: readonly RequestTimeline[]): StatsByVim {
   const values = new Map<string, Map<string, number[]>>();
   for (const r of requests) {
@@ -40,7 +42,10 @@ export function phaseStats(requests: readonly RequestTimeline[]): StatsByVim {
   const out: StatsByVim = {};
   for (const [vim, byPhase] of values) {
     out[vim] = {};
-    for (const [name, v] of byPhase) out[vim][name] = describe(v)!;
+    const model = (phaseModels as Record<string, PhaseModel | undefined>)[vim];
+    const order = model ? phaseTreeOrder(model) : [];
+    const names = [...order.filter((n) => byPhase.has(n)), ...[...byPhase.keys()].filter((n) => !order.includes(n))];
+    for (const name of names) out[vim][name] = describe(byPhase.get(name)!)!;
   }
   return out;
 }

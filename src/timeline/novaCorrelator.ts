@@ -50,6 +50,18 @@ interface RpcMilestoneRule {
 
 const uuidsOf = (ev: NovaRpcEvent): string[] => ev.ids.servers ?? (ev.ids.server ? [ev.ids.server] : []);
 
+/** The agent names a port's tap device `tap` + the port id's first 11 characters (os-vif, Neutron). */
+export const deviceNameOf = (port: string): string => `tap${port.slice(0, 11)}`;
+
+/** External events that say a port is wired (`network-vif-plugged`, tag = port id). */
+const VIF_PLUGGED = 'network-vif-plugged';
+
+/** Neutron agent calls that report a device up, by method. */
+const DEVICE_UP_METHODS = new Set(['update_device_up', 'update_device_list']);
+
+/** Held until their port is known (the device name joins a port only through it); bounded. */
+const MAX_PENDING = 10_000;
+
 export const novaRpcMilestones: RpcMilestoneRule[] = [
   { matches: (e) => e.kind === 'rpc-cast' && e.method === 'schedule_and_build_instances', servers: uuidsOf, publish: 'schedule.publish', deliver: 'schedule.deliver' },
   { matches: (e) => e.kind === 'rpc-call' && e.method === 'select_destinations', servers: uuidsOf, replyPublish: 'select.reply.publish', replyDeliver: 'select.reply.deliver' },
@@ -104,6 +116,15 @@ export class NovaCorrelator {
   /** ACTIVE polls of servers not seen yet. */
   private activeByServer = new Map<string, NovaHttpEvent>();
   private tokenValidations: NovaHttpEvent[] = [];
+  /** Port id → server, from the port's create, its external events. */
+  private serverByPort = new Map<string, string>();
+  /** Device name (`tap…`) → port id. */
+  private portByDevice = new Map<string, string>();
+  /** Port updates and device-up calls seen before their port's server was known. */
+  private pendingPortUpdates = new Map<string, NovaHttpEvent>();
+  private pendingDeviceUps = new Map<string, NovaRpcEvent>();
+  /** Image downloads seen before their boot's request id was known. */
+  private downloadByRequest = new Map<string, NovaHttpEvent>();
 
   private readonly released = new Set<string>();
 
@@ -137,6 +158,11 @@ export class NovaCorrelator {
           this.imageByRequest.delete(ev.ids.request);
           this.joinHttp(image);
         }
+        const download = this.downloadByRequest.get(ev.ids.request);
+        if (download) {
+          this.downloadByRequest.delete(ev.ids.request);
+          this.joinHttp(download);
+        }
       }
       const active = this.activeByServer.get(server);
       if (active) {
@@ -157,6 +183,20 @@ export class NovaCorrelator {
       this.boundsOf(host).before(hostRel, ev.publish.first);
       const server = ev.ids.server;
       if (server && (ev.eventType === 'instance.create.start' || ev.eventType === 'compute.instance.create.start')) this.createStarts.push({ server, hostRel, host });
+    }
+    if (ev.method !== undefined && DEVICE_UP_METHODS.has(ev.method) && ev.devices?.length) {
+      this.deviceUp(ev);
+      return;
+    }
+    if (ev.method === 'external_instance_event' && ev.externalEvents?.length) {
+      for (const e of ev.externalEvents) {
+        if (e.tag !== undefined) this.learnPort(e.tag, e.server);
+        if (e.name !== VIF_PLUGGED) continue;
+        const d = this.draft(e.server);
+        if (ev.publish) this.set(d, 'vif.event.publish', publishObs(ev.publish));
+        if (ev.deliveries.length) this.set(d, 'vif.event.deliver', deliverObs(ev.deliveries[0]));
+      }
+      return;
     }
     for (const rule of novaRpcMilestones) {
       if (!rule.matches(ev)) continue;
@@ -197,7 +237,83 @@ export class NovaCorrelator {
     return [...this.requests.values()];
   }
 
+  /** A port's server is known: join what waited for it. */
+  private learnPort(port: string, server: string): void {
+    if (this.serverByPort.has(port)) return;
+    bounded(this.serverByPort).set(port, server);
+    const device = deviceNameOf(port);
+    bounded(this.portByDevice).set(device, port);
+    const put = this.pendingPortUpdates.get(port);
+    if (put) {
+      this.pendingPortUpdates.delete(port);
+      this.portUpdate(put);
+    }
+    const up = this.pendingDeviceUps.get(device);
+    if (up) {
+      this.pendingDeviceUps.delete(device);
+      this.deviceUp(up);
+    }
+  }
+
+  /** The agent reports a device up: its port's server gets the vif_plugged start. */
+  private deviceUp(ev: NovaRpcEvent): void {
+    for (const device of ev.devices ?? []) {
+      const port = this.portByDevice.get(device);
+      const server = port === undefined ? undefined : this.serverByPort.get(port);
+      if (server === undefined) {
+        if (!this.pendingDeviceUps.has(device)) bounded(this.pendingDeviceUps).set(device, ev);
+        continue;
+      }
+      const d = this.draft(server);
+      this.set(d, 'port.known', { t: ev.publish?.first ?? ev.deliveries[0]?.first ?? 0, source: 'capture', host: device });
+      if (ev.publish) this.set(d, 'device.up.publish', publishObs(ev.publish));
+      if (ev.deliveries.length) this.set(d, 'device.up.deliver', deliverObs(ev.deliveries[0]));
+    }
+  }
+
+  /** `PUT /v2.0/ports/{port}` setting `binding:host_id`: the port is bound when it answers. */
+  private portUpdate(ev: NovaHttpEvent): void {
+    const port = ev.ids.port;
+    if (port === undefined || ev.bindingHost === undefined || ev.respLast === null) return;
+    const server = this.serverByPort.get(port);
+    if (server === undefined) {
+      if (!this.pendingPortUpdates.has(port)) bounded(this.pendingPortUpdates).set(port, ev);
+      return;
+    }
+    this.set(this.draft(server), 'port.bound.last', { t: ev.respLast, source: 'capture', host: endpointHost(ev.dst) });
+  }
+
   private joinHttp(ev: NovaHttpEvent): void {
+    if (ev.service === 'neutron') {
+      if (ev.route === 'POST /v2.0/ports' && ev.ids.server !== undefined && ev.status !== null && ev.status < 300) {
+        const d = this.draft(ev.ids.server);
+        this.set(d, 'port.post.first', { t: ev.reqFirst, source: 'capture', host: endpointHost(ev.src) });
+        this.set(d, 'port.known', { t: ev.reqFirst, source: 'capture', host: endpointHost(ev.src) });
+        if (ev.ids.port !== undefined) this.learnPort(ev.ids.port, ev.ids.server);
+      } else if (ev.route === 'PUT /v2.0/ports/{id}') this.portUpdate(ev);
+      return;
+    }
+    if (ev.service === 'nova-api' && ev.route === 'POST /v2.1/os-server-external-events' && ev.externalEvents?.length) {
+      for (const e of ev.externalEvents) {
+        if (e.tag !== undefined) this.learnPort(e.tag, e.server);
+        if (e.name !== VIF_PLUGGED) continue;
+        const d = this.draft(e.server);
+        this.set(d, 'port.known', { t: ev.reqFirst, source: 'capture', host: endpointHost(ev.src) });
+        this.set(d, 'vif.event.post.first', { t: ev.reqFirst, source: 'capture', host: endpointHost(ev.src) });
+      }
+      return;
+    }
+    if (ev.service === 'glance' && ev.route === 'GET /v2/images/{id}/file' && ev.ids.request && ev.respLast !== null) {
+      // The compute host downloads the boot's image under the boot's request id.
+      const d = this.byRequestId.get(ev.ids.request);
+      if (!d) {
+        if (!this.downloadByRequest.has(ev.ids.request)) bounded(this.downloadByRequest).set(ev.ids.request, ev);
+        return;
+      }
+      this.set(d, 'image.download.first', { t: ev.reqFirst, source: 'capture', host: endpointHost(ev.src) });
+      this.set(d, 'image.download.last', { t: ev.respLast, source: 'capture', host: endpointHost(ev.src) });
+      return;
+    }
     if (ev.service === 'nova-api' && ev.route === 'GET /v2.1/servers/{id}' && ev.serverStatus === 'ACTIVE' && ev.ids.server && ev.respLast !== null) {
       const d = this.requests.get(ev.ids.server);
       if (d) this.set(d, 'active.poll.last', { t: ev.respLast, source: 'capture', host: endpointHost(ev.src) });
@@ -259,4 +375,10 @@ export class NovaCorrelator {
 /** The POST of `d` encloses validation `v` and ended within the settle bound after it. */
 function aroundValidation(d: NovaRequestDraft, v: NovaHttpEvent): boolean {
   return d.postFirst !== undefined && d.postLast !== undefined && d.postFirst <= v.reqFirst && v.respLast! <= d.postLast && d.postLast <= v.respLast! + tokenSettleNs;
+}
+
+/** A map that drops its oldest entry past MAX_PENDING: hostile captures cannot grow it. */
+function bounded<K, V>(m: Map<K, V>): Map<K, V> {
+  if (m.size >= MAX_PENDING) m.delete(m.keys().next().value as K);
+  return m;
 }

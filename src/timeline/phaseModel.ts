@@ -6,7 +6,7 @@
 import type { MilestoneDef, PhaseDef, PhaseModel } from './types.js';
 
 /** Sub-phases timed by compute-host log markers (`vimts … phase=<name> edge=begin|end`). */
-export const novaLogPhases = ['build', 'spawn', 'spawn.create_image', 'spawn.generate_xml', 'spawn.libvirt_spawn'] as const;
+export const novaLogPhases = ['build', 'spawn', 'spawn.create_image', 'spawn.generate_xml', 'spawn.libvirt_spawn', 'spawn.vif_plugged_wait'] as const;
 export const nomadLogPhases = ['driver.download_artifact', 'driver.init_env', 'driver.spawn', 'driver.clean'] as const;
 
 /** Milestones and phases for log-marked sub-phases: `log:<phase>.begin` → `log:<phase>.end`. */
@@ -22,6 +22,9 @@ function logPhases(names: readonly string[], parentOf: (name: string) => string)
   }
   return { milestones, phases };
 }
+
+/** A boot that got no Neutron port has no networking phases: say so rather than "not captured". */
+const withoutPort = { absentUnless: { observation: 'port.known', reason: 'no Neutron port for this server (a boot without a network)' } } as const;
 
 // The hypervisor spawn runs inside nova-compute's build, which is the compute phase.
 const novaLogs = logPhases(novaLogPhases, (n) => (n.startsWith('spawn.') ? 'spawn' : n === 'spawn' ? 'build' : 'compute'));
@@ -44,6 +47,14 @@ export const novaPhaseModel: PhaseModel = {
     { name: 'auth.last', observations: ['auth.last'], missing: 'token validation response' },
     { name: 'image.first', observations: ['image.first'], missing: 'Glance image lookup' },
     { name: 'image.last', observations: ['image.last'], missing: 'Glance image lookup response' },
+    // A real boot's networking and image download, inside compute (DESIGN.md, Nova table).
+    { name: 'port.created', observations: ['port.post.first'], missing: "compute host's POST /v2.0/ports for the server" },
+    { name: 'port.bound', observations: ['port.bound.last'], missing: 'response to PUT /v2.0/ports/{port} binding the port' },
+    { name: 'download.first', observations: ['image.download.first'], missing: 'GET /v2/images/{id}/file' },
+    { name: 'download.last', observations: ['image.download.last'], missing: 'GET /v2/images/{id}/file response' },
+    { name: 'device.up', observations: ['device.up.publish', 'device.up.deliver'], missing: "the Neutron agent's update_device_up for the port" },
+    { name: 'vif.posted', observations: ['vif.event.post.first'], missing: 'POST /v2.1/os-server-external-events with network-vif-plugged' },
+    { name: 'vif.delivered', observations: ['vif.event.deliver', 'vif.event.publish'], missing: 'external_instance_event network-vif-plugged' },
     ...novaLogs.milestones,
   ],
   phases: [
@@ -54,6 +65,11 @@ export const novaPhaseModel: PhaseModel = {
     { name: 'dispatch', from: 'scheduled', to: 'dispatched' },
     { name: 'compute', from: 'dispatched', to: 'built' },
     ...novaLogs.phases,
+    { name: 'network', from: 'port.created', to: 'port.bound', parent: 'compute', optional: true, ...withoutPort },
+    { name: 'image_download', from: 'download.first', to: 'download.last', parent: 'compute', optional: true, absentReason: 'image cached on the compute host' },
+    { name: 'vif_plugged', from: 'device.up', to: 'vif.delivered', parent: 'compute', optional: true, ...withoutPort },
+    { name: 'vif_plugged.neutron', from: 'device.up', to: 'vif.posted', parent: 'vif_plugged', optional: true, ...withoutPort },
+    { name: 'vif_plugged.nova', from: 'vif.posted', to: 'vif.delivered', parent: 'vif_plugged', optional: true, ...withoutPort },
     { name: 'notification', from: 'built', to: 'active' },
     { name: 'total', from: 'post', to: 'active' },
     { name: 'api_latency', from: 'post', to: 'accepted', optional: true },
@@ -87,3 +103,17 @@ export const nomadPhaseModel: PhaseModel = {
 };
 
 export const phaseModels = { nova: novaPhaseModel, nomad: nomadPhaseModel } as const;
+
+/** A model's phases depth first: each phase followed by the phases nested in it, in table order. */
+export function phaseTreeOrder(model: PhaseModel): string[] {
+  const out: string[] = [];
+  const visit = (parent: string | undefined) => {
+    for (const p of model.phases) {
+      if (p.parent !== parent || out.includes(p.name)) continue;
+      out.push(p.name);
+      visit(p.name);
+    }
+  };
+  visit(undefined);
+  return out;
+}

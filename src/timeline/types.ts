@@ -43,6 +43,8 @@ export interface PhaseDef {
   absentReason?: string;
   /** Optional phases (sub-phases) do not make a request incomplete. */
   optional?: boolean;
+  /** When absent and this observation was never made, the reason is this one instead. */
+  absentUnless?: { observation: string; reason: string };
 }
 
 export interface PhaseModel {

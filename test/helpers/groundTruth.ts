@@ -26,6 +26,7 @@ export function readTsv(path: string): Row[] {
 export const captureFiles: Record<string, string> = {
   'nova-seq': 'nova-seq/capture.pcapng.gz',
   'nova-burst': 'nova-burst/capture.pcap.gz',
+  'nova-net': 'nova-net/capture.pcapng.gz',
   'nomad-2016-stock': 'nomad-2016-stock/capture.pcap',
   'nomad-2016-tuned': 'nomad-2016-tuned/capture.pcapng',
   'nomad-modern': 'nomad-modern/capture.pcapng.gz',
@@ -68,3 +69,6 @@ export function isoToNs(iso: string): bigint {
   const frac = BigInt((m[2] ?? '').padEnd(9, '0').slice(0, 9) || '0');
   return sec * 1_000_000_000n + frac;
 }
+
+/** A capture's truth.json, parsed. */
+export const truthOf = <T = Record<string, unknown>>(name: string): T => JSON.parse(readFileSync(resolve(sharedCaptures, name, 'truth.json'), 'utf8')) as T;

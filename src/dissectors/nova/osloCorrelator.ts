@@ -285,7 +285,7 @@ function toEvent(s: Sighting): NovaRpcEvent {
     if (m[k] !== undefined) (ev as unknown as Record<string, unknown>)[k] = m[k];
   };
   for (const k of ['method', 'eventType', 'namespace', 'version', 'msgId', 'uniqueId', 'requestId', 'globalRequestId',
-    'objmethod', 'objectName', 'vmState', 'changesVmState', 'publisherId', 'priority', 'messageId'] as const) copy(k);
+    'objmethod', 'objectName', 'vmState', 'changesVmState', 'publisherId', 'priority', 'messageId', 'devices', 'externalEvents'] as const) copy(k);
   if (m.timestampUs !== undefined) ev.notificationTimestampUs = m.timestampUs;
   return ev;
 }

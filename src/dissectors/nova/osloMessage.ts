@@ -38,9 +38,21 @@ export interface OsloMessage {
   messageId?: string;
   /** Notification `timestamp`, Unix µs (publisher clock). */
   timestampUs?: number;
+  /** Neutron agent calls (`update_device_up`, `get_devices_details_list`, …): the tap devices named. */
+  devices?: string[];
+  /** `external_instance_event`: the events delivered to the compute host. */
+  externalEvents?: OsloExternalEvent[];
   /** Replies. */
   failure?: string;
   ending?: boolean;
+}
+
+/** One `InstanceExternalEvent` of an `external_instance_event` cast. */
+export interface OsloExternalEvent {
+  name: string;
+  server: string;
+  /** Port id for network events. */
+  tag?: string;
 }
 
 export type OsloDecodeResult = { ok: true; message: OsloMessage } | { ok: false; error: string };
@@ -62,6 +74,7 @@ const INSTANCE_PATHS: ReadonlyArray<readonly Step[]> = [
   ['args', 'instance_info', 'nova_object.data', 'objects', '*', 'nova_object.data', 'uuid'], // … (an InstanceList)
   ['args', 'objinst', 'nova_object.data', 'uuid'], // object_action on an Instance
   ['args', 'objinst', 'nova_object.data', 'instance_uuid'], // object_action on InstanceInfoCache, BlockDeviceMapping, …
+  ['args', 'instances', '*', 'nova_object.data', 'uuid'], // external_instance_event
   ['payload', 'instance_id'], // unversioned notifications
   ['payload', 'nova_object.data', 'uuid'], // versioned instance notifications
   ['payload', 'nova_object.data', 'instance_uuid'], // versioned RequestSpec payloads
@@ -74,6 +87,11 @@ const SHARED: ReadonlySet<keyof OsloMessage> = new Set(['requestId', 'globalRequ
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_FAILURE_CHARS = 500;
+/** A Linux interface name (IFNAMSIZ − 1 characters): the agent's tap devices. */
+const DEVICE_NAME = /^[A-Za-z0-9_.:-]{1,15}$/;
+const EVENT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Devices or events read from one message, at most. */
+const MAX_LISTED = 256;
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 const isObject = (v: Json | undefined): v is { [key: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -120,6 +138,10 @@ export function decodeOsloMessage(body: Uint8Array): OsloDecodeResult {
     set('replyQ', str(get(inner, '_reply_q')));
     m.kind = m.msgId !== undefined && m.replyQ !== undefined ? 'call' : 'cast';
     const args = get(inner, 'args');
+    const devices = devicesOf(args);
+    if (devices.length) m.devices = devices;
+    const events = externalEventsOf(get(args, 'events'));
+    if (events.length) m.externalEvents = events;
     const objinst = get(args, 'objinst');
     if (objinst !== undefined) {
       set('objmethod', str(get(args, 'objmethod')));
@@ -141,6 +163,31 @@ export function decodeOsloMessage(body: Uint8Array): OsloDecodeResult {
 
   for (const path of INSTANCE_PATHS) collect(inner, path, 0, m.instances);
   return { ok: true, message: m };
+}
+
+/** `args.device` (one) or `args.devices` (a list) of a Neutron agent call, names only. */
+function devicesOf(args: Json | undefined): string[] {
+  const one = str(get(args, 'device'));
+  const list = get(args, 'devices');
+  const names = one !== undefined ? [one] : Array.isArray(list) ? list.slice(0, MAX_LISTED).map(str) : [];
+  return names.filter((d): d is string => d !== undefined && DEVICE_NAME.test(d)).map(intern);
+}
+
+/** `args.events[*].nova_object.data` of `external_instance_event`. */
+function externalEventsOf(events: Json | undefined): OsloExternalEvent[] {
+  if (!Array.isArray(events)) return [];
+  const out: OsloExternalEvent[] = [];
+  for (const e of events.slice(0, MAX_LISTED)) {
+    const data = get(e, 'nova_object.data');
+    const name = str(get(data, 'name'));
+    const server = str(get(data, 'instance_uuid'));
+    if (name === undefined || !EVENT_NAME.test(name) || server === undefined || !UUID.test(server)) continue;
+    const ev: OsloExternalEvent = { name: intern(name), server: intern(server.toLowerCase()) };
+    const tag = str(get(data, 'tag'));
+    if (tag !== undefined && UUID.test(tag)) ev.tag = intern(tag.toLowerCase());
+    out.push(ev);
+  }
+  return out;
 }
 
 /** Walks `path` from `v`, pushing every uuid found at its end. */

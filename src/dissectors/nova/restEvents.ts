@@ -84,6 +84,8 @@ export function novaHttpEvent(ex: HttpExchange, ports: ServicePortTable = defaul
   };
   if (rid.service !== undefined && rid.service !== request) ev.serviceRequestId = rid.service;
   if (facts.serverStatus !== undefined) ev.serverStatus = facts.serverStatus;
+  if (facts.bindingHost !== undefined) ev.bindingHost = facts.bindingHost;
+  if (facts.externalEvents !== undefined) ev.externalEvents = facts.externalEvents;
   if (r.service === 'keystone' && TOKEN_VALIDATION_ROUTES.has(r.route)) ev.tokenValidation = true;
   if (ex.incomplete !== undefined) ev.incomplete = ex.incomplete;
   return ev;

@@ -9,6 +9,7 @@ import { jsonSelect, type JsonShape } from '../jsonSelect.js';
 import { headerValue } from '../../protocols/http/headers.js';
 import type { Header, HttpExchange } from '../../protocols/types.js';
 import type { MessageIds } from '../types.js';
+import type { ExternalEventFact } from './types.js';
 
 /** The caller's id, sent by nova-api to glance, by the scheduler to placement, … */
 const CALLER_REQUEST_ID = 'x-openstack-request-id';
@@ -42,8 +43,11 @@ export function requestIds(ex: HttpExchange): RequestIds {
 
 /** What a body may add to an event. */
 export interface BodyFacts {
-  ids: Pick<MessageIds, 'server' | 'image'>;
+  ids: Pick<MessageIds, 'server' | 'image' | 'port'>;
   serverStatus?: string;
+  /** `binding:host_id` a port update sets (the compute host binding the port). */
+  bindingHost?: string;
+  externalEvents?: ExternalEventFact[];
 }
 
 type Extractor = (json: unknown, facts: BodyFacts) => void;
@@ -71,6 +75,36 @@ const serverView: Extractor = (json, facts) => {
   if (image !== undefined) facts.ids.image ??= image;
 };
 
+/** A short name-like string (event names, statuses, host names): anything else is not kept. */
+function nameField(obj: unknown, ...path: string[]): string | undefined {
+  const v = field(obj, ...path);
+  return typeof v === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(v) ? v : undefined;
+}
+
+const externalEvents: Extractor = (json, facts) => {
+  const events = field(json, 'events');
+  if (!Array.isArray(events)) return;
+  const out: ExternalEventFact[] = [];
+  for (const e of events.slice(0, MAX_EXTERNAL_EVENTS)) {
+    const name = nameField(e, 'name');
+    const server = uuidField(e, 'server_uuid');
+    if (name === undefined || server === undefined) continue;
+    const ev: ExternalEventFact = { name, server };
+    const tag = uuidField(e, 'tag');
+    if (tag !== undefined) ev.tag = tag;
+    const status = nameField(e, 'status');
+    if (status !== undefined) ev.status = status;
+    out.push(ev);
+  }
+  facts.externalEvents = out;
+  // One server named: the exchange is about it.
+  const servers = new Set(out.map((e) => e.server));
+  if (servers.size === 1) facts.ids.server = out[0].server;
+};
+
+/** Events read from one external-events POST, at most (neutron sends a few per batch). */
+const MAX_EXTERNAL_EVENTS = 256;
+
 /** route → what to read from the request body and from a 2xx response body, and the fields it reads. */
 const BODY_FIELDS: Readonly<Record<string, { request?: [Extractor, JsonShape]; response?: [Extractor, JsonShape] }>> = {
   'POST /v2.1/servers': {
@@ -84,6 +118,26 @@ const BODY_FIELDS: Readonly<Record<string, { request?: [Extractor, JsonShape]; r
     }, { server: { id: true } }],
   },
   'GET /v2.1/servers/{id}': { response: [serverView, { server: { id: true, status: true, image: { id: true } } }] },
+  // nova-compute creates the boot's port (device_id = the server) and binds it to its host.
+  'POST /v2.0/ports': {
+    request: [(json, facts) => {
+      const server = uuidField(json, 'port', 'device_id');
+      if (server !== undefined) facts.ids.server = server;
+    }, { port: { device_id: true } }],
+    response: [(json, facts) => {
+      const port = uuidField(json, 'port', 'id');
+      if (port !== undefined) facts.ids.port = port;
+    }, { port: { id: true } }],
+  },
+  'PUT /v2.0/ports/{id}': {
+    request: [(json, facts) => {
+      const host = nameField(json, 'port', 'binding:host_id');
+      if (host !== undefined) facts.bindingHost = host;
+    }, { port: { 'binding:host_id': true } }],
+  },
+  'POST /v2.1/os-server-external-events': {
+    request: [externalEvents, { events: [{ name: true, server_uuid: true, tag: true, status: true }] }],
+  },
 };
 
 /** Does `route` have body fields worth keeping the request (0) or response (1) body for? */

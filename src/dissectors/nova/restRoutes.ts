@@ -26,6 +26,7 @@ nova-api   GET     /v2.1/images/{image}
 nova-api   GET     /v2.1/limits
 nova-api   GET     /v2.1/os-hypervisors
 nova-api   GET     /v2.1/os-services
+nova-api   POST    /v2.1/os-server-external-events
 nova-api   GET     /v2.1
 nova-api   GET     /
 keystone   POST    /v3/auth/tokens
@@ -79,9 +80,9 @@ placement  POST    /reshaper
 placement  GET     /
 neutron    GET     /v2.0/ports
 neutron    POST    /v2.0/ports
-neutron    GET     /v2.0/ports/{id}
-neutron    PUT     /v2.0/ports/{id}
-neutron    DELETE  /v2.0/ports/{id}
+neutron    GET     /v2.0/ports/{port}
+neutron    PUT     /v2.0/ports/{port}
+neutron    DELETE  /v2.0/ports/{port}
 neutron    GET     /v2.0/networks
 neutron    GET     /v2.0/networks/{id}
 neutron    GET     /v2.0/subnets
@@ -94,15 +95,19 @@ neutron    GET     /
 `;
 
 /** Query parameters that name an id we track (`GET /v2.0/ports?device_id=<server>`). */
-const QUERY_IDS: Readonly<Record<string, 'server' | 'image'>> = {
+const QUERY_IDS: Readonly<Record<string, IdKind>> = {
   device_id: 'server',
 };
 
 /** Placeholders that are ids we report (others show as `{id}` and are not kept). */
-const ID_PLACEHOLDERS: Readonly<Record<string, 'server' | 'image'>> = {
+const ID_PLACEHOLDERS: Readonly<Record<string, IdKind>> = {
   '{server}': 'server',
   '{image}': 'image',
+  '{port}': 'port',
 };
+
+/** The ids a path or query can give. */
+type IdKind = 'server' | 'image' | 'port';
 
 interface CompiledRoute {
   name: string;
@@ -133,7 +138,7 @@ export interface RouteMatch {
   /** `METHOD /template`, e.g. `GET /v2.1/servers/{id}`. */
   route: string;
   /** Ids found in the path (and the query, see QUERY_IDS). */
-  ids: Pick<MessageIds, 'server' | 'image'>;
+  ids: Pick<MessageIds, IdKind>;
   /** True when no template matched and the generic one was made. */
   generic: boolean;
 }

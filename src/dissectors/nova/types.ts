@@ -2,6 +2,10 @@
  * Typed Nova events from the Nova dissectors (REST and oslo.messaging), for the timeline.
  */
 import type { MessageIds, Observation } from '../types.js';
+import type { OsloExternalEvent } from './osloMessage.js';
+
+export type { OsloExternalEvent };
+
 
 // oslo.messaging
 
@@ -53,6 +57,10 @@ export interface NovaRpcEvent {
   /** Instance object actions: the saved `vm_state`, and whether `nova_object.changes` lists it. */
   vmState?: string;
   changesVmState?: boolean;
+  /** Neutron agent calls: the tap devices named (`tap` + the first 11 characters of a port id). */
+  devices?: string[];
+  /** `external_instance_event`: the events (name, server, port tag). */
+  externalEvents?: OsloExternalEvent[];
   /** Notifications: `timestamp` as Unix microseconds, on the publisher's clock. */
   notificationTimestampUs?: number;
   publisherId?: string;
@@ -61,6 +69,17 @@ export interface NovaRpcEvent {
 }
 
 // REST
+
+/** One event of a `POST /v2.1/os-server-external-events` (neutron-server → nova-api). */
+export interface ExternalEventFact {
+  /** `network-vif-plugged`, `network-changed`, … */
+  name: string;
+  server: string;
+  /** The port id, for network events. */
+  tag?: string;
+  status?: string;
+}
+
 
 /** The OpenStack services whose HTTP APIs we recognise. */
 export type NovaService = 'nova-api' | 'keystone' | 'glance' | 'placement' | 'neutron';
@@ -95,6 +114,10 @@ export interface NovaHttpEvent {
   serviceRequestId?: string;
   /** `server.status` of a `GET /v2.1/servers/{id}` response (`BUILD`, `ACTIVE`, …). */
   serverStatus?: string;
+  /** `PUT /v2.0/ports/{id}`: the `binding:host_id` it sets. */
+  bindingHost?: string;
+  /** `POST /v2.1/os-server-external-events`: the events it carries. */
+  externalEvents?: ExternalEventFact[];
   /** A Keystone token validation (`GET`/`HEAD /v3/auth/tokens`); the tokens are never kept. */
   tokenValidation?: boolean;
   /** Why the exchange is incomplete, when it is (from the HTTP parser). */
