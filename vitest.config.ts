@@ -13,8 +13,8 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default', './test/helpers/summaryReporter.ts'],
     setupFiles: ['./test/helpers/captureLedger.ts'],
-    // The capture ledger: which shared captures each file used, read by test/audit/ at the end.
-    globalSetup: ['./test/helpers/captureLedgerDir.ts'],
+    // The run's folder: which shared captures each file used (read by test/audit/), shared analyses.
+    globalSetup: ['./test/helpers/testRunDir.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...system, ...capture, ...audit] } },
       { extends: true, test: { name: 'capture', include: capture, exclude: system } },

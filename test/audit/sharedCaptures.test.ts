@@ -10,7 +10,7 @@ import type { LedgerEntry } from '../helpers/captureLedger.js';
 import { sharedCaptureTests } from '../helpers/testKinds.js';
 
 const root = resolve(__dirname, '../..');
-const ledgerDir = process.env.VIM_ANALYSE_CAPTURE_LEDGER;
+const ledgerDir = process.env.VIM_ANALYSE_TEST_RUN_DIR && join(process.env.VIM_ANALYSE_TEST_RUN_DIR, 'ledger');
 // Outside CI a test that needs root or a tool may skip (CI fails on any skip); in CI none may.
 const strict = process.env.CI === 'true';
 
@@ -23,7 +23,7 @@ describe('every shared-capture test ran against a shared capture', () => {
   });
 
   it('each used a shared capture and asserted at least once', () => {
-    expect(ledgerDir, 'VIM_ANALYSE_CAPTURE_LEDGER (set by vitest.config.ts)').toBeDefined();
+    expect(ledgerDir, 'VIM_ANALYSE_TEST_RUN_DIR (made by test/helpers/testRunDir.ts)').toBeDefined();
     expect(existsSync(ledgerDir!)).toBe(true);
     const ran = new Map<string, LedgerEntry>();
     for (const f of readdirSync(ledgerDir!)) {

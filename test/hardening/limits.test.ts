@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyse } from '../../src/pipeline/analyse.js';
 import { loadCaptureBase, writeRecords } from '../../fuzz/captureBase.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { capturePath, runsOf } from '../helpers/groundTruth.js';
 import { tempFile } from '../helpers/captureRecords.js';
 
@@ -65,7 +66,7 @@ describe('limits', () => {
   });
 
   it('kept messages: past the bound the rest are counted, the requests after it named, the timelines unchanged', async () => {
-    const full = await analyse(capturePath('nova-seq'));
+    const full = await analysedCapture('nova-seq');
     const total = Object.values(full.counters.messages as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(full.counters.messagesNotKept).toBe(0);
     const bounded = await analyse(capturePath('nova-seq'), { maxMessages: 1000 });

@@ -1,6 +1,6 @@
 /**
  * Setup file (vitest.config.ts): after a test file ran, notes in the run's ledger which shared
- * captures it used and how many of its tests asserted something, so that the audit
+ * captures it used and how many of its tests asserted something (the run's `ledger/`, testRunDir.ts), so that the audit
  * (test/audit/sharedCaptures.test.ts) can tell a capture test that ran from one that did nothing.
  */
 import { writeFileSync } from 'node:fs';
@@ -27,8 +27,9 @@ afterEach(() => {
 });
 
 afterAll(() => {
-  const dir = process.env.VIM_ANALYSE_CAPTURE_LEDGER;
-  if (dir === undefined || file === undefined || usedSharedCaptures().size === 0) return;
+  const run = process.env.VIM_ANALYSE_TEST_RUN_DIR;
+  if (run === undefined || file === undefined || usedSharedCaptures().size === 0) return;
+  const dir = join(run, 'ledger');
   const entry: LedgerEntry = { file: relative(root, file), captures: [...usedSharedCaptures()].sort(), assertingTests };
   writeFileSync(join(dir, `${entry.file.replace(/[^\w.-]/g, '_')}.json`), JSON.stringify(entry));
 });

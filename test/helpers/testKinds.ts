@@ -1,12 +1,12 @@
 /**
  * Which test files use the shared captures: those that import a capture accessor from
- * groundTruth.ts. vitest.config.ts puts them in the `capture` project; the audit checks each ran.
+ * groundTruth.ts or analysedCaptures.ts. vitest.config.ts puts them in the `capture` project; the audit checks each ran.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const accessors = ['capturePath', 'sharedFile', 'runsOf', 'secretsOf', 'sharedCaptureRoot', 'sharedCaptures'];
-const groundTruthImport = /import\s*\{([^}]*)\}\s*from\s*'(?:\.\.?\/)+(?:helpers\/)?groundTruth\.js'/g;
+const accessors = ['capturePath', 'sharedFile', 'runsOf', 'secretsOf', 'sharedCaptureRoot', 'sharedCaptures', 'analysedCapture', 'capturedMessages'];
+const groundTruthImport = /import\s*\{([^}]*)\}\s*from\s*'(?:\.\.?\/)+(?:helpers\/)?(?:groundTruth|analysedCaptures)\.js'/g;
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

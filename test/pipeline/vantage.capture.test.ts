@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/pipeline/analyse.js';
 import { captureInfo } from '../../src/pipeline/captureInfo.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { capturePath } from '../helpers/groundTruth.js';
 import { tempFile } from '../helpers/captureRecords.js';
 import { hostView } from '../helpers/vantageView.js';
@@ -22,7 +23,7 @@ for (const v of views) {
     let full: AnalysisResult, view: AnalysisResult, file: string;
     beforeAll(async () => {
       file = tempFile(`${v.name}-${v.host}.pcap`, await hostView(capturePath(v.name), { hosts: [v.host] }));
-      [full, view] = [await analyse(capturePath(v.name)), await analyse(file)];
+      [full, view] = [await analysedCapture(v.name), await analyse(file)];
     });
 
     it('still gives every run as a complete request', () => {
@@ -82,7 +83,7 @@ for (const m of merges) {
     beforeAll(async () => {
       const fileA = tempFile(`${m.name}-a.pcap`, await hostView(capturePath(m.name), { hosts: m.a }));
       fileB = tempFile(`${m.name}-b.pcap`, await hostView(capturePath(m.name), { hosts: m.b, shiftNs: BigInt(Math.round(m.shiftMs * 1e6)) }));
-      full = await analyse(capturePath(m.name));
+      full = await analysedCapture(m.name);
       merged = await analyse([fileA, fileB]);
     });
 

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyse, listMessages } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult, MessageLine, ResultRequest } from '../../src/pipeline/types.js';
 import { phaseChartSvg } from '../../src/report/phaseChartSvg.js';
 import { reportHtml } from '../../src/report/reportHtml.js';
 import { waterfallSvg } from '../../src/report/waterfallSvg.js';
 import { nomadPhaseModel, novaPhaseModel } from '../../src/timeline/phaseModel.js';
-import { capturePath, isoToNs, secretsOf } from '../helpers/groundTruth.js';
+import { analysedCapture, capturedMessages } from '../helpers/analysedCaptures.js';
+import { isoToNs, secretsOf } from '../helpers/groundTruth.js';
 import { colourCounts, decodePng } from './pngPixels.js';
 
 const executablePath = '/usr/bin/chromium';
@@ -48,11 +48,11 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
         executablePath,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
       }),
-      ...names.map((n) => analyse(capturePath(n))),
+      ...names.map((n) => analysedCapture(n)),
     ]);
     browser = browserP;
     names.forEach((n, i) => (results[n] = analysed[i]));
-    novaMessages = await listMessages(capturePath('nova-seq'));
+    novaMessages = await capturedMessages('nova-seq');
     mkdirSync(imgDir, { recursive: true });
   });
   afterAll(async () => {

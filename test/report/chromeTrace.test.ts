@@ -5,18 +5,18 @@
  * them); one X event per phase of every complete request, at that phase's time.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyse, listMessages } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult, MessageLine } from '../../src/pipeline/types.js';
 import { chromeTrace, type TraceEvent } from '../../src/report/chromeTrace.js';
-import { capturePath, isoToNs, secretsOf } from '../helpers/groundTruth.js';
+import { analysedCapture, capturedMessages } from '../helpers/analysedCaptures.js';
+import { isoToNs, secretsOf } from '../helpers/groundTruth.js';
 
 const captures = ['nova-seq', 'nomad-2016-tuned'];
 const results: Record<string, AnalysisResult> = {};
 let novaMessages: MessageLine[];
 
 beforeAll(async () => {
-  for (const c of captures) results[c] = await analyse(capturePath(c));
-  novaMessages = await listMessages(capturePath('nova-seq'));
+  for (const c of captures) results[c] = await analysedCapture(c);
+  novaMessages = await capturedMessages('nova-seq');
 });
 
 function checkFormat(events: TraceEvent[]): void {

@@ -8,12 +8,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyse } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
 import { otlpProtobuf } from '../../src/report/otlp/otlpProtobuf.js';
 import { type OtlpSpan, otlpTraces } from '../../src/report/otlp/otlpTraces.js';
 import { phaseModels } from '../../src/timeline/phaseModel.js';
-import { capturePath, isoToNs, secretsOf } from '../helpers/groundTruth.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
+import { isoToNs, secretsOf } from '../helpers/groundTruth.js';
 
 // The official .proto files, as shipped in this npm package (devDependency).
 const require = createRequire(import.meta.url);
@@ -29,7 +29,7 @@ function officialRequestType(): protobuf.Type {
 const captures = ['nova-seq', 'nomad-2016-stock'];
 const results: Record<string, AnalysisResult> = {};
 beforeAll(async () => {
-  for (const c of captures) results[c] = await analyse(capturePath(c));
+  for (const c of captures) results[c] = await analysedCapture(c);
 });
 
 const allSpans = (req: ReturnType<typeof otlpTraces>): OtlpSpan[] => req.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));

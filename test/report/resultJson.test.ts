@@ -1,21 +1,22 @@
 /** The JSON result written in pieces is byte for byte what JSON.stringify(result, null, 2) makes. */
 import { describe, expect, it } from 'vitest';
-import { analyse, analyseStreamed } from '../../src/pipeline/analyse.js';
+import { analyseStreamed } from '../../src/pipeline/analyse.js';
 import { resultJsonChunks } from '../../src/report/resultJson.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { capturePath } from '../helpers/groundTruth.js';
 
 const whole = (r: unknown) => JSON.stringify(r, null, 2) + '\n';
 
 describe('resultJsonChunks', () => {
   it.each(['nova-burst', 'nomad-2016-stock'])('%s: the same bytes, the requests in their own pieces', async (name) => {
-    const r = await analyse(capturePath(name));
+    const r = await analysedCapture(name);
     const pieces = [...resultJsonChunks(r)];
     expect(pieces.join('')).toBe(whole(r));
     expect(pieces.length).toBeGreaterThan(Object.keys(r).length);
   });
   it.each(['nova-seq', 'nomad-2016-tuned'])('%s: requests made while written give the same bytes as the whole result', async (name) => {
-    const whole = [...resultJsonChunks(await analyse(capturePath(name)))].join('');
+    const whole = [...resultJsonChunks(await analysedCapture(name))].join('');
     const { result, requests } = await analyseStreamed(capturePath(name));
     expect(result.requests).toEqual([]);
     expect(requests.length).toBeGreaterThan(10);

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult, ResultRequest } from '../../src/pipeline/types.js';
 import { loadCaptureBase, writeRecords, type BaseRecord } from '../../fuzz/captureBase.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { capturePath } from '../helpers/groundTruth.js';
 import { tempFile } from '../helpers/captureRecords.js';
 
@@ -39,7 +40,7 @@ describe('two Nomad experiments interleaved in one capture', () => {
     const merged = [...stock.records, ...moved].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
     const movedFile = tempFile('tuned-moved.pcapng', writeRecords(moved, 'pcapng', 6));
     const mergedFile = tempFile('interleaved.pcapng', writeRecords(merged, 'pcapng', 6));
-    [stockAlone, tunedAlone, both] = [await analyse(capturePath('nomad-2016-stock')), await analyse(movedFile), await analyse(mergedFile)];
+    [stockAlone, tunedAlone, both] = [await analysedCapture('nomad-2016-stock'), await analyse(movedFile), await analyse(mergedFile)];
   });
 
   it('really interleaves the two experiments\' requests', () => {

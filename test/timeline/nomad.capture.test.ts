@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyse } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
 import { nomadPhaseModel } from '../../src/timeline/phaseModel.js';
-import { capturePath, isoToNs, ns, readTsv, runsOf, sharedCaptures, type Row } from '../helpers/groundTruth.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
+import { isoToNs, ns, readTsv, runsOf, sharedCaptures, type Row } from '../helpers/groundTruth.js';
 
 for (const name of ['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern']) {
   describe(`nomad timelines: ${name}`, () => {
@@ -18,7 +18,7 @@ for (const name of ['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern']) {
     let extra: Map<string, Row>;
     let trueOffsetMs: number;
     beforeAll(async () => {
-      result = await analyse(capturePath(name));
+      result = await analysedCapture(name);
       runs = runsOf(name);
       extra = new Map(readTsv(resolve(sharedCaptures, name, 'truth-extra.tsv')).map((r) => [r.alloc_id, r]));
       trueOffsetMs = (JSON.parse(readFileSync(resolve(sharedCaptures, name, 'truth.json'), 'utf8')) as { client_clock_offset_ms: number }).client_clock_offset_ms;

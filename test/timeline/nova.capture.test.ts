@@ -4,17 +4,17 @@
  * what the client measured.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyse } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
 import { novaPhaseModel } from '../../src/timeline/phaseModel.js';
-import { capturePath, isoToNs, ns, runsOf, type Row } from '../helpers/groundTruth.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
+import { isoToNs, ns, runsOf, type Row } from '../helpers/groundTruth.js';
 
 for (const name of ['nova-seq', 'nova-burst']) {
   describe(`nova timelines: ${name}`, () => {
     let result: AnalysisResult;
     let runs: Row[];
     beforeAll(async () => {
-      result = await analyse(capturePath(name));
+      result = await analysedCapture(name);
       runs = runsOf(name);
     });
 

@@ -1,0 +1,40 @@
+/**
+ * The default analysis (and message list) of each shared capture, made once per test run and
+ * shared by every test file that only reads it: the first file to ask analyses the capture and
+ * stores the result (v8 serialisation) in the run's folder; later files, in any worker, read it.
+ * Each call returns its own copy, so a test may change what it got.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { analyse, listMessages } from '../../src/pipeline/analyse.js';
+import type { AnalysisResult, MessageLine } from '../../src/result/types.js';
+import { capturePath } from './groundTruth.js';
+
+/** Made by the global setup (testRunDir.ts); absent when a file runs outside vitest's config. */
+const cacheDir = process.env.VIM_ANALYSE_TEST_RUN_DIR && join(process.env.VIM_ANALYSE_TEST_RUN_DIR, 'analysed');
+
+async function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
+  if (!cacheDir) return make();
+  const file = join(cacheDir, `${key}.v8`);
+  if (existsSync(file)) return deserialize(readFileSync(file)) as T;
+  const value = await make();
+  mkdirSync(cacheDir, { recursive: true });
+  // Written aside then renamed: a reader in another worker sees the whole file or none.
+  const part = `${file}.${process.pid}`;
+  writeFileSync(part, serialize(value));
+  renameSync(part, file);
+  return value;
+}
+
+/** `analyse(capturePath(name))`, once per run. */
+export function analysedCapture(name: string): Promise<AnalysisResult> {
+  const file = capturePath(name);
+  return cached(`${name}.result`, () => analyse(file));
+}
+
+/** `listMessages(capturePath(name))`, once per run. */
+export function capturedMessages(name: string): Promise<MessageLine[]> {
+  const file = capturePath(name);
+  return cached(`${name}.messages`, () => listMessages(file));
+}
