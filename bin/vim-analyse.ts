@@ -119,6 +119,8 @@ const limitOptions = [
 ] as const;
 type LimitKey = (typeof limitOptions)[number]['key'];
 
+const tlsKeylogHelp = 'NSS key log (SSLKEYLOGFILE) to decrypt TLS connections with; a secret, never printed';
+
 function withLimitOptions(cmd: Command): Command {
   for (const o of limitOptions) cmd.option(o.flag, o.help);
   return cmd;
@@ -160,9 +162,10 @@ withLimitOptions(program)
   .option('--requests', 'one row per request in the table')
   .option('--logs <[host=]path>', 'compute-host log to merge (vimts markers, oslo.log, Nomad client logs; gzip ok); repeatable', collect, [] as string[])
   .option('--clock-offset <host=seconds>', "a host's known clock offset (its clock minus the capture's), overriding the estimate; repeatable", collect, [] as string[])
+  .option('--tls-keylog <file>', tlsKeylogHelp)
   .option('-o, --output <file>', 'write to a file instead of standard output')
   .option('-q, --quiet', 'no progress line on standard error')
-  .action(async (captures: string[], opts: { vim?: string; format: string; requests?: boolean; output?: string; logs: string[]; clockOffset: string[]; quiet?: boolean } & Partial<Record<LimitKey, string>>) => {
+  .action(async (captures: string[], opts: { vim?: string; format: string; requests?: boolean; output?: string; logs: string[]; clockOffset: string[]; quiet?: boolean; tlsKeylog?: string } & Partial<Record<LimitKey, string>>) => {
     if (captures.length === 0) {
       program.help({ error: true });
     }
@@ -174,7 +177,7 @@ withLimitOptions(program)
       const outFd = openOutput(opts.output);
       const format = opts.format as ResultFormat;
       const progress = await progressFor(captures, opts.quiet);
-      const options = { vim: checkVim(opts.vim), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset), onProgress: progress, ...limitsOf(opts) };
+      const options = { vim: checkVim(opts.vim), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset), onProgress: progress, tlsKeyLogFile: opts.tlsKeylog, ...limitsOf(opts) };
       const { analyse, analyseStreamed, analyseWithMessages } = await import('../src/pipeline/analyse.js');
       if (format === 'json') {
         // Each request's object is made as it is written, not all of them first.
@@ -203,8 +206,9 @@ withLimitOptions(program.command('messages'))
   .option('--json', 'NDJSON, one message per line')
   .option('--vim <vim>', 'only this VIM: nova or nomad')
   .option('--filter <text>', 'keep messages whose service or name contains this text (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--tls-keylog <file>', tlsKeylogHelp)
   .option('-o, --output <file>', 'write to a file instead of standard output')
-  .action(async (captures: string[], opts: { json?: boolean; vim?: string; filter: string[]; output?: string } & Partial<Record<LimitKey, string>>) => {
+  .action(async (captures: string[], opts: { json?: boolean; vim?: string; filter: string[]; output?: string; tlsKeylog?: string } & Partial<Record<LimitKey, string>>) => {
     try {
       const outFd = openOutput(opts.output);
       const { messageLines } = await import('../src/pipeline/analyse.js');
@@ -216,7 +220,7 @@ withLimitOptions(program.command('messages'))
       // would hold a second copy of the messages on big captures.
       const out = outFd !== undefined ? createWriteStream('', { fd: outFd }) : process.stdout;
       let batch: string[] = [];
-      const lines = await messageLines(captures, { vim: checkVim(opts.vim), ...limitsOf(opts) });
+      const lines = await messageLines(captures, { vim: checkVim(opts.vim), tlsKeyLogFile: opts.tlsKeylog, ...limitsOf(opts) });
       for (const m of lines) {
         if (!keep(m)) continue;
         batch.push(line(m));

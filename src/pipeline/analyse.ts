@@ -11,10 +11,14 @@ import { readLog } from '../logs/readLog.js';
 import type { AnalysisResult, MessageLine, PhaseAvailability, ResultRequest, ResultRequestList } from '../result/types.js';
 import { phaseModels } from '../timeline/phaseModel.js';
 import { diagnose } from '../diagnosis/index.js';
+import { readTlsKeyLog } from '../protocols/tls/keyLog.js';
+import { hidingConnections, tlsAbsentReasons, tlsResult } from './tlsHidden.js';
 
 export interface AnalyseOptions extends SessionOptions {
   /** Compute-host log files to merge, `[HOST=]PATH` (gzip accepted). */
   logFiles?: string[];
+  /** NSS key log file (SSLKEYLOGFILE) to open TLS connections with; its content is never printed. */
+  tlsKeyLogFile?: string;
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
@@ -72,12 +76,15 @@ function resultRequestList(out: SessionOutput, digits: number): ResultRequestLis
   // From one host's view, say so where a request lacks a milestone.
   const single = out.captures.length > 0 && out.captures.every((c) => c.vantage.kind === 'single-host');
   const observers = [...new Set(out.captures.flatMap((c) => c.vantage.observers))];
+  const hiding = hidingConnections(out.tls);
   return {
     length: out.requests.length,
     at(i) {
       const r = out.requests[i];
       const res = requestToResult(r, out.clock, digits);
       if (single && !r.complete) res.reason = `not visible from ${observers.join(', ')}: this capture holds only that host's connections`;
+      const hidden = r.complete ? null : tlsAbsentReasons(r, hiding);
+      if (hidden) res.absent = { ...res.absent, ...hidden };
       return res;
     },
   };
@@ -127,13 +134,15 @@ export function toStreamedResult(out: SessionOutput): { result: AnalysisResult; 
     counters: out.counters,
     warnings: out.warnings,
   };
+  if (out.tls.length) result.tls = tlsResult(out.tls, out.clock, digits);
   return { result, requests: resultRequestList(out, digits) };
 }
 
 async function run(sources: CaptureSource | CaptureSource[], options: AnalyseOptions): Promise<SessionOutput> {
   const logs = [...(options.logs ?? [])];
   for (const spec of options.logFiles ?? []) logs.push(await readLog(spec, { signal: options.signal }));
-  const session = new AnalysisSession({ ...options, logs });
+  const tlsKeyLog = options.tlsKeyLog ?? (options.tlsKeyLogFile ? readTlsKeyLog(options.tlsKeyLogFile) : undefined);
+  const session = new AnalysisSession({ ...options, logs, tlsKeyLog });
   await session.addCaptures(Array.isArray(sources) ? sources : [sources]);
   return session.finish();
 }

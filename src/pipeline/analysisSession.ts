@@ -17,6 +17,9 @@ import { AmqpConnectionParser } from '../protocols/amqp/connectionParser.js';
 import { HttpConnectionParser, type HttpHeadInfo } from '../protocols/http/parser.js';
 import type { GuessedProtocol } from '../protocols/guessProtocol.js';
 import { SniffingHandler } from '../protocols/sniffingHandler.js';
+import { TlsConnectionParser } from '../protocols/tls/tlsConnectionParser.js';
+import type { TlsKeyLog } from '../protocols/tls/keyLog.js';
+import type { TlsConnectionSummary } from '../protocols/tls/types.js';
 import { count, defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolCounters, type ProtocolLimits } from '../protocols/types.js';
 import { withDefaults } from '../net/withDefaults.js';
 import { OsloCorrelator, toVimMessage as rpcMessage } from '../dissectors/nova/osloCorrelator.js';
@@ -77,6 +80,8 @@ export interface SessionOptions {
    * ns after they were handed out); older ones are forgotten, counted, so memory stays flat.
    */
   retainReleasedNs?: number;
+  /** Secrets to open TLS connections with (NSS key log, see readTlsKeyLog); never printed. */
+  tlsKeyLog?: TlsKeyLog;
 }
 
 export interface CaptureRecord {
@@ -96,6 +101,8 @@ export interface SessionOutput {
   clocks: Record<string, ClockEstimate>;
   counters: Record<string, unknown>;
   warnings: string[];
+  /** Every TLS connection seen (up to maxTlsConnections), decrypted or not. */
+  tls: TlsConnectionSummary[];
 }
 
 /** Messages kept by default (about 100 bytes each in the log, ids included). */
@@ -106,6 +113,8 @@ const tickNs = 1e9;
 const offlineSettleNs = 60e9;
 const offlineMaxWaitNs = 600e9;
 const offlineDrainEveryNs = 10e9;
+/** TLS connection summaries kept (the rest are counted). */
+const maxTlsConnections = 10_000;
 /** Released (live) requests kept for the final result. */
 const maxRetainedRequests = 100_000;
 
@@ -136,6 +145,7 @@ export class AnalysisSession {
   /** Offsets of the second and later captures against the first. */
   private readonly captureClocks: Record<string, ClockEstimate> = {};
   /** Requests handed out and released from the correlators (live), kept for the final result. */
+  private readonly tls: TlsConnectionSummary[] = [];
   private readonly released: { model: PhaseModel; id: string; keys: RequestKeys; milestones: MilestoneSet; notes: string[]; at: number }[] = [];
   /** Streaming with logs: the requests handed out, whose log sub-phases place the host clocks. */
   private readonly emittedDrafts: LogTarget[] = [];
@@ -181,9 +191,19 @@ export class AnalysisSession {
         return this.wants('nova') ? new AmqpConnectionParser(conn, { message: (m) => this.oslo.message(m) }, this.ctx) : null;
       case 'nomad-rpc':
         return this.wants('nomad') ? new NomadRpcConnectionParser(conn, (ex) => this.onNomadRpc(nomadRpcEvent(ex)), this.ctx) : null;
+      case 'tls':
+        return this.tlsParser(conn);
       default:
         return null;
     }
+  }
+
+  /** A TLS connection; what it decrypts to goes to the parser its plaintext calls for. */
+  private tlsParser(conn: ConnectionInfo): StreamHandler {
+    const p = new TlsConnectionParser(conn, this.ctx, this.options.tlsKeyLog ?? null, () => new SniffingHandler(conn, (proto, c) => (proto === 'tls' ? null : this.parserFor(proto, c))));
+    if (this.tls.length < maxTlsConnections) this.tls.push(p.summary);
+    else count(this.counters, 'tls', 'connectionsNotListed');
+    return p;
   }
 
   private onHttp(ex: HttpExchange): void {
@@ -451,6 +471,7 @@ export class AnalysisSession {
         messagesNotKept: this.messages.dropped,
       },
       warnings: this.warnings,
+      tls: this.tls,
     };
   }
 }

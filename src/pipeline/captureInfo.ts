@@ -8,15 +8,48 @@ import { linkTypeName } from '../net/linkLayers.js';
 import { endpointText } from '../net/ipPacket.js';
 import { guessProtocol } from '../protocols/guessProtocol.js';
 import type { CaptureSummary } from '../capture/types.js';
-import type { NetCounters } from '../net/types.js';
+import type { ConnectionInfo, Direction, NetCounters, StreamHandler } from '../net/types.js';
 import type { CaptureInfo, ConnectionRow } from '../result/types.js';
 import { inferVantage } from './vantage.js';
+import { looksLikeTlsRecord } from '../protocols/tls/constants.js';
+import { TlsConnectionParser } from '../protocols/tls/tlsConnectionParser.js';
+import { defaultProtocolLimits, type ProtocolContext } from '../protocols/types.js';
 
 export type { CaptureInfo, ConnectionRow };
 
+/**
+ * Reads a connection's hellos when its first bytes are a TLS record, then stops: `info`
+ * says who is encrypted without following every record.
+ */
+class TlsHelloProbe implements StreamHandler {
+  private parser: TlsConnectionParser | null | undefined;
+  constructor(private readonly conn: ConnectionInfo, private readonly ctx: ProtocolContext, private readonly found: Map<number, TlsConnectionParser>) {}
+  data(dir: Direction, b: Uint8Array, ts: number): void {
+    if (this.parser === null) return;
+    if (this.parser === undefined) {
+      this.parser = looksLikeTlsRecord(b) ? new TlsConnectionParser(this.conn, this.ctx, null, () => null) : null;
+      if (!this.parser) return;
+      this.found.set(this.conn.id, this.parser);
+    }
+    this.parser.data(dir, b, ts);
+    if (this.parser.summary.version !== null) this.parser = null;
+  }
+  gap(): void {
+    this.parser = null;
+  }
+  end(): void {}
+}
+
+function tlsOf(p: TlsConnectionParser | undefined): Pick<ConnectionRow, 'tls'> {
+  if (!p) return {};
+  const { serverName, version, cipherSuite } = p.summary;
+  return { tls: { serverName, version, cipherSuite } };
+}
 
 export async function captureInfo(source: CaptureSource, options: ReassembleOptions = {}): Promise<CaptureInfo> {
-  const r = await reassembleTcp(source, () => null, options);
+  const ctx: ProtocolContext = { counters: {}, warn: () => {}, limits: defaultProtocolLimits };
+  const tls = new Map<number, TlsConnectionParser>();
+  const r = await reassembleTcp(source, (conn) => new TlsHelloProbe(conn, ctx, tls), options);
   const s = r.capture;
   const digits = s.tsPrecision || 6;
   const ms = (ns: number) => ns / 1e6;
@@ -35,6 +68,7 @@ export async function captureInfo(source: CaptureSource, options: ReassembleOpti
     outOfOrder: c.outOfOrder,
     handshake: c.info.sawSyn,
     closed: c.closed,
+    ...tlsOf(tls.get(c.info.id)),
   }));
   return {
     schema: 'vim-analyse-info/1',

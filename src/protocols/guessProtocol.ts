@@ -2,7 +2,9 @@
  * Which protocol a TCP connection speaks, from its server port and first payload bytes.
  * Content wins over port: a port only decides when the bytes say nothing.
  */
-export type GuessedProtocol = 'http' | 'amqp' | 'nomad-rpc' | 'serf' | 'other';
+import { looksLikeTlsRecord } from './tls/constants.js';
+
+export type GuessedProtocol = 'http' | 'amqp' | 'nomad-rpc' | 'serf' | 'tls' | 'other';
 
 /** Default service ports (configurable by callers that deploy elsewhere). */
 export const defaultProtocolPorts: ReadonlyMap<number, GuessedProtocol> = new Map<number, GuessedProtocol>([
@@ -38,6 +40,8 @@ export function guessProtocol(
   sawStart: boolean,
   ports: ReadonlyMap<number, GuessedProtocol> = defaultProtocolPorts,
 ): GuessedProtocol {
+  // A TLS record is TLS on any port (HTTPS on 8774 behind a load balancer).
+  if ((head0 && looksLikeTlsRecord(head0)) || (!head0 && head1 && looksLikeTlsRecord(head1))) return 'tls';
   if (head0) {
     if (httpMethods.some((m) => startsWith(head0, m))) return 'http';
     if (startsWith(head0, 'AMQP')) return 'amqp';

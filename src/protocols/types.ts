@@ -162,7 +162,7 @@ export interface MsgpackRpcExchange {
 
 export interface ProtocolWarning {
   stage: 'protocols';
-  protocol: 'http' | 'amqp' | 'yamux' | 'msgpack-rpc' | 'nomad-rpc';
+  protocol: 'http' | 'amqp' | 'yamux' | 'msgpack-rpc' | 'nomad-rpc' | 'tls';
   conn?: number;
   ts?: number;
   message: string;

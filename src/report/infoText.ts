@@ -25,7 +25,7 @@ export function infoText(info: CaptureInfo): string {
   out.push(`vantage     ${info.vantage.text}`);
   out.push('');
   const rows = info.connections.map((c) => [
-    c.id, c.client, c.server, c.protocol,
+    c.id, c.client, c.server, c.tls ? `tls ${c.tls.version?.replace('TLS ', '') ?? '?'}${c.tls.serverName ? ` ${c.tls.serverName}` : ''}` : c.protocol,
     (c.startMs / 1000).toFixed(3), (c.durationMs / 1000).toFixed(3),
     c.packets[0] + c.packets[1], c.bytes[0], c.bytes[1],
     c.gaps[0] + c.gaps[1], c.retransmissions[0] + c.retransmissions[1],

@@ -72,6 +72,25 @@ export interface ResultCapture {
 /** Per VIM and phase: in how many requests it was exact, approximate or unavailable. */
 export type PhaseAvailability = Record<string, Record<string, { exact: number; approx: number; absent: number; substitutes: string[] }>>;
 
+/** A TLS connection as the result lists it (no secret is part of it). */
+export interface ResultTlsConnection {
+  client: string;
+  server: string;
+  serverName: string | null;
+  version: string | null;
+  cipherSuite: string | null;
+  decrypted: boolean;
+  reason?: string;
+  records: { plain: number; decrypted: number; failed: number; undecrypted: number };
+  applicationBytes: [number, number];
+  firstApplication: string | null;
+  lastApplication: string | null;
+}
+
+export interface ResultTls {
+  connections: ResultTlsConnection[];
+}
+
 export interface AnalysisResult {
   schema: 'vim-analyse/1';
   captures: ResultCapture[];
@@ -84,6 +103,8 @@ export interface AnalysisResult {
   availability: PhaseAvailability;
   counters: Record<string, unknown>;
   warnings: string[];
+  /** Present when the capture held TLS connections: which, and whether they were opened. */
+  tls?: ResultTls;
 }
 
 /** `messages --json`: VimMessage with its time as ISO 8601. */
@@ -117,6 +138,8 @@ export interface ConnectionRow {
   outOfOrder: [number, number];
   handshake: boolean;
   closed: string | null;
+  /** A TLS connection's hellos: server name (SNI), negotiated version and cipher suite. */
+  tls?: { serverName: string | null; version: string | null; cipherSuite: string | null };
 }
 
 export interface CaptureInfo {
