@@ -39,7 +39,7 @@ export class Netns {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** tcpdump on an interface of the namespace; resolve stop() when it has written the file. */
-export async function startTcpdump(ns: string, iface: string, filter: string, pcap: string): Promise<{ stop(): Promise<void> }> {
+export async function startTcpdump(ns: string, iface: string, filter: string, pcap: string): Promise<{ stop(): Promise<{ dropped: number }> }> {
   const child = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '--immediate-mode', '-Z', 'root', '-i', iface, '-U', '-s', '0', '-w', pcap, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c));
@@ -54,6 +54,7 @@ export async function startTcpdump(ns: string, iface: string, filter: string, pc
       const closed = new Promise((r) => child.on('close', r));
       child.kill('SIGINT');
       await closed;
+      return { dropped: Number(/(\d+) packets dropped by kernel/.exec(err)?.[1] ?? NaN) };
     },
   };
 }
@@ -62,11 +63,17 @@ export async function startTcpdump(ns: string, iface: string, filter: string, pc
 export async function captureTlsSession(ns: Netns, dir: string, certDir: string, version: 'TLSv1.2' | 'TLSv1.3', cipher: string, port: number): Promise<TlsCapture> {
   const { cert, key } = makeCertificate(certDir, 'nova.example');
   const pcap = join(dir, 'tls.pcap');
-  const dump = await startTcpdump(ns.name, 'lo', `tcp port ${port}`, pcap);
-  try {
-    execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, peers, dir, '127.0.0.1', String(port), version, cipher, cert, key, 'nova.example'], { stdio: 'pipe', timeout: 20_000 });
-  } finally {
-    await dump.stop();
+  // On a loaded machine the kernel can drop a packet from tcpdump's ring: run again then.
+  for (let attempt = 1; ; attempt++) {
+    const dump = await startTcpdump(ns.name, 'lo', `tcp port ${port}`, pcap);
+    let dropped = NaN;
+    try {
+      execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, peers, dir, '127.0.0.1', String(port), version, cipher, cert, key, 'nova.example'], { stdio: 'pipe', timeout: 20_000 });
+    } finally {
+      dropped = (await dump.stop()).dropped;
+    }
+    if (dropped === 0) break;
+    if (attempt === 3) throw new Error(`tcpdump dropped packets on three attempts (${dropped} the last time)`);
   }
   return {
     pcap,
