@@ -120,7 +120,7 @@ export function toStreamedResult(out: SessionOutput): { result: AnalysisResult; 
     requests,
     stats,
     clocks: Object.fromEntries(
-      Object.entries(out.clocks).map(([h, c]) => [h, { offsetMs: round6(c.offsetMs), uncertaintyMs: round6(c.uncertaintyMs), source: c.source }]),
+      Object.entries(out.clocks).map(([h, c]) => [h, { offsetMs: round6(c.offsetMs), uncertaintyMs: round6(c.uncertaintyMs), source: c.source, ...(c.addresses ? { addresses: c.addresses } : {}) }]),
     ),
     diagnosis: diagnose({
       requests: out.requests,

@@ -413,6 +413,8 @@ export class AnalysisSession {
       ];
       const merged = mergeLogs(targets, this.options.logs, this.clock, clocks, this.options.clockOffsets);
       Object.assign(clocks, merged.clocks);
+      // One machine, one entry: its address's estimate lives on in the log host's.
+      for (const addr of merged.folded) if (!Object.hasOwn(merged.clocks, addr)) delete clocks[addr];
       for (const w of merged.warnings) this.warn(w);
       for (const l of this.options.logs) for (const w of l.warnings) this.warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
       const byFile = new Map(this.options.logs.map((l) => [l.file, l]));

@@ -45,7 +45,10 @@ export interface ResultRequest {
 export interface ResultClock {
   offsetMs: number;
   uncertaintyMs: number;
+  /** What bounded the offset, each source with the address it was observed at. */
   source: string;
+  /** The addresses this host's messages came from (a log host joined to its traffic). */
+  addresses?: string[];
 }
 
 export interface ResultDiagnosis {

@@ -28,6 +28,10 @@ export const logAnchors: readonly LogAnchor[] = [
   { vim: 'nova', log: 'log:spawn.begin', relation: 'after', wire: ['build.deliver', 'build.publish'] },
   // …saves the instance active after the hypervisor spawn returned…
   { vim: 'nova', log: 'log:spawn.end', relation: 'before', wire: ['save.active.publish', 'save.active.deliver', 'create.end.publish'] },
+  // With a real hypervisor and Neutron, the spawn resumes the domain only once
+  // network-vif-plugged has reached the host.
+  { vim: 'nova', log: 'log:spawn.vif_plugged_wait.end', relation: 'after', wire: ['vif.event.deliver'] },
+  { vim: 'nova', log: 'log:spawn.libvirt_spawn.end', relation: 'after', wire: ['vif.event.deliver'] },
   // …and leaves _build_and_run_instance after sending instance.create.end.
   { vim: 'nova', log: 'log:build.end', relation: 'after', wire: ['create.end.publish', 'save.active.publish'] },
   // The Nomad client's driver starts once Alloc.GetAllocs delivered the alloc…
@@ -45,6 +49,11 @@ export interface MergeLogsResult {
   files: { file: string; host: string; events: number; joined: number; related: boolean }[];
   /** The study's whr build blocks: which request each joined, or which it was ambiguous between. */
   whr: { file: string; joins: WhrJoin[]; crossChecks: WhrCrossCheck[] }[];
+  /**
+   * Addresses whose wire estimate is now part of a log host's (one machine, one entry):
+   * the caller drops their own entries.
+   */
+  folded: string[];
 }
 
 /**
@@ -60,7 +69,7 @@ export function mergeLogs(
   overrides: Record<string, number> = {},
 ): MergeLogsResult {
   const byId = new Map(targets.map((t) => [t.id, t]));
-  const result: MergeLogsResult = { clocks: {}, warnings: [], files: [], whr: [] };
+  const result: MergeLogsResult = { clocks: {}, warnings: [], files: [], whr: [], folded: [] };
   // Per log host: its causal bounds and the addresses its requests were observed at.
   const hosts = new Map<string, { bounds: ClockBounds; addresses: Set<string> }>();
   const joined: { host: string; target: LogTarget; name: string; hostRel: number }[] = [];
@@ -105,6 +114,8 @@ export function mergeLogs(
     // The capture may already bound this machine's clock (by its address): intersect,
     // when the two agree; when they do not, the log is on another clock than that host's
     // messages (or joined wrongly): keep the log's own bounds and say so.
+    const wireSources: string[] = [];
+    const folded: string[] = [];
     for (const addr of h.addresses) {
       const w = wireClocks[addr];
       if (!w) continue;
@@ -112,12 +123,20 @@ export function mergeLogs(
       if (lo <= h.bounds.upper && hi >= h.bounds.lower) {
         h.bounds.before(lo, 0);
         h.bounds.after(hi, 0);
+        wireSources.push(`${w.source} (${addr})`);
+        folded.push(addr);
       } else {
         result.warnings.push(`log host ${host}: its markers put its clock outside what the capture shows for ${addr} (${w.offsetMs.toFixed(3)} ± ${w.uncertaintyMs.toFixed(3)} ms); using the log's own bounds`);
       }
     }
-    const e = h.bounds.estimate(`log markers vs. the messages that caused or reported them${h.addresses.size ? ` (${[...h.addresses].join(', ')})` : ''}`);
-    if (e) result.clocks[host] = e;
+    const e = h.bounds.estimate(
+      [`log markers vs. the messages that caused or reported them${h.addresses.size ? ` (${[...h.addresses].join(', ')})` : ''}`, ...wireSources].join('; '),
+    );
+    if (e) {
+      if (h.addresses.size) e.addresses = [...h.addresses].sort();
+      result.clocks[host] = e;
+      result.folded.push(...folded);
+    }
     else result.warnings.push(`log host ${host}: no causal bound on both sides, its clock offset is unknown; its markers are placed as written`);
   }
   for (const j of joined) {

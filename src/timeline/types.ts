@@ -98,6 +98,8 @@ export interface ClockEstimate {
   source: string;
   /** Number of causal constraints behind the estimate. */
   constraints: number;
+  /** The addresses this host's messages came from, when a log's host name was joined to them. */
+  addresses?: string[];
 }
 
 /** A request as the log merge sees it: the milestones log events may join, and its notes. */

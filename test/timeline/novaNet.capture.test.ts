@@ -80,6 +80,19 @@ describe('nova-net: networking, image download and vif_plugged per boot', () => 
     }
   });
 
+  it('gives the compute host one clock entry (its log name joined to its address), holding the true offset', () => {
+    const truth = truthOf<{ compute_clock_offset_ms: number }>('nova-net').compute_clock_offset_ms;
+    const hosts = Object.keys(result.clocks);
+    expect(hosts).toEqual(['compute1']);
+    const c = result.clocks.compute1;
+    expect(c.addresses).toEqual(['10.98.0.2']);
+    expect(Math.abs(c.offsetMs - truth)).toBeLessThan(5);
+    expect(Math.abs(c.offsetMs - truth)).toBeLessThanOrEqual(c.uncertaintyMs);
+    // Both kinds of constraint bounded it: the log markers and the notification timestamps.
+    expect(c.source).toMatch(/log markers/);
+    expect(c.source).toMatch(/notification timestamps/);
+  });
+
   it('nests the networking phases inside compute', () => {
     for (const run of runs) {
       const r = byServer.get(run.server_id)!;
