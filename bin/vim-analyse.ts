@@ -330,15 +330,17 @@ program
   .option('--json', 'write JSON')
   .option('--svg', 'write the phase-breakdown chart, one bar per configuration')
   .option('--labels <a,b>', 'names of the two configurations (default: the file names)')
+  .option('--logs-a <[host=]path>', "compute-host log of configuration A's run; repeatable", collect, [] as string[])
+  .option('--logs-b <[host=]path>', "compute-host log of configuration B's run; repeatable", collect, [] as string[])
   .option('-o, --output <file>', 'write to a file instead of standard output')
-  .action(async (a: string, b: string, opts: { vim?: string; json?: boolean; svg?: boolean; labels?: string; output?: string }) => {
+  .action(async (a: string, b: string, opts: { vim?: string; json?: boolean; svg?: boolean; labels?: string; output?: string; logsA: string[]; logsB: string[] }) => {
     try {
       const outFd = openOutput(opts.output);
       const labels = (opts.labels?.split(',') ?? [a, b]) as [string, string];
       const { compareCaptures } = await import('../src/pipeline/compare.js');
       const { compareText } = await import('../src/report/compareText.js');
       const { breakdownSvg } = await import('../src/report/formatResult.js');
-      const c = await compareCaptures(a.split(','), b.split(','), { vim: checkVim(opts.vim), labels });
+      const c = await compareCaptures(a.split(','), b.split(','), { vim: checkVim(opts.vim), labels, sides: [{ logFiles: opts.logsA }, { logFiles: opts.logsB }] });
       const { results: _r, ...rest } = c;
       const text = opts.svg
         ? breakdownSvg([{ label: labels[0], result: c.results[0] }, { label: labels[1], result: c.results[1] }])

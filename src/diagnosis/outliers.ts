@@ -137,7 +137,7 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
       const wire = (ctx.input.wireEvents ?? []).filter((w) => w.t >= startNs && w.t <= endNs);
       const wireByKind: Record<string, number> = {};
       for (const w of wire) wireByKind[w.kind] = (wireByKind[w.kind] ?? 0) + 1;
-      const timer = explained.find((d) => d.kind === 'timer' && d.phase === top.phase);
+      const timer = explained.find((d): d is Extract<ResultDiagnosis, { kind: 'timer' }> => d.kind === 'timer' && d.phase === top.phase);
 
       const seen: string[] = [];
       if (long.length) {

@@ -40,18 +40,8 @@ export interface DiagnosisInput {
   formatTime?: (ns: number) => string;
 }
 
-/** How far a statement can be trusted: said in the text and in the evidence. */
-export type Confidence = 'high' | 'medium' | 'low';
-
-/** A message named in evidence: its index in `DiagnosisInput.messages` and what it was. */
-export interface MessageRef {
-  msg: number;
-  t: string;
-  name: string;
-  src: string;
-  dst: string;
-  ms: number | null;
-}
+export type { Confidence, MessageRef } from '../result/diagnosisEvidence.js';
+import type { MessageRef } from '../result/diagnosisEvidence.js';
 
 /** What the detectors share: the input plus a few prepared views of it. */
 export interface DiagnosisContext {

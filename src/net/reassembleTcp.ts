@@ -22,6 +22,8 @@ export interface ReassembleOptions extends PacketDecoderOptions {
   onProgress?: ReadCaptureOptions['onProgress'];
   /** Max warnings kept in the result (all are counted). */
   maxWarnings?: number;
+  /** Stop reading (rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 export async function reassembleTcp(
@@ -42,7 +44,7 @@ export async function reassembleTcp(
       options.onNetWarning?.(w);
     },
   });
-  const capture = await readCapture(source, (r) => decoder.record(r), { clock, onWarning: keep, onProgress: options.onProgress });
+  const capture = await readCapture(source, (r) => decoder.record(r), { clock, onWarning: keep, onProgress: options.onProgress, signal: options.signal });
   decoder.end();
   return { capture, net: decoder.counters, connections: decoder.tcp.connections(), clock, linkTypes: decoder.linkTypes, warnings };
 }

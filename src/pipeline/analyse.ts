@@ -180,7 +180,7 @@ export async function messageLines(sources: CaptureSource | CaptureSource[], opt
   const digits = precisionOf(out);
   const messages = out.messages;
   return {
-    notKept: (out.counters.messagesNotKept as number | undefined) ?? 0,
+    notKept: out.counters.messagesNotKept,
     *[Symbol.iterator]() {
       for (const m of messages) yield { ...m, t: out.clock.iso(m.t, digits) };
     },

@@ -9,6 +9,7 @@
  * and returns the authoritative result, computed with everything seen.
  */
 import { captureSourceName, readCapture, type CaptureSource } from '../capture/readCapture.js';
+import type { ResultCounters } from '../result/types.js';
 import { SessionClock } from '../capture/sessionClock.js';
 import type { CaptureSummary, PacketRecord } from '../capture/types.js';
 import { PacketDecoder } from '../net/packetDecoder.js';
@@ -99,7 +100,7 @@ export interface SessionOutput {
   requests: RequestTimeline[];
   vims: Vim[];
   clocks: Record<string, ClockEstimate>;
-  counters: Record<string, unknown>;
+  counters: ResultCounters;
   warnings: string[];
   /** Every TLS connection seen (up to maxTlsConnections), decrypted or not. */
   tls: TlsConnectionSummary[];
@@ -405,7 +406,7 @@ export class AnalysisSession {
     const novaDrafts = this.nova.end();
     const nomadDrafts = this.nomad.end();
     const clocks: Record<string, ClockEstimate> = { ...this.captureClocks, ...this.nova.clocks(), ...this.nomad.clocks };
-    const logFiles: unknown[] = [];
+    const logFiles: ResultCounters['logs'] = [];
     if (this.options.logs?.length) {
       const targets: LogTarget[] = [
         ...novaDrafts.map((d) => ({ vim: 'nova' as const, id: d.keys.server!, milestones: d.milestones, notes: d.notes })),

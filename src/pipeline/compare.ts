@@ -1,5 +1,5 @@
 /** `vim-analyse compare A B`: the same phases in two configurations, with Welch intervals. */
-import type { CaptureSource } from '../capture/readCapture.js';
+import { captureSourceName, type CaptureSource } from '../capture/readCapture.js';
 import { comparePhase } from '../stats/phaseStats.js';
 import type { PhaseComparison } from '../stats/types.js';
 import { analyse, type AnalyseOptions } from './analyse.js';
@@ -7,19 +7,26 @@ import type { ComparisonResult } from '../result/types.js';
 
 export type { ComparisonResult };
 
+export interface CompareOptions extends AnalyseOptions {
+  labels?: [string, string];
+  /** Options for each side on top of the shared ones (each configuration its own logs, clock offsets…). */
+  sides?: [AnalyseOptions, AnalyseOptions];
+}
+
 export async function compareCaptures(
   a: CaptureSource | CaptureSource[],
   b: CaptureSource | CaptureSource[],
-  options: AnalyseOptions & { labels?: [string, string] } = {},
+  options: CompareOptions = {},
 ): Promise<ComparisonResult> {
-  const ra = await analyse(a, options);
-  const rb = await analyse(b, options);
+  const { labels, sides, ...shared } = options;
+  const ra = await analyse(a, { ...shared, ...sides?.[0] });
+  const rb = await analyse(b, { ...shared, ...sides?.[1] });
   const comparisons: Record<string, PhaseComparison[]> = {};
   for (const vim of ra.vims.filter((v) => rb.vims.includes(v))) {
     const sa = ra.stats[vim] ?? {}, sb = rb.stats[vim] ?? {};
     const phases = [...Object.keys(sa), ...Object.keys(sb).filter((p) => !(p in sa))];
     comparisons[vim] = phases.map((p) => comparePhase(p, sa[p] ?? null, sb[p] ?? null));
   }
-  const label = (s: CaptureSource | CaptureSource[]) => (Array.isArray(s) ? s.map(String).join('+') : String(s));
-  return { schema: 'vim-analyse-compare/1', labels: options.labels ?? [label(a), label(b)], comparisons, results: [ra, rb] };
+  const label = (s: CaptureSource | CaptureSource[]) => (Array.isArray(s) ? s : [s]).map(captureSourceName).join('+');
+  return { schema: 'vim-analyse-compare/1', labels: labels ?? [label(a), label(b)], comparisons, results: [ra, rb] };
 }

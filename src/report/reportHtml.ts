@@ -187,7 +187,7 @@ export function reportHtml(result: AnalysisResult, opts: ReportOptions = {}): st
   body.push('<h2 id="diagnosis">Diagnosis</h2>');
   body.push(
     result.diagnosis.length
-      ? `<ul class="diagnosis">${result.diagnosis.map((d) => `<li data-kind="${esc(d.kind)}"><strong>${esc(d.kind)}</strong> — ${esc(d.phase)}${d.host ? ` on ${esc(d.host)}` : ''}: ${esc(d.text)}</li>`).join('')}</ul>`
+      ? `<ul class="diagnosis">${result.diagnosis.map((d) => `<li data-kind="${esc(d.kind)}"><strong>${esc(d.kind)}</strong> — ${esc(d.phase)}${'host' in d && d.host ? ` on ${esc(d.host)}` : ''}: ${esc(d.text)}</li>`).join('')}</ul>`
       : '<p class="muted">no finding</p>',
   );
   body.push(warningsSection(result, max));

@@ -7,9 +7,11 @@
 import type { CaptureSummary } from '../capture/types.js';
 import type { Vim, VimMessage } from '../dissectors/types.js';
 import type { NetCounters } from '../net/types.js';
+import type { LogCounters, LogFormat } from '../logs/types.js';
 import type { GuessedProtocol } from '../protocols/guessProtocol.js';
 import type { PhaseComparison, StatsByVim } from '../stats/types.js';
 import type { PhaseSource } from '../timeline/types.js';
+import type { BatchingEvidence, DominantEvidence, OutlierEvidence, QueueingEvidence, TimerEvidence } from './diagnosisEvidence.js';
 
 export interface ResultPhase {
   ms: number;
@@ -51,15 +53,19 @@ export interface ResultClock {
   addresses?: string[];
 }
 
-export interface ResultDiagnosis {
-  kind: 'dominant' | 'timer' | 'batching' | 'queueing' | 'outlier';
+/** What every diagnosis statement has. */
+export interface DiagnosisBase {
   phase: string;
-  host?: string;
-  periodMs?: number;
-  windowMs?: number;
   text: string;
-  evidence: unknown;
 }
+
+/** One evidence-backed statement; `evidence`'s shape follows `kind`. */
+export type ResultDiagnosis =
+  | (DiagnosisBase & { kind: 'dominant'; evidence: DominantEvidence })
+  | (DiagnosisBase & { kind: 'timer'; host: string; periodMs: number; evidence: TimerEvidence })
+  | (DiagnosisBase & { kind: 'batching'; host: string; windowMs: number; evidence: BatchingEvidence })
+  | (DiagnosisBase & { kind: 'queueing'; evidence: QueueingEvidence })
+  | (DiagnosisBase & { kind: 'outlier'; evidence: OutlierEvidence });
 
 export interface ResultCapture {
   file: string;
@@ -104,10 +110,54 @@ export interface AnalysisResult {
   diagnosis: ResultDiagnosis[];
   /** What this capture can measure: per VIM and phase, exact / approx / absent counts. */
   availability: PhaseAvailability;
-  counters: Record<string, unknown>;
+  counters: ResultCounters;
   warnings: string[];
   /** Present when the capture held TLS connections: which, and whether they were opened. */
   tls?: ResultTls;
+}
+
+/** A merged log file: its timed events with an id, and how many joined a request. */
+export interface LogFileCounters {
+  file: string;
+  host: string;
+  events: number;
+  joined: number;
+  related: boolean;
+  counters?: LogCounters;
+  formats?: LogFormat[];
+}
+
+/** The study's whr prints: build blocks joined to requests by time, checked against vimts markers. */
+export interface WhrFileCounters {
+  file: string;
+  whrBlocks: number;
+  joined: number;
+  ambiguous: { block: number; requests: string[] }[];
+  unmatched: number;
+  crossCheck: { phases: number; maxAbsDiffMs: number; against: string } | null;
+}
+
+/** `counters`: what each stage counted (docs/output-schema.md). */
+export interface ResultCounters {
+  /** Per capture: records skipped, damaged, cut short. */
+  capture: CaptureSummary['counters'][];
+  /** Per capture (merged captures share one, with `mergedDuplicates`). */
+  net: (NetCounters & { mergedDuplicates?: number })[];
+  /** Per protocol (and `connections` by protocol): named counts, limits hit included. */
+  protocols: Record<string, Record<string, number>>;
+  /** oslo.messaging correlation: publishes, deliveries, replies joined or not. */
+  oslo: Record<string, number>;
+  /** Decoded messages by kind. */
+  messages: { novaHttp: number; novaRpc: number; nomadHttp: number; nomadRpc: number; otherHttp: number };
+  logs: (LogFileCounters | WhrFileCounters)[];
+  /** All warnings, including those past the kept list. */
+  warnings: number;
+  /** Requests given up at the open-request limit. */
+  requestsGivenUp: number;
+  /** Messages past the message limit (not in the diagnosis or `messages`). */
+  messagesNotKept: number;
+  /** Live capture only: what the capture saw and dropped (the shape of live's LiveStats). */
+  live?: { packets: number; bytes: number; truncated: number; ifaceDrops: number | null; pcapReceived: number | null; pcapDrops: number | null; pcapUnavailable?: string };
 }
 
 /** `messages --json`: VimMessage with its time as ISO 8601. */

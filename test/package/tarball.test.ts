@@ -4,7 +4,7 @@
  * without the optional PNG package.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { capturePath } from '../helpers/groundTruth.js';
@@ -60,31 +60,93 @@ console.log(JSON.stringify({ requests: r.requests.length, schema: r.schema }));
       compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noEmit: true, types: ['node'], skipLibCheck: false },
       files: ['consumer.mts', 'consumer.cts'],
     }));
-    writeFileSync(join(p.dir, 'consumer.mts'), consumerSource('esm'));
-    writeFileSync(join(p.dir, 'consumer.cts'), consumerSource('cjs'));
+    const names = exportedNames(readFileSync(join(p.pkg, 'dist/src/index.d.ts'), 'utf8'));
+    expect(names.values.length).toBeGreaterThan(30);
+    expect(names.types).toContain('PhaseAvailability');
+    writeFileSync(join(p.dir, 'consumer.mts'), consumerSource('esm', names));
+    writeFileSync(join(p.dir, 'consumer.cts'), consumerSource('cjs', names));
     const tsc = spawnSync(join(repoRoot, 'node_modules/.bin/tsc'), ['-p', p.dir], { cwd: p.dir, encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
   }, 120_000);
 });
 
-/** A consumer using the exports with their types (the same body, imported or required). */
-function consumerSource(kind: 'esm' | 'cjs'): string {
-  const head = kind === 'esm'
-    ? `import * as va from 'vim-analyse';\nimport type { AnalysisResult, ResultRequest, AnalyseOptions, AnalyseStreamEvent } from 'vim-analyse';\n`
-    : `import va = require('vim-analyse');\ntype AnalysisResult = va.AnalysisResult; type ResultRequest = va.ResultRequest; type AnalyseOptions = va.AnalyseOptions; type AnalyseStreamEvent = va.AnalyseStreamEvent;\n`;
-  return `${head}
-export async function use(file: string): Promise<number> {
-  const options: AnalyseOptions = { logFiles: [], signal: new AbortController().signal };
-  const result: AnalysisResult = await va.analyse(file, options);
-  const first: ResultRequest | undefined = result.requests[0];
-  let n = first ? Object.keys(first.phases).length : 0;
-  for await (const e of va.analyseStream({ name: 'x.pcap', data: new Uint8Array(0) })) {
-    const ev: AnalyseStreamEvent = e;
-    if (ev.type === 'request') n += ev.provisional.length;
-    else if (ev.type === 'result') n += ev.result.requests.length;
+/** Every name the packed index.d.ts exports, split into values and types. */
+function exportedNames(indexDts: string): { values: string[]; types: string[] } {
+  const values: string[] = [], types: string[] = [];
+  for (const m of indexDts.matchAll(/export\s+(type\s+)?\{([^}]*)\}/g)) {
+    for (const part of m[2].split(',').map((x) => x.trim()).filter(Boolean)) {
+      const typeOnly = !!m[1] || part.startsWith('type ');
+      const name = part.replace(/^type\s+/, '').split(/\s+as\s+/).pop()!;
+      (typeOnly ? types : values).push(name);
+    }
   }
-  return n;
+  return { values, types };
+}
+
+/**
+ * A consumer of the package: every export named (values read, types instantiated), and the
+ * main calls made with their types — the same body, imported (ESM) or required (CJS).
+ */
+function consumerSource(kind: 'esm' | 'cjs', names: { values: string[]; types: string[] }): string {
+  const head = kind === 'esm' ? `import * as va from 'vim-analyse';\n` : `import va = require('vim-analyse');\n`;
+  return `${head}
+export const values: unknown[] = [${names.values.map((v) => `va.${v}`).join(', ')}];
+${names.types.map((t) => `export type T_${t} = va.${t};`).join('\n')}
+
+export async function use(file: string, log: string): Promise<string[]> {
+  const out: string[] = [];
+  const options: va.AnalyseOptions = { logFiles: [log], signal: new AbortController().signal, clockOffsets: { compute1: 12.5 } };
+  const result: va.AnalysisResult = await va.analyse(file, options);
+  const first: va.ResultRequest | undefined = result.requests[0];
+  const phase: va.ResultPhase | undefined = first?.phases['total'];
+  if (phase) out.push(phase.source satisfies va.PhaseSource);
+  // counters are typed: no casts.
+  const c: va.ResultCounters = result.counters;
+  out.push(String(c.messages.nomadRpc + c.requestsGivenUp + c.messagesNotKept + (c.net[0]?.packets ?? 0)));
+  for (const l of c.logs) out.push('whrBlocks' in l ? String(l.whrBlocks) : l.host);
+  // diagnosis evidence narrows by kind.
+  for (const d of result.diagnosis) {
+    if (d.kind === 'timer') out.push(String(d.evidence.grid.periodMs + d.periodMs), d.evidence.grid.first.name);
+    else if (d.kind === 'dominant') out.push(d.evidence.of, String(d.evidence.shareCi95[0]));
+    else if (d.kind === 'batching') out.push(String(d.evidence.example.held.length + d.windowMs));
+    else if (d.kind === 'queueing') out.push(String(d.evidence.phases[0]?.rho ?? 0));
+    else out.push(d.evidence.request, String(d.evidence.longestSilence.ms));
+  }
+  const availability: va.PhaseAvailability = result.availability;
+  out.push(Object.keys(availability).join());
+  for await (const e of va.analyseStream({ name: 'x.pcap', data: new Uint8Array(0) })) {
+    const ev: va.AnalyseStreamEvent = e;
+    if (ev.type === 'request') out.push(...ev.provisional);
+    else if (ev.type === 'update') out.push(ev.request.id);
+    else out.push(ev.result.schema);
+  }
+  const cmp: va.ComparisonResult = await va.compareCaptures(file, [file], { labels: ['a', 'b'], sides: [{ logFiles: [log] }, {}] });
+  out.push(cmp.schema);
+  const info: va.CaptureInfo = await va.captureInfo(file, { signal: new AbortController().signal });
+  const conn: va.ConnectionRow | undefined = info.connections[0];
+  out.push(conn?.protocol satisfies va.GuessedProtocol | undefined ?? '');
+  const withMessages = await va.analyseWithMessages(file);
+  const format: va.ResultFormat = 'html';
+  const texts: (string | Uint8Array)[] = [
+    va.formatResult(result, format, { messages: withMessages.messages }),
+    va.requestsCsv(result),
+    va.reportHtml(result, { messages: withMessages.messages }),
+    va.breakdownSvg([{ label: 'a', result }]),
+    JSON.stringify(va.chromeTrace(result, { messages: withMessages.messages })),
+    JSON.stringify(va.otlpTraces(result)),
+    va.otlpProtobuf(result),
+    [...va.resultJsonChunks(result)].join(''),
+    va.infoText(info),
+    va.compareText(cmp),
+  ];
+  if (first) texts.push(va.waterfallSvg(first, withMessages.messages));
+  out.push(String(texts.length));
+  const lines: va.MessageLine[] = await va.listMessages(file);
+  out.push(String(lines.length));
+  const figures = await va.makeFigures([{ label: 'a', captures: [file] }], { signal: new AbortController().signal });
+  out.push(...figures.figures.map((f: va.Figure) => f.id));
+  return out;
 }
 `;
 }

@@ -2,8 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { analyse } from '../../src/pipeline/analyse.js';
-import { capturePath } from '../helpers/groundTruth.js';
+import { analyse, analyseWithMessages, listMessages } from '../../src/pipeline/analyse.js';
+import { captureInfo } from '../../src/pipeline/captureInfo.js';
+import { compareCaptures } from '../../src/pipeline/compare.js';
+import { makeFigures } from '../../src/pipeline/figures.js';
+import { readLog } from '../../src/logs/readLog.js';
+import { capturePath, sharedFile } from '../helpers/groundTruth.js';
 
 describe('capture sources', () => {
   const file = capturePath('nomad-modern');
@@ -28,9 +32,30 @@ describe('capture sources', () => {
     expect(streamed.captures.map((c) => c.file)).toEqual(['a.pcapng.gz', 'b.pcapng.gz']);
   });
 
-  it('an aborted signal rejects with the abort reason', async () => {
+  it('every long-running function takes a signal and rejects with its reason once aborted', async () => {
     const ac = new AbortController();
     ac.abort(new Error('stopped by the caller'));
-    await expect(analyse(bytes, { signal: ac.signal })).rejects.toThrow('stopped by the caller');
+    const signal = ac.signal;
+    const log = sharedFile('nomad-modern', 'logs', 'nomad-client.log');
+    const calls: [string, () => Promise<unknown>][] = [
+      ['analyse', () => analyse(bytes, { signal })],
+      ['analyseWithMessages', () => analyseWithMessages(file, { signal })],
+      ['listMessages', () => listMessages(file, { signal })],
+      ['captureInfo', () => captureInfo(file, { signal })],
+      ['compareCaptures', () => compareCaptures(file, file, { signal })],
+      ['makeFigures', () => makeFigures([{ label: 'a', captures: [file] }], { signal })],
+      ['readLog', () => readLog(log, { signal })],
+      ['analyse with logs', () => analyse(file, { signal, logFiles: [log] })],
+    ];
+    for (const [name, call] of calls) await expect(call(), name).rejects.toThrow('stopped by the caller');
+  });
+
+  it('aborting part way stops reading a large capture', async () => {
+    const ac = new AbortController();
+    let calls = 0;
+    // nova-net is 15 MB gzip, read in many pieces: abort at the first progress report.
+    const run = analyse(capturePath('nova-net'), { signal: ac.signal, onProgress: () => (calls++ === 0 ? ac.abort() : undefined) });
+    await expect(run).rejects.toThrow(/abort/i);
+    expect(calls).toBe(1);
   });
 });

@@ -1,0 +1,129 @@
+/**
+ * What each diagnosis statement rests on: `diagnosis[].evidence`, one shape per `kind`
+ * (the detectors in src/diagnosis/ fill them). Times are ISO 8601 on the capture clock,
+ * durations ms; a message is named by a MessageRef.
+ */
+
+/** How far a statement can be trusted: said in the text and in the evidence. */
+export type Confidence = 'high' | 'medium' | 'low';
+
+/** A message named in evidence: its index in the analysis' message list and what it was. */
+export interface MessageRef {
+  msg: number;
+  t: string;
+  name: string;
+  src: string;
+  dst: string;
+  ms: number | null;
+}
+
+/** One phase takes most of the time. */
+export interface DominantEvidence {
+  confidence: Confidence;
+  vim: string;
+  /** The phase it is a share of (`total`, or the parent of a sub-phase). */
+  of: string;
+  n: number;
+  meanMs: number;
+  meanOfWholeMs: number;
+  share: number;
+  shareCi95: [number, number];
+  minMs: number;
+  /** The whole's mean if this phase always took its minimum. */
+  whatIfMeanOfWholeMs: number;
+  runnerUp: { phase: string; share: number; shareCi95: [number, number] } | null;
+  slowest: { request: string; ms: number; start: string; end: string } | null;
+}
+
+/** A phase ends on a sender's periodic timer. */
+export interface TimerEvidence {
+  confidence: Confidence;
+  vim: string;
+  message: string;
+  /** `send`: the request's first byte, by its sender; `release`: the reply's last byte. */
+  edge: 'send' | 'release';
+  hostsSending: number;
+  grid: {
+    periodMs: number;
+    gridPoint: string;
+    phaseMs: number;
+    messages: number;
+    distinctTicks: number;
+    rayleighR: number;
+    onGridFraction: number;
+    jitterMs: number;
+    falseAlarm: number;
+    first: MessageRef;
+    last: MessageRef;
+    carryingSeveralRequests: number;
+  };
+  waits: {
+    n: number;
+    meanMs: number;
+    meanOverPeriod: number;
+    minMs: number;
+    maxMs: number;
+    withinPeriodFraction: number;
+    ksD: number;
+    ksP: number;
+    phaseEndsOnGrid: number;
+  };
+  examples: { request: string; waitMs: number; start: string; message: MessageRef }[];
+}
+
+/** A server holds replies and releases them together. */
+export interface BatchingEvidence {
+  confidence: Confidence;
+  vim: string;
+  message: string;
+  replies: number;
+  releases: number;
+  windowMs: number;
+  windowP10Ms: number;
+  windowP90Ms: number;
+  windowSpread: number;
+  multiRequestReleases: number;
+  coReleasedFraction: number;
+  example: { release: string; firstArrival: string; held: MessageRef[]; releasedWith: MessageRef[] };
+}
+
+/** A phase grows with the number of requests in flight. */
+export interface QueueingEvidence {
+  confidence: Confidence;
+  vim: string;
+  maxInFlight: number;
+  measure: string;
+  alpha: number;
+  phases: {
+    phase: string;
+    n: number;
+    rho: number;
+    p: number;
+    adjustedP: number;
+    significant: boolean;
+    meanMs: number;
+    baselineMs: number;
+    excessMs: number;
+    byInFlight: Record<string, { n: number; meanMs: number }>;
+  }[];
+  longest: { request: string; ms: number; start: string; inFlight: number }[];
+}
+
+/** One request took far longer than the rest. */
+export interface OutlierEvidence {
+  confidence: Confidence;
+  vim: string;
+  request: string;
+  keys: { server?: string; request?: string; job?: string; eval?: string; alloc?: string };
+  totalMs: number;
+  p95Ms: number;
+  requestsAboveP95: number;
+  medianTotalMs: number;
+  phase: { name: string; ms: number; medianMs: number; excessMs: number; start: string; end: string };
+  phases: { phase: string; ms: number; medianMs: number; excessMs: number }[];
+  longExchanges: (MessageRef & { usualMs: number; ofRequest: boolean })[];
+  longestSilence: { ms: number; from: string; to: string };
+  /** Retransmissions, gaps, resets meanwhile, by kind. */
+  wireEvents: Record<string, number>;
+  timer: { periodMs: number; host: string } | null;
+}
