@@ -54,16 +54,26 @@ class HalfStream {
   ended = false;
   pending: Segment[] = [];
   pendingBytes = 0;
-  constructor(readonly dir: Direction) {}
+  constructor(public dir: Direction) {}
 }
 
+/** Who sent a payload, when its bytes say (a request line, a response line, a protocol header). */
+export type SenderRole = (payload: Uint8Array) => 'client' | 'server' | null;
+
+/** A connection ended for idleness resumes (same id, same row) when its sequence numbers continue within this. */
+const resumeWindow = 1 << 28;
+
 class Connection {
-  readonly half: [HalfStream, HalfStream] = [new HalfStream(0), new HalfStream(1)];
+  half: [HalfStream, HalfStream] = [new HalfStream(0), new HalfStream(1)];
   closed = false;
+  /** Opened mid-stream and no payload seen yet: the first payload may still show who is client. */
+  rolesOpen = false;
+  /** Stats already listed among the closed ones (a connection resumed after an idle end). */
+  listed = false;
   constructor(
     readonly lo: EndKey,
     readonly hi: EndKey,
-    readonly clientSide: EndKey,
+    public clientSide: EndKey,
     readonly info: ConnectionInfo,
     readonly stats: ConnectionStats,
     public handler: StreamHandler | null,
@@ -76,6 +86,8 @@ export interface TcpReassemblerOptions {
   keepClosedStats?: boolean;
   /** `limit` names the bound when a limit caused the warning. */
   onWarning?: (message: string, ts: number, limit?: string) => void;
+  /** Decides the roles of a connection whose handshake was not captured from its first payload, before ports do. */
+  senderRole?: SenderRole;
 }
 
 export class TcpReassembler {
@@ -85,6 +97,8 @@ export class TcpReassembler {
   /** Lookup: lower end key → higher end key → connection. */
   private index = new Map<EndKey, Map<EndKey, Connection>>();
   private closedStats: ConnectionStats[] = [];
+  /** Connections ended for idleness, by end keys, oldest first (bounded): a later segment that continues one resumes it. */
+  private idleEnded = new Map<string, Connection>();
   /** The connection of the previous segment (always one still in the index, or null). */
   private lastConn: Connection | null = null;
   private nextId = 0;
@@ -140,20 +154,28 @@ export class TcpReassembler {
     const synOnly = (flags & (SYN | ACK)) === SYN;
     if (conn && synOnly) {
       const h = conn.half[conn.clientSide === a ? 0 : 1];
-      // A fresh SYN on a finished connection, with a new ISN, or where a mid-stream
-      // connection's bytes do not follow it: the 4-tuple was reused.
+      // A SYN with a new ISN, from the other side, where a mid-stream connection's bytes do
+      // not follow it, or on a closed connection that never saw a SYN: the 4-tuple was
+      // reused. The same ISN again (a retransmitted SYN, also after an RST) is the same
+      // connection, as tshark counts it.
       const isnChanged = h.isn >= 0 ? h.isn !== seq : h.nextSeq >= 0 && h.nextSeq !== ((seq + 1) >>> 0);
-      if (conn.closed || isnChanged || conn.clientSide !== a) {
+      if (isnChanged || conn.clientSide !== a || (conn.closed && h.isn < 0)) {
         this.finish(conn, 'eof', ts);
         conn = undefined;
       }
     }
+    if (!conn && !synOnly && this.idleEnded.size > 0) conn = this.resume(lo, hi, a, seq, ts);
     if (!conn) {
       const opened = this.open(lo, hi, a, b, ip, sport, dport, flags, ts);
       if (!opened) return;
       conn = opened;
     }
     this.lastConn = conn;
+    if (conn.rolesOpen && payloadLength > 0) {
+      conn.rolesOpen = false;
+      const role = this.options.senderRole?.(t.subarray(p + off, ip.payloadEnd));
+      if (role !== null && role !== undefined && (role === 'client') !== (conn.clientSide === a)) this.swapRoles(conn);
+    }
     const dir: Direction = conn.clientSide === a ? 0 : 1;
     const st = conn.stats;
     st.packets[dir]++;
@@ -193,6 +215,47 @@ export class TcpReassembler {
     if (conn.half[0].ended && conn.half[1].ended) this.close(conn);
   }
 
+  /** The roles guessed from ports were wrong (the first payload says so): swap them; nothing was delivered yet. */
+  private swapRoles(conn: Connection): void {
+    if (conn.half[0].ended || conn.half[1].ended) return;
+    const st = conn.stats, info = conn.info;
+    conn.clientSide = conn.clientSide === conn.lo ? conn.hi : conn.lo;
+    conn.half = [conn.half[1], conn.half[0]];
+    conn.half[0].dir = 0;
+    conn.half[1].dir = 1;
+    [info.client, info.server] = [info.server, info.client];
+    st.packets.reverse();
+    st.retransmissions.reverse();
+    st.outOfOrder.reverse();
+  }
+
+  /** A segment on the 4-tuple of a connection ended for idleness, whose sequence numbers continue it: the same connection again. */
+  private resume(lo: EndKey, hi: EndKey, a: EndKey, seq: number, ts: number): Connection | undefined {
+    const key = `${lo}|${hi}`;
+    const old = this.idleEnded.get(key);
+    if (!old) return undefined;
+    this.idleEnded.delete(key);
+    const h = old.half[old.clientSide === a ? 0 : 1];
+    if (h.nextSeq < 0 || Math.abs(seqDiff(seq, h.nextSeq)) > resumeWindow || this.conns.size >= this.limits.maxConnections) return undefined;
+    const conn = new Connection(lo, hi, old.clientSide, old.info, old.stats, this.factory(old.info));
+    conn.listed = old.listed;
+    // The parser starts afresh, mid-stream: each direction continues from where it stopped.
+    for (const d of [0, 1] as const) {
+      const n = conn.half[d], o = old.half[d];
+      n.isn = o.isn;
+      if (o.nextSeq >= 0) {
+        n.nextSeq = o.nextSeq;
+        conn.handler?.gap(d, -1, ts);
+      }
+    }
+    old.stats.closed = null;
+    this.conns.add(conn);
+    let inner = this.index.get(lo);
+    if (!inner) this.index.set(lo, (inner = new Map()));
+    inner.set(hi, conn);
+    return conn;
+  }
+
   private open(lo: EndKey, hi: EndKey, a: EndKey, b: EndKey, ip: IpView, sport: number, dport: number, flags: number, ts: number): Connection | null {
     const c = this.counters;
     if (this.conns.size >= this.limits.maxConnections) {
@@ -228,6 +291,7 @@ export class TcpReassembler {
       closed: null,
     };
     const conn = new Connection(lo, hi, srcIsClient ? a : b, info, stats, this.factory(info));
+    conn.rolesOpen = !sawSyn;
     this.conns.add(conn);
     let inner = this.index.get(lo);
     if (!inner) this.index.set(lo, (inner = new Map()));
@@ -342,6 +406,7 @@ export class TcpReassembler {
   }
 
   private finish(conn: Connection, reason: EndReason, ts: number): void {
+    const wasOpen = !conn.closed;
     this.flushAll(conn, ts);
     for (const h of conn.half) this.endHalf(conn, h, ts, h.finSeq >= 0 && h.nextSeq === h.finSeq ? 'fin' : reason);
     if (!conn.stats.closed) conn.stats.closed = reason;
@@ -353,7 +418,16 @@ export class TcpReassembler {
       inner.delete(conn.hi);
       if (inner.size === 0) this.index.delete(conn.lo);
     }
-    if (this.keepClosed) this.closedStats.push(conn.stats);
+    if (this.keepClosed && !conn.listed) this.closedStats.push(conn.stats);
+    conn.listed = true;
+    if (reason === 'idle' && wasOpen) this.rememberIdle(conn);
+  }
+
+  private rememberIdle(conn: Connection): void {
+    const key = `${conn.lo}|${conn.hi}`;
+    this.idleEnded.delete(key);
+    this.idleEnded.set(key, conn);
+    if (this.idleEnded.size > this.limits.maxConnections) this.idleEnded.delete(this.idleEnded.keys().next().value!);
   }
 
   private close(conn: Connection): void {
@@ -383,7 +457,8 @@ export class TcpReassembler {
 
   /** Statistics of every connection seen, in order of first packet. */
   connections(): ConnectionStats[] {
-    const all = [...this.closedStats, ...[...this.conns.values()].map((c) => c.stats)];
+    // A connection resumed after an idle end is already listed among the closed ones.
+    const all = [...this.closedStats, ...[...this.conns.values()].filter((c) => !c.listed).map((c) => c.stats)];
     return all.sort((x, y) => x.info.id - y.info.id);
   }
 }

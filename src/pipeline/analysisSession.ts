@@ -16,7 +16,7 @@ import { PacketDecoder } from '../net/packetDecoder.js';
 import type { ConnectionInfo, NetCounters, ReassemblyLimits, StreamHandler } from '../net/types.js';
 import { AmqpConnectionParser } from '../protocols/amqp/connectionParser.js';
 import { HttpConnectionParser, type HttpHeadInfo } from '../protocols/http/parser.js';
-import type { GuessedProtocol } from '../protocols/guessProtocol.js';
+import { senderRole, type GuessedProtocol } from '../protocols/guessProtocol.js';
 import { SniffingHandler } from '../protocols/sniffingHandler.js';
 import { TlsConnectionParser } from '../protocols/tls/tlsConnectionParser.js';
 import type { TlsKeyLog } from '../protocols/tls/keyLog.js';
@@ -27,7 +27,7 @@ import { OsloCorrelator, toVimMessage as rpcMessage } from '../dissectors/nova/o
 import { novaBodyFilter, novaHttpEvent, toVimMessage as restMessage } from '../dissectors/nova/restEvents.js';
 import type { NovaHttpEvent, NovaRpcEvent } from '../dissectors/nova/types.js';
 import { NomadRpcConnectionParser } from '../dissectors/nomad/nomadRpcConnectionParser.js';
-import { nomadHttpEvent } from '../dissectors/nomad/httpEvents.js';
+import { hasNomadEvidence, nomadHttpEvent } from '../dissectors/nomad/httpEvents.js';
 import { nomadRpcEvent } from '../dissectors/nomad/rpcEvents.js';
 import { toVimMessage as nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../dissectors/nomad/types.js';
 import type { MessageTable, Vim, VimMessage } from '../dissectors/types.js';
@@ -134,6 +134,8 @@ export class AnalysisSession {
   /** Capture time of the first message the full log could not keep. */
   private firstDroppedMessage: number | null = null;
   private readonly seen = { novaHttp: 0, novaRpc: 0, nomadHttp: 0, nomadRpc: 0, otherHttp: 0 };
+  /** Connections that showed Nomad API evidence (their later exchanges are Nomad's too). */
+  private readonly nomadHttpConns = new Set<number>();
   private lastTick = Number.NEGATIVE_INFINITY;
   private lastOfflineDrain = Number.NEGATIVE_INFINITY;
   private readonly emittedIds = new Set<string>();
@@ -212,8 +214,12 @@ export class AnalysisSession {
       const ev = novaHttpEvent(ex);
       if (ev) return this.onNovaHttp(ev);
     }
-    // Nomad's API lives under /v1/ (its port is configurable; the path is not).
-    if (this.wants('nomad') && ex.request.target.startsWith('/v1/')) return this.onNomadHttp(nomadHttpEvent(ex));
+    // Nomad's API lives under /v1/ (its port is configurable; the path is not), but so do
+    // other APIs: a connection is Nomad's once one exchange on it shows Nomad evidence.
+    if (this.wants('nomad') && ex.request.target.startsWith('/v1/') && (this.nomadHttpConns.has(ex.conn.id) || hasNomadEvidence(ex))) {
+      this.nomadHttpConns.add(ex.conn.id);
+      return this.onNomadHttp(nomadHttpEvent(ex));
+    }
     this.seen.otherHttp++;
   }
 
@@ -327,6 +333,7 @@ export class AnalysisSession {
   newPacketDecoder(): PacketDecoder {
     return new PacketDecoder((conn) => new SniffingHandler(conn, (p, c) => this.parserFor(p, c)), {
       limits: this.options.reassembly,
+      senderRole,
       onNetWarning: (w) => {
         this.warn(w.message);
         if (w.limit && w.ts !== undefined && this.limitHits.length < 1000) this.limitHits.push({ ts: w.ts, limit: w.limit, message: w.message });

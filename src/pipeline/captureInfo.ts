@@ -6,7 +6,7 @@ import { reassembleTcp, type ReassembleOptions } from '../net/reassembleTcp.js';
 import type { CaptureSource } from '../capture/readCapture.js';
 import { linkTypeName } from '../net/linkLayers.js';
 import { endpointText } from '../net/ipPacket.js';
-import { guessProtocol } from '../protocols/guessProtocol.js';
+import { guessProtocol, senderRole } from '../protocols/guessProtocol.js';
 import type { CaptureSummary } from '../capture/types.js';
 import type { ConnectionInfo, Direction, NetCounters, StreamHandler } from '../net/types.js';
 import type { CaptureInfo, ConnectionRow } from '../result/types.js';
@@ -49,7 +49,7 @@ function tlsOf(p: TlsConnectionParser | undefined): Pick<ConnectionRow, 'tls'> {
 export async function captureInfo(source: CaptureSource, options: ReassembleOptions = {}): Promise<CaptureInfo> {
   const ctx: ProtocolContext = { counters: {}, warn: () => {}, limits: defaultProtocolLimits };
   const tls = new Map<number, TlsConnectionParser>();
-  const r = await reassembleTcp(source, (conn) => new TlsHelloProbe(conn, ctx, tls), options);
+  const r = await reassembleTcp(source, (conn) => new TlsHelloProbe(conn, ctx, tls), { senderRole, ...options });
   const s = r.capture;
   const digits = s.tsPrecision || 6;
   const ms = (ns: number) => ns / 1e6;

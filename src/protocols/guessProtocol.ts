@@ -50,3 +50,67 @@ export function guessProtocol(
   if (head1 && startsWith(head1, 'HTTP/1.')) return 'http';
   return ports.get(serverPort) ?? 'other';
 }
+
+/** AMQP 0-9-1 methods that only one side sends, as class·65536 + method → sender. */
+const amqpMethodSenders: ReadonlyMap<number, 'client' | 'server'> = new Map(
+  ([
+    [10, 10, 'server'], [10, 11, 'client'], [10, 20, 'server'], [10, 21, 'client'], [10, 30, 'server'], [10, 31, 'client'],
+    [10, 40, 'client'], [10, 41, 'server'], [20, 10, 'client'], [20, 11, 'server'], [40, 10, 'client'], [40, 11, 'server'],
+    [50, 10, 'client'], [50, 11, 'server'], [50, 20, 'client'], [50, 21, 'server'], [60, 10, 'client'], [60, 11, 'server'],
+    [60, 20, 'client'], [60, 21, 'server'], [60, 40, 'client'], [60, 50, 'server'], [60, 60, 'server'], [60, 70, 'client'],
+    [60, 71, 'server'], [60, 72, 'server'], [85, 10, 'client'], [85, 11, 'server'],
+  ] as const).map(([c, m, who]) => [c * 65536 + m, who]),
+);
+
+/** An AMQP method frame (type 1) whose frame-end octet is where its size says, naming a one-sided method. */
+function amqpMethodSender(b: Uint8Array): 'client' | 'server' | null {
+  if (b.length < 11 || b[0] !== 1) return null;
+  const size = ((b[3] << 24) | (b[4] << 16) | (b[5] << 8) | b[6]) >>> 0;
+  if (size < 4 || size > 1 << 20 || (b.length > 7 + size && b[7 + size] !== 0xce)) return null;
+  return amqpMethodSenders.get(((b[7] << 8) | b[8]) * 65536 + ((b[9] << 8) | b[10])) ?? null;
+}
+
+const asciiKey = (s: string): number[] => [0xa0 | s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+const errorKey = asciiKey('Error');
+const serviceMethodKey = asciiKey('ServiceMethod');
+
+function hasBytes(b: Uint8Array, from: number, to: number, pattern: number[]): boolean {
+  outer: for (let i = from; i + pattern.length <= to; i++) {
+    for (let k = 0; k < pattern.length; k++) if (b[i + k] !== pattern[k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/** A msgpack RPC header map at o: a response's has an `Error` key, a request's only `ServiceMethod` and `Seq`. */
+function msgpackRpcSender(b: Uint8Array, o: number): 'client' | 'server' | null {
+  if (o >= b.length || (b[o] & 0xf0) !== 0x80) return null;
+  const to = Math.min(b.length, o + 96);
+  if (!hasBytes(b, o, to, serviceMethodKey)) return null;
+  return hasBytes(b, o, to, errorKey) ? 'server' : 'client';
+}
+
+/**
+ * Who sent these first payload bytes of a connection whose handshake was not captured,
+ * when the bytes say: an HTTP request or response line, the AMQP protocol header or a
+ * one-sided AMQP method, a yamux frame opening (SYN) or accepting (ACK) a stream (yamux
+ * clients open odd stream ids), a msgpack RPC request or response header. Null when they
+ * do not (the ports decide then).
+ */
+export function senderRole(b: Uint8Array): 'client' | 'server' | null {
+  if (httpMethods.some((m) => startsWith(b, m)) || startsWith(b, 'AMQP\0')) return 'client';
+  if (startsWith(b, 'HTTP/1.')) return 'server';
+  const amqp = amqpMethodSender(b);
+  if (amqp) return amqp;
+  if (looksLikeYamux(b, 0)) {
+    const flags = (b[2] << 8) | b[3], odd = (b[7] & 1) === 1;
+    if (b[1] === 0) {
+      const rpc = msgpackRpcSender(b, 12);
+      if (rpc) return rpc;
+    }
+    if (flags & 1) return odd ? 'client' : 'server';
+    if (flags & 2) return odd ? 'server' : 'client';
+    return null;
+  }
+  return msgpackRpcSender(b, 0);
+}

@@ -7,6 +7,10 @@ import { pcap } from '../helpers/pcapWriter.js';
 import { TcpConversation, type Segment } from '../helpers/tcpConversation.js';
 import { epochSec, ms, pcapOf, streamEvents } from '../helpers/netEvents.js';
 import type { ReassembleOptions } from '../../src/net/reassembleTcp.js';
+import { senderRole } from '../../src/protocols/guessProtocol.js';
+import { tcpFlags } from '../helpers/packetBuilder.js';
+import { tempFile } from '../helpers/captureRecords.js';
+import { tsharkTcpConversations } from '../helpers/tshark.js';
 
 const run = (c: TcpConversation, segments: Segment[], options?: ReassembleOptions) =>
   streamEvents(pcapOf(segments.map((s) => c.frame(s))), options);
@@ -281,22 +285,84 @@ describe('TCP reassembly', () => {
     expect(result.warnings.some((w) => /buffer limit/.test(w.message))).toBe(true);
   });
 
-  it('ends an idle connection and starts a new one when it speaks again', async () => {
+  it('ends an idle connection for its handler and resumes the same connection when its sequence numbers continue (as tshark keeps one conversation)', async () => {
     const c = new TcpConversation();
     const segs = [...c.handshake(), c.send(0, 'early'), c.send(0, 'later')];
     // The last segment comes 3 s after the others; the idle limit is 2 s.
     const frames = segs.map((s, i) => ({ sec: epochSec + (i === 4 ? 3 : 0), nsec: i * ms, data: c.frame(s) }));
-    const { events, connections } = await streamEvents(pcap(frames), { limits: { idleTimeoutNs: 2e9 } });
+    const { events, connections, result } = await streamEvents(pcap(frames), { limits: { idleTimeoutNs: 2e9 } });
     expect(events).toEqual([
       [0, 'data', 0, 'early', 3 * ms],
       [0, 'end', 0, 'idle', 3e9 + 4 * ms],
       [0, 'end', 1, 'idle', 3e9 + 4 * ms],
-      [1, 'gap', 0, -1, 3e9 + 4 * ms],
-      [1, 'data', 0, 'later', 3e9 + 4 * ms],
-      [1, 'end', 0, 'eof', 3e9 + 4 * ms],
-      [1, 'end', 1, 'eof', 3e9 + 4 * ms],
+      // A fresh handler for the same connection: it starts mid-stream.
+      [0, 'gap', 0, -1, 3e9 + 4 * ms],
+      [0, 'gap', 1, -1, 3e9 + 4 * ms],
+      [0, 'data', 0, 'later', 3e9 + 4 * ms],
+      [0, 'end', 0, 'eof', 3e9 + 4 * ms],
+      [0, 'end', 1, 'eof', 3e9 + 4 * ms],
     ]);
-    expect(connections).toHaveLength(2);
+    expect(connections.map((x) => x.id)).toEqual([0, 0]);
+    expect(result.net.connections).toBe(1);
+    expect(result.connections).toHaveLength(1);
+    expect(result.connections[0]).toMatchObject({ packets: [4, 1], bytes: [10, 0], closed: 'eof' });
+  });
+
+  it('keeps a connection idle for eleven minutes (the default limit is ten) one connection, as tshark does', async () => {
+    const c = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 5672] });
+    const segs = [...c.handshake(), c.send(0, 'AMQP\0\0\x09\x01'), c.ack(1), c.send(0, 'again'), c.ack(1)];
+    const frames = segs.map((s, i) => ({ sec: epochSec + (i >= 5 ? 660 : 0), nsec: i * ms, data: c.frame(s) }));
+    const file = pcap(frames);
+    const { result } = await streamEvents(file);
+    expect(result.net.connections).toBe(1);
+    expect(result.connections).toHaveLength(1);
+    expect(tsharkTcpConversations(tempFile('idle-11-minutes.pcap', file))).toBe(1);
+  });
+
+  it('starts another connection after an idle end when the sequence numbers jump', async () => {
+    const c = new TcpConversation();
+    const segs = [...c.handshake(), c.send(0, 'early'), c.at(0, 1 << 29, 'elsewhere')];
+    const frames = segs.map((s, i) => ({ sec: epochSec + (i === 4 ? 3 : 0), nsec: i * ms, data: c.frame(s) }));
+    const { result } = await streamEvents(pcap(frames), { limits: { idleTimeoutNs: 2e9 } });
+    expect(result.net.connections).toBe(2);
+    expect(result.connections.map((x) => x.info.id)).toEqual([0, 1]);
+  });
+
+  it('counts a SYN retransmitted after each RST (a closed port, retried) as one connection, as tshark does', async () => {
+    const c = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 9999] });
+    const [syn] = c.handshake();
+    const rst = { from: 1 as const, seq: 0, ack: c.seqOf(0, 0), flags: tcpFlags.RST | tcpFlags.ACK, payload: new Uint8Array(0) };
+    const file = pcapOf([syn, rst, syn, rst, syn, rst].map((s) => c.frame(s)));
+    const { result } = await streamEvents(file);
+    expect(result.net.connections).toBe(1);
+    expect(result.connections).toHaveLength(1);
+    expect(result.connections[0].packets).toEqual([3, 3]);
+    expect(tsharkTcpConversations(tempFile('syn-rst-retries.pcap', file))).toBe(1);
+    // A new ISN after the RST is a new connection (tshark agrees).
+    const again = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 9999], clientIsn: 90_000 });
+    const file2 = pcapOf([syn, rst, again.handshake()[0]].map((s) => c.frame(s)));
+    expect((await streamEvents(file2)).result.net.connections).toBe(2);
+    expect(tsharkTcpConversations(tempFile('syn-rst-new-isn.pcap', file2))).toBe(2);
+  });
+
+  it('takes the roles of a mid-stream connection on unknown ports from its bytes, not from the lower port', async () => {
+    // The client's port is the lower one: ports alone would call it the server.
+    const c = new TcpConversation({ client: ['10.0.0.1', 3000], server: ['10.0.0.2', 45000] });
+    c.send(0, 'before the capture');
+    c.send(1, 'before too');
+    for (const first of [0, 1] as const) {
+      const req = c.send(0, 'GET /a HTTP/1.1\r\n\r\n'), resp = c.send(1, 'HTTP/1.1 200 OK\r\n\r\n');
+      const segs = first === 0 ? [req, resp] : [resp, req];
+      const { connections, events, result } = await run(c, segs, { senderRole });
+      expect(connections[0]).toMatchObject({ client: { ip: '10.0.0.1', port: 3000 }, server: { ip: '10.0.0.2', port: 45000 }, sawSyn: false });
+      expect(events.filter((e) => e[1] === 'data').map((e) => [e[2], e[3]])).toEqual(
+        (first === 0 ? [[0, 'GET /a HTTP/1.1\r\n\r\n'], [1, 'HTTP/1.1 200 OK\r\n\r\n']] : [[1, 'HTTP/1.1 200 OK\r\n\r\n'], [0, 'GET /a HTTP/1.1\r\n\r\n']]),
+      );
+      expect(result.connections[0].packets).toEqual([1, 1]);
+    }
+    // Without the bytes' say, the ports decide as before.
+    const { connections } = await run(c, [c.send(0, 'xyz')], { senderRole });
+    expect(connections[0]).toMatchObject({ client: { port: 45000 }, server: { port: 3000 } });
   });
 
   it('keeps connections apart by address and port, over IPv4 and IPv6', async () => {

@@ -16,6 +16,22 @@ import type { MessageIds } from '../types.js';
 
 const addr = endpointTextUnbracketed;
 
+/** Nomad's HTTP API port. */
+export const nomadApiPort = 4646;
+
+const nomadHeader = (headers: readonly Header[]): boolean => headers.some(([n]) => n.length > 8 && n.slice(0, 8).toLowerCase() === 'x-nomad-');
+
+/**
+ * Whether an exchange under /v1/ is Nomad's, on evidence rather than the path alone (a
+ * browser's `GET /v1/...` to a web server is not): the API port, or a Nomad header
+ * (`X-Nomad-Token` on the request, `X-Nomad-Index`/`-KnownLeader`/`-LastContact` on the reply).
+ */
+export function hasNomadEvidence(ex: HttpExchange, apiPorts: ReadonlySet<number> = defaultNomadApiPorts): boolean {
+  return apiPorts.has(ex.conn.server.port) || nomadHeader(ex.request.headers) || (ex.response !== null && nomadHeader(ex.response.headers));
+}
+
+export const defaultNomadApiPorts: ReadonlySet<number> = new Set([nomadApiPort]);
+
 export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
   const { request, response } = ex;
   const { path, query } = splitTarget(request.target);
