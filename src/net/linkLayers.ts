@@ -39,6 +39,38 @@ function afterVlanTags(b: Uint8Array, o: number, e: number, out: LinkDecoded): b
   return o <= e;
 }
 
+/** PPP protocol numbers of IPv4 and IPv6 (PPP links, PPPoE sessions). */
+export const pppProtocols: ReadonlyMap<number, number> = new Map([[0x0021, etherTypes.ipv4], [0x0057, etherTypes.ipv6]]);
+
+/** PPP in HDLC-like framing: address 0xff and control 0x03 (omitted when compressed), then the protocol. */
+function ppp(b: Uint8Array, s: number, e: number, out: LinkDecoded): boolean {
+  const o = b[s] === 0xff && b[s + 1] === 0x03 ? s + 2 : s;
+  if (e - o < 3) return false;
+  out.offset = o + 2;
+  out.etherType = pppProtocols.get((b[o] << 8) | b[o + 1]) ?? 0;
+  return true;
+}
+
+/** NFLOG (Linux nflog): family, version, resource id, then TLVs in host byte order; TLV 9 is the packet. */
+function nflog(b: Uint8Array, s: number, e: number, out: LinkDecoded): boolean {
+  if (e - s < 4) return false;
+  const family = b[s];
+  for (const le of [true, false]) {
+    for (let o = s + 4, i = 0; o + 4 <= e && i < 64; i++) {
+      const len = le ? b[o] | (b[o + 1] << 8) : (b[o] << 8) | b[o + 1];
+      const type = (le ? b[o + 2] | (b[o + 3] << 8) : (b[o + 2] << 8) | b[o + 3]) & 0x7fff;
+      if (len < 4 || o + len > e) break;
+      if (type === 9) {
+        out.offset = o + 4;
+        out.etherType = family === 2 ? etherTypes.ipv4 : family === 10 ? etherTypes.ipv6 : ipVersionType(b, o + 4);
+        return true;
+      }
+      o += (len + 3) & ~3;
+    }
+  }
+  return false;
+}
+
 // BSD loopback AF values for IPv4 and the IPv6 family numbers of the various BSDs and Linux.
 const nullIpv4 = new Set([2]);
 const nullIpv6 = new Set([10, 24, 28, 30]);
@@ -78,8 +110,43 @@ export const linkDecoders: ReadonlyMap<number, LinkLayer> = new Map([
   [14, { name: 'raw IP (OpenBSD)', decode: (b, s, e, out) => e - s >= 1 && ((out.offset = s), (out.etherType = ipVersionType(b, s)), true) }],
   [228, { name: 'raw IPv4', decode: (_b, s, _e, out) => ((out.offset = s), (out.etherType = etherTypes.ipv4), true) }],
   [229, { name: 'raw IPv6', decode: (_b, s, _e, out) => ((out.offset = s), (out.etherType = etherTypes.ipv6), true) }],
+  [9, { name: 'PPP', decode: ppp }],
+  [50, { name: 'PPP in HDLC framing', decode: ppp }],
+  [104, {
+    name: 'Cisco HDLC',
+    // Address, control, then an EtherType.
+    decode: (b, s, e, out) => e - s >= 5 && ((out.offset = s + 4), (out.etherType = (b[s + 2] << 8) | b[s + 3]), true),
+  }],
+  [192, {
+    name: 'PPI',
+    // Version, flags, header length (LE), the inner link type (LE), then the frame of that link type.
+    decode: (b, s, e, out) => {
+      if (e - s < 8) return false;
+      const len = b[s + 2] | (b[s + 3] << 8);
+      const inner = (b[s + 4] | (b[s + 5] << 8) | (b[s + 6] << 16) | (b[s + 7] << 24)) >>> 0;
+      const ld = inner === 192 ? undefined : linkDecoders.get(inner);
+      return len >= 8 && s + len <= e && ld !== undefined && ld.decode(b, s + len, e, out);
+    },
+  }],
+  [239, { name: 'NFLOG', decode: nflog }],
+]);
+
+/** Names of link types we do not decode, for `info` (https://www.tcpdump.org/linktypes.html). */
+const unsupportedLinkTypeNames: ReadonlyMap<number, string> = new Map([
+  [3, 'AX.25'], [6, 'IEEE 802.5 Token Ring'], [7, 'ARCNET'], [8, 'SLIP'], [10, 'FDDI'], [105, 'IEEE 802.11'],
+  [107, 'Frame Relay'], [119, 'Prism 802.11'], [122, 'IP over Fibre Channel'], [127, 'IEEE 802.11 radiotap'],
+  [138, 'Apple IP over IEEE 1394'], [139, 'SS7 MTP2 with pseudo-header'], [140, 'SS7 MTP2'], [141, 'SS7 MTP3'],
+  [142, 'SS7 SCCP'], [143, 'DOCSIS'], [163, 'IEEE 802.11 AVS'], [177, 'LAPD'], [187, 'Bluetooth HCI H4'],
+  [189, 'Linux USB'], [195, 'IEEE 802.15.4'], [201, 'Bluetooth HCI H4 with pseudo-header'], [215, 'IEEE 802.15.4 non-ASK PHY'],
+  [220, 'Linux USB (memory-mapped)'], [224, 'Fibre Channel'], [227, 'CAN (SocketCAN)'], [230, 'IEEE 802.15.4 without FCS'],
+  [235, 'DVB-CI'], [240, 'Netanalyzer'], [249, 'USBPcap'], [251, 'Bluetooth LE link layer'], [253, 'Linux netlink'],
+  [254, 'Bluetooth Linux monitor'], [256, 'Bluetooth LE with pseudo-header'], [263, 'Wattstopper DLM'], [264, 'ISO 14443'],
+  [266, 'Linux vsock'], [272, 'Nordic BLE'], [274, 'Ethernet with MACsec'], [279, 'EBHSCR'], [281, 'Bluetooth LE link-layer PHY'],
 ]);
 
 export function linkTypeName(linkType: number): string {
-  return linkDecoders.get(linkType)?.name ?? `link type ${linkType}`;
+  const name = linkDecoders.get(linkType)?.name ?? unsupportedLinkTypeNames.get(linkType);
+  if (name) return name;
+  // 147–162 are reserved for private use (DLT_USER0–15).
+  return linkType >= 147 && linkType <= 162 ? `user-defined link type ${linkType}` : `link type ${linkType}`;
 }

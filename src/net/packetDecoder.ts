@@ -7,6 +7,7 @@ import { FrameSlot } from '../capture/frameSlot.js';
 import { etherTypes, linkDecoders, linkTypeName, type LinkDecoded, type LinkLayer } from './linkLayers.js';
 import { decodeIpv4, decodeIpv6, emptyIpView, ipProtocols, walkIpv6Headers, type IpView } from './ipPacket.js';
 import { IpFragmentReassembler } from './ipFragments.js';
+import { etherEncapsulations, etherTypeEthernet, innerEthernet, ipEncapsulations, maxEncapsulationDepth, udpEncapsulations, type Encapsulation, type InnerPacket } from './encapsulations.js';
 import { TcpReassembler, type TcpReassemblerOptions } from './tcpReassembler.js';
 import { DuplicateFrameFilter } from './duplicateFrames.js';
 import type { NetCounters, NetWarning, StreamHandlerFactory } from './types.js';
@@ -14,7 +15,7 @@ import type { NetCounters, NetWarning, StreamHandlerFactory } from './types.js';
 export function emptyNetCounters(): NetCounters {
   return {
     packets: 0, unsupportedLink: 0, nonIp: 0, nonTcp: 0, tcpSegments: 0, undecodable: 0,
-    ipFragments: 0, ipReassembled: 0, ipFragmentsDropped: 0, connections: 0, retransmissions: 0,
+    ipFragments: 0, ipReassembled: 0, ipFragmentsDropped: 0, decapsulated: 0, connections: 0, retransmissions: 0,
     outOfOrder: 0, gaps: 0, gapBytes: 0, bufferLimitHits: 0, connectionLimitHits: 0, payloadBytes: 0, duplicateFrames: 0,
   };
 }
@@ -29,6 +30,9 @@ export class PacketDecoder {
   readonly fragments = new IpFragmentReassembler();
   /** Link types seen, with their packet counts (complete after end()). */
   readonly linkTypes = new Map<number, number>();
+  /** Packets taken out of each encapsulation (VXLAN, GRE, …), by name; nested ones count at each level. */
+  readonly encapsulations = new Map<string, number>();
+  private readonly innerPacket: InnerPacket = { offset: 0, etherType: 0, label: null };
   private runLinkType = -1;
   private runPackets = 0;
   private runDecoder: LinkLayer | undefined;
@@ -94,14 +98,25 @@ export class PacketDecoder {
         return;
       }
     }
-    const ip = this.ip;
-    let res;
-    if (link.etherType === etherTypes.ipv4) res = decodeIpv4(b, link.offset, e, ip);
-    else if (link.etherType === etherTypes.ipv6) res = decodeIpv6(b, link.offset, e, ip);
-    else {
-      c.nonIp++;
-      return;
+    this.network(r.ts, b, link.offset, e, link.etherType, 0);
+  }
+
+  /**
+   * The network-layer packet at b[o, e) of this EtherType: IP up to TCP, or an
+   * encapsulation (tables in ./encapsulations.ts) whose inner packet is decoded the same way.
+   */
+  private network(ts: number, b: Uint8Array, o: number, e: number, etherType: number, depth: number): void {
+    const c = this.counters;
+    if (etherType !== etherTypes.ipv4 && etherType !== etherTypes.ipv6) {
+      const encap = etherType === etherTypeEthernet ? innerEthernet : etherEncapsulations.get(etherType);
+      if (!encap) {
+        c.nonIp++;
+        return;
+      }
+      return this.inner(ts, b, o, e, encap, depth);
     }
+    const ip = this.ip;
+    const res = etherType === etherTypes.ipv4 ? decodeIpv4(b, o, e, ip) : decodeIpv6(b, o, e, ip);
     if (res !== 'ok') {
       c.undecodable++;
       return;
@@ -109,7 +124,7 @@ export class PacketDecoder {
     let view: IpView = ip;
     if (ip.fragment) {
       c.ipFragments++;
-      const whole = this.fragments.add(ip, r.ts);
+      const whole = this.fragments.add(ip, ts);
       if (!whole) return;
       c.ipReassembled++;
       view = whole;
@@ -119,11 +134,38 @@ export class PacketDecoder {
         return;
       }
     }
-    if (view.protocol !== ipProtocols.tcp) {
+    if (view.protocol === ipProtocols.tcp) return this.tcp.segment(view, ts);
+    const encap = view.protocol === ipProtocols.udp ? this.udpEncapsulation(view) : ipEncapsulations.get(view.protocol);
+    if (!encap) {
       c.nonTcp++;
       return;
     }
-    this.tcp.segment(view, r.ts);
+    const at = view.protocol === ipProtocols.udp ? view.payloadOff + 8 : view.payloadOff;
+    this.inner(ts, view.buf, at, view.payloadEnd, encap, depth);
+  }
+
+  /** The UDP tunnel this datagram is, by its destination port. */
+  private udpEncapsulation(v: IpView): Encapsulation | undefined {
+    if (v.payloadEnd - v.payloadOff < 8) return undefined;
+    return udpEncapsulations.get((v.buf[v.payloadOff + 2] << 8) | v.buf[v.payloadOff + 3]);
+  }
+
+  /** Decapsulate b[o, e) with `encap` and decode what it carries. */
+  private inner(ts: number, b: Uint8Array, o: number, e: number, encap: Encapsulation, depth: number): void {
+    const c = this.counters;
+    const out = this.innerPacket;
+    out.label = null;
+    if (depth >= maxEncapsulationDepth || !encap.decode(b, o, e, out)) {
+      c.undecodable++;
+      return;
+    }
+    const name = out.label ?? encap.name;
+    // Inner Ethernet frames are part of their tunnel, not an encapsulation of their own.
+    if (encap !== innerEthernet) {
+      c.decapsulated++;
+      this.encapsulations.set(name, (this.encapsulations.get(name) ?? 0) + 1);
+    }
+    this.network(ts, b, out.offset, e, out.etherType, depth + 1);
   }
 
   private endLinkRun(): void {

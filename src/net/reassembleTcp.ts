@@ -14,6 +14,8 @@ export interface ReassembleResult {
   connections: ConnectionStats[];
   clock: SessionClock;
   linkTypes: Map<number, number>;
+  /** Packets taken out of each encapsulation, by name. */
+  encapsulations: Map<string, number>;
   warnings: (CaptureWarning | NetWarning)[];
 }
 
@@ -46,5 +48,5 @@ export async function reassembleTcp(
   });
   const capture = await readCapture(source, (r) => decoder.record(r), { clock, onWarning: keep, onProgress: options.onProgress, signal: options.signal });
   decoder.end();
-  return { capture, net: decoder.counters, connections: decoder.tcp.connections(), clock, linkTypes: decoder.linkTypes, warnings };
+  return { capture, net: decoder.counters, connections: decoder.tcp.connections(), clock, linkTypes: decoder.linkTypes, encapsulations: decoder.encapsulations, warnings };
 }

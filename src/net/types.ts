@@ -73,6 +73,8 @@ export interface NetCounters {
   ipReassembled: number;
   /** Fragments dropped (timeout, limit, overlap inconsistency). */
   ipFragmentsDropped: number;
+  /** Packets taken out of a tunnel or encapsulation (VXLAN, Geneve, GRE, ERSPAN, IP in IP, MPLS, PPPoE, GTP-U). */
+  decapsulated: number;
   connections: number;
   retransmissions: number;
   outOfOrder: number;

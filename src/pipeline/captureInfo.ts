@@ -76,6 +76,7 @@ export async function captureInfo(source: CaptureSource, options: ReassembleOpti
     format: s.format,
     gzip: s.gzip,
     linkTypes: [...r.linkTypes].map(([linkType, packets]) => ({ linkType, name: linkTypeName(linkType), packets })),
+    encapsulations: [...r.encapsulations].map(([name, packets]) => ({ name, packets })),
     packets: s.packets,
     capturedBytes: s.capturedBytes,
     fileBytes: s.fileBytes,

@@ -10,6 +10,7 @@ export function infoText(info: CaptureInfo): string {
   out.push(`format      ${info.format}${info.gzip ? ' (gzip)' : ''}, ${precision} timestamps`);
   out.push(`link types  ${info.linkTypes.map((l) => `${l.name} (${l.linkType}): ${l.packets} packets`).join('; ')}`);
   out.push(`packets     ${info.packets} (${formatBytes(info.capturedBytes)} captured)`);
+  if (info.encapsulations.length) out.push(`tunnels     ${info.encapsulations.map((x) => `${x.name}: ${x.packets} packets`).join('; ')}`);
   out.push(`time        ${info.start ?? '-'} → ${info.end ?? '-'} (${(info.durationMs / 1000).toFixed(3)} s)`);
   const n = info.net;
   out.push(`tcp         ${n.tcpSegments} segments, ${n.connections} connections, ${formatBytes(n.payloadBytes)} payload; ` +

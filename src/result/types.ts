@@ -201,6 +201,8 @@ export interface CaptureInfo {
   format: string;
   gzip: boolean;
   linkTypes: { linkType: number; name: string; packets: number }[];
+  /** Packets taken out of each tunnel or encapsulation (VXLAN, GRE, MPLS, …). */
+  encapsulations: { name: string; packets: number }[];
   packets: number;
   capturedBytes: number;
   fileBytes: number;

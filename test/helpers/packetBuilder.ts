@@ -184,3 +184,35 @@ export function tcp(payload: Uint8Array, o: TcpOptions): Uint8Array {
 }
 
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** A UDP datagram (checksum zero: not checked). */
+export function udp(payload: Uint8Array, o: { sport: number; dport: number }): Uint8Array {
+  return concat([be16(o.sport), be16(o.dport), be16(8 + payload.length), be16(0), payload]);
+}
+
+/**
+ * Tunnel headers, each wrapping an inner packet or frame, as the encapsulations' RFCs and
+ * vendors' documents lay them out (VXLAN RFC 7348, Geneve RFC 8926, GRE RFC 2784/2890,
+ * ERSPAN draft-foschiano-erspan, MPLS RFC 3032, PPPoE RFC 2516, GTP-U 3GPP TS 29.281).
+ */
+export const tunnel = {
+  vxlan: (innerFrame: Uint8Array, vni = 42) => concat([Uint8Array.of(0x08, 0, 0, 0), be32(vni << 8), innerFrame]),
+  /** `optionWords` 4-byte words of options (zero-filled). */
+  geneve: (innerFrame: Uint8Array, optionWords = 2) =>
+    concat([Uint8Array.of(optionWords & 0x3f, 0), be16(0x6558), be32(42 << 8), new Uint8Array(optionWords * 4), innerFrame]),
+  /** GRE with an optional key and sequence number. */
+  gre: (inner: Uint8Array, protocol: number, o: { key?: number; seq?: number } = {}) => {
+    const flags = (o.key !== undefined ? 0x2000 : 0) | (o.seq !== undefined ? 0x1000 : 0);
+    return concat([be16(flags), be16(protocol), o.key !== undefined ? be32(o.key) : new Uint8Array(0), o.seq !== undefined ? be32(o.seq) : new Uint8Array(0), inner]);
+  },
+  /** ERSPAN type II header (version 1, VLAN 0, session 5), GRE carries it with a sequence number. */
+  erspanII: (innerFrame: Uint8Array) => concat([Uint8Array.of(0x10, 0x00, 0x00, 0x05, 0, 0, 0, 0), innerFrame]),
+  /** ERSPAN type III header (version 2), without the optional platform sub-header. */
+  erspanIII: (innerFrame: Uint8Array) => concat([Uint8Array.of(0x20, 0x00, 0x00, 0x05), be32(0), Uint8Array.of(0, 0, 0, 0), innerFrame]),
+  /** MPLS label stack (last label bottom of stack), TTL 64. */
+  mpls: (inner: Uint8Array, labels: number[] = [100, 200]) =>
+    concat([...labels.map((l, i) => be32((l << 12) | (i === labels.length - 1 ? 0x100 : 0) | 64)), inner]),
+  pppoe: (ipPacket: Uint8Array) =>
+    concat([Uint8Array.of(0x11, 0), be16(0x1234), be16(ipPacket.length + 2), be16(ipPacket[0] >> 4 === 6 ? 0x0057 : 0x0021), ipPacket]),
+  gtpU: (ipPacket: Uint8Array, teid = 7) => concat([Uint8Array.of(0x30, 0xff), be16(ipPacket.length), be32(teid), ipPacket]),
+};

@@ -30,11 +30,11 @@ export function tsharkPackets(file: string): number {
 }
 
 /** TCP conversations tshark lists in `-z conv,tcp`. */
-export function tsharkTcpConversations(file: string): number {
-  return run(['-n', '-r', file, '-q', '-z', 'conv,tcp']).split('\n').filter((l) => l.includes('<->')).length;
+export function tsharkTcpConversations(file: string, extra: string[] = []): number {
+  return run(['-n', '-r', file, ...extra, '-q', '-z', 'conv,tcp']).split('\n').filter((l) => l.includes('<->')).length;
 }
 
 /** One field per frame (`-T fields -e NAME`), e.g. `frame.len`. */
-export function tsharkField(file: string, field: string, filter?: string): string[] {
-  return run(['-n', '-r', file, ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', field]).split('\n').filter((l) => l !== '');
+export function tsharkField(file: string, field: string, filter?: string, extra: string[] = []): string[] {
+  return run(['-n', '-r', file, ...extra, ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', field]).split('\n').filter((l) => l !== '');
 }

@@ -83,7 +83,7 @@ describe('link layers', () => {
     expect(result.net.unsupportedLink).toBe(3);
     const linkWarnings = result.warnings.filter((w) => /147/.test(w.message));
     expect(linkWarnings).toHaveLength(1);
-    expect(linkWarnings[0].message).toMatch(/unsupported link type 147/);
+    expect(linkWarnings[0].message).toMatch(/unsupported user-defined link type 147/);
   });
 
   it('warns about a classic pcap whose only link type is unsupported', async () => {

@@ -4,6 +4,10 @@ import { capturePath } from '../helpers/groundTruth.js';
 import { SessionClock } from '../../src/capture/sessionClock.js';
 import { pcap } from '../helpers/pcapWriter.js';
 import { tempFile } from '../helpers/captureRecords.js';
+import { TcpConversation } from '../helpers/tcpConversation.js';
+import { ethernet, ipv4, tunnel, udp } from '../helpers/packetBuilder.js';
+import { timed } from '../helpers/netEvents.js';
+import { infoText } from '../../src/report/infoText.js';
 
 describe('captureInfo', () => {
   it('guesses each Nomad connection\'s protocol from port and first bytes', async () => {
@@ -39,5 +43,17 @@ describe('captureInfo', () => {
     const info = await captureInfo(tempFile('backwards.pcap', pcap([{ sec: t0 + 100, nsec: 0, data }, { sec: t0, nsec: 0, data }, { sec: t0 + 40, nsec: 0, data }])));
     expect(info.durationMs).toBe(100_000);
     expect([info.start, info.end]).toEqual(['2023-11-14T22:13:20.000000Z', '2023-11-14T22:15:00.000000Z']);
+  });
+
+  it('reports what it took out of tunnels, and names link types it does not read', async () => {
+    const c = new TcpConversation();
+    const vxlan = (ip: Uint8Array) => ethernet(ipv4(udp(tunnel.vxlan(ethernet(ip)), { sport: 1, dport: 4789 }), { src: '192.168.0.1', dst: '192.168.0.2', protocol: 17 }));
+    const frames = [...c.handshake(), c.send(0, 'GET / HTTP/1.1\r\n\r\n')].map((s) => vxlan(c.packet(s)));
+    const info = await captureInfo(tempFile('vxlan.pcap', pcap(timed(frames))));
+    expect(info.encapsulations).toEqual([{ name: 'VXLAN', packets: 4 }]);
+    expect(info.connections.map((x) => [x.client, x.server, x.protocol])).toEqual([['10.0.0.1:40000', '10.0.0.2:80', 'http']]);
+    expect(infoText(info)).toContain('tunnels     VXLAN: 4 packets');
+    const radiotap = await captureInfo(tempFile('radiotap.pcap', pcap(timed([Uint8Array.of(0, 0, 8, 0, 0, 0, 0, 0)]), { linkType: 127 })));
+    expect(radiotap.linkTypes).toEqual([{ linkType: 127, name: 'IEEE 802.11 radiotap', packets: 1 }]);
   });
 });
