@@ -364,8 +364,10 @@ program
   .option('--summary-every <seconds>', 'rolling phase summary period (0: none)', '30')
   .option('-B, --buffer-size <KiB>', 'capture ring size in KiB, as tcpdump -B (each packet takes up to 64 KiB of it)', '32768')
   .option('--metrics <addr:port>', 'serve Prometheus metrics on http://ADDR:PORT/metrics while capturing')
+  .option('--logs <[host=]path>', 'compute-host log to follow as it grows (tail -F: rotation followed), merged into each request live; repeatable', collect, [] as string[])
+  .option('--otlp-endpoint <url>', 'push each request\'s spans over OTLP/HTTP (protobuf) to this collector (path /v1/traces if none given)')
   .option('--retain <seconds>', 'keep handed-out requests in memory this long (rolling summaries, final result); default: the whole session')
-  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; force?: boolean; json?: boolean; format: string; summaryEvery: string; bufferSize: string; metrics?: string; retain?: string }) => {
+  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; force?: boolean; json?: boolean; format: string; summaryEvery: string; bufferSize: string; metrics?: string; retain?: string; otlpEndpoint?: string; logs: string[] }) => {
     const { runLive } = await import('../src/live/runLive.js');
     const { captureCountsText } = await import('../src/live/captureCountsText.js');
     const bufferKiB = Number(opts.bufferSize);
@@ -377,6 +379,15 @@ program
     if (retainSec !== undefined && !(retainSec > 0)) {
       process.stderr.write(`vim-analyse: --retain takes a number of seconds, not '${opts.retain}'\n`);
       process.exit(exitUnusable);
+    }
+    let otlpEndpoint: string | undefined;
+    if (opts.otlpEndpoint !== undefined) {
+      const { otlpTracesUrl } = await import('../src/live/otlpPush.js');
+      otlpEndpoint = otlpTracesUrl(opts.otlpEndpoint) ?? undefined;
+      if (!otlpEndpoint) {
+        process.stderr.write(`vim-analyse: --otlp-endpoint takes an http(s) URL (e.g. http://collector:4318), not '${opts.otlpEndpoint}'\n`);
+        process.exit(exitUnusable);
+      }
     }
     const { formatResult, phaseSequences } = await import('../src/report/formatResult.js');
     const { statsTable } = await import('../src/report/summaryText.js');
@@ -392,6 +403,9 @@ program
         bufferBytes: bufferKiB * 1024,
         summaryEverySec: Number(opts.summaryEvery),
         metrics: opts.metrics,
+        otlpEndpoint,
+        logs: opts.logs,
+        onNotice: (text) => process.stderr.write(`vim-analyse: ${text}\n`),
         retainSec,
         onMetricsListening: (port) => process.stderr.write(`vim-analyse: serving metrics on ${opts.metrics!.replace(/:\d+$/, '')}:${port}/metrics\n`),
         signal: ac.signal,

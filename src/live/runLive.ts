@@ -19,7 +19,9 @@ import type { RequestTimeline } from '../timeline/types.js';
 import { DropNotes } from './dropNotes.js';
 import { LibpcapSource } from './libpcapSource.js';
 import { LiveMetrics } from './liveMetrics.js';
+import { LogFollower } from './logFollower.js';
 import { MetricsServer } from './metricsServer.js';
+import { OtlpPush } from './otlpPush.js';
 import { discardCaptureFile, openCaptureFile, PcapngWriter } from './pcapngWriter.js';
 import type { LiveOptions, LiveStats } from './types.js';
 
@@ -32,6 +34,12 @@ export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' 
   summaryEverySec?: number;
   /** Serve Prometheus metrics on this ADDR:PORT (GET /metrics) while capturing. */
   metrics?: string;
+  /** Compute-host logs to follow as they grow (`[HOST=]PATH`, tail -F). */
+  logs?: string[];
+  /** Push each handed-out request's spans to this OTLP/HTTP traces URL. */
+  otlpEndpoint?: string;
+  /** Service notices (OTLP endpoint failing, recovered), for the operator's log. */
+  onNotice?(text: string): void;
   /** Called once the metrics endpoint listens, with the port bound. */
   onMetricsListening?(port: number): void;
   /**
@@ -46,6 +54,9 @@ export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' 
   signal: AbortSignal;
 }
 
+/** With logs followed, how long a complete request waits for its compute host's last lines. */
+const logGraceMs = 2000;
+
 export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisResult; live: LiveStats }> {
   const retainNs = opts.retainSec === undefined ? undefined : opts.retainSec * 1e9;
   const writeFd = opts.write ? openCaptureFile(opts.write, opts.force) : null;
@@ -55,6 +66,16 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   const metrics = opts.metrics === undefined ? null : new LiveMetrics({ interface: opts.iface });
   const metricsServer = metrics ? await MetricsServer.listen(opts.metrics!, metrics.registry) : null;
   if (metricsServer) opts.onMetricsListening?.(metricsServer.port);
+  const followers = (opts.logs ?? []).map((spec) => new LogFollower(spec, (text) => opts.onNotice?.(text)));
+  const followedLogs = followers.map((f) => f.poll());
+  const readLogs = () => {
+    followers.forEach((f, i) => {
+      followedLogs[i] = f.poll();
+      // Log events live as long as the requests they could join (10 min without --retain).
+      f.prune(BigInt(Date.now() - 1000 * (opts.retainSec ?? 600) - 60_000) * 1_000_000n);
+    });
+  };
+  const otlp = opts.otlpEndpoint === undefined ? null : new OtlpPush({ url: opts.otlpEndpoint, onNotice: opts.onNotice });
   const report = (r: RequestTimeline) => {
     reportedCount++;
     const at = session.clock.epochNs === null ? 0 : session.clock.relativeFromUnixNs(BigInt(Date.now()) * 1_000_000n);
@@ -62,6 +83,7 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
     while (retainNs !== undefined && reported.length && at - reported[0].at > retainNs) reported.shift();
     const out = requestToResult(r, session.clock, 9);
     metrics?.observeRequest(out);
+    otlp?.push(out);
     opts.onRequest(out);
   };
   /** Completed, waiting for the next read of the drop counters. */
@@ -81,6 +103,8 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
     keepMessages: false,
     releaseEmitted: true,
     retainReleasedNs: retainNs,
+    logs: followedLogs,
+    logGraceNs: followers.length ? logGraceMs * 1e6 : 0,
     onRequest: (r) => completed.push(r),
   });
   const decoder = session.newPacketDecoder();
@@ -88,7 +112,7 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   const dropNotes = new DropNotes(source.dropWindows, session.clock);
   const writer = writeFd !== null ? new PcapngWriter(writeFd, session.clock, () => source.linkType, opts.snaplen) : null;
   const updateMetrics = () =>
-    metrics?.update({ live: source.stats, protocols: session.counters, net: decoder.counters, ...(({ open, givenUp }) => ({ open, givenUp }))(session.liveCounts()) });
+    metrics?.update({ live: source.stats, protocols: session.counters, net: decoder.counters, ...(({ open, givenUp }) => ({ open, givenUp }))(session.liveCounts()), otlpDropped: otlp?.stats.dropped ?? null });
   const summary = emptySummary();
   summary.format = 'live';
   summary.tsPrecision = 9;
@@ -104,6 +128,7 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   } catch (e) {
     await metricsServer?.close();
     if (writeFd !== null) discardCaptureFile(writeFd, opts.write!);
+    await otlp?.close(0);
     throw e;
   }
   summary.interfaces.push({ linkType: source.linkType, snaplen: opts.snaplen ?? 262144, tsUnitsPerSec: 1e9, name: opts.iface });
@@ -115,6 +140,8 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   const timer = setInterval(() => {
     // Counters first: what the poll hands out ended before this read.
     const live = source.readCounters();
+    // Log lines before the poll: a request handed out now finds its markers.
+    readLogs();
     if (session.clock.epochNs !== null) session.poll(session.clock.relativeFromUnixNs(BigInt(Date.now()) * 1_000_000n));
     handOut();
     updateMetrics();
@@ -132,6 +159,8 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   clearInterval(timer);
   source.stop();
   decoder.end();
+  readLogs();
+  for (const f of followers) f.close();
   // The counters are final: hand out what completed since the last poll.
   handOut();
   await writer?.close();
@@ -142,6 +171,8 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   const noted = dropNotes.final(out.requests, new Set(completed));
   for (const r of completed) report(r);
   completed = [];
+  // The last spans get a few seconds to leave; what cannot is counted as dropped.
+  const otlpStats = otlp ? await otlp.close(5000) : null;
   updateMetrics();
   await metricsServer?.close();
   const result = toResult(out);
@@ -155,6 +186,11 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   if (live.pcapDrops === null) result.warnings.push(`packets dropped in the capture ring are not known: ${live.pcapUnavailable ?? 'no counters read'}`);
   if (live.ifaceDrops) result.warnings.push(`${opts.iface} dropped ${live.ifaceDrops} received packets during the session: requests in flight then may be incomplete or approx`);
   if (decoder.counters.gaps) result.warnings.push(`${decoder.counters.gaps} TCP gaps (${decoder.counters.gapBytes} bytes never captured): requests in flight then may be incomplete or approx`);
-  result.counters.live = live;
+  if (otlpStats?.dropped) result.warnings.push(`OTLP push dropped ${otlpStats.dropped} spans (endpoint down longer than its queue could hold, or rejecting; last error: ${otlpStats.lastError ?? 'none'})`);
+  result.counters.live = {
+    ...live,
+    ...(otlpStats ? { otlp: otlpStats } : {}),
+    ...(followers.length ? { logs: followers.map((f) => ({ file: f.path, ...f.counts, lines: f.parsed.counters.lines })) } : {}),
+  };
   return { result, live };
 }

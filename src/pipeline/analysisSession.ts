@@ -56,6 +56,11 @@ export interface SessionOptions {
   maxOpenRequests?: number;
   /** Compute-host logs (read with readLog) merged into the timelines at finish(). */
   logs?: ParsedLog[];
+  /**
+   * Live with logs: a request complete on the wire is handed out this long (ns) later, as
+   * a compute host logs its last markers just after the message that completes the request.
+   */
+  logGraceNs?: number;
   /** Warnings kept in the result (all are counted). */
   maxWarnings?: number;
   onProgress?: (bytesRead: number) => void;
@@ -140,6 +145,8 @@ export class AnalysisSession {
   private lastOfflineDrain = Number.NEGATIVE_INFINITY;
   private readonly emittedIds = new Set<string>();
   private forgotten = 0;
+  /** Complete, waiting out logGraceNs before they are handed out. */
+  private readonly waiting: { model: PhaseModel; id: string; d: { keys: RequestKeys; milestones: MilestoneSet; notes: string[] }; at: number }[] = [];
   /** Capture time of the last poll. */
   private now = 0;
   private evicted = 0;
@@ -276,23 +283,28 @@ export class AnalysisSession {
     this.emitComplete(now);
   }
 
-  private emitComplete(now: number): void {
+  private emitComplete(now: number, flush = false): void {
     const onRequest = this.options.onRequest;
     if (!onRequest) return;
     const complete = (model: PhaseModel) => (d: { milestones: MilestoneSet }) => buildPhases(model, d.milestones).complete;
     const release = this.options.releaseEmitted ?? false;
-    const ready = [
-      ...this.nova.takeComplete(complete(novaPhaseModel), release, now).map((d) => ({ model: novaPhaseModel, id: d.keys.server!, d })),
-      ...this.nomad.takeComplete(complete(nomadPhaseModel), release).map((d) => ({ model: nomadPhaseModel, id: d.keys.alloc!, d })),
-    ];
-    if (ready.length === 0) return;
-    const withLogs = this.provisionalLogMerge(ready);
+    for (const d of this.nova.takeComplete(complete(novaPhaseModel), release, now)) this.waiting.push({ model: novaPhaseModel, id: d.keys.server!, d, at: now });
+    for (const d of this.nomad.takeComplete(complete(nomadPhaseModel), release)) this.waiting.push({ model: nomadPhaseModel, id: d.keys.alloc!, d, at: now });
+    // Complete on the wire since `logGraceNs` (in completion order): their last log lines are in by now.
+    const grace = flush ? 0 : this.options.logGraceNs ?? 0;
+    let n = 0;
+    while (n < this.waiting.length && now - this.waiting[n].at >= grace) n++;
+    if (n === 0) return;
+    const ready = this.waiting.splice(0, n);
+    // Live (released requests): logs merged into the drafts themselves, over a bounded set of
+    // recent requests; streaming offline: provisional copies (finish() merges once).
+    const withLogs = release ? this.mergeLogsLive(ready) : this.provisionalLogMerge(ready);
     for (const { model, id, d } of ready) {
       this.emittedIds.add(id);
       if (release) {
-        this.released.push({ model, id, keys: d.keys, milestones: d.milestones, notes: d.notes, at: this.now });
+        this.released.push({ model, id, keys: d.keys, milestones: d.milestones, notes: d.notes, at: now });
         const window = this.options.retainReleasedNs ?? Number.POSITIVE_INFINITY;
-        while (this.released.length > maxRetainedRequests || (this.released.length && this.now - this.released[0].at > window)) {
+        while (this.released.length > maxRetainedRequests || (this.released.length && now - this.released[0].at > window)) {
           this.released.shift();
           this.forgotten++;
         }
@@ -322,6 +334,23 @@ export class AnalysisSession {
   /** Digits of the timestamps read so far (6 for µs, 9 for ns), for printing times. */
   timeDigits(): number {
     return Math.max(6, ...this.captures.map((c) => c.summary.tsPrecision), ...this.reading.map((s) => s.tsPrecision));
+  }
+
+  /**
+   * Live (released requests): the logs so far merged into the drafts about to be handed out
+   * themselves, as finish() no longer sees them; the last 200 released requests join as more
+   * constraints on each host's clock (a bound, where provisionalLogMerge keeps every draft).
+   * Warnings wait for finish().
+   */
+  private mergeLogsLive(ready: { model: PhaseModel; id: string; d: { milestones: MilestoneSet; notes: string[] } }[]): Map<string, LogTarget> {
+    if (!this.options.logs?.length) return new Map();
+    const targets: LogTarget[] = [
+      ...this.released.slice(-200).map((r) => ({ vim: r.model.vim, id: r.id, milestones: r.milestones, notes: r.notes })),
+      ...ready.map((r) => ({ vim: r.model.vim, id: r.id, milestones: r.d.milestones, notes: r.d.notes })),
+    ];
+    const clocks = { ...this.captureClocks, ...this.nova.clocks(), ...this.nomad.clocks };
+    mergeLogs(targets, this.options.logs, this.clock, clocks, this.options.clockOffsets);
+    return new Map();
   }
 
   /** Feed one packet record (live capture uses this directly). */
@@ -409,6 +438,8 @@ export class AnalysisSession {
   }
 
   finish(): SessionOutput {
+    // Those waiting out the log grace time go out now, with the logs read so far.
+    this.emitComplete(this.now, true);
     if (this.wants('nova')) for (const ev of this.oslo.end()) this.onNovaRpc(ev);
     const novaDrafts = this.nova.end();
     const nomadDrafts = this.nomad.end();
@@ -416,6 +447,8 @@ export class AnalysisSession {
     const logFiles: ResultCounters['logs'] = [];
     if (this.options.logs?.length) {
       const targets: LogTarget[] = [
+        // Live: the released requests' log milestones are set already (kept), but they bound the clocks.
+        ...this.released.map((r) => ({ vim: r.model.vim, id: r.id, milestones: r.milestones, notes: r.notes })),
         ...novaDrafts.map((d) => ({ vim: 'nova' as const, id: d.keys.server!, milestones: d.milestones, notes: d.notes })),
         ...nomadDrafts.map((d) => ({ vim: 'nomad' as const, id: d.keys.alloc!, milestones: d.milestones, notes: d.notes })),
       ];

@@ -125,18 +125,24 @@ export function requestSpans(r: ResultRequest): { host: string; span: OtlpSpan }
 }
 
 export function otlpTraces(result: AnalysisResult): ExportTraceServiceRequest {
+  return otlpTracesOf(result.requests, result.vims);
+}
+
+/** The spans of these requests, grouped by host (the resource); `vims` names the service. */
+export function otlpTracesOf(requests: Iterable<ResultRequest>, vims: readonly string[]): ExportTraceServiceRequest {
   const byHost = new Map<string, OtlpSpan[]>();
-  for (const r of result.requests)
+  for (const r of requests)
     for (const { host, span } of requestSpans(r)) {
       const list = byHost.get(host) ?? [];
       list.push(span);
       byHost.set(host, list);
     }
-  const vims = result.vims.join(',');
+  return { resourceSpans: [...byHost].map(([host, spans]) => hostResourceSpans(host, spans, vims)) };
+}
+
+export function hostResourceSpans(host: string, spans: OtlpSpan[], vims: readonly string[]): OtlpResourceSpans {
   return {
-    resourceSpans: [...byHost].map(([host, spans]) => ({
-      resource: { attributes: [str('service.name', `${vims || 'vim'}@${host}`), str('host.name', host)] },
-      scopeSpans: [{ scope, spans }],
-    })),
+    resource: { attributes: [str('service.name', `${vims.join(',') || 'vim'}@${host}`), str('host.name', host)] },
+    scopeSpans: [{ scope, spans }],
   };
 }
