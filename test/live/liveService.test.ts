@@ -62,6 +62,12 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
   let liveExit: number | null = null;
   let offline: AnalysisResult;
   let streamed: ResultRequest[] = [];
+  /**
+   * Requests handed out while Prometheus could scrape: all but a boot whose token
+   * validation carried no request id (nova waits 60 s of capture time to join it by time,
+   * see tokenSettleNs), handed out at the stop.
+   */
+  let beforeStop = new Set<string>();
   const written = join(dir, 'live.pcapng');
   const log = join(dir, 'nova-compute.log');
   const bodies = join(dir, 'otlp-bodies.txt');
@@ -143,9 +149,10 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     for (let i = 0; i < 60; i++) {
       await sleep(500);
       const got = query('sum(vim_analyse_requests_total)');
-      if (requestLines().length >= 28 && got.length && Number(got[0].value[1]) === requestLines().length) break;
+      if (requestLines().length >= 27 && got.length && Number(got[0].value[1]) === requestLines().length) break;
     }
     at = Date.now() / 1000;
+    beforeStop = new Set(requestLines().map((l) => (JSON.parse(l) as ResultRequest).id));
     live.child.kill('SIGTERM');
     await liveClosed;
     liveOut = live.io.out;
@@ -163,11 +170,12 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
   });
 
   it('Prometheus gives per phase the offline request counts and summed durations', () => {
-    const complete = offline.requests.filter((r) => r.complete);
     // nova-seq has 30 boots; on a loaded machine the kernel may drop a packet of one (then
     // live and the offline analysis of what it wrote both miss it).
-    expect(complete.length).toBeGreaterThanOrEqual(28);
-    expect(streamed.filter((r) => r.complete).length).toBe(complete.length);
+    expect(offline.requests.filter((r) => r.complete).length).toBeGreaterThanOrEqual(28);
+    expect(streamed.filter((r) => r.complete).length).toBe(offline.requests.filter((r) => r.complete).length);
+    const complete = offline.requests.filter((r) => r.complete && beforeStop.has(r.id));
+    expect(complete.length).toBeGreaterThanOrEqual(27);
     const count: Record<string, number> = {}, sumSec: Record<string, number> = {};
     for (const r of complete) for (const [phase, p] of Object.entries(r.phases)) {
       count[phase] = (count[phase] ?? 0) + 1;
@@ -185,7 +193,7 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
   });
 
   it('Prometheus counts requests by compute host, packets captured, messages per protocol, open requests', () => {
-    const complete = offline.requests.filter((r) => r.complete);
+    const complete = offline.requests.filter((r) => r.complete && beforeStop.has(r.id));
     const byHost: Record<string, number> = {};
     for (const r of complete) byHost[r.phases.compute.host] = (byHost[r.phases.compute.host] ?? 0) + 1;
     expect(byLabel(query('sum by (compute_host) (vim_analyse_requests_total{state="complete"})'), 'compute_host')).toEqual(byHost);
@@ -194,7 +202,7 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     const messages = byLabel(query('vim_analyse_messages_decoded_total'), 'protocol');
     expect(messages.http).toBe(protocols.http.exchanges);
     expect(messages.amqp).toBe(protocols.amqp.messages);
-    expect(Number(query('sum(vim_analyse_open_requests)')[0].value[1])).toBe(offline.requests.length - complete.length);
+    expect(Number(query('sum(vim_analyse_open_requests)')[0].value[1])).toBe(offline.requests.length - beforeStop.size);
     expect(query('vim_analyse_kernel_ring_drops_total').length).toBe(1);
     expect(Number(query('vim_analyse_otlp_spans_dropped_total')[0].value[1])).toBe(0);
     expect(query('vim_analyse_limit_hits_total').map((v) => v.metric.limit)).toContain('open-requests');
