@@ -7,6 +7,7 @@ import type { ResultDiagnosis } from '../result/types.js';
 import { detectBatching } from './batching.js';
 import { detectDominant } from './dominant.js';
 import { detectOutliers } from './outliers.js';
+import { detectPollingLoops } from './pollingLoop.js';
 import { findPhaseEnds } from './phaseEnds.js';
 import { detectQueueing } from './queueing.js';
 import { detectTimers } from './timer.js';
@@ -23,7 +24,7 @@ export function diagnose(input: DiagnosisInput): ResultDiagnosis[] {
   const ctx: DiagnosisContext = { input, time, ref };
   const ends = findPhaseEnds(input.requests, input.messages, input.sequences);
   const dominant = detectDominant(ctx);
-  const timers = detectTimers(ctx, ends);
+  const timers = [...detectTimers(ctx, ends), ...detectPollingLoops(ctx)];
   const batching = detectBatching(ctx, ends);
   const queueing = detectQueueing(ctx);
   const outliers = detectOutliers(ctx, timers);

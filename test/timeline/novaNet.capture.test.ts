@@ -93,6 +93,20 @@ describe('nova-net: networking, image download and vif_plugged per boot', () => 
     expect(c.source).toMatch(/notification timestamps/);
   });
 
+  it('explains vif_plugged by the Neutron agent\'s ~2 s polling loop on the compute host', () => {
+    const loop = result.diagnosis.find((d) => d.kind === 'timer' && d.phase === 'vif_plugged');
+    expect(loop, JSON.stringify(result.diagnosis.map((d) => d.text))).toBeDefined();
+    expect(loop!.host).toBe('10.98.0.2');
+    // The agent's polling_interval is 2 s (README): the fitted grid is that, to 1%.
+    expect(Math.abs(loop!.periodMs! - 2000)).toBeLessThan(20);
+    expect(loop!.text).toMatch(/^vif_plugged waits for a ~\d{4}\.\d ms polling loop on 10\.98\.0\.2 \(neutron agent\)/);
+    // Every boot's report follows a scan on the grid, and the log says how much of libvirt_spawn was the wait.
+    const ev = loop!.evidence as { gated: { n: number; of: number }; share: { ratio: number } | null };
+    expect(ev.gated).toEqual(expect.objectContaining({ n: 20, of: 20 }));
+    expect(ev.share!.ratio).toBeGreaterThan(0.5);
+    expect(loop!.text).toMatch(/had the agent reported each device at once, mean total would be/);
+  });
+
   it('nests the networking phases inside compute', () => {
     for (const run of runs) {
       const r = byServer.get(run.server_id)!;

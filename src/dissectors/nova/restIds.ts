@@ -43,7 +43,7 @@ export function requestIds(ex: HttpExchange): RequestIds {
 
 /** What a body may add to an event. */
 export interface BodyFacts {
-  ids: Pick<MessageIds, 'server' | 'image' | 'port'>;
+  ids: Pick<MessageIds, 'server' | 'image' | 'port' | 'servers'>;
   serverStatus?: string;
   /** `binding:host_id` a port update sets (the compute host binding the port). */
   bindingHost?: string;
@@ -97,9 +97,10 @@ const externalEvents: Extractor = (json, facts) => {
     out.push(ev);
   }
   facts.externalEvents = out;
-  // One server named: the exchange is about it.
-  const servers = new Set(out.map((e) => e.server));
-  if (servers.size === 1) facts.ids.server = out[0].server;
+  // The servers named: one, or several when neutron-server sent a batch.
+  const servers = [...new Set(out.map((e) => e.server))];
+  if (servers.length === 1) facts.ids.server = servers[0];
+  else if (servers.length > 1) facts.ids.servers = servers;
 };
 
 /** Events read from one external-events POST, at most (neutron sends a few per batch). */
