@@ -9,10 +9,11 @@
  * servers.
  */
 import type { ResultDiagnosis } from '../result/types.js';
+import type { PollingLoopEvidence } from '../result/diagnosisEvidence.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { endpointHost } from '../net/ipPacket.js';
 import { detectPeriod, ON_GRID_TOLERANCE, type PeriodFit } from './periodicity.js';
-import { ksUniform, mean } from './statistics.js';
+import { ksUniform, mean, median } from './statistics.js';
 import type { Confidence, DiagnosisContext } from './types.js';
 
 /** One loop that gates a phase: who scans, what it calls, where the wait shows in the logs. */
@@ -179,8 +180,7 @@ function loopStatement(ctx: DiagnosisContext, gate: PollingGate, host: string, f
   const allWaits = gated.filter((g) => g.waitMs !== null);
   let saving: number;
   let savingText: string;
-  let waits: Record<string, unknown> | null = null;
-  // waits is set below when the log gives them
+  let waits: PollingLoopEvidence['waits'] = null;
   const enough = waitFrom !== null && measured.length >= MIN_GATED && measured.length >= MIN_GATED_FRACTION * allWaits.length;
   const w = enough ? measured.map((g) => g.waitMs!) : [];
   const ks = enough ? ksUniform(w.map((x) => x / period)) : null;
@@ -188,7 +188,7 @@ function loopStatement(ctx: DiagnosisContext, gate: PollingGate, host: string, f
   // so it only bounds the wait from above.
   const exact = enough && waitFrom === gate.waitFrom[0];
   if (enough && ks !== null) {
-    waits = { from: waitFrom, exact, n: w.length, meanMs: mean(w), minMs: Math.min(...w), maxMs: Math.max(...w), meanOverPeriod: mean(w) / period, ksD: ks.d, ksP: ks.p };
+    waits = { from: waitFrom!, exact, n: w.length, meanMs: mean(w), minMs: Math.min(...w), maxMs: Math.max(...w), meanOverPeriod: mean(w) / period, ksD: ks.d, ksP: ks.p };
   }
   if (exact && ks !== null) {
     saving = mean(w);
@@ -205,7 +205,7 @@ function loopStatement(ctx: DiagnosisContext, gate: PollingGate, host: string, f
 
   // How much of the hypervisor spawn was waiting for the event the report causes.
   const inside = gated.filter((g) => g.request.phases[gate.within] && g.request.phases[gate.phase]);
-  let share: Record<string, unknown> | null = null;
+  let share: PollingLoopEvidence['share'] = null;
   if (inside.length >= MIN_GATED) {
     const withMarker = inside.filter((g) => g.request.phases['spawn.vif_plugged_wait']);
     const useMarker = withMarker.length >= MIN_GATED;
@@ -237,7 +237,7 @@ function loopStatement(ctx: DiagnosisContext, gate: PollingGate, host: string, f
     evidence: {
       confidence,
       vim: gate.vim,
-      loop: 'polling',
+      loop: 'polling' as const,
       role: gate.role,
       scans: gate.scans,
       report: gate.report,
@@ -279,8 +279,16 @@ function batchingStatement(ctx: DiagnosisContext, gate: PollingGate): ResultDiag
   }
   if (posts < MIN_GATED || several.length < MIN_BATCHED_FRACTION * posts) return null;
   const sizes = several.map((i) => messages.ids(i).servers!.length);
+  const byServer = new Map(
+    ctx.input.requests.filter((r) => r.vim === gate.vim && r.phases[gate.phase]).map((r) => [r.id, r.phases[gate.phase].startNs] as const),
+  );
   const held = ctx.input.requests.filter((r) => r.vim === gate.vim && r.phases[`${gate.phase}.neutron`]).map((r) => r.phases[`${gate.phase}.neutron`].ms);
   const sender = endpointHost(messages.src(several[0]));
+  // How long the first event of each batch was held: its server's report → the POST.
+  const heldMs = several.flatMap((i) => {
+    const firsts = messages.ids(i).servers!.map((s) => byServer.get(s)).filter((x): x is number => x !== undefined);
+    return firsts.length ? [(messages.t(i) - Math.min(...firsts)) / 1e6] : [];
+  });
   return {
     kind: 'batching',
     phase: `${gate.phase}.neutron`,
@@ -288,9 +296,13 @@ function batchingStatement(ctx: DiagnosisContext, gate: PollingGate): ResultDiag
     text:
       `${gate.phase}.neutron includes events held by ${sender} and sent several to one ${gate.eventPost}: ${several.length} of ${posts} POSTs carried events for ` +
       `${Math.min(...sizes)}–${Math.max(...sizes)} servers (neutron-server's send_events_interval)` +
+      (heldMs.length ? `, the first event of a batch held ${f1(median(heldMs))} ms (median)` : '') +
       (held.length ? `; ${gate.phase}.neutron mean ${f1(mean(held))} ms` : ''),
+    windowMs: heldMs.length ? median(heldMs) : 0,
     evidence: {
       vim: gate.vim,
+      batch: 'events' as const,
+      message: gate.eventPost,
       posts,
       carryingSeveral: several.length,
       serversPerPost: { min: Math.min(...sizes), max: Math.max(...sizes), mean: mean(sizes) },

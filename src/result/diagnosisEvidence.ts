@@ -71,6 +71,50 @@ export interface TimerEvidence {
   examples: { request: string; waitMs: number; start: string; message: MessageRef }[];
 }
 
+/** A phase starts with an agent's report that follows its periodic scan (a polling loop). */
+export interface PollingLoopEvidence {
+  confidence: Confidence;
+  vim: string;
+  loop: 'polling';
+  /** What the agent is (`neutron agent`). */
+  role: string;
+  /** The agent's per-scan calls, and the report that starts the phase. */
+  scans: readonly string[];
+  report: string;
+  grid: {
+    periodMs: number;
+    gridPoint: string;
+    messages: number;
+    distinctTicks: number;
+    rayleighR: number;
+    onGridFraction: number;
+    jitterMs: number;
+    falseAlarm: number;
+    first: MessageRef;
+    last: MessageRef;
+  };
+  /** Requests whose report follows a scan on the grid, of those with the phase; mean scan → report. */
+  gated: { n: number; of: number; meanScanToReportMs: number };
+  /** From a log phase's start to the scan; `exact` when that log phase is the wait itself. */
+  waits: { from: string; exact: boolean; n: number; meanMs: number; minMs: number; maxMs: number; meanOverPeriod: number; ksD: number; ksP: number } | null;
+  /** How much of the enclosing log phase (`spawn.libvirt_spawn`) was spent waiting. */
+  share: { part: string; n: number; meanMs: number; ofMs: number; ratio: number } | null;
+  /** Mean total had the agent reported at once; `measured` false: half a period assumed. */
+  whatIf: { meanTotalMs: number; savingMs: number; totalMs: number; measured: boolean };
+  examples: { request: string; scan: MessageRef; scanToReportMs: number; waitMs: number | null }[];
+}
+
+/** A sender holds events and sends several requests' events in one message. */
+export interface EventBatchingEvidence {
+  vim: string;
+  batch: 'events';
+  message: string;
+  posts: number;
+  carryingSeveral: number;
+  serversPerPost: { min: number; max: number; mean: number };
+  examples: MessageRef[];
+}
+
 /** A server holds replies and releases them together. */
 export interface BatchingEvidence {
   confidence: Confidence;
