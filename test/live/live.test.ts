@@ -32,7 +32,8 @@ if (skip) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function liveRun(p: VethPair, capture: string, multiplier: number, dir: string) {
-  const written = join(dir, 'live.pcapng');
+  // One file per run: --write never replaces an existing file.
+  const written = mkdtempSync(join(dir, 'run-')) + '/live.pcapng';
   // tcpreplay reads no gzip.
   if (capture.endsWith('.gz')) {
     const plain = join(dir, 'replay.pcap');
