@@ -207,20 +207,21 @@ withLimitOptions(program.command('messages'))
   .option('--vim <vim>', 'only this VIM: nova or nomad')
   .option('--filter <text>', 'keep messages whose service or name contains this text (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('--tls-keylog <file>', tlsKeylogHelp)
+  .option('--legs', 'a call through a reverse proxy on both legs (caller → proxy and proxy → backend), not once')
   .option('-o, --output <file>', 'write to a file instead of standard output')
-  .action(async (captures: string[], opts: { json?: boolean; vim?: string; filter: string[]; output?: string; tlsKeylog?: string } & Partial<Record<LimitKey, string>>) => {
+  .action(async (captures: string[], opts: { json?: boolean; vim?: string; filter: string[]; output?: string; tlsKeylog?: string; legs?: boolean } & Partial<Record<LimitKey, string>>) => {
     try {
       const outFd = openOutput(opts.output);
       const { messageLines } = await import('../src/pipeline/analyse.js');
       const keep = opts.filter.length ? (m: MessageLine) => opts.filter.some((f) => m.service.includes(f) || m.name.includes(f)) : () => true;
       const line = opts.json
         ? (m: MessageLine) => JSON.stringify(m)
-        : (m: MessageLine) => `${m.t}  ${m.vim.padEnd(5)} ${m.type.padEnd(12)} ${visible(m.service).padEnd(15)} ${m.src.padEnd(21)} → ${m.dst.padEnd(21)} ${m.ms === null ? '      -' : m.ms.toFixed(1).padStart(7)} ms  ${printable(m.name)}${m.status !== undefined ? ` [${printable(String(m.status))}]` : ''}${Object.keys(m.ids).length ? `  ${Object.entries(m.ids).map(([k, v]) => `${k}=${visible(Array.isArray(v) ? v.join(',') : String(v))}`).join(' ')}` : ''}`;
+        : (m: MessageLine) => `${m.t}  ${m.vim.padEnd(5)} ${m.type.padEnd(12)} ${visible(m.service).padEnd(15)} ${m.src.padEnd(21)} → ${m.dst.padEnd(21)} ${m.ms === null ? '      -' : m.ms.toFixed(1).padStart(7)} ms  ${printable(m.name)}${m.status !== undefined ? ` [${printable(String(m.status))}]` : ''}${m.leg ? ' (backend leg)' : ''}${m.via ? `  via ${m.via.backend}${m.via.proxyMs === null ? '' : ` proxy +${m.via.proxyMs.toFixed(2)} ms`}` : ''}${Object.keys(m.ids).length ? `  ${Object.entries(m.ids).map(([k, v]) => `${k}=${visible(Array.isArray(v) ? v.join(',') : String(v))}`).join(' ')}` : ''}`;
       // Lines are made and written in batches: one string (or one array) of every line
       // would hold a second copy of the messages on big captures.
       const out = outFd !== undefined ? createWriteStream('', { fd: outFd }) : process.stdout;
       let batch: string[] = [];
-      const lines = await messageLines(captures, { vim: checkVim(opts.vim), tlsKeyLogFile: opts.tlsKeylog, ...limitsOf(opts) });
+      const lines = await messageLines(captures, { vim: checkVim(opts.vim), tlsKeyLogFile: opts.tlsKeylog, legs: opts.legs, ...limitsOf(opts) });
       for (const m of lines) {
         if (!keep(m)) continue;
         batch.push(line(m));

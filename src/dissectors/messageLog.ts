@@ -152,12 +152,15 @@ interface Columns {
   dsts: Uint32Array;
   statuses: Uint32Array;
   idOffsets: Uint32Array;
+  /** Index into the log's rare fields (`via`, `leg`); 0 for none. */
+  extras: Uint32Array;
 }
 
 function newColumns(n: number): Columns {
   return {
     times: new Float64Array(n), durations: new Float64Array(n), kinds: new Uint8Array(n),
     names: new Uint32Array(n), services: new Uint32Array(n), srcs: new Uint32Array(n), dsts: new Uint32Array(n), statuses: new Uint32Array(n), idOffsets: new Uint32Array(n),
+    extras: new Uint32Array(n),
   };
 }
 
@@ -179,6 +182,8 @@ export class MessageLog implements MessageTable {
   /** Number 0 is "no status". */
   private readonly statuses = new ValueTable<number | string | undefined>();
   private readonly idSets = new IdSetPool();
+  /** Fields only proxied calls have, kept aside (entry 0: none). */
+  private readonly extras: Pick<VimMessage, 'via' | 'leg'>[] = [{}];
   /** Messages not kept because the log was full. */
   dropped = 0;
 
@@ -215,6 +220,7 @@ export class MessageLog implements MessageTable {
     c.dsts[i] = this.endpoints.numberOf(m.dst);
     c.statuses[i] = this.statuses.numberOf(m.status);
     c.idOffsets[i] = this.idSets.add(m.ids);
+    c.extras[i] = m.via || m.leg ? this.extras.push({ ...(m.via ? { via: m.via } : {}), ...(m.leg ? { leg: m.leg } : {}) }) - 1 : 0;
     return true;
   }
 
@@ -257,7 +263,9 @@ export class MessageLog implements MessageTable {
     const [vim, type] = kinds[this.c.kinds[i]];
     const status = this.statuses.values[this.c.statuses[i]];
     const t = this.t(i), name = this.name(i), service = this.names.values[this.c.services[i]], src = this.src(i), dst = this.dst(i), ms = this.ms(i), ids = this.ids(i);
-    return status === undefined ? { t, vim, type, name, service, src, dst, ms, ids } : { t, vim, type, name, service, src, dst, ms, status, ids };
+    const m: VimMessage = status === undefined ? { t, vim, type, name, service, src, dst, ms, ids } : { t, vim, type, name, service, src, dst, ms, status, ids };
+    const e = this.c.extras[i];
+    return e === 0 ? m : { ...m, ...this.extras[e] };
   }
 
   *[Symbol.iterator](): Iterator<VimMessage> {

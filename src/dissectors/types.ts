@@ -55,6 +55,10 @@ export interface VimMessage {
   ms: number | null;
   status?: number | string;
   ids: MessageIds;
+  /** Seen through a reverse proxy: where it went on and the time the proxy added (see ProxyHop). */
+  via?: { proxy: string; backend: string; proxyMs: number | null };
+  /** `backend`: the proxy → backend leg of a call (with --legs, or when the caller's leg is encrypted). */
+  leg?: 'backend';
 }
 
 /**

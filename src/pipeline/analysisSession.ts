@@ -19,6 +19,8 @@ import { HttpConnectionParser, type HttpHeadInfo } from '../protocols/http/parse
 import { senderRole, type GuessedProtocol } from '../protocols/guessProtocol.js';
 import { SniffingHandler } from '../protocols/sniffingHandler.js';
 import { TlsConnectionParser } from '../protocols/tls/tlsConnectionParser.js';
+import { forwardedFor, ProxyLegPairer, type ProxyHop } from '../protocols/http/proxyLegs.js';
+import { endpointHost } from '../net/ipPacket.js';
 import type { TlsKeyLog } from '../protocols/tls/keyLog.js';
 import type { TlsConnectionSummary } from '../protocols/tls/types.js';
 import { count, defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolCounters, type ProtocolLimits } from '../protocols/types.js';
@@ -88,6 +90,11 @@ export interface SessionOptions {
   retainReleasedNs?: number;
   /** Secrets to open TLS connections with (NSS key log, see readTlsKeyLog); never printed. */
   tlsKeyLog?: TlsKeyLog;
+  /**
+   * Also keep the proxy → backend leg of each call seen through a reverse proxy as a
+   * message of its own (`leg: 'backend'`); by default a call is one message, on the caller's leg.
+   */
+  legs?: boolean;
 }
 
 export interface CaptureRecord {
@@ -156,6 +163,11 @@ export class AnalysisSession {
   private readonly captureClocks: Record<string, ClockEstimate> = {};
   /** Requests handed out and released from the correlators (live), kept for the final result. */
   private readonly tls: TlsConnectionSummary[] = [];
+  private readonly proxy = new ProxyLegPairer({
+    caller: (ex, hop) => this.onHttp(ex, hop ? { via: hop } : {}),
+    backend: (ex, hop) => this.onBackendLeg(ex, hop),
+  });
+  private backendLegsOfEncryptedCalls = 0;
   private readonly released: { model: PhaseModel; id: string; keys: RequestKeys; milestones: MilestoneSet; notes: string[]; at: number }[] = [];
   /** Streaming with logs: the requests handed out, whose log sub-phases place the host clocks. */
   private readonly emittedDrafts: LogTarget[] = [];
@@ -196,7 +208,7 @@ export class AnalysisSession {
     count(this.counters, 'connections', proto);
     switch (proto) {
       case 'http':
-        return new HttpConnectionParser(conn, (ex) => this.onHttp(ex), this.ctx, { keepBody: bodyFilter(conn), midStream: !conn.sawSyn });
+        return new HttpConnectionParser(conn, (ex) => this.proxy.exchange(ex), this.ctx, { keepBody: bodyFilter(conn), midStream: !conn.sawSyn });
       case 'amqp':
         return this.wants('nova') ? new AmqpConnectionParser(conn, { message: (m) => this.oslo.message(m) }, this.ctx) : null;
       case 'nomad-rpc':
@@ -216,24 +228,50 @@ export class AnalysisSession {
     return p;
   }
 
-  private onHttp(ex: HttpExchange): void {
+  /**
+   * A proxy → backend leg. Paired, it is the same call as its caller's leg (kept as a
+   * message only with `legs`); alone, it stands for the call unless its caller's leg is
+   * inside TLS that was not opened: phases are measured on the caller's leg, so then it is
+   * listed but measures nothing.
+   */
+  private onBackendLeg(ex: HttpExchange, hop: ProxyHop | null): void {
+    if (hop) {
+      if (this.options.legs) this.onHttp(ex, { via: hop, leg: 'backend' }, false);
+      return;
+    }
+    if (this.callerInsideTls(ex)) {
+      this.backendLegsOfEncryptedCalls++;
+      return this.onHttp(ex, { leg: 'backend' }, false);
+    }
+    this.onHttp(ex);
+  }
+
+  /** Was the caller that a proxy names in X-Forwarded-For sending undecrypted TLS then? */
+  private callerInsideTls(ex: HttpExchange): boolean {
+    const from = forwardedFor(ex);
+    const t = ex.request.firstByte;
+    return this.tls.some((c) => c.reason !== undefined && endpointHost(c.client) === from && c.firstApplicationTs !== null && c.firstApplicationTs <= t && c.lastApplicationTs! >= t);
+  }
+
+  /** `measure` false: listed as a message, but not a milestone of any request. */
+  private onHttp(ex: HttpExchange, extra: Pick<VimMessage, 'via' | 'leg'> = {}, measure = true): void {
     if (this.wants('nova')) {
       const ev = novaHttpEvent(ex);
-      if (ev) return this.onNovaHttp(ev);
+      if (ev) return this.onNovaHttp(ev, extra, measure);
     }
     // Nomad's API lives under /v1/ (its port is configurable; the path is not), but so do
     // other APIs: a connection is Nomad's once one exchange on it shows Nomad evidence.
     if (this.wants('nomad') && ex.request.target.startsWith('/v1/') && (this.nomadHttpConns.has(ex.conn.id) || hasNomadEvidence(ex))) {
       this.nomadHttpConns.add(ex.conn.id);
-      return this.onNomadHttp(nomadHttpEvent(ex));
+      return this.onNomadHttp(nomadHttpEvent(ex), extra, measure);
     }
     this.seen.otherHttp++;
   }
 
-  private onNovaHttp(ev: NovaHttpEvent): void {
-    this.seen.novaHttp++;
-    if (this.keepMessages) this.keep(restMessage(ev));
-    this.nova.http(ev);
+  private onNovaHttp(ev: NovaHttpEvent, extra: Pick<VimMessage, 'via' | 'leg'> = {}, measure = true): void {
+    if (extra.leg !== 'backend' || !extra.via) this.seen.novaHttp++;
+    if (this.keepMessages) this.keep({ ...restMessage(ev), ...extra });
+    if (measure) this.nova.http(ev);
   }
 
   private onNovaRpc(ev: NovaRpcEvent): void {
@@ -242,10 +280,10 @@ export class AnalysisSession {
     this.nova.rpc(ev);
   }
 
-  private onNomadHttp(ev: NomadHttpEvent): void {
-    this.seen.nomadHttp++;
-    if (this.keepMessages) this.keep(nomadMessage(ev));
-    this.nomad.http(ev);
+  private onNomadHttp(ev: NomadHttpEvent, extra: Pick<VimMessage, 'via' | 'leg'> = {}, measure = true): void {
+    if (extra.leg !== 'backend' || !extra.via) this.seen.nomadHttp++;
+    if (this.keepMessages) this.keep({ ...nomadMessage(ev), ...extra });
+    if (measure) this.nomad.http(ev);
   }
 
   private onNomadRpc(ev: NomadRpcEvent): void {
@@ -266,6 +304,7 @@ export class AnalysisSession {
 
   /** Hand out what completed by capture time `now` (live calls it on a timer too). */
   poll(now: number): void {
+    this.proxy.tick(now);
     this.lastTick = now;
     this.now = now;
     if (!this.options.onRequest) {
@@ -438,6 +477,7 @@ export class AnalysisSession {
   }
 
   finish(): SessionOutput {
+    this.proxy.end();
     // Those waiting out the log grace time go out now, with the logs read so far.
     this.emitComplete(this.now, true);
     if (this.wants('nova')) for (const ev of this.oslo.end()) this.onNovaRpc(ev);
@@ -507,6 +547,7 @@ export class AnalysisSession {
         net: this.captures.map((c) => c.net),
         protocols: this.counters,
         oslo: this.oslo.counters,
+        proxy: { ...this.proxy.counters, backendLegsOfEncryptedCalls: this.backendLegsOfEncryptedCalls },
         messages: this.seen,
         logs: logFiles,
         warnings: this.warningCount,

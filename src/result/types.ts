@@ -147,6 +147,8 @@ export interface ResultCounters {
   protocols: Record<string, Record<string, number>>;
   /** oslo.messaging correlation: publishes, deliveries, replies joined or not. */
   oslo: Record<string, number>;
+  /** Reverse-proxy legs: calls paired, backend legs alone, those whose caller's leg was undecrypted TLS. */
+  proxy: { paired: number; backendAlone: number; heldOverLimit: number; backendLegsOfEncryptedCalls: number };
   /** Decoded messages by kind. */
   messages: { novaHttp: number; novaRpc: number; nomadHttp: number; nomadRpc: number; otherHttp: number };
   logs: (LogFileCounters | WhrFileCounters)[];

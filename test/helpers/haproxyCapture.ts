@@ -1,0 +1,62 @@
+/**
+ * A call path as production OpenStack has it, made here: a TLS client → Debian's haproxy
+ * terminating TLS on a VIP (`option forwardfor`) → a plain HTTP backend, all in one
+ * network namespace made for the test (`h25-…`), on addresses of its loopback, captured
+ * there by tcpdump. Throws when haproxy, tcpdump or openssl is missing.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { makeCertificate, startTcpdump, type Netns } from './tlsCapture.js';
+
+export const addresses = { client: '10.98.0.50', vip: '10.98.0.10', proxySource: '10.98.0.1', backend: '10.98.0.2' } as const;
+export const port = 8774;
+
+const peers = resolve(__dirname, 'proxiedPeers.mjs');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface ProxiedCapture {
+  pcap: string;
+  keylog: string;
+  requests: number;
+}
+
+export async function captureThroughHaproxy(ns: Netns, dir: string, version: 'TLSv1.2' | 'TLSv1.3', requests: number): Promise<ProxiedCapture> {
+  for (const a of Object.values(addresses)) execFileSync('ip', ['-n', ns.name, 'addr', 'add', `${a}/32`, 'dev', 'lo'], { stdio: 'pipe' });
+  const { cert, key } = makeCertificate(dir, 'nova.example');
+  const pem = join(dir, 'haproxy.pem');
+  writeFileSync(pem, readFileSync(cert, 'latin1') + readFileSync(key, 'latin1'));
+  const cfg = join(dir, 'haproxy.cfg');
+  writeFileSync(cfg, [
+    'global', '  maxconn 100',
+    'defaults', '  mode http', '  option forwardfor', '  timeout connect 2s', '  timeout client 10s', '  timeout server 10s',
+    'frontend nova_api_public', `  bind ${addresses.vip}:${port} ssl crt ${pem}`, '  default_backend nova_api',
+    'backend nova_api', `  server nova1 ${addresses.backend}:${port} source ${addresses.proxySource}`, '',
+  ].join('\n'));
+  execFileSync('haproxy', ['-c', '-q', '-f', cfg], { stdio: 'pipe' });
+  const pcap = join(dir, 'proxied.pcap');
+  const dump = await startTcpdump(ns.name, 'lo', `tcp port ${port}`, pcap);
+  const haproxy = spawn('ip', ['netns', 'exec', ns.name, 'haproxy', '-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  haproxy.stderr.on('data', (c: Buffer) => (err += c));
+  try {
+    // haproxy is ready when its VIP accepts connections.
+    for (let i = 0; ; i++) {
+      try {
+        execFileSync('ip', ['netns', 'exec', ns.name, 'bash', '-c', `exec 3<>/dev/tcp/${addresses.vip}/${port}`], { stdio: 'pipe' });
+        break;
+      } catch {
+        if (i === 50) throw new Error(`haproxy did not start: ${err.trim()}`);
+        await sleep(100);
+      }
+    }
+    execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, peers, dir, addresses.backend, String(port), addresses.vip, String(port), version, String(requests), addresses.client], { stdio: 'pipe', timeout: 30_000 });
+  } finally {
+    const closed = new Promise((r) => haproxy.on('close', r));
+    haproxy.kill('SIGTERM');
+    await closed;
+    const { dropped } = await dump.stop();
+    if (dropped !== 0) throw new Error(`tcpdump dropped ${dropped} packets`);
+  }
+  return { pcap, keylog: join(dir, 'keylog.txt'), requests };
+}
