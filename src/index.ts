@@ -11,7 +11,10 @@ export { compareCaptures, type ComparisonResult, type CompareOptions } from './p
 export { makeFigures, studyFigures, type Configuration, type Figure } from './pipeline/figures.js';
 export { captureInfo, type CaptureInfo, type ConnectionRow } from './pipeline/captureInfo.js';
 export { AnalysisSession, type SessionOptions, type SessionOutput, type CaptureRecord } from './pipeline/analysisSession.js';
-export type { AnalysisResult, ResultRequest, ResultRequestList, ResultPhase, ResultClock, ResultDiagnosis, ResultCapture, MessageLine, PhaseAvailability, Vantage, ResultCounters, LogFileCounters, WhrFileCounters, DiagnosisBase } from './result/types.js';
+export type { AnalysisResult, ResultRequest, ResultRequestList, ResultPhase, ResultClock, ResultDiagnosis, ResultCapture, MessageLine, PhaseAvailability, Vantage, ResultCounters, LogFileCounters, WhrFileCounters, DiagnosisBase, ResultTls, ResultTlsConnection } from './result/types.js';
+export { TlsKeyLog, readTlsKeyLog } from './protocols/tls/keyLog.js';
+export type { TlsConnectionSummary } from './protocols/tls/types.js';
+export type { ProxyHop } from './protocols/http/proxyLegs.js';
 export type { Confidence, MessageRef, DominantEvidence, TimerEvidence, BatchingEvidence, QueueingEvidence, OutlierEvidence } from './result/diagnosisEvidence.js';
 
 // Stage contracts, for tools that plug in at a given stage.
