@@ -9,7 +9,10 @@ import type { RequestTimeline } from '../timeline/types.js';
 import { AnalysisSession, type SessionOptions, type SessionOutput } from './analysisSession.js';
 import { readLog } from '../logs/readLog.js';
 import type { AnalysisResult, MessageLine, PhaseAvailability, ResultRequest, ResultRequestList } from '../result/types.js';
-import { phaseModels } from '../timeline/phaseModel.js';
+import { nomadLogPhases, novaLogPhases, phaseModels } from '../timeline/phaseModel.js';
+
+/** Phases timed by log markers: a capture's vantage point says nothing about them. */
+const logPhaseNames: ReadonlySet<string> = new Set([...novaLogPhases, ...nomadLogPhases]);
 import { diagnose } from '../diagnosis/index.js';
 import { readTlsKeyLog } from '../protocols/tls/keyLog.js';
 import { hidingConnections, tlsAbsentReasons, tlsResult } from './tlsHidden.js';
@@ -83,6 +86,14 @@ function resultRequestList(out: SessionOutput, digits: number): ResultRequestLis
       const r = out.requests[i];
       const res = requestToResult(r, out.clock, digits);
       if (single && !r.complete) res.reason = `not visible from ${observers.join(', ')}: this capture holds only that host's connections`;
+      // A wire phase missing from one host's view may have happened between other hosts.
+      if (single) {
+        const absent: Record<string, string> = {};
+        for (const [name, why] of Object.entries(res.absent)) {
+          absent[name] = logPhaseNames.has(name) ? why : `${why} (or not visible: this capture holds only ${observers.join(', ')}'s connections)`;
+        }
+        res.absent = absent;
+      }
       const hidden = r.complete ? null : tlsAbsentReasons(r, hiding);
       if (hidden) res.absent = { ...res.absent, ...hidden };
       return res;

@@ -150,20 +150,7 @@ export class NovaCorrelator {
       const d = this.draft(server);
       d.postFirst = ev.reqFirst;
       d.postLast = ev.respLast ?? undefined;
-      if (ev.ids.request) {
-        d.keys.request = ev.ids.request;
-        this.byRequestId.set(ev.ids.request, d);
-        const image = this.imageByRequest.get(ev.ids.request);
-        if (image) {
-          this.imageByRequest.delete(ev.ids.request);
-          this.joinHttp(image);
-        }
-        const download = this.downloadByRequest.get(ev.ids.request);
-        if (download) {
-          this.downloadByRequest.delete(ev.ids.request);
-          this.joinHttp(download);
-        }
-      }
+      if (ev.ids.request) this.learnRequestId(d, ev.ids.request);
       const active = this.activeByServer.get(server);
       if (active) {
         this.activeByServer.delete(server);
@@ -202,7 +189,8 @@ export class NovaCorrelator {
       if (!rule.matches(ev)) continue;
       for (const server of rule.servers(ev)) {
         const d = this.draft(server);
-        if (ev.requestId && !d.keys.request) d.keys.request = ev.requestId;
+        // Without the POST (the compute host's own view) the boot's request id comes from here.
+        if (ev.requestId && !d.keys.request) this.learnRequestId(d, ev.requestId);
         if (rule.publish && ev.publish) this.set(d, rule.publish, publishObs(ev.publish));
         if (rule.deliver && ev.deliveries.length) this.set(d, rule.deliver, deliverObs(ev.deliveries[0]));
         if (rule.replyPublish && ev.reply?.publish) this.set(d, rule.replyPublish, publishObs(ev.reply.publish));
@@ -235,6 +223,22 @@ export class NovaCorrelator {
   end(): NovaRequestDraft[] {
     this.joinTokenValidations();
     return [...this.requests.values()];
+  }
+
+  /** The boot's request id is known: join the Glance calls made under it. */
+  private learnRequestId(d: NovaRequestDraft, id: string): void {
+    d.keys.request = id;
+    this.byRequestId.set(id, d);
+    const image = this.imageByRequest.get(id);
+    if (image) {
+      this.imageByRequest.delete(id);
+      this.joinHttp(image);
+    }
+    const download = this.downloadByRequest.get(id);
+    if (download) {
+      this.downloadByRequest.delete(id);
+      this.joinHttp(download);
+    }
   }
 
   /** A port's server is known: join what waited for it. */

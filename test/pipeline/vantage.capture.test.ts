@@ -125,3 +125,48 @@ describe('-i any: one frame seen on two interfaces', () => {
     expect(info.connections[0].bytes[0]).toBe(27);
   });
 });
+
+describe('nova-net (real Neutron) from one host: which networking phases each view can measure', () => {
+  let full: AnalysisResult, ctl: AnalysisResult, cmp: AnalysisResult;
+  beforeAll(async () => {
+    const path = capturePath('nova-net');
+    full = await analyse(path);
+    ctl = await analyse(tempFile('nova-net-ctl.pcap', await hostView(path, { hosts: ['10.98.0.1'] })));
+    cmp = await analyse(tempFile('nova-net-cmp.pcap', await hostView(path, { hosts: ['10.98.0.2'] })));
+  });
+  const byId = (r: AnalysisResult) => new Map(r.requests.map((q) => [q.id, q]));
+
+  it('from the controller: the compute host\'s port calls and the agent are absent with the vantage reason; vif_plugged.nova approx on the publish', () => {
+    const f = byId(full);
+    expect(ctl.requests.filter((r) => r.complete).length).toBe(20);
+    for (const r of ctl.requests) {
+      for (const name of ['network', 'vif_plugged', 'vif_plugged.neutron']) {
+        expect(r.phases[name], `${r.id} ${name}`).toBeUndefined();
+        expect(r.absent[name]).toMatch(/not visible: this capture holds only 10\.98\.0\.1's connections/);
+      }
+      const nova = r.phases['vif_plugged.nova'];
+      expect(nova.approx).toBe(true);
+      expect(nova.substitute).toBe('vif.event.publish');
+      expect(Math.abs(nova.ms - f.get(r.id)!.phases['vif_plugged.nova'].ms)).toBeLessThan(5);
+    }
+    expect(ctl.availability.nova.network.absent).toBe(20);
+    expect(ctl.availability.nova['vif_plugged.nova'].approx).toBe(20);
+  });
+
+  it('from the compute host: network, image_download and vif_plugged exact; the event POST between other hosts absent', () => {
+    const f = byId(full);
+    for (const r of cmp.requests) {
+      const whole = f.get(r.id)!;
+      for (const name of ['network', 'vif_plugged', 'image_download']) {
+        if (!whole.phases[name]) continue;
+        expect(r.phases[name], `${r.id} ${name}`).toBeDefined();
+        expect(r.phases[name].approx).toBeUndefined();
+        expect(r.phases[name].ms).toBeCloseTo(whole.phases[name].ms, 6);
+      }
+      // neutron-server → nova-api happens between two other hosts.
+      expect(r.phases['vif_plugged.neutron']).toBeUndefined();
+      expect(r.absent['vif_plugged.neutron']).toMatch(/os-server-external-events.*not visible/);
+    }
+    expect(cmp.availability.nova.network.exact).toBe(20);
+  });
+});
