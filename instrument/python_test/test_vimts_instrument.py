@@ -143,6 +143,21 @@ class WrapFakeNova(unittest.TestCase):
         phases = [MARKER.search(l).group(4, 5) for l in self.lines]
         self.assertEqual(phases[-4:], [('spawn.libvirt_spawn', 'begin'), ('spawn.libvirt_spawn', 'end'), ('spawn', 'end'), ('build', 'end')])
 
+    def test_a_staticmethod_stays_static(self):
+        # ComputeVirtAPI._wait_for_instance_events(instance, events, error_callback) is one.
+        module = fake_module('nova.compute.manager', '''
+class ComputeVirtAPI(object):
+    @staticmethod
+    def _wait_for_instance_events(instance, events, error_callback):
+        return ('waited', instance.uuid)
+    def wait(self, instance):
+        return self._wait_for_instance_events(instance, {}, None)
+''')
+        self.assertIn('ComputeVirtAPI._wait_for_instance_events', vi.patch_module(module, self.writer))
+        self.assertEqual(module.ComputeVirtAPI().wait(Instance('uuid-9')), ('waited', 'uuid-9'))
+        self.assertEqual([MARKER.search(l).group(3, 4, 5) for l in self.lines],
+                         [('uuid-9', 'spawn.vif_plugged_wait', 'begin'), ('uuid-9', 'spawn.vif_plugged_wait', 'end')])
+
     def test_missing_targets_are_skipped(self):
         empty = fake_module('nova.virt.libvirt.driver', 'class LibvirtDriver(object):\n    pass\n')
         self.assertEqual(vi.patch_module(empty, self.writer), [])

@@ -31,3 +31,20 @@ describe.skipIf(!hasPython)('instrument/nova/vimts_instrument.py', () => {
       .toEqual(truth.map((t) => ({ t: BigInt(t.t_ns), id: t.id, phase: t.phase, edge: t.edge, host: t.host, precision: 9, format: 'vimts' })));
   });
 });
+
+/** Debian's python (the pyenv one on PATH lacks Debian's modules); python3-nova is installed by .ci/run. */
+const debianPython = '/usr/bin/python3';
+
+describe('the spawn.vif_plugged_wait marker on Nova\'s own code (python3-nova)', () => {
+  it('brackets ComputeVirtAPI\'s wait for network-vif-plugged, ending when the event arrives', () => {
+    const run = spawnSync(debianPython, ['-m', 'unittest', 'discover', '-s', 'instrument/python_test', '-p', 'real_nova_check.py', '-v'], {
+      cwd: root, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONWARNINGS: 'ignore' }, encoding: 'utf8', timeout: 120_000,
+    });
+    // Fails (not skips) without Debian's python or Nova: CI installs both.
+    expect(run.error, `${debianPython}: ${run.error?.message}`).toBeUndefined();
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/test_the_wait_for_network_vif_plugged_is_marked_on_novas_own_code \(real_nova_check\.RealNovaWait/);
+    expect(run.stderr).toMatch(/Ran 1 test/);
+    expect(run.stderr).toMatch(/\nOK\s*$/);
+  }, 150_000);
+});
