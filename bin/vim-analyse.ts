@@ -367,8 +367,9 @@ program
   .option('--metrics <addr:port>', 'serve Prometheus metrics on http://ADDR:PORT/metrics while capturing')
   .option('--logs <[host=]path>', 'compute-host log to follow as it grows (tail -F: rotation followed), merged into each request live; repeatable', collect, [] as string[])
   .option('--otlp-endpoint <url>', 'push each request\'s spans over OTLP/HTTP (protobuf) to this collector (path /v1/traces if none given)')
+  .option('-o, --output <file>', 'write the final result (--format, or the JSON result with --json) to this file at the stop')
   .option('--retain <seconds>', 'keep handed-out requests in memory this long (rolling summaries, final result); default: the whole session')
-  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; force?: boolean; json?: boolean; format: string; summaryEvery: string; bufferSize: string; metrics?: string; retain?: string; otlpEndpoint?: string; logs: string[] }) => {
+  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; force?: boolean; json?: boolean; format: string; summaryEvery: string; bufferSize: string; metrics?: string; retain?: string; otlpEndpoint?: string; logs: string[]; output?: string }) => {
     const { runLive } = await import('../src/live/runLive.js');
     const { captureCountsText } = await import('../src/live/captureCountsText.js');
     const bufferKiB = Number(opts.bufferSize);
@@ -395,6 +396,8 @@ program
     const ac = new AbortController();
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort());
     try {
+      // Opened before capturing: a path that cannot be written is known now, not at the stop.
+      const finalFd = openOutput(opts.output);
       const { result } = await runLive({
         iface: opts.interface,
         filter: opts.filter,
@@ -428,7 +431,8 @@ program
         },
       });
       const format = (resultFormats.includes(opts.format as ResultFormat) ? opts.format : 'table') as ResultFormat;
-      if (opts.json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
+      if (finalFd !== undefined) await output(opts.json ? JSON.stringify({ type: 'result', ...result }) + '\n' : formatResult(result, format), finalFd);
+      else if (opts.json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
       else {
         const formatted = formatResult(result, format);
         process.stdout.write(typeof formatted === 'string' ? '\n' + (format === 'table' ? terminalText(formatted) : formatted) : formatted);

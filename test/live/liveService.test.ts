@@ -11,7 +11,7 @@
  * - follows the compute host's log while the test writes its vimts markers into it as
  *   they fall due (times mapped onto the replay's clock) and rotates it half-way: every
  *   request streamed live has the marker sub-phases the offline analysis finds;
- * - ends on SIGTERM with exit 0, its final result written, the endpoint closed.
+ * - ends on SIGTERM with exit 0, its final result written to the -o file, the endpoint closed.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,6 +71,7 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
   const written = join(dir, 'live.pcapng');
   const log = join(dir, 'nova-compute.log');
   const bodies = join(dir, 'otlp-bodies.txt');
+  const finalFile = join(dir, 'final.json');
 
   const getInNs = (url: string): string =>
     execFileSync('ip', ['netns', 'exec', pair.nsB, process.execPath, '-e', 'fetch(process.argv[1]).then(async (r) => process.stdout.write(r.status + "\\n" + (await r.text()))).catch((e) => process.stdout.write("000\\n" + e.cause?.code))', url], { encoding: 'utf8' });
@@ -115,7 +116,7 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     await receiver.ready();
     writeFileSync(log, 'an older line, before live started\n');
     const live = startInNs([process.execPath, bin, 'live', '-i', pair.ifB, '--write', written, '--json', '--summary-every', '0',
-      '--metrics', `127.0.0.1:${metricsPort}`, '--otlp-endpoint', `http://127.0.0.1:${otlpPort}`, '--logs', `compute1=${log}`], (err) => err.includes('capturing on'));
+      '--metrics', `127.0.0.1:${metricsPort}`, '--otlp-endpoint', `http://127.0.0.1:${otlpPort}`, '--logs', `compute1=${log}`, '-o', finalFile], (err) => err.includes('capturing on'));
     live.child.on('close', (code) => (liveExit = code));
     await live.ready();
     const liveClosed = new Promise<void>((r) => (liveExit !== null ? r() : live.child.on('close', () => r())));
@@ -237,15 +238,19 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
         expect(Math.abs(r.phases[phase].ms - o.phases[phase].ms)).toBeLessThan(1e-6);
       }
     }
-    const result = JSON.parse(liveOut.trim().split('\n').at(-1)!) as AnalysisResult & { counters: { live: { logs: { rotations: number }[] } } };
+    const result = JSON.parse(readFileSync(finalFile, 'utf8')) as AnalysisResult & { counters: { live: { logs: { rotations: number }[] } } };
     expect(result.counters.live.logs[0].rotations).toBe(1);
     expect(result.clocks.compute1).toBeDefined();
     expect(liveErr).toContain('rotated');
   });
 
-  it('ends on SIGTERM with exit 0, the final result written, the endpoint closed', () => {
+  it('ends on SIGTERM with exit 0, the final result written where asked (-o), the endpoint closed', () => {
     expect(liveExit).toBe(0);
-    expect(JSON.parse(liveOut.trim().split('\n').at(-1)!).type).toBe('result');
+    const result = JSON.parse(readFileSync(finalFile, 'utf8')) as { type: string; requests: ResultRequest[] };
+    expect(result.type).toBe('result');
+    expect(result.requests.map((r) => r.id).sort()).toEqual(streamed.map((r) => r.id).sort());
+    // The streamed lines are requests only: the result went to the file.
+    expect(liveOut.trim().split('\n').every((l) => l.startsWith('{"type":"request"'))).toBe(true);
     expect(getInNs(`http://127.0.0.1:${metricsPort}/metrics`)).toMatch(/^000\nECONNREFUSED/);
     expect(promErr).not.toContain('level=error');
   });
