@@ -114,11 +114,15 @@ function shiftAddresses(f: Uint8Array, copy: number): Uint8Array {
   return out;
 }
 
-export async function buildRepeatedCapture(source: string, target: string, minBytes: number): Promise<{ bytes: number; copies: number; packets: number }> {
+/**
+ * `addressBlocks`: copies cycle through this many address blocks (default: each its own), as
+ * a fleet's requests come from a fixed set of hosts; ids stay distinct per copy.
+ */
+export async function buildRepeatedCapture(source: string, target: string, minBytes: number, addressBlocks = 0): Promise<{ bytes: number; copies: number; packets: number }> {
   try {
     const s = await stat(target);
-    const meta = JSON.parse(await readFile(`${target}.json`, 'utf8')) as { bytes: number; copies: number; packets: number; version?: number };
-    if (s.size >= minBytes && meta.bytes === s.size && meta.version === inputVersion) return meta;
+    const meta = JSON.parse(await readFile(`${target}.json`, 'utf8')) as { bytes: number; copies: number; packets: number; version?: number; addressBlocks?: number };
+    if (s.size >= minBytes && meta.bytes === s.size && meta.version === inputVersion && (meta.addressBlocks ?? 0) === addressBlocks) return meta;
   } catch { /* build it */ }
   const { frames, values, epochNs, linkType } = await loadFrames(source);
   const span = frames.length ? frames[frames.length - 1].ts - frames[0].ts : 0;
@@ -141,7 +145,7 @@ export async function buildRepeatedCapture(source: string, target: string, minBy
       rec.writeUInt32LE(Number(abs % 1_000_000_000n), 4);
       rec.writeUInt32LE(f.bytes.length, 8);
       rec.writeUInt32LE(f.origLen, 12);
-      const bytesOut = shiftAddresses(f.bytes, copies + 1);
+      const bytesOut = shiftAddresses(f.bytes, (addressBlocks > 0 ? copies % addressBlocks : copies) + 1);
       rewriteIds(bytesOut, f.digits, values, copies + 1);
       parts.push(rec, Buffer.from(bytesOut.buffer, bytesOut.byteOffset, bytesOut.byteLength));
       bytes += 16 + f.bytes.length;
@@ -152,6 +156,6 @@ export async function buildRepeatedCapture(source: string, target: string, minBy
   }
   ws.end();
   await once(ws, 'finish');
-  await writeFile(`${target}.json`, JSON.stringify({ bytes, copies, packets, version: inputVersion }));
+  await writeFile(`${target}.json`, JSON.stringify({ bytes, copies, packets, version: inputVersion, ...(addressBlocks ? { addressBlocks } : {}) }));
   return { bytes, copies, packets };
 }

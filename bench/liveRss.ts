@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- live-rss` (root; makes and removes its own network namespaces):
  * does a long `vim-analyse live` run keep its memory flat? nova-seq and nomad-2016-stock,
- * each repeated with copy-specific ids (buildInput), are replayed together with tcpreplay
+ * each repeated with copy-specific ids from 4 address blocks (buildInput), are replayed together with tcpreplay
  * at 3x their recorded pace into a veth pair for SOAK_MINUTES (default 11) — a steady
  * stream of new VM starts, never the same ids twice — while `live --metrics --retain 60`
  * captures the other end and its /metrics is scraped every 15 s. The live process's RSS

@@ -69,10 +69,11 @@ async function main(): Promise<void> {
   // Not in the default set: it takes SOAK_MINUTES (default 11).
   if (wanted.includes('live-rss')) {
     const minutes = Number(process.env.SOAK_MINUTES ?? 11);
-    // Enough copies that 3x replay never reaches the end (nova-seq: 125 s, nomad: 43 s a copy).
+    // Enough copies that 3x replay never reaches the end (nova-seq: 125 s, nomad: 43 s a copy),
+    // from 4 address blocks each: a fixed set of hosts, new VM starts all the time.
     const inputs = rssInputs(cacheDir);
-    await buildRepeatedCapture(join(shared, 'nova-seq/capture.pcapng.gz'), inputs.nova, ((minutes * 60 * 3) / 125 + 2) * 17 * MB);
-    await buildRepeatedCapture(join(shared, 'nomad-2016-stock/capture.pcap'), inputs.nomad, ((minutes * 60 * 3) / 43 + 2) * 3 * MB);
+    await buildRepeatedCapture(join(shared, 'nova-seq/capture.pcapng.gz'), inputs.nova, ((minutes * 60 * 3) / 125 + 2) * 17 * MB, 4);
+    await buildRepeatedCapture(join(shared, 'nomad-2016-stock/capture.pcap'), inputs.nomad, ((minutes * 60 * 3) / 43 + 2) * 3 * MB, 4);
     if (!(await liveRss(bin, inputs, minutes, process.env.SOAK_ARGS?.split(' ').filter(Boolean)))) process.exitCode = 1;
   }
 }

@@ -17,6 +17,9 @@ export const phaseBucketsSeconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
 /** The phase whose host is the compute host (where the VM runs). */
 const computePhase: Record<Vim, string> = { nova: 'compute', nomad: 'driver' };
 
+/** Distinct compute_host label values at most (hostile or odd traffic must not grow the series without bound); the rest are "other". */
+export const maxComputeHosts = 256;
+
 /** Messages decoded per protocol: [protocol label, counter group, counter]. */
 const messageCounters: readonly [string, string, string][] = [
   ['http', 'http', 'exchanges'],
@@ -59,6 +62,7 @@ export class LiveMetrics {
   private readonly limitHits: Counter<'limit'>;
   private readonly open: Gauge<'vim'>;
   private readonly otlpDropped: Counter;
+  private readonly hosts = new Set<string>();
   /** Last cumulative value per counter key, so each update adds the increase. */
   private readonly last = new Map<string, number>();
 
@@ -78,7 +82,11 @@ export class LiveMetrics {
 
   /** One handed-out request: its phases into the histogram, one count by state. */
   observeRequest(r: ResultRequest): void {
-    const computeHost = r.phases[computePhase[r.vim]]?.host ?? 'unknown';
+    let computeHost = r.phases[computePhase[r.vim]]?.host ?? 'unknown';
+    if (!this.hosts.has(computeHost)) {
+      if (this.hosts.size < maxComputeHosts) this.hosts.add(computeHost);
+      else computeHost = 'other';
+    }
     this.requests.inc({ vim: r.vim, state: r.complete ? 'complete' : 'incomplete', compute_host: computeHost });
     for (const [phase, p] of Object.entries(r.phases)) this.phase.observe({ vim: r.vim, phase, compute_host: computeHost }, p.ms / 1000);
   }

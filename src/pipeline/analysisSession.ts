@@ -344,7 +344,7 @@ export class AnalysisSession {
         this.released.push({ model, id, keys: d.keys, milestones: d.milestones, notes: d.notes, at: now });
         const window = this.options.retainReleasedNs ?? Number.POSITIVE_INFINITY;
         while (this.released.length > maxRetainedRequests || (this.released.length && now - this.released[0].at > window)) {
-          this.released.shift();
+          this.emittedIds.delete(this.released.shift()!.id);
           this.forgotten++;
         }
       }
