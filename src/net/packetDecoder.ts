@@ -16,7 +16,7 @@ export function emptyNetCounters(): NetCounters {
   return {
     packets: 0, unsupportedLink: 0, nonIp: 0, nonTcp: 0, tcpSegments: 0, undecodable: 0,
     ipFragments: 0, ipReassembled: 0, ipFragmentsDropped: 0, decapsulated: 0, connections: 0, retransmissions: 0,
-    outOfOrder: 0, gaps: 0, gapBytes: 0, bufferLimitHits: 0, connectionLimitHits: 0, payloadBytes: 0, duplicateFrames: 0,
+    outOfOrder: 0, gaps: 0, gapBytes: 0, bufferLimitHits: 0, connectionLimitHits: 0, quietConnectionsEnded: 0, payloadBytes: 0, duplicateFrames: 0,
   };
 }
 

@@ -70,6 +70,10 @@ class Connection {
   rolesOpen = false;
   /** Stats already listed among the closed ones (a connection resumed after an idle end). */
   listed = false;
+  /** No payload byte yet (in the quiet set). */
+  quiet = true;
+  /** When it last moved to the recent end of the connection order (ns). */
+  touched: number;
   constructor(
     readonly lo: EndKey,
     readonly hi: EndKey,
@@ -77,8 +81,17 @@ class Connection {
     readonly info: ConnectionInfo,
     readonly stats: ConnectionStats,
     public handler: StreamHandler | null,
-  ) {}
+  ) {
+    this.touched = info.startTs;
+  }
 }
+
+/** A connection moves to the recent end of the order at most this often (ns): cheap LRU. */
+const touchEveryNs = 1e9;
+/** A closed connection stays in the table this long (ns) for its late segments. */
+const closedLingerNs = 5e9;
+/** Statistics of closed connections that never carried a payload are kept up to this many (for `info`). */
+const maxQuietStatsKept = 10_000;
 
 export interface TcpReassemblerOptions {
   limits?: Partial<ReassemblyLimits>;
@@ -93,7 +106,14 @@ export interface TcpReassemblerOptions {
 export class TcpReassembler {
   readonly counters: NetCounters;
   readonly limits: ReassemblyLimits;
+  /** Open connections, least recently used first (to within touchEveryNs). */
   private conns = new Set<Connection>();
+  /** Open connections that have carried no payload yet, oldest first. */
+  private quiet = new Set<Connection>();
+  private quietStatsKept = 0;
+  /** Connections closed (FIN both ways or RST) but still in the table, in closing order. */
+  private closing: { conn: Connection; ts: number }[] = [];
+  private closingHead = 0;
   /** Lookup: lower end key → higher end key → connection. */
   private index = new Map<EndKey, Map<EndKey, Connection>>();
   private closedStats: ConnectionStats[] = [];
@@ -180,6 +200,15 @@ export class TcpReassembler {
     const st = conn.stats;
     st.packets[dir]++;
     st.lastTs = ts;
+    if (ts - conn.touched > touchEveryNs) {
+      conn.touched = ts;
+      this.conns.delete(conn);
+      this.conns.add(conn);
+    }
+    if (payloadLength > 0 && conn.quiet) {
+      conn.quiet = false;
+      this.quiet.delete(conn);
+    }
     if (ts - this.lastSweep > 1e9) this.sweep(ts);
     if (conn.closed) return;
 
@@ -188,7 +217,7 @@ export class TcpReassembler {
       this.flushAll(conn, ts);
       for (const x of conn.half) this.endHalf(conn, x, ts, x.finSeq >= 0 && x.nextSeq === x.finSeq ? 'fin' : 'rst');
       st.closed = 'rst';
-      this.close(conn);
+      this.close(conn, ts);
       return;
     }
     const h = conn.half[dir];
@@ -212,7 +241,7 @@ export class TcpReassembler {
     }
     // Either direction may have reached its FIN: this one by its data, the other by a released hole.
     for (const x of conn.half) if (x.finSeq >= 0 && !x.ended && x.nextSeq === x.finSeq) this.endHalf(conn, x, ts, 'fin');
-    if (conn.half[0].ended && conn.half[1].ended) this.close(conn);
+    if (conn.half[0].ended && conn.half[1].ended) this.close(conn, ts);
   }
 
   /** The roles guessed from ports were wrong (the first payload says so): swap them; nothing was delivered yet. */
@@ -239,6 +268,8 @@ export class TcpReassembler {
     if (h.nextSeq < 0 || Math.abs(seqDiff(seq, h.nextSeq)) > resumeWindow || this.conns.size >= this.limits.maxConnections) return undefined;
     const conn = new Connection(lo, hi, old.clientSide, old.info, old.stats, this.factory(old.info));
     conn.listed = old.listed;
+    conn.quiet = old.quiet;
+    if (conn.quiet) this.quiet.add(conn);
     // The parser starts afresh, mid-stream: each direction continues from where it stopped.
     for (const d of [0, 1] as const) {
       const n = conn.half[d], o = old.half[d];
@@ -258,13 +289,19 @@ export class TcpReassembler {
 
   private open(lo: EndKey, hi: EndKey, a: EndKey, b: EndKey, ip: IpView, sport: number, dport: number, flags: number, ts: number): Connection | null {
     const c = this.counters;
+    // A flood of connections that carry nothing costs only such connections: the oldest
+    // quiet one ends first; past the overall bound, the least recently used one. Never a
+    // scan of the table per packet, never a refusal.
+    if (this.quiet.size >= this.limits.maxQuietConnections) {
+      c.quietConnectionsEnded++;
+      this.finish(this.quiet.values().next().value!, 'idle', ts);
+    }
     if (this.conns.size >= this.limits.maxConnections) {
-      this.sweep(ts, true);
-      if (this.conns.size >= this.limits.maxConnections) {
-        c.connectionLimitHits++;
-        if (c.connectionLimitHits === 1) this.options.onWarning?.(`open-connection limit (${this.limits.maxConnections}) reached; new connections are not reassembled`, ts, 'maxConnections');
-        return null;
-      }
+      const victim = this.quiet.size > 0 ? this.quiet.values().next().value! : this.conns.values().next().value!;
+      if (victim.quiet) c.quietConnectionsEnded++;
+      c.connectionLimitHits++;
+      if (c.connectionLimitHits === 1) this.options.onWarning?.(`open-connection limit (${this.limits.maxConnections}) reached; the least recently used connections are ended early`, ts, 'maxConnections');
+      this.finish(victim, 'idle', ts);
     }
     const srcIp = addressText(sourceAddress(ip));
     const dstIp = addressText(destinationAddress(ip));
@@ -293,6 +330,7 @@ export class TcpReassembler {
     const conn = new Connection(lo, hi, srcIsClient ? a : b, info, stats, this.factory(info));
     conn.rolesOpen = !sawSyn;
     this.conns.add(conn);
+    this.quiet.add(conn);
     let inner = this.index.get(lo);
     if (!inner) this.index.set(lo, (inner = new Map()));
     inner.set(hi, conn);
@@ -412,15 +450,17 @@ export class TcpReassembler {
     if (!conn.stats.closed) conn.stats.closed = reason;
     this.close(conn);
     this.conns.delete(conn);
+    this.quiet.delete(conn);
     const inner = this.index.get(conn.lo);
     if (this.lastConn === conn) this.lastConn = null;
     if (inner?.get(conn.hi) === conn) {
       inner.delete(conn.hi);
       if (inner.size === 0) this.index.delete(conn.lo);
     }
-    if (this.keepClosed && !conn.listed) this.closedStats.push(conn.stats);
+    if (this.keepClosed && !conn.listed && (!conn.quiet || this.quietStatsKept++ < maxQuietStatsKept)) this.closedStats.push(conn.stats);
     conn.listed = true;
-    if (reason === 'idle' && wasOpen) this.rememberIdle(conn);
+    // A connection that never carried a byte has nothing to resume (and floods are made of them).
+    if (reason === 'idle' && wasOpen && !conn.quiet) this.rememberIdle(conn);
   }
 
   private rememberIdle(conn: Connection): void {
@@ -430,9 +470,10 @@ export class TcpReassembler {
     if (this.idleEnded.size > this.limits.maxConnections) this.idleEnded.delete(this.idleEnded.keys().next().value!);
   }
 
-  private close(conn: Connection): void {
+  private close(conn: Connection, ts?: number): void {
     if (conn.closed) return;
     conn.closed = true;
+    if (ts !== undefined) this.closing.push({ conn, ts });
     for (const h of conn.half) {
       this.totalPending -= h.pendingBytes;
       h.pending = [];
@@ -441,12 +482,36 @@ export class TcpReassembler {
     if (!conn.stats.closed) conn.stats.closed = conn.half[0].ended && conn.half[1].ended ? 'fin' : 'rst';
   }
 
-  /** End connections idle longer than the limit (or, when forced, closed ones first). */
-  private sweep(now: number, force = false): void {
+  /**
+   * End connections idle longer than their limit. Both sets are in time order, so the walk
+   * stops at the first connection too recent to be idle: a sweep costs what it ends.
+   */
+  private sweep(now: number): void {
     this.lastSweep = now;
-    for (const conn of this.conns.values()) {
-      const idle = now - conn.stats.lastTs;
-      if (idle > this.limits.idleTimeoutNs || (force && conn.closed)) this.finish(conn, 'idle', now);
+    const quietLimit = this.limits.quietIdleTimeoutNs;
+    for (const conn of this.quiet) {
+      if (now - conn.info.startTs <= quietLimit) break;
+      // Only one side ever sent (a SYN no one answered): short timeout. An answered
+      // connection may idle in a client's pool before its first request.
+      const halfOpen = conn.stats.packets[0] === 0 || conn.stats.packets[1] === 0;
+      if (halfOpen && now - conn.stats.lastTs > quietLimit) {
+        this.counters.quietConnectionsEnded++;
+        this.finish(conn, 'idle', now);
+      }
+    }
+    // Closed connections stay a moment for segments still in flight, not the idle timeout.
+    while (this.closingHead < this.closing.length && now - this.closing[this.closingHead].ts > closedLingerNs) {
+      const { conn } = this.closing[this.closingHead++];
+      if (this.conns.has(conn)) this.finish(conn, 'eof', now);
+    }
+    if (this.closingHead > 1024 && this.closingHead * 2 > this.closing.length) {
+      this.closing = this.closing.slice(this.closingHead);
+      this.closingHead = 0;
+    }
+    const limit = this.limits.idleTimeoutNs;
+    for (const conn of this.conns) {
+      if (now - conn.touched <= limit) break;
+      if (now - conn.stats.lastTs > limit) this.finish(conn, 'idle', now);
     }
   }
 

@@ -82,8 +82,13 @@ export interface NetCounters {
   gapBytes: number;
   /** Times a buffering limit forced a gap (out-of-order bytes over the bound). */
   bufferLimitHits: number;
-  /** Connections refused because the open-connection limit was hit. */
+  /** Connections ended early (least recently used first) because the open-connection limit was hit. */
   connectionLimitHits: number;
+  /**
+   * Connections that never carried a payload byte (SYN-only, handshake-only) ended early:
+   * past their own cap or idle timeout. A SYN flood costs these, not the connections with data.
+   */
+  quietConnectionsEnded: number;
   payloadBytes: number;
   /** Copies of a packet already seen on another interface (`-i any`), counted once. */
   duplicateFrames: number;
@@ -107,6 +112,10 @@ export interface ReassemblyLimits {
   maxConnections: number;
   /** A connection with no packets for this long (ns) is flushed and ended. */
   idleTimeoutNs: number;
+  /** Max open connections that have carried no payload yet; past it the oldest of them ends. */
+  maxQuietConnections: number;
+  /** A connection only one side ever sent on (an unanswered SYN) is ended after this long (ns) without packets. */
+  quietIdleTimeoutNs: number;
 }
 
 export const defaultReassemblyLimits: ReassemblyLimits = {
@@ -114,4 +123,6 @@ export const defaultReassemblyLimits: ReassemblyLimits = {
   maxBufferedBytesTotal: 64 * 1024 * 1024,
   maxConnections: 100_000,
   idleTimeoutNs: 10 * 60 * 1e9,
+  maxQuietConnections: 10_000,
+  quietIdleTimeoutNs: 30 * 1e9,
 };
