@@ -116,10 +116,10 @@ export async function use(file: string, log: string): Promise<string[]> {
   // diagnosis evidence narrows by kind.
   for (const d of result.diagnosis) {
     if (d.kind === 'timer') out.push(String(d.evidence.grid.periodMs + d.periodMs), d.evidence.grid.first.name);
+    else if (d.kind === 'outlier') out.push(d.evidence.request, String(d.evidence.longestSilence.ms));
     else if (d.kind === 'dominant') out.push(d.evidence.of, String(d.evidence.shareCi95[0]));
-    else if (d.kind === 'batching') out.push(String(d.evidence.example.held.length + d.windowMs));
+    else if (d.kind === 'batching') out.push(String(('example' in d.evidence ? d.evidence.example.held.length : d.evidence.posts) + d.windowMs));
     else if (d.kind === 'queueing') out.push(String(d.evidence.phases[0]?.rho ?? 0));
-    else out.push(d.evidence.request, String(d.evidence.longestSilence.ms));
   }
   const availability: va.PhaseAvailability = result.availability;
   out.push(Object.keys(availability).join());
