@@ -7,6 +7,7 @@ import type { ResultDiagnosis } from '../result/types.js';
 import { detectBatching } from './batching.js';
 import { detectDominant } from './dominant.js';
 import { detectOutliers } from './outliers.js';
+import { detectProxyDelay } from './proxy.js';
 import { detectPollingLoops } from './pollingLoop.js';
 import { findPhaseEnds } from './phaseEnds.js';
 import { detectQueueing } from './queueing.js';
@@ -28,5 +29,5 @@ export function diagnose(input: DiagnosisInput): ResultDiagnosis[] {
   const batching = detectBatching(ctx, ends);
   const queueing = detectQueueing(ctx);
   const outliers = detectOutliers(ctx, timers);
-  return [...dominant, ...timers, ...batching, ...queueing, ...outliers];
+  return [...dominant, ...timers, ...batching, ...queueing, ...detectProxyDelay(ctx), ...outliers];
 }

@@ -258,6 +258,10 @@ export class MessageLog implements MessageTable {
     return this.idSets.get(this.c.idOffsets[i]);
   }
 
+  via(i: number): VimMessage['via'] {
+    return this.extras[this.c.extras[i]].via;
+  }
+
   /** Message `i` as an object (made on each call). Field order as `messages --json` prints it. */
   at(i: number): VimMessage {
     const [vim, type] = kinds[this.c.kinds[i]];

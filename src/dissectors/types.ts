@@ -75,6 +75,8 @@ export interface MessageTable extends Iterable<VimMessage> {
   src(i: number): string;
   dst(i: number): string;
   ids(i: number): MessageIds;
+  /** The proxy hop of a call seen on both legs, if any. */
+  via(i: number): VimMessage['via'];
   at(i: number): VimMessage;
 }
 

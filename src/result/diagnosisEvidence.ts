@@ -171,3 +171,18 @@ export interface OutlierEvidence {
   wireEvents: Record<string, number>;
   timer: { periodMs: number; host: string } | null;
 }
+
+/** A reverse proxy's own time on the calls it passed to one backend (calls seen on both legs). */
+export interface ProxyEvidence {
+  confidence: Confidence;
+  vim: string;
+  proxy: string;
+  backend: string;
+  calls: number;
+  medianMs: number;
+  p95Ms: number;
+  maxMs: number;
+  /** Median of each call's proxy time over the call's whole time (caller's leg). */
+  medianShare: number;
+  slowest: (MessageRef & { proxyMs: number })[];
+}

@@ -11,7 +11,7 @@ import type { LogCounters, LogFormat } from '../logs/types.js';
 import type { GuessedProtocol } from '../protocols/guessProtocol.js';
 import type { PhaseComparison, StatsByVim } from '../stats/types.js';
 import type { PhaseSource } from '../timeline/types.js';
-import type { BatchingEvidence, DominantEvidence, EventBatchingEvidence, OutlierEvidence, PollingLoopEvidence, QueueingEvidence, TimerEvidence } from './diagnosisEvidence.js';
+import type { BatchingEvidence, DominantEvidence, EventBatchingEvidence, OutlierEvidence, PollingLoopEvidence, ProxyEvidence, QueueingEvidence, TimerEvidence } from './diagnosisEvidence.js';
 
 export interface ResultPhase {
   ms: number;
@@ -65,7 +65,8 @@ export type ResultDiagnosis =
   | (DiagnosisBase & { kind: 'timer'; host: string; periodMs: number; evidence: TimerEvidence | PollingLoopEvidence })
   | (DiagnosisBase & { kind: 'batching'; host: string; windowMs: number; evidence: BatchingEvidence | EventBatchingEvidence })
   | (DiagnosisBase & { kind: 'queueing'; evidence: QueueingEvidence })
-  | (DiagnosisBase & { kind: 'outlier'; evidence: OutlierEvidence });
+  | (DiagnosisBase & { kind: 'outlier'; evidence: OutlierEvidence })
+  | (DiagnosisBase & { kind: 'proxy'; host: string; evidence: ProxyEvidence });
 
 export interface ResultCapture {
   file: string;
