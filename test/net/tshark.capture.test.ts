@@ -19,6 +19,7 @@ const tshark = process.env.TSHARK ?? 'tshark';
 const readme: Record<string, { packets: number; tcpConversations: number }> = {
   'nova-seq': { packets: 29111, tcpConversations: 61 },
   'nova-burst': { packets: 21387, tcpConversations: 75 },
+  'nova-net': { packets: 44906, tcpConversations: 95 },
   'nomad-2016-stock': { packets: 5156, tcpConversations: 3 },
   'nomad-2016-tuned': { packets: 3996, tcpConversations: 2 },
   'nomad-modern': { packets: 5331, tcpConversations: 3 },

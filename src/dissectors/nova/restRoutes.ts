@@ -89,6 +89,8 @@ neutron    GET     /v2.0/subnets
 neutron    GET     /v2.0/subnets/{id}
 neutron    GET     /v2.0/security-groups
 neutron    GET     /v2.0/floatingips
+neutron    GET     /v2.0/quotas/{id}
+neutron    GET     /v2.0/quotas/{id}/details
 neutron    GET     /v2.0/extensions
 neutron    GET     /v2.0
 neutron    GET     /

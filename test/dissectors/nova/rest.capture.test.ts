@@ -10,7 +10,7 @@ import type { NovaHttpEvent } from '../../../src/dissectors/nova/types.js';
 import { reassembleTcp } from '../../../src/net/reassembleTcp.js';
 import { HttpConnectionParser } from '../../../src/protocols/http/parser.js';
 import { defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolWarning } from '../../../src/protocols/types.js';
-import { capturePath, runsOf, secretsOf, sharedFile } from '../../helpers/groundTruth.js';
+import { capturePath, runsOf, secretsOf, sharedFile, truthOf } from '../../helpers/groundTruth.js';
 
 
 /** `{'5000 GET': 1, …}` from "HTTP requests by destination port and method". */
@@ -52,7 +52,7 @@ async function parseHttp(path: string, ports: Set<number>, nova: boolean) {
 }
 
 const NOVA_PORTS = new Set([5000, 8774, 8778, 9292, 9696]);
-const novaCases = ['nova-seq', 'nova-burst'];
+const novaCases = ['nova-seq', 'nova-burst', 'nova-net'];
 
 for (const name of novaCases) {
   describe(`Nova REST on ${name}`, () => {
@@ -100,7 +100,11 @@ for (const name of novaCases) {
       const runs = runsOf(name);
       const lookups = events.filter((e) => e.service === 'glance' && e.route === 'GET /v2/images/{id}');
       expect(lookups.length).toBe(readmeRoutes(readme())['GET :9292 /v2/images/{id}']);
-      expect(lookups.map((e) => e.ids.request).sort()).toEqual(runs.map((r) => r.request_id).sort());
+      // One lookup by nova-api per boot; nova-net's compute host looks its image up again when it downloads it.
+      const byApi = lookups.filter((e) => e.src.startsWith('10.98.0.1:'));
+      expect(byApi.map((e) => e.ids.request).sort()).toEqual(runs.map((r) => r.request_id).sort());
+      const ids = new Set(runs.map((r) => r.request_id));
+      for (const e of lookups) expect(ids.has(e.ids.request!), e.ids.request).toBe(true);
       for (const e of lookups) expect(e.ids.image).toMatch(/^[0-9a-f-]{36}$/);
     });
 
@@ -122,6 +126,42 @@ for (const name of novaCases) {
     });
   });
 }
+
+describe('Neutron and image downloads on nova-net: the facts the networking phases are built from', () => {
+  let events: NovaHttpEvent[];
+  const runs = () => truthOf<{ runs: { server_id: string; request_id: string; port_id: string; image_downloaded: number }[] }>('nova-net').runs;
+
+  it('reads each port create: the server (device_id) it is for and the port id it got', async () => {
+    const parsed = await parseHttp(capturePath('nova-net'), NOVA_PORTS, true);
+    events = parsed.exchanges.map((ex) => novaHttpEvent(ex)).filter((e): e is NovaHttpEvent => e !== null);
+    const posts = events.filter((e) => e.route === 'POST /v2.0/ports');
+    expect(posts.length).toBe(20);
+    expect(new Map(posts.map((e) => [e.ids.server, e.ids.port]))).toEqual(new Map(runs().map((r) => [r.server_id, r.port_id])));
+    for (const e of posts) expect(e.src.startsWith('10.98.0.2:'), 'made by nova-compute').toBe(true);
+  });
+
+  it('reads each binding update: the port in its path, the host it binds to', () => {
+    const puts = events.filter((e) => e.route === 'PUT /v2.0/ports/{id}');
+    expect(puts.length).toBe(20);
+    expect(puts.map((e) => e.ids.port).sort()).toEqual(runs().map((r) => r.port_id).sort());
+    for (const e of puts) expect(e.bindingHost).toBe('compute1');
+  });
+
+  it('reads the external events neutron-server posts: 4 per boot, network-vif-plugged tagged with the port', () => {
+    const posts = events.filter((e) => e.route === 'POST /v2.1/os-server-external-events');
+    expect(posts.length).toBe(80);
+    const names = tally(posts.flatMap((e) => e.externalEvents!.map((x) => x.name)));
+    expect(names).toEqual({ 'network-changed': 20, 'network-vif-plugged': 20, 'network-vif-unplugged': 20, 'network-vif-deleted': 20 });
+    const plugged = posts.flatMap((e) => e.externalEvents!.filter((x) => x.name === 'network-vif-plugged'));
+    expect(new Map(plugged.map((x) => [x.server, x.tag]))).toEqual(new Map(runs().map((r) => [r.server_id, r.port_id])));
+  });
+
+  it('gives each image download the boot\'s request id, in exactly the runs that downloaded', () => {
+    const files = events.filter((e) => e.route === 'GET /v2/images/{id}/file');
+    expect(files.map((e) => e.ids.request).sort()).toEqual(runs().filter((r) => Number(r.image_downloaded) === 1).map((r) => r.request_id).sort());
+    for (const e of files) expect(e.status).toBe(200);
+  });
+});
 
 const nomadCases = ['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern'];
 

@@ -8,12 +8,13 @@ import { METHOD_TABLE } from '../../../src/protocols/amqp/spec.js';
 import { capturePath, sharedFile } from '../../helpers/groundTruth.js';
 import { parseAmqpCapture } from './amqpCapture.js';
 
-const cases = ['nova-seq', 'nova-burst'];
+const cases = ['nova-seq', 'nova-burst', 'nova-net'];
 
 /** tshark's reference numbers from the README: Basic.Publish/Deliver/Ack and all methods by "class.method". */
 function readmeCounts(name: string) {
   const readme = readFileSync(sharedFile(name, 'README.md'), 'utf8');
-  const line = /AMQP \(`amqp\.method\.class`[\s\S]*?all method frames by class\.method: (\{[^}]*\})/.exec(readme);
+  // nova-seq/burst: "AMQP (`amqp.method.class`…): … all method frames by class.method: {…}"; nova-net: "AMQP: … method frames by class.method: {…}".
+  const line = /AMQP(?: \(`amqp\.method\.class`|:)[\s\S]*?method frames by class\.method: (\{[^}]*\})/.exec(readme);
   if (!line) throw new Error('README has no AMQP reference counts');
   const all = JSON.parse(line[1].replace(/'/g, '"')) as Record<string, number>;
   const pick = (re: RegExp) => Number(re.exec(line[0])![1]);
