@@ -25,7 +25,9 @@ const trafficLabels: Record<Direction, [KeyLogLabel, KeyLogLabel]> = {
 };
 
 interface Side {
-  buf: Uint8Array;
+  /** The record header being read, and the record's bytes when it straddles chunks. */
+  head: Uint8Array;
+  buf: Uint8Array | null;
   have: number;
   /** Time of the chunk holding the current record's first byte. */
   recordTs: number;
@@ -61,7 +63,7 @@ export class TlsConnectionParser implements StreamHandler {
       records: { plain: 0, decrypted: 0, failed: 0, undecrypted: 0 }, applicationBytes: [0, 0], firstApplicationTs: null, lastApplicationTs: null,
     };
     const side = (dir: Direction): Side => ({
-      buf: new Uint8Array(recordHeaderBytes + maxRecordBytes), have: 0, recordTs: 0, protected: false, cipher: null, secret: null, application: false, dead: null, lost: false,
+      head: new Uint8Array(recordHeaderBytes), buf: null, have: 0, recordTs: 0, protected: false, cipher: null, secret: null, application: false, dead: null, lost: false,
       walker: new HandshakeWalker((type, body) => this.handshakeMessage(dir, type, body)),
     });
     this.sides = [side(0), side(1)];
@@ -69,40 +71,59 @@ export class TlsConnectionParser implements StreamHandler {
     count(ctx.counters, 'tls', 'connections');
   }
 
+  /**
+   * A record wholly inside a chunk is read in place; only one that straddles chunks is
+   * copied, into a buffer of its own size that lives until it completes.
+   */
   data(dir: Direction, bytes: Uint8Array, ts: number): void {
     const s = this.sides[dir];
     if (s.lost) return;
     let o = 0;
     while (o < bytes.length) {
-      if (s.have === 0) s.recordTs = ts;
+      if (s.have === 0) {
+        s.recordTs = ts;
+        if (bytes.length - o >= recordHeaderBytes) {
+          if (!this.validHeader(bytes, o)) return this.loseFraming(dir, ts);
+          const total = recordHeaderBytes + ((bytes[o + 3] << 8) | bytes[o + 4]);
+          if (bytes.length - o >= total) {
+            this.record(dir, bytes.subarray(o, o + recordHeaderBytes), bytes.subarray(o + recordHeaderBytes, o + total), ts, ts);
+            o += total;
+            continue;
+          }
+        }
+      }
       if (s.have < recordHeaderBytes) {
         const n = Math.min(recordHeaderBytes - s.have, bytes.length - o);
-        s.buf.set(bytes.subarray(o, o + n), s.have);
+        s.head.set(bytes.subarray(o, o + n), s.have);
         s.have += n;
         o += n;
         if (s.have < recordHeaderBytes) break;
-        if (!this.validHeader(s.buf)) return this.loseFraming(dir, ts);
+        if (!this.validHeader(s.head, 0)) return this.loseFraming(dir, ts);
+        s.buf = new Uint8Array(recordHeaderBytes + ((s.head[3] << 8) | s.head[4]));
+        s.buf.set(s.head);
       }
-      const total = recordHeaderBytes + ((s.buf[3] << 8) | s.buf[4]);
-      const n = Math.min(total - s.have, bytes.length - o);
-      s.buf.set(bytes.subarray(o, o + n), s.have);
+      const buf = s.buf!;
+      const n = Math.min(buf.length - s.have, bytes.length - o);
+      buf.set(bytes.subarray(o, o + n), s.have);
       s.have += n;
       o += n;
-      if (s.have === total) {
+      if (s.have === buf.length) {
         s.have = 0;
-        this.record(dir, s.buf.subarray(0, recordHeaderBytes), s.buf.subarray(recordHeaderBytes, total), s.recordTs, ts);
+        s.buf = null;
+        this.record(dir, buf.subarray(0, recordHeaderBytes), buf.subarray(recordHeaderBytes), s.recordTs, ts);
       }
     }
   }
 
-  private validHeader(b: Uint8Array): boolean {
-    const len = (b[3] << 8) | b[4];
-    return b[0] >= 20 && b[0] <= 23 && b[1] === 3 && len > 0 && len <= maxRecordBytes;
+  private validHeader(b: Uint8Array, o: number): boolean {
+    const len = (b[o + 3] << 8) | b[o + 4];
+    return b[o] >= 20 && b[o] <= 23 && b[o + 1] === 3 && len > 0 && len <= maxRecordBytes;
   }
 
   private loseFraming(dir: Direction, ts: number): void {
     const s = this.sides[dir];
     s.lost = true;
+    s.buf = null;
     s.dead ??= 'record framing lost';
     count(this.ctx.counters, 'tls', 'framingLost');
     this.ctx.warn({ stage: 'protocols', protocol: 'tls', conn: this.conn.id, ts, message: `not a TLS record header ${dir === 0 ? 'client → server' : 'server → client'}; rest of that direction skipped` });
@@ -252,6 +273,7 @@ export class TlsConnectionParser implements StreamHandler {
     s.dead ??= 'record framing lost';
     s.lost = true;
     s.have = 0;
+    s.buf = null;
     void bytes;
     this.inner?.gap(dir, -1, ts);
   }

@@ -36,7 +36,7 @@ interface Opened {
 }
 
 /** Runs the capture through the TLS parser; the inner handler records the plaintext and parses HTTP. */
-async function open(pcap: string, keyLog: TlsKeyLog | null): Promise<Opened> {
+async function open(pcap: string, keyLog: TlsKeyLog | null, chunk = 0): Promise<Opened> {
   const ctx: ProtocolContext = { counters: {}, warn: () => {}, limits: defaultProtocolLimits };
   const plaintext: [string, string] = ['', ''];
   const exchanges: HttpExchange[] = [];
@@ -55,7 +55,15 @@ async function open(pcap: string, keyLog: TlsKeyLog | null): Promise<Opened> {
       return recorder;
     });
     summaries.push(p.summary);
-    return p;
+    if (!chunk) return p;
+    // Records straddling chunks (the copy path): every chunk cut into `chunk`-byte pieces.
+    return {
+      data: (dir: Direction, b: Uint8Array, ts: number) => {
+        for (let o = 0; o < b.length; o += chunk) p.data(dir, b.subarray(o, o + chunk), ts);
+      },
+      gap: (dir: Direction, n: number, ts: number) => p.gap(dir, n, ts),
+      end: (dir: Direction, ts: number, r: Parameters<StreamHandler['end']>[2]) => p.end(dir, ts, r),
+    };
   });
   return { plaintext, exchanges, summaries, counters: ctx.counters };
 }
@@ -104,6 +112,14 @@ describe('TLS decryption of real sessions (Node/OpenSSL peers in a namespace, tc
         expect(o.exchanges.map((e) => [e.request.method, e.request.target, e.response?.status, e.response?.bodyLength])).toEqual([
           ['POST', '/v2.1/servers', 202, 12], ['GET', '/v2.1/servers/abc', 200, 40_000], ['GET', '/v2.1/flavors', 200, 2],
         ]);
+      });
+
+      it('the same when every record straddles chunks (7-byte pieces)', async () => {
+        const c = captures.get(cipher)!;
+        const o = await open(c.pcap, readTlsKeyLog(c.keylog), 7);
+        expect(o.summaries[0].decrypted).toBe(true);
+        expect(o.plaintext[0]).toBe(c.sent.client);
+        expect(o.plaintext[1]).toBe(c.sent.server);
       });
 
       it('tshark, given the same key log, finds the same requests', () => {
