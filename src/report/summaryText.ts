@@ -59,12 +59,23 @@ function requestRows(requests: ResultRequest[], phases: string[]): string {
   );
 }
 
+/** Which connections were TLS, and which stayed encrypted (server, name, version, why). */
+function tlsLine(tls: NonNullable<AnalysisResult['tls']>): string {
+  const closed = tls.connections.filter((c) => !c.decrypted);
+  const line = `  tls: ${tls.connections.length} connection${tls.connections.length === 1 ? '' : 's'}, ${tls.connections.length - closed.length} decrypted`;
+  if (!closed.length) return line;
+  const names = [...new Set(closed.map((c) => `${c.server}${c.serverName ? ` ${visible(c.serverName)}` : ''}${c.version ? ` ${c.version}` : ''}`))];
+  const reasons = [...new Set(closed.map((c) => c.reason ?? 'not decrypted'))];
+  return `${line}; still encrypted: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''} (${reasons.join('; ')})`;
+}
+
 export function summaryText(result: AnalysisResult, sequences: Record<string, readonly string[]>, opts: { requests?: boolean } = {}): string {
   const out: string[] = [];
   for (const c of result.captures) {
     out.push(`${visible(c.file)}: ${c.format}${c.gzip ? ' (gzip)' : ''}, ${c.packets} packets, ${c.start ?? '-'} → ${c.end ?? '-'}`);
     if (c.vantage.kind === 'single-host') out.push(`  vantage: ${visible(c.vantage.text)}`);
   }
+  if (result.tls) out.push(tlsLine(result.tls));
   if (result.vims.length === 0) out.push('\nno Nova or Nomad VM start found in this capture');
   for (const vim of result.vims) {
     const reqs = result.requests.filter((r) => r.vim === vim);
@@ -89,7 +100,10 @@ export function summaryText(result: AnalysisResult, sequences: Record<string, re
     if (approx.length) out.push(`approximate from this vantage point: ${approx.map(([p, a]) => `${p} (${a.approx}/${reqs.length}, via ${visible(a.substitutes.join('; '))})`).join(', ')}`);
     if (unavailable.length) out.push(`unavailable from this capture: ${unavailable.map(([p]) => p).join(', ')}`);
     const incomplete = reqs.filter((r) => !r.complete);
-    for (const r of incomplete.slice(0, 10)) out.push(`incomplete ${visible(r.id)}: missing ${visible(r.missing.join(', '))}${r.reason ? ` — ${printable(r.reason)}` : ''}`);
+    for (const r of incomplete.slice(0, 10)) {
+      const why = r.reason ?? Object.values(r.absent).find((v) => v.includes(' is inside TLS on '));
+      out.push(`incomplete ${visible(r.id)}: missing ${visible(r.missing.join(', '))}${why ? ` — ${printable(why)}` : ''}`);
+    }
     if (incomplete.length > 10) out.push(`… and ${incomplete.length - 10} more incomplete requests`);
   }
   for (const [host, c] of Object.entries(result.clocks)) out.push(`clock ${visible(host)}: offset ${c.offsetMs.toFixed(3)} ms ± ${c.uncertaintyMs.toFixed(3)} (${c.source})`);

@@ -73,6 +73,12 @@ describe('TLS in info, the main job and messages (real sessions, built dist/)', 
     });
   }
 
+  it('the table says which connections stayed encrypted and why', () => {
+    const c = caps['TLSv1.3'];
+    expect(run(c.pcap, '-q').stdout).toContain('tls: 1 connection, 0 decrypted; still encrypted: 127.0.0.1:8775 nova.example TLS 1.3 (no key log given)');
+    expect(run(c.pcap, '-q', '--tls-keylog', c.keylog).stdout).toMatch(/tls: 1 connection, 1 decrypted\n/);
+  });
+
   it('an unreadable or empty key log: one line, exit 2, nothing of its content', () => {
     const missing = run(caps['TLSv1.3'].pcap, '--tls-keylog', join(dir, 'nope.txt'));
     expect(missing.status).toBe(2);
