@@ -38,6 +38,94 @@ function positions(rng: Prng, n: number, k: number): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
+const day = 86_400_000_000_000n;
+
+/** Where the network-layer packet starts, and where its EtherType field is, for the link types of the shared captures. */
+const linkHeaders: ReadonlyMap<number, { l3: number; etherTypeAt: number }> = new Map([
+  [1, { l3: 14, etherTypeAt: 12 }],
+  [113, { l3: 16, etherTypeAt: 14 }],
+  [276, { l3: 20, etherTypeAt: 0 }],
+]);
+
+const u16be = (v: number) => [(v >>> 8) & 0xff, v & 0xff];
+
+/** A bare IPv4 header around `payload` (checksum zero: nobody checks it). */
+function outerIpv4(protocol: number, payload: Uint8Array): Uint8Array {
+  const total = 20 + payload.length;
+  const h = Uint8Array.of(0x45, 0, ...u16be(total), 0, 1, 0, 0, 64, protocol, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2);
+  const out = new Uint8Array(total);
+  out.set(h);
+  out.set(payload, 20);
+  return out;
+}
+
+const join = (...parts: (Uint8Array | number[])[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+};
+
+/** Tunnels the fuzzer wraps packets in: inner packet (with its EtherType) → [outer EtherType, outer packet]. */
+const tunnels: { name: string; wrap: (l3: Uint8Array, etherType: number) => [number, Uint8Array] }[] = [
+  { name: 'VXLAN', wrap: (l3, et) => [0x0800, outerIpv4(17, join([0xc3, 0x50, 0x12, 0xb5, ...u16be(8 + 8 + 14 + l3.length), 0, 0], [8, 0, 0, 0, 0, 0, 42, 0], [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...u16be(et)], l3))] },
+  { name: 'Geneve', wrap: (l3, et) => [0x0800, outerIpv4(17, join([0xc3, 0x50, 0x17, 0xc1, ...u16be(8 + 8 + 14 + l3.length), 0, 0], [0, 0, 0x65, 0x58, 0, 0, 42, 0], [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...u16be(et)], l3))] },
+  { name: 'GRE', wrap: (l3, et) => [0x0800, outerIpv4(47, join([0, 0, ...u16be(et)], l3))] },
+  { name: 'IP in IP', wrap: (l3, et) => [0x0800, outerIpv4(et === 0x86dd ? 41 : 4, l3)] },
+  { name: 'MPLS', wrap: (l3) => [0x8847, join([0, 0x64, 0x01, 64], l3)] },
+];
+
+/** More of the ways third-party captures differ from ours (issue 20): each hits a path of the readers or the net stage. */
+export const thirdPartyRecordMutations: RecordMutation[] = [
+  {
+    kind: 'time-jumps',
+    apply(rng, records) {
+      // Merged captures: a run of packets moved by days or years, forward or back.
+      const hit = positions(rng, records.length, howMany(rng, records.length));
+      const days = BigInt(rng.logInt(1, 4000)) * (rng.chance(0.5) ? 1n : -1n);
+      const from = hit[0];
+      const out = records.map((r, i) => (i >= from && (rng.chance(0.5) || hit.includes(i)) ? { ...r, ts: r.ts + days * day > 0n ? r.ts + days * day : r.ts } : r));
+      return { value: out, note: `moved packets from #${from + 1} by ${days} days` };
+    },
+  },
+  {
+    kind: 'captured-over-wire',
+    apply(rng, records) {
+      const hit = positions(rng, records.length, howMany(rng, records.length));
+      const out = records.slice();
+      for (const i of hit) out[i] = { ...out[i], origLen: rng.int(0, Math.max(0, out[i].data.length - 1)) };
+      return { value: out, note: `captured length above wire length in ${hit.length} packets from #${hit[0] + 1}` };
+    },
+  },
+  {
+    kind: 'encapsulate',
+    apply(rng, records) {
+      const hit = positions(rng, records.length, howMany(rng, records.length) * 4);
+      const depth = rng.chance(0.1) ? rng.int(2, 12) : 1;
+      const chosen = Array.from({ length: depth }, () => rng.pick(tunnels));
+      const out = records.slice();
+      let n = 0;
+      for (const i of hit) {
+        const r = out[i];
+        const link = linkHeaders.get(r.linkType);
+        if (!link || r.data.length < link.l3) continue;
+        let et = (r.data[link.etherTypeAt] << 8) | r.data[link.etherTypeAt + 1];
+        let l3 = r.data.subarray(link.l3);
+        for (const t of chosen) [et, l3] = t.wrap(l3, et);
+        const head = r.data.slice(0, link.l3);
+        head.set(u16be(et), link.etherTypeAt);
+        const data = join(head, l3);
+        out[i] = { ...r, data, origLen: r.origLen + data.length - r.data.length };
+        n++;
+      }
+      return { value: out, note: `wrapped ${n} packets from #${hit[0] + 1} in ${chosen.map((t) => t.name).join(' in ')}` };
+    },
+  },
+];
+
 export const recordMutations: RecordMutation[] = [
   {
     kind: 'drop-packets',
@@ -98,6 +186,7 @@ export const recordMutations: RecordMutation[] = [
       return { value: out, note: `cut ${hit.length} packets short from #${hit[0] + 1}` };
     },
   },
+  ...thirdPartyRecordMutations,
 ];
 
 export const byteMutations: ByteMutation[] = [
@@ -125,6 +214,21 @@ export const byteMutations: ByteMutation[] = [
       const at = rng.int(0, Math.max(0, out.length - 1));
       out.fill(0, at, at + len);
       return { value: out, note: `zeroed ${len} bytes at ${at}` };
+    },
+  },
+  {
+    kind: 'fcs-flags',
+    apply(rng, bytes) {
+      // A classic pcap's link-type field with the FCS bits set (bit 26, length in bits 28-31).
+      const out = bytes.slice();
+      const le = out[0] === 0xd4 || out[0] === 0x4d;
+      const isPcap = out.length >= 24 && (le || out[0] === 0xa1);
+      if (!isPcap) return { value: out, note: 'not a plain classic pcap: unchanged' };
+      const words = rng.int(0, 15);
+      const flags = (words << 28) | 0x0400_0000;
+      const at = le ? 23 : 20;
+      out[at] = (out[at] & 0x03) | (flags >>> 24);
+      return { value: out, note: `FCS of ${words * 2} bytes flagged in the link-type field` };
     },
   },
   {
