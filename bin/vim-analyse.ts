@@ -2,7 +2,7 @@
 /** Command-line wiring only: argv → library calls → stdout/stderr and exit codes. */
 import { Command } from 'commander';
 import { stat, writeFile } from 'node:fs/promises';
-import { createWriteStream, openSync } from 'node:fs';
+import { createWriteStream, existsSync, openSync } from 'node:fs';
 import { once } from 'node:events';
 import { createProgress } from '../src/report/progressBar.js';
 import { UnusableInputError } from '../src/capture/types.js';
@@ -39,7 +39,29 @@ function fail(e: unknown): never {
  * once, not a stack trace (or an unhandled 'error' event) after the analysis.
  */
 function openOutput(file: string | undefined): number | undefined {
-  return file === undefined ? undefined : openSync(file, 'w');
+  return file === undefined || file === '-' ? undefined : openSync(file, 'w');
+}
+
+/** Formats a file name's extension stands for, when no --format is given. */
+const formatOfExtension: Record<string, string> = { json: 'json', ndjson: 'json', jsonl: 'json', csv: 'csv', svg: 'svg', html: 'html', htm: 'html', txt: 'table', pb: 'otlp-proto', binpb: 'otlp-proto' };
+
+/**
+ * The output format, chosen the same way on every command: `--format`, else `--json`
+ * (its alias), else the extension of `-o FILE`, else the command's default. One not in
+ * `allowed` is one line and exit 2.
+ */
+function chooseFormat(command: string, opts: { format?: string; json?: boolean; output?: string }, allowed: readonly string[], fallback: string): string {
+  let format = opts.format ?? (opts.json ? 'json' : undefined);
+  if (format === undefined && opts.output && opts.output !== '-') {
+    const byExt = formatOfExtension[/\.([a-z]+)$/i.exec(opts.output)?.[1].toLowerCase() ?? ''];
+    if (byExt !== undefined && allowed.includes(byExt)) format = byExt;
+  }
+  format ??= fallback;
+  if (!allowed.includes(format)) {
+    process.stderr.write(`vim-analyse: ${command}: unknown format '${visible(format)}' (one of ${allowed.join(', ')})\n`);
+    process.exit(exitUnusable);
+  }
+  return format;
 }
 
 async function output(text: string | Uint8Array | Iterable<string>, fd?: number): Promise<void> {
@@ -92,16 +114,22 @@ const vims: readonly Vim[] = ['nova', 'nomad'];
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
-/** `HOST=SECONDS` pairs → ms by host. */
+/** Units --clock-offset takes, in ms (the library's clockOffsets and the result's offsetMs are ms). */
+const offsetUnits: Record<string, number> = { ms: 1, s: 1000, us: 1e-3, 'µs': 1e-3, ns: 1e-6 };
+
+/**
+ * `HOST=12.5ms` pairs → ms by host. The unit is required: the option took bare seconds
+ * before, and a bare number read as ms now would silently be 1000× off in old scripts.
+ */
 function parseOffsets(specs: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of specs) {
-    const m = /^([^=]+)=([-+]?\d*\.?\d+(?:e[-+]?\d+)?)$/i.exec(s);
+    const m = /^([^=]+)=([-+]?\d*\.?\d+(?:e[-+]?\d+)?)(ms|s|us|µs|ns)$/i.exec(s);
     if (!m) {
-      process.stderr.write(`vim-analyse: --clock-offset wants HOST=SECONDS (got '${s}')\n`);
+      process.stderr.write(`vim-analyse: --clock-offset wants HOST=OFFSET with a unit, e.g. compute1=12.5ms or compute1=0.0125s (got '${visible(s)}')\n`);
       process.exit(exitUnusable);
     }
-    out[m[1]] = Number(m[2]) * 1000;
+    out[m[1]] = Number(m[2]) * offsetUnits[m[3].toLowerCase()];
   }
   return out;
 }
@@ -158,24 +186,27 @@ function checkVim(v: string | undefined): Vim | undefined {
 withLimitOptions(program)
   .argument('[captures...]', 'capture files of one experiment (pcap, pcapng, gzip; - for standard input)')
   .option('--vim <vim>', 'only this VIM: nova or nomad (default: detected)')
-  .option('-f, --format <format>', `output format: ${resultFormats.join(', ')}`, 'table')
+  .option('-f, --format <format>', `output format: ${resultFormats.join(', ')} (default: from -o's extension, else table)`)
+  .option('--json', 'the same as --format json')
   .option('--requests', 'one row per request in the table')
   .option('--logs <[host=]path>', 'compute-host log to merge (vimts markers, oslo.log, Nomad client logs; gzip ok); repeatable', collect, [] as string[])
-  .option('--clock-offset <host=seconds>', "a host's known clock offset (its clock minus the capture's), overriding the estimate; repeatable", collect, [] as string[])
+  .option('--clock-offset <host=offset>', "a host's known clock offset (its clock minus the capture's) with its unit, e.g. compute1=12.5ms (ms, s, us, ns), overriding the estimate; repeatable", collect, [] as string[])
   .option('--tls-keylog <file>', tlsKeylogHelp)
-  .option('-o, --output <file>', 'write to a file instead of standard output')
+  .option('-o, --output <file>', 'write to a file instead of standard output (-: standard output)')
   .option('-q, --quiet', 'no progress line on standard error')
-  .action(async (captures: string[], opts: { vim?: string; format: string; requests?: boolean; output?: string; logs: string[]; clockOffset: string[]; quiet?: boolean; tlsKeylog?: string } & Partial<Record<LimitKey, string>>) => {
+  .action(async (captures: string[], opts: { vim?: string; format?: string; json?: boolean; requests?: boolean; output?: string; logs: string[]; clockOffset: string[]; quiet?: boolean; tlsKeylog?: string } & Partial<Record<LimitKey, string>>) => {
     if (captures.length === 0) {
       program.help({ error: true });
     }
-    if (!resultFormats.includes(opts.format as ResultFormat)) {
-      process.stderr.write(`vim-analyse: unknown format '${opts.format}' (one of ${resultFormats.join(', ')})\n`);
+    // `vim-analyse analyze x.pcap`: a word that is no file is a mistyped command, not a capture.
+    const first = captures[0];
+    if (/^[a-z][a-z-]*$/.test(first) && !existsSync(first)) {
+      process.stderr.write(`vim-analyse: unknown command '${first}' (commands: ${program.commands.map((c) => c.name()).join(', ')}; or give capture files)\n`);
       process.exit(exitUnusable);
     }
+    const format = chooseFormat('main', opts, resultFormats, 'table') as ResultFormat;
     try {
       const outFd = openOutput(opts.output);
-      const format = opts.format as ResultFormat;
       const progress = await progressFor(captures, opts.quiet);
       const options = { vim: checkVim(opts.vim), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset), onProgress: progress, tlsKeyLogFile: opts.tlsKeylog, ...limitsOf(opts) };
       const { analyse, analyseStreamed, analyseWithMessages } = await import('../src/pipeline/analyse.js');
@@ -203,25 +234,33 @@ withLimitOptions(program)
 withLimitOptions(program.command('messages'))
   .description('one line per decoded VIM message (HTTP exchange, RPC call/cast, notification, Nomad RPC)')
   .argument('<captures...>', 'capture files')
-  .option('--json', 'NDJSON, one message per line')
+  .option('-f, --format <format>', 'text or json (NDJSON, one message per line); default: from -o\'s extension, else text')
+  .option('--json', 'the same as --format json')
   .option('--vim <vim>', 'only this VIM: nova or nomad')
-  .option('--filter <text>', 'keep messages whose service or name contains this text (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--match <text>', 'keep messages whose service or name contains this text (repeatable)', collect, [] as string[])
+  .option('--filter <text>', 'deprecated: --match (live --bpf is the BPF filter)', collect, [] as string[])
+  .option('-q, --quiet', 'no progress line on standard error')
   .option('--tls-keylog <file>', tlsKeylogHelp)
   .option('--legs', 'a call through a reverse proxy on both legs (caller → proxy and proxy → backend), not once')
-  .option('-o, --output <file>', 'write to a file instead of standard output')
-  .action(async (captures: string[], opts: { json?: boolean; vim?: string; filter: string[]; output?: string; tlsKeylog?: string; legs?: boolean } & Partial<Record<LimitKey, string>>) => {
+  .option('-o, --output <file>', 'write to a file instead of standard output (-: standard output)')
+  .action(async (captures: string[], opts: { format?: string; json?: boolean; vim?: string; match: string[]; filter: string[]; output?: string; tlsKeylog?: string; legs?: boolean; quiet?: boolean } & Partial<Record<LimitKey, string>>) => {
+    const json = chooseFormat('messages', opts, ['text', 'json'], 'text') === 'json';
+    if (opts.filter.length) process.stderr.write('vim-analyse: messages --filter is deprecated: use --match\n');
+    const match = [...opts.match, ...opts.filter];
     try {
       const outFd = openOutput(opts.output);
+      const progress = await progressFor(captures, opts.quiet);
       const { messageLines } = await import('../src/pipeline/analyse.js');
-      const keep = opts.filter.length ? (m: MessageLine) => opts.filter.some((f) => m.service.includes(f) || m.name.includes(f)) : () => true;
-      const line = opts.json
+      const keep = match.length ? (m: MessageLine) => match.some((f) => m.service.includes(f) || m.name.includes(f)) : () => true;
+      const line = json
         ? (m: MessageLine) => JSON.stringify(m)
         : (m: MessageLine) => `${m.t}  ${m.vim.padEnd(5)} ${m.type.padEnd(12)} ${visible(m.service).padEnd(15)} ${m.src.padEnd(21)} → ${m.dst.padEnd(21)} ${m.ms === null ? '      -' : m.ms.toFixed(1).padStart(7)} ms  ${printable(m.name)}${m.status !== undefined ? ` [${printable(String(m.status))}]` : ''}${m.leg ? ' (backend leg)' : ''}${m.via ? `  via ${m.via.backend}${m.via.proxyMs === null ? '' : ` proxy +${m.via.proxyMs.toFixed(2)} ms`}` : ''}${Object.keys(m.ids).length ? `  ${Object.entries(m.ids).map(([k, v]) => `${k}=${visible(Array.isArray(v) ? v.join(',') : String(v))}`).join(' ')}` : ''}`;
       // Lines are made and written in batches: one string (or one array) of every line
       // would hold a second copy of the messages on big captures.
       const out = outFd !== undefined ? createWriteStream('', { fd: outFd }) : process.stdout;
       let batch: string[] = [];
-      const lines = await messageLines(captures, { vim: checkVim(opts.vim), tlsKeyLogFile: opts.tlsKeylog, legs: opts.legs, ...limitsOf(opts) });
+      const lines = await messageLines(captures, { vim: checkVim(opts.vim), tlsKeyLogFile: opts.tlsKeylog, legs: opts.legs, onProgress: progress, ...limitsOf(opts) });
+      progress.done();
       for (const m of lines) {
         if (!keep(m)) continue;
         batch.push(line(m));
@@ -247,7 +286,7 @@ program
   .argument('<capture>', 'capture file')
   .argument('<request-id>', 'server uuid, alloc id, or a unique prefix of one')
   .option('--logs <[host=]path>', 'compute-host log to merge; repeatable', collect, [] as string[])
-  .option('-o, --output <file>', 'write to a file instead of standard output')
+  .option('-o, --output <file>', 'write to a file instead of standard output (-: standard output)')
   .action(async (capture: string, id: string, opts: { logs: string[]; output?: string }) => {
     try {
       const outFd = openOutput(opts.output);
@@ -328,13 +367,15 @@ program
   .argument('<a>', 'capture of configuration A (several: join with commas)')
   .argument('<b>', 'capture of configuration B (several: join with commas)')
   .option('--vim <vim>', 'only this VIM: nova or nomad')
-  .option('--json', 'write JSON')
-  .option('--svg', 'write the phase-breakdown chart, one bar per configuration')
+  .option('-f, --format <format>', "table, json or svg (the phase-breakdown chart, one bar per configuration); default: from -o's extension, else table")
+  .option('--json', 'the same as --format json')
+  .option('--svg', 'the same as --format svg')
   .option('--labels <a,b>', 'names of the two configurations (default: the file names)')
   .option('--logs-a <[host=]path>', "compute-host log of configuration A's run; repeatable", collect, [] as string[])
   .option('--logs-b <[host=]path>', "compute-host log of configuration B's run; repeatable", collect, [] as string[])
-  .option('-o, --output <file>', 'write to a file instead of standard output')
-  .action(async (a: string, b: string, opts: { vim?: string; json?: boolean; svg?: boolean; labels?: string; output?: string; logsA: string[]; logsB: string[] }) => {
+  .option('-o, --output <file>', 'write to a file instead of standard output (-: standard output)')
+  .action(async (a: string, b: string, opts: { vim?: string; format?: string; json?: boolean; svg?: boolean; labels?: string; output?: string; logsA: string[]; logsB: string[] }) => {
+    const format = chooseFormat('compare', { ...opts, format: opts.format ?? (opts.svg ? 'svg' : undefined) }, ['table', 'json', 'svg'], 'table');
     try {
       const outFd = openOutput(opts.output);
       const labels = (opts.labels?.split(',') ?? [a, b]) as [string, string];
@@ -343,9 +384,9 @@ program
       const { breakdownSvg } = await import('../src/report/formatResult.js');
       const c = await compareCaptures(a.split(','), b.split(','), { vim: checkVim(opts.vim), labels, sides: [{ logFiles: opts.logsA }, { logFiles: opts.logsB }] });
       const { results: _r, ...rest } = c;
-      const text = opts.svg
+      const text = format === 'svg'
         ? breakdownSvg([{ label: labels[0], result: c.results[0] }, { label: labels[1], result: c.results[1] }])
-        : opts.json ? JSON.stringify(rest, null, 2) + '\n' : terminalText(compareText(c));
+        : format === 'json' ? JSON.stringify(rest, null, 2) + '\n' : terminalText(compareText(c));
       await output(text, outFd);
     } catch (e) {
       fail(e);
@@ -356,7 +397,8 @@ program
   .command('live')
   .description('sniff an interface and print each VM start as it completes; Ctrl-C for the final summary')
   .requiredOption('-i, --interface <iface>', 'interface to capture on (e.g. eth1, any)')
-  .option('--filter <bpf>', 'BPF filter (default: the Nova and Nomad ports)')
+  .option('--bpf <expression>', 'BPF capture filter (default: the Nova and Nomad ports)')
+  .option('--filter <expression>', 'the same as --bpf (deprecated name)')
   .option('--vim <vim>', 'only this VIM: nova or nomad')
   .option('--write <file>', 'also write the captured packets to this pcapng file (a new file: never through a symbolic link)')
   .option('--force', 'let --write replace an existing file')
@@ -369,7 +411,7 @@ program
   .option('--otlp-endpoint <url>', 'push each request\'s spans over OTLP/HTTP (protobuf) to this collector (path /v1/traces if none given)')
   .option('-o, --output <file>', 'write the final result (--format, or the JSON result with --json) to this file at the stop')
   .option('--retain <seconds>', 'keep handed-out requests in memory this long (rolling summaries, final result); default: the whole session')
-  .action(async (opts: { interface: string; filter?: string; vim?: string; write?: string; force?: boolean; json?: boolean; format: string; summaryEvery: string; bufferSize: string; metrics?: string; retain?: string; otlpEndpoint?: string; logs: string[]; output?: string }) => {
+  .action(async (opts: { interface: string; bpf?: string; filter?: string; vim?: string; write?: string; force?: boolean; json?: boolean; format: string; summaryEvery: string; bufferSize: string; metrics?: string; retain?: string; otlpEndpoint?: string; logs: string[]; output?: string }) => {
     const { runLive } = await import('../src/live/runLive.js');
     const { captureCountsText } = await import('../src/live/captureCountsText.js');
     const bufferKiB = Number(opts.bufferSize);
@@ -400,7 +442,7 @@ program
       const finalFd = openOutput(opts.output);
       const { result } = await runLive({
         iface: opts.interface,
-        filter: opts.filter,
+        filter: opts.bpf ?? opts.filter,
         vim: checkVim(opts.vim),
         write: opts.write,
         force: opts.force,
@@ -451,15 +493,20 @@ program
   .command('info')
   .description('what a capture holds: format, link types, counts, time span, TCP connections')
   .argument('<capture>', 'pcap or pcapng file, gzip accepted; - for standard input')
-  .option('--json', 'write JSON instead of a table')
-  .option('-o, --output <file>', 'write to a file instead of standard output')
-  .action(async (capture: string, opts: { json?: boolean; output?: string }) => {
+  .option('-f, --format <format>', "table or json; default: from -o's extension, else table")
+  .option('--json', 'the same as --format json')
+  .option('-o, --output <file>', 'write to a file instead of standard output (-: standard output)')
+  .option('-q, --quiet', 'no progress line on standard error')
+  .action(async (capture: string, opts: { format?: string; json?: boolean; output?: string; quiet?: boolean }) => {
+    const json = chooseFormat('info', opts, ['table', 'json'], 'table') === 'json';
     try {
       const outFd = openOutput(opts.output);
+      const progress = await progressFor([capture], opts.quiet);
       const { captureInfo } = await import('../src/pipeline/captureInfo.js');
       const { infoText } = await import('../src/report/infoText.js');
-      const info = await captureInfo(capture);
-      await output(opts.json ? JSON.stringify(info, null, 2) + '\n' : terminalText(infoText(info)), outFd);
+      const info = await captureInfo(capture, { onProgress: progress });
+      progress.done();
+      await output(json ? JSON.stringify(info, null, 2) + '\n' : terminalText(infoText(info)), outFd);
     } catch (e) {
       fail(e);
     }

@@ -179,7 +179,7 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   const live = source.stats;
   if (live.pcapDrops) {
     result.warnings.push(
-      `libpcap/kernel dropped ${live.pcapDrops} of the ${live.pcapReceived} packets matching the capture filter (capture ring full; a larger --buffer-size or a narrower --filter helps): ` +
+      `libpcap/kernel dropped ${live.pcapDrops} of the ${live.pcapReceived} packets matching the capture filter (capture ring full; a larger --buffer-size or a narrower --bpf helps): ` +
         `${noted} request${noted === 1 ? '' : 's'} in flight then may be incomplete or approx (each has a note)`,
     );
   }

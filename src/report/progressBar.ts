@@ -65,7 +65,8 @@ export function createProgress(totalBytes: number, stream: ProgressStream = proc
     parts.push(`${formatBytes(Math.round(rate))}/s`);
     if (totalBytes > 0) parts.push(`ETA ${rate > 0 ? formatDuration(Math.max(0, totalBytes - bytes) / rate) : '--:--'}`);
     const text = parts.filter(Boolean).join('  ');
-    const cols = stream.columns ?? 80;
+    // Some terminals (and pseudo-terminals without a size) report 0 columns: do not cut then.
+    const cols = stream.columns && stream.columns > 0 ? stream.columns : 80;
     return text.length >= cols ? text.slice(0, cols - 1) : text;
   };
   // `\x1b[K` clears what a longer previous line left behind.

@@ -163,7 +163,7 @@ function joinWhr(log: ParsedLog, targets: readonly LogTarget[], clock: SessionCl
     ? { offsetMs: given, uncertaintyMs: 0 }
     : result.clocks[log.host] ?? (addr ? wireClocks[addr] : undefined) ?? soleLogClock(result);
   if (!est) {
-    result.warnings.push(`log ${log.file}: whr prints name no request and no clock estimate exists for their host; pass --clock-offset ${log.host}=SECONDS or a log with vimts markers`);
+    result.warnings.push(`log ${log.file}: whr prints name no request and no clock estimate exists for their host; pass --clock-offset ${log.host}=OFFSETms or a log with vimts markers`);
     return;
   }
   const { joins, crossChecks } = joinWhrBlocks(blocks, targets, clock, est.offsetMs * 1e6, est.uncertaintyMs * 1e6, log.host);

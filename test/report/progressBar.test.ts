@@ -21,6 +21,14 @@ describe('createProgress', () => {
     }
   });
 
+  it('a terminal that reports 0 columns (no size) gets the whole line, not an empty one', () => {
+    const { writes, stream } = fakeTty(true, 0);
+    const p = createProgress(100 * MiB, stream, { label: 'capture.pcap', now: () => 1000 });
+    p.update(50 * MiB);
+    expect(writes[0]).toMatch(/^\rcapture\.pcap {2}50\.0 MiB \/ 100 MiB \(50%\)/);
+    expect(writes[0].endsWith('ETA --:--\x1b[K')).toBe(true);
+  });
+
   it('redraws one line in place at most 10 times a second, with bytes, percentage, rate and ETA', () => {
     const { writes, stream } = fakeTty();
     let t = 0;

@@ -1,0 +1,119 @@
+/**
+ * One way to choose output on every command: --format (--json its alias), `-o -` for
+ * standard output, the format from -o's extension; an unknown command said as such;
+ * messages --match vs live --bpf; --clock-offset with its unit; progress on info and
+ * messages. Runs the built bin on the bundled examples and one shared capture.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { capturePath, fixturesDir } from '../helpers/groundTruth.js';
+
+const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const nova = join(fixturesDir, 'nova-seq-3runs.pcapng.gz');
+const nomad = join(fixturesDir, 'nomad-stock-3runs.pcap');
+const nomadLog = join(fixturesDir, 'nomad-stock-3runs.nomad-client.log');
+const dir = mkdtempSync(join(tmpdir(), 'vim-cli-out-'));
+
+describe('choosing the output', () => {
+  it('--json is --format json on every command that writes JSON', () => {
+    for (const args of [[nomad], ['info', nomad], ['messages', nomad], ['compare', nomad, nomad]]) {
+      const a = run(...args, '--json'), b = run(...args, '--format', 'json');
+      expect(a.status, args.join(' ')).toBe(0);
+      expect(a.stdout).toBe(b.stdout);
+      expect(a.stdout.trim().split('\n').every((l) => l.startsWith('{') || l.startsWith(' ') || l === '}')).toBe(true);
+    }
+  });
+
+  it('-o - writes to standard output', () => {
+    for (const args of [[nomad, '-f', 'csv'], ['info', nomad], ['messages', nomad], ['compare', nomad, nomad], ['waterfall', nomad, '7bb9']]) {
+      const r = run(...args, '-o', '-');
+      const plain = run(...args);
+      expect(r.status, args.join(' ')).toBe(plain.status);
+      expect(r.stdout).toBe(plain.stdout);
+    }
+  });
+
+  it('-o FILE without --format takes the format from the extension', () => {
+    const cases: [string[], string, RegExp][] = [
+      [[nomad], 'r.html', /^<!DOCTYPE html>/i],
+      [[nomad], 'r.csv', /^vim,id,/],
+      [[nomad], 'r.json', /^\{\s*"schema": "vim-analyse\/1"/],
+      [[nomad], 'r.svg', /^<svg/],
+      [['info', nomad], 'i.json', /^\{\s*"schema": "vim-analyse-info\/1"/],
+      [['compare', nomad, nomad], 'c.svg', /^<svg/],
+      [['compare', nomad, nomad], 'c.json', /^\{\s*"schema": "vim-analyse-compare\/1"/],
+      [['messages', nomad], 'm.ndjson', /^\{"t":/],
+    ];
+    for (const [args, name, head] of cases) {
+      const file = join(dir, name);
+      const r = run(...args, '-o', file);
+      expect(r.status, `${args.join(' ')} -o ${name}: ${r.stderr}`).toBe(0);
+      expect(readFileSync(file, 'utf8')).toMatch(head);
+    }
+    // --format wins over the extension.
+    const file = join(dir, 'table.json');
+    expect(run(nomad, '-f', 'table', '-o', file).status).toBe(0);
+    expect(readFileSync(file, 'utf8')).toMatch(/^nomad: 3 requests/m);
+    expect(readFileSync(file, 'utf8')).not.toMatch(/^\{/);
+  });
+
+  it('an unknown format or command is one line and exit 2', () => {
+    for (const [args, text] of [
+      [['analyze', nomad], /unknown command 'analyze' \(commands: messages, /],
+      [['info', nomad, '--format', 'csv'], /info: unknown format 'csv' \(one of table, json\)/],
+      [['messages', nomad, '-f', 'xml'], /messages: unknown format 'xml'/],
+      [[nomad, '-f', 'yaml'], /unknown format 'yaml'/],
+    ] as const) {
+      const r = run(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(text);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
+
+describe('flag names and units', () => {
+  it('messages --match keeps the matching messages; --filter still works, with a deprecation note', () => {
+    const all = run('messages', nomad).stdout.trim().split('\n');
+    const match = run('messages', nomad, '--match', 'Node.UpdateAlloc');
+    const old = run('messages', nomad, '--filter', 'Node.UpdateAlloc');
+    const kept = match.stdout.trim().split('\n');
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(all.length);
+    expect(kept.every((l) => l.includes('Node.UpdateAlloc'))).toBe(true);
+    expect(match.stderr).toBe('');
+    expect(old.stdout).toBe(match.stdout);
+    expect(old.stderr).toMatch(/--filter is deprecated: use --match/);
+  });
+
+  it('live names its BPF filter --bpf', () => {
+    const help = run('live', '--help').stdout;
+    expect(help).toMatch(/--bpf <expression>/);
+    expect(run('messages', '--help').stdout).toMatch(/--match <text>/);
+  });
+
+  it('--clock-offset takes a unit; 35ms and 0.035s are the same offset, in ms as the library', () => {
+    const clock = (spec: string) => (JSON.parse(run(nomad, '--logs', nomadLog, '--clock-offset', spec, '-f', 'json').stdout) as { clocks: Record<string, { offsetMs: number; source: string }> }).clocks.compute;
+    const ms = clock('compute=35ms'), s = clock('compute=0.035s');
+    expect(ms).toEqual(s);
+    expect(ms.offsetMs).toBe(35);
+    expect(ms.source).toMatch(/given/);
+  });
+});
+
+describe('progress on every command that reads a large capture', () => {
+  // A terminal for stderr (script(1) gives the command a pseudo-terminal); nova-net is 15 MB.
+  for (const cmd of ['info', 'messages']) {
+    it(`${cmd} draws a progress line on a terminal, and not with -q`, () => {
+      const sh = (extra: string) => spawnSync('script', ['-qec', `${process.execPath} ${bin} ${cmd} ${capturePath('nova-net')} ${extra} -o /dev/null`, '/dev/null'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const r = sh('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/\r[^\r\n]*MiB \/ [\d.]+ MiB \(100%\)/);
+      expect(sh('-q').stdout).not.toMatch(/MiB \//);
+    }, 120_000);
+  }
+});
