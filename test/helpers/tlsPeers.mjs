@@ -8,7 +8,8 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [outDir, host, port, version, cipher, certFile, keyFile, serverName] = process.argv.slice(2);
-const big = 'x'.repeat(40_000);
+// TLS_PEERS_BIG_BYTES makes the second response larger (for timing decryption).
+const big = 'x'.repeat(Number(process.env.TLS_PEERS_BIG_BYTES ?? 40_000));
 const body = (head, b) => `${head}Content-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`;
 const exchanges = [
   [body(`POST /v2.1/servers HTTP/1.1\r\nHost: ${serverName}\r\nContent-Type: application/json\r\n`, '{"server": {"name": "tls-probe-1"}}'),
