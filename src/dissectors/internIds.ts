@@ -35,7 +35,7 @@ function internAll(xs: string[]): void {
   for (let i = 0; i < xs.length; i++) xs[i] = intern(xs[i]);
 }
 
-const scalarKeys = ['server', 'request', 'image', 'job', 'eval', 'alloc', 'node', 'port'] as const;
+const scalarKeys = ['server', 'request', 'image', 'job', 'eval', 'alloc', 'node', 'port', 'device'] as const;
 
 /**
  * `{ ...a, ...b }` for ids, by plain stores: V8 gave each spread copy a hidden class of

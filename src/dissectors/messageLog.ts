@@ -52,9 +52,9 @@ class ValueTable<V> {
 }
 
 /** The keys an id set may have, by code (scalars first, then the lists). */
-const idKeys = ['server', 'request', 'image', 'job', 'eval', 'alloc', 'node', 'port', 'servers', 'allocs'] as const;
+const idKeys = ['server', 'request', 'image', 'job', 'eval', 'alloc', 'node', 'port', 'device', 'servers', 'allocs'] as const;
 const idKeyCode = new Map<string, number>(idKeys.map((k, i) => [k, i]));
-const firstListCode = 8;
+const firstListCode = 9;
 
 /**
  * Id sets as numbers in one pool: `[entries, (key code, id number | key code, length, id

@@ -22,6 +22,8 @@ export interface MessageIds {
   node?: string;
   /** A Neutron port (its create's response, its update's path). */
   port?: string;
+  /** A Neutron agent's tap device (`tap` + the port id's first 11 characters). */
+  device?: string;
   /** More than one instance/alloc (e.g. a GetClientAllocs reply, a multi-instance boot). */
   servers?: string[];
   allocs?: string[];

@@ -11,6 +11,7 @@ export function carriesRequest(m: MessageLine, r: ResultRequest): boolean {
   return (
     (server !== undefined && (ids.server === server || (ids.servers?.includes(server) ?? false))) ||
     (k.request !== undefined && ids.request === k.request) ||
+    (k.port !== undefined && (ids.port === k.port || ids.device === `tap${k.port.slice(0, 11)}`)) ||
     (alloc !== undefined && (ids.alloc === alloc || (ids.allocs?.includes(alloc) ?? false))) ||
     (k.eval !== undefined && ids.eval === k.eval) ||
     (k.job !== undefined && ids.job === k.job)

@@ -50,6 +50,35 @@ interface MessageMark {
   dst: string;
 }
 
+/**
+ * Agents that share a host with another service get a lane of their own: the Neutron
+ * agent runs beside nova-compute, and a boot's network wait is theirs to show apart.
+ * A message is the agent's when it makes one of these calls, or consumes that service.
+ */
+const agentLanes: readonly { role: string; calls: ReadonlySet<string>; service: string }[] = [
+  {
+    role: 'neutron agent',
+    calls: new Set(['get_devices_details_list', 'get_devices_details_list_and_failed_devices', 'update_device_up', 'update_device_down', 'update_device_list']),
+    service: 'neutron agent',
+  },
+];
+
+/** The host an agent lane is on (`10.98.0.2 neutron agent` → `10.98.0.2`); a host lane's own name. */
+const laneHost = (lane: string): string => {
+  const agent = agentLanes.find((a) => lane.endsWith(` ${a.role}`));
+  return agent ? lane.slice(0, -agent.role.length - 1) : lane;
+};
+
+/** The lanes of a message's two ends: the host, or the host's agent lane. */
+function laneEnds(m: MessageLine): { src: string; dst: string } {
+  let src = endpointHost(m.src), dst = endpointHost(m.dst);
+  for (const a of agentLanes) {
+    if (a.calls.has(m.name)) src = `${src} ${a.role}`;
+    if (m.service === a.service) dst = `${dst} ${a.role}`;
+  }
+  return { src, dst };
+}
+
 function dedupe(messages: MessageLine[]): MessageLine[] {
   const seen = new Set<string>();
   return messages.filter((m) => {
@@ -86,7 +115,7 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
   const own = span ? dedupe(messagesOfRequest(request, messages)) : [];
   const marks: MessageMark[] = own.slice(0, maxMessages).map((m) => {
     const from = Number((isoToUnixNs(m.t) ?? origin) - origin) / 1e6;
-    return { m, from, to: from + (m.ms ?? 0), src: endpointHost(m.src), dst: endpointHost(m.dst) };
+    return { m, from, to: from + (m.ms ?? 0), ...laneEnds(m) };
   });
 
   // Lanes in order of first appearance in time.
@@ -111,6 +140,8 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
     roles.set(k.dst, list);
   }
   const roleText = (host: string): string => {
+    const agent = agentLanes.find((a) => host.endsWith(` ${a.role}`));
+    if (agent) return agent.role;
     const list = roles.get(host) ?? [];
     return list.length > 2 ? `${list.slice(0, 2).join(', ')}, …` : list.join(', ');
   };
@@ -143,7 +174,7 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
     laneMsgY.set(host, y + lanePad + rows * (rowH + rowGap) + msgRowH / 2);
     laneRects.push(
       `<g data-lane="${esc(host)}"><rect x="0" y="${y}" width="${width}" height="${h}" fill="${i % 2 ? '#f4f5f7' : '#fff'}"/>` +
-        `<text x="8" y="${px(y + h / 2)}" fill="#111" ${font}>${esc(host)}</text>` +
+        `<text x="8" y="${px(y + h / 2)}" fill="#111" ${font}>${esc(laneHost(host))}</text>` +
         `<text x="8" y="${px(y + h / 2 + 12)}" fill="#555" ${font.replace(`${fontSize}"`, '9.5"')}>${esc(roleText(host))}</text></g>`,
     );
     y += h;

@@ -33,7 +33,7 @@ export interface ResultRequestList {
 export interface ResultRequest {
   vim: Vim;
   id: string;
-  keys: { server?: string; request?: string; job?: string; eval?: string; alloc?: string };
+  keys: { server?: string; request?: string; port?: string; job?: string; eval?: string; alloc?: string };
   complete: boolean;
   missing: string[];
   /** Why the missing milestones are missing, when the capture says (e.g. its vantage point). */

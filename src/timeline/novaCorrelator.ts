@@ -245,6 +245,8 @@ export class NovaCorrelator {
   private learnPort(port: string, server: string): void {
     if (this.serverByPort.has(port)) return;
     bounded(this.serverByPort).set(port, server);
+    const d = this.requests.get(server);
+    if (d && d.keys.port === undefined) d.keys.port = port;
     const device = deviceNameOf(port);
     bounded(this.portByDevice).set(device, port);
     const put = this.pendingPortUpdates.get(port);

@@ -69,6 +69,8 @@ export interface PhaseValue {
 export interface RequestKeys {
   server?: string;
   request?: string;
+  /** The boot's Neutron port (its first), when it got one. */
+  port?: string;
   job?: string;
   eval?: string;
   alloc?: string;

@@ -3,7 +3,7 @@
  * the same numbers as the main job's statistics.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeFigures, type Figure } from '../../src/pipeline/figures.js';
+import { makeFigures, splitPhaseStats, type Figure } from '../../src/pipeline/figures.js';
 import { analyse } from '../../src/pipeline/analyse.js';
 import { nomadPhaseModel, nomadLogPhases } from '../../src/timeline/phaseModel.js';
 import { svgToPng } from '../../src/report/svgToPng.js';
@@ -51,5 +51,37 @@ describe('figures on Nomad stock and tuned', () => {
       expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
       expect(png.length).toBeGreaterThan(10_000);
     }
+  });
+});
+
+describe('Figure 15 with the network wait', () => {
+  it('draws nova-net\'s spawn breakdown: create image, XML and libvirt spawn, at the main job\'s means', async () => {
+    const logs = [sharedFile('nova-net', 'logs/nova-compute.log')];
+    const { figures, results } = await makeFigures([{ label: 'nova-net', captures: [capturePath('nova-net')], logs }]);
+    const fig15 = figures.find((f) => f.figure === 15)!;
+    expect(fig15.drawn).toEqual(['nova-net']);
+    const stats = results[0].result.stats.nova;
+    const drawn = [...fig15.svg.matchAll(/<rect data-phase="([^"]+)" data-mean="([^"]+)"/g)].map((m) => [m[1], Number(m[2])] as const);
+    // nova-net's log predates the spawn.vif_plugged_wait marker: the wait stays inside libvirt_spawn.
+    expect(drawn.map(([p]) => p)).toEqual(['spawn.create_image', 'spawn.generate_xml', 'spawn.libvirt_spawn']);
+    for (const [phase, mean] of drawn) expect(mean, phase).toBeCloseTo(stats[phase].mean, 9);
+  });
+
+  it('splits libvirt_spawn into the wait for network-vif-plugged and the rest where the log marks the wait', () => {
+    const phase = (ms: number) => ({ ms, start: '', end: '', source: 'log' as const, host: 'compute1' });
+    const requests = [[1900, 1500], [2100, 1800], [800, 500]].map(([whole, part], i) => ({
+      vim: 'nova' as const, id: `s${i}`, keys: {}, complete: true, missing: [], absent: {},
+      phases: { 'spawn.libvirt_spawn': phase(whole), 'spawn.vif_plugged_wait': phase(part) },
+    }));
+    const stats = { 'spawn.libvirt_spawn': { n: 3, mean: 1600 }, 'spawn.vif_plugged_wait': { n: 3, mean: 1266.7 } };
+    const result = { requests, stats: { nova: stats } } as unknown as Parameters<typeof splitPhaseStats>[0];
+    const split = splitPhaseStats(result, 'nova', { whole: 'spawn.libvirt_spawn', part: 'spawn.vif_plugged_wait' });
+    // (400 + 300 + 300) / 3: the rest of libvirt_spawn; the wait keeps its own statistics.
+    expect(split['spawn.libvirt_spawn'].mean).toBeCloseTo(1000 / 3, 9);
+    expect(split['spawn.libvirt_spawn'].n).toBe(3);
+    expect(split['spawn.vif_plugged_wait']).toBe(stats['spawn.vif_plugged_wait']);
+    // Without the marker nothing changes.
+    const none = { requests, stats: { nova: { 'spawn.libvirt_spawn': stats['spawn.libvirt_spawn'] } } } as unknown as Parameters<typeof splitPhaseStats>[0];
+    expect(splitPhaseStats(none, 'nova', { whole: 'spawn.libvirt_spawn', part: 'spawn.vif_plugged_wait' })['spawn.libvirt_spawn'].mean).toBe(1600);
   });
 });

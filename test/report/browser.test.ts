@@ -126,6 +126,29 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
     });
   }
 
+  it('waterfall of a real boot (nova-net): neutron-server\'s lane, the agent\'s own lane with its scan and report, the networking phases', async () => {
+    const result = await analysedCapture('nova-net');
+    const messages = await capturedMessages('nova-net');
+    const r = result.requests.find((q) => q.complete && q.phases.vif_plugged && q.phases.network)!;
+    expect(r.keys.port).toMatch(/^[0-9a-f-]{36}$/);
+    const p = await page(waterfallSvg(r, messages), { width: 920, height: 900 });
+    const lanes = await p.$$eval('svg [data-lane]', (els) => els.map((e) => ({ lane: e.getAttribute('data-lane')!, label: e.querySelector('text')!.textContent! })));
+    const agentLane = lanes.find((l) => l.lane.endsWith(' neutron agent'))!;
+    expect(agentLane).toBeDefined();
+    expect(agentLane.label).toBe('10.98.0.2');
+    expect(lanes.map((l) => l.lane)).toContain('10.98.0.5');
+    // The agent's calls about this boot's device start on its lane: the scan that found it and the report.
+    const agentCalls = await p.$$eval('svg [data-message]', (els) => els.map((e) => e.getAttribute('data-message')!));
+    const device = `tap${r.keys.port!.slice(0, 11)}`;
+    const mine = messages.filter((m) => m.ids.device === device && ['get_devices_details_list', 'update_device_up'].includes(m.name));
+    expect(mine.length).toBeGreaterThanOrEqual(2);
+    expect(agentCalls.length).toBeGreaterThan(mine.length);
+    const bars = await p.$$eval('svg g[data-phase]', (els) => els.map((e) => e.getAttribute('data-phase')!));
+    for (const phase of ['network', 'vif_plugged', 'vif_plugged.neutron', 'vif_plugged.nova']) expect(bars).toContain(phase);
+    writeFileSync(join(imgDir, 'waterfall-nova-net.png'), await p.locator('svg').screenshot());
+    await p.close();
+  });
+
   it('waterfall: hosts as lanes, phases in their host\'s lane and in time order, absent phases listed', async () => {
     const result = results['nova-seq'];
     const r = result.requests.find((q) => q.complete && q.phases.total)!;

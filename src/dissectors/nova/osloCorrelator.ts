@@ -26,7 +26,18 @@ const SERVICE_BY_TOPIC: Record<string, string> = {
   compute: 'nova-compute',
   'compute-fanout': 'nova-compute',
   consoleauth: 'nova-consoleauth',
+  // Neutron: the server's RPC topics, and what its agents consume.
+  'q-plugin': 'neutron-server',
+  'q-reports-plugin': 'neutron-server',
 };
+
+/** Topic prefixes consumed by Neutron's agents (port updates, resource pushes). */
+const AGENT_TOPIC_PREFIXES = ['q-agent-notifier', 'neutron-vo-'];
+
+function serviceOfTopic(topic: string): string {
+  if (Object.hasOwn(SERVICE_BY_TOPIC, topic)) return SERVICE_BY_TOPIC[topic];
+  return AGENT_TOPIC_PREFIXES.some((p) => topic.startsWith(p)) ? 'neutron agent' : topic;
+}
 
 const KIND: Record<'call' | 'cast' | 'notification', NovaRpcKind> = { call: 'rpc-call', cast: 'rpc-cast', notification: 'notification' };
 
@@ -264,6 +275,8 @@ function topicOf(exchange: string, routingKey: string): { topic: string; server?
 
 function idsOf(msg: OsloMessage): MessageIds {
   const ids: MessageIds = {};
+  // A Neutron agent's call about one tap device: the device joins it to its port's boot.
+  if (msg.devices?.length === 1) ids.device = msg.devices[0];
   if (msg.instances.length === 1) ids.server = msg.instances[0];
   else if (msg.instances.length > 1) ids.servers = [...msg.instances];
   if (msg.requestId !== undefined) ids.request = msg.requestId;
@@ -324,7 +337,7 @@ export function toVimMessage(ev: NovaRpcEvent): VimMessage {
     vim: 'nova',
     type: ev.kind,
     name: ev.method ?? ev.eventType ?? '',
-    service: SERVICE_BY_TOPIC[ev.topic] ?? ev.topic,
+    service: serviceOfTopic(ev.topic),
     src: ev.publish?.src ?? firstDelivery?.src ?? '',
     dst: firstDelivery?.dst ?? ev.publish?.dst ?? '',
     ms: start !== undefined && end !== undefined ? (end - start) / NS_PER_MS : null,
