@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { capturePath } from '../helpers/groundTruth.js';
 import { packedProject, repoRoot, type PackedProject } from '../helpers/packedProject.js';
@@ -37,6 +37,39 @@ console.log(JSON.stringify({ requests: r.requests.length, schema: r.schema }));
     const esm = JSON.parse(node(p, 'consumer.mjs')) as { requests: number; schema: string };
     expect(cjs).toEqual({ requests: 40, schema: 'vim-analyse/1', same: true });
     expect(esm).toEqual({ requests: 40, schema: 'vim-analyse/1' });
+  });
+
+  it('holds what a consumer uses: maps with their sources, no images, docs the .d.ts name, the native addon bundled', () => {
+    const files = new Set(p.pack.files.map((f) => f.path));
+    expect([...files].filter((f) => /\.(png|jpe?g|gif)$/i.test(f) || f.startsWith('docs/img/'))).toEqual([]);
+    let maps = 0;
+    for (const f of files) {
+      if (f.endsWith('.js')) {
+        const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(join(p.pkg, f), 'utf8'))?.[1];
+        if (url) expect(files.has(posix.join(posix.dirname(f), url)), `${f} → ${url}`).toBe(true);
+      }
+      if (!f.endsWith('.js.map')) continue;
+      maps++;
+      const map = JSON.parse(readFileSync(join(p.pkg, f), 'utf8')) as { sources: string[]; sourceRoot?: string };
+      for (const src of map.sources) expect(files.has(posix.normalize(posix.join(posix.dirname(f), map.sourceRoot ?? '', src))), `${f} → ${src}`).toBe(true);
+    }
+    expect(maps).toBeGreaterThan(50);
+    // Docs the declarations point readers to.
+    const named = new Set<string>();
+    for (const f of files) if (f.endsWith('.d.ts')) for (const m of readFileSync(join(p.pkg, f), 'utf8').matchAll(/\bdocs\/[\w./-]+\.(?:md|json)/g)) named.add(m[0]);
+    expect(named.size).toBeGreaterThan(0);
+    for (const d of named) expect(files.has(d), d).toBe(true);
+    // A file: dependency is a link into this checkout: it must travel bundled, with its sources.
+    const manifest = JSON.parse(readFileSync(join(p.pkg, 'package.json'), 'utf8')) as Record<string, Record<string, string> | string[] | undefined>;
+    const bundled = (manifest.bundleDependencies ?? []) as string[];
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies']) {
+      for (const [name, spec] of Object.entries((manifest[field] ?? {}) as Record<string, string>)) {
+        if (!spec.startsWith('file:')) continue;
+        expect(bundled, `${field}.${name} (${spec})`).toContain(name);
+        expect(files.has(`node_modules/${name}/package.json`)).toBe(true);
+        expect([...files].some((f) => f.startsWith(`node_modules/${name}/build/`)), 'no prebuilt binary of this machine').toBe(false);
+      }
+    }
   });
 
   it('ships the JSON Schemas, resolvable as vim-analyse/schemas/*', () => {
