@@ -179,12 +179,18 @@ export interface ProtocolLimits {
   maxHeaderBytes: number;
   /** Max bytes buffered for one incomplete frame/message before the connection is skipped. */
   maxFrameBytes: number;
+  /**
+   * Max bytes all Content-Encoding decoding of one session may produce (counted in
+   * `http.inflatedBytes`): past it bodies stay encoded. Bounds the time of compression bombs.
+   */
+  maxInflatedBytes: number;
 }
 
 export const defaultProtocolLimits: ProtocolLimits = {
   maxBodyBytes: 8 * 1024 * 1024,
   maxHeaderBytes: 64 * 1024,
   maxFrameBytes: 16 * 1024 * 1024,
+  maxInflatedBytes: 256 * 1024 * 1024,
 };
 
 /** Shared by all parsers of one session: counters, warnings, limits. */

@@ -24,18 +24,24 @@ const DECODERS: Record<string, Decoder> = {
 
 export type InflateResult =
   | { ok: true; body: Buffer; truncated: boolean }
-  /** `unsupported`: a coding we do not decode; `error`: corrupt data. */
-  | { ok: false; kind: 'unsupported' | 'error'; message: string };
+  /** `unsupported`: a coding we do not decode; `error`: corrupt data; `budget`: the session's decoding budget is spent. */
+  | { ok: false; kind: 'unsupported' | 'error' | 'budget'; message: string };
 
 /** Smallest input prefix tried when the whole output does not fit. */
 const MIN_PREFIX = 64;
 
+/** What decoding may still produce in this session; each attempt's output is charged to it. */
+export interface InflateBudget {
+  remaining: number;
+}
+
 /**
  * Decode `input` per `encoding` (a Content-Encoding value, possibly a list applied in
  * order). Output beyond `maxOutput` is cut: then the longest decodable prefix we find by
- * halving the input is returned with `truncated`.
+ * halving the input is returned with `truncated`. Every attempt is charged to `budget`
+ * (its bound, when hit): a bomb costs at most what the budget has left.
  */
-export function inflateBody(input: Buffer, encoding: string, maxOutput: number, inputComplete: boolean): InflateResult {
+export function inflateBody(input: Buffer, encoding: string, maxOutput: number, inputComplete: boolean, budget?: InflateBudget): InflateResult {
   const codings = encoding.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '' && s !== 'identity');
   let body = input;
   let truncated = !inputComplete;
@@ -43,7 +49,7 @@ export function inflateBody(input: Buffer, encoding: string, maxOutput: number, 
   for (let k = codings.length - 1; k >= 0; k--) {
     const decoder = DECODERS[codings[k]];
     if (decoder === undefined) return { ok: false, kind: 'unsupported', message: `Content-Encoding ${codings[k]}` };
-    const r = decodeBounded(decoder, body, maxOutput);
+    const r = decodeBounded(decoder, body, maxOutput, budget);
     if (!r.ok) return r;
     body = r.body;
     truncated ||= r.truncated;
@@ -51,22 +57,29 @@ export function inflateBody(input: Buffer, encoding: string, maxOutput: number, 
   return { ok: true, body, truncated };
 }
 
-function decodeBounded(decoder: Decoder, input: Buffer, maxOutput: number): InflateResult {
+function decodeBounded(decoder: Decoder, input: Buffer, maxOutput: number, budget?: InflateBudget): InflateResult {
+  const bound = () => Math.max(1, Math.min(maxOutput, budget?.remaining ?? Infinity));
+  if (budget !== undefined && budget.remaining <= 0) return { ok: false, kind: 'budget', message: 'the session\'s decoding budget is spent' };
   // SYNC_FLUSH: a cut stream yields what it has instead of an error
-  const options: zlib.ZlibOptions = { maxOutputLength: Math.max(1, maxOutput), finishFlush: zlib.constants.Z_SYNC_FLUSH };
-  try {
-    return { ok: true, body: decoder(input, options), truncated: false };
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') {
-      return { ok: false, kind: 'error', message: (e as Error).message };
-    }
-  }
-  for (let len = input.length >> 1; len >= MIN_PREFIX; len >>= 1) {
+  const attempt = (bytes: Buffer): Buffer | 'too-large' | Error => {
+    const max = bound();
     try {
-      return { ok: true, body: decoder(input.subarray(0, len), options), truncated: true };
+      const out = decoder(bytes, { maxOutputLength: max, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      if (budget !== undefined) budget.remaining -= out.length;
+      return out;
     } catch (e) {
-      if ((e as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') break;
+      if ((e as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') return e as Error;
+      if (budget !== undefined) budget.remaining -= max;
+      return 'too-large';
     }
+  };
+  const whole = attempt(input);
+  if (whole instanceof Error) return { ok: false, kind: 'error', message: whole.message };
+  if (whole !== 'too-large') return { ok: true, body: whole, truncated: false };
+  for (let len = input.length >> 1; len >= MIN_PREFIX && (budget === undefined || budget.remaining > 0); len >>= 1) {
+    const part = attempt(input.subarray(0, len));
+    if (part instanceof Error) break;
+    if (part !== 'too-large') return { ok: true, body: part, truncated: true };
   }
   return { ok: true, body: Buffer.alloc(0), truncated: true };
 }

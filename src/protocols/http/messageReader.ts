@@ -8,7 +8,7 @@
 import { count, type Header, type ProtocolContext } from '../types.js';
 import type { BodyFraming } from './framing.js';
 import { headerValue, parseHead, parseHeaderLines, type RequestLine, type StatusLine } from './headers.js';
-import { inflateBody } from './inflate.js';
+import { inflateBody, type InflateBudget } from './inflate.js';
 import { scanForMessage } from './resync.js';
 
 /** A parsed start line + headers, before the body. */
@@ -74,8 +74,10 @@ const EMPTY = Buffer.alloc(0);
 interface Current {
   head: HttpHead;
   keep: boolean;
-  parts: Buffer[];
-  /** The body's own buffer, when its length was known and small enough to allocate up front. */
+  /**
+   * The body's one buffer: sized up front when its length is known and small, else grown
+   * by doubling (a buffer per segment or chunk cost 744 MB for 5 million one-byte chunks).
+   */
   whole: Buffer | null;
   kept: number;
   bodyLength: number;
@@ -319,7 +321,7 @@ export class HttpMessageReader {
       ? { request: parsed.request, headers: parsed.headers, firstByte }
       : { status: parsed.status, headers: parsed.headers, firstByte };
     const plan = this.sink.head(head);
-    this.cur = { head, keep: plan.keep, parts: [], whole: null, kept: 0, bodyLength: 0, truncated: false, trailerBytes: 0, lastByte: ts };
+    this.cur = { head, keep: plan.keep, whole: null, kept: 0, bodyLength: 0, truncated: false, trailerBytes: 0, lastByte: ts };
     const next = resume ?? end;
     const f = plan.framing;
     switch (f.kind) {
@@ -359,10 +361,16 @@ export class HttpMessageReader {
     cur.bodyLength += e - s;
     if (!cur.keep || cur.truncated || e === s) return;
     const room = this.ctx.limits.maxBodyBytes - cur.kept;
-    const take = Math.min(room, e - s, cur.whole !== null ? cur.whole.length - cur.kept : Infinity);
+    let take = Math.min(room, e - s);
+    if (take > 0 && (cur.whole === null || cur.whole.length - cur.kept < take)) {
+      const size = Math.min(this.ctx.limits.maxBodyBytes, Math.max(16384, cur.kept + take, (cur.whole?.length ?? 0) * 2));
+      const grown = Buffer.allocUnsafe(size);
+      if (cur.whole !== null) cur.whole.copy(grown, 0, 0, cur.kept);
+      cur.whole = grown;
+    }
+    take = Math.min(take, (cur.whole?.length ?? 0) - cur.kept);
     if (take > 0) {
-      if (cur.whole !== null) buf.copy(cur.whole, cur.kept, s, s + take);
-      else cur.parts.push(Buffer.from(buf.subarray(s, s + take)));
+      buf.copy(cur.whole!, cur.kept, s, s + take);
       cur.kept += take;
     }
     if (take < e - s) {
@@ -484,11 +492,12 @@ export class HttpMessageReader {
   }
 
   private decodeBody(cur: Current, msg: HttpMessage): void {
-    const raw = cur.whole !== null ? cur.whole.subarray(0, cur.kept) : cur.parts.length === 1 ? cur.parts[0] : Buffer.concat(cur.parts, cur.kept);
+    // A buffer much larger than its body is copied down, not kept whole with the message.
+    const raw = cur.whole!.length > 2 * cur.kept + 4096 ? Buffer.from(cur.whole!.subarray(0, cur.kept)) : cur.whole!.subarray(0, cur.kept);
     msg.body = raw;
     const encoding = headerValue(cur.head.headers, 'content-encoding');
     if (encoding === undefined || /^\s*(identity)?\s*$/i.test(encoding)) return;
-    const r = inflateBody(raw, encoding, this.ctx.limits.maxBodyBytes, !cur.truncated);
+    const r = inflateBody(raw, encoding, this.ctx.limits.maxBodyBytes, !cur.truncated, inflateBudget(this.ctx));
     if (r.ok) {
       msg.body = r.body;
       if (r.truncated && !cur.truncated) {
@@ -499,8 +508,11 @@ export class HttpMessageReader {
       return;
     }
     msg.bodyEncoded = encoding;
-    count(this.ctx.counters, 'http', r.kind === 'unsupported' ? 'unsupportedEncodings' : 'inflateErrors');
-    this.report(`${this.kind()} body not decoded: ${r.message}`, cur.lastByte);
+    const counter = r.kind === 'unsupported' ? 'unsupportedEncodings' : r.kind === 'budget' ? 'inflateBudgetHits' : 'inflateErrors';
+    count(this.ctx.counters, 'http', counter);
+    // The budget is spent once per session: said once, then counted.
+    if (r.kind !== 'budget') this.report(`${this.kind()} body not decoded: ${r.message}`, cur.lastByte);
+    else if (this.ctx.counters.http.inflateBudgetHits === 1) this.report(`${this.kind()} body not decoded, nor any later compressed body: ${r.message} (--max-inflated-bytes ${this.ctx.limits.maxInflatedBytes})`, cur.lastByte);
   }
 
   /** Framing is lost: report the current message as cut, then scan for the next start. */
@@ -539,4 +551,27 @@ export class HttpMessageReader {
     count(this.ctx.counters, 'http', 'bytesSkipped', r.keepFrom - from);
     return { buf: work, i: work.length };
   }
+}
+
+/**
+ * The session's decoding budget, kept beside its counters (every reader of a session shares
+ * the context): what is left of `maxInflatedBytes`, with `http.inflatedBytes` the bytes spent.
+ */
+const budgets = new WeakMap<ProtocolContext, InflateBudget>();
+function inflateBudget(ctx: ProtocolContext): InflateBudget {
+  let b = budgets.get(ctx);
+  if (b === undefined) {
+    const spent = { remaining: ctx.limits.maxInflatedBytes };
+    b = {
+      get remaining() {
+        return spent.remaining;
+      },
+      set remaining(v: number) {
+        count(ctx.counters, 'http', 'inflatedBytes', spent.remaining - v);
+        spent.remaining = v;
+      },
+    };
+    budgets.set(ctx, b);
+  }
+  return b;
 }

@@ -8,6 +8,7 @@
 import type { ConnectionInfo, Direction, EndReason, StreamHandler } from '../../net/types.js';
 import { count, type Header, type HttpExchange, type HttpRequest, type HttpResponse, type ProtocolContext } from '../types.js';
 import { requestFraming, responseFraming } from './framing.js';
+import { Fifo } from './fifo.js';
 import { HttpMessageReader, type BodyPlan, type HttpHead, type HttpMessage } from './messageReader.js';
 
 /** What `keepBody` sees to decide whether a body is worth copying. */
@@ -26,6 +27,9 @@ export interface HttpParserOptions {
   /** The capture began mid-connection (no SYN): scan for the first message start. */
   midStream?: boolean;
 }
+
+/** Requests waiting for their responses on one connection before the oldest is given up. */
+const maxPendingRequests = 1024;
 
 /** Warnings per connection before the rest are only counted. */
 const MAX_WARNINGS_PER_CONNECTION = 20;
@@ -47,7 +51,7 @@ export class HttpConnectionParser implements StreamHandler {
   private readonly requests: HttpMessageReader;
   private readonly responses: HttpMessageReader;
   /** Exchanges in request order, emitted from the front once both sides are done. */
-  private readonly queue: Pending[] = [];
+  private readonly queue = new Fifo<Pending>();
   /** The exchange whose final response is being read (null: interim or orphan response). */
   private answering: Pending | null = null;
   private ended: [boolean, boolean] = [false, false];
@@ -103,14 +107,15 @@ export class HttpConnectionParser implements StreamHandler {
       pending.responseIncomplete = 'no response: the server side had ended';
     }
     this.queue.push(pending);
+    if (this.queue.length > maxPendingRequests) this.dropOldestPending();
     const keep = this.options.keepBody?.({ dir: 0, headers: h.headers, method: line.method, target: line.target }) ?? true;
     return { framing: requestFraming(h.headers), keep };
   }
 
   private requestDone(m: HttpMessage, incomplete: string | undefined): void {
     // the request being read is the last one whose head was seen
-    for (let k = this.queue.length - 1; k >= 0; k--) {
-      const p = this.queue[k];
+    for (let k = 0; k < this.queue.length; k++) {
+      const p = this.queue.fromBack(k)!;
       if (p.request !== null) break;
       if (p.firstByte === m.firstByte && p.target === m.request!.target) {
         p.request = toRequest(m);
@@ -130,7 +135,13 @@ export class HttpConnectionParser implements StreamHandler {
       this.answering = null;
       return { framing: { kind: 'none' }, keep: false };
     }
-    let target: Pending | null = this.queue.find((p) => p.answer === 'pending') ?? null;
+    let target: Pending | null = null;
+    for (const p of this.queue) {
+      if (p.answer === 'pending') {
+        target = p;
+        break;
+      }
+    }
     // a response cannot begin before the request it answers
     if (target !== null && h.firstByte < target.firstByte) target = null;
     if (target === null) {
@@ -177,17 +188,36 @@ export class HttpConnectionParser implements StreamHandler {
   // ─────────────────────────────── emission
 
   private emitReady(): void {
-    while (this.queue.length > 0) {
-      const p = this.queue[0];
+    for (let p = this.queue.first(); p !== undefined; p = this.queue.first()) {
       if (p.request === null || p.answer !== 'done') return;
       this.queue.shift();
       this.emit(p);
     }
   }
 
+  /**
+   * Requests pipelined with no response: past the cap the oldest is given up (emitted
+   * without a response, counted) instead of the queue growing without bound.
+   */
+  private dropOldestPending(): void {
+    const p = this.queue.first()!;
+    count(this.ctx.counters, 'http', 'pendingLimitHits');
+    if (p.answer !== 'done') {
+      p.answer = 'done';
+      p.responseIncomplete ??= `no response: more than ${maxPendingRequests} requests waiting`;
+    }
+    if (p.request === null) {
+      // Its message is still being read (it is also the newest): nothing to emit yet.
+      return;
+    }
+    this.queue.shift();
+    this.emit(p);
+    this.emitReady();
+  }
+
   /** Both directions ended: whatever is left is emitted as it stands. */
   private flush(): void {
-    for (const p of this.queue.splice(0)) {
+    for (const p of this.queue.drain()) {
       if (p.request === null) continue; // a head without its message cannot happen after end(0)
       p.responseIncomplete ??= p.answer === 'done' ? undefined : 'no response before end of input';
       this.emit(p);
