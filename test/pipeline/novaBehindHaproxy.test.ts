@@ -77,7 +77,11 @@ describe('a Nova boot behind HAProxy with TLS on the public endpoint (nova-seq r
     const orig = boot(await analyse(capturePath('nova-seq')));
     for (const p of ['scheduling', 'dispatch', 'compute']) expect(boot(plainLeg).phases[p].ms).toBe(orig.phases[p].ms);
     expect(Math.abs(boot(plainLeg).phases.api.ms - orig.phases.api.ms)).toBeLessThan(0.001);
-    expect(Math.abs(boot(plainLeg).phases.notification.ms - orig.phases.notification.ms)).toBeLessThan(20);
+    // The polls are replayed by timers: on a loaded machine they drift by milliseconds, but
+    // never by a poll period (~120 ms here), so the same poll answers ACTIVE.
+    const drift = boot(plainLeg).phases.notification.ms - orig.phases.notification.ms;
+    console.log(`notification on the replayed plain leg − original: ${drift} ms`);
+    expect(Math.abs(drift)).toBeLessThan(60);
   });
 
   it('without the key log: api and notification absent, with the TLS reason; the rest still measured', () => {
