@@ -3,8 +3,9 @@
  * does a long `vim-analyse live` run keep its memory flat? nova-seq and nomad-2016-stock,
  * each repeated with copy-specific ids from 4 address blocks (buildInput), are replayed together with tcpreplay
  * at 3x their recorded pace into a veth pair for SOAK_MINUTES (default 11) — a steady
- * stream of new VM starts, never the same ids twice — while `live --metrics --retain 60`
- * captures the other end and its /metrics is scraped every 15 s. The live process's RSS
+ * stream of new VM starts, never the same ids twice — while `live --metrics --otlp-endpoint
+ * --retain 60` captures the other end, its /metrics scraped every 15 s and its spans pushed
+ * to a receiver beside it that discards them. The live process's RSS
  * (/proc/PID/status VmRSS) is sampled every 5 s and printed per minute; the run passes
  * when RSS at minute 10 is within 10% of minute 2.
  */
@@ -19,6 +20,12 @@ const run = promisify(execFile);
 
 export const rssInputs = (cacheDir: string) => ({ nova: join(cacheDir, 'nova-seq-rss.pcap'), nomad: join(cacheDir, 'nomad-2016-stock-rss.pcap') });
 
+/** Counts the bodies it is sent; prints the totals when stopped. */
+const otlpSink = `let bodies = 0, bytes = 0;
+require('http').createServer((q, s) => { q.on('data', (d) => (bytes += d.length)); q.on('end', () => { bodies++; s.writeHead(200).end(); }); })
+  .listen(4318, '127.0.0.1', () => console.log('listening'));
+process.on('SIGTERM', () => { console.log('bodies=' + bodies + ' bytes=' + bytes); process.exit(0); });`;
+
 function rssKb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 }
@@ -29,7 +36,12 @@ export async function liveRss(bin: string, inputs: { nova: string; nomad: string
   const { nsA, nsB, ifA, ifB } = pair;
   try {
     await run('ip', ['-n', nsB, 'link', 'set', 'lo', 'up']);
-    const args = [bin, 'live', '-i', ifB, '--json', '--summary-every', '30', '--metrics', '127.0.0.1:9464', '--retain', '60', ...extraArgs];
+    // An OTLP/HTTP receiver beside it that counts and discards what it is sent.
+    const receiver = spawn('ip', ['netns', 'exec', nsB, process.execPath, '-e', otlpSink], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let sink = '';
+    receiver.stdout.on('data', (c: Buffer) => (sink += c));
+    for (let i = 0; i < 100 && !sink.includes('listening'); i++) await sleep(100);
+    const args = [bin, 'live', '-i', ifB, '--json', '--summary-every', '30', '--metrics', '127.0.0.1:9464', '--otlp-endpoint', 'http://127.0.0.1:4318', '--retain', '60', ...extraArgs];
     console.log(`live-rss: node ${args.join(' ')} (in ${nsB}), ${minutes} min`);
     const live = spawn('ip', ['netns', 'exec', nsB, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let requests = 0, incomplete = 0, err = '', tail = '';
@@ -65,7 +77,9 @@ export async function liveRss(bin: string, inputs: { nova: string; nomad: string
     await Promise.all(replays);
     live.kill('SIGTERM');
     const code = await closed;
-    console.log(`live-rss: ${requests} requests streamed (${incomplete} incomplete), last scrape ${scrapeBytes} bytes, exit ${code}`);
+    receiver.kill('SIGTERM');
+    await new Promise((r) => receiver.on('close', r));
+    console.log(`live-rss: ${requests} requests streamed (${incomplete} incomplete), last scrape ${scrapeBytes} bytes, OTLP receiver got ${/bodies=(\d+) bytes=(\d+)/.exec(sink)?.slice(1).join(' bodies, ') ?? '?'} bytes, exit ${code}`);
     console.log('minute  RSS MB  requests so far');
     const at = (m: number) => samples.reduce((best, s) => (Math.abs(s.sec - 60 * m) < Math.abs(best.sec - 60 * m) ? s : best));
     for (let m = 1; m <= Math.floor(minutes); m++) {

@@ -8,7 +8,7 @@
 import type { SessionClock } from '../capture/sessionClock.js';
 import type { NomadAlloc, NomadHttpEvent, NomadRpcEvent } from '../dissectors/nomad/types.js';
 import { ClockBounds } from './clockBounds.js';
-import { enforceOpenLimit, type OpenRequestLimit } from './openRequestLimit.js';
+import { enforceOpenLimit, rememberBounded, type OpenRequestLimit } from './openRequestLimit.js';
 import type { ClockEstimate, MilestoneObservation, MilestoneSet, RequestKeys } from './types.js';
 import { endpointHost } from '../net/ipPacket.js';
 
@@ -38,6 +38,9 @@ interface AllocState {
 
 /** HTTP routes that register a job. */
 export const jobRegisterRoutes: ReadonlySet<string> = new Set(['PUT /v1/jobs', 'POST /v1/jobs', 'PUT /v1/job/{id}', 'POST /v1/job/{id}']);
+
+/** Job registrations kept (the oldest dropped past it). */
+const maxRegistrations = 50_000;
 
 export class NomadCorrelator {
   private readonly allocs = new Map<string, AllocState>();
@@ -90,6 +93,11 @@ export class NomadCorrelator {
     };
     this.registrations.push(reg);
     if (reg.eval) this.registrationByEval.set(reg.eval, reg);
+    // Bounded for week-long live runs: a registration matters until its allocs run (minutes).
+    if (this.registrations.length > maxRegistrations) {
+      const old = this.registrations.shift()!;
+      if (old.eval && this.registrationByEval.get(old.eval) === old) this.registrationByEval.delete(old.eval);
+    }
   }
 
   /** The job registration whose eval created this alloc. */
@@ -194,7 +202,7 @@ export class NomadCorrelator {
         // Live sessions drop what they reported; later reports of the alloc are ignored.
         if (release) {
           this.allocs.delete(a.draft.keys.alloc!);
-          this.released.add(a.draft.keys.alloc!);
+          rememberBounded(this.released, a.draft.keys.alloc!);
         }
       }
     }

@@ -10,7 +10,7 @@ import type { Observation } from '../dissectors/types.js';
 import type { ClockEstimate, MilestoneObservation, MilestoneSet, RequestKeys } from './types.js';
 import type { SessionClock } from '../capture/sessionClock.js';
 import { ClockBounds } from './clockBounds.js';
-import { enforceOpenLimit, type OpenRequestLimit } from './openRequestLimit.js';
+import { enforceOpenLimit, rememberBounded, type OpenRequestLimit } from './openRequestLimit.js';
 import { endpointHost } from '../net/ipPacket.js';
 
 export interface NovaRequestDraft {
@@ -212,7 +212,7 @@ export class NovaCorrelator {
         if (release) {
           this.requests.delete(server);
           if (d.keys.request) this.byRequestId.delete(d.keys.request);
-          this.released.add(server);
+          rememberBounded(this.released, server);
         }
       }
     }

@@ -24,3 +24,15 @@ export function enforceOpenLimit<T>(drafts: Map<string, T>, isOpen: (d: T) => bo
     limit.onEvict(id);
   }
 }
+
+/**
+ * Ids of requests handed out and released (live), remembered so late messages about them are
+ * ignored; a week-long run must not remember every one: past this many the oldest go.
+ */
+export const maxRememberedIds = 100_000;
+
+/** Adds `id` to an insertion-ordered set of at most `max`, forgetting the oldest first. */
+export function rememberBounded(set: Set<string>, id: string, max = maxRememberedIds): void {
+  set.add(id);
+  if (set.size > max) set.delete(set.values().next().value!);
+}
