@@ -114,9 +114,23 @@ function shiftAddresses(f: Uint8Array, copy: number): Uint8Array {
   return out;
 }
 
+/** Client (ephemeral, ≥ 10000) TCP ports moved by copy, so copies sharing addresses never share a connection. */
+function shiftClientPorts(out: Uint8Array, copy: number): void {
+  if (out.length < 34 || ((out[12] << 8) | out[13]) !== 0x0800 || out[23] !== 6) return;
+  const tcp = 14 + (out[14] & 0x0f) * 4;
+  if (out.length < tcp + 4) return;
+  for (const at of [tcp, tcp + 2]) {
+    const port = (out[at] << 8) | out[at + 1];
+    if (port < 10000) continue;
+    const moved = 10000 + ((port - 10000 + copy * 997) % 55536);
+    out[at] = moved >> 8; out[at + 1] = moved & 0xff;
+  }
+}
+
 /**
  * `addressBlocks`: copies cycle through this many address blocks (default: each its own), as
- * a fleet's requests come from a fixed set of hosts; ids stay distinct per copy.
+ * a fleet's requests come from a fixed set of hosts; client ports and ids stay distinct per
+ * copy (so do connections).
  */
 export async function buildRepeatedCapture(source: string, target: string, minBytes: number, addressBlocks = 0): Promise<{ bytes: number; copies: number; packets: number }> {
   try {
@@ -146,6 +160,7 @@ export async function buildRepeatedCapture(source: string, target: string, minBy
       rec.writeUInt32LE(f.bytes.length, 8);
       rec.writeUInt32LE(f.origLen, 12);
       const bytesOut = shiftAddresses(f.bytes, (addressBlocks > 0 ? copies % addressBlocks : copies) + 1);
+      if (addressBlocks > 0) shiftClientPorts(bytesOut, copies);
       rewriteIds(bytesOut, f.digits, values, copies + 1);
       parts.push(rec, Buffer.from(bytesOut.buffer, bytesOut.byteOffset, bytesOut.byteLength));
       bytes += 16 + f.bytes.length;

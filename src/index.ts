@@ -38,7 +38,10 @@ export type { PhaseStats, StatsByVim, PhaseComparison } from './stats/types.js';
 export type { LogEvent, ParsedLog, ParseLogOptions, LogFormat, LogWarning, LogCounters } from './logs/types.js';
 export { readLog, parseLogLines, groupWhrBlocks, type WhrBlock } from './logs/index.js';
 export { runLive, type LiveRunOptions } from './live/runLive.js';
-export { LiveCaptureError, type LiveOptions, type LiveStats } from './live/types.js';
+export { LiveCaptureError, type LiveOptions, type LiveStats, type LiveCountsSnapshot, type OtlpPushOptions, type OtlpPushStats } from './live/types.js';
+export { LiveMetrics } from './live/liveMetrics.js';
+export { OtlpPush } from './live/otlpPush.js';
+export { LogFollower } from './live/logFollower.js';
 
 // Report writers: everything the CLI writes, from a result (and its messages, for the HTML
 // report, the Chrome trace and the waterfall: analyseWithMessages).

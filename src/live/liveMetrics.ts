@@ -9,7 +9,7 @@ import type { Vim } from '../dissectors/types.js';
 import type { NetCounters } from '../net/types.js';
 import type { ResultRequest } from '../result/types.js';
 import type { ProtocolCounters } from '../protocols/types.js';
-import type { LiveStats } from './types.js';
+import type { LiveCountsSnapshot } from './types.js';
 
 /** Phase durations from 1 ms to 60 s, about three buckets per decade. */
 export const phaseBucketsSeconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60];
@@ -26,18 +26,6 @@ const messageCounters: readonly [string, string, string][] = [
   ['amqp', 'amqp', 'messages'],
   ['msgpack-rpc', 'msgpack-rpc', 'exchanges'],
 ];
-
-/** What the session counts, read at each update. */
-export interface LiveCountsSnapshot {
-  live: LiveStats;
-  protocols: ProtocolCounters;
-  net: NetCounters;
-  open: Record<Vim, number>;
-  /** Requests given up at the open-request limit. */
-  givenUp: number;
-  /** Spans the OTLP push dropped (queue full or retries exhausted); null without --otlp-endpoint. */
-  otlpDropped?: number | null;
-}
 
 export const metricNames = {
   phase: 'vim_analyse_phase_duration_seconds',

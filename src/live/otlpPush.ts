@@ -9,35 +9,7 @@
 import type { ResultRequest } from '../pipeline/types.js';
 import { encodeOtlp } from '../report/otlp/otlpProtobuf.js';
 import { hostResourceSpans, requestSpans, type ExportTraceServiceRequest, type OtlpResourceSpans } from '../report/otlp/otlpTraces.js';
-
-export interface OtlpPushOptions {
-  /** Full URL of the traces endpoint, e.g. http://collector:4318/v1/traces. */
-  url: string;
-  /** Spans held while waiting to be sent (default 20,000). */
-  maxQueueSpans?: number;
-  /** Spans per request body at most (default 512; a request's spans never split). */
-  maxBatchSpans?: number;
-  /** How long a span waits for a fuller batch (default 1000 ms). */
-  flushMs?: number;
-  /** Backoff after a failure: first wait, cap (default 500 ms, 30 s; doubled, ±20% jitter). */
-  backoffMs?: number;
-  maxBackoffMs?: number;
-  /** Per-request timeout (default 10 s). */
-  timeoutMs?: number;
-  /** Told once per change of state (failing, recovered, rejected batch): for the operator's log. */
-  onNotice?(text: string): void;
-}
-
-export interface OtlpPushStats {
-  /** Spans the endpoint accepted. */
-  sent: number;
-  /** Spans dropped: queue full, or a batch the endpoint rejected as malformed (4xx other than 429). */
-  dropped: number;
-  queued: number;
-  /** Failed sends retried. */
-  retries: number;
-  lastError: string | null;
-}
+import type { OtlpPushOptions, OtlpPushStats } from './types.js';
 
 /** The traces URL for what the user gave: a bare collector address gets OTLP's /v1/traces; null if not http(s). */
 export function otlpTracesUrl(text: string): string | null {

@@ -1,4 +1,7 @@
 /** Live stage: an interface → packet records → the same session as offline analysis. */
+import type { Vim } from '../dissectors/types.js';
+import type { NetCounters } from '../net/types.js';
+import type { ProtocolCounters } from '../protocols/types.js';
 
 export interface LiveOptions {
   iface: string;
@@ -39,4 +42,45 @@ export class LiveCaptureError extends Error {
     super(message);
     this.name = 'LiveCaptureError';
   }
+}
+
+/** What the session counts, read at each update. */
+export interface LiveCountsSnapshot {
+  live: LiveStats;
+  protocols: ProtocolCounters;
+  net: NetCounters;
+  open: Record<Vim, number>;
+  /** Requests given up at the open-request limit. */
+  givenUp: number;
+  /** Spans the OTLP push dropped (queue full or retries exhausted); null without --otlp-endpoint. */
+  otlpDropped?: number | null;
+}
+
+export interface OtlpPushOptions {
+  /** Full URL of the traces endpoint, e.g. http://collector:4318/v1/traces. */
+  url: string;
+  /** Spans held while waiting to be sent (default 20,000). */
+  maxQueueSpans?: number;
+  /** Spans per request body at most (default 512; a request's spans never split). */
+  maxBatchSpans?: number;
+  /** How long a span waits for a fuller batch (default 1000 ms). */
+  flushMs?: number;
+  /** Backoff after a failure: first wait, cap (default 500 ms, 30 s; doubled, ±20% jitter). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** Per-request timeout (default 10 s). */
+  timeoutMs?: number;
+  /** Told once per change of state (failing, recovered, rejected batch): for the operator's log. */
+  onNotice?(text: string): void;
+}
+
+export interface OtlpPushStats {
+  /** Spans the endpoint accepted. */
+  sent: number;
+  /** Spans dropped: queue full, or a batch the endpoint rejected as malformed (4xx other than 429). */
+  dropped: number;
+  queued: number;
+  /** Failed sends retried. */
+  retries: number;
+  lastError: string | null;
 }
