@@ -11,6 +11,8 @@ import type { ParsedLog, ParseLogOptions } from './types.js';
 
 /** Longest line kept whole; the rest of a longer one is skipped so memory stays bounded. */
 const MAX_LINE = 1 << 20;
+/** Bytes without a line break after which a "log" is given up (`--logs /dev/zero` ran forever). */
+const MAX_BYTES_WITHOUT_LINE = 64 << 20;
 
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -49,9 +51,19 @@ export async function readLog(spec: string, options?: ParseLogOptions): Promise<
   // splits a UTF-8 character, so each piece decodes on its own.
   let carry: Buffer | undefined;
   let skipping = false;
+  let cutLines = 0;
+  /** Bytes read since the last line break. */
+  let sinceBreak = 0;
+  let gaveUp = false;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
       if (options?.signal?.aborted) break;
+      const nlInChunk = chunk.lastIndexOf(0x0a);
+      sinceBreak = nlInChunk < 0 ? sinceBreak + chunk.length : chunk.length - nlInChunk - 1;
+      if (sinceBreak > MAX_BYTES_WITHOUT_LINE) {
+        gaveUp = true;
+        break;
+      }
       let bytes = carry ? Buffer.concat([carry, chunk]) : chunk;
       carry = undefined;
       if (skipping) {
@@ -73,6 +85,7 @@ export async function readLog(spec: string, options?: ParseLogOptions): Promise<
         collector.feed(carry.toString('utf8', 0, MAX_LINE));
         carry = undefined;
         skipping = true;
+        cutLines++;
       }
     }
   } catch (err) {
@@ -80,8 +93,18 @@ export async function readLog(spec: string, options?: ParseLogOptions): Promise<
   }
   file.destroy();
   options?.signal?.throwIfAborted();
-  if (carry && carry.length > 0) collector.feed(carry.toString('utf8'));
+  if (carry && carry.length > 0 && !gaveUp) collector.feed(carry.toString('utf8'));
   const parsed = collector.finish();
+  if (cutLines > 0) {
+    parsed.counters.cutLines = cutLines;
+    parsed.warnings.push({ stage: 'logs', file: path, message: `${cutLines} line(s) longer than ${MAX_LINE} bytes: only their start was read` });
+  }
+  if (gaveUp) {
+    parsed.warnings.push({
+      stage: 'logs', file: path, line: parsed.counters.lines,
+      message: `no line break in ${MAX_BYTES_WITHOUT_LINE >> 20} MiB: not a log; reading stopped after ${parsed.counters.lines} lines`,
+    });
+  }
   if (failure) {
     parsed.warnings.push({
       stage: 'logs', file: path, line: parsed.counters.lines,

@@ -66,6 +66,8 @@ export interface LogCounters {
   /** Lines not in any format we read (counted, not fatal). */
   unrecognised: number;
   byFormat: Partial<Record<LogFormat, number>>;
+  /** Lines longer than the bound: their start was read, the rest skipped. */
+  cutLines?: number;
 }
 
 export interface ParsedLog {

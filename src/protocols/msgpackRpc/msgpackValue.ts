@@ -9,6 +9,7 @@
  */
 import { Decoder } from '@msgpack/msgpack';
 import type { ProtocolLimits } from '../types.js';
+import { maxMsgpackDepth, nestsDeeperThan } from './msgpackDepth.js';
 
 export type MsgpackDecodeResult = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -38,6 +39,7 @@ export class MsgpackValueDecoder {
 
   /** Never throws: a decode failure comes back as `{ ok: false, error }`. */
   decode(bytes: Uint8Array): MsgpackDecodeResult {
+    if (nestsDeeperThan(bytes)) return { ok: false, error: `containers nested deeper than ${maxMsgpackDepth} levels` };
     try {
       return { ok: true, value: this.decoder.decode(bytes) };
     } catch (e) {
