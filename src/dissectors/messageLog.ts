@@ -4,8 +4,9 @@
  * Why columns: the main job keeps each message to the end. As objects, a message cost a
  * VimMessage (ten fields), two boxed doubles (t, ms), its id object and its slot in an
  * array — about 250 bytes, traced by every major GC (257,400 of them on 1 GB of Nomad).
- * Here a message is 41 bytes of typed arrays — times, durations, a kind byte and numbers
- * into tables of the distinct names, endpoints and statuses — plus its id set in a pool.
+ * Here a message is 53 bytes of typed arrays — times, durations, a kind byte, numbers
+ * into tables of the distinct names, endpoints and statuses, its connection and first
+ * frame — plus its id set in a pool.
  *
  * Bounded: past `limit` messages, the rest are counted, not kept (the timelines never
  * depend on this log; only `messages` and the diagnosis read it).
@@ -154,13 +155,16 @@ interface Columns {
   idOffsets: Uint32Array;
   /** Index into the log's rare fields (`via`, `leg`); 0 for none. */
   extras: Uint32Array;
+  /** Connection id + 1 and frame number of the first byte; 0 when unknown. */
+  conns: Uint32Array;
+  frames: Uint32Array;
 }
 
 function newColumns(n: number): Columns {
   return {
     times: new Float64Array(n), durations: new Float64Array(n), kinds: new Uint8Array(n),
     names: new Uint32Array(n), services: new Uint32Array(n), srcs: new Uint32Array(n), dsts: new Uint32Array(n), statuses: new Uint32Array(n), idOffsets: new Uint32Array(n),
-    extras: new Uint32Array(n),
+    extras: new Uint32Array(n), conns: new Uint32Array(n), frames: new Uint32Array(n),
   };
 }
 
@@ -221,6 +225,8 @@ export class MessageLog implements MessageTable {
     c.statuses[i] = this.statuses.numberOf(m.status);
     c.idOffsets[i] = this.idSets.add(m.ids);
     c.extras[i] = m.via || m.leg ? this.extras.push({ ...(m.via ? { via: m.via } : {}), ...(m.leg ? { leg: m.leg } : {}) }) - 1 : 0;
+    c.conns[i] = m.conn === undefined ? 0 : m.conn + 1;
+    c.frames[i] = m.frame ?? 0;
     return true;
   }
 
@@ -269,7 +275,10 @@ export class MessageLog implements MessageTable {
     const t = this.t(i), name = this.name(i), service = this.names.values[this.c.services[i]], src = this.src(i), dst = this.dst(i), ms = this.ms(i), ids = this.ids(i);
     const m: VimMessage = status === undefined ? { t, vim, type, name, service, src, dst, ms, ids } : { t, vim, type, name, service, src, dst, ms, status, ids };
     const e = this.c.extras[i];
-    return e === 0 ? m : { ...m, ...this.extras[e] };
+    const out = e === 0 ? m : { ...m, ...this.extras[e] };
+    if (this.c.conns[i] !== 0) out.conn = this.c.conns[i] - 1;
+    if (this.c.frames[i] !== 0) out.frame = this.c.frames[i];
+    return out;
   }
 
   *[Symbol.iterator](): Iterator<VimMessage> {

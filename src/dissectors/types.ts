@@ -61,6 +61,10 @@ export interface VimMessage {
   via?: { proxy: string; backend: string; proxyMs: number | null };
   /** `backend`: the proxy → backend leg of a call (with --legs, or when the caller's leg is encrypted). */
   leg?: 'backend';
+  /** The TCP connection of its first byte (net stage id: tshark's tcp.stream for one capture). */
+  conn?: number;
+  /** Frame number (1-based, tshark's frame.number) of the packet carrying its first byte, when known. */
+  frame?: number;
 }
 
 /**

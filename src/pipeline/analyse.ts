@@ -14,6 +14,7 @@ import { nomadLogPhases, novaLogPhases, phaseModels } from '../timeline/phaseMod
 /** Phases timed by log markers: a capture's vantage point says nothing about them. */
 const logPhaseNames: ReadonlySet<string> = new Set([...novaLogPhases, ...nomadLogPhases]);
 import { diagnose } from '../diagnosis/index.js';
+import { messageRequests } from './messageRequests.js';
 import { readTlsKeyLog } from '../protocols/tls/keyLog.js';
 import { hidingConnections, tlsAbsentReasons, tlsResult } from './tlsHidden.js';
 
@@ -187,13 +188,19 @@ export async function listMessages(sources: CaptureSource | CaptureSource[], opt
  */
 export async function messageLines(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<Iterable<MessageLine> & { notKept: number }> {
   // Every message unless a bound is asked for: listing them is what the caller wants.
-  const out = await run(sources, { ...options, maxMessages: options.maxMessages ?? Number.POSITIVE_INFINITY });
+  const out = await run(sources, { ...options, maxMessages: options.maxMessages ?? Number.POSITIVE_INFINITY, frameNumbers: true });
   const digits = precisionOf(out);
   const messages = out.messages;
+  const requestOf = messageRequests(out.requests);
   return {
     notKept: out.counters.messagesNotKept,
     *[Symbol.iterator]() {
-      for (const m of messages) yield { ...m, t: out.clock.iso(m.t, digits) };
+      for (const m of messages) {
+        const request = requestOf(m.ids);
+        // Join fields last, after the message's own.
+        const { conn, frame, ...own } = m;
+        yield { ...own, t: out.clock.iso(m.t, digits), ...(request === undefined ? {} : { request }), ...(conn === undefined ? {} : { conn }), ...(frame === undefined ? {} : { frame }) };
+      }
     },
   };
 }

@@ -35,6 +35,7 @@ import { toVimMessage as nomadMessage, type NomadHttpEvent, type NomadRpcEvent }
 import type { MessageTable, Vim, VimMessage } from '../dissectors/types.js';
 import { MessageLog } from '../dissectors/messageLog.js';
 import type { ConnectionStats } from '../net/types.js';
+import { FrameIndex } from './frameIndex.js';
 import { inferVantage, type Vantage } from './vantage.js';
 import { loadCapture, mergeLoaded } from './mergeCaptures.js';
 import type { ParsedLog } from '../logs/types.js';
@@ -68,6 +69,8 @@ export interface SessionOptions {
   onProgress?: (bytesRead: number) => void;
   /** Stop reading: the call rejects with the signal's reason (an AbortError unless one was given). */
   signal?: AbortSignal;
+  /** Note the frame of each message's first byte (`messages`; costs ~16 bytes per TCP segment with payload). */
+  frameNumbers?: boolean;
   /** Streaming: called with each request as soon as it is complete (and the rest at finish). */
   onRequest?: (r: RequestTimeline) => void;
   /** Keep every message for `messages` (default true; live sessions turn it off). */
@@ -174,7 +177,11 @@ export class AnalysisSession {
   /** Summaries of the captures being read (their timestamp precision is known from the header). */
   private readonly reading: CaptureSummary[] = [];
 
+  /** With `frameNumbers`: the frame of each payload delivery (one capture only: frames number within a file). */
+  private frameIndex: FrameIndex | null;
+
   constructor(private readonly options: SessionOptions = {}) {
+    this.frameIndex = options.frameNumbers ? new FrameIndex() : null;
     this.ctx = {
       counters: this.counters,
       warn: (w) => this.warn(`${w.protocol}${w.conn !== undefined ? ` connection ${w.conn}` : ''}: ${w.message}`),
@@ -270,29 +277,34 @@ export class AnalysisSession {
 
   private onNovaHttp(ev: NovaHttpEvent, extra: Pick<VimMessage, 'via' | 'leg'> = {}, measure = true): void {
     if (extra.leg !== 'backend' || !extra.via) this.seen.novaHttp++;
-    if (this.keepMessages) this.keep({ ...restMessage(ev), ...extra });
+    if (this.keepMessages) this.keep({ ...restMessage(ev), ...extra }, ev.conn);
     if (measure) this.nova.http(ev);
   }
 
   private onNovaRpc(ev: NovaRpcEvent): void {
     this.seen.novaRpc++;
-    if (this.keepMessages) this.keep(rpcMessage(ev));
+    if (this.keepMessages) this.keep(rpcMessage(ev), ev.publish?.conn ?? ev.deliveries[0]?.conn);
     this.nova.rpc(ev);
   }
 
   private onNomadHttp(ev: NomadHttpEvent, extra: Pick<VimMessage, 'via' | 'leg'> = {}, measure = true): void {
     if (extra.leg !== 'backend' || !extra.via) this.seen.nomadHttp++;
-    if (this.keepMessages) this.keep({ ...nomadMessage(ev), ...extra });
+    if (this.keepMessages) this.keep({ ...nomadMessage(ev), ...extra }, ev.conn);
     if (measure) this.nomad.http(ev);
   }
 
   private onNomadRpc(ev: NomadRpcEvent): void {
     this.seen.nomadRpc++;
-    if (this.keepMessages) this.keep(nomadMessage(ev));
+    if (this.keepMessages) this.keep(nomadMessage(ev), ev.conn);
     this.nomad.rpc(ev);
   }
 
-  private keep(m: VimMessage): void {
+  private keep(m: VimMessage, conn: number | undefined): void {
+    if (conn !== undefined) {
+      m.conn = conn;
+      const frame = this.frameIndex?.frameOf(conn, m.t);
+      if (frame !== undefined) m.frame = frame;
+    }
     if (!this.messages.push(m) && this.firstDroppedMessage === null) this.firstDroppedMessage = m.t;
   }
 
@@ -394,12 +406,16 @@ export class AnalysisSession {
 
   /** Feed one packet record (live capture uses this directly). */
   record(decoder: PacketDecoder, r: PacketRecord): void {
+    this.frameIndex?.packet(r.ts, r.frame);
     decoder.record(r);
     this.tick(r.ts);
   }
 
   newPacketDecoder(): PacketDecoder {
-    return new PacketDecoder((conn) => new SniffingHandler(conn, (p, c) => this.parserFor(p, c)), {
+    return new PacketDecoder((conn) => {
+      const h = new SniffingHandler(conn, (p, c) => this.parserFor(p, c));
+      return this.frameIndex ? this.frameIndex.noting(conn.id, h) : h;
+    }, {
       limits: this.options.reassembly,
       senderRole,
       onNetWarning: (w) => {
@@ -433,6 +449,7 @@ export class AnalysisSession {
       await this.addCapture(sources[0]);
       return;
     }
+    this.frameIndex = null;
     const loaded = [];
     for (const s of sources) loaded.push(await loadCapture(s, this.clock, (w) => this.warn(w.message), this.options.signal));
     const merged = mergeLoaded(loaded);

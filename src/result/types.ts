@@ -164,7 +164,11 @@ export interface ResultCounters {
 }
 
 /** `messages --json`: VimMessage with its time as ISO 8601. */
-export type MessageLine = Omit<VimMessage, 't'> & { t: string };
+export type MessageLine = Omit<VimMessage, 't'> & {
+  t: string;
+  /** `messages` only: the request (server uuid or alloc id) the message's ids name, when exactly one. */
+  request?: string;
+};
 
 /** Where a capture was taken, inferred from its connections (pipeline/vantage.ts). */
 export interface Vantage {
