@@ -161,9 +161,9 @@ export class PcapDecoder extends FramedDecoder {
     return this.skip();
   }
 
-  /** A header with possible lengths and a fraction below one second. */
+  /** A header with possible lengths (whatever its time: tshark reads fractions of a second or more). */
   private possibleAt(b: Uint8Array, o: number): boolean {
-    return u32(b, o + 8, this.le) <= maxRecordBytes && u32(b, o + 4, this.le) < this.units;
+    return u32(b, o + 8, this.le) <= maxRecordBytes;
   }
 
   private ordinaryAt(b: Uint8Array, o: number): boolean {

@@ -39,8 +39,10 @@ function afterVlanTags(b: Uint8Array, o: number, e: number, out: LinkDecoded): b
   return o <= e;
 }
 
-/** PPP protocol numbers of IPv4 and IPv6 (PPP links, PPPoE sessions). */
-export const pppProtocols: ReadonlyMap<number, number> = new Map([[0x0021, etherTypes.ipv4], [0x0057, etherTypes.ipv6]]);
+/** PPP protocol numbers → EtherTypes (PPP links, PPPoE sessions). */
+export const pppProtocols: ReadonlyMap<number, number> = new Map([
+  [0x0021, etherTypes.ipv4], [0x0057, etherTypes.ipv6], [0x0281, 0x8847], [0x0283, 0x8848], // IPv4, IPv6, MPLS unicast and multicast
+]);
 
 /** PPP in HDLC-like framing: address 0xff and control 0x03 (omitted when compressed), then the protocol. */
 function ppp(b: Uint8Array, s: number, e: number, out: LinkDecoded): boolean {
@@ -69,6 +71,22 @@ function nflog(b: Uint8Array, s: number, e: number, out: LinkDecoded): boolean {
     }
   }
   return false;
+}
+
+/**
+ * IP over InfiniBand (RFC 4391): an EtherType and two reserved bytes, which Linux captures
+ * precede with one or two 20-byte hardware addresses (queue pair and GID).
+ */
+function ipoib(b: Uint8Array, s: number, e: number, out: LinkDecoded): boolean {
+  const typeAt = (o: number) => (b[o] << 8) | b[o + 1];
+  const known = (t: number) => t === etherTypes.ipv4 || t === etherTypes.ipv6 || t === 0x0806;
+  let o = s;
+  while (!known(typeAt(o)) && o + 20 + 5 <= e && o < s + 40) o += 20;
+  if (!known(typeAt(o))) o = s;
+  if (e - o < 5) return false;
+  out.offset = o + 4;
+  out.etherType = typeAt(o);
+  return true;
 }
 
 // BSD loopback AF values for IPv4 and the IPv6 family numbers of the various BSDs and Linux.
@@ -129,6 +147,7 @@ export const linkDecoders: ReadonlyMap<number, LinkLayer> = new Map([
     },
   }],
   [239, { name: 'NFLOG', decode: nflog }],
+  [242, { name: 'IP over InfiniBand', decode: ipoib }],
 ]);
 
 /** Names of link types we do not decode, for `info` (https://www.tcpdump.org/linktypes.html). */
@@ -136,7 +155,7 @@ const unsupportedLinkTypeNames: ReadonlyMap<number, string> = new Map([
   [3, 'AX.25'], [6, 'IEEE 802.5 Token Ring'], [7, 'ARCNET'], [8, 'SLIP'], [10, 'FDDI'], [105, 'IEEE 802.11'],
   [107, 'Frame Relay'], [119, 'Prism 802.11'], [122, 'IP over Fibre Channel'], [127, 'IEEE 802.11 radiotap'],
   [138, 'Apple IP over IEEE 1394'], [139, 'SS7 MTP2 with pseudo-header'], [140, 'SS7 MTP2'], [141, 'SS7 MTP3'],
-  [142, 'SS7 SCCP'], [143, 'DOCSIS'], [163, 'IEEE 802.11 AVS'], [177, 'LAPD'], [187, 'Bluetooth HCI H4'],
+  [142, 'SS7 SCCP'], [143, 'DOCSIS'], [163, 'IEEE 802.11 AVS'], [177, 'LAPD'], [178, 'Juniper Ethernet'], [187, 'Bluetooth HCI H4'],
   [189, 'Linux USB'], [195, 'IEEE 802.15.4'], [201, 'Bluetooth HCI H4 with pseudo-header'], [215, 'IEEE 802.15.4 non-ASK PHY'],
   [220, 'Linux USB (memory-mapped)'], [224, 'Fibre Channel'], [227, 'CAN (SocketCAN)'], [230, 'IEEE 802.15.4 without FCS'],
   [235, 'DVB-CI'], [240, 'Netanalyzer'], [249, 'USBPcap'], [251, 'Bluetooth LE link layer'], [253, 'Linux netlink'],

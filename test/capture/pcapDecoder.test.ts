@@ -179,6 +179,15 @@ describe('classic pcap from other writers', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('reads consecutive records whose fraction fields hold a second or more (as tcpdump\'s own test files do), as tshark does', async () => {
+    const odd = (i: number): Frame => ({ sec: t0, nsec: 808_464_432_000 + i * 1000, data: Uint8Array.from({ length: 30 + i }, () => 0x30), origLen: 262_144 });
+    const file = tempFile('fraction-overflow.pcap', pcap([odd(0), odd(1), odd(2)]));
+    const { records, summary } = await readAll(file);
+    expect(records.map((r) => r.bytes.length)).toEqual([30, 31, 32]);
+    expect(summary.counters.badRecords).toBe(0);
+    expect(records.length).toBe(tsharkPackets(file));
+  });
+
   it('carries a fraction of a second or more in the fraction field into the seconds', async () => {
     const { records, summary } = await readAll(pcap([frame(0, t0), { sec: t0, nsec: 1_500_000_000, data: Uint8Array.of(1) }, frame(2, t0 + 2)]));
     expect(records.map((r) => r.ts)).toEqual([0, 1.5e9, 2e9 + 2000]);

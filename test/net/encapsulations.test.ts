@@ -59,6 +59,14 @@ const cases: Case[] = [
   { name: 'Cisco HDLC (link type 104)', wrap: (ip) => concat([Uint8Array.of(0x0f, 0x00, 0x08, 0x00), ip]), linkType: 104, expect: {} },
   { name: 'PPI over Ethernet (link type 192)', wrap: (ip) => concat([Uint8Array.of(0, 0, 8, 0, 1, 0, 0, 0), ethernet(ip)]), linkType: 192, expect: {} },
   { name: 'NFLOG (link type 239)', wrap: (ip) => nflog(ip), linkType: 239, expect: {} },
+  { name: 'MPLS over PPP', wrap: (ip) => concat([Uint8Array.of(0xff, 0x03, 0x02, 0x81), tunnel.mpls(ip)]), linkType: 9, expect: { MPLS: 1 } },
+  {
+    name: 'IP over InfiniBand as Linux captures it (link type 242)',
+    // Two 20-byte hardware addresses, then the EtherType and two reserved bytes.
+    wrap: (ip) => concat([new Uint8Array(20), Uint8Array.of(0x80, 0, 0x05, 0x50), new Uint8Array(16), Uint8Array.of(0x08, 0, 0, 0), ip]),
+    linkType: 242,
+    expect: {},
+  },
 ];
 
 /** NFLOG: family AF_INET, version 0, resource id, a prefix TLV, then the packet TLV (type 9), little-endian TLV headers. */
