@@ -56,15 +56,23 @@ export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' 
 
 /** With logs followed, how long a complete request waits for its compute host's last lines. */
 const logGraceMs = 2000;
+/** Handed-out requests kept for the rolling summary without --retain (as the session keeps for the result). */
+const maxReported = 100_000;
 
 export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisResult; live: LiveStats }> {
   const retainNs = opts.retainSec === undefined ? undefined : opts.retainSec * 1e9;
-  const writeFd = opts.write ? openCaptureFile(opts.write, opts.force) : null;
   /** Handed out, for the rolling summary: within the retention window. */
   const reported: { r: RequestTimeline; at: number }[] = [];
   let reportedCount = 0;
   const metrics = opts.metrics === undefined ? null : new LiveMetrics({ interface: opts.iface });
   const metricsServer = metrics ? await MetricsServer.listen(opts.metrics!, metrics.registry) : null;
+  let writeFd: number | null;
+  try {
+    writeFd = opts.write ? openCaptureFile(opts.write, opts.force) : null;
+  } catch (e) {
+    await metricsServer?.close();
+    throw e;
+  }
   if (metricsServer) opts.onMetricsListening?.(metricsServer.port);
   const followers = (opts.logs ?? []).map((spec) => new LogFollower(spec, (text) => opts.onNotice?.(text)));
   const followedLogs = followers.map((f) => f.poll());
@@ -80,7 +88,7 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
     reportedCount++;
     const at = session.clock.epochNs === null ? 0 : session.clock.relativeFromUnixNs(BigInt(Date.now()) * 1_000_000n);
     reported.push({ r, at });
-    while (retainNs !== undefined && reported.length && at - reported[0].at > retainNs) reported.shift();
+    while (reported.length > maxReported || (retainNs !== undefined && reported.length && at - reported[0].at > retainNs)) reported.shift();
     const out = requestToResult(r, session.clock, 9);
     metrics?.observeRequest(out);
     otlp?.push(out);
@@ -111,8 +119,11 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   const source = new LibpcapSource(opts);
   const dropNotes = new DropNotes(source.dropWindows, session.clock);
   const writer = writeFd !== null ? new PcapngWriter(writeFd, session.clock, () => source.linkType, opts.snaplen) : null;
-  const updateMetrics = () =>
-    metrics?.update({ live: source.stats, protocols: session.counters, net: decoder.counters, ...(({ open, givenUp }) => ({ open, givenUp }))(session.liveCounts()), otlpDropped: otlp?.stats.dropped ?? null });
+  const updateMetrics = () => {
+    if (!metrics) return;
+    const { open, givenUp } = session.liveCounts();
+    metrics.update({ live: source.stats, protocols: session.counters, net: decoder.counters, open, givenUp, otlpDropped: otlp?.stats.dropped ?? null });
+  };
   const summary = emptySummary();
   summary.format = 'live';
   summary.tsPrecision = 9;
