@@ -34,6 +34,8 @@ interface Decoded { resourceSpans: { resource: { attributes: { key: string; valu
 class Receiver {
   readonly spans: string[] = [];
   bodies = 0;
+  /** Error statuses to answer first (then 200 and keep the spans). */
+  statuses: number[] = [];
   private server: Server | null = null;
   port = 0;
   async up(): Promise<void> {
@@ -46,6 +48,11 @@ class Receiver {
         const msg = ExportRequest.toObject(ExportRequest.decode(Buffer.concat(chunks)), { bytes: String, longs: String }) as Decoded;
         // bytes: String gives base64: back to the hex the exporter's ids are written in.
         const hex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
+        const status = this.statuses.shift();
+        if (status !== undefined) {
+          res.writeHead(status).end();
+          return;
+        }
         for (const rs of msg.resourceSpans) {
           expect(rs.resource.attributes.find((a) => a.key === 'host.name')?.value.stringValue).toBeTruthy();
           for (const ss of rs.scopeSpans) for (const s of ss.spans) this.spans.push(`${hex(s.traceId)}/${hex(s.spanId)}`);
@@ -98,6 +105,7 @@ describe('OtlpPush', () => {
     await receiver.down();
     receiver.spans.length = receiver.bodies = 0;
     receiver.port = 0;
+    receiver.statuses = [];
   });
 
   it('delivers every request\'s spans once, in completion order, batched', async () => {
@@ -158,6 +166,26 @@ describe('OtlpPush', () => {
     expectDelivered(receiver.spans, fitted);
     expect(stats.dropped).toBe(expected(requests).length - expected(fitted).length);
     expect(stats.dropped).toBeGreaterThan(0);
+  });
+
+  it('retries a batch answered 503 and 429 (OTLP/HTTP retryable), drops and counts one answered 400', async () => {
+    receiver.statuses = [503, 429];
+    await receiver.up();
+    const notices: string[] = [];
+    push = new OtlpPush({ url: `http://127.0.0.1:${receiver.port}/v1/traces`, flushMs: 10, backoffMs: 50, onNotice: (t) => notices.push(t) });
+    const some = requests.slice(0, 6);
+    for (const r of some) push.push(r);
+    await until(() => push!.stats.queued === 0);
+    expect(push.stats.retries).toBe(2);
+    expectDelivered(receiver.spans, some);
+    expect(notices[0]).toMatch(/failing \(HTTP 503\)/);
+    receiver.statuses = [400];
+    const next = requests.slice(6, 7);
+    push.push(next[0]);
+    await until(() => push!.stats.queued === 0);
+    const stats = await push.close();
+    expect(stats.dropped).toBe(expected(next).length);
+    expect(notices.at(-1)).toMatch(/rejected a batch of \d+ spans \(HTTP 400\): dropped/);
   });
 
   it('gives up at close after its grace time, counting the unsent spans as dropped', async () => {
