@@ -39,6 +39,7 @@ export class OtlpPush {
   private timer: NodeJS.Timeout | null = null;
   private backoff = 0;
   private closed = false;
+  private finalized = false;
   private readonly o: Required<Omit<OtlpPushOptions, 'onNotice'>> & Pick<OtlpPushOptions, 'onNotice'>;
 
   constructor(options: OtlpPushOptions) {
@@ -116,6 +117,8 @@ export class OtlpPush {
       why = err.cause?.code ?? err.cause?.message ?? err.message;
     }
     this.sending = false;
+    // close() gave up on this batch already (counted as dropped: it may not have arrived).
+    if (this.finalized) return;
     if (outcome === 'retry') {
       this.stats.retries++;
       if (this.backoff === 0) this.o.onNotice?.(`OTLP endpoint ${this.shownUrl} failing (${why}): retrying with backoff, queue holds up to ${this.o.maxQueueSpans} spans`);
@@ -164,6 +167,7 @@ export class OtlpPush {
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.finalized = true;
     this.stats.dropped += this.stats.queued;
     this.queue.length = 0;
     this.stats.queued = 0;
