@@ -5,6 +5,7 @@ import type { CaptureSource } from '../capture/readCapture.js';
 import type { SessionClock } from '../capture/sessionClock.js';
 import type { VimMessage } from '../dissectors/types.js';
 import { phaseStats } from '../stats/phaseStats.js';
+import type { PhaseStats } from '../stats/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { AnalysisSession, type SessionOptions, type SessionOutput } from './analysisSession.js';
 import { readLog } from '../logs/readLog.js';
@@ -26,6 +27,10 @@ export interface AnalyseOptions extends SessionOptions {
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+function roundStats(s: PhaseStats): PhaseStats {
+  return { ...s, mean: round6(s.mean), median: round6(s.median), p90: round6(s.p90), p95: round6(s.p95), sd: round6(s.sd), min: round6(s.min), max: round6(s.max), ci95: [round6(s.ci95[0]), round6(s.ci95[1])] };
+}
 
 /** Digits of the capture's timestamps (6 for µs, 9 for ns), for printing times. */
 function precisionOf(out: SessionOutput): number {
@@ -130,7 +135,8 @@ export function toStreamedResult(out: SessionOutput): { result: AnalysisResult; 
     })),
     vims: out.vims,
     requests,
-    stats,
+    // Rounded like the phases they summarise (ns precision, in ms): no 15-digit noise.
+    stats: Object.fromEntries(Object.entries(stats).map(([vim, byPhase]) => [vim, Object.fromEntries(Object.entries(byPhase).map(([phase, st]) => [phase, roundStats(st)]))])),
     clocks: Object.fromEntries(
       Object.entries(out.clocks).map(([h, c]) => [h, { offsetMs: round6(c.offsetMs), uncertaintyMs: round6(c.uncertaintyMs), source: c.source, ...(c.addresses ? { addresses: c.addresses } : {}) }]),
     ),

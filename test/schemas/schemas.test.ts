@@ -46,6 +46,10 @@ describe('shipped JSON Schemas', () => {
     it(`${cap.name}: result (with and without logs), info, messages and compare validate`, async () => {
       const bare = json(await analyse(cap.file));
       check('result.schema.json', bare, 'result');
+      // Statistics are rounded like the phases (ns in ms: at most 6 decimals).
+      const decimals = (x: number) => (String(x).split('.')[1] ?? '').length;
+      for (const byPhase of Object.values((bare as { stats: Record<string, Record<string, Record<string, number | number[]>>> }).stats))
+        for (const st of Object.values(byPhase)) for (const v of Object.values(st).flat()) expect(decimals(v)).toBeLessThanOrEqual(6);
       const withLogs = json(await analyse(cap.file, { logFiles: cap.logs }));
       check('result.schema.json', withLogs, 'result with logs');
       check('info.schema.json', json(await captureInfo(cap.file)), 'info');
