@@ -27,7 +27,16 @@ function logPhases(names: readonly string[], parentOf: (name: string) => string)
 const withoutPort = { absentUnless: { observation: 'port.known', reason: 'no Neutron port for this server (a boot without a network)' } } as const;
 
 // The hypervisor spawn runs inside nova-compute's build, which is the compute phase.
-const novaLogs = logPhases(novaLogPhases, (n) => (n.startsWith('spawn.') ? 'spawn' : n === 'spawn' ? 'build' : 'compute'));
+/** Where each Nova log phase nests: the wait for network-vif-plugged is inside the libvirt spawn. */
+const novaLogParents: Readonly<Record<(typeof novaLogPhases)[number], string>> = {
+  build: 'compute',
+  spawn: 'build',
+  'spawn.create_image': 'spawn',
+  'spawn.generate_xml': 'spawn',
+  'spawn.libvirt_spawn': 'spawn',
+  'spawn.vif_plugged_wait': 'spawn.libvirt_spawn',
+};
+const novaLogs = logPhases(novaLogPhases, (n) => novaLogParents[n as (typeof novaLogPhases)[number]]);
 
 export const novaPhaseModel: PhaseModel = {
   vim: 'nova',
