@@ -145,6 +145,7 @@ const limitOptions = [
   { flag: '--max-buffered-bytes <n>', key: 'maxBufferedBytesPerDirection', help: 'out-of-order bytes held per direction before a gap (default 4194304)' },
   { flag: '--max-body-bytes <n>', key: 'maxBodyBytes', help: 'body bytes kept per HTTP or AMQP message (default 8388608)' },
   { flag: '--max-inflated-bytes <n>', key: 'maxInflatedBytes', help: 'bytes all compressed HTTP bodies may inflate to, together (default 268435456)' },
+  { flag: '--max-held-bytes <n>', key: 'maxHeldBytes', help: 'bytes all parsers may hold at once (bodies, partial messages); past it the oldest are cut (default 33554432)' },
 ] as const;
 type LimitKey = (typeof limitOptions)[number]['key'];
 
@@ -156,7 +157,7 @@ function withLimitOptions(cmd: Command): Command {
 }
 
 /** The limit options given, as session options; a bad number exits 2. */
-function limitsOf(opts: Partial<Record<LimitKey, string>>): { maxMessages?: number; maxOpenRequests?: number; reassembly: { maxConnections?: number; maxBufferedBytesPerDirection?: number }; limits: { maxBodyBytes?: number; maxInflatedBytes?: number } } {
+function limitsOf(opts: Partial<Record<LimitKey, string>>): { maxMessages?: number; maxOpenRequests?: number; reassembly: { maxConnections?: number; maxBufferedBytesPerDirection?: number }; limits: { maxBodyBytes?: number; maxInflatedBytes?: number; maxHeldBytes?: number } } {
   const n: Partial<Record<LimitKey, number>> = {};
   for (const o of limitOptions) {
     const v = opts[o.key];
@@ -171,7 +172,7 @@ function limitsOf(opts: Partial<Record<LimitKey, string>>): { maxMessages?: numb
     maxMessages: n.maxMessages,
     maxOpenRequests: n.maxOpenRequests,
     reassembly: { maxConnections: n.maxConnections, maxBufferedBytesPerDirection: n.maxBufferedBytesPerDirection },
-    limits: { maxBodyBytes: n.maxBodyBytes, maxInflatedBytes: n.maxInflatedBytes },
+    limits: { maxBodyBytes: n.maxBodyBytes, maxInflatedBytes: n.maxInflatedBytes, maxHeldBytes: n.maxHeldBytes },
   };
 }
 

@@ -184,6 +184,11 @@ export interface ProtocolLimits {
    * `http.inflatedBytes`): past it bodies stay encoded. Bounds the time of compression bombs.
    */
   maxInflatedBytes: number;
+  /**
+   * Max bytes all parsers of a session hold at once (bodies, partial messages): past it the
+   * oldest holders give theirs up (byteBudget.ts). Keeps the main job's peak RSS bounded.
+   */
+  maxHeldBytes: number;
 }
 
 export const defaultProtocolLimits: ProtocolLimits = {
@@ -191,6 +196,7 @@ export const defaultProtocolLimits: ProtocolLimits = {
   maxHeaderBytes: 64 * 1024,
   maxFrameBytes: 16 * 1024 * 1024,
   maxInflatedBytes: 256 * 1024 * 1024,
+  maxHeldBytes: 32 * 1024 * 1024,
 };
 
 /** Shared by all parsers of one session: counters, warnings, limits. */

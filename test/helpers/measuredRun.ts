@@ -1,7 +1,8 @@
 /**
  * Runs the built library's `analyse` (or `captureInfo`) on a file in a child process and
- * reports what it found with the child's peak RSS (getrusage ru_maxrss) and peak heap:
- * the memory bound of a hostile capture measured where the test runner's own heap is not.
+ * reports what it found with the child's peak RSS: the memory bound of a hostile capture
+ * measured where the test runner's own heap is not. The peak is VmHWM of /proc/self/status
+ * (Linux): getrusage's ru_maxrss survives execve, so it would report the runner's own peak.
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -27,7 +28,7 @@ export function measuredAnalyse(file: string, options: Record<string, unknown> =
     process.stdout.write(JSON.stringify({
       requests: r.requests.length, complete: r.requests.filter((q) => q.complete).length,
       warnings: r.warnings, counters: r.counters, seconds,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      maxRssBytes: Number(/VmHWM:\\s*(\\d+) kB/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))[1]) * 1024,
     }));`;
   const child = spawnSync(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (child.status !== 0) throw new Error(`child exited ${child.status}: ${child.stderr.slice(0, 2000)}`);

@@ -7,7 +7,8 @@
  * and never decoded (see spec.ts), so credentials cannot reach an event.
  */
 import type { ConnectionInfo, Direction, EndReason, StreamHandler } from '../../net/types.js';
-import type { AmqpFieldValue, AmqpMessage, AmqpMethod, AmqpProperties, ProtocolContext } from '../types.js';
+import { byteBudget, type BudgetHolder, type ByteBudget } from '../byteBudget.js';
+import type { AmqpFieldValue, AmqpMessage, AmqpMethod, AmqpProperties, ProtocolContext, ProtocolCounters } from '../types.js';
 import { count } from '../types.js';
 import { AmqpFrameDecoder, type FrameSink } from './frameDecoder.js';
 import { FRAME_BODY, FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD, FRAME_TYPE_NAMES, methodSpec, PROPERTY_LAYOUT } from './spec.js';
@@ -18,16 +19,31 @@ export interface AmqpEvents {
   message(m: AmqpMessage): void;
 }
 
-/** A content being assembled on one channel of one direction. */
-interface PendingContent {
-  method: string;
-  args: Record<string, AmqpFieldValue>;
-  firstByte: number;
-  properties: AmqpProperties | null;
-  bodySize: number;
-  received: number;
-  body: Uint8Array | null;
-  kept: number;
+/** A content being assembled on one channel of one direction; its body buffer is held from the session's budget. */
+class PendingContent implements BudgetHolder {
+  held = 0;
+  readonly protocol = 'amqp';
+  properties: AmqpProperties | null = null;
+  bodySize = 0;
+  received = 0;
+  /** Grown by doubling as body frames come (not sized by the header's claim), up to maxBodyBytes. */
+  body: Uint8Array | null = null;
+  kept = 0;
+  /** Bytes kept at most: min(body size, maxBodyBytes); 0 once the budget took the body back. */
+  keep = 0;
+  constructor(
+    readonly method: string,
+    readonly args: Record<string, AmqpFieldValue>,
+    readonly firstByte: number,
+    private readonly counters: ProtocolCounters,
+  ) {}
+
+  evict(): void {
+    this.body = new Uint8Array(0);
+    this.kept = 0;
+    this.keep = 0;
+    count(this.counters, 'amqp', 'budgetCuts');
+  }
 }
 
 /** Warnings per connection beyond which only counters grow. */
@@ -56,6 +72,7 @@ export class AmqpConnectionParser implements StreamHandler {
   private warnings = 0;
   private skipped = false;
   private sawFrame = false;
+  private readonly budget: ByteBudget;
 
   constructor(
     private readonly conn: ConnectionInfo,
@@ -63,6 +80,7 @@ export class AmqpConnectionParser implements StreamHandler {
     private readonly ctx: ProtocolContext,
   ) {
     count(ctx.counters, 'amqp', 'connections');
+    this.budget = byteBudget(ctx);
     this.decoders = [new AmqpFrameDecoder(this.sink(0), ctx, true), new AmqpFrameDecoder(this.sink(1), ctx, false)];
   }
 
@@ -138,7 +156,7 @@ export class AmqpConnectionParser implements StreamHandler {
     if (spec?.content) {
       const contents = this.contents[dir];
       if (contents.has(channel)) this.discard(dir, channel, `new ${name} before the previous content completed`);
-      contents.set(channel, { method: name, args, firstByte: ts, properties: null, bodySize: 0, received: 0, body: null, kept: 0 });
+      contents.set(channel, new PendingContent(name, args, ts, this.ctx.counters));
     }
   }
 
@@ -169,10 +187,10 @@ export class AmqpConnectionParser implements StreamHandler {
       this.discard(dir, channel, 'bad content header');
       return;
     }
-    const keep = Math.min(c.bodySize, this.ctx.limits.maxBodyBytes);
-    // Not zero-filled (only the first `kept` bytes, all copied from body frames, are ever
-    // shown), and small ones from Node's pool: an ArrayBuffer per message cost ~2 µs.
-    c.body = Buffer.allocUnsafe(keep);
+    c.keep = Math.min(c.bodySize, this.ctx.limits.maxBodyBytes);
+    // A small body gets its whole buffer now (small ones from Node's pool: an ArrayBuffer
+    // per message cost ~2 µs); a large claim only a first piece, grown as bytes come.
+    if (!this.growBody(c, Math.min(c.keep, 16384))) c.evict();
     if (c.bodySize === 0) this.emit(dir, channel, c, ts);
   }
 
@@ -184,6 +202,9 @@ export class AmqpConnectionParser implements StreamHandler {
       count(this.ctx.counters, 'amqp', 'orphanBodyBytes', payload.length);
       if (c !== undefined) this.discard(dir, channel, 'body before content header');
       return;
+    }
+    if (c.kept + payload.length > c.body.length && c.body.length < c.keep) {
+      if (!this.growBody(c, Math.min(c.keep, Math.max(c.kept + payload.length, 2 * c.body.length)))) c.evict();
     }
     const room = c.body.length - c.kept;
     if (room > 0) {
@@ -198,8 +219,19 @@ export class AmqpConnectionParser implements StreamHandler {
     }
   }
 
+  /** The body's buffer grows to `size` (taken from the budget); false when refused. */
+  private growBody(c: PendingContent, size: number): boolean {
+    if (!this.budget.resize(c, size)) return false;
+    // Not zero-filled: only the first `kept` bytes, all copied from body frames, are ever shown.
+    const grown = Buffer.allocUnsafe(size);
+    if (c.body !== null) grown.set(c.body.subarray(0, c.kept));
+    c.body = grown;
+    return true;
+  }
+
   private emit(dir: Direction, channel: number, c: PendingContent, lastByte: number): void {
     this.contents[dir].delete(channel);
+    this.budget.release(c);
     const truncated = c.kept < c.bodySize;
     if (truncated) count(this.ctx.counters, 'amqp', 'bodyTruncated');
     count(this.ctx.counters, 'amqp', 'messages');
@@ -227,12 +259,17 @@ export class AmqpConnectionParser implements StreamHandler {
   // ──────────────────────────────────────── losses
 
   private discard(dir: Direction, channel: number, _why: string): void {
-    if (this.contents[dir].delete(channel)) count(this.ctx.counters, 'amqp', 'contentDiscarded');
+    const c = this.contents[dir].get(channel);
+    if (c === undefined) return;
+    this.budget.release(c);
+    this.contents[dir].delete(channel);
+    count(this.ctx.counters, 'amqp', 'contentDiscarded');
   }
 
   private discardAll(dir: Direction, _why: string): void {
     const n = this.contents[dir].size;
     if (n > 0) count(this.ctx.counters, 'amqp', 'contentDiscarded', n);
+    for (const c of this.contents[dir].values()) this.budget.release(c);
     this.contents[dir].clear();
   }
 

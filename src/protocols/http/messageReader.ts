@@ -5,6 +5,7 @@
  * reader only frames. It never throws on bad bytes: it reports the message it was in as
  * cut short and scans for the next message start (resync.ts).
  */
+import { byteBudget, type BudgetHolder, type ByteBudget } from '../byteBudget.js';
 import { count, type Header, type ProtocolContext } from '../types.js';
 import type { BodyFraming } from './framing.js';
 import { headerValue, parseHead, parseHeaderLines, type RequestLine, type StatusLine } from './headers.js';
@@ -89,7 +90,11 @@ interface Current {
   lastByte: number;
 }
 
-export class HttpMessageReader {
+export class HttpMessageReader implements BudgetHolder {
+  /** Bytes of the current body's buffer, taken from the session's budget. */
+  held = 0;
+  readonly protocol = 'http';
+  private readonly budget: ByteBudget;
   private state: State = S.head;
   /** Head bytes spanning chunks (allocated on first need, grows to maxHeaderBytes). */
   private headBuf: Buffer | null = null;
@@ -110,7 +115,32 @@ export class HttpMessageReader {
     private readonly ctx: ProtocolContext,
     private readonly sink: MessageSink,
     private readonly report: (message: string, ts: number) => void,
-  ) {}
+  ) {
+    this.budget = byteBudget(ctx);
+  }
+
+  /** The budget needs the bytes back: the body being read is cut (its framing is kept). */
+  evict(): void {
+    const cur = this.cur;
+    if (cur === null) return;
+    cur.whole = null;
+    cur.kept = 0;
+    cur.truncated = true;
+    cur.damaged ??= `${this.kind()} body dropped: the parsers' memory budget was needed`;
+    count(this.ctx.counters, 'http', 'budgetCuts');
+  }
+
+  /** The current body's buffer grows to `size`; false (body cut) when the budget refuses. */
+  private growBody(cur: Current, size: number): boolean {
+    if (!this.budget.resize(this, size)) {
+      this.evict();
+      return false;
+    }
+    const grown = Buffer.allocUnsafe(size);
+    if (cur.whole !== null) cur.whole.copy(grown, 0, 0, cur.kept);
+    cur.whole = grown;
+    return true;
+  }
 
   data(bytes: Uint8Array, ts: number): void {
     this.fresh = false;
@@ -231,6 +261,7 @@ export class HttpMessageReader {
     this.state = S.dead;
     this.headLen = 0;
     this.carry = null;
+    this.budget.release(this);
   }
 
   /** The capture began mid-stream: scan for the first message start. */
@@ -241,6 +272,7 @@ export class HttpMessageReader {
   /** Stop parsing this direction (e.g. the connection switched protocols). */
   stop(): void {
     this.state = S.dead;
+    this.budget.release(this);
   }
 
   private kind(): string {
@@ -330,7 +362,7 @@ export class HttpMessageReader {
         break;
       case 'length':
         // One copy into the body's own buffer instead of a copy per segment and a concat.
-        if (plan.keep && f.length > 0 && f.length <= MAX_PREALLOCATED_BODY) this.cur.whole = Buffer.allocUnsafe(Math.min(f.length, this.ctx.limits.maxBodyBytes));
+        if (plan.keep && f.length > 0 && f.length <= MAX_PREALLOCATED_BODY) this.growBody(this.cur, Math.min(f.length, this.ctx.limits.maxBodyBytes));
         this.remaining = f.length;
         this.state = S.length;
         break;
@@ -364,9 +396,7 @@ export class HttpMessageReader {
     let take = Math.min(room, e - s);
     if (take > 0 && (cur.whole === null || cur.whole.length - cur.kept < take)) {
       const size = Math.min(this.ctx.limits.maxBodyBytes, Math.max(16384, cur.kept + take, (cur.whole?.length ?? 0) * 2));
-      const grown = Buffer.allocUnsafe(size);
-      if (cur.whole !== null) cur.whole.copy(grown, 0, 0, cur.kept);
-      cur.whole = grown;
+      if (!this.growBody(cur, size)) return;
     }
     take = Math.min(take, (cur.whole?.length ?? 0) - cur.kept);
     if (take > 0) {
@@ -488,6 +518,7 @@ export class HttpMessageReader {
       : { status: h.status, headers: h.headers, firstByte: h.firstByte, body: EMPTY, bodyTruncated: cur.truncated, bodyLength: cur.bodyLength, lastByte: cur.lastByte };
     if (cur.trailers !== undefined) msg.trailers = cur.trailers;
     if (cur.kept > 0) this.decodeBody(cur, msg);
+    this.budget.release(this);
     this.sink.message(msg, incomplete);
   }
 

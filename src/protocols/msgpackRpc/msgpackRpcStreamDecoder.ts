@@ -15,6 +15,7 @@ import { count, type MsgpackRpcMessage, type ProtocolContext } from '../types.js
 import { MsgpackObjectScanner } from './msgpackScanner.js';
 import { MsgpackSelector, type MsgpackShape } from './msgpackSelect.js';
 import { MsgpackValueDecoder } from './msgpackValue.js';
+import { byteBudget, type BudgetHolder, type ByteBudget } from '../byteBudget.js';
 
 /**
  * How much of a body to decode: all of it, none (`body` stays undefined, and the body is
@@ -43,7 +44,11 @@ export interface MsgpackRpcStreamDecoderOptions {
   bodyPlan?: MsgpackBodyPlanner;
 }
 
-export class MsgpackRpcStreamDecoder {
+export class MsgpackRpcStreamDecoder implements BudgetHolder {
+  /** Bytes of `buf`, taken from the session's budget. */
+  held = 0;
+  readonly protocol = 'msgpack-rpc';
+  private readonly budget: ByteBudget;
   private buf = new Uint8Array(0);
   private len = 0;
   /** Chunk start offsets in `buf` and the capture time of each. */
@@ -64,6 +69,7 @@ export class MsgpackRpcStreamDecoder {
     private readonly opts: MsgpackRpcStreamDecoderOptions,
   ) {
     this.values = new MsgpackValueDecoder(ctx.limits);
+    this.budget = byteBudget(ctx);
     this.state = opts.resync ? 'resync' : 'header';
     this.scanner.reset(0, 1, ctx.limits.maxFrameBytes);
   }
@@ -101,12 +107,37 @@ export class MsgpackRpcStreamDecoder {
     this.state = 'dead';
     this.buf = new Uint8Array(0);
     this.len = 0;
+    this.budget.release(this);
+  }
+
+  /**
+   * The budget needs the bytes back: the partial message is dropped and the decoder looks
+   * for the next header, as after lost bytes.
+   */
+  evict(): void {
+    if (this.state === 'dead') return;
+    count(this.ctx.counters, group, 'budgetCuts');
+    if (this.state === 'resync') count(this.ctx.counters, group, 'skippedBytes', this.len - this.searchFrom);
+    this.len = 0;
+    this.chunkAt = [];
+    this.chunkTs = [];
+    this.msgStart = 0;
+    this.searchFrom = 0;
+    this.state = 'resync';
+    this.buf = new Uint8Array(0);
   }
 
   private append(bytes: Uint8Array, ts: number): void {
     const need = this.len + bytes.length;
     if (need > this.buf.length) {
-      const grown = new Uint8Array(Math.max(need, 2 * this.buf.length, 1024));
+      const size = Math.max(need, 2 * this.buf.length, 1024);
+      if (!this.budget.resize(this, size)) {
+        this.budget.release(this);
+        this.evict();
+        count(this.ctx.counters, group, 'skippedBytes', bytes.length);
+        return;
+      }
+      const grown = new Uint8Array(size);
       grown.set(this.buf.subarray(0, this.len));
       this.buf = grown;
     }
@@ -241,7 +272,10 @@ export class MsgpackRpcStreamDecoder {
     this.searchFrom = Math.max(0, this.searchFrom - from);
     this.scanner.shift(from);
     // A burst of small messages must not pin a large buffer forever.
-    if (this.len === 0 && this.buf.length > 64 * 1024) this.buf = new Uint8Array(0);
+    if (this.len === 0 && this.buf.length > 64 * 1024) {
+      this.buf = new Uint8Array(0);
+      this.budget.release(this);
+    }
   }
 
   /** Capture time of the chunk that carried byte `offset`. */
