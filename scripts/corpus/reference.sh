@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Records tshark's reading of every corpus capture (scripts/corpus/fetch.sh) into
+# test/corpus/tshark-reference.tsv: suite, file, SHA-256, frames tshark reads (one
+# `-T fields -e frame.number` line each), TCP conversations (`-z conv,tcp`) and whether
+# tshark read the file to its end (ok) or stopped with an error (its first line). One
+# tshark run per file.
+#   scripts/corpus/reference.sh [CACHE]
+set -euo pipefail
+cache="${1:-${VIM_ANALYSE_CORPUS:-$HOME/.cache/vim-analyse/corpus}}"
+out="${REFERENCE_OUT:-$(cd "$(dirname "$0")/../.." && pwd)/test/corpus/tshark-reference.tsv}"
+one() {
+  local path="$1" suite file sum text status frames convs err
+  suite=$(basename "$(dirname "$path")")
+  file=$(basename "$path")
+  sum=$(sha256sum "$path" | cut -d' ' -f1)
+  err=$(mktemp)
+  if text=$(tshark -n -r "$path" -T fields -e frame.number -z conv,tcp 2>"$err"); then status=ok
+  else status=$(grep -v '^Running as user' "$err" | head -n1 | tr '\t' ' ' | sed -E 's#The file "[^"]*/([^/"]*)"#The file "\1"#' | cut -c1-120); status=${status:-failed}; fi
+  rm -f "$err"
+  frames=$(printf '%s\n' "$text" | grep -c '^[0-9][0-9]*$' || true)
+  convs=$(printf '%s\n' "$text" | grep -c '<->' || true)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$suite" "$file" "$sum" "${frames:-0}" "$convs" "$status"
+}
+export -f one
+{
+  printf 'suite\tfile\tsha256\ttshark_frames\ttshark_tcp_conversations\ttshark_status\n'
+  find "$cache/tcpdump" "$cache/libpcap" -type f \( -name '*.pcap' -o -name '*.pcapng' \) -print0 |
+    xargs -0 -P "${JOBS:-2}" -I{} bash -c 'one "$1"' _ {} | LC_ALL=C sort
+} > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "$(($(wc -l < "$out") - 1)) captures recorded in $out ($(tshark --version 2>/dev/null | head -n1))"
