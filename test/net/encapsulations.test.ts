@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TcpConversation } from '../helpers/tcpConversation.js';
-import { ethernet, ipv4, ipv6, sll, text, tunnel, udp } from '../helpers/packetBuilder.js';
+import { ethernet, ipv4, ipv6, sll, sll2, text, tunnel, udp } from '../helpers/packetBuilder.js';
 import { concat, pcap, pcapng } from '../helpers/pcapWriter.js';
 import { merged, streamEvents, timed } from '../helpers/netEvents.js';
 import { tempFile } from '../helpers/captureRecords.js';
@@ -54,6 +54,8 @@ const cases: Case[] = [
   { name: 'GTP-U', wrap: (ip) => overUdp(tunnel.gtpU(ip), 2152), expect: { 'GTP-U': 1 } },
   { name: 'VXLAN inside GRE inside MPLS', wrap: (ip) => ethernet(tunnel.mpls(outerV4(tunnel.gre(outerV4(udp(tunnel.vxlan(ethernet(ip)), { sport: 1, dport: 4789 }), 17), 0x0800), 47)), { type: 0x8847 }), expect: { MPLS: 1, GRE: 1, VXLAN: 1 } },
   { name: 'Linux cooked capture of MPLS', wrap: (ip) => sll(tunnel.mpls(ip), 0x8847), linkType: 113, expect: { MPLS: 1 } },
+  // A gretap device captured with `-i any`: SLL2's protocol says an Ethernet frame follows.
+  { name: 'Linux cooked v2 capture of a gretap device (protocol 0x6558)', wrap: (ip) => sll2(ethernet(ip), 3, 0x6558), linkType: 276, expect: {} },
   // Link types.
   { name: 'PPP (link type 9)', wrap: (ip) => concat([Uint8Array.of(0xff, 0x03, 0x00, 0x21), ip]), linkType: 9, expect: {} },
   { name: 'Cisco HDLC (link type 104)', wrap: (ip) => concat([Uint8Array.of(0x0f, 0x00, 0x08, 0x00), ip]), linkType: 104, expect: {} },
