@@ -29,7 +29,7 @@ import { OsloCorrelator, toVimMessage as rpcMessage } from '../dissectors/nova/o
 import { novaBodyFilter, novaHttpEvent, toVimMessage as restMessage } from '../dissectors/nova/restEvents.js';
 import type { NovaHttpEvent, NovaRpcEvent } from '../dissectors/nova/types.js';
 import { NomadRpcConnectionParser } from '../dissectors/nomad/nomadRpcConnectionParser.js';
-import { hasNomadEvidence, nomadHttpEvent } from '../dissectors/nomad/httpEvents.js';
+import { defaultNomadApiPorts, hasNomadEvidence, nomadHttpEvent } from '../dissectors/nomad/httpEvents.js';
 import { nomadRpcEvent } from '../dissectors/nomad/rpcEvents.js';
 import { toVimMessage as nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../dissectors/nomad/types.js';
 import type { MessageTable, Vim, VimMessage } from '../dissectors/types.js';
@@ -51,6 +51,8 @@ import type { ClockEstimate, MilestoneSet, PhaseModel, RequestKeys, RequestTimel
 export interface SessionOptions {
   /** Only this VIM (default: whichever the capture holds). */
   vim?: Vim;
+  /** Ports Nomad's HTTP API listens on (default 4646): an exchange under /v1/ there is Nomad's without other evidence. */
+  nomadApiPorts?: number[];
   limits?: Partial<ProtocolLimits>;
   reassembly?: Partial<ReassemblyLimits>;
   /** Known clock offsets (ms, host clock − capture clock) by host, overriding estimates. */
@@ -149,6 +151,7 @@ export class AnalysisSession {
   /** Capture time of the first message the full log could not keep. */
   private firstDroppedMessage: number | null = null;
   private readonly seen = { novaHttp: 0, novaRpc: 0, nomadHttp: 0, nomadRpc: 0, otherHttp: 0 };
+  private readonly nomadApiPorts: ReadonlySet<number>;
   /** Connections that showed Nomad API evidence (their later exchanges are Nomad's too). */
   private readonly nomadHttpConns = new Set<number>();
   private lastTick = Number.NEGATIVE_INFINITY;
@@ -198,6 +201,7 @@ export class AnalysisSession {
     this.nomad = new NomadCorrelator(this.clock, options.clockOffsets, limit);
     this.nova = new NovaCorrelator(this.clock, limit);
     this.keepMessages = options.keepMessages ?? true;
+    this.nomadApiPorts = options.nomadApiPorts ? new Set(options.nomadApiPorts) : defaultNomadApiPorts;
     this.messages = new MessageLog(options.maxMessages ?? defaultMaxMessages);
   }
 
@@ -268,7 +272,7 @@ export class AnalysisSession {
     }
     // Nomad's API lives under /v1/ (its port is configurable; the path is not), but so do
     // other APIs: a connection is Nomad's once one exchange on it shows Nomad evidence.
-    if (this.wants('nomad') && ex.request.target.startsWith('/v1/') && (this.nomadHttpConns.has(ex.conn.id) || hasNomadEvidence(ex))) {
+    if (this.wants('nomad') && ex.request.target.startsWith('/v1/') && (this.nomadHttpConns.has(ex.conn.id) || hasNomadEvidence(ex, this.nomadApiPorts))) {
       this.nomadHttpConns.add(ex.conn.id);
       return this.onNomadHttp(nomadHttpEvent(ex), extra, measure);
     }

@@ -40,4 +40,10 @@ describe('Nomad HTTP evidence', () => {
       expect(JSON.stringify(messages)).not.toContain('00000000-0000-0000-0000-000000000000');
     }
   });
+
+  it('takes a configured API port as evidence (nomadApiPorts)', async () => {
+    const file = capture('nomad-elsewhere.pcap', 8646, '', '');
+    expect(await listMessages(file)).toEqual([]);
+    expect((await listMessages(file, { nomadApiPorts: [8646] })).map((m) => m.name)).toEqual(['GET /v1/jobs']);
+  });
 });
