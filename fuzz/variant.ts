@@ -7,6 +7,7 @@ import type { ProtocolLimits } from '../src/protocols/types.js';
 import type { ReassemblyLimits } from '../src/net/types.js';
 import { writeRecords, type BaseRecord, type CaptureBase, type WrittenFormat } from './captureBase.js';
 import { byteMutations, recordMutations, type ByteMutation, type RecordMutation } from './mutations.js';
+import { controlCharsInIds, hostileRecordMutations } from './hostileMutations.js';
 import { Prng } from './prng.js';
 
 export interface Variant {
@@ -49,7 +50,10 @@ export function makeVariant(bases: readonly CaptureBase[], seed: number, index: 
   const plan = rng.next();
   const recordSteps: RecordMutation[] = [];
   const byteSteps: ByteMutation[] = [];
-  if (plan < 0.45) recordSteps.push(rng.pick(recordMutations));
+  // An attacker's shapes in one variant out of six, on the plain file (ids) or the records.
+  if (plan < 0.12) recordSteps.push(rng.pick(hostileRecordMutations));
+  else if (plan < 0.16) byteSteps.push(controlCharsInIds);
+  else if (plan < 0.45) recordSteps.push(rng.pick(recordMutations));
   else if (plan < 0.9) byteSteps.push(rng.pick(byteMutations));
   else {
     for (let i = rng.int(1, 2); i > 0; i--) recordSteps.push(rng.pick(recordMutations));

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { byteMutations, recordMutations } from '../../fuzz/mutations.js';
+import { controlCharsInIds, hostileRecordMutations } from '../../fuzz/hostileMutations.js';
 import { formatSummary, runFuzz, sharedCaptureSet, type FuzzSummary } from '../../fuzz/runFuzz.js';
 import { sharedCaptureRoot } from '../helpers/groundTruth.js';
 
@@ -29,7 +30,7 @@ describe('quick fuzz: 300 variants, seed 20240601', () => {
 
   it('covered every mutation kind and every capture', () => {
     const kinds = new Set(Object.keys(summary.byKind).map((k) => k.replace(/@.*/, '')));
-    for (const m of [...recordMutations, ...byteMutations]) expect(kinds, m.kind).toContain(m.kind);
+    for (const m of [...recordMutations, ...byteMutations, ...hostileRecordMutations, controlCharsInIds]) expect(kinds, m.kind).toContain(m.kind);
     expect(Object.keys(summary.byCapture).sort()).toEqual(['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern', 'nova-burst', 'nova-seq']);
   });
 
