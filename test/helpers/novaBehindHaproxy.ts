@@ -81,25 +81,42 @@ export async function replayThroughHaproxy(ns: Netns, dir: string, exchanges: Re
   const file = join(dir, 'exchanges.json');
   writeFileSync(file, JSON.stringify(exchanges));
   const out = join(dir, 'replay.pcap');
-  const dump = await startTcpdump(ns.name, 'lo', `tcp port ${lb.port}`, out);
+  // On a loaded machine the kernel can drop a packet from tcpdump's ring: run again then.
+  for (let attempt = 1; ; attempt++) {
+    const dropped = await replayOnce(ns, cfg, file, dir, out);
+    if (dropped === 0) break;
+    if (attempt === 3) throw new Error(`tcpdump dropped packets on three attempts (${dropped} the last time)`);
+  }
+  return { pcap: out, keylog: join(dir, 'keylog.txt') };
+}
+
+/** haproxy up (its VIP accepting), then tcpdump, then the replay; the packets tcpdump dropped. */
+async function replayOnce(ns: Netns, cfg: string, file: string, dir: string, out: string): Promise<number> {
   const haproxy = spawn('ip', ['netns', 'exec', ns.name, 'haproxy', '-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   haproxy.stderr.on('data', (c: Buffer) => (err += c));
+  let dump: Awaited<ReturnType<typeof startTcpdump>> | null = null;
+  let dropped = NaN;
   try {
+    // Probed before tcpdump starts, so the probe's connection is not in the capture.
     for (let i = 0; ; i++) {
-      if (err.includes('Proxy nova_api_public started') || i > 20) break;
-      await sleep(100);
+      try {
+        execFileSync('ip', ['netns', 'exec', ns.name, 'bash', '-c', `exec 3<>/dev/tcp/${lb.vip}/${lb.port}`], { stdio: 'pipe' });
+        break;
+      } catch {
+        if (i === 100) throw new Error(`haproxy did not start: ${err.trim()}`);
+        await sleep(100);
+      }
     }
-    await sleep(300);
+    dump = await startTcpdump(ns.name, 'lo', `tcp port ${lb.port}`, out);
     execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, peers, dir, file, lb.api, String(lb.port), lb.vip, String(lb.port), lb.client], { stdio: 'pipe', timeout: 60_000 });
   } finally {
     const closed = new Promise((r) => haproxy.on('close', r));
     haproxy.kill('SIGTERM');
     await closed;
-    const { dropped } = await dump.stop();
-    if (dropped !== 0) throw new Error(`tcpdump dropped ${dropped} packets`);
+    if (dump) dropped = (await dump.stop()).dropped;
   }
-  return { pcap: out, keylog: join(dir, 'keylog.txt') };
+  return dropped;
 }
 
 /** IPv4/TCP addresses of an Ethernet frame, or null. */

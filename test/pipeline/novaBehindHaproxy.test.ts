@@ -46,7 +46,7 @@ describe('a Nova boot behind HAProxy with TLS on the public endpoint (nova-seq r
     plainLeg = await analyse(join(dir, 'plain-leg.pcap'));
     withoutKeys = await analyse(join(dir, 'tls.pcap'));
     legs = await listMessages(join(dir, 'tls.pcap'), { tlsKeyLogFile: keylog, legs: true });
-  }, 120_000);
+  }, 240_000);
 
   it('with the key log: complete, measured on the caller\'s leg; it differs from the plain leg by haproxy\'s own time, within 0.5 ms elsewhere', () => {
     const a = boot(withKeys), b = boot(plainLeg);
