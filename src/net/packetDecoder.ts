@@ -93,7 +93,7 @@ export class PacketDecoder {
     if (r.iface > 0) this.multiInterface = true;
     if (r.linkType === 276 || r.linkType === 113 || this.multiInterface) {
       const iface = r.linkType === 276 ? link.ifIndex : r.linkType === 113 ? -1 : r.iface;
-      if (this.duplicates.isDuplicate(b.subarray(link.offset, e), r.ts, iface)) {
+      if (this.duplicates.isDuplicate(b, link.offset, e, r.ts, iface)) {
         c.duplicateFrames = this.duplicates.duplicates;
         return;
       }
