@@ -21,6 +21,9 @@ export function infoText(info: CaptureInfo): string {
     n.undecodable && `${n.undecodable} undecodable`,
     n.unsupportedLink && `${n.unsupportedLink} on unsupported link types`,
     n.ipFragments && `${n.ipFragments} IP fragments (${n.ipReassembled} datagrams reassembled)`,
+    info.capture.badRecords && `${info.capture.badRecords} damaged record headers (${info.capture.skippedBytes} bytes skipped)`,
+    info.capture.capturedOverWire && `${info.capture.capturedOverWire} records longer than on the wire`,
+    info.capture.fcsStripped && `${info.capture.fcsStripped} frame check sequences removed`,
   ].filter(Boolean);
   if (other.length) out.push(`other       ${other.join(', ')}`);
   out.push(`vantage     ${info.vantage.text}`);

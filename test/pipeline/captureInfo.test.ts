@@ -56,4 +56,19 @@ describe('captureInfo', () => {
     const radiotap = await captureInfo(tempFile('radiotap.pcap', pcap(timed([Uint8Array.of(0, 0, 8, 0, 0, 0, 0, 0)]), { linkType: 127 })));
     expect(radiotap.linkTypes).toEqual([{ linkType: 127, name: 'IEEE 802.11 radiotap', packets: 1 }]);
   });
+
+  it('says in its text what the reader skipped, and which records were odd', async () => {
+    const data = Uint8Array.of(1, 2, 3, 4);
+    const good = pcap([{ sec: 1_700_000_000, nsec: 0, data }, { sec: 1_700_000_001, nsec: 0, data }, { sec: 1_700_000_002, nsec: 0, data }, { sec: 1_700_000_003, nsec: 0, data, origLen: 2 }]);
+    // 7 bytes of damage after the first record: a header whose incl_len is impossible starts it.
+    const cut = 24 + 16 + 4;
+    const file = new Uint8Array(good.length + 7);
+    file.set(good.subarray(0, cut));
+    file.set([0, 0, 0, 0, 0, 0, 0xff], cut);
+    file.set(good.subarray(cut), cut + 7);
+    const text = infoText(await captureInfo(tempFile('odd-records.pcap', file)));
+    expect(text).toContain('1 damaged record headers (7 bytes skipped)');
+    expect(text).toContain('packets     4');
+    expect(text).toContain('1 records longer than on the wire');
+  });
 });
