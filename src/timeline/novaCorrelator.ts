@@ -229,16 +229,10 @@ export class NovaCorrelator {
   private learnRequestId(d: NovaRequestDraft, id: string): void {
     d.keys.request = id;
     this.byRequestId.set(id, d);
-    const image = this.imageByRequest.get(id);
-    if (image) {
-      this.imageByRequest.delete(id);
-      this.joinHttp(image);
-    }
-    const download = this.downloadByRequest.get(id);
-    if (download) {
-      this.downloadByRequest.delete(id);
-      this.joinHttp(download);
-    }
+    const image = take(this.imageByRequest, id);
+    if (image) this.joinHttp(image);
+    const download = take(this.downloadByRequest, id);
+    if (download) this.joinHttp(download);
   }
 
   /** A port's server is known: join what waited for it. */
@@ -249,16 +243,10 @@ export class NovaCorrelator {
     if (d && d.keys.port === undefined) d.keys.port = port;
     const device = deviceNameOf(port);
     bounded(this.portByDevice).set(device, port);
-    const put = this.pendingPortUpdates.get(port);
-    if (put) {
-      this.pendingPortUpdates.delete(port);
-      this.portUpdate(put);
-    }
-    const up = this.pendingDeviceUps.get(device);
-    if (up) {
-      this.pendingDeviceUps.delete(device);
-      this.deviceUp(up);
-    }
+    const put = take(this.pendingPortUpdates, port);
+    if (put) this.portUpdate(put);
+    const up = take(this.pendingDeviceUps, device);
+    if (up) this.deviceUp(up);
   }
 
   /** The agent reports a device up: its port's server gets the vif_plugged start. */
@@ -387,4 +375,11 @@ function aroundValidation(d: NovaRequestDraft, v: NovaHttpEvent): boolean {
 function bounded<K, V>(m: Map<K, V>): Map<K, V> {
   if (m.size >= MAX_PENDING) m.delete(m.keys().next().value as K);
   return m;
+}
+
+/** What waited under `key`, removed: it is joined once. */
+function take<K, V>(m: Map<K, V>, key: K): V | undefined {
+  const v = m.get(key);
+  if (v !== undefined) m.delete(key);
+  return v;
 }
