@@ -41,6 +41,13 @@ const SCAN_STEP = 1.002;
 const START_SENDS = 20;
 /** Gaps used by the coarse scan at most (evenly sampled). */
 const MAX_SCAN_GAPS = 4000;
+/**
+ * Sends the grid is fitted and judged on at most (evenly sampled in time order, first and
+ * last kept, so the fit spans the whole stream): the fit is a few passes per candidate
+ * multiple of the period, which on a 1 GB capture's ticker was every message times up to
+ * 200 multiples.
+ */
+export const MAX_FIT_SENDS = 5000;
 
 export interface PeriodFit {
   accepted: boolean;
@@ -48,6 +55,8 @@ export interface PeriodFit {
   reason?: string;
   /** Sends given and distinct ticks they fall in. */
   n: number;
+  /** Sends the grid was fitted and judged on (all of them, up to MAX_FIT_SENDS). */
+  fitted: number;
   ticks: number;
   periodMs: number;
   /** A grid point (relative ns): grid = gridNs + k·period. */
@@ -154,17 +163,19 @@ function onGridOf(tMs: readonly number[], period: number, origin: number): { cou
 
 /** Is this stream of times (relative ns) on a fixed grid? */
 export function detectPeriod(timesNs: readonly number[]): PeriodFit {
-  const tMs = [...timesNs].sort((a, b) => a - b).map((t) => t / 1e6);
+  const sorted = Float64Array.from(timesNs).sort();
+  const all: number[] = Array.from(sorted, (t) => t / 1e6);
   const none = (reason: string, extra: Partial<PeriodFit> = {}): PeriodFit => ({
-    accepted: false, reason, n: tMs.length, ticks: 0, periodMs: NaN, gridNs: NaN, rayleighR: 0, onGridFraction: 0, jitterMs: NaN, falseAlarm: 1, ...extra,
+    accepted: false, reason, n: all.length, fitted: 0, ticks: 0, periodMs: NaN, gridNs: NaN, rayleighR: 0, onGridFraction: 0, jitterMs: NaN, falseAlarm: 1, ...extra,
   });
   // One time per tick: the first send of each cluster.
   const ticks: number[] = [];
-  for (const t of tMs) if (!ticks.length || t - ticks[ticks.length - 1] >= SAME_TICK_MS) ticks.push(t);
+  for (const t of all) if (!ticks.length || t - ticks[ticks.length - 1] >= SAME_TICK_MS) ticks.push(t);
   if (ticks.length < MIN_TICKS) return none(`only ${ticks.length} distinct send times (need ${MIN_TICKS})`, { ticks: ticks.length });
   const gaps = ticks.slice(1).map((t, i) => t - ticks[i]);
   const coarse = coarsePeriod(gaps);
   if (coarse === null) return none(`sends as close as ${quantileOf(gaps, SHORT_GAP_QUANTILE).toFixed(1)} ms apart: no period ≥ ${MIN_PERIOD_MS} ms fits`, { ticks: ticks.length });
+  const tMs = evenSample(all, MAX_FIT_SENDS);
   // Strays can make the gaps look finer than the grid (a sub-multiple fits them as well):
   // the period is the largest multiple of the coarse one that keeps the sends on its grid.
   let { period, origin } = connect(tMs, coarse);
@@ -179,7 +190,8 @@ export function detectPeriod(timesNs: readonly number[]): PeriodFit {
   const frequencies = Math.max(1, span * (1 / MIN_PERIOD_MS - 1 / MAX_PERIOD_MS));
   const fit: PeriodFit = {
     accepted: false,
-    n: tMs.length,
+    n: all.length,
+    fitted: tMs.length,
     ticks: ticks.length,
     periodMs: period,
     gridNs: origin * 1e6,
@@ -192,4 +204,13 @@ export function detectPeriod(timesNs: readonly number[]): PeriodFit {
   if (fit.rayleighR < MIN_RAYLEIGH_R) return { ...fit, reason: `Rayleigh R ${r.toFixed(2)} < ${MIN_RAYLEIGH_R}` };
   if (fit.falseAlarm > MAX_FALSE_ALARM) return { ...fit, reason: `random times would fit as well (p ${fit.falseAlarm.toExponential(1)})` };
   return { ...fit, accepted: true };
+}
+
+/** At most `max` of the sorted values, evenly spaced by rank, the first and last included. */
+function evenSample(sorted: number[], max: number): number[] {
+  if (sorted.length <= max) return sorted;
+  const out: number[] = new Array(max);
+  const stride = (sorted.length - 1) / (max - 1);
+  for (let i = 0; i < max; i++) out[i] = sorted[Math.round(i * stride)];
+  return out;
 }
