@@ -6,7 +6,8 @@
  * evals and request ids are its own: 1 GB of input is a 1 GB experiment, not the same 30
  * boots seen 60 times (which the correlators folded into one set of requests, and which
  * let dedup-by-id shortcuts look better than they are). Output: classic pcap with
- * nanosecond timestamps.
+ * nanosecond timestamps, either as captured (Ethernet) or rewritten to Linux cooked v2
+ * (SLL2, what `tcpdump -i any` writes on the core host).
  */
 import { createWriteStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
@@ -127,18 +128,36 @@ function shiftClientPorts(out: Uint8Array, copy: number): void {
   }
 }
 
+/** The link layer the built capture is written with. */
+export type BenchLink = 'as-captured' | 'sll2';
+
+/** An Ethernet frame as `tcpdump -i any` writes it: the 14-byte header replaced by SLL2's 20 (interface 2, host-bound). */
+function ethernetToSll2(f: Uint8Array): Uint8Array {
+  const out = new Uint8Array(f.length + 6);
+  out[0] = f[12]; out[1] = f[13]; // protocol type: the EtherType
+  out[7] = 2; // interface index
+  out[9] = 1; // ARPHRD_ETHER
+  out[11] = 6; // address length
+  out.set(f.subarray(6, 12), 12); // the sender's MAC
+  out.set(f.subarray(14), 20);
+  return out;
+}
+
 /**
  * `addressBlocks`: copies cycle through this many address blocks (default: each its own), as
  * a fleet's requests come from a fixed set of hosts; client ports and ids stay distinct per
  * copy (so do connections).
  */
-export async function buildRepeatedCapture(source: string, target: string, minBytes: number, addressBlocks = 0): Promise<{ bytes: number; copies: number; packets: number }> {
+export async function buildRepeatedCapture(source: string, target: string, minBytes: number, addressBlocks = 0, link: BenchLink = 'as-captured'): Promise<{ bytes: number; copies: number; packets: number }> {
   try {
     const s = await stat(target);
     const meta = JSON.parse(await readFile(`${target}.json`, 'utf8')) as { bytes: number; copies: number; packets: number; version?: number; addressBlocks?: number };
     if (s.size >= minBytes && meta.bytes === s.size && meta.version === inputVersion && (meta.addressBlocks ?? 0) === addressBlocks) return meta;
   } catch { /* build it */ }
-  const { frames, values, epochNs, linkType } = await loadFrames(source);
+  const loaded = await loadFrames(source);
+  const { frames, values, epochNs } = loaded;
+  const toSll2 = link === 'sll2' && loaded.linkType === 1;
+  const linkType = toSll2 ? 276 : loaded.linkType;
   const span = frames.length ? frames[frames.length - 1].ts - frames[0].ts : 0;
   const step = span + 1e9;
   const ws = createWriteStream(target);
@@ -157,13 +176,14 @@ export async function buildRepeatedCapture(source: string, target: string, minBy
       const rec = Buffer.alloc(16);
       rec.writeUInt32LE(Number(abs / 1_000_000_000n), 0);
       rec.writeUInt32LE(Number(abs % 1_000_000_000n), 4);
-      rec.writeUInt32LE(f.bytes.length, 8);
-      rec.writeUInt32LE(f.origLen, 12);
-      const bytesOut = shiftAddresses(f.bytes, (addressBlocks > 0 ? copies % addressBlocks : copies) + 1);
-      if (addressBlocks > 0) shiftClientPorts(bytesOut, copies);
-      rewriteIds(bytesOut, f.digits, values, copies + 1);
+      const shifted = shiftAddresses(f.bytes, (addressBlocks > 0 ? copies % addressBlocks : copies) + 1);
+      if (addressBlocks > 0) shiftClientPorts(shifted, copies);
+      rewriteIds(shifted, f.digits, values, copies + 1);
+      const bytesOut = toSll2 ? ethernetToSll2(shifted) : shifted;
+      rec.writeUInt32LE(bytesOut.length, 8);
+      rec.writeUInt32LE(f.origLen + bytesOut.length - f.bytes.length, 12);
       parts.push(rec, Buffer.from(bytesOut.buffer, bytesOut.byteOffset, bytesOut.byteLength));
-      bytes += 16 + f.bytes.length;
+      bytes += 16 + bytesOut.length;
       packets++;
     }
     if (!ws.write(Buffer.concat(parts))) await once(ws, 'drain');

@@ -5,6 +5,8 @@
  * (default: the OS temp dir). tshark is run on a ~100 MB slice and rates are compared.
  *
  * Modes: info-nomad, info-nova, messages-nova, messages-nomad, main-nova, main-nomad,
+ * info-nomad-sll2 and main-nomad-sll2 (the Nomad input rewritten to Linux cooked v2, as
+ * `tcpdump -i any` writes it), info-nova-net and main-nova-net (real Neutron and libvirt),
  * live-soak (default: all), and live-rss (only when named: a SOAK_MINUTES-long memory soak). Each side runs BENCH_RUNS times (default 3), alternating,
  * and the median wall time is compared; peak RSS is the largest of the runs.
  */
@@ -12,7 +14,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildRepeatedCapture } from './buildInput.js';
+import { buildRepeatedCapture, type BenchLink } from './buildInput.js';
 import { measure, medianOf, type Measurement, type RepeatedMeasurement } from './measure.js';
 import { liveSoak, soakInput } from './liveSoak.js';
 import { liveRss, rssInputs } from './liveRss.js';
@@ -28,6 +30,8 @@ interface Mode {
   source: string;
   ours: (file: string) => string[];
   tshark: (file: string) => string[];
+  /** The link layer of the built input (default: as captured). */
+  link?: BenchLink;
 }
 
 // tshark decoding comparable to ours: HTTP on the OpenStack/Nomad ports and AMQP, fields out.
@@ -45,6 +49,10 @@ const modes: Mode[] = [
   { name: 'messages-nomad', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, 'messages', f, '--json'], tshark: tsharkDecode(['-d', 'tcp.port==4646,http', '-d', 'tcp.port==8080,http']) },
   { name: 'main-nova', source: 'nova-seq/capture.pcapng.gz', ours: (f) => [bin, f, '--format', 'json'], tshark: tsharkDecode(novaHttpPorts) },
   { name: 'main-nomad', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, f, '--format', 'json'], tshark: tsharkDecode(['-d', 'tcp.port==4646,http', '-d', 'tcp.port==8080,http']) },
+  { name: 'info-nomad-sll2', link: 'sll2', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, 'info', f, '--json'], tshark: (f) => ['-r', f, '-q', '-z', 'conv,tcp'] },
+  { name: 'main-nomad-sll2', link: 'sll2', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, f, '--format', 'json'], tshark: tsharkDecode(['-d', 'tcp.port==4646,http', '-d', 'tcp.port==8080,http']) },
+  { name: 'info-nova-net', source: 'nova-net/capture.pcapng.gz', ours: (f) => [bin, 'info', f, '--json'], tshark: (f) => ['-r', f, '-q', '-z', 'conv,tcp'] },
+  { name: 'main-nova-net', source: 'nova-net/capture.pcapng.gz', ours: (f) => [bin, f, '--format', 'json'], tshark: tsharkDecode(novaHttpPorts) },
 ];
 
 function row(label: string, bytes: number, packets: number, m: RepeatedMeasurement): string {
@@ -82,10 +90,12 @@ async function runMode(mode: Mode): Promise<void> {
   {
     const src = join(shared, mode.source);
     const base = mode.source.split('/')[0];
-    const big = join(cacheDir, `${base}-1g.pcap`);
-    const slice = join(cacheDir, `${base}-100m.pcap`);
-    const b = await buildRepeatedCapture(src, big, GB);
-    const s = await buildRepeatedCapture(src, slice, 100 * MB);
+    const link = mode.link ?? 'as-captured';
+    const tag = link === 'as-captured' ? base : `${base}-${link}`;
+    const big = join(cacheDir, `${tag}-1g.pcap`);
+    const slice = join(cacheDir, `${tag}-100m.pcap`);
+    const b = await buildRepeatedCapture(src, big, GB, 0, link);
+    const s = await buildRepeatedCapture(src, slice, 100 * MB, 0, link);
     const bigBytes = (await stat(big)).size, sliceBytes = (await stat(slice)).size;
     const perByte = b.packets / b.bytes;
     const oursRuns: Measurement[] = [], theirRuns: Measurement[] = [];
