@@ -42,6 +42,24 @@ export class SessionClock {
     return this.isoUnix(abs, digits);
   }
 
+  /**
+   * Unix ns of a relative time as a decimal string: the same instant `iso(rel, digits)`
+   * prints, to the same digits (consumers need not go through Date.parse, which keeps ms).
+   */
+  unixNsText(rel: number, digits = 9): string {
+    let abs = this.absoluteNs(rel);
+    const unit = 10n ** BigInt(9 - Math.min(9, Math.max(0, digits)));
+    if (Math.abs(rel) >= exactNs && digits < 9) abs = floorDiv(abs + unit / 2n, unit) * unit;
+    return (floorDiv(abs, unit) * unit).toString();
+  }
+
+  /** `unixNsText` of a record time, from its exact Unix ns when known (as `isoOf`). */
+  unixNsTextOf(rel: number | null, exact: bigint | undefined, digits = 9): string | null {
+    if (exact === undefined) return rel === null ? null : this.unixNsText(rel, digits);
+    const unit = 10n ** BigInt(9 - Math.min(9, Math.max(0, digits)));
+    return (floorDiv(exact, unit) * unit).toString();
+  }
+
   /** ISO 8601 of a record time: exact when its absolute Unix ns are known (capture summaries), else from the relative ns. */
   isoOf(rel: number | null, exact: bigint | undefined, digits = 9): string | null {
     if (exact !== undefined) return this.isoUnix(exact, digits);

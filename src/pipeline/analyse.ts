@@ -41,10 +41,15 @@ export function requestToResult(r: RequestTimeline, clock: SessionClock, digits:
   const phases: ResultRequest['phases'] = {};
   // One string per instant: a phase's end is the next one's start (16 MB of copies on
   // 14,400 requests).
-  const instants = new Map<number, string>();
+  const instants = new Map<number, string>(), unixNs = new Map<number, string>();
   const iso = (ns: number): string => {
     let s = instants.get(ns);
     if (s === undefined) instants.set(ns, (s = clock.iso(ns, digits)));
+    return s;
+  };
+  const unix = (ns: number): string => {
+    let s = unixNs.get(ns);
+    if (s === undefined) unixNs.set(ns, (s = clock.unixNsText(ns, digits)));
     return s;
   };
   for (const [name, p] of Object.entries(r.phases)) {
@@ -52,6 +57,8 @@ export function requestToResult(r: RequestTimeline, clock: SessionClock, digits:
       ms: Math.round(p.ms * 1e6) / 1e6,
       start: iso(p.startNs),
       end: iso(p.endNs),
+      startUnixNs: unix(p.startNs),
+      endUnixNs: unix(p.endNs),
       source: p.source,
       host: p.host,
       ...(p.approx ? { approx: true as const, substitute: p.approx } : {}),
@@ -131,6 +138,8 @@ export function toStreamedResult(out: SessionOutput): { result: AnalysisResult; 
       packets: c.summary.packets,
       start: out.clock.isoOf(c.summary.firstTs, c.summary.firstNs, digits),
       end: out.clock.isoOf(c.summary.lastTs, c.summary.lastNs, digits),
+      startUnixNs: out.clock.unixNsTextOf(c.summary.firstTs, c.summary.firstNs, digits),
+      endUnixNs: out.clock.unixNsTextOf(c.summary.lastTs, c.summary.lastNs, digits),
       vantage: c.vantage,
     })),
     vims: out.vims,
@@ -179,7 +188,7 @@ export async function analyseStreamed(sources: CaptureSource | CaptureSource[], 
 export async function analyseWithMessages(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<{ result: AnalysisResult; messages: MessageLine[] }> {
   const out = await run(sources, options);
   const digits = precisionOf(out);
-  return { result: toResult(out), messages: Array.from(out.messages, (m: VimMessage) => ({ ...m, t: out.clock.iso(m.t, digits) })) };
+  return { result: toResult(out), messages: Array.from(out.messages, (m: VimMessage) => ({ ...m, t: out.clock.iso(m.t, digits), tUnixNs: out.clock.unixNsText(m.t, digits) })) };
 }
 
 /** Every decoded message, in time order of its first byte (`messages --json`). */
@@ -205,7 +214,7 @@ export async function messageLines(sources: CaptureSource | CaptureSource[], opt
         const request = requestOf(m.ids);
         // Join fields last, after the message's own.
         const { conn, frame, ...own } = m;
-        yield { ...own, t: out.clock.iso(m.t, digits), ...(request === undefined ? {} : { request }), ...(conn === undefined ? {} : { conn }), ...(frame === undefined ? {} : { frame }) };
+        yield { ...own, t: out.clock.iso(m.t, digits), tUnixNs: out.clock.unixNsText(m.t, digits), ...(request === undefined ? {} : { request }), ...(conn === undefined ? {} : { conn }), ...(frame === undefined ? {} : { frame }) };
       }
     },
   };

@@ -17,6 +17,9 @@ export interface ResultPhase {
   ms: number;
   start: string;
   end: string;
+  /** `start` and `end` as Unix ns (decimal strings, the same digits): exact where Date.parse keeps ms. */
+  startUnixNs: string;
+  endUnixNs: string;
   source: PhaseSource;
   host: string;
   /** Present (true) when a substitute observation was used; `substitute` names it. */
@@ -75,6 +78,9 @@ export interface ResultCapture {
   packets: number;
   start: string | null;
   end: string | null;
+  /** `start` and `end` as Unix ns (decimal strings). */
+  startUnixNs: string | null;
+  endUnixNs: string | null;
   /** Where it was taken, inferred from its connections. */
   vantage: { kind: string; observers: string[]; seenThroughPeer: string[]; text: string };
 }
@@ -166,6 +172,8 @@ export interface ResultCounters {
 /** `messages --json`: VimMessage with its time as ISO 8601. */
 export type MessageLine = Omit<VimMessage, 't'> & {
   t: string;
+  /** `t` as Unix ns (a decimal string). */
+  tUnixNs?: string;
   /** `messages` only: the request (server uuid or alloc id) the message's ids name, when exactly one. */
   request?: string;
 };

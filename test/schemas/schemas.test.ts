@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse, messageLines } from '../../src/pipeline/analyse.js';
 import { captureInfo } from '../../src/pipeline/captureInfo.js';
 import { compareCaptures } from '../../src/pipeline/compare.js';
-import { sharedCaptureRoot } from '../helpers/groundTruth.js';
+import { isoToNs, sharedCaptureRoot } from '../helpers/groundTruth.js';
 import { sharedCaptureList } from '../helpers/sharedCaptureList.js';
 
 const schemaDir = resolve(__dirname, '../../schemas');
@@ -50,12 +50,17 @@ describe('shipped JSON Schemas', () => {
       const decimals = (x: number) => (String(x).split('.')[1] ?? '').length;
       for (const byPhase of Object.values((bare as { stats: Record<string, Record<string, Record<string, number | number[]>>> }).stats))
         for (const st of Object.values(byPhase)) for (const v of Object.values(st).flat()) expect(decimals(v)).toBeLessThanOrEqual(6);
+      // Each ISO time's ns companion is the same instant, to the same digits.
+      const r = bare as { captures: { start: string | null; startUnixNs: string | null }[]; requests: { phases: Record<string, { start: string; end: string; startUnixNs: string; endUnixNs: string }> }[] };
+      for (const c of r.captures) expect(c.startUnixNs).toBe(c.start === null ? null : isoToNs(c.start).toString());
+      for (const q of r.requests) for (const p of Object.values(q.phases)) expect([p.startUnixNs, p.endUnixNs]).toEqual([isoToNs(p.start).toString(), isoToNs(p.end).toString()]);
       const withLogs = json(await analyse(cap.file, { logFiles: cap.logs }));
       check('result.schema.json', withLogs, 'result with logs');
       check('info.schema.json', json(await captureInfo(cap.file)), 'info');
       let n = 0;
       for (const m of await messageLines(cap.file)) {
         check('message.schema.json', JSON.parse(JSON.stringify(m)), `message ${n}`);
+        if (n % 50 === 0) expect(m.tUnixNs).toBe(isoToNs(m.t).toString());
         n++;
       }
       expect(n).toBeGreaterThan(0);
