@@ -16,6 +16,7 @@
  * follow the value): a body JSON.parse would refuse for a subtler reason (a bad number
  * inside a skipped subtree) may still give its fields.
  */
+import { latin1Text } from '../bytes/latin1.js';
 
 export type JsonScalar = string | number | boolean | null;
 export type JsonShape = true | 'any' | 'present' | readonly [JsonShape] | { readonly [key: string]: JsonShape };
@@ -25,7 +26,6 @@ const OPEN_OBJ = 0x7b, CLOSE_OBJ = 0x7d, OPEN_ARR = 0x5b, CLOSE_ARR = 0x5d;
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
 class NotJson extends Error {}
 
@@ -185,7 +185,7 @@ class JsonSelector {
     }
     const start = this.pos;
     this.skipValue();
-    const text = latin1Slice.call(this.b, start, this.pos);
+    const text = latin1Text(this.b, start, this.pos);
     if (text === 'true') return true;
     if (text === 'false') return false;
     if (text === 'null') return null;
@@ -204,7 +204,7 @@ class JsonSelector {
       else if (c === BACKSLASH) escaped = true;
       else if (c < 0x20) throw new NotJson();
     }
-    const raw = ascii ? latin1Slice.call(b, start, end) : utf8.decode(b.subarray(start, end));
+    const raw = ascii ? latin1Text(b, start, end) : utf8.decode(b.subarray(start, end));
     if (!escaped) return raw;
     try {
       return JSON.parse(`"${raw}"`) as string;

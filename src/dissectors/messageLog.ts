@@ -13,6 +13,7 @@
  */
 import type { MessageIds, MessageTable, Vim, VimMessage, VimMessageType } from './types.js';
 import { ascendingOrder } from '../sorted/ascendingOrder.js';
+import { fnv1a } from '../bytes/fnv1a.js';
 
 /** vim and type in one byte: the kinds a message can be, as a table. */
 const kinds: readonly (readonly [Vim, VimMessageType])[] = [
@@ -31,7 +32,7 @@ const kinds: readonly (readonly [Vim, VimMessageType])[] = [
 const kindCode = new Map<string, Map<string, number>>();
 kinds.forEach(([vim, type], i) => {
   let byType = kindCode.get(vim);
-  if (!byType) kindCode.set(vim, (byType = new Map()));
+  if (!byType) kindCode.set(vim, (byType = new Map<string, number>()));
   byType.set(type, i);
 });
 
@@ -91,8 +92,7 @@ class IdSetPool {
       }
     }
     this.scratch[0] = entries;
-    let hash = 0x811c9dc5;
-    for (let j = 0; j < n; j++) hash = Math.imul(hash ^ this.scratch[j], 0x01000193);
+    const hash = fnv1a(this.scratch, 0, n);
     const known = this.byHash.get(hash);
     if (known !== undefined && this.equal(known, n)) return known;
     if (this.used + n > this.pool.length) {
@@ -121,7 +121,7 @@ class IdSetPool {
         ids[idKeys[code]] = list;
       }
     }
-    return ids as MessageIds;
+    return ids;
   }
 
   private reserve(n: number): void {

@@ -8,6 +8,7 @@
  * window live in a ring of typed arrays chained per hash bucket: nothing is allocated per
  * packet.
  */
+import { fnv1aOffset, fnv1aStep } from '../bytes/fnv1a.js';
 
 /** Copies further apart than this are not the same crossing. */
 export const duplicateWindowNs = 1e6;
@@ -95,22 +96,22 @@ function hashPacket(v: DataView, s: number, e: number): number {
   const first = length > 0 ? v.getUint8(s) : 0;
   const o = s + (first & 15) * 4;
   if (first >> 4 === 4 && o + hashedL4 <= e) {
-    let h = Math.imul(0x811c9dc5 ^ v.getUint32(s), 0x01000193);
-    h = Math.imul(h ^ v.getUint32(s + 4), 0x01000193);
-    h = Math.imul(h ^ v.getUint8(s + 9), 0x01000193);
-    h = Math.imul(h ^ v.getUint32(s + 12), 0x01000193);
-    h = Math.imul(h ^ v.getUint32(s + 16), 0x01000193);
-    h = Math.imul(h ^ v.getUint32(o), 0x01000193);
-    h = Math.imul(h ^ v.getUint32(o + 4), 0x01000193);
-    h = Math.imul(h ^ v.getUint32(o + 8), 0x01000193);
-    h = Math.imul(h ^ v.getUint32(o + 16), 0x01000193);
+    let h = fnv1aStep(fnv1aOffset, v.getUint32(s));
+    h = fnv1aStep(h, v.getUint32(s + 4));
+    h = fnv1aStep(h, v.getUint8(s + 9));
+    h = fnv1aStep(h, v.getUint32(s + 12));
+    h = fnv1aStep(h, v.getUint32(s + 16));
+    h = fnv1aStep(h, v.getUint32(o));
+    h = fnv1aStep(h, v.getUint32(o + 4));
+    h = fnv1aStep(h, v.getUint32(o + 8));
+    h = fnv1aStep(h, v.getUint32(o + 16));
     return mix(h ^ length);
   }
-  let h = 0x811c9dc5 ^ length;
+  let h = fnv1aOffset ^ length;
   const end = s + Math.min(length, (first >> 4 === 4 ? (first & 15) * 4 : 40) + hashedL4);
   for (let i = s; i < end; i++) {
     if (first >> 4 === 4 && (i - s === 8 || i - s === 10 || i - s === 11)) continue;
-    h = Math.imul(h ^ v.getUint8(i), 0x01000193);
+    h = fnv1aStep(h, v.getUint8(i));
   }
   return mix(h);
 }

@@ -13,6 +13,7 @@
 import { crc32 } from 'node:zlib';
 import { intern } from '../internIds.js';
 import { redactSecrets } from '../redactSecrets.js';
+import { fnv1a } from '../../bytes/fnv1a.js';
 
 export type OsloKind = 'call' | 'cast' | 'reply' | 'notification';
 
@@ -287,8 +288,4 @@ export function bodyFingerprint(body: Uint8Array): number {
 const checksum: (b: Uint8Array) => number =
   typeof crc32 === 'function'
     ? (b) => crc32(b)
-    : (b) => {
-        let h = 0x811c9dc5;
-        for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
-        return h >>> 0;
-      };
+    : (b) => fnv1a(b) >>> 0;

@@ -4,6 +4,7 @@
  * header called `__proto__` is just another pair, never an object key.
  */
 import type { Header } from '../types.js';
+import { latin1Text } from '../../bytes/latin1.js';
 
 const CR = 13;
 const LF = 10;
@@ -49,9 +50,8 @@ export interface StatusLine {
   reason: string;
 }
 
-/** Node's latin1 slice without Buffer.toString's argument handling (a head has a dozen strings). */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
-const latin1 = (buf: Buffer, start: number, end: number): string => latin1Slice.call(buf, start, end);
+/** latin1Text, not Buffer.toString, whose argument handling costs on a head's dozen strings. */
+const latin1 = latin1Text;
 
 /** `tchar` of RFC 9110 (method tokens, header names). */
 const TCHAR = new Uint8Array(256);

@@ -14,6 +14,8 @@
  */
 import { MsgpackObjectScanner } from './msgpackScanner.js';
 import type { MsgpackDecodeResult, MsgpackValueDecoder } from './msgpackValue.js';
+import { fnv1a, fnv1aOffset, fnv1aStep } from '../../bytes/fnv1a.js';
+import { latin1Text } from '../../bytes/latin1.js';
 
 export type MsgpackShape = true | readonly [MsgpackShape] | { readonly [key: string]: MsgpackShape };
 
@@ -49,20 +51,16 @@ class SelectError extends Error {}
 const EMPTY = new Uint8Array(0);
 
 /** Direct-mapped cache of short ASCII strings (by a hash of sampled bytes), shared by all selectors. */
-const stringCache: (string | undefined)[] = new Array(1 << 14);
+const stringCache = new Array<string | undefined>(1 << 14);
 const maxCachedLength = 64;
 
 /** FNV-1a of the length and up to 8 bytes from both ends (ids differ there as much as anywhere). */
 function sampledHash(b: Uint8Array, start: number, len: number): number {
-  let h = Math.imul(0x811c9dc5 ^ len, 0x01000193);
   const n = Math.min(len, 4);
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ b[start + i], 0x01000193);
-  for (let i = Math.max(n, len - 4); i < len; i++) h = Math.imul(h ^ b[start + i], 0x01000193);
-  return h;
+  const h = fnv1a(b, start, start + n, fnv1aStep(fnv1aOffset, len));
+  return fnv1a(b, start + Math.max(n, len - 4), start + len, h);
 }
 
-/** Node's native latin1 slice, which works on any Uint8Array (used on checked ASCII only). */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
 /**
  * Reads `shape` out of one complete msgpack object. Never throws: an error comes back as
@@ -230,12 +228,12 @@ export class MsgpackSelector {
         if (same) return known;
       }
       for (let i = start; i < start + len; i++) if (b[i] >= 0x80) return null;
-      const s = latin1Slice.call(b, start, start + len);
+      const s = latin1Text(b, start, start + len);
       stringCache[slot] = s;
       return s;
     }
     for (let i = start; i < start + len; i++) if (b[i] >= 0x80) return null;
-    return latin1Slice.call(b, start, start + len);
+    return latin1Text(b, start, start + len);
   }
 
   private decodeSlice(from: number, to: number): unknown {
