@@ -60,7 +60,7 @@ async function soakRun(bin: string, nsA: string, nsB: string, ifA: string, ifB: 
     const text = last + c.toString();
     last = text.slice(text.lastIndexOf('\n', text.length - 2) + 1);
   });
-  live.stderr.on('data', (c: Buffer) => (err += c));
+  live.stderr.on('data', (c: Buffer) => (err += c.toString()));
   for (let i = 0; i < 100 && !err.includes('capturing on'); i++) await sleep(100);
   const t0 = Date.now();
   const rate = pps === null ? ['--topspeed'] : ['--pps', String(pps)];

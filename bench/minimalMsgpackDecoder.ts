@@ -146,7 +146,7 @@ class Reader {
   private map(n: number, depth: number): Record<string, unknown> {
     this.need(2 * n);
     if (depth >= maxDepth) throw new MsgpackDecodeError('msgpack nesting too deep', this.pos);
-    const out: Record<string, unknown> = Object.create(null);
+    const out = Object.create(null) as Record<string, unknown>;
     for (let i = 0; i < n; i++) {
       const k = this.value(depth + 1);
       out[typeof k === 'string' ? k : String(k)] = this.value(depth + 1);

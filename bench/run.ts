@@ -95,7 +95,7 @@ async function runMode(mode: Mode): Promise<void> {
     const big = join(cacheDir, `${tag}-1g.pcap`);
     const slice = join(cacheDir, `${tag}-100m.pcap`);
     const b = await buildRepeatedCapture(src, big, GB, 0, link);
-    const s = await buildRepeatedCapture(src, slice, 100 * MB, 0, link);
+    await buildRepeatedCapture(src, slice, 100 * MB, 0, link);
     const bigBytes = (await stat(big)).size, sliceBytes = (await stat(slice)).size;
     const perByte = b.packets / b.bytes;
     const oursRuns: Measurement[] = [], theirRuns: Measurement[] = [];

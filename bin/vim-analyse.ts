@@ -351,7 +351,7 @@ program
       if (opts.png) loadResvg();
       const { figures } = await makeFigures(configs);
       // Every file made before the first is written: a failure leaves no half set behind.
-      const files = figures.flatMap((f) => [{ name: `${f.id}.svg`, data: f.svg as string | Uint8Array }, ...(opts.png ? [{ name: `${f.id}.png`, data: svgToPng(f.svg) }] : [])]);
+      const files = figures.flatMap((f) => [{ name: `${f.id}.svg`, data: f.svg }, ...(opts.png ? [{ name: `${f.id}.png`, data: svgToPng(f.svg) }] : [])]);
       await mkdir(opts.out, { recursive: true });
       for (const file of files) await writeFile(`${opts.out}/${file.name}`, file.data);
       for (const f of figures) {

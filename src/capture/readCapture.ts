@@ -187,8 +187,8 @@ async function gunzipInto(
   } catch (e) {
     if (decoderError) throw decoderError;
     // A cut-short or damaged gzip stream (zlib's Z_* codes): keep everything decoded so far.
-    const code = String((e as { code?: unknown }).code ?? '');
-    if (!code.startsWith('Z_')) throw e;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('Z_')) throw e;
     decoder.summary.counters.truncated++;
     warn({ stage: 'capture', message: `gzip stream damaged or cut short (${(e as Error).message}); records before that point were read` });
   }

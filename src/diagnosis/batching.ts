@@ -171,7 +171,7 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
     s.push(p);
     // Keyed by (host, name) in nested maps: a key string per message was most of this loop's garbage.
     let names = byHostName.get(host);
-    if (!names) byHostName.set(host, (names = new Map()));
+    if (!names) byHostName.set(host, (names = new Map<string, Kind>()));
     let k = names.get(name);
     if (!k) {
       names.set(name, (k = { id: byKind.length, vim, host, name, replies: [] }));

@@ -77,7 +77,7 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
     if (ms === null) continue;
     const name = messages.name(i), host = endpointHost(messages.dst(i));
     let hosts = kinds.get(name);
-    if (!hosts) kinds.set(name, (hosts = new Map()));
+    if (!hosts) kinds.set(name, (hosts = new Map<string, number[]>()));
     const v = hosts.get(host);
     if (v) v.push(ms);
     else hosts.set(host, [ms]);
@@ -89,7 +89,7 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
     for (const [host, v] of hosts) {
       if (v.length < MIN_KIND_COUNT) continue;
       let u = usualByKind.get(name);
-      if (!u) usualByKind.set(name, (u = new Map()));
+      if (!u) usualByKind.set(name, (u = new Map<string, Usual>()));
       u.set(host, { median: median(v), high: quantile(v, LONG_EXCHANGE_QUANTILE), n: v.length });
     }
   }

@@ -126,7 +126,7 @@ function connect(tMs: number[], periodMs: number): { period: number; origin: num
     s += Math.sin((TAU * (t - tMs[0])) / period);
   }
   let origin = tMs[0] + (Math.atan2(s, c) / TAU) * period;
-  const k: number[] = new Array(tMs.length);
+  const k = new Array<number>(tMs.length);
   let n = 0, sk = 0, st = 0, skk = 0, skt = 0;
   for (let i = 0; i < tMs.length; i++) {
     k[i] = Math.round((tMs[i] - origin) / period);

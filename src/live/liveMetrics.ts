@@ -96,11 +96,12 @@ export class LiveMetrics {
   private add<T extends string>(key: string, counter: Counter<T>, labels: Partial<Record<T, string>> | undefined, total: number): void {
     const by = total - (this.last.get(key) ?? 0);
     this.last.set(key, total);
-    if (by > 0) labels ? counter.inc(labels, by) : counter.inc(by);
+    const inc = (n: number) => (labels ? counter.inc(labels, n) : counter.inc(n));
+    if (by > 0) inc(by);
     // Zero-valued series still appear, so rate() and alerts have a series from the start.
     else if (!this.last.has(`${key}:seen`)) {
       this.last.set(`${key}:seen`, 1);
-      labels ? counter.inc(labels, 0) : counter.inc(0);
+      inc(0);
     }
   }
 }

@@ -112,11 +112,11 @@ function groupOneFile(events: LogEvent[], blocks: WhrBlock[]): void {
     const exact = new Search(events, steps, bounds, owner, false, SEARCH_BUDGET);
     const from = i;
     const start = cloneState(state);
-    let found = exact.run(i, start, 0);
+    const found = exact.run(i, start, 0);
     let search = exact;
     if (!found) {
       search = new Search(events, steps, bounds, owner, true, Infinity);
-      found = search.run(from, cloneState(state), 0);
+      search.run(from, cloneState(state), 0);
     }
     const stop = search.stop!;
     if (search === exact) ambiguity.push(...checkChoices(search.path, events, steps, bounds, owner.length));
@@ -236,7 +236,7 @@ interface Bounds { prev: (bigint | undefined)[]; next: (bigint | undefined)[] }
 /** For each event, the previous and next absolute times in the file (the line was printed between them). */
 function absoluteBounds(events: LogEvent[]): Bounds {
   const prev: (bigint | undefined)[] = [];
-  const next: (bigint | undefined)[] = new Array(events.length);
+  const next = new Array<bigint | undefined>(events.length);
   let last: bigint | undefined;
   for (const e of events) {
     prev.push(last);

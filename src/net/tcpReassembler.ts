@@ -332,7 +332,7 @@ export class TcpReassembler {
     this.conns.add(conn);
     this.quiet.add(conn);
     let inner = this.index.get(lo);
-    if (!inner) this.index.set(lo, (inner = new Map()));
+    if (!inner) this.index.set(lo, (inner = new Map<EndKey, Connection>()));
     inner.set(hi, conn);
     c.connections++;
     return conn;

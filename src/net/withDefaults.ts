@@ -5,6 +5,6 @@
  */
 export function withDefaults<T extends object>(defaults: T, given: Partial<T> | undefined): T {
   const out = { ...defaults };
-  if (given) for (const k of Object.keys(given) as (keyof T)[]) if (given[k] !== undefined) out[k] = given[k] as T[keyof T];
+  if (given) for (const k of Object.keys(given) as (keyof T)[]) if (given[k] !== undefined) out[k] = given[k];
   return out;
 }

@@ -1,7 +1,6 @@
 /** The messages that belong to one request: they carry one of its ids, inside its time span. */
 import type { MessageLine, ResultRequest } from '../result/types.js';
 import { isoToUnixNs } from './isoTime.js';
-import { endpointHost } from '../net/ipPacket.js';
 
 export function carriesRequest(m: MessageLine, r: ResultRequest): boolean {
   const ids = m.ids ?? {};

@@ -32,7 +32,7 @@ export function phaseStats(requests: readonly RequestTimeline[]): StatsByVim {
   for (const r of requests) {
     if (!r.complete) continue;
     let byPhase = values.get(r.vim);
-    if (!byPhase) values.set(r.vim, (byPhase = new Map()));
+    if (!byPhase) values.set(r.vim, (byPhase = new Map<string, number[]>()));
     for (const [name, p] of Object.entries(r.phases)) {
       let v = byPhase.get(name);
       if (!v) byPhase.set(name, (v = []));

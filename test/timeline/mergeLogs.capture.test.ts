@@ -3,7 +3,7 @@
  * becomes a sub-phase of its request, durations as the markers say, and each log host's
  * clock offset recovered from causality alone (the truth is in each capture's truth.json).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/pipeline/analyse.js';

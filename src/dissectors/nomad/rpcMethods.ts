@@ -71,7 +71,7 @@ export const nomadRpcMethods: Readonly<Record<string, MethodSpec>> = {
     request: [(b, ev) => {
       const ids = arr(b.AllocIDs);
       // The decoded array itself when it is all strings: exactly sized, and kept by the message.
-      ev.allocIds = ids.every((x) => typeof x === 'string') ? (ids as string[]) : ids.filter((x): x is string => typeof x === 'string');
+      ev.allocIds = ids.every((x) => typeof x === 'string') ? (ids) : ids.filter((x): x is string => typeof x === 'string');
       setAllocIds(ev.allocIds, ev);
       queryIndex(b, ev);
     }, { AllocIDs: true, MinQueryIndex: true }],

@@ -110,7 +110,7 @@ const nsPerMs = 1e6;
 /** The `messages --json` line of a Nomad event (service: the Nomad server answered it). */
 export function toVimMessage(ev: NomadRpcEvent | NomadHttpEvent): VimMessage {
   if ('streamId' in ev) {
-    const rpc = ev as NomadRpcEvent;
+    const rpc = ev;
     const { first: t, src, dst } = rpc.request;
     const ids = internIds(rpc.ids);
     // Whole literals (status before ids when there is one): a property spread in or added
@@ -119,7 +119,7 @@ export function toVimMessage(ev: NomadRpcEvent | NomadHttpEvent): VimMessage {
     const ms = (rpc.response.last - t) / nsPerMs;
     return { t, vim: 'nomad', type: 'nomad-rpc', name: rpc.method, service: 'nomad-server', src, dst, ms, status: rpc.error ?? 'ok', ids };
   }
-  const http = ev as NomadHttpEvent;
+  const http = ev;
   const t = http.reqFirst;
   const ms = http.respLast !== null ? (http.respLast - t) / nsPerMs : null;
   const ids = internIds(http.ids);

@@ -68,7 +68,7 @@ function prefixed(prefix: keyof typeof counterNames, name: string): string {
 export class AmqpConnectionParser implements StreamHandler {
   private readonly decoders: [AmqpFrameDecoder, AmqpFrameDecoder];
   /** Per direction: channel → content being assembled. */
-  private readonly contents: [Map<number, PendingContent>, Map<number, PendingContent>] = [new Map(), new Map()];
+  private readonly contents: [Map<number, PendingContent>, Map<number, PendingContent>] = [new Map<number, PendingContent>(), new Map<number, PendingContent>()];
   private warnings = 0;
   private skipped = false;
   private sawFrame = false;
@@ -134,7 +134,7 @@ export class AmqpConnectionParser implements StreamHandler {
     const spec = methodSpec(classId, methodId);
     const name = spec?.name ?? `unknown.${classId}.${methodId}`;
     count(this.ctx.counters, 'amqp', prefixed('methods.', name));
-    const args: Record<string, AmqpFieldValue> = Object.create(null);
+    const args = Object.create(null) as Record<string, AmqpFieldValue>;
     if (spec !== undefined) {
       try {
         for (const a of spec.args) {
@@ -314,5 +314,5 @@ function readProperties(r: WireReader): AmqpProperties {
     if (name !== 'clusterId') props[name] = value;
   }
   if (typeof props.timestamp === 'bigint') props.timestamp = Number(props.timestamp);
-  return props as AmqpProperties;
+  return props;
 }

@@ -206,7 +206,7 @@ export class AmqpFrameDecoder {
   }
 
   /** At the very start of a direction: an optional `AMQP 0 0 9 1` header. */
-  private protocolHeader(view: Uint8Array, pos: number, ts: number): number {
+  private protocolHeader(view: Uint8Array, pos: number, _ts: number): number {
     const n = Math.min(view.length - pos, PROTOCOL_HEADER.length);
     for (let k = 0; k < n; k++) {
       if (view[pos + k] !== PROTOCOL_HEADER[k]) {
@@ -224,7 +224,7 @@ export class AmqpFrameDecoder {
   }
 
   /** In sync: cut whole frames. Returns the position of the first unconsumed byte. */
-  private frames(view: Uint8Array, pos: number, ts: number): number {
+  private frames(view: Uint8Array, pos: number, _ts: number): number {
     const len = view.length;
     const limit = this.frameLimit();
     while (pos + FRAME_HEADER_SIZE <= len) {
@@ -272,7 +272,7 @@ export class AmqpFrameDecoder {
   }
 
   /** Scans for a verifiable frame start; returns where sync resumes, or where to wait from. */
-  private resync(view: Uint8Array, pos: number, ts: number): number {
+  private resync(view: Uint8Array, pos: number, _ts: number): number {
     const len = view.length;
     for (let i = pos; i < len; i++) {
       const t = view[i];

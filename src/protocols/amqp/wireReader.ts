@@ -146,7 +146,7 @@ export class WireReader {
     const size = this.u32();
     const end = this.need(size) + size;
     const sub = new WireReader(this.buf, end - size, end);
-    const out: { [key: string]: AmqpFieldValue } = Object.create(null);
+    const out = Object.create(null) as { [key: string]: AmqpFieldValue };
     while (sub.pos < end) {
       const key = sub.shortstr();
       out[key] = sub.fieldValue(depth);

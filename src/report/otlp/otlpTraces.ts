@@ -55,7 +55,7 @@ const strs = (key: string, v: string[]): KeyValue => ({ key, value: { arrayValue
 function keyAttributes(r: ResultRequest): KeyValue[] {
   return Object.entries(r.keys)
     .filter(([, v]) => typeof v === 'string')
-    .map(([k, v]) => str(`vim.key.${k}`, v as string));
+    .map(([k, v]) => str(`vim.key.${k}`, v));
 }
 
 /** Every span of one request, each with the host it ran on. */
