@@ -54,7 +54,7 @@ export async function liveRss(bin: string, inputs: { nova: string; nomad: string
         if (l.includes('"complete":false')) incomplete++;
       }
     });
-    live.stderr.on('data', (c: Buffer) => (err += c));
+    live.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const closed = new Promise<number | null>((r) => live.on('close', r));
     for (let i = 0; i < 100 && !err.includes('capturing on'); i++) await sleep(100);
     if (!err.includes('capturing on')) throw new Error(`live-rss: live did not start: ${err}`);

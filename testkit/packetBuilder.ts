@@ -43,7 +43,7 @@ export function ip6(s: string): Uint8Array {
   const [head, tail] = s.includes('::') ? s.split('::') : [s, undefined];
   const groups = (x: string | undefined) => (x ? x.split(':').map((g) => parseInt(g, 16)) : []);
   const h = groups(head), t = groups(tail);
-  const all = [...h, ...Array(8 - h.length - t.length).fill(0), ...t];
+  const all = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
   return concat(all.map(be16));
 }
 

@@ -188,7 +188,7 @@ function loopStatement(ctx: DiagnosisContext, gate: PollingGate, host: string, f
   // so it only bounds the wait from above.
   const exact = enough && waitFrom === gate.waitFrom[0];
   if (enough && ks !== null) {
-    waits = { from: waitFrom!, exact, n: w.length, meanMs: mean(w), minMs: Math.min(...w), maxMs: Math.max(...w), meanOverPeriod: mean(w) / period, ksD: ks.d, ksP: ks.p };
+    waits = { from: waitFrom, exact, n: w.length, meanMs: mean(w), minMs: Math.min(...w), maxMs: Math.max(...w), meanOverPeriod: mean(w) / period, ksD: ks.d, ksP: ks.p };
   }
   if (exact && ks !== null) {
     saving = mean(w);

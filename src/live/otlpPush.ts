@@ -100,7 +100,7 @@ export class OtlpPush {
     this.sending = true;
     const { body, items, spans } = this.batch();
     let outcome: 'sent' | 'retry' | 'rejected';
-    let why = '';
+    let why: string;
     try {
       const res = await fetch(this.o.url, {
         method: 'POST',

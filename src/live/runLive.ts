@@ -39,7 +39,7 @@ export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' 
   /** Push each handed-out request's spans to this OTLP/HTTP traces URL. */
   otlpEndpoint?: string;
   /** Service notices (OTLP endpoint failing, recovered), for the operator's log. */
-  onNotice?(text: string): void;
+  onNotice?: (text: string) => void;
   /** Called once the metrics endpoint listens, with the port bound. */
   onMetricsListening?(port: number): void;
   /**

@@ -71,7 +71,7 @@ export interface OtlpPushOptions {
   /** Per-request timeout (default 10 s). */
   timeoutMs?: number;
   /** Told once per change of state (failing, recovered, rejected batch): for the operator's log. */
-  onNotice?(text: string): void;
+  onNotice?: (text: string) => void;
 }
 
 export interface OtlpPushStats {

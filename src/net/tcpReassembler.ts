@@ -282,7 +282,7 @@ export class TcpReassembler {
     old.stats.closed = null;
     this.conns.add(conn);
     let inner = this.index.get(lo);
-    if (!inner) this.index.set(lo, (inner = new Map()));
+    if (!inner) this.index.set(lo, (inner = new Map<EndKey, Connection>()));
     inner.set(hi, conn);
     return conn;
   }

@@ -66,7 +66,7 @@ export async function captureTlsSession(ns: Netns, dir: string, certDir: string,
   // On a loaded machine the kernel can drop a packet from tcpdump's ring: run again then.
   for (let attempt = 1; ; attempt++) {
     const dump = await startTcpdump(ns.name, 'lo', `tcp port ${port}`, pcap);
-    let dropped = NaN;
+    let dropped: number;
     try {
       execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, peers, dir, '127.0.0.1', String(port), version, cipher, cert, key, 'nova.example'], { stdio: 'pipe', timeout: 20_000 });
     } finally {

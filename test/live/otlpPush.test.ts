@@ -87,7 +87,7 @@ async function until(cond: () => boolean, ms = 20_000): Promise<void> {
   for (const t0 = Date.now(); !cond() && Date.now() - t0 < ms; ) await sleep(50);
 }
 
-let requests: ResultRequest[] = [];
+const requests: ResultRequest[] = [];
 beforeAll(async () => {
   // Completion order interleaves VIMs in a real fleet: alternate the two captures' requests.
   const [nova, nomad] = [(await analyse(capturePath('nova-seq'))).requests, (await analyse(capturePath('nomad-2016-stock'))).requests];
