@@ -39,7 +39,7 @@ export async function liveRss(bin: string, inputs: { nova: string; nomad: string
     // An OTLP/HTTP receiver beside it that counts and discards what it is sent.
     const receiver = spawn('ip', ['netns', 'exec', nsB, process.execPath, '-e', otlpSink], { stdio: ['ignore', 'pipe', 'inherit'] });
     let sink = '';
-    receiver.stdout.on('data', (c: Buffer) => (sink += c));
+    receiver.stdout.on('data', (c: Buffer) => (sink += c.toString()));
     for (let i = 0; i < 100 && !sink.includes('listening'); i++) await sleep(100);
     const args = [bin, 'live', '-i', ifB, '--json', '--summary-every', '30', '--metrics', '127.0.0.1:9464', '--otlp-endpoint', 'http://127.0.0.1:4318', '--retain', '60', ...extraArgs];
     console.log(`live-rss: node ${args.join(' ')} (in ${nsB}), ${minutes} min`);

@@ -6,9 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Vim } from '../dissectors/types.js';
-import type { NetCounters } from '../net/types.js';
 import type { ResultRequest } from '../result/types.js';
-import type { ProtocolCounters } from '../protocols/types.js';
 import type { LiveCountsSnapshot } from './types.js';
 
 /** Phase durations from 1 ms to 60 s, about three buckets per decade. */
