@@ -44,8 +44,9 @@ export default defineConfig(
       'max-len': 'off',
       // Lab helpers check tcpdump's drop count after tearing it down, whether or not the run threw.
       'no-unsafe-finally': 'off',
-      // Reported (`npm run lint`), not failing: an unused fixture in a test harms nothing.
+      // Reported (`npm run lint`), not failing: an unused fixture or a `let` in a test harms nothing.
       '@typescript-eslint/no-unused-vars': ['warn', rules['@typescript-eslint/no-unused-vars'][1]],
+      'prefer-const': 'warn',
     },
   },
 );

@@ -29,7 +29,7 @@ const knownSet = new Set(known.map((k) => knownKey(k.file, k.what)));
 
 describe('public test captures (tcpdump and libpcap suites) against tshark', () => {
   const rows = readReference();
-  let results: CorpusResult[] = [];
+  const results: CorpusResult[] = [];
 
   beforeAll(async () => {
     for (const row of rows) results.push(await readCorpusCapture(row));
