@@ -1,11 +1,11 @@
 /**
- * The npm tarball installed into a fresh project, as a consumer gets it: `npm pack` of the
- * built tree, unpacked into `node_modules/vim-analyse`, its dependencies linked from this
+ * The npm tarball installed into a fresh project, as a consumer gets it: `npm pack` of a
+ * fresh build, unpacked into `node_modules/vim-analyse`, its dependencies linked from this
  * checkout's node_modules (the same versions npm would install, without the registry).
  * Optional dependencies can be left out to see the package without them.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -20,11 +20,24 @@ export interface PackedProject {
   pkg: string;
 }
 
+/**
+ * The tarball of a fresh build: the package's sources staged in a temporary folder and
+ * compiled there, so that files a stale dist/ still holds (a module moved since) cannot
+ * reach it, and this checkout's dist/ is neither needed nor touched.
+ */
+function freshTarball(into: string): PackedProject['pack'] & { filename: string } {
+  const stage = mkdtempSync(join(tmpdir(), 'vim-analyse-stage-'));
+  for (const f of ['package.json', 'README.md', 'tsconfig.json', 'schemas', 'docs', 'src', 'bin']) cpSync(join(repoRoot, f), join(stage, f), { recursive: true });
+  symlinkSync(join(repoRoot, 'node_modules'), join(stage, 'node_modules'));
+  execFileSync(join(repoRoot, 'node_modules/.bin/tsc'), ['-p', join(stage, 'tsconfig.json')], { cwd: stage, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  rmSync(stage, { recursive: true, force: true });
+  return (JSON.parse(out) as (PackedProject['pack'] & { filename: string })[])[0];
+}
+
 export function packedProject(options: { without?: string[] } = {}): PackedProject {
-  if (!existsSync(join(repoRoot, 'dist/src/index.js'))) throw new Error('build first (npx tsc -p tsconfig.json): dist/src/index.js is missing');
   const dir = mkdtempSync(join(tmpdir(), 'vim-analyse-consumer-'));
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const pack = (JSON.parse(out) as (PackedProject['pack'] & { filename: string })[])[0];
+  const pack = freshTarball(dir);
   const tarball = join(dir, pack.filename);
   const pkg = join(dir, 'node_modules/vim-analyse');
   mkdirSync(pkg, { recursive: true });

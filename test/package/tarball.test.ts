@@ -4,9 +4,9 @@
  * without the optional PNG package.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturePath } from '../helpers/groundTruth.js';
 import { packedProject, repoRoot, type PackedProject } from '../helpers/packedProject.js';
 
@@ -17,7 +17,8 @@ describe('the packed tarball', () => {
   beforeAll(() => {
     // Without the optional PNG renderer: the figures test below needs it absent.
     p = packedProject({ without: ['@resvg'] });
-  }, 120_000);
+  }, 180_000);
+  afterAll(() => rmSync(p.dir, { recursive: true, force: true }));
 
   it('is loaded by require() and by import, as one module (no second copy of its classes)', () => {
     const file = capturePath('nomad-modern');
