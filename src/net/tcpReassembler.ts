@@ -72,6 +72,8 @@ class Connection {
   listed = false;
   /** No payload byte yet (in the quiet set). */
   quiet = true;
+  /** The handler is still to be made (by the factory, at the first payload, gap or end). */
+  handlerPending = false;
   /** When it last moved to the recent end of the connection order (ns). */
   touched: number;
   constructor(
@@ -327,7 +329,10 @@ export class TcpReassembler {
       head: [null, null],
       closed: null,
     };
-    const conn = new Connection(lo, hi, srcIsClient ? a : b, info, stats, this.factory(info));
+    // The handler is made at the first payload, gap or end: a connection of a flood holds no
+    // parser objects while it waits.
+    const conn = new Connection(lo, hi, srcIsClient ? a : b, info, stats, null);
+    conn.handlerPending = true;
     conn.rolesOpen = !sawSyn;
     this.conns.add(conn);
     this.quiet.add(conn);
@@ -384,7 +389,8 @@ export class TcpReassembler {
     st.bytes[h.dir] += n;
     this.counters.payloadBytes += n;
     h.nextSeq = (h.nextSeq + n) >>> 0;
-    if (conn.handler) conn.handler.data(h.dir, s === 0 && e === b.length ? b : b.subarray(s, e), ts);
+    const handler = conn.handlerPending ? this.makeHandler(conn) : conn.handler;
+    if (handler) handler.data(h.dir, s === 0 && e === b.length ? b : b.subarray(s, e), ts);
   }
 
   /** Deliver held segments that are now in sequence. */
@@ -416,6 +422,12 @@ export class TcpReassembler {
     this.drain(conn, h);
   }
 
+  private makeHandler(conn: Connection): StreamHandler | null {
+    conn.handlerPending = false;
+    conn.handler = this.factory(conn.info);
+    return conn.handler;
+  }
+
   private gap(conn: Connection, h: HalfStream, bytes: number, ts: number): void {
     const st = conn.stats;
     if (bytes > 0) {
@@ -424,7 +436,7 @@ export class TcpReassembler {
       this.counters.gaps++;
       this.counters.gapBytes += bytes;
     }
-    conn.handler?.gap(h.dir, bytes, ts);
+    (conn.handlerPending ? this.makeHandler(conn) : conn.handler)?.gap(h.dir, bytes, ts);
   }
 
   private flushAll(conn: Connection, ts: number): void {
@@ -440,7 +452,7 @@ export class TcpReassembler {
   private endHalf(conn: Connection, h: HalfStream, ts: number, reason: EndReason): void {
     if (h.ended) return;
     h.ended = true;
-    conn.handler?.end(h.dir, ts, reason);
+    (conn.handlerPending ? this.makeHandler(conn) : conn.handler)?.end(h.dir, ts, reason);
   }
 
   private finish(conn: Connection, reason: EndReason, ts: number): void {
