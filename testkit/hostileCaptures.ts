@@ -134,3 +134,39 @@ export function compressedBodies(n: number, bomb: Uint8Array, o: FloodOptions): 
   }
   return out;
 }
+
+/** One AMQP 0-9-1 frame: type, channel, size, payload, frame-end. */
+function amqpFrame(type: number, channel: number, payload: Uint8Array): Uint8Array {
+  const f = Buffer.alloc(8 + payload.length);
+  f[0] = type;
+  f.writeUInt16BE(channel, 1);
+  f.writeUInt32BE(payload.length, 3);
+  f.set(payload, 7);
+  f[7 + payload.length] = 0xce;
+  return f;
+}
+
+/**
+ * One AMQP connection publishing on `channels` channels at once, each message declaring a
+ * `declared`-byte body of which `sent` bytes come (in 32 KiB body frames): partial
+ * contents on every channel.
+ */
+export function amqpChannels(channels: number, declared: number, sent: number, o: FloodOptions): TimedFrame[] {
+  const c = new TcpConversation({ client: [clientIp(0), 41000], server: o.server });
+  const segs: Segment[] = [...c.handshake(), c.send(0, Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1))];
+  const shortstr = (s: string) => Buffer.concat([Buffer.of(s.length), Buffer.from(s)]);
+  const frameBody = 32 * 1024;
+  const piece = new Uint8Array(frameBody).fill(0x7b);
+  for (let ch = 1; ch <= channels; ch++) {
+    const publish = Buffer.concat([Buffer.from([0, 60, 0, 40, 0, 0]), shortstr('nova'), shortstr(`compute.host${ch}`), Buffer.of(0)]);
+    const header = Buffer.alloc(14);
+    header.writeUInt16BE(60, 0);
+    header.writeBigUInt64BE(BigInt(declared), 4);
+    segs.push(c.send(0, Buffer.concat([amqpFrame(1, ch, publish), amqpFrame(2, ch, header)])));
+  }
+  // Body frames round-robin over the channels, so every channel holds a partial body at once.
+  for (let k = 0; k < sent; k += frameBody) {
+    for (let ch = 1; ch <= channels; ch++) segs.push(c.send(0, amqpFrame(3, ch, piece.subarray(0, Math.min(frameBody, sent - k)))));
+  }
+  return timed(c, segs, o.startNs, o.spanNs / BigInt(Math.max(1, segs.length)));
+}
