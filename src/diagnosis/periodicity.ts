@@ -209,7 +209,7 @@ export function detectPeriod(timesNs: readonly number[]): PeriodFit {
 /** At most `max` of the sorted values, evenly spaced by rank, the first and last included. */
 function evenSample(sorted: number[], max: number): number[] {
   if (sorted.length <= max) return sorted;
-  const out: number[] = new Array(max);
+  const out = new Array<number>(max);
   const stride = (sorted.length - 1) / (max - 1);
   for (let i = 0; i < max; i++) out[i] = sorted[Math.round(i * stride)];
   return out;
