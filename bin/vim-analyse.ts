@@ -135,8 +135,9 @@ function parseOffsets(specs: string[]): Record<string, number> {
 }
 
 /**
- * The resource limits, as options: defaults keep the main job's peak RSS under 200 MB on
- * any input; each hit is counted and named in a warning, and these raise (or lower) them.
+ * The resource limits, as options: defaults bound what the main job holds on any input (its
+ * peak RSS on 1 GB inputs is in README's Performance); each hit is counted and named in a
+ * warning, and these raise (or lower) them.
  */
 const limitOptions = [
   { flag: '--max-messages <n>', key: 'maxMessages', help: 'messages kept for the diagnosis (main job default 300000; messages: all)' },
