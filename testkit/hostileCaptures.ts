@@ -170,3 +170,39 @@ export function amqpChannels(channels: number, declared: number, sent: number, o
   }
   return timed(c, segs, o.startNs, o.spanNs / BigInt(Math.max(1, segs.length)));
 }
+
+/** A yamux data frame header: version 0, type 0 (data), flags, stream id, length. */
+function yamuxData(streamId: number, flags: number, payload: Uint8Array): Uint8Array {
+  const h = Buffer.alloc(12);
+  h.writeUInt16BE(flags, 2);
+  h.writeUInt32BE(streamId, 4);
+  h.writeUInt32BE(payload.length, 8);
+  return Buffer.concat([h, payload]);
+}
+
+/**
+ * One Nomad RPC connection (connection type 0x03: yamux) with `streams` streams, each an
+ * RPC request whose body is a msgpack string declaring `declared` bytes of which `sent`
+ * come (in 32 KiB frames): partial messages on every stream at once.
+ */
+export function yamuxStreams(streams: number, declared: number, sent: number, o: FloodOptions): TimedFrame[] {
+  const c = new TcpConversation({ client: [clientIp(0), 42000], server: o.server });
+  const segs: Segment[] = [...c.handshake(), c.send(0, Uint8Array.of(0x03))];
+  const frame = 32 * 1024;
+  const piece = new Uint8Array(frame).fill(0x61);
+  for (let s = 1; s <= streams; s++) {
+    const id = 2 * s - 1;
+    // {"ServiceMethod": "Node.GetClientAllocs", "Seq": s} then a str32 header of `declared` bytes.
+    const method = Buffer.from('Node.GetClientAllocs');
+    const head = Buffer.concat([
+      Buffer.of(0x82, 0xad), Buffer.from('ServiceMethod'), Buffer.of(0xa0 | method.length), method,
+      Buffer.of(0xa3), Buffer.from('Seq'), Buffer.of(0xce, s >>> 24, (s >>> 16) & 255, (s >>> 8) & 255, s & 255),
+      Buffer.of(0xdb, declared >>> 24, (declared >>> 16) & 255, (declared >>> 8) & 255, declared & 255),
+    ]);
+    segs.push(c.send(0, yamuxData(id, 1, head)));
+  }
+  for (let k = 0; k < sent; k += frame) {
+    for (let s = 1; s <= streams; s++) segs.push(c.send(0, yamuxData(2 * s - 1, 0, piece.subarray(0, Math.min(frame, sent - k)))));
+  }
+  return timed(c, segs, o.startNs, o.spanNs / BigInt(Math.max(1, segs.length)));
+}
