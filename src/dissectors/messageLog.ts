@@ -54,9 +54,11 @@ class ValueTable<V> {
 }
 
 /** The keys an id set may have, by code (scalars first, then the lists). */
-const idKeys = ['server', 'request', 'image', 'job', 'eval', 'alloc', 'node', 'port', 'device', 'servers', 'allocs'] as const;
+const idKeys = ['server', 'request', 'image', 'job', 'eval', 'alloc', 'node', 'port', 'device', 'servers', 'allocs'] as const satisfies readonly (keyof MessageIds)[];
+// Fails to compile when MessageIds gains a key this table lacks.
+const _everyIdKeyListed: Exclude<keyof MessageIds, (typeof idKeys)[number]> extends never ? true : never = true;
 const idKeyCode = new Map<string, number>(idKeys.map((k, i) => [k, i]));
-const firstListCode = 9;
+const firstListCode = idKeys.indexOf('servers');
 
 /**
  * Id sets as numbers in one pool: `[entries, (key code, id number | key code, length, id

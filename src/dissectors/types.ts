@@ -29,6 +29,24 @@ export interface MessageIds {
   allocs?: string[];
 }
 
+/** An HTTP exchange as a dissector reports it (Nova's and Nomad's HTTP events extend it). */
+export interface HttpEventBase {
+  /** Route template, `METHOD /path/{id}` (no query). */
+  route: string;
+  method: string;
+  /** HTTP status of the final response; null when none was seen. */
+  status: number | null;
+  reqFirst: number;
+  reqLast: number;
+  respFirst: number | null;
+  respLast: number | null;
+  /** `ip:port` of the client and the server. */
+  src: string;
+  dst: string;
+  conn: number;
+  ids: MessageIds;
+}
+
 /** One sighting of a message on the wire: its first and last byte, on one connection. */
 export interface Observation {
   /** Relative ns (see SessionClock). */

@@ -25,13 +25,13 @@ import type { TlsKeyLog } from '../protocols/tls/keyLog.js';
 import type { TlsConnectionSummary } from '../protocols/tls/types.js';
 import { count, defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolCounters, type ProtocolLimits } from '../protocols/types.js';
 import { withDefaults } from '../net/withDefaults.js';
-import { OsloCorrelator, toVimMessage as rpcMessage } from '../dissectors/nova/osloCorrelator.js';
-import { novaBodyFilter, novaHttpEvent, toVimMessage as restMessage } from '../dissectors/nova/restEvents.js';
+import { OsloCorrelator, novaRpcMessage } from '../dissectors/nova/osloCorrelator.js';
+import { novaBodyFilter, novaHttpEvent, novaHttpMessage } from '../dissectors/nova/restEvents.js';
 import type { NovaHttpEvent, NovaRpcEvent } from '../dissectors/nova/types.js';
 import { NomadRpcConnectionParser } from '../dissectors/nomad/nomadRpcConnectionParser.js';
 import { defaultNomadApiPorts, hasNomadEvidence, nomadHttpEvent } from '../dissectors/nomad/httpEvents.js';
 import { nomadRpcEvent } from '../dissectors/nomad/rpcEvents.js';
-import { toVimMessage as nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../dissectors/nomad/types.js';
+import { nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../dissectors/nomad/types.js';
 import type { MessageTable, Vim, VimMessage } from '../dissectors/types.js';
 import { MessageLog } from '../dissectors/messageLog.js';
 import type { ConnectionStats } from '../net/types.js';
@@ -281,13 +281,13 @@ export class AnalysisSession {
 
   private onNovaHttp(ev: NovaHttpEvent, extra: Pick<VimMessage, 'via' | 'leg'> = {}, measure = true): void {
     if (extra.leg !== 'backend' || !extra.via) this.seen.novaHttp++;
-    if (this.keepMessages) this.keep({ ...restMessage(ev), ...extra }, ev.conn);
+    if (this.keepMessages) this.keep({ ...novaHttpMessage(ev), ...extra }, ev.conn);
     if (measure) this.nova.http(ev);
   }
 
   private onNovaRpc(ev: NovaRpcEvent): void {
     this.seen.novaRpc++;
-    if (this.keepMessages) this.keep(rpcMessage(ev), ev.publish?.conn ?? ev.deliveries[0]?.conn);
+    if (this.keepMessages) this.keep(novaRpcMessage(ev), ev.publish?.conn ?? ev.deliveries[0]?.conn);
     this.nova.rpc(ev);
   }
 

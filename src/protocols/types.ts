@@ -12,10 +12,8 @@ export type Header = [name: string, value: string];
 
 // ───────────────────────────────────────────── HTTP/1.x
 
-export interface HttpRequest {
-  method: string;
-  /** Request target as sent (path + query). */
-  target: string;
+/** What a request and a response both are: a head, a bounded body and their byte times. */
+export interface HttpMessage {
   version: string;
   /** Header names as sent; look up case-insensitively. */
   headers: Header[];
@@ -32,20 +30,15 @@ export interface HttpRequest {
   bodyEncoded?: string;
 }
 
-export interface HttpResponse {
+export interface HttpRequest extends HttpMessage {
+  method: string;
+  /** Request target as sent (path + query). */
+  target: string;
+}
+
+export interface HttpResponse extends HttpMessage {
   status: number;
   reason: string;
-  version: string;
-  headers: Header[];
-  body: Uint8Array;
-  bodyTruncated: boolean;
-  bodyLength: number;
-  firstByte: number;
-  lastByte: number;
-  /** Trailer fields of a chunked body, when it had any. */
-  trailers?: Header[];
-  /** Content-Encoding still applied to `body` when it could not be decoded. */
-  bodyEncoded?: string;
 }
 
 /** One request with its response (null when none was seen). */

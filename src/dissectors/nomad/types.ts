@@ -4,7 +4,7 @@
  * X-Nomad-Token) is ever a field of these events.
  */
 import { internIds } from '../internIds.js';
-import type { MessageIds, Observation, VimMessage } from '../types.js';
+import type { HttpEventBase, MessageIds, Observation, VimMessage } from '../types.js';
 
 /** A task event of a `Node.UpdateAlloc`. */
 export interface NomadTaskEvent {
@@ -74,19 +74,9 @@ export interface NomadRpcEvent {
 }
 
 /** One HTTP API exchange with the Nomad server. */
-export interface NomadHttpEvent {
+export interface NomadHttpEvent extends HttpEventBase {
   /** Route template, `PUT /v1/jobs`, `GET /v1/job/{id}/allocations` (no query). */
   route: string;
-  method: string;
-  /** HTTP status; null when no response was seen. */
-  status: number | null;
-  reqFirst: number;
-  reqLast: number;
-  respFirst: number | null;
-  respLast: number | null;
-  src: string;
-  dst: string;
-  conn: number;
   /** `job` (path or request body `Job.ID`), `eval` (reply EvalID), `alloc` (path). */
   ids: MessageIds;
   /** Blocking query (`?index=N`): the index waited past, and the `X-Nomad-Index` answered. */
@@ -108,7 +98,7 @@ export type NomadEvent = ({ kind: 'rpc' } & NomadRpcEvent) | ({ kind: 'http' } &
 const nsPerMs = 1e6;
 
 /** The `messages --json` line of a Nomad event (service: the Nomad server answered it). */
-export function toVimMessage(ev: NomadRpcEvent | NomadHttpEvent): VimMessage {
+export function nomadMessage(ev: NomadRpcEvent | NomadHttpEvent): VimMessage {
   if ('streamId' in ev) {
     const rpc = ev;
     const { first: t, src, dst } = rpc.request;

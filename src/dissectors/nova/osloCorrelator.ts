@@ -224,10 +224,6 @@ export class OsloCorrelator {
     return events.sort((a, b) => firstTime(a) - firstTime(b));
   }
 
-  toVimMessage(ev: NovaRpcEvent): VimMessage {
-    return toVimMessage(ev);
-  }
-
   private keyOf(msg: OsloMessage, routingKey: string): string {
     if (msg.uniqueId !== undefined) return `u:${msg.uniqueId}`;
     if (msg.kind === 'notification' && msg.messageId !== undefined) return `n:${routingKey}|${msg.messageId}`;
@@ -326,7 +322,7 @@ const NS_PER_MS = 1e6;
  * last byte of its reply's last delivery; a cast or notification from its publish's first
  * byte to the last byte of its first delivery; null when either end was not seen.
  */
-export function toVimMessage(ev: NovaRpcEvent): VimMessage {
+export function novaRpcMessage(ev: NovaRpcEvent): VimMessage {
   const firstDelivery = ev.deliveries[0];
   let end: number | undefined;
   if (ev.kind === 'rpc-call') end = ev.reply?.deliveries[ev.reply.deliveries.length - 1]?.last;

@@ -92,7 +92,7 @@ export function novaHttpEvent(ex: HttpExchange, ports: ServicePortTable = defaul
 }
 
 /** One line of `messages --json` (times still relative ns; ms = request first → response last byte). */
-export function toVimMessage(ev: NovaHttpEvent): VimMessage {
+export function novaHttpMessage(ev: NovaHttpEvent): VimMessage {
   const ms = ev.respLast === null ? null : (ev.respLast - ev.reqFirst) / 1e6;
   const ids = internIds(ev.ids);
   // Whole literals (status last when there is one): a property added later would put each

@@ -1,7 +1,7 @@
 /**
  * Typed Nova events from the Nova dissectors (REST and oslo.messaging), for the timeline.
  */
-import type { MessageIds, Observation } from '../types.js';
+import type { HttpEventBase, MessageIds, Observation } from '../types.js';
 import type { OsloExternalEvent } from './osloMessage.js';
 
 export type { OsloExternalEvent };
@@ -88,22 +88,11 @@ export type NovaService = 'nova-api' | 'keystone' | 'glance' | 'placement' | 'ne
 export type ServicePortTable = Readonly<Record<number, NovaService>>;
 
 /** One HTTP exchange with an OpenStack service, reduced to what the timeline needs. */
-export interface NovaHttpEvent {
+export interface NovaHttpEvent extends HttpEventBase {
   /** Who answered. */
   service: NovaService;
   /** Route template, `METHOD /path/{id}` without service prefix or query. */
   route: string;
-  method: string;
-  /** HTTP status of the final response; null when none was seen. */
-  status: number | null;
-  reqFirst: number;
-  reqLast: number;
-  respFirst: number | null;
-  respLast: number | null;
-  /** `ip:port` of the client and the server. */
-  src: string;
-  dst: string;
-  conn: number;
   /**
    * `request` is the id of the request this call belongs to: the caller's
    * `X-OpenStack-Request-ID` when it sent one (nova-api → glance, scheduler → placement),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nomadHttpEvent } from '../../../src/dissectors/nomad/httpEvents.js';
 import { matchNomadRoute } from '../../../src/dissectors/nomad/httpRoutes.js';
-import { toVimMessage } from '../../../src/dissectors/nomad/types.js';
+import { nomadMessage } from '../../../src/dissectors/nomad/types.js';
 import type { Header, HttpExchange } from '../../../src/protocols/types.js';
 import type { ConnectionInfo } from '../../../src/net/types.js';
 
@@ -43,7 +43,7 @@ describe('nomadHttpEvent', () => {
       src: '10.99.0.3:57086', dst: '10.99.0.1:4646',
     });
     expect(JSON.stringify(ev)).not.toContain(token);
-    expect(toVimMessage(ev)).toEqual({
+    expect(nomadMessage(ev)).toEqual({
       t: 10_000_000, vim: 'nomad', type: 'http', name: 'PUT /v1/jobs', service: 'nomad-server', src: '10.99.0.3:57086', dst: '10.99.0.1:4646',
       ms: 12, status: 200, ids: { job: 'example1', eval: 'cd7176e7-4eed-fcf7-3afc-684551a095be' },
     });
@@ -70,6 +70,6 @@ describe('nomadHttpEvent', () => {
   it('no response: status and respLast null; a body that is not JSON gives no ids, not an error', () => {
     const ev = nomadHttpEvent(exchange('PUT', '/v1/jobs', 'job "x" {', null));
     expect(ev).toMatchObject({ status: null, respFirst: null, respLast: null, ids: {} });
-    expect(toVimMessage(ev).ms).toBeNull();
+    expect(nomadMessage(ev).ms).toBeNull();
   });
 });

@@ -11,7 +11,7 @@ import { defaultProtocolLimits, type ProtocolContext, type ProtocolWarning } fro
 import { NomadRpcConnectionParser } from '../../../src/dissectors/nomad/nomadRpcConnectionParser.js';
 import { nomadRpcEvent } from '../../../src/dissectors/nomad/rpcEvents.js';
 import { nomadHttpEvent } from '../../../src/dissectors/nomad/httpEvents.js';
-import { toVimMessage, type NomadHttpEvent, type NomadRpcEvent } from '../../../src/dissectors/nomad/types.js';
+import { nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../../../src/dissectors/nomad/types.js';
 import { capturePath, runsOf, secretsOf } from '../../helpers/groundTruth.js';
 
 interface Expected {
@@ -160,7 +160,7 @@ describe.each(Object.keys(expected))('Nomad capture %s', (name) => {
     const { rpc, http, warnings, ctx } = await result;
     const secrets = secretsOf(name);
     expect(secrets.length).toBe(2);
-    const text = JSON.stringify({ rpc, http, warnings, counters: ctx.counters, messages: [...rpc, ...http].map(toVimMessage) });
+    const text = JSON.stringify({ rpc, http, warnings, counters: ctx.counters, messages: [...rpc, ...http].map(nomadMessage) });
     for (const s of secrets) expect(text.includes(s), `secret ${s.slice(0, 4)}…`).toBe(false);
     // …while the RPC bodies did carry them on the wire (the test can fail).
     expect(text).toContain(runs[0].alloc_id);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nomadRpcEvent } from '../../../src/dissectors/nomad/rpcEvents.js';
-import { toVimMessage } from '../../../src/dissectors/nomad/types.js';
+import { nomadMessage } from '../../../src/dissectors/nomad/types.js';
 import type { MsgpackRpcExchange, MsgpackRpcMessage } from '../../../src/protocols/types.js';
 import type { ConnectionInfo } from '../../../src/net/types.js';
 
@@ -55,12 +55,12 @@ describe('nomadRpcEvent', () => {
     expect(ev).toMatchObject({ method: 'Deployment.List', response: null, requestBytes: 100, responseBytes: null, ids: {} });
   });
 
-  it('toVimMessage: nomad-rpc line with duration in ms and the reply error as status', () => {
-    expect(toVimMessage(nomadRpcEvent(exchange('Status.Ping', {}, {}, 'rpc: boom')))).toEqual({
+  it('nomadMessage: nomad-rpc line with duration in ms and the reply error as status', () => {
+    expect(nomadMessage(nomadRpcEvent(exchange('Status.Ping', {}, {}, 'rpc: boom')))).toEqual({
       t: 1_000_000, vim: 'nomad', type: 'nomad-rpc', name: 'Status.Ping', service: 'nomad-server',
       src: '10.99.0.2:44102', dst: '10.99.0.1:4647', ms: 5, status: 'rpc: boom', ids: {},
     });
-    expect(toVimMessage(nomadRpcEvent(exchange('Status.Ping', {}, null)))).toMatchObject({ ms: null });
-    expect(toVimMessage(nomadRpcEvent(exchange('Status.Ping', {}, null)))).not.toHaveProperty('status');
+    expect(nomadMessage(nomadRpcEvent(exchange('Status.Ping', {}, null)))).toMatchObject({ ms: null });
+    expect(nomadMessage(nomadRpcEvent(exchange('Status.Ping', {}, null)))).not.toHaveProperty('status');
   });
 });

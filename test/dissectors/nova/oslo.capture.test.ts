@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OsloCorrelator, toVimMessage } from '../../../src/dissectors/nova/osloCorrelator.js';
+import { OsloCorrelator, novaRpcMessage } from '../../../src/dissectors/nova/osloCorrelator.js';
 import type { NovaRpcEvent } from '../../../src/dissectors/nova/types.js';
 import type { DissectorWarning } from '../../../src/dissectors/types.js';
 import { capturePath, runsOf, secretsOf, sharedFile } from '../../helpers/groundTruth.js';
@@ -120,7 +120,7 @@ for (const name of cases) {
         // The reply goes back to the host that published the call.
         expect(e.reply!.deliveries[0].dst.split(':')[0]).toBe(e.publish!.src.split(':')[0]);
         expect(e.reply!.deliveries[0].last).toBeGreaterThan(e.publish!.first);
-        expect(toVimMessage(e).ms).toBeGreaterThan(0);
+        expect(novaRpcMessage(e).ms).toBeGreaterThan(0);
       }
     });
 
@@ -142,7 +142,7 @@ for (const name of cases) {
       const { events, warnings, amqp, bodiesWithSecrets, secrets } = await result();
       expect(secrets.length).toBeGreaterThan(0);
       expect(bodiesWithSecrets).toBeGreaterThan(100);
-      const text = JSON.stringify({ events, lines: events.map(toVimMessage), warnings, amqpWarnings: amqp.warnings, netWarnings: amqp.net.warnings, counters: amqp.ctx.counters });
+      const text = JSON.stringify({ events, lines: events.map(novaRpcMessage), warnings, amqpWarnings: amqp.warnings, netWarnings: amqp.net.warnings, counters: amqp.ctx.counters });
       for (const s of secrets) expect(text.includes(s), `secret ${s.slice(0, 4)}…`).toBe(false);
     });
   });

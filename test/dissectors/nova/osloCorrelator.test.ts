@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OsloCorrelator, toVimMessage } from '../../../src/dissectors/nova/osloCorrelator.js';
+import { OsloCorrelator, novaRpcMessage } from '../../../src/dissectors/nova/osloCorrelator.js';
 import { amqp, connection, context, novaObject } from './osloWire.js';
 
 const U1 = 'b956784b-1e94-4804-8591-9ca1c98c8560';
@@ -46,7 +46,7 @@ describe('OsloCorrelator', () => {
       reply: { parts: 1, publish: { first: 50 * ms, src: '10.98.0.1:45080' }, deliveries: [{ last: 54 * ms, dst: '10.98.0.1:45088' }] },
     });
     expect(ev.server).toBeUndefined();
-    expect(toVimMessage(ev)).toEqual({
+    expect(novaRpcMessage(ev)).toEqual({
       t: 10 * ms, vim: 'nova', type: 'rpc-call', name: 'select_destinations', service: 'nova-scheduler',
       src: '10.98.0.1:51586', dst: '10.98.0.1:45080', ms: 44, ids: { server: U1, request: context._context_request_id },
     });
@@ -63,7 +63,7 @@ describe('OsloCorrelator', () => {
     expect([ev.kind, ev.topic, ev.fanout, ev.server, ev.ids.server]).toEqual(['rpc-cast', 'scheduler', true, undefined, U1]);
     expect(ev.deliveries.map((d) => d.dst)).toEqual(['10.98.0.1:45080', '10.98.0.1:45068']);
     // A cast lasts from its publish to the end of its first delivery.
-    expect(toVimMessage(ev).ms).toBe(4);
+    expect(novaRpcMessage(ev).ms).toBe(4);
   });
 
   it('names the compute host of a directed cast, and its consumer', () => {
@@ -73,7 +73,7 @@ describe('OsloCorrelator', () => {
     c.message(amqp(computeSub, 'deliver', 'nova', 'compute.compute1', cast, 9 * ms));
     const [ev] = c.end();
     expect([ev.topic, ev.server, ev.deliveries[0].dst]).toEqual(['compute', 'compute1', '10.98.0.2:45246']);
-    expect(toVimMessage(ev).service).toBe('nova-compute');
+    expect(novaRpcMessage(ev).service).toBe('nova-compute');
     expect(JSON.stringify(ev)).not.toContain('pw-SECRET');
   });
 
@@ -89,7 +89,7 @@ describe('OsloCorrelator', () => {
       ['notification', 'versioned_notifications', 'INFO', 0],
     ]);
     expect(evs[0].notificationTimestampUs).toBe(Date.UTC(2026, 10, 25, 5, 37, 59) * 1000 + 297264);
-    expect(toVimMessage(evs[1])).toMatchObject({ type: 'notification', name: 'compute.instance.create.end', service: 'versioned_notifications', ms: null, dst: '10.98.0.4:5672' });
+    expect(novaRpcMessage(evs[1])).toMatchObject({ type: 'notification', name: 'compute.instance.create.end', service: 'versioned_notifications', ms: null, dst: '10.98.0.4:5672' });
   });
 
   it('a multi-part reply keeps the last part\'s times, counts its parts, and carries a failure', () => {
@@ -102,7 +102,7 @@ describe('OsloCorrelator', () => {
     c.message(amqp(computeSub, 'deliver', '', 'reply_Q', { result: null, failure: '{"class": "ValueError", "message": "boom"}', ending: true, _msg_id: 'M2', _unique_id: 'R2' }, 9 * ms, 10 * ms));
     const [ev] = c.end();
     expect(ev.reply).toMatchObject({ parts: 2, failure: 'ValueError: boom', publish: { first: 8 * ms }, deliveries: [{ last: 10 * ms }] });
-    expect(toVimMessage(ev)).toMatchObject({ ms: 9, status: 'ValueError: boom' });
+    expect(novaRpcMessage(ev)).toMatchObject({ ms: 9, status: 'ValueError: boom' });
   });
 
   it('counts calls without a reply, orphan replies, undecodable bodies and duplicate publishes', () => {
@@ -117,7 +117,7 @@ describe('OsloCorrelator', () => {
     c.message(junk);
     const evs = c.end();
     expect(evs.map((e) => [e.method, e.reply])).toEqual([['ping', undefined]]);
-    expect(toVimMessage(evs[0]).ms).toBeNull();
+    expect(novaRpcMessage(evs[0]).ms).toBeNull();
     expect(c.counters).toMatchObject({ callsWithoutReply: 1, orphanReplies: 1, undecodable: 1, duplicatePublishes: 1 });
     expect(warnings).toEqual(['oslo.messaging: Basic.Publish on nova/conductor: body is not JSON']);
   });

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { novaBodyFilter, novaHttpEvent, toVimMessage } from '../../../src/dissectors/nova/restEvents.js';
+import { novaBodyFilter, novaHttpEvent, novaHttpMessage } from '../../../src/dissectors/nova/restEvents.js';
 import type { NovaHttpEvent } from '../../../src/dissectors/nova/types.js';
 import { reassembleTcp } from '../../../src/net/reassembleTcp.js';
 import { HttpConnectionParser } from '../../../src/protocols/http/parser.js';
@@ -117,7 +117,7 @@ for (const name of novaCases) {
     it('lets no secret from secrets.txt into any event or message', () => {
       const secrets = secretsOf(name);
       expect(secrets.length).toBeGreaterThan(0);
-      const out = JSON.stringify(events) + JSON.stringify(events.map(toVimMessage)) + JSON.stringify(parsed.warnings);
+      const out = JSON.stringify(events) + JSON.stringify(events.map(novaHttpMessage)) + JSON.stringify(parsed.warnings);
       const leaked = secrets.filter((s) => out.includes(s));
       expect(leaked).toEqual([]);
       // and the tokens really were on the wire, in the exchanges we reduced

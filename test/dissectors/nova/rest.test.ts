@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Header, HttpExchange } from '../../../src/protocols/types.js';
-import { novaBodyFilter, novaHttpEvent, toVimMessage } from '../../../src/dissectors/nova/restEvents.js';
+import { novaBodyFilter, novaHttpEvent, novaHttpMessage } from '../../../src/dissectors/nova/restEvents.js';
 import { matchRoute } from '../../../src/dissectors/nova/restRoutes.js';
 import { classifyService } from '../../../src/dissectors/nova/restServices.js';
 
@@ -236,7 +236,7 @@ describe('novaHttpEvent', () => {
     const v = novaHttpEvent(validation)!;
     const i = novaHttpEvent(issue)!;
     expect([v.tokenValidation, i.tokenValidation, i.route]).toEqual([true, undefined, 'POST /v3/auth/tokens']);
-    const out = JSON.stringify([v, i, novaHttpEvent(boot), toVimMessage(v), toVimMessage(novaHttpEvent(boot)!)]);
+    const out = JSON.stringify([v, i, novaHttpEvent(boot), novaHttpMessage(v), novaHttpMessage(novaHttpEvent(boot)!)]);
     for (const secret of [USER_TOKEN, SERVICE_TOKEN, ADMIN_PASS, PASSWORD]) expect(out).not.toContain(secret);
     // the exchanges themselves did hold them: the test input is not vacuous
     const raw = JSON.stringify([validation, issue, boot].map((e) => [e.request.headers, e.response?.headers, Buffer.from(e.request.body).toString(), Buffer.from(e.response?.body ?? []).toString()]));
@@ -253,7 +253,7 @@ describe('novaHttpEvent', () => {
   it('carries an exchange without response as status null and ms null', () => {
     const ev = novaHttpEvent({ ...exchange({ method: 'DELETE', target: `/v2.1/servers/${SERVER}`, status: null }), incomplete: 'no response' })!;
     expect([ev.status, ev.respLast, ev.incomplete]).toEqual([null, null, 'no response']);
-    expect(toVimMessage(ev)).toEqual({
+    expect(novaHttpMessage(ev)).toEqual({
       t: 1000,
       vim: 'nova',
       type: 'http',
@@ -267,7 +267,7 @@ describe('novaHttpEvent', () => {
   });
 
   it('turns into a messages --json line with ms from request first to response last byte', () => {
-    expect(toVimMessage(novaHttpEvent(boot)!)).toMatchObject({ t: 1000, name: 'POST /v2.1/servers', service: 'nova-api', ms: 0.006, status: 202 });
+    expect(novaHttpMessage(novaHttpEvent(boot)!)).toMatchObject({ t: 1000, name: 'POST /v2.1/servers', service: 'nova-api', ms: 0.006, status: 202 });
   });
 });
 
