@@ -29,7 +29,7 @@ import { OsloCorrelator, novaRpcMessage } from '../dissectors/nova/osloCorrelato
 import { novaBodyFilter, novaHttpEvent, novaHttpMessage } from '../dissectors/nova/restEvents.js';
 import type { NovaHttpEvent, NovaRpcEvent } from '../dissectors/nova/types.js';
 import { NomadRpcConnectionParser } from '../dissectors/nomad/nomadRpcConnectionParser.js';
-import { defaultNomadApiPorts, hasNomadEvidence, nomadHttpEvent } from '../dissectors/nomad/httpEvents.js';
+import { defaultNomadApiPorts, hasNomadEvidence, nomadHttpEvent, nomadKeepsBody } from '../dissectors/nomad/httpEvents.js';
 import { nomadRpcEvent } from '../dissectors/nomad/rpcEvents.js';
 import { nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../dissectors/nomad/types.js';
 import type { MessageTable, Vim, VimMessage } from '../dissectors/types.js';
@@ -598,5 +598,5 @@ function timelineOf(model: PhaseModel, id: string, keys: RequestKeys, milestones
 /** Nova keeps only the bodies it reads; Nomad's API (port 4646 or /v1/ paths) keeps them, bounded. */
 function bodyFilter(conn: ConnectionInfo): (head: HttpHeadInfo) => boolean {
   const nova = novaBodyFilter(conn);
-  return (head) => conn.server.port === 4646 || (head.target?.startsWith('/v1/') ?? false) || nova(head);
+  return (head) => ((conn.server.port === 4646 || (head.target?.startsWith('/v1/') ?? false)) && nomadKeepsBody(head)) || nova(head);
 }

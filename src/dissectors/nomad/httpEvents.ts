@@ -32,6 +32,24 @@ export function hasNomadEvidence(ex: HttpExchange, apiPorts: ReadonlySet<number>
 
 export const defaultNomadApiPorts: ReadonlySet<number> = new Set([nomadApiPort]);
 
+/** GET routes whose reply nomadHttpEvent reads (allocation and evaluation listings). */
+const readReplies: ReadonlySet<string> = new Set([
+  'GET /v1/job/{id}/allocations', 'GET /v1/allocations', 'GET /v1/allocation/{id}', 'GET /v1/evaluation/{id}/allocations', 'GET /v1/evaluation/{id}',
+]);
+
+/**
+ * `keepBody` for Nomad's API: copy only the bodies nomadHttpEvent reads — a registration's
+ * request, the replies of writes (EvalID, indexes) and of the GET routes above. A job's
+ * definition (`GET /v1/job/{id}`), node lists and the like are counted, not kept.
+ */
+export function nomadKeepsBody(head: { dir: 0 | 1; method?: string; target?: string }): boolean {
+  if (head.method === undefined || head.target === undefined) return head.dir === 1;
+  const route = matchNomadRoute(head.method, splitTarget(head.target).path).route;
+  const write = head.method === 'PUT' || head.method === 'POST' || head.method === 'DELETE';
+  if (head.dir === 0) return (head.method === 'PUT' || head.method === 'POST') && (route.endsWith(' /v1/jobs') || route.endsWith(' /v1/job/{id}'));
+  return write || readReplies.has(route);
+}
+
 export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
   const { request, response } = ex;
   const { path, query } = splitTarget(request.target);
