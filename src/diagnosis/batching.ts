@@ -33,9 +33,8 @@ const f1 = (x: number): string => x.toFixed(1);
 
 /**
  * Every reply (a message whose release was seen) in columns, by position: its message,
- * arrival and release, and the kind it belongs to. Typed arrays, not an object per reply:
- * objects per reply and per release group were 90 MB of allocation on 1 GB of Nomad, much
- * of it promoted, and raised the main job's peak RSS by tens of MB.
+ * arrival and release, and the kind it belongs to. Typed arrays, not an object per reply or
+ * per release group, which would be long-lived garbage on large inputs.
  */
 interface Replies {
   msg: Int32Array;
@@ -97,8 +96,8 @@ function groupReplies(groups: ReleaseGroups, g: number): Int32Array {
 /**
  * Other replies by the same server (any kind but `kind`) released with group g, after
  * waiting a different time. `hostOrder` is the server's replies by release: only the
- * window around the group's release is read (a scan of every reply per group was 0.8 s
- * on 1 GB of Nomad). With `first`, stops at the first one found.
+ * window around the group's release is read, not every reply per group. With `first`,
+ * stops at the first one found.
  */
 function coReleased(replies: Replies, groups: ReleaseGroups, g: number, kind: number, hostOrder: Int32Array, first = false): number[] {
   const tol = CO_RELEASE_MS * 1e6;

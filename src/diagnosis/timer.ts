@@ -41,7 +41,7 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
   const done = new Set<string>();
   // Per phase end and per host that sends it: each host runs its own ticker.
   // At most MAX_TIMER_HOSTS per phase end, those ending the most requests: a grid fit per
-  // host costs ~40 ms, and 360 compute hosts each with its own ticker say one thing.
+  // host is costly, and hundreds of compute hosts each with its own ticker say one thing.
   const perHost = ends.flatMap((end) => {
     const byHost = new Map<string, PhaseEnd['matches']>();
     for (const m of end.matches) {

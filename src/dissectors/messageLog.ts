@@ -3,7 +3,7 @@
  *
  * Why columns: the main job keeps each message to the end. As objects, a message cost a
  * VimMessage (ten fields), two boxed doubles (t, ms), its id object and its slot in an
- * array — about 250 bytes, traced by every major GC (257,400 of them on 1 GB of Nomad).
+ * array — a few hundred bytes, traced by every major GC.
  * Here a message is 53 bytes of typed arrays — times, durations, a kind byte, numbers
  * into tables of the distinct names, endpoints and statuses, its connection and first
  * frame — plus its id set in a pool.
@@ -65,7 +65,7 @@ const firstListCode = idKeys.indexOf('servers');
  * numbers…)…]`, keys in their original order, each id string once in a table. A set equal
  * to one stored before (found by hash) is stored once: a client's polls carry the same
  * set, often a list of every allocation on the node, again and again. As objects these
- * sets were most of the log's memory (1.4 million list entries on 1 GB of Nomad).
+ * sets were most of the log's memory.
  */
 class IdSetPool {
   private pool = new Uint32Array(4096);

@@ -39,8 +39,7 @@ function precisionOf(out: SessionOutput): number {
 
 export function requestToResult(r: RequestTimeline, clock: SessionClock, digits: number): ResultRequest {
   const phases: ResultRequest['phases'] = {};
-  // One string per instant: a phase's end is the next one's start (16 MB of copies on
-  // 14,400 requests).
+  // One string per instant: a phase's end is the next one's start.
   const instants = new Map<number, string>(), unixNs = new Map<number, string>();
   const iso = (ns: number): string => {
     let s = instants.get(ns);
@@ -122,8 +121,7 @@ export function toResult(out: SessionOutput): AnalysisResult {
 
 /**
  * The result with `requests` left empty and the requests on the side, to be made while
- * they are written: on 1 GB of Nomad (14,400 requests) the request objects were ~40 MB of
- * the main job's peak.
+ * they are written, so that they need not all exist at once.
  */
 export function toStreamedResult(out: SessionOutput): { result: AnalysisResult; requests: ResultRequestList } {
   const digits = precisionOf(out);
@@ -199,7 +197,7 @@ export async function listMessages(sources: CaptureSource | CaptureSource[], opt
 /**
  * The same lines, made one at a time as they are read: a writer of many lines holds the
  * decoded messages once, not also every line (a second copy of each message, with its
- * time as text, was a fifth of `messages`' peak memory on 1 GB).
+ * time as text).
  */
 export async function messageLines(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<Iterable<MessageLine> & { notKept: number }> {
   // Every message unless a bound is asked for: listing them is what the caller wants.

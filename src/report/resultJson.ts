@@ -1,7 +1,6 @@
 /**
  * The result as `JSON.stringify(result, null, 2)` prints it, in pieces: the requests one by
- * one. One string of the whole result was 28 MB on 1 GB of Nomad (14,400 requests), held
- * beside the result it was made from.
+ * one, so that no string of the whole result is held beside the result it was made from.
  */
 import type { AnalysisResult, ResultRequest, ResultRequestList } from '../result/types.js';
 

@@ -44,8 +44,8 @@ const KIND: Record<'call' | 'cast' | 'notification', NovaRpcKind> = { call: 'rpc
 const MAX_WARNINGS = 50;
 /**
  * Keys of drained messages remembered, to count a late sighting instead of starting a new
- * message: a late sighting comes seconds late, not tens of thousands of messages late
- * (200,000 keys were 25 MB of a Nova main job's peak).
+ * message: a late sighting comes seconds late, not tens of thousands of messages late, and
+ * every key held counts in the main job's peak.
  */
 const maxEmittedKeys = 40_000;
 

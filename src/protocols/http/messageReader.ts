@@ -77,7 +77,7 @@ interface Current {
   keep: boolean;
   /**
    * The body's one buffer: sized up front when its length is known and small, else grown
-   * by doubling (a buffer per segment or chunk cost 744 MB for 5 million one-byte chunks).
+   * by doubling, never a buffer per segment or chunk (millions of one-byte chunks).
    */
   whole: Buffer | null;
   kept: number;

@@ -9,7 +9,7 @@ let requestType: protobuf.Type | undefined;
 
 function exportRequestType(): protobuf.Type {
   if (!requestType) {
-    // Loaded on first use: protobufjs costs ~80 ms at start-up, and most runs never write protobuf.
+    // Loaded on first use: protobufjs slows start-up, and most runs never write protobuf.
     const { Root } = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
     requestType = Root.fromJSON(otlpTraceDescriptor).lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
   }
