@@ -123,6 +123,6 @@ export const defaultReassemblyLimits: ReassemblyLimits = {
   maxBufferedBytesTotal: 64 * 1024 * 1024,
   maxConnections: 100_000,
   idleTimeoutNs: 10 * 60 * 1e9,
-  maxQuietConnections: 10_000,
+  maxQuietConnections: 2_000,
   quietIdleTimeoutNs: 30 * 1e9,
 };
