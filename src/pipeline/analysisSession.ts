@@ -47,6 +47,7 @@ import { NomadCorrelator } from '../timeline/nomadCorrelator.js';
 import { NovaCorrelator } from '../timeline/novaCorrelator.js';
 import { nomadPhaseModel, novaPhaseModel } from '../timeline/phaseModel.js';
 import type { ClockEstimate, MilestoneSet, PhaseModel, RequestKeys, RequestTimeline } from '../timeline/types.js';
+import { droppedMessagesWarning, noteLimitHits, type LimitHit } from './limitNotes.js';
 
 export interface SessionOptions {
   /** Only this VIM (default: whichever the capture holds). */
@@ -164,7 +165,7 @@ export class AnalysisSession {
   private now = 0;
   private evicted = 0;
   /** Limits hit while reading (the requests in flight then are named at finish). */
-  private readonly limitHits: { ts: number; limit: string; message: string }[] = [];
+  private readonly limitHits: LimitHit[] = [];
   /** Offsets of the second and later captures against the first. */
   private readonly captureClocks: Record<string, ClockEstimate> = {};
   /** Requests handed out and released from the correlators (live), kept for the final result. */
@@ -466,27 +467,6 @@ export class AnalysisSession {
     for (const c of loaded) this.captures.push({ file: c.file, summary: c.summary, net, vantage: c.vantage });
   }
 
-  /** Requests in flight when a limit was hit may lack what the limit dropped: say which. */
-  private nameRequestsAtLimits(requests: RequestTimeline[]): void {
-    for (const hit of this.limitHits) {
-      const hitIds = requests.filter((r) => {
-        return r.startNs <= hit.ts && hit.ts <= requestEnd(r);
-      }).map((r) => r.id);
-      for (const r of requests) if (hitIds.includes(r.id)) r.notes.push(`${hit.limit} limit hit during this request: ${hit.message}`);
-      this.warn(`${hit.limit} limit hit at ${this.clock.iso(hit.ts)}: ${hitIds.length ? `requests in flight then (${hitIds.join(', ')}) may be incomplete or approx` : 'no request was in flight'}`);
-    }
-  }
-
-  /** The message log was full: which requests the diagnosis and `messages` see only in part. */
-  private warnDroppedMessages(requests: RequestTimeline[], from: number): void {
-    const after = requests.filter((r) => requestEnd(r) >= from).map((r) => r.id);
-    const named = after.length > 20 ? `${after.slice(0, 20).join(', ')} and ${after.length - 20} more` : after.join(', ');
-    this.warn(
-      `message limit (${this.messages.limit}) reached at ${this.clock.iso(from)}: ${this.messages.dropped} later messages not kept for the diagnosis and \`messages\` (raise it: maxMessages, --max-messages); ` +
-        (after.length ? `requests seen only in part there: ${named}` : 'no request was in flight or later'),
-    );
-  }
-
   /** Live: what the service exports while running (requests still open, messages decoded, requests given up). */
   liveCounts(): { open: Record<Vim, number>; givenUp: number; forgotten: number } {
     return { open: { nova: this.nova.requests.size, nomad: this.nomad.openCount }, givenUp: this.evicted, forgotten: this.forgotten };
@@ -552,10 +532,10 @@ export class AnalysisSession {
     for (const d of nomadDrafts) requests.push(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));
     if (nomadDrafts.length && !vims.includes('nomad')) vims.push('nomad');
     requests.sort((a, b) => a.startNs - b.startNs);
-    this.nameRequestsAtLimits(requests);
+    for (const w of noteLimitHits(requests, this.limitHits, (ns) => this.clock.iso(ns))) this.warn(w);
     if (this.options.onRequest) for (const r of requests) if (!this.emittedIds.has(r.id)) this.options.onRequest(r);
     this.messages.sortByTime();
-    if (this.firstDroppedMessage !== null) this.warnDroppedMessages(requests, this.firstDroppedMessage);
+    if (this.firstDroppedMessage !== null) this.warn(droppedMessagesWarning(requests, this.firstDroppedMessage, this.messages, (ns) => this.clock.iso(ns)));
     return {
       clock: this.clock,
       captures: this.captures,
@@ -579,11 +559,6 @@ export class AnalysisSession {
       tls: this.tls,
     };
   }
-}
-
-/** The last phase end of a request (its start when it has no phase). */
-function requestEnd(r: RequestTimeline): number {
-  return Math.max(...Object.values(r.phases).map((p) => p.endNs), r.startNs);
 }
 
 function timelineOf(model: PhaseModel, id: string, keys: RequestKeys, milestones: MilestoneSet, notes: string[]): RequestTimeline {
