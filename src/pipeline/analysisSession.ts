@@ -39,7 +39,7 @@ import { FrameIndex } from './frameIndex.js';
 import { inferVantage, type Vantage } from './vantage.js';
 import { loadCapture, mergeLoaded } from './mergeCaptures.js';
 import type { ParsedLog } from '../logs/types.js';
-import { mergeLogs } from '../timeline/mergeLogs.js';
+import { finalLogMerge, mergeLogsInto, provisionalLogTargets, type LogMergeInput } from './sessionLogs.js';
 import type { LogTarget } from '../timeline/types.js';
 import { defaultMaxOpenRequests } from '../timeline/openRequestLimit.js';
 import { buildPhases } from '../timeline/buildPhases.js';
@@ -376,15 +376,17 @@ export class AnalysisSession {
    * The drafts are not changed: finish() merges the logs into them once.
    */
   private provisionalLogMerge(ready: { model: PhaseModel; id: string; d: { milestones: MilestoneSet; notes: string[] } }[]): Map<string, LogTarget> {
-    const out = new Map<string, LogTarget>();
-    if (!this.options.logs?.length) return out;
+    const input = this.logInput();
+    if (!input) return new Map();
     for (const r of ready) this.emittedDrafts.push({ vim: r.model.vim, id: r.id, milestones: r.d.milestones, notes: r.d.notes });
-    const targets: LogTarget[] = this.emittedDrafts.map((t) => ({ ...t, milestones: new Map(t.milestones), notes: [...t.notes] }));
     const clocks = { ...this.captureClocks, ...this.nova.clocks(), ...this.nomad.clocks };
-    mergeLogs(targets, this.options.logs, this.clock, clocks, this.options.clockOffsets);
-    const wanted = new Set(ready.map((r) => r.id));
-    for (const t of targets) if (wanted.has(t.id)) out.set(t.id, t);
-    return out;
+    return provisionalLogTargets(input, this.emittedDrafts, new Set(ready.map((r) => r.id)), clocks);
+  }
+
+  /** What every log merge reads, when there are logs. */
+  private logInput(): LogMergeInput | null {
+    const logs = this.options.logs;
+    return logs?.length ? { logs, clock: this.clock, clockOffsets: this.options.clockOffsets } : null;
   }
 
   /** Digits of the timestamps read so far (6 for µs, 9 for ns), for printing times. */
@@ -399,13 +401,13 @@ export class AnalysisSession {
    * Warnings wait for finish().
    */
   private mergeLogsLive(ready: { model: PhaseModel; id: string; d: { milestones: MilestoneSet; notes: string[] } }[]): Map<string, LogTarget> {
-    if (!this.options.logs?.length) return new Map();
+    const input = this.logInput();
+    if (!input) return new Map();
     const targets: LogTarget[] = [
       ...this.released.slice(-200).map((r) => ({ vim: r.model.vim, id: r.id, milestones: r.milestones, notes: r.notes })),
       ...ready.map((r) => ({ vim: r.model.vim, id: r.id, milestones: r.d.milestones, notes: r.d.notes })),
     ];
-    const clocks = { ...this.captureClocks, ...this.nova.clocks(), ...this.nomad.clocks };
-    mergeLogs(targets, this.options.logs, this.clock, clocks, this.options.clockOffsets);
+    mergeLogsInto(input, targets, { ...this.captureClocks, ...this.nova.clocks(), ...this.nomad.clocks });
     return new Map();
   }
 
@@ -485,33 +487,18 @@ export class AnalysisSession {
     const novaDrafts = this.nova.end();
     const nomadDrafts = this.nomad.end();
     const clocks: Record<string, ClockEstimate> = { ...this.captureClocks, ...this.nova.clocks(), ...this.nomad.clocks };
-    const logFiles: ResultCounters['logs'] = [];
-    if (this.options.logs?.length) {
+    let logFiles: ResultCounters['logs'] = [];
+    const input = this.logInput();
+    if (input) {
       const targets: LogTarget[] = [
         // Live: the released requests' log milestones are set already (kept), but they bound the clocks.
         ...this.released.map((r) => ({ vim: r.model.vim, id: r.id, milestones: r.milestones, notes: r.notes })),
         ...novaDrafts.map((d) => ({ vim: 'nova' as const, id: d.keys.server!, milestones: d.milestones, notes: d.notes })),
         ...nomadDrafts.map((d) => ({ vim: 'nomad' as const, id: d.keys.alloc!, milestones: d.milestones, notes: d.notes })),
       ];
-      const merged = mergeLogs(targets, this.options.logs, this.clock, clocks, this.options.clockOffsets);
-      Object.assign(clocks, merged.clocks);
-      // One machine, one entry: its address's estimate lives on in the log host's.
-      for (const addr of merged.folded) if (!Object.hasOwn(merged.clocks, addr)) delete clocks[addr];
+      const merged = finalLogMerge(input, targets, clocks);
       for (const w of merged.warnings) this.warn(w);
-      for (const l of this.options.logs) for (const w of l.warnings) this.warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
-      const byFile = new Map(this.options.logs.map((l) => [l.file, l]));
-      logFiles.push(...merged.files.map((f) => ({ ...f, counters: byFile.get(f.file)?.counters, formats: byFile.get(f.file)?.formats })));
-      for (const w of merged.whr) {
-        const diffs = w.crossChecks.map((c) => Math.abs(c.diffMs));
-        logFiles.push({
-          file: w.file,
-          whrBlocks: w.joins.length,
-          joined: w.joins.filter((j) => j.request).length,
-          ambiguous: w.joins.filter((j) => !j.request && j.ambiguousWith.length > 1).map((j) => ({ block: j.block, requests: j.ambiguousWith })),
-          unmatched: w.joins.filter((j) => !j.request && j.ambiguousWith.length <= 1).length,
-          crossCheck: diffs.length ? { phases: diffs.length, maxAbsDiffMs: Math.max(...diffs), against: 'vimts markers' } : null,
-        });
-      }
+      logFiles = merged.files;
     }
     // Released requests were handed out with the clock estimate of that moment: place
     // their host-clock milestones again with the final one.
