@@ -15,7 +15,7 @@ export type { AnalysisResult, ResultRequest, ResultRequestList, ResultPhase, Res
 export { TlsKeyLog, readTlsKeyLog } from './protocols/tls/keyLog.js';
 export type { TlsConnectionSummary } from './protocols/tls/types.js';
 export type { ProxyHop } from './protocols/http/proxyLegs.js';
-export type { Confidence, MessageRef, DominantEvidence, TimerEvidence, BatchingEvidence, QueueingEvidence, OutlierEvidence, ProxyEvidence } from './result/diagnosisEvidence.js';
+export type { Confidence, MessageRef, DominantEvidence, TimerEvidence, BatchingEvidence, QueueingEvidence, OutlierEvidence, ProxyEvidence, PollingLoopEvidence, EventBatchingEvidence, GridFit } from './result/diagnosisEvidence.js';
 
 // Stage contracts, for tools that plug in at a given stage.
 export { readCapture, captureSourceName, type CaptureSource, type NamedCaptureSource, type ReadCaptureOptions } from './capture/readCapture.js';

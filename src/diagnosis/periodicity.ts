@@ -214,3 +214,10 @@ function evenSample(sorted: number[], max: number): number[] {
   for (let i = 0; i < max; i++) out[i] = sorted[Math.round(i * stride)];
   return out;
 }
+
+/** Is `tNs` within ±ON_GRID_TOLERANCE of the period from a point of `fit`'s grid? */
+export function onFittedGrid(tNs: number, fit: PeriodFit): boolean {
+  const p = fit.periodMs * 1e6;
+  const d = tNs - fit.gridNs - Math.round((tNs - fit.gridNs) / p) * p;
+  return Math.abs(d) <= ON_GRID_TOLERANCE * p;
+}

@@ -12,7 +12,7 @@ import type { ResultDiagnosis } from '../result/types.js';
 import type { PollingLoopEvidence } from '../result/diagnosisEvidence.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { endpointHost } from '../net/ipPacket.js';
-import { detectPeriod, ON_GRID_TOLERANCE, type PeriodFit } from './periodicity.js';
+import { detectPeriod, ON_GRID_TOLERANCE, onFittedGrid, type PeriodFit } from './periodicity.js';
 import { ksUniform, mean, median } from './statistics.js';
 import type { Confidence, DiagnosisContext } from './types.js';
 
@@ -93,12 +93,6 @@ function callsByHost(ctx: DiagnosisContext, gate: PollingGate): Map<string, Host
   return out;
 }
 
-function onGrid(tNs: number, fit: PeriodFit): boolean {
-  const p = fit.periodMs * 1e6;
-  const d = tNs - fit.gridNs - Math.round((tNs - fit.gridNs) / p) * p;
-  return Math.abs(d) <= ON_GRID_TOLERANCE * p;
-}
-
 /** The latest scan at or before `t` (index), or -1. */
 function scanBefore(scans: readonly number[], t: number): number {
   let lo = 0, hi = scans.length;
@@ -142,7 +136,7 @@ export function detectPollingLoops(ctx: DiagnosisContext): ResultDiagnosis[] {
         if (!h.reports.has(t)) continue;
         const fit = fits.get(host);
         const k = scanBefore(h.scans, t);
-        if (!fit || k < 0 || t - h.scans[k] > fit.periodMs * 1e6 || !onGrid(h.scans[k], fit)) break;
+        if (!fit || k < 0 || t - h.scans[k] > fit.periodMs * 1e6 || !onFittedGrid(h.scans[k], fit)) break;
         const from = gate.waitFrom.find((p) => r.phases[p] !== undefined) ?? null;
         gated.push({
           request: r, host, scan: h.scans[k], scanMsg: h.scanMsgs[k], processingMs: (t - h.scans[k]) / 1e6,
@@ -154,7 +148,11 @@ export function detectPollingLoops(ctx: DiagnosisContext): ResultDiagnosis[] {
     if (gated.length < MIN_GATED || gated.length < MIN_GATED_FRACTION * requests.length) continue;
     // One statement per agent host (one per compute host in a real cloud), the busiest first.
     const byHost = new Map<string, Gated[]>();
-    for (const g of gated) byHost.set(g.host, [...(byHost.get(g.host) ?? []), g]);
+    for (const g of gated) {
+      const list = byHost.get(g.host);
+      if (list) list.push(g);
+      else byHost.set(g.host, [g]);
+    }
     for (const [host, list] of [...byHost].sort((a, b) => b[1].length - a[1].length)) {
       if (list.length < MIN_GATED) continue;
       out.push(loopStatement(ctx, gate, host, fits.get(host)!, hosts.get(host)!, list, requests.length));

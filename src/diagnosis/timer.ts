@@ -5,7 +5,7 @@
  * tick" — roughly uniform between 0 and the period, mean near half of it.
  */
 import type { ResultDiagnosis } from '../result/types.js';
-import { detectPeriod, ON_GRID_TOLERANCE, type PeriodFit } from './periodicity.js';
+import { detectPeriod, ON_GRID_TOLERANCE, onFittedGrid } from './periodicity.js';
 import { edgeHost, edgeTime, type PhaseEnd } from './phaseEnds.js';
 import { ksUniform, mean } from './statistics.js';
 import type { Confidence, DiagnosisContext } from './types.js';
@@ -27,12 +27,6 @@ const HIGH_N = 20;
 const HIGH_KS_P = 0.05;
 
 const f1 = (x: number): string => x.toFixed(1);
-
-function onGrid(tNs: number, fit: PeriodFit): boolean {
-  const p = fit.periodMs * 1e6;
-  const d = tNs - fit.gridNs - Math.round((tNs - fit.gridNs) / p) * p;
-  return Math.abs(d) <= ON_GRID_TOLERANCE * p;
-}
 
 /** Timer findings for the phases whose end message is sent on a schedule. */
 export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): ResultDiagnosis[] {
@@ -88,7 +82,7 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
     if (!fit.accepted) continue;
 
     const period = fit.periodMs;
-    const endsOnGrid = matches.filter((m) => onGrid(edgeTime(messages, m.msg, end.edge)!, fit)).length / matches.length;
+    const endsOnGrid = matches.filter((m) => onFittedGrid(edgeTime(messages, m.msg, end.edge)!, fit)).length / matches.length;
     const waits = matches.map((m) => m.request.phases[end.phase].ms);
     if (waits.length < MIN_WAITS || endsOnGrid < MIN_ENDS_ON_GRID) continue;
     const tol = ON_GRID_TOLERANCE * period;

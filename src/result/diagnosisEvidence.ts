@@ -35,6 +35,20 @@ export interface DominantEvidence {
   slowest: { request: string; ms: number; start: string; end: string } | null;
 }
 
+/** A sender's messages fitted to a fixed grid (diagnosis/periodicity.ts), and the stream's first and last. */
+export interface GridFit {
+  periodMs: number;
+  gridPoint: string;
+  messages: number;
+  distinctTicks: number;
+  rayleighR: number;
+  onGridFraction: number;
+  jitterMs: number;
+  falseAlarm: number;
+  first: MessageRef;
+  last: MessageRef;
+}
+
 /** A phase ends on a sender's periodic timer. */
 export interface TimerEvidence {
   confidence: Confidence;
@@ -43,20 +57,7 @@ export interface TimerEvidence {
   /** `send`: the request's first byte, by its sender; `release`: the reply's last byte. */
   edge: 'send' | 'release';
   hostsSending: number;
-  grid: {
-    periodMs: number;
-    gridPoint: string;
-    phaseMs: number;
-    messages: number;
-    distinctTicks: number;
-    rayleighR: number;
-    onGridFraction: number;
-    jitterMs: number;
-    falseAlarm: number;
-    first: MessageRef;
-    last: MessageRef;
-    carryingSeveralRequests: number;
-  };
+  grid: GridFit & { phaseMs: number; carryingSeveralRequests: number };
   waits: {
     n: number;
     meanMs: number;
@@ -81,18 +82,7 @@ export interface PollingLoopEvidence {
   /** The agent's per-scan calls, and the report that starts the phase. */
   scans: readonly string[];
   report: string;
-  grid: {
-    periodMs: number;
-    gridPoint: string;
-    messages: number;
-    distinctTicks: number;
-    rayleighR: number;
-    onGridFraction: number;
-    jitterMs: number;
-    falseAlarm: number;
-    first: MessageRef;
-    last: MessageRef;
-  };
+  grid: GridFit;
   /** Requests whose report follows a scan on the grid, of those with the phase; mean scan → report. */
   gated: { n: number; of: number; meanScanToReportMs: number };
   /** From a log phase's start to the scan; `exact` when that log phase is the wait itself. */

@@ -88,12 +88,7 @@ export class MsgpackRpcStreamDecoder implements BudgetHolder {
       this.warn(`${bytes < 0 ? 'unknown number of' : bytes} bytes lost inside a message; looking for the next header`, ts);
     }
     if (this.state === 'resync') count(this.ctx.counters, group, 'skippedBytes', this.len - this.searchFrom);
-    this.len = 0;
-    this.chunkAt = [];
-    this.chunkTs = [];
-    this.msgStart = 0;
-    this.searchFrom = 0;
-    this.state = 'resync';
+    this.dropHeld();
   }
 
   end(ts: number): void {
@@ -118,13 +113,18 @@ export class MsgpackRpcStreamDecoder implements BudgetHolder {
     if (this.state === 'dead') return;
     count(this.ctx.counters, group, 'budgetCuts');
     if (this.state === 'resync') count(this.ctx.counters, group, 'skippedBytes', this.len - this.searchFrom);
+    this.dropHeld();
+    this.buf = new Uint8Array(0);
+  }
+
+  /** Forget the bytes held and look for the next header. */
+  private dropHeld(): void {
     this.len = 0;
     this.chunkAt = [];
     this.chunkTs = [];
     this.msgStart = 0;
     this.searchFrom = 0;
     this.state = 'resync';
-    this.buf = new Uint8Array(0);
   }
 
   private append(bytes: Uint8Array, ts: number): void {
