@@ -206,3 +206,23 @@ export function yamuxStreams(streams: number, declared: number, sent: number, o:
   }
   return timed(c, segs, o.startNs, o.spanNs / BigInt(Math.max(1, segs.length)));
 }
+
+/**
+ * `n` connections whose client sends `held` bytes (in segments of `mss`) after a one-byte
+ * hole that never fills and that the server never acknowledges: out-of-order data the
+ * reassembler holds on every connection at once. With `filled`, the hole's byte comes first
+ * (the same bytes in order: nothing is held), for comparison.
+ */
+export function outOfOrderHolds(n: number, held: number, o: FloodOptions & { mss?: number; filled?: boolean }): TimedFrame[] {
+  const out: TimedFrame[] = [];
+  const mss = o.mss ?? 1448;
+  const chunk = new Uint8Array(mss).fill(0x42);
+  for (let i = 0; i < n; i++) {
+    const c = new TcpConversation({ client: [clientIp(i), 20000 + (i % 40000)], server: o.server });
+    const segs: Segment[] = [...c.handshake()];
+    if (o.filled) segs.push(c.at(0, 0, chunk.subarray(0, 1)));
+    for (let k = 0; k < held; k += mss) segs.push(c.at(0, 1 + k, chunk.subarray(0, Math.min(mss, held - k))));
+    out.push(...timed(c, segs, o.startNs + (o.spanNs * BigInt(i)) / BigInt(Math.max(1, n))));
+  }
+  return out;
+}

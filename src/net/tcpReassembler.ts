@@ -9,6 +9,7 @@
  */
 import { addressKey, addressText, destinationAddress, sourceAddress, type IpView } from './ipPacket.js';
 import { withDefaults } from './withDefaults.js';
+import type { BudgetHolder, ByteBudget } from '../bytes/byteBudget.js';
 
 /**
  * One end of a connection as a map key: for IPv4 the number address·65536 + port (48 bits,
@@ -47,15 +48,31 @@ interface Segment {
 /** Signed distance a − b in sequence space (handles wrap-around). */
 const seqDiff = (a: number, b: number): number => (a - b) | 0;
 
+/** Segments of one direction held ahead of the next expected byte: the session's budget counts them. */
+class HeldSegments implements BudgetHolder {
+  held = 0;
+  readonly owner = 'tcp';
+  segs: Segment[] = [];
+  /** Payload bytes in `segs`. */
+  bytes = 0;
+  constructor(private readonly onEvict: (x: HeldSegments) => void) {}
+  evict(): void {
+    this.onEvict(this);
+  }
+}
+
 class HalfStream {
   nextSeq = -1;
   isn = -1;
   finSeq = -1;
   ended = false;
-  pending: Segment[] = [];
-  pendingBytes = 0;
+  /** Made at the first segment held out of order (most directions never hold one). */
+  out: HeldSegments | null = null;
   constructor(public dir: Direction) {}
 }
+
+/** Whether `h` holds segments out of order. */
+const holds = (h: HalfStream): boolean => h.out !== null && h.out.segs.length > 0;
 
 /** Who sent a payload, when its bytes say (a request line, a response line, a protocol header). */
 export type SenderRole = (payload: Uint8Array) => 'client' | 'server' | null;
@@ -103,6 +120,11 @@ export interface TcpReassemblerOptions {
   onWarning?: (message: string, ts: number, limit?: string) => void;
   /** Decides the roles of a connection whose handshake was not captured from its first payload, before ports do. */
   senderRole?: SenderRole;
+  /**
+   * The session's byte budget, shared with the parsers: held out-of-order segments take from
+   * it, and are dropped (their bytes become a gap) when a larger, older holder is not there to give way.
+   */
+  budget?: ByteBudget;
 }
 
 export class TcpReassembler {
@@ -127,6 +149,13 @@ export class TcpReassembler {
   private totalPending = 0;
   private lastSweep = 0;
   private readonly keepClosed: boolean;
+  private readonly budget: ByteBudget | undefined;
+  /** The budget took a direction's held segments back: they are forgotten, as if never captured (an ACK or the end reports the gap). */
+  private readonly evicted = (x: HeldSegments): void => {
+    this.totalPending -= x.bytes;
+    x.segs = [];
+    x.bytes = 0;
+  };
 
   constructor(
     private readonly factory: StreamHandlerFactory,
@@ -136,6 +165,7 @@ export class TcpReassembler {
     this.counters = counters;
     this.limits = withDefaults(defaultReassemblyLimits, options.limits);
     this.keepClosed = options.keepClosedStats ?? true;
+    this.budget = options.budget;
   }
 
   /** One TCP segment inside an IP packet. */
@@ -239,7 +269,7 @@ export class TcpReassembler {
     }
     if (flags & ACK) {
       const o = conn.half[dir ^ 1];
-      if (o.pending.length > 0 && o.nextSeq >= 0 && seqDiff(ack, o.nextSeq) > 0) this.releaseHole(conn, o, ts, ack);
+      if (holds(o) && o.nextSeq >= 0 && seqDiff(ack, o.nextSeq) > 0) this.releaseHole(conn, o, ts, ack);
     }
     // Either direction may have reached its FIN: this one by its data, the other by a released hole.
     for (const x of conn.half) if (x.finSeq >= 0 && !x.ended && x.nextSeq === x.finSeq) this.endHalf(conn, x, ts, 'fin');
@@ -354,7 +384,7 @@ export class TcpReassembler {
     const d = seqDiff(seq, h.nextSeq);
     if (d === 0) {
       this.deliver(conn, h, b, s, e, ts);
-      if (h.pending.length) this.drain(conn, h);
+      if (holds(h)) this.drain(conn, h);
       return;
     }
     if (d < 0) {
@@ -362,22 +392,27 @@ export class TcpReassembler {
       this.counters.retransmissions++;
       if (d + (e - s) <= 0) return;
       this.deliver(conn, h, b, s - d, e, ts);
-      if (h.pending.length) this.drain(conn, h);
+      if (holds(h)) this.drain(conn, h);
       return;
     }
     // Ahead of the next expected byte: hold a copy.
     st.outOfOrder[h.dir]++;
     this.counters.outOfOrder++;
     const seg = { seq, data: b.slice(s, e), ts };
-    let i = h.pending.length;
-    while (i > 0 && seqDiff(h.pending[i - 1].seq, seq) > 0) i--;
-    h.pending.splice(i, 0, seg);
-    h.pendingBytes += e - s;
+    const out = (h.out ??= new HeldSegments(this.evicted));
+    const segs = out.segs;
+    let i = segs.length;
+    while (i > 0 && seqDiff(segs[i - 1].seq, seq) > 0) i--;
+    segs.splice(i, 0, seg);
+    out.bytes += e - s;
     this.totalPending += e - s;
-    if (h.pendingBytes > this.limits.maxBufferedBytesPerDirection || this.totalPending > this.limits.maxBufferedBytesTotal) {
+    const granted = this.budget === undefined || this.budget.resize(out, out.bytes);
+    if (!granted || out.bytes > this.limits.maxBufferedBytesPerDirection || this.totalPending > this.limits.maxBufferedBytesTotal) {
       this.counters.bufferLimitHits++;
       this.options.onWarning?.(`out-of-order buffer limit hit on connection ${conn.info.id}; the missing bytes are reported as a gap`, ts, 'maxBufferedBytes');
-      this.releaseHole(conn, h, ts);
+      // Refused by the budget (this direction alone would exceed it): hold nothing, every hole becomes a gap.
+      if (granted) this.releaseHole(conn, h, ts);
+      else while (holds(h)) this.releaseHole(conn, h, ts);
     }
   }
 
@@ -395,15 +430,19 @@ export class TcpReassembler {
 
   /** Deliver held segments that are now in sequence. */
   private drain(conn: Connection, h: HalfStream): void {
-    while (h.pending.length) {
-      const s = h.pending[0];
+    const out = h.out;
+    if (out === null) return;
+    // `out.segs` is read afresh each time: a delivery may let the budget take them back.
+    while (out.segs.length) {
+      const s = out.segs[0];
       const d = seqDiff(s.seq, h.nextSeq);
-      if (d > 0) return;
-      h.pending.shift();
-      h.pendingBytes -= s.data.length;
+      if (d > 0) break;
+      out.segs.shift();
+      out.bytes -= s.data.length;
       this.totalPending -= s.data.length;
       if (d + s.data.length > 0) this.deliver(conn, h, s.data, d < 0 ? -d : 0, s.data.length, s.ts);
     }
+    this.budget?.resize(out, out.bytes);
   }
 
   /**
@@ -412,8 +451,8 @@ export class TcpReassembler {
    * may still arrive (reordered or retransmitted) and is waited for.
    */
   private releaseHole(conn: Connection, h: HalfStream, ts: number, acked?: number): void {
-    if (!h.pending.length) return;
-    const missing = seqDiff(h.pending[0].seq, h.nextSeq);
+    if (!holds(h)) return;
+    const missing = seqDiff(h.out!.segs[0].seq, h.nextSeq);
     if (missing > 0) {
       const lost = acked === undefined ? missing : Math.min(missing, seqDiff(acked, h.nextSeq));
       this.gap(conn, h, lost, ts);
@@ -441,7 +480,7 @@ export class TcpReassembler {
 
   private flushAll(conn: Connection, ts: number): void {
     for (const h of conn.half) {
-      while (h.pending.length) this.releaseHole(conn, h, ts);
+      while (holds(h)) this.releaseHole(conn, h, ts);
       if (h.finSeq >= 0 && h.nextSeq >= 0 && seqDiff(h.finSeq, h.nextSeq) > 0) {
         this.gap(conn, h, seqDiff(h.finSeq, h.nextSeq), ts);
         h.nextSeq = h.finSeq;
@@ -487,9 +526,11 @@ export class TcpReassembler {
     conn.closed = true;
     if (ts !== undefined) this.closing.push({ conn, ts });
     for (const h of conn.half) {
-      this.totalPending -= h.pendingBytes;
-      h.pending = [];
-      h.pendingBytes = 0;
+      const out = h.out;
+      if (out === null) continue;
+      this.totalPending -= out.bytes;
+      this.budget?.release(out);
+      h.out = null;
     }
     if (!conn.stats.closed) conn.stats.closed = conn.half[0].ended && conn.half[1].ended ? 'fin' : 'rst';
   }

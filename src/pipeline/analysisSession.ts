@@ -18,6 +18,7 @@ import { AmqpConnectionParser } from '../protocols/amqp/connectionParser.js';
 import { HttpConnectionParser, type HttpHeadInfo } from '../protocols/http/parser.js';
 import { senderRole, type GuessedProtocol } from '../protocols/guessProtocol.js';
 import { SniffingHandler } from '../protocols/sniffingHandler.js';
+import { byteBudget } from '../protocols/byteBudget.js';
 import { TlsConnectionParser } from '../protocols/tls/tlsConnectionParser.js';
 import { forwardedFor, ProxyLegPairer, type ProxyHop } from '../protocols/http/proxyLegs.js';
 import { endpointHost } from '../net/ipPacket.js';
@@ -424,6 +425,7 @@ export class AnalysisSession {
       return this.frameIndex ? this.frameIndex.noting(conn.id, h) : h;
     }, {
       limits: this.options.reassembly,
+      budget: byteBudget(this.ctx),
       senderRole,
       onNetWarning: (w) => {
         this.warn(w.message);

@@ -155,7 +155,7 @@ export interface MsgpackRpcExchange {
 
 export interface ProtocolWarning {
   stage: 'protocols';
-  protocol: 'http' | 'amqp' | 'yamux' | 'msgpack-rpc' | 'nomad-rpc' | 'tls';
+  protocol: 'http' | 'amqp' | 'yamux' | 'msgpack-rpc' | 'nomad-rpc' | 'tls' | 'tcp';
   conn?: number;
   ts?: number;
   message: string;
@@ -178,8 +178,9 @@ export interface ProtocolLimits {
    */
   maxInflatedBytes: number;
   /**
-   * Max bytes all parsers of a session hold at once (bodies, partial messages): past it the
-   * oldest holders give theirs up (byteBudget.ts). Keeps the main job's peak RSS bounded.
+   * Max bytes all parsers of a session and its TCP reassembly hold at once (bodies, partial
+   * messages, out-of-order segments): past it the largest of the oldest holders gives its
+   * bytes up (src/bytes/byteBudget.ts). Keeps the main job's peak RSS bounded.
    */
   maxHeldBytes: number;
 }

@@ -1,43 +1,48 @@
 /**
- * One byte budget for every parser of a session: the holders that grew longest ago give
- * their bytes up first; through the pipeline, 150 unfinished 1 MB request bodies (8 MiB
+ * One byte budget for every parser of a session: the largest of the oldest holders gives
+ * its bytes up first; through the pipeline, 150 unfinished 1 MB request bodies (8 MiB
  * declared) stay within it and every request is still counted.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ByteBudget, type BudgetHolder } from '../../src/protocols/byteBudget.js';
-import { defaultProtocolLimits, type ProtocolContext, type ProtocolWarning } from '../../src/protocols/types.js';
+import { HttpConnectionParser } from '../../src/protocols/http/parser.js';
+import { defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolWarning } from '../../src/protocols/types.js';
+import { conn } from './http/harness.js';
 import { hostilePcap, unfinishedBodies } from '../helpers/hostileCaptures.js';
 import { measuredAnalyse } from '../helpers/measuredRun.js';
 
 const MB = 1024 * 1024;
+const text = (s: string) => new TextEncoder().encode(s);
 
-function holder(name: string, evicted: string[]): BudgetHolder {
-  return { held: 0, protocol: 'http', evict: () => evicted.push(name) };
-}
-
-describe('ByteBudget', () => {
-  it('evicts the holder that grew longest ago, counts it, warns once', () => {
+describe('the session budget as the parsers share it', () => {
+  it('a small real response body survives while large junk bodies that grew after it are cut; cuts counted and said once', () => {
     const warnings: ProtocolWarning[] = [];
-    const ctx: ProtocolContext = { counters: {}, warn: (w) => warnings.push(w), limits: { ...defaultProtocolLimits, maxHeldBytes: 100 } };
-    const b = new ByteBudget(ctx);
-    const evicted: string[] = [];
-    const [x, y, z] = ['x', 'y', 'z'].map((n) => holder(n, evicted));
-    expect(b.resize(x, 40)).toBe(true);
-    expect(b.resize(y, 40)).toBe(true);
-    expect(b.resize(x, 50)).toBe(true); // x grew last: y is now the oldest
-    expect(b.resize(z, 30)).toBe(true);
-    expect(evicted).toEqual(['y']);
-    expect(y.held).toBe(0);
-    expect(b.resize(z, 60)).toBe(true);
-    expect(evicted).toEqual(['y', 'x']);
-    expect(ctx.counters.memory).toEqual({ evictions: 2, evictedBytes: 90 });
-    expect(warnings).toHaveLength(1);
-    expect(b.resize(z, 101)).toBe(false); // never more than the whole budget
-    b.release(z);
-    expect(b.resize(x, 100)).toBe(true);
+    const ctx: ProtocolContext = { counters: {}, warn: (w) => warnings.push(w), limits: { ...defaultProtocolLimits, maxHeldBytes: MB } };
+    const exchanges: HttpExchange[] = [];
+    const parser = (id: number) => new HttpConnectionParser({ ...conn, id }, (ex) => exchanges.push(ex), ctx);
+    const body = JSON.stringify([{ ID: 'a1b2c3d4-0000-4000-8000-000000000001', JobID: 'real', ClientStatus: 'running' }]);
+    const real = parser(1);
+    real.data(0, text('GET /v1/job/real/allocations HTTP/1.1\r\nHost: x\r\n\r\n'), 1);
+    real.data(1, text(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`), 2);
+    // Five junk uploads of 300 kB each (2 MB declared) after it: 1.5 MB against a 1 MiB budget.
+    const junk = [2, 3, 4, 5, 6].map(parser);
+    for (const [k, j] of junk.entries()) {
+      j.data(0, text('PUT /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n'), 10 + k);
+      for (let n = 0; n < 300_000; n += 30_000) j.data(0, new Uint8Array(30_000).fill(0x41), 10 + k);
+    }
+    real.data(1, text(body.slice(20)), 20);
+    real.end(0, 21, 'fin');
+    real.end(1, 21, 'fin');
+    for (const j of junk) for (const d of [0, 1] as const) j.end(d, 22, 'fin');
+    const got = exchanges.find((e) => e.conn.id === 1)!;
+    expect(got.response!.bodyTruncated).toBe(false);
+    expect(Buffer.from(got.response!.body).toString()).toBe(body);
+    expect(exchanges.filter((e) => e.conn.id !== 1 && e.request.bodyTruncated)).not.toHaveLength(0);
+    expect(ctx.counters.memory.evictions).toBeGreaterThan(0);
+    expect(ctx.counters.memory['evictions.http']).toBe(ctx.counters.memory.evictions);
+    expect(warnings.filter((w) => w.message.includes('--max-held-bytes'))).toHaveLength(1);
   });
 });
 

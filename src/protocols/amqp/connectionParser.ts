@@ -22,7 +22,7 @@ export interface AmqpEvents {
 /** A content being assembled on one channel of one direction; its body buffer is held from the session's budget. */
 class PendingContent implements BudgetHolder {
   held = 0;
-  readonly protocol = 'amqp';
+  readonly owner = 'amqp';
   properties: AmqpProperties | null = null;
   bodySize = 0;
   received = 0;

@@ -93,7 +93,7 @@ interface Current {
 export class HttpMessageReader implements BudgetHolder {
   /** Bytes of the current body's buffer, taken from the session's budget. */
   held = 0;
-  readonly protocol = 'http';
+  readonly owner = 'http';
   private readonly budget: ByteBudget;
   private state: State = S.head;
   /** Head bytes spanning chunks (allocated on first need, grows to maxHeaderBytes). */

@@ -47,7 +47,7 @@ export interface MsgpackRpcStreamDecoderOptions {
 export class MsgpackRpcStreamDecoder implements BudgetHolder {
   /** Bytes of `buf`, taken from the session's budget. */
   held = 0;
-  readonly protocol = 'msgpack-rpc';
+  readonly owner = 'msgpack-rpc';
   private readonly budget: ByteBudget;
   private buf = new Uint8Array(0);
   private len = 0;
