@@ -146,7 +146,7 @@ const limitOptions = [
   { flag: '--max-buffered-bytes <n>', key: 'maxBufferedBytesPerDirection', help: 'out-of-order bytes held per direction before a gap (default 4194304)' },
   { flag: '--max-body-bytes <n>', key: 'maxBodyBytes', help: 'body bytes kept per HTTP or AMQP message (default 8388608)' },
   { flag: '--max-inflated-bytes <n>', key: 'maxInflatedBytes', help: 'bytes all compressed HTTP bodies may inflate to, together (default 268435456)' },
-  { flag: '--max-held-bytes <n>', key: 'maxHeldBytes', help: 'bytes all parsers may hold at once (bodies, partial messages); past it the oldest are cut (default 33554432)' },
+  { flag: '--max-held-bytes <n>', key: 'maxHeldBytes', help: 'bytes held at once (bodies, partial messages, out-of-order TCP segments); past it the largest of the oldest is cut (default 33554432)' },
 ] as const;
 type LimitKey = (typeof limitOptions)[number]['key'];
 
