@@ -177,6 +177,20 @@ function limitsOf(opts: Partial<Record<LimitKey, string>>): { maxMessages?: numb
   };
 }
 
+const nomadApiPortHelp = "a port Nomad's HTTP API listens on (default 4646; given ones replace it); repeatable";
+
+/** --nomad-api-port values as the library's nomadApiPorts (none given: its default); a bad port exits 2. */
+function nomadApiPortsOf(specs: string[]): number[] | undefined {
+  if (specs.length === 0) return undefined;
+  return specs.map((v) => {
+    if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) {
+      process.stderr.write(`vim-analyse: --nomad-api-port wants a TCP port, 1 to 65535 (got '${visible(v)}')\n`);
+      process.exit(exitUnusable);
+    }
+    return Number(v);
+  });
+}
+
 function checkVim(v: string | undefined): Vim | undefined {
   if (v === undefined) return undefined;
   if (!vims.includes(v as Vim)) {
@@ -189,6 +203,7 @@ function checkVim(v: string | undefined): Vim | undefined {
 withLimitOptions(program)
   .argument('[captures...]', 'capture files of one experiment (pcap, pcapng, gzip; - for standard input)')
   .option('--vim <vim>', 'only this VIM: nova or nomad (default: detected)')
+  .option('--nomad-api-port <port>', nomadApiPortHelp, collect, [] as string[])
   .option('-f, --format <format>', `output format: ${resultFormats.join(', ')} (default: from -o's extension, else table)`)
   .option('--json', 'the same as --format json')
   .option('--requests', 'one row per request in the table')
@@ -197,7 +212,7 @@ withLimitOptions(program)
   .option('--tls-keylog <file>', tlsKeylogHelp)
   .option('-o, --output <file>', 'write to a file instead of standard output (-: standard output)')
   .option('-q, --quiet', 'no progress line on standard error')
-  .action(async (captures: string[], opts: { vim?: string; format?: string; json?: boolean; requests?: boolean; output?: string; logs: string[]; clockOffset: string[]; quiet?: boolean; tlsKeylog?: string } & Partial<Record<LimitKey, string>>) => {
+  .action(async (captures: string[], opts: { vim?: string; format?: string; json?: boolean; requests?: boolean; output?: string; logs: string[]; clockOffset: string[]; quiet?: boolean; tlsKeylog?: string; nomadApiPort: string[] } & Partial<Record<LimitKey, string>>) => {
     if (captures.length === 0) {
       program.help({ error: true });
     }
@@ -211,7 +226,7 @@ withLimitOptions(program)
     try {
       const outFd = openOutput(opts.output);
       const progress = await progressFor(captures, opts.quiet);
-      const options = { vim: checkVim(opts.vim), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset), onProgress: progress, tlsKeyLogFile: opts.tlsKeylog, ...limitsOf(opts) };
+      const options = { vim: checkVim(opts.vim), nomadApiPorts: nomadApiPortsOf(opts.nomadApiPort), logFiles: opts.logs, clockOffsets: parseOffsets(opts.clockOffset), onProgress: progress, tlsKeyLogFile: opts.tlsKeylog, ...limitsOf(opts) };
       const { analyse, analyseStreamed, analyseWithMessages } = await import('../src/pipeline/analyse.js');
       if (format === 'json') {
         // Each request's object is made as it is written, not all of them first.
@@ -240,13 +255,14 @@ withLimitOptions(program.command('messages'))
   .option('-f, --format <format>', 'text or json (NDJSON, one message per line); default: from -o\'s extension, else text')
   .option('--json', 'the same as --format json')
   .option('--vim <vim>', 'only this VIM: nova or nomad')
+  .option('--nomad-api-port <port>', nomadApiPortHelp, collect, [] as string[])
   .option('--match <text>', 'keep messages whose service or name contains this text (repeatable)', collect, [] as string[])
   .option('--filter <text>', 'deprecated: --match (live --bpf is the BPF filter)', collect, [] as string[])
   .option('-q, --quiet', 'no progress line on standard error')
   .option('--tls-keylog <file>', tlsKeylogHelp)
   .option('--legs', 'a call through a reverse proxy on both legs (caller → proxy and proxy → backend), not once')
   .option('-o, --output <file>', 'write to a file instead of standard output (-: standard output)')
-  .action(async (captures: string[], opts: { format?: string; json?: boolean; vim?: string; match: string[]; filter: string[]; output?: string; tlsKeylog?: string; legs?: boolean; quiet?: boolean } & Partial<Record<LimitKey, string>>) => {
+  .action(async (captures: string[], opts: { format?: string; json?: boolean; vim?: string; match: string[]; filter: string[]; output?: string; tlsKeylog?: string; legs?: boolean; quiet?: boolean; nomadApiPort: string[] } & Partial<Record<LimitKey, string>>) => {
     const json = chooseFormat('messages', opts, ['text', 'json'], 'text') === 'json';
     if (opts.filter.length) process.stderr.write('vim-analyse: messages --filter is deprecated: use --match\n');
     const match = [...opts.match, ...opts.filter];
@@ -262,7 +278,7 @@ withLimitOptions(program.command('messages'))
       // would hold a second copy of the messages on big captures.
       const out = outFd !== undefined ? createWriteStream('', { fd: outFd }) : process.stdout;
       let batch: string[] = [];
-      const lines = await messageLines(captures, { vim: checkVim(opts.vim), tlsKeyLogFile: opts.tlsKeylog, legs: opts.legs, onProgress: progress, ...limitsOf(opts) });
+      const lines = await messageLines(captures, { vim: checkVim(opts.vim), nomadApiPorts: nomadApiPortsOf(opts.nomadApiPort), tlsKeyLogFile: opts.tlsKeylog, legs: opts.legs, onProgress: progress, ...limitsOf(opts) });
       progress.done();
       for (const m of lines) {
         if (!keep(m)) continue;
@@ -289,13 +305,14 @@ program
   .argument('<capture>', 'capture file')
   .argument('<request-id>', 'server uuid, alloc id, or a unique prefix of one')
   .option('--logs <[host=]path>', 'compute-host log to merge; repeatable', collect, [] as string[])
+  .option('--nomad-api-port <port>', nomadApiPortHelp, collect, [] as string[])
   .option('-o, --output <file>', 'write to a file instead of standard output (-: standard output)')
-  .action(async (capture: string, id: string, opts: { logs: string[]; output?: string }) => {
+  .action(async (capture: string, id: string, opts: { logs: string[]; output?: string; nomadApiPort: string[] }) => {
     try {
       const outFd = openOutput(opts.output);
       const { analyseWithMessages } = await import('../src/pipeline/analyse.js');
       const { waterfallSvg } = await import('../src/report/waterfallSvg.js');
-      const { result, messages } = await analyseWithMessages(capture, { logFiles: opts.logs });
+      const { result, messages } = await analyseWithMessages(capture, { logFiles: opts.logs, nomadApiPorts: nomadApiPortsOf(opts.nomadApiPort) });
       const found = result.requests.filter((r) => r.id === id || r.id.startsWith(id) || Object.values(r.keys).includes(id));
       if (found.length !== 1) {
         process.stderr.write(`vim-analyse: ${found.length ? `'${visible(id)}' matches ${found.length} requests` : `no request '${visible(id)}' in ${visible(capture)}`}; ids: ${result.requests.slice(0, 5).map((r) => visible(r.id)).join(', ')}${result.requests.length > 5 ? ', …' : ''}\n`);
@@ -315,7 +332,8 @@ program
   .option('--config <file>', 'JSON: {"configurations": [{"label", "captures": [...], "logs": [...]}]}')
   .option('--out <dir>', 'folder to write the SVG and PNG files into', '.')
   .option('--no-png', 'SVG only')
-  .action(async (captures: string[], opts: { labels?: string; config?: string; out: string; png: boolean }) => {
+  .option('--nomad-api-port <port>', nomadApiPortHelp, collect, [] as string[])
+  .action(async (captures: string[], opts: { labels?: string; config?: string; out: string; png: boolean; nomadApiPort: string[] }) => {
     try {
       const { makeFigures } = await import('../src/pipeline/figures.js');
       const { loadResvg, svgToPng } = await import('../src/report/svgToPng.js');
@@ -327,7 +345,7 @@ program
         // Configurations are separated by '--', which commander swallows (and everything
         // after it becomes an operand, options too): read the raw arguments ourselves.
         const raw = process.argv.slice(process.argv.indexOf('figures') + 1);
-        const withValue = new Set(['--labels', '--config', '--out']);
+        const withValue = new Set(['--labels', '--config', '--out', '--nomad-api-port']);
         const groups: string[][] = [[]];
         let labelsArg = opts.labels, outArg = opts.out;
         for (let i = 0; i < raw.length; i++) {
@@ -336,6 +354,7 @@ program
           else if (withValue.has(a)) {
             if (a === '--labels') labelsArg = raw[i + 1];
             if (a === '--out') outArg = raw[i + 1];
+            if (a === '--nomad-api-port' && !opts.nomadApiPort.includes(raw[i + 1])) opts.nomadApiPort.push(raw[i + 1]);
             i++;
           } else if (a === '--no-png') opts.png = false;
           else if (!a.startsWith('--')) groups[groups.length - 1].push(a);
@@ -350,7 +369,7 @@ program
       }
       // Without the PNG renderer, say so before any work and write nothing.
       if (opts.png) loadResvg();
-      const { figures } = await makeFigures(configs);
+      const { figures } = await makeFigures(configs, { nomadApiPorts: nomadApiPortsOf(opts.nomadApiPort) });
       // Every file made before the first is written: a failure leaves no half set behind.
       const files = figures.flatMap((f) => [{ name: `${f.id}.svg`, data: f.svg }, ...(opts.png ? [{ name: `${f.id}.png`, data: svgToPng(f.svg) }] : [])]);
       await mkdir(opts.out, { recursive: true });
@@ -370,6 +389,7 @@ program
   .argument('<a>', 'capture of configuration A (several: join with commas)')
   .argument('<b>', 'capture of configuration B (several: join with commas)')
   .option('--vim <vim>', 'only this VIM: nova or nomad')
+  .option('--nomad-api-port <port>', nomadApiPortHelp, collect, [] as string[])
   .option('-f, --format <format>', "table, json or svg (the phase-breakdown chart, one bar per configuration); default: from -o's extension, else table")
   .option('--json', 'the same as --format json')
   .option('--svg', 'the same as --format svg')
@@ -377,7 +397,7 @@ program
   .option('--logs-a <[host=]path>', "compute-host log of configuration A's run; repeatable", collect, [] as string[])
   .option('--logs-b <[host=]path>', "compute-host log of configuration B's run; repeatable", collect, [] as string[])
   .option('-o, --output <file>', 'write to a file instead of standard output (-: standard output)')
-  .action(async (a: string, b: string, opts: { vim?: string; format?: string; json?: boolean; svg?: boolean; labels?: string; output?: string; logsA: string[]; logsB: string[] }) => {
+  .action(async (a: string, b: string, opts: { vim?: string; format?: string; json?: boolean; svg?: boolean; labels?: string; output?: string; logsA: string[]; logsB: string[]; nomadApiPort: string[] }) => {
     const format = chooseFormat('compare', { ...opts, format: opts.format ?? (opts.svg ? 'svg' : undefined) }, ['table', 'json', 'svg'], 'table');
     try {
       const outFd = openOutput(opts.output);
@@ -385,7 +405,7 @@ program
       const { compareCaptures } = await import('../src/pipeline/compare.js');
       const { compareText } = await import('../src/report/compareText.js');
       const { breakdownSvg } = await import('../src/report/formatResult.js');
-      const c = await compareCaptures(a.split(','), b.split(','), { vim: checkVim(opts.vim), labels, sides: [{ logFiles: opts.logsA }, { logFiles: opts.logsB }] });
+      const c = await compareCaptures(a.split(','), b.split(','), { vim: checkVim(opts.vim), nomadApiPorts: nomadApiPortsOf(opts.nomadApiPort), labels, sides: [{ logFiles: opts.logsA }, { logFiles: opts.logsB }] });
       const { results: _r, ...rest } = c;
       const text = format === 'svg'
         ? breakdownSvg([{ label: labels[0], result: c.results[0] }, { label: labels[1], result: c.results[1] }])
@@ -403,6 +423,7 @@ program
   .option('--bpf <expression>', 'BPF capture filter (default: the Nova and Nomad ports)')
   .option('--filter <expression>', 'the same as --bpf (deprecated name)')
   .option('--vim <vim>', 'only this VIM: nova or nomad')
+  .option('--nomad-api-port <port>', `${nomadApiPortHelp}; the default --bpf filter takes it instead of 4646`, collect, [] as string[])
   .option('--write <file>', 'also write the captured packets to this pcapng file (a new file: never through a symbolic link)')
   .option('--force', 'let --write replace an existing file')
   .option('--json', 'NDJSON: one request per line, then the final result')
@@ -414,7 +435,7 @@ program
   .option('--otlp-endpoint <url>', 'push each request\'s spans over OTLP/HTTP (protobuf) to this collector (path /v1/traces if none given)')
   .option('-o, --output <file>', 'write the final result (--format, or the JSON result with --json) to this file at the stop')
   .option('--retain <seconds>', 'keep handed-out requests in memory this long (rolling summaries, final result); default: the whole session')
-  .action(async (opts: { interface: string; bpf?: string; filter?: string; vim?: string; write?: string; force?: boolean; json?: boolean; format: string; summaryEvery: string; bufferSize: string; metrics?: string; retain?: string; otlpEndpoint?: string; logs: string[]; output?: string }) => {
+  .action(async (opts: { interface: string; bpf?: string; filter?: string; vim?: string; write?: string; force?: boolean; json?: boolean; format: string; summaryEvery: string; bufferSize: string; metrics?: string; retain?: string; otlpEndpoint?: string; logs: string[]; output?: string; nomadApiPort: string[] }) => {
     const { runLive } = await import('../src/live/runLive.js');
     const { captureCountsText } = await import('../src/live/captureCountsText.js');
     const bufferKiB = Number(opts.bufferSize);
@@ -447,6 +468,7 @@ program
         iface: opts.interface,
         filter: opts.bpf ?? opts.filter,
         vim: checkVim(opts.vim),
+        nomadApiPorts: nomadApiPortsOf(opts.nomadApiPort),
         write: opts.write,
         force: opts.force,
         bufferBytes: bufferKiB * 1024,

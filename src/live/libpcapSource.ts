@@ -24,6 +24,12 @@ export const dltNames: Readonly<Record<string, number>> = {
 /** The VIM ports: Nova API, Keystone, Glance, Placement, Neutron, RabbitMQ, Nomad HTTP and RPC. */
 export const defaultLiveFilter = 'tcp and (port 8774 or port 5000 or port 35357 or port 9292 or port 8778 or port 9696 or port 5672 or port 4646 or port 4647)';
 
+/** The default filter, with Nomad's HTTP API on the ports given instead of 4646 (none given: the default). */
+export function liveFilterFor(nomadApiPorts: readonly number[] | undefined): string {
+  if (!nomadApiPorts?.length) return defaultLiveFilter;
+  return defaultLiveFilter.replace('port 4646', nomadApiPorts.map((p) => `port ${p}`).join(' or '));
+}
+
 interface CapHandle {
   open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
   setMinBytes?(n: number): void;

@@ -17,7 +17,7 @@ import { phaseStats } from '../stats/phaseStats.js';
 import type { StatsByVim } from '../stats/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { DropNotes } from './dropNotes.js';
-import { LibpcapSource } from './libpcapSource.js';
+import { LibpcapSource, liveFilterFor } from './libpcapSource.js';
 import { LiveMetrics } from './liveMetrics.js';
 import { LogFollower } from './logFollower.js';
 import { MetricsServer } from './metricsServer.js';
@@ -25,7 +25,7 @@ import { OtlpPush } from './otlpPush.js';
 import { discardCaptureFile, openCaptureFile, PcapngWriter } from './pcapngWriter.js';
 import type { LiveOptions, LiveStats } from './types.js';
 
-export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' | 'clockOffsets' | 'limits' | 'reassembly'> {
+export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' | 'nomadApiPorts' | 'clockOffsets' | 'limits' | 'reassembly'> {
   /** Also write every captured packet here (pcapng, ns). */
   write?: string;
   /** Replace an existing `write` file (it is never opened through a symbolic link). */
@@ -105,6 +105,7 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   };
   const session: AnalysisSession = new AnalysisSession({
     vim: opts.vim,
+    nomadApiPorts: opts.nomadApiPorts,
     clockOffsets: opts.clockOffsets,
     limits: opts.limits,
     reassembly: opts.reassembly,
@@ -116,7 +117,7 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
     onRequest: (r) => completed.push(r),
   });
   const decoder = session.newPacketDecoder();
-  const source = new LibpcapSource(opts);
+  const source = new LibpcapSource({ ...opts, filter: opts.filter ?? liveFilterFor(opts.nomadApiPorts) });
   const dropNotes = new DropNotes(source.dropWindows, session.clock);
   const writer = writeFd !== null ? new PcapngWriter(writeFd, session.clock, () => source.linkType, opts.snaplen) : null;
   const updateMetrics = () => {

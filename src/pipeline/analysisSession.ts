@@ -221,7 +221,7 @@ export class AnalysisSession {
     count(this.counters, 'connections', proto);
     switch (proto) {
       case 'http':
-        return new HttpConnectionParser(conn, (ex) => this.proxy.exchange(ex), this.ctx, { keepBody: bodyFilter(conn), midStream: !conn.sawSyn });
+        return new HttpConnectionParser(conn, (ex) => this.proxy.exchange(ex), this.ctx, { keepBody: bodyFilter(conn, this.nomadApiPorts), midStream: !conn.sawSyn });
       case 'amqp':
         return this.wants('nova') ? new AmqpConnectionParser(conn, { message: (m) => this.oslo.message(m) }, this.ctx) : null;
       case 'nomad-rpc':
@@ -559,8 +559,8 @@ function timelineOf(model: PhaseModel, id: string, keys: RequestKeys, milestones
   };
 }
 
-/** Nova keeps only the bodies it reads; Nomad's API (port 4646 or /v1/ paths) keeps them, bounded. */
-function bodyFilter(conn: ConnectionInfo): (head: HttpHeadInfo) => boolean {
+/** Nova keeps only the bodies it reads; Nomad's API (its ports or /v1/ paths) keeps them, bounded. */
+function bodyFilter(conn: ConnectionInfo, nomadApiPorts: ReadonlySet<number>): (head: HttpHeadInfo) => boolean {
   const nova = novaBodyFilter(conn);
-  return (head) => ((conn.server.port === 4646 || (head.target?.startsWith('/v1/') ?? false)) && nomadKeepsBody(head)) || nova(head);
+  return (head) => ((nomadApiPorts.has(conn.server.port) || (head.target?.startsWith('/v1/') ?? false)) && nomadKeepsBody(head)) || nova(head);
 }

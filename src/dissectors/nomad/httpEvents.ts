@@ -23,11 +23,36 @@ const nomadHeader = (headers: readonly Header[]): boolean => headers.some(([n]) 
 
 /**
  * Whether an exchange under /v1/ is Nomad's, on evidence rather than the path alone (a
- * browser's `GET /v1/...` to a web server is not): the API port, or a Nomad header
- * (`X-Nomad-Token` on the request, `X-Nomad-Index`/`-KnownLeader`/`-LastContact` on the reply).
+ * browser's `GET /v1/...` to a web server is not): the API port, a Nomad header
+ * (`X-Nomad-Token` on the request, `X-Nomad-Index`/`-KnownLeader`/`-LastContact` on the
+ * reply), or a reply of Nomad's shape (nomadShapedReply).
  */
 export function hasNomadEvidence(ex: HttpExchange, apiPorts: ReadonlySet<number> = defaultNomadApiPorts): boolean {
-  return apiPorts.has(ex.conn.server.port) || nomadHeader(ex.request.headers) || (ex.response !== null && nomadHeader(ex.response.headers));
+  return apiPorts.has(ex.conn.server.port) || nomadHeader(ex.request.headers) || (ex.response !== null && (nomadHeader(ex.response.headers) || nomadShapedReply(ex.response)));
+}
+
+/**
+ * Top-level fields of Nomad's API replies: the Raft indexes every write and every object
+ * carries, and the eval a write creates. Names this specific, two at once, are Nomad's
+ * (a lone `Index` or `ID` is anybody's).
+ */
+const nomadReplyFields = ['Index', 'EvalID', 'EvalCreateIndex', 'JobModifyIndex', 'CreateIndex', 'ModifyIndex', 'AllocModifyIndex', 'KnownLeader', 'LastContact'] as const;
+const nomadReplyShape = Object.fromEntries(nomadReplyFields.map((f) => [f, 'present'])) as Record<string, JsonShape>;
+const nomadShapeFieldsNeeded = 2;
+
+/**
+ * A reply of Nomad's shape: a JSON object (or a listing's first object) with two or more of
+ * Nomad's reply fields. Only bodies kept for Nomad (nomadKeepsBody: replies of writes, alloc
+ * and eval reads) can show it; an HTML page never does.
+ */
+export function nomadShapedReply(response: HttpResponse): boolean {
+  const b = response.body;
+  if (response.bodyTruncated || b.length === 0 || response.status < 200 || response.status >= 300) return false;
+  let i = 0;
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
+  const picked: unknown = jsonSelect(b, b[i] === 0x5b ? [nomadReplyShape] : nomadReplyShape)?.value;
+  const first: unknown = Array.isArray(picked) ? picked[0] : picked;
+  return obj(first) !== null && Object.keys(obj(first)!).length >= nomadShapeFieldsNeeded;
 }
 
 export const defaultNomadApiPorts: ReadonlySet<number> = new Set([nomadApiPort]);
