@@ -25,22 +25,22 @@ type Obj = Record<string, unknown>;
 
 // ───────────────────────────── the keys each reader below reads
 
-const indexKeys = { Index: true } as const;
-const nodeQueryKeys = { NodeID: true, MinQueryIndex: true } as const;
-const taskStateKeys = { State: true, Failed: true, Restarts: true, Events: [{ Type: true, Time: true }] } as const;
+const indexKeys = { Index: 'number' } as const;
+const nodeQueryKeys = { NodeID: 'str', MinQueryIndex: 'number' } as const;
+const taskStateKeys = { State: 'str', Failed: 'bool', Restarts: 'number', Events: [{ Type: 'str', Time: 'number' }] } as const;
 const allocKeys = {
-  ID: true, JobID: true, Job: { ID: true }, EvalID: true, NodeID: true, ClientStatus: true, DesiredStatus: true,
-  ClientDescription: true, AllocModifyIndex: true, TaskStates: { '*': taskStateKeys },
+  ID: 'str', JobID: 'str', Job: { ID: 'str' }, EvalID: 'str', NodeID: 'str', ClientStatus: 'str', DesiredStatus: 'str',
+  ClientDescription: 'str', AllocModifyIndex: 'number', TaskStates: { '*': taskStateKeys },
 } as const;
-const allocsReplyKeys = { Index: true, Allocs: [allocKeys] } as const;
-const evalKeys = { ID: true, JobID: true } as const;
+const allocsReplyKeys = { Index: 'number', Allocs: [allocKeys] } as const;
+const evalKeys = { ID: 'str', JobID: 'str' } as const;
 const evalsKeys = { Evals: [evalKeys] } as const;
 
 export const nomadRpcMethods: Readonly<Record<string, MethodSpec>> = {
   'Status.Ping': {},
   'Status.Leader': {},
-  'Node.Register': { request: [(b, ev) => nodeOf(obj(b.Node), ev), { Node: { ID: true, Status: true } }], response: [replyIndex, indexKeys] },
-  'Node.UpdateStatus': { request: [(b, ev) => { setNode(b.NodeID, ev); ev.nodeStatus = str(b.Status); }, { NodeID: true, Status: true }], response: [replyIndex, indexKeys] },
+  'Node.Register': { request: [(b, ev) => nodeOf(obj(b.Node), ev), { Node: { ID: 'str', Status: 'str' } }], response: [replyIndex, indexKeys] },
+  'Node.UpdateStatus': { request: [(b, ev) => { setNode(b.NodeID, ev); ev.nodeStatus = str(b.Status); }, { NodeID: 'str', Status: 'str' }], response: [replyIndex, indexKeys] },
   'Node.GetNode': { blocking: true, request: [nodeQuery, nodeQueryKeys], response: [replyIndex, indexKeys] },
   'Node.GetClientAllocs': {
     blocking: true,
@@ -54,7 +54,7 @@ export const nomadRpcMethods: Readonly<Record<string, MethodSpec>> = {
       for (const id of ids) clientAllocs[id] = num(allocs[id]) ?? 0;
       ev.clientAllocs = clientAllocs;
       setAllocIds(ids, ev);
-    }, { Index: true, Allocs: { '*': true } }],
+    }, { Index: 'number', Allocs: { '*': true } }],
   },
   'Node.GetAllocs': { blocking: true, request: [nodeQuery, nodeQueryKeys], response: [allocsReply, allocsReplyKeys] },
   'Node.UpdateAlloc': {
@@ -74,33 +74,33 @@ export const nomadRpcMethods: Readonly<Record<string, MethodSpec>> = {
       ev.allocIds = ids.every((x) => typeof x === 'string') ? (ids) : ids.filter((x): x is string => typeof x === 'string');
       setAllocIds(ev.allocIds, ev);
       queryIndex(b, ev);
-    }, { AllocIDs: true, MinQueryIndex: true }],
+    }, { AllocIDs: true, MinQueryIndex: 'number' }],
     response: [allocsReply, allocsReplyKeys],
   },
   'Alloc.GetAlloc': {
     blocking: true,
-    request: [(b, ev) => { setAllocIds(typeof b.AllocID === 'string' ? [b.AllocID] : [], ev); queryIndex(b, ev); }, { AllocID: true, MinQueryIndex: true }],
+    request: [(b, ev) => { setAllocIds(typeof b.AllocID === 'string' ? [b.AllocID] : [], ev); queryIndex(b, ev); }, { AllocID: 'str', MinQueryIndex: 'number' }],
     response: [(b, ev) => {
       replyIndex(b, ev);
       const a = allocOf(b.Alloc);
       if (a) { ev.allocs = [a]; setAllocIds([a.id], ev); jobEvalOf(ev); }
-    }, { Index: true, Alloc: allocKeys }],
+    }, { Index: 'number', Alloc: allocKeys }],
   },
   'Job.Register': {
-    request: [(b, ev) => { const id = str(obj(b.Job)?.ID); if (id) { ev.jobId = id; ev.ids.job = id; } }, { Job: { ID: true } }],
-    response: [evalReply, { Index: true, EvalID: true }],
+    request: [(b, ev) => { const id = str(obj(b.Job)?.ID); if (id) { ev.jobId = id; ev.ids.job = id; } }, { Job: { ID: 'str' } }],
+    response: [evalReply, { Index: 'number', EvalID: 'str' }],
   },
-  'Job.Deregister': { request: [jobIdOf, { JobID: true }], response: [evalReply, { Index: true, EvalID: true }] },
-  'Job.GetJob': { blocking: true, request: [jobQuery, { JobID: true, MinQueryIndex: true }], response: [replyIndex, indexKeys] },
-  'Job.Allocations': { blocking: true, request: [jobQuery, { JobID: true, MinQueryIndex: true }], response: [replyIndex, indexKeys] },
-  'Eval.GetEval': { blocking: true, request: [(b, ev) => { evalIdOf(b, ev); queryIndex(b, ev); }, { EvalID: true, MinQueryIndex: true }], response: [replyIndex, indexKeys] },
-  'Eval.Dequeue': { blocking: true, response: [(b, ev) => { replyIndex(b, ev); evalOf(obj(b.Eval), ev); }, { Index: true, Eval: evalKeys }] },
-  'Eval.Ack': { request: [evalIdOf, { EvalID: true }] },
-  'Eval.Nack': { request: [evalIdOf, { EvalID: true }] },
+  'Job.Deregister': { request: [jobIdOf, { JobID: 'str' }], response: [evalReply, { Index: 'number', EvalID: 'str' }] },
+  'Job.GetJob': { blocking: true, request: [jobQuery, { JobID: 'str', MinQueryIndex: 'number' }], response: [replyIndex, indexKeys] },
+  'Job.Allocations': { blocking: true, request: [jobQuery, { JobID: 'str', MinQueryIndex: 'number' }], response: [replyIndex, indexKeys] },
+  'Eval.GetEval': { blocking: true, request: [(b, ev) => { evalIdOf(b, ev); queryIndex(b, ev); }, { EvalID: 'str', MinQueryIndex: 'number' }], response: [replyIndex, indexKeys] },
+  'Eval.Dequeue': { blocking: true, response: [(b, ev) => { replyIndex(b, ev); evalOf(obj(b.Eval), ev); }, { Index: 'number', Eval: evalKeys }] },
+  'Eval.Ack': { request: [evalIdOf, { EvalID: 'str' }] },
+  'Eval.Nack': { request: [evalIdOf, { EvalID: 'str' }] },
   'Eval.Update': { request: [firstEval, evalsKeys], response: [replyIndex, indexKeys] },
   'Eval.Create': { request: [firstEval, evalsKeys], response: [replyIndex, indexKeys] },
   'Eval.Reblock': { request: [firstEval, evalsKeys], response: [replyIndex, indexKeys] },
-  'Plan.Submit': { request: [(b, ev) => evalIdOf(obj(b.Plan) ?? {}, ev), { Plan: { EvalID: true } }], response: [replyIndex, indexKeys] },
+  'Plan.Submit': { request: [(b, ev) => evalIdOf(obj(b.Plan) ?? {}, ev), { Plan: { EvalID: 'str' } }], response: [replyIndex, indexKeys] },
 };
 
 /** What to decode of a body: the keys its reader reads, nothing for methods without one. */

@@ -189,6 +189,7 @@ export class MsgpackRpcStreamDecoder implements BudgetHolder {
       : (this.selector ??= new MsgpackSelector(this.values)).select(bytes, plan);
     const c = this.ctx.counters;
     count(c, group, h.kind === 'request' ? 'requests' : 'responses');
+    if (plan !== 'full' && plan !== 'none' && this.selector!.typeMismatches > 0) count(c, group, 'fieldTypeMismatches', this.selector!.typeMismatches);
     if (!body.ok) {
       count(c, group, 'bodyDecodeErrors');
       this.warn(`${h.serviceMethod} ${h.kind} body (seq ${h.seq}) could not be decoded: ${body.error}`, this.tsAt(this.headerEnd));

@@ -6,6 +6,9 @@
  *
  * A shape says what to keep:
  *   - `true`: the whole value, decoded as MsgpackValueDecoder would;
+ *   - `'number'`, `'str'`, `'bool'`: the whole value when its type byte says it is one (an
+ *     integer or float; a string; a boolean), else it is stepped over undecoded and counted
+ *     in `typeMismatches` (a reply's `Index` that is 16 million nested arrays is never built);
  *   - `{ Key: shape, … }`: a map, only these keys (`'*'`: every key, each with that shape);
  *   - `[shape]`: an array, each item with that shape.
  * A value whose type does not fit its shape (a nil where a map is asked for) is left out,
@@ -17,19 +20,33 @@ import type { MsgpackDecodeResult, MsgpackValueDecoder } from './msgpackValue.js
 import { fnv1a, fnv1aOffset, fnv1aStep } from '../../bytes/fnv1a.js';
 import { latin1Text } from '../../bytes/latin1.js';
 
-export type MsgpackShape = true | readonly [MsgpackShape] | { readonly [key: string]: MsgpackShape };
+export type MsgpackScalarType = 'number' | 'str' | 'bool';
+export type MsgpackShape = true | MsgpackScalarType | readonly [MsgpackShape] | { readonly [key: string]: MsgpackShape };
+
+/** Whether a value whose first byte is `t` is of each scalar type (msgpack spec, type byte table). */
+const scalarTypes: Record<MsgpackScalarType, (t: number) => boolean> = {
+  number: (t) => t <= 0x7f || t >= 0xe0 || (t >= 0xca && t <= 0xd3),
+  str: (t) => (t >= 0xa0 && t <= 0xbf) || (t >= 0xd9 && t <= 0xdb),
+  bool: (t) => t === 0xc2 || t === 0xc3,
+};
 
 /** A shape prepared for matching keys by their bytes (no key string is made to skip it). */
 type Compiled =
   | { kind: 'value' }
+  | { kind: 'typed'; accepts: (t: number) => boolean }
   | { kind: 'array'; item: Compiled }
   | { kind: 'map'; keys: { name: string; bytes: Uint8Array; shape: Compiled }[]; any: Compiled | null };
 
 const compiledShapes = new WeakMap<object, Compiled>();
 const valueShape: Compiled = { kind: 'value' };
 
+const typedShapes = Object.fromEntries(
+  Object.entries(scalarTypes).map(([name, accepts]) => [name, { kind: 'typed', accepts } as Compiled]),
+) as Record<MsgpackScalarType, Compiled>;
+
 function compile(shape: MsgpackShape): Compiled {
   if (shape === true) return valueShape;
+  if (typeof shape === 'string') return typedShapes[shape];
   const known = compiledShapes.get(shape);
   if (known) return known;
   let c: Compiled;
@@ -72,6 +89,8 @@ export class MsgpackSelector {
   private end = 0;
   private pos = 0;
   private readonly scanner = new MsgpackObjectScanner();
+  /** Values of the last `select` left out because their type was not the one asked for. */
+  typeMismatches = 0;
 
   constructor(private readonly values: MsgpackValueDecoder) {}
 
@@ -79,6 +98,7 @@ export class MsgpackSelector {
     this.buf = bytes;
     this.end = bytes.length;
     this.pos = 0;
+    this.typeMismatches = 0;
     try {
       const value = this.read(compile(shape));
       if (this.pos !== this.end) return { ok: false, error: `extra ${this.end - this.pos} bytes after the object` };
@@ -95,6 +115,12 @@ export class MsgpackSelector {
   private read(shape: Compiled): unknown {
     if (this.pos >= this.end) throw new SelectError('object ends early');
     if (shape.kind === 'value') return this.whole();
+    if (shape.kind === 'typed') {
+      if (shape.accepts(this.buf[this.pos])) return this.whole();
+      this.typeMismatches++;
+      this.pos = this.skip(this.pos);
+      return undefined;
+    }
     const n = shape.kind === 'array' ? this.containerLength(0x90, 0xdc) : this.containerLength(0x80, 0xde);
     if (n < 0) {
       this.pos = this.skip(this.pos);

@@ -15,7 +15,7 @@ import { nomadSecretKeys } from '../../../src/dissectors/nomad/secrets.js';
 import { capturePath } from '../../helpers/groundTruth.js';
 
 function keysOf(shape: MsgpackShape): string[] {
-  if (shape === true) return [];
+  if (shape === true || typeof shape === 'string') return [];
   if (Array.isArray(shape)) return keysOf(shape[0]);
   return Object.entries(shape).flatMap(([k, s]) => [k, ...keysOf(s)]);
 }

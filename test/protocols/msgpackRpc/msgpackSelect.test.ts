@@ -59,3 +59,25 @@ describe('MsgpackSelector', () => {
     expect(selectBytes([0xc1], { ID: true }).ok).toBe(false);
   });
 });
+
+describe('typed leaves', () => {
+  it("keeps a 'number', 'str' or 'bool' only when its type byte says so; anything else is stepped over and counted", () => {
+    const s = new MsgpackSelector(values);
+    const shape = { Index: 'number', ID: 'str', Failed: 'bool', Time: 'number' } as const;
+    expect(s.select(encode({ Index: 7, ID: 'a1', Failed: true, Time: 2n ** 62n }, { useBigInt64: true }), shape)).toEqual({ ok: true, value: { Index: 7, ID: 'a1', Failed: true, Time: 2n ** 62n } });
+    expect(s.typeMismatches).toBe(0);
+    expect(s.select(encode({ Index: { x: 1 }, ID: 5, Failed: 'yes', Time: 1.5 }), shape)).toEqual({ ok: true, value: { Time: 1.5 } });
+    expect(s.typeMismatches).toBe(3);
+  });
+
+  it('an Index of a million nested arrays is skipped by its type byte, never decoded', () => {
+    const depth = 1_000_000;
+    const bytes = new Uint8Array(7 + depth + 1);
+    bytes.set([0x81, 0xa5, ...Buffer.from('Index')]);
+    bytes.fill(0x91, 7, 7 + depth); // [[[…[1]…]]]
+    bytes[7 + depth] = 0x01;
+    const s = new MsgpackSelector(values);
+    expect(s.select(bytes, { Index: 'number' })).toEqual({ ok: true, value: {} });
+    expect(s.typeMismatches).toBe(1);
+  });
+});
