@@ -40,9 +40,11 @@ type Compiled =
 const compiledShapes = new WeakMap<object, Compiled>();
 const valueShape: Compiled = { kind: 'value' };
 
-const typedShapes = Object.fromEntries(
-  Object.entries(scalarTypes).map(([name, accepts]) => [name, { kind: 'typed', accepts } as Compiled]),
-) as Record<MsgpackScalarType, Compiled>;
+const typedShapes: Record<MsgpackScalarType, Compiled> = {
+  number: { kind: 'typed', accepts: scalarTypes.number },
+  str: { kind: 'typed', accepts: scalarTypes.str },
+  bool: { kind: 'typed', accepts: scalarTypes.bool },
+};
 
 function compile(shape: MsgpackShape): Compiled {
   if (shape === true) return valueShape;
