@@ -14,7 +14,7 @@ import type { PacketRecord } from '../capture/types.js';
 import type { SessionClock } from '../capture/sessionClock.js';
 import { CaptureSocketCounters } from './captureSocketCounters.js';
 import { DropWindows } from './dropWindows.js';
-import { LiveCaptureError, type LiveOptions, type LiveStats } from './types.js';
+import { defaultCaptureBufferBytes, LiveCaptureError, type LiveOptions, type LiveStats } from './types.js';
 
 /** libpcap's DLT names (pcap_datalink_val_to_name) → LINKTYPE_* values. */
 export const dltNames: Readonly<Record<string, number>> = {
@@ -81,7 +81,7 @@ export class LibpcapSource {
     const counters = new CaptureSocketCounters();
     let dlt: string;
     try {
-      dlt = cap.open(this.options.iface, this.options.filter ?? defaultLiveFilter, this.options.bufferBytes ?? 32 * 1024 * 1024, buffer);
+      dlt = cap.open(this.options.iface, this.options.filter ?? defaultLiveFilter, this.options.bufferBytes ?? defaultCaptureBufferBytes, buffer);
     } catch (e) {
       const msg = (e as Error).message;
       if (/permission|Operation not permitted|EPERM/i.test(msg)) {

@@ -3,6 +3,9 @@ import type { Vim } from '../dissectors/types.js';
 import type { NetCounters } from '../net/types.js';
 import type { ProtocolCounters } from '../protocols/types.js';
 
+/** The capture ring's size when none is given (tcpdump's -B is in KiB of it). */
+export const defaultCaptureBufferBytes = 32 * 1024 * 1024;
+
 export interface LiveOptions {
   iface: string;
   /** BPF filter; default: the VIM ports (see defaultLiveFilter). */

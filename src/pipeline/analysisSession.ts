@@ -13,7 +13,7 @@ import type { ResultCounters } from '../result/types.js';
 import { SessionClock } from '../capture/sessionClock.js';
 import type { CaptureSummary, PacketRecord } from '../capture/types.js';
 import { PacketDecoder } from '../net/packetDecoder.js';
-import type { ConnectionInfo, NetCounters, ReassemblyLimits, StreamHandler } from '../net/types.js';
+import type { ConnectionInfo, NetCounters, StreamHandler } from '../net/types.js';
 import { AmqpConnectionParser } from '../protocols/amqp/connectionParser.js';
 import { HttpConnectionParser, type HttpHeadInfo } from '../protocols/http/parser.js';
 import { senderRole, type GuessedProtocol } from '../protocols/guessProtocol.js';
@@ -22,9 +22,8 @@ import { byteBudget } from '../protocols/byteBudget.js';
 import { TlsConnectionParser } from '../protocols/tls/tlsConnectionParser.js';
 import { forwardedFor, ProxyLegPairer, type ProxyHop } from '../protocols/http/proxyLegs.js';
 import { endpointHost } from '../net/ipPacket.js';
-import type { TlsKeyLog } from '../protocols/tls/keyLog.js';
 import type { TlsConnectionSummary } from '../protocols/tls/types.js';
-import { count, defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolCounters, type ProtocolLimits } from '../protocols/types.js';
+import { count, defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolCounters } from '../protocols/types.js';
 import { withDefaults } from '../net/withDefaults.js';
 import { OsloCorrelator, novaRpcMessage } from '../dissectors/nova/osloCorrelator.js';
 import { novaBodyFilter, novaHttpEvent, novaHttpMessage } from '../dissectors/nova/restEvents.js';
@@ -33,13 +32,12 @@ import { NomadRpcConnectionParser } from '../dissectors/nomad/nomadRpcConnection
 import { defaultNomadApiPorts, hasNomadEvidence, nomadHttpEvent, nomadKeepsBody } from '../dissectors/nomad/httpEvents.js';
 import { nomadRpcEvent } from '../dissectors/nomad/rpcEvents.js';
 import { nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../dissectors/nomad/types.js';
-import type { MessageTable, Vim, VimMessage } from '../dissectors/types.js';
+import type { Vim, VimMessage } from '../dissectors/types.js';
 import { MessageLog } from '../dissectors/messageLog.js';
 import type { ConnectionStats } from '../net/types.js';
 import { FrameIndex } from './frameIndex.js';
-import { inferVantage, type Vantage } from './vantage.js';
+import { inferVantage } from './vantage.js';
 import { loadCapture, mergeLoaded } from './mergeCaptures.js';
-import type { ParsedLog } from '../logs/types.js';
 import { finalLogMerge, mergeLogsInto, provisionalLogTargets, type LogMergeInput } from './sessionLogs.js';
 import type { LogTarget } from '../timeline/types.js';
 import { defaultMaxOpenRequests } from '../timeline/openRequestLimit.js';
@@ -49,84 +47,10 @@ import { NovaCorrelator } from '../timeline/novaCorrelator.js';
 import { nomadPhaseModel, novaPhaseModel } from '../timeline/phaseModel.js';
 import type { ClockEstimate, MilestoneSet, PhaseModel, RequestKeys, RequestTimeline } from '../timeline/types.js';
 import { droppedMessagesWarning, noteLimitHits, type LimitHit } from './limitNotes.js';
+import { defaultMaxMessages, type CaptureRecord, type SessionOptions, type SessionOutput } from './sessionOptions.js';
 
-export interface SessionOptions {
-  /** Only this VIM (default: whichever the capture holds). */
-  vim?: Vim;
-  /** Ports Nomad's HTTP API listens on (default 4646): an exchange under /v1/ there is Nomad's without other evidence. */
-  nomadApiPorts?: number[];
-  limits?: Partial<ProtocolLimits>;
-  reassembly?: Partial<ReassemblyLimits>;
-  /** Known clock offsets (ms, host clock − capture clock) by host, overriding estimates. */
-  clockOffsets?: Record<string, number>;
-  /** Requests still open kept at most (default 50,000); the oldest are given up past it. */
-  maxOpenRequests?: number;
-  /** Compute-host logs (read with readLog) merged into the timelines at finish(). */
-  logs?: ParsedLog[];
-  /**
-   * Live with logs: a request complete on the wire is handed out this long (ns) later, as
-   * a compute host logs its last markers just after the message that completes the request.
-   */
-  logGraceNs?: number;
-  /** Warnings kept in the result (all are counted). */
-  maxWarnings?: number;
-  onProgress?: (bytesRead: number) => void;
-  /** Stop reading: the call rejects with the signal's reason (an AbortError unless one was given). */
-  signal?: AbortSignal;
-  /** Note the frame of each message's first byte (`messages`; costs ~16 bytes per TCP segment with payload). */
-  frameNumbers?: boolean;
-  /** Streaming: called with each request as soon as it is complete (and the rest at finish). */
-  onRequest?: (r: RequestTimeline) => void;
-  /** Keep every message for `messages` (default true; live sessions turn it off). */
-  keepMessages?: boolean;
-  /**
-   * Messages kept at most for the diagnosis and `messages` (default 300,000: about 30 MB
-   * in the log, more while the diagnosis reads them); past it the rest are counted and
-   * the requests they belong to named in a warning. Timelines never depend on it.
-   */
-  maxMessages?: number;
-  /**
-   * Live sessions: forget a request's state once it is handed out (memory stays bounded
-   * over hours); finish() then returns the handed-out timelines plus the rest.
-   */
-  releaseEmitted?: boolean;
-  /**
-   * Live services: released requests are kept for the final result only this long (capture
-   * ns after they were handed out); older ones are forgotten, counted, so memory stays flat.
-   */
-  retainReleasedNs?: number;
-  /** Secrets to open TLS connections with (NSS key log, see readTlsKeyLog); never printed. */
-  tlsKeyLog?: TlsKeyLog;
-  /**
-   * Also keep the proxy → backend leg of each call seen through a reverse proxy as a
-   * message of its own (`leg: 'backend'`); by default a call is one message, on the caller's leg.
-   */
-  legs?: boolean;
-}
+export type { CaptureRecord, SessionOptions, SessionOutput };
 
-export interface CaptureRecord {
-  file: string;
-  summary: CaptureSummary;
-  net: NetCounters;
-  vantage: Vantage;
-}
-
-export interface SessionOutput {
-  clock: SessionClock;
-  captures: CaptureRecord[];
-  /** Every kept message, in time order of its first byte. */
-  messages: MessageTable;
-  requests: RequestTimeline[];
-  vims: Vim[];
-  clocks: Record<string, ClockEstimate>;
-  counters: ResultCounters;
-  warnings: string[];
-  /** Every TLS connection seen (up to maxTlsConnections), decrypted or not. */
-  tls: TlsConnectionSummary[];
-}
-
-/** Messages kept by default (about 100 bytes each in the log, ids included). */
-export const defaultMaxMessages = 300_000;
 /** How often (capture time) the streaming check runs. */
 const tickNs = 1e9;
 /** Offline: an oslo message is complete this long after its last sighting, a call's reply waited for this long. */
