@@ -52,7 +52,8 @@ export function chooseFormat(
   return format;
 }
 
-export const nomadApiPortHelp = `a port Nomad's HTTP API listens on (default ${nomadApiPort}; given ones replace it); repeatable`;
+export const nomadApiPortHelp =
+  `a port Nomad's HTTP API listens on (default ${nomadApiPort}; given ones replace it); repeatable`;
 
 /** --nomad-api-port values as the library's nomadApiPorts (none given: its default); a bad port exits 2. */
 export function nomadApiPortsOf(specs: string[]): number[] | undefined {
