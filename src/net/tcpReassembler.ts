@@ -93,6 +93,8 @@ class Connection {
   handlerPending = false;
   /** When it last moved to the recent end of the connection order (ns). */
   touched: number;
+  /** Ended for idleness at this time (ns) with its handler not yet ended: it may resume. */
+  parkedTs = -1;
   constructor(
     readonly lo: EndKey,
     readonly hi: EndKey,
@@ -141,7 +143,12 @@ export class TcpReassembler {
   /** Lookup: lower end key → higher end key → connection. */
   private index = new Map<EndKey, Map<EndKey, Connection>>();
   private closedStats: ConnectionStats[] = [];
-  /** Connections ended for idleness, by end keys, oldest first (bounded): a later segment that continues one resumes it. */
+  /**
+   * Connections ended for idleness, by end keys, oldest first (bounded): a later segment
+   * that continues one resumes it. Their handlers are not ended until it is clear they will
+   * not resume (evicted, the 4-tuple reused, the end of input): a message across the quiet
+   * time stays one message.
+   */
   private idleEnded = new Map<string, Connection>();
   /** The connection of the previous segment (always one still in the index, or null). */
   private lastConn: Connection | null = null;
@@ -216,7 +223,7 @@ export class TcpReassembler {
         conn = undefined;
       }
     }
-    if (!conn && !synOnly && this.idleEnded.size > 0) conn = this.resume(lo, hi, a, seq, ts);
+    if (!conn && this.idleEnded.size > 0) conn = synOnly ? this.unpark(`${lo}|${hi}`) : this.resume(lo, hi, a, seq, ts);
     if (!conn) {
       const opened = this.open(lo, hi, a, b, ip, sport, dport, flags, ts);
       if (!opened) return;
@@ -295,21 +302,22 @@ export class TcpReassembler {
     const key = `${lo}|${hi}`;
     const old = this.idleEnded.get(key);
     if (!old) return undefined;
-    this.idleEnded.delete(key);
     const h = old.half[old.clientSide === a ? 0 : 1];
-    if (h.nextSeq < 0 || Math.abs(seqDiff(seq, h.nextSeq)) > resumeWindow || this.conns.size >= this.limits.maxConnections) return undefined;
-    const conn = new Connection(lo, hi, old.clientSide, old.info, old.stats, this.factory(old.info));
+    if (h.nextSeq < 0 || Math.abs(seqDiff(seq, h.nextSeq)) > resumeWindow || this.conns.size >= this.limits.maxConnections) return this.unpark(key);
+    this.idleEnded.delete(key);
+    // The same handler goes on: each direction continues from where it stopped.
+    const conn = new Connection(lo, hi, old.clientSide, old.info, old.stats, old.handler);
+    conn.handlerPending = old.handlerPending;
     conn.listed = old.listed;
     conn.quiet = old.quiet;
+    conn.touched = ts;
     if (conn.quiet) this.quiet.add(conn);
-    // The parser starts afresh, mid-stream: each direction continues from where it stopped.
     for (const d of [0, 1] as const) {
       const n = conn.half[d], o = old.half[d];
       n.isn = o.isn;
-      if (o.nextSeq >= 0) {
-        n.nextSeq = o.nextSeq;
-        conn.handler?.gap(d, -1, ts);
-      }
+      n.nextSeq = o.nextSeq;
+      n.finSeq = o.finSeq;
+      n.ended = o.ended;
     }
     old.stats.closed = null;
     this.conns.add(conn);
@@ -496,8 +504,11 @@ export class TcpReassembler {
 
   private finish(conn: Connection, reason: EndReason, ts: number): void {
     const wasOpen = !conn.closed;
+    // A connection that never carried a byte has nothing to resume (and floods are made of them).
+    const parks = reason === 'idle' && wasOpen && !conn.quiet;
     this.flushAll(conn, ts);
-    for (const h of conn.half) this.endHalf(conn, h, ts, h.finSeq >= 0 && h.nextSeq === h.finSeq ? 'fin' : reason);
+    if (parks) conn.parkedTs = ts;
+    else for (const h of conn.half) this.endHalf(conn, h, ts, h.finSeq >= 0 && h.nextSeq === h.finSeq ? 'fin' : reason);
     if (!conn.stats.closed) conn.stats.closed = reason;
     this.close(conn);
     this.conns.delete(conn);
@@ -510,15 +521,23 @@ export class TcpReassembler {
     }
     if (this.keepClosed && !conn.listed && (!conn.quiet || this.quietStatsKept++ < maxQuietStatsKept)) this.closedStats.push(conn.stats);
     conn.listed = true;
-    // A connection that never carried a byte has nothing to resume (and floods are made of them).
-    if (reason === 'idle' && wasOpen && !conn.quiet) this.rememberIdle(conn);
+    if (parks) this.rememberIdle(conn);
   }
 
   private rememberIdle(conn: Connection): void {
     const key = `${conn.lo}|${conn.hi}`;
-    this.idleEnded.delete(key);
+    this.unpark(key);
     this.idleEnded.set(key, conn);
-    if (this.idleEnded.size > this.limits.maxConnections) this.idleEnded.delete(this.idleEnded.keys().next().value!);
+    if (this.idleEnded.size > this.limits.maxConnections) this.unpark(this.idleEnded.keys().next().value!);
+  }
+
+  /** The connection parked under `key` will not resume: its handler ends, as of its idle end. */
+  private unpark(key: string): undefined {
+    const conn = this.idleEnded.get(key);
+    if (!conn) return undefined;
+    this.idleEnded.delete(key);
+    for (const h of conn.half) this.endHalf(conn, h, conn.parkedTs, 'idle');
+    return undefined;
   }
 
   private close(conn: Connection, ts?: number): void {
@@ -571,6 +590,7 @@ export class TcpReassembler {
   /** End of input: flush and end everything. */
   end(ts: number): void {
     for (const conn of [...this.conns.values()]) this.finish(conn, 'eof', ts);
+    for (const key of [...this.idleEnded.keys()]) this.unpark(key);
   }
 
   /** Statistics of every connection seen, in order of first packet. */

@@ -285,24 +285,20 @@ describe('TCP reassembly', () => {
     expect(result.warnings.some((w) => /buffer limit/.test(w.message))).toBe(true);
   });
 
-  it('ends an idle connection for its handler and resumes the same connection when its sequence numbers continue (as tshark keeps one conversation)', async () => {
+  it('resumes an idle connection whose sequence numbers continue as the same connection, with the same handler (as tshark keeps one conversation)', async () => {
     const c = new TcpConversation();
     const segs = [...c.handshake(), c.send(0, 'early'), c.send(0, 'later')];
     // The last segment comes 3 s after the others; the idle limit is 2 s.
     const frames = segs.map((s, i) => ({ sec: epochSec + (i === 4 ? 3 : 0), nsec: i * ms, data: c.frame(s) }));
     const { events, connections, result } = await streamEvents(pcap(frames), { limits: { idleTimeoutNs: 2e9 } });
+    // No end and no gap between: a message across the quiet time goes on in the same parser.
     expect(events).toEqual([
       [0, 'data', 0, 'early', 3 * ms],
-      [0, 'end', 0, 'idle', 3e9 + 4 * ms],
-      [0, 'end', 1, 'idle', 3e9 + 4 * ms],
-      // A fresh handler for the same connection: it starts mid-stream.
-      [0, 'gap', 0, -1, 3e9 + 4 * ms],
-      [0, 'gap', 1, -1, 3e9 + 4 * ms],
       [0, 'data', 0, 'later', 3e9 + 4 * ms],
       [0, 'end', 0, 'eof', 3e9 + 4 * ms],
       [0, 'end', 1, 'eof', 3e9 + 4 * ms],
     ]);
-    expect(connections.map((x) => x.id)).toEqual([0, 0]);
+    expect(connections.map((x) => x.id)).toEqual([0]);
     expect(result.net.connections).toBe(1);
     expect(result.connections).toHaveLength(1);
     expect(result.connections[0]).toMatchObject({ packets: [4, 1], bytes: [10, 0], closed: 'eof' });
@@ -319,13 +315,36 @@ describe('TCP reassembly', () => {
     expect(tsharkTcpConversations(tempFile('idle-11-minutes.pcap', file))).toBe(1);
   });
 
+  it('ends an idle connection that never resumes at the end of input, as of its idle end, and one whose 4-tuple a new SYN takes', async () => {
+    const a = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 8774] });
+    const b = new TcpConversation({ client: ['10.0.0.3', 40000], server: ['10.0.0.2', 8774] });
+    const a2 = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 8774], clientIsn: 90000, serverIsn: 91000 });
+    const segs = [...a.handshake().map((x) => a.frame(x)), a.frame(a.send(0, 'early')), ...b.handshake().map((x) => b.frame(x)), b.frame(b.send(0, 'other'))];
+    // b's segments come 3 s later (the sweep ends a as idle), then a new handshake on a's 4-tuple.
+    const frames = [...segs, ...a2.handshake().map((x) => a2.frame(x))].map((data, i) => ({ sec: epochSec + (i >= 4 ? 3 : 0), nsec: i * ms, data }));
+    const { events, result } = await streamEvents(pcap(frames), { limits: { idleTimeoutNs: 2e9 } });
+    const idleEnd = events.filter((e) => e[0] === 0 && e[1] === 'end');
+    expect(idleEnd).toHaveLength(2);
+    expect(idleEnd.map((e) => e[3])).toEqual(['idle', 'idle']);
+    // Ended before the new connection on its 4-tuple opened (its SYN is frame 8).
+    expect(idleEnd.every((e) => (e[4] as number) <= 3e9 + 8 * ms)).toBe(true);
+    expect(result.net.connections).toBe(3);
+    const onlyIdle = await streamEvents(pcap(frames.slice(0, 8)), { limits: { idleTimeoutNs: 2e9 } });
+    expect(onlyIdle.events.filter((e) => e[0] === 0 && e[1] === 'end').map((e) => e[3])).toEqual(['idle', 'idle']);
+  });
+
   it('starts another connection after an idle end when the sequence numbers jump', async () => {
     const c = new TcpConversation();
     const segs = [...c.handshake(), c.send(0, 'early'), c.at(0, 1 << 29, 'elsewhere')];
     const frames = segs.map((s, i) => ({ sec: epochSec + (i === 4 ? 3 : 0), nsec: i * ms, data: c.frame(s) }));
-    const { result } = await streamEvents(pcap(frames), { limits: { idleTimeoutNs: 2e9 } });
+    const { events, result } = await streamEvents(pcap(frames), { limits: { idleTimeoutNs: 2e9 } });
     expect(result.net.connections).toBe(2);
     expect(result.connections.map((x) => x.info.id)).toEqual([0, 1]);
+    // The first ends as of its idle end (when the second segment came), once it cannot resume.
+    expect(events.filter((e) => e[0] === 0 && e[1] === 'end')).toEqual([
+      [0, 'end', 0, 'idle', 3e9 + 4 * ms],
+      [0, 'end', 1, 'idle', 3e9 + 4 * ms],
+    ]);
   });
 
   it('counts a SYN retransmitted after each RST (a closed port, retried) as one connection, as tshark does', async () => {
