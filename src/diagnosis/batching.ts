@@ -255,7 +255,9 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
         coReleasedFraction: coFraction,
         example: {
           release: ctx.time(groups.release[example]),
+          releaseUnixNs: ctx.unixNs(groups.release[example]),
           firstArrival: ctx.time(groups.firstArrival[example]),
+          firstArrivalUnixNs: ctx.unixNs(groups.firstArrival[example]),
           held: Array.from(groupReplies(groups, example), ref),
           releasedWith: exampleCo.slice(0, 5).map(ref),
         },

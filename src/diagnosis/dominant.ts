@@ -74,7 +74,7 @@ function statement(ctx: DiagnosisContext, vim: string, top: Share, runnerUp: Sha
       whatIfMeanOfWholeMs: whatIf,
       runnerUp: runnerUp ? { phase: runnerUp.phase, share: runnerUp.ratio, shareCi95: runnerUp.ci95 } : null,
       slowest: slowest
-        ? { request: slowest.id, ms: slowest.phases[top.phase].ms, start: ctx.time(slowest.phases[top.phase].startNs), end: ctx.time(slowest.phases[top.phase].endNs) }
+        ? { request: slowest.id, ms: slowest.phases[top.phase].ms, start: ctx.time(slowest.phases[top.phase].startNs), startUnixNs: ctx.unixNs(slowest.phases[top.phase].startNs), end: ctx.time(slowest.phases[top.phase].endNs), endUnixNs: ctx.unixNs(slowest.phases[top.phase].endNs) }
         : null,
     },
   };

@@ -242,6 +242,7 @@ function loopStatement(ctx: DiagnosisContext, gate: PollingGate, host: string, f
       grid: {
         periodMs: period,
         gridPoint: ctx.time(fit.gridNs),
+        gridPointUnixNs: ctx.unixNs(fit.gridNs),
         messages: fit.n,
         distinctTicks: fit.ticks,
         rayleighR: fit.rayleighR,

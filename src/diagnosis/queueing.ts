@@ -137,7 +137,7 @@ export function detectQueueing(ctx: DiagnosisContext): ResultDiagnosis[] {
           .filter((r) => r.phases[top.phase])
           .sort((a, b) => b.phases[top.phase].ms - a.phases[top.phase].ms)
           .slice(0, 3)
-          .map((r) => ({ request: r.id, ms: r.phases[top.phase].ms, start: ctx.time(r.phases[top.phase].startNs), inFlight: inFlightAt(r.phases[top.phase].startNs) })),
+          .map((r) => ({ request: r.id, ms: r.phases[top.phase].ms, start: ctx.time(r.phases[top.phase].startNs), startUnixNs: ctx.unixNs(r.phases[top.phase].startNs), inFlight: inFlightAt(r.phases[top.phase].startNs) })),
       },
     });
   }

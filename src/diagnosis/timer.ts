@@ -106,6 +106,7 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
       request: m.request.id,
       waitMs: m.request.phases[end.phase].ms,
       start: ctx.time(m.request.phases[end.phase].startNs),
+      startUnixNs: ctx.unixNs(m.request.phases[end.phase].startNs),
       message: ctx.ref(m.msg),
     }));
     out.push({
@@ -123,6 +124,7 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
         grid: {
           periodMs: period,
           gridPoint: ctx.time(fit.gridNs),
+          gridPointUnixNs: ctx.unixNs(fit.gridNs),
           phaseMs: (((fit.gridNs / 1e6) % period) + period) % period,
           messages: fit.n,
           distinctTicks: fit.ticks,

@@ -38,6 +38,8 @@ export interface DiagnosisInput {
   wireEvents?: WireEvent[];
   /** Prints a relative-ns time in evidence (default: `+S.ssssss s` since the session epoch). */
   formatTime?: (ns: number) => string;
+  /** The same time as Unix ns, a decimal string, to formatTime's digits (default: the relative ns). */
+  formatUnixNs?: (ns: number) => string;
 }
 
 export type { Confidence, MessageRef } from '../result/diagnosisEvidence.js';
@@ -47,5 +49,7 @@ import type { MessageRef } from '../result/diagnosisEvidence.js';
 export interface DiagnosisContext {
   input: DiagnosisInput;
   time: (ns: number) => string;
+  /** `time`'s instant as Unix ns (the evidence's `…UnixNs` companions). */
+  unixNs: (ns: number) => string;
   ref: (index: number) => MessageRef;
 }

@@ -14,6 +14,7 @@ import { AnalysisSession, type SessionOptions } from '../pipeline/analysisSessio
 import { requestToResult, toResult } from '../pipeline/analyse.js';
 import type { AnalysisResult, ResultRequest } from '../result/types.js';
 import { phaseStats } from '../stats/phaseStats.js';
+import { roundDurations } from '../stats/roundMs.js';
 import type { StatsByVim } from '../stats/types.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { DropNotes } from './dropNotes.js';
@@ -160,7 +161,8 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
     const every = (opts.summaryEverySec ?? 0) * 1000;
     if (every > 0 && Date.now() - lastSummary >= every) {
       lastSummary = Date.now();
-      opts.onSummary?.(phaseStats(reported.map((x) => x.r)), reportedCount, live);
+      // Rounded like the result's statistics (ms to the ns).
+      opts.onSummary?.(roundDurations(phaseStats(reported.map((x) => x.r))), reportedCount, live);
     }
   }, 250);
 

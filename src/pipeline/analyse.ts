@@ -5,7 +5,7 @@ import type { CaptureSource } from '../capture/readCapture.js';
 import type { SessionClock } from '../capture/sessionClock.js';
 import type { VimMessage } from '../dissectors/types.js';
 import { phaseStats } from '../stats/phaseStats.js';
-import type { PhaseStats } from '../stats/types.js';
+import { roundDurations, roundMs } from '../stats/roundMs.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { AnalysisSession, type SessionOptions, type SessionOutput } from './analysisSession.js';
 import { readLog } from '../logs/readLog.js';
@@ -24,12 +24,6 @@ export interface AnalyseOptions extends SessionOptions {
   logFiles?: string[];
   /** NSS key log file (SSLKEYLOGFILE) to open TLS connections with; its content is never printed. */
   tlsKeyLogFile?: string;
-}
-
-const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
-
-function roundStats(s: PhaseStats): PhaseStats {
-  return { ...s, mean: round6(s.mean), median: round6(s.median), p90: round6(s.p90), p95: round6(s.p95), sd: round6(s.sd), min: round6(s.min), max: round6(s.max), ci95: [round6(s.ci95[0]), round6(s.ci95[1])] };
 }
 
 /** Digits of the capture's timestamps (6 for µs, 9 for ns), for printing times. */
@@ -53,7 +47,7 @@ export function requestToResult(r: RequestTimeline, clock: SessionClock, digits:
   };
   for (const [name, p] of Object.entries(r.phases)) {
     phases[name] = {
-      ms: Math.round(p.ms * 1e6) / 1e6,
+      ms: roundMs(p.ms),
       start: iso(p.startNs),
       end: iso(p.endNs),
       startUnixNs: unix(p.startNs),
@@ -128,7 +122,7 @@ export function toStreamedResult(out: SessionOutput): { result: AnalysisResult; 
   const stats = phaseStats(out.requests);
   const requests: ResultRequest[] = [];
   const result: AnalysisResult = {
-    schema: 'vim-analyse/1',
+    schema: 'vim-analyse/2',
     captures: out.captures.map((c) => ({
       file: c.file,
       format: c.summary.format,
@@ -143,9 +137,9 @@ export function toStreamedResult(out: SessionOutput): { result: AnalysisResult; 
     vims: out.vims,
     requests,
     // Rounded like the phases they summarise (ns precision, in ms): no 15-digit noise.
-    stats: Object.fromEntries(Object.entries(stats).map(([vim, byPhase]) => [vim, Object.fromEntries(Object.entries(byPhase).map(([phase, st]) => [phase, roundStats(st)]))])),
+    stats: roundDurations(stats),
     clocks: Object.fromEntries(
-      Object.entries(out.clocks).map(([h, c]) => [h, { offsetMs: round6(c.offsetMs), uncertaintyMs: round6(c.uncertaintyMs), source: c.source, ...(c.addresses ? { addresses: c.addresses } : {}) }]),
+      Object.entries(out.clocks).map(([h, c]) => [h, { offsetMs: roundMs(c.offsetMs), uncertaintyMs: roundMs(c.uncertaintyMs), source: c.source, ...(c.addresses ? { addresses: c.addresses } : {}) }]),
     ),
     diagnosis: diagnose({
       requests: out.requests,
@@ -154,6 +148,7 @@ export function toStreamedResult(out: SessionOutput): { result: AnalysisResult; 
       sequences: Object.fromEntries(out.vims.map((v) => [v, phaseModels[v].sequence])),
       parents: Object.fromEntries(out.vims.map((v) => [v, Object.fromEntries(phaseModels[v].phases.filter((p) => p.parent).map((p) => [p.name, p.parent!]))])),
       formatTime: (ns) => out.clock.iso(ns, digits),
+      formatUnixNs: (ns) => out.clock.unixNsText(ns, digits),
     }),
     availability: availability(out.requests),
     counters: out.counters,

@@ -70,7 +70,7 @@ export async function captureInfo(source: CaptureSource, options: ReassembleOpti
     ...tlsOf(tls.get(c.info.id)),
   }));
   return {
-    schema: 'vim-analyse-info/1',
+    schema: 'vim-analyse-info/2',
     file: typeof source === 'string' ? source : '-',
     format: s.format,
     gzip: s.gzip,
@@ -81,6 +81,8 @@ export async function captureInfo(source: CaptureSource, options: ReassembleOpti
     fileBytes: s.fileBytes,
     start: r.clock.isoOf(s.firstTs, s.firstNs, digits),
     end: r.clock.isoOf(s.lastTs, s.lastNs, digits),
+    startUnixNs: r.clock.unixNsTextOf(s.firstTs, s.firstNs, digits),
+    endUnixNs: r.clock.unixNsTextOf(s.lastTs, s.lastNs, digits),
     durationMs: s.firstNs !== undefined && s.lastNs !== undefined ? Number(s.lastNs - s.firstNs) / 1e6 : s.firstTs === null || s.lastTs === null ? 0 : ms(s.lastTs - s.firstTs),
     tsPrecision: s.tsPrecision,
     capture: s.counters,

@@ -1,6 +1,7 @@
 /** `vim-analyse compare A B`: the same phases in two configurations, with Welch intervals. */
 import { captureSourceName, type CaptureSource } from '../capture/readCapture.js';
 import { comparePhase } from '../stats/phaseStats.js';
+import { roundDurations } from '../stats/roundMs.js';
 import type { PhaseComparison } from '../stats/types.js';
 import { analyse, type AnalyseOptions } from './analyse.js';
 import type { ComparisonResult } from '../result/types.js';
@@ -25,8 +26,8 @@ export async function compareCaptures(
   for (const vim of ra.vims.filter((v) => rb.vims.includes(v))) {
     const sa = ra.stats[vim] ?? {}, sb = rb.stats[vim] ?? {};
     const phases = [...Object.keys(sa), ...Object.keys(sb).filter((p) => !(p in sa))];
-    comparisons[vim] = phases.map((p) => comparePhase(p, sa[p] ?? null, sb[p] ?? null));
+    comparisons[vim] = phases.map((p) => roundDurations(comparePhase(p, sa[p] ?? null, sb[p] ?? null)));
   }
   const label = (s: CaptureSource | CaptureSource[]) => (Array.isArray(s) ? s : [s]).map(captureSourceName).join('+');
-  return { schema: 'vim-analyse-compare/1', labels: labels ?? [label(a), label(b)], comparisons, results: [ra, rb] };
+  return { schema: 'vim-analyse-compare/2', labels: labels ?? [label(a), label(b)], comparisons, results: [ra, rb] };
 }

@@ -5,6 +5,7 @@
  */
 import type { SessionClock } from '../capture/sessionClock.js';
 import type { ParsedLog } from '../logs/types.js';
+import { roundMs } from '../stats/roundMs.js';
 import type { ResultCounters } from '../result/types.js';
 import { mergeLogs } from '../timeline/mergeLogs.js';
 import type { ClockEstimate, LogTarget } from '../timeline/types.js';
@@ -64,7 +65,7 @@ export function finalLogMerge(
       joined: w.joins.filter((j) => j.request).length,
       ambiguous: w.joins.filter((j) => !j.request && j.ambiguousWith.length > 1).map((j) => ({ block: j.block, requests: j.ambiguousWith })),
       unmatched: w.joins.filter((j) => !j.request && j.ambiguousWith.length <= 1).length,
-      crossCheck: diffs.length ? { phases: diffs.length, maxAbsDiffMs: Math.max(...diffs), against: 'vimts markers' } : null,
+      crossCheck: diffs.length ? { phases: diffs.length, maxAbsDiffMs: roundMs(Math.max(...diffs)), against: 'vimts markers' } : null,
     });
   }
   return { warnings, files };

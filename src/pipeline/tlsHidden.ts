@@ -26,12 +26,14 @@ const remedies: Record<TlsUndecryptedReason, string> = {
 
 export function tlsResult(tls: readonly TlsConnectionSummary[], clock: SessionClock, digits: number): ResultTls {
   const iso = (ns: number | null) => (ns === null ? null : clock.iso(ns, digits));
+  const unixNs = (ns: number | null) => (ns === null ? null : clock.unixNsText(ns, digits));
   return {
     connections: tls.map((c) => ({
       client: c.client, server: c.server, serverName: c.serverName, version: c.version, cipherSuite: c.cipherSuite,
       decrypted: c.decrypted, ...(c.reason ? { reason: c.reason } : {}), records: { ...c.records },
       applicationBytes: [...c.applicationBytes] as [number, number],
-      firstApplication: iso(c.firstApplicationTs), lastApplication: iso(c.lastApplicationTs),
+      firstApplication: iso(c.firstApplicationTs), firstApplicationUnixNs: unixNs(c.firstApplicationTs),
+      lastApplication: iso(c.lastApplicationTs), lastApplicationUnixNs: unixNs(c.lastApplicationTs),
     })),
   };
 }

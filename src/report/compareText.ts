@@ -17,8 +17,8 @@ export function compareText(c: ComparisonResult): string {
         { title: 'p', align: 'right' }, { title: 'significant' },
       ],
       c.comparisons[vim].map((r) => [
-        r.phase, r.a?.n ?? 0, f1(r.a?.mean), r.b?.n ?? 0, f1(r.b?.mean), f1(r.diff),
-        r.ci95 ? `${f1(r.ci95[0])}…${f1(r.ci95[1])}` : '-', r.p === null ? '-' : r.p < 0.0001 ? '<0.0001' : r.p.toFixed(4),
+        r.phase, r.a?.n ?? 0, f1(r.a?.meanMs), r.b?.n ?? 0, f1(r.b?.meanMs), f1(r.diffMs),
+        r.ci95Ms ? `${f1(r.ci95Ms[0])}…${f1(r.ci95Ms[1])}` : '-', r.p === null ? '-' : r.p < 0.0001 ? '<0.0001' : r.p.toFixed(4),
         r.significant ? 'yes' : 'no',
       ]),
     ));

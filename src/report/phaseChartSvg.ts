@@ -35,7 +35,7 @@ function inkOn(hex: string): string {
   return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? '#111' : '#fff';
 }
 
-const halfCi = (s: PhaseStats): number => Math.max(0, (s.ci95[1] - s.ci95[0]) / 2);
+const halfCi = (s: PhaseStats): number => Math.max(0, (s.ci95Ms[1] - s.ci95Ms[0]) / 2);
 
 interface Segment {
   phase: string;
@@ -49,8 +49,8 @@ function segmentsOf(group: ChartGroup, phases: readonly string[]): Segment[] {
   let at = 0;
   for (const phase of phases) {
     const s = group.stats[phase];
-    if (!s || !Number.isFinite(s.mean)) continue;
-    const to = at + Math.max(0, s.mean);
+    if (!s || !Number.isFinite(s.meanMs)) continue;
+    const to = at + Math.max(0, s.meanMs);
     out.push({ phase, stats: s, from: at, to });
     at = to;
   }
@@ -95,12 +95,12 @@ export function phaseChartSvg(groups: ChartGroup[], phases: readonly string[], o
       const fill = phaseColour(s.phase, colours);
       const x0 = x(s.from);
       const w = Math.max(0, x(s.to) - x0);
-      const share = total > 0 ? ` (${((100 * s.stats.mean) / total).toFixed(0)}% of the bar)` : '';
-      const tip = `${group.label} — ${s.phase}: mean ${fmtMs(s.stats.mean)} ms, 95% CI ${fmtMs(s.stats.ci95[0])}–${fmtMs(s.stats.ci95[1])} ms, median ${fmtMs(s.stats.median)} ms, n=${s.stats.n}${share}`;
+      const share = total > 0 ? ` (${((100 * s.stats.meanMs) / total).toFixed(0)}% of the bar)` : '';
+      const tip = `${group.label} — ${s.phase}: mean ${fmtMs(s.stats.meanMs)} ms, 95% CI ${fmtMs(s.stats.ci95Ms[0])}–${fmtMs(s.stats.ci95Ms[1])} ms, median ${fmtMs(s.stats.medianMs)} ms, n=${s.stats.n}${share}`;
       out.push(
-        `<rect data-phase="${esc(s.phase)}" data-mean="${s.stats.mean}" x="${px(x0)}" y="${y}" width="${px(w)}" height="${barH}" fill="${fill}" stroke="#fff" stroke-width="0.5"><title>${esc(tip)}</title></rect>`,
+        `<rect data-phase="${esc(s.phase)}" data-mean="${s.stats.meanMs}" x="${px(x0)}" y="${y}" width="${px(w)}" height="${barH}" fill="${fill}" stroke="#fff" stroke-width="0.5"><title>${esc(tip)}</title></rect>`,
       );
-      const label = fmtMs(s.stats.mean);
+      const label = fmtMs(s.stats.meanMs);
       if (w > textWidth(label, 11) + 8) {
         out.push(`<text x="${px(x0 + w / 2)}" y="${px(y + barH / 2 + 4)}" text-anchor="middle" fill="${inkOn(fill)}" ${font.replace(`${fontSize}"`, '11"')} pointer-events="none">${esc(label)}</text>`);
       }
@@ -147,7 +147,7 @@ export function phaseChartSvg(groups: ChartGroup[], phases: readonly string[], o
   const summary = bars
     .map(({ group, segments }) => {
       const total = segments.length ? segments[segments.length - 1].to : 0;
-      return `${group.label}: ${fmtMs(total)} ms (${segments.map((s) => `${s.phase} ${fmtMs(s.stats.mean)}`).join(', ')})`;
+      return `${group.label}: ${fmtMs(total)} ms (${segments.map((s) => `${s.phase} ${fmtMs(s.stats.meanMs)}`).join(', ')})`;
     })
     .join('; ');
   const name = `${opts.title ?? 'Phase breakdown'}. Mean time per phase in ms. ${summary}`;

@@ -57,9 +57,9 @@ function statsTable(stats: Record<string, PhaseStats>, vim: string): string {
   const total = stats.total;
   const rows = names.map((name) => {
     const s = stats[name];
-    const share = total && seq.includes(name) && total.mean > 0 ? `${((100 * s.mean) / total.mean).toFixed(1)}%` : '';
+    const share = total && seq.includes(name) && total.meanMs > 0 ? `${((100 * s.meanMs) / total.meanMs).toFixed(1)}%` : '';
     const indent = '&#160;&#160;'.repeat(phaseDepth(vim, name));
-    return `<tr data-phase="${esc(name)}"><td class="l">${indent}${esc(name)}</td><td>${s.n}</td><td>${f1(s.mean)}</td><td>${f1(s.ci95[0])}–${f1(s.ci95[1])}</td><td>${f1(s.median)}</td><td>${f1(s.p90)}</td><td>${f1(s.p95)}</td><td>${f1(s.sd)}</td><td>${f1(s.min)}</td><td>${f1(s.max)}</td><td>${share}</td></tr>`;
+    return `<tr data-phase="${esc(name)}"><td class="l">${indent}${esc(name)}</td><td>${s.n}</td><td>${f1(s.meanMs)}</td><td>${f1(s.ci95Ms[0])}–${f1(s.ci95Ms[1])}</td><td>${f1(s.medianMs)}</td><td>${f1(s.p90Ms)}</td><td>${f1(s.p95Ms)}</td><td>${f1(s.sdMs)}</td><td>${f1(s.minMs)}</td><td>${f1(s.maxMs)}</td><td>${share}</td></tr>`;
   });
   const head = ['phase', 'n', 'mean ms', '95% CI', 'median', 'p90', 'p95', 'sd', 'min', 'max', 'share of total'];
   return `<table class="stats"><thead><tr>${head.map((h, i) => `<th scope="col"${i === 0 ? ' class="l"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;

@@ -21,8 +21,8 @@ export function statsTable(stats: Record<string, PhaseStats>, sequence: readonly
   const names = phaseOrder(stats);
   const rows = names.map((name) => {
     const s = stats[name];
-    const share = total && sequence.includes(name) ? `${((100 * s.mean) / total.mean).toFixed(1)}%` : '';
-    return [indentName(vim, name), s.n, f1(s.mean), `${f1(s.ci95[0])}–${f1(s.ci95[1])}`, f1(s.median), f1(s.p95), f1(s.sd), f1(s.min), f1(s.max), share];
+    const share = total && sequence.includes(name) ? `${((100 * s.meanMs) / total.meanMs).toFixed(1)}%` : '';
+    return [indentName(vim, name), s.n, f1(s.meanMs), `${f1(s.ci95Ms[0])}–${f1(s.ci95Ms[1])}`, f1(s.medianMs), f1(s.p95Ms), f1(s.sdMs), f1(s.minMs), f1(s.maxMs), share];
   });
   return textTable(
     [
@@ -37,10 +37,10 @@ export function statsTable(stats: Record<string, PhaseStats>, sequence: readonly
 export function dominantVerdict(stats: Record<string, PhaseStats>, sequence: readonly string[]): string | null {
   const total = stats.total;
   if (!total) return null;
-  const top = sequence.filter((p) => stats[p]).sort((a, b) => stats[b].mean - stats[a].mean)[0];
+  const top = sequence.filter((p) => stats[p]).sort((a, b) => stats[b].meanMs - stats[a].meanMs)[0];
   if (!top) return null;
   const s = stats[top];
-  return `dominant phase: ${top}, ${f1(s.mean)} ms of ${f1(total.mean)} ms (${((100 * s.mean) / total.mean).toFixed(0)}% of total, n=${s.n})`;
+  return `dominant phase: ${top}, ${f1(s.meanMs)} ms of ${f1(total.meanMs)} ms (${((100 * s.meanMs) / total.meanMs).toFixed(0)}% of total, n=${s.n})`;
 }
 
 function requestRows(requests: ResultRequest[], phases: string[]): string {

@@ -1,7 +1,8 @@
 /**
  * What each diagnosis statement rests on: `diagnosis[].evidence`, one shape per `kind`
- * (the detectors in src/diagnosis/ fill them). Times are ISO 8601 on the capture clock,
- * durations ms; a message is named by a MessageRef.
+ * (the detectors in src/diagnosis/ fill them). Times are ISO 8601 on the capture clock, each
+ * with its `…UnixNs` companion (Unix ns, a decimal string); durations ms, named `ms` or
+ * `…Ms`; a message is named by a MessageRef.
  */
 
 /** How far a statement can be trusted: said in the text and in the evidence. */
@@ -11,6 +12,7 @@ export type Confidence = 'high' | 'medium' | 'low';
 export interface MessageRef {
   msg: number;
   t: string;
+  tUnixNs: string;
   name: string;
   src: string;
   dst: string;
@@ -32,13 +34,14 @@ export interface DominantEvidence {
   /** The whole's mean if this phase always took its minimum. */
   whatIfMeanOfWholeMs: number;
   runnerUp: { phase: string; share: number; shareCi95: [number, number] } | null;
-  slowest: { request: string; ms: number; start: string; end: string } | null;
+  slowest: { request: string; ms: number; start: string; startUnixNs: string; end: string; endUnixNs: string } | null;
 }
 
 /** A sender's messages fitted to a fixed grid (diagnosis/periodicity.ts), and the stream's first and last. */
 export interface GridFit {
   periodMs: number;
   gridPoint: string;
+  gridPointUnixNs: string;
   messages: number;
   distinctTicks: number;
   rayleighR: number;
@@ -69,7 +72,7 @@ export interface TimerEvidence {
     ksP: number;
     phaseEndsOnGrid: number;
   };
-  examples: { request: string; waitMs: number; start: string; message: MessageRef }[];
+  examples: { request: string; waitMs: number; start: string; startUnixNs: string; message: MessageRef }[];
 }
 
 /** A phase starts with an agent's report that follows its periodic scan (a polling loop). */
@@ -118,7 +121,7 @@ export interface BatchingEvidence {
   windowSpread: number;
   multiRequestReleases: number;
   coReleasedFraction: number;
-  example: { release: string; firstArrival: string; held: MessageRef[]; releasedWith: MessageRef[] };
+  example: { release: string; releaseUnixNs: string; firstArrival: string; firstArrivalUnixNs: string; held: MessageRef[]; releasedWith: MessageRef[] };
 }
 
 /** A phase grows with the number of requests in flight. */
@@ -140,7 +143,7 @@ export interface QueueingEvidence {
     excessMs: number;
     byInFlight: Record<string, { n: number; meanMs: number }>;
   }[];
-  longest: { request: string; ms: number; start: string; inFlight: number }[];
+  longest: { request: string; ms: number; start: string; startUnixNs: string; inFlight: number }[];
 }
 
 /** One request took far longer than the rest. */
@@ -153,10 +156,10 @@ export interface OutlierEvidence {
   p95Ms: number;
   requestsAboveP95: number;
   medianTotalMs: number;
-  phase: { name: string; ms: number; medianMs: number; excessMs: number; start: string; end: string };
+  phase: { name: string; ms: number; medianMs: number; excessMs: number; start: string; startUnixNs: string; end: string; endUnixNs: string };
   phases: { phase: string; ms: number; medianMs: number; excessMs: number }[];
   longExchanges: (MessageRef & { usualMs: number; ofRequest: boolean })[];
-  longestSilence: { ms: number; from: string; to: string };
+  longestSilence: { ms: number; from: string; fromUnixNs: string; to: string; toUnixNs: string };
   /** Retransmissions, gaps, resets meanwhile, by kind. */
   wireEvents: Record<string, number>;
   timer: { periodMs: number; host: string } | null;

@@ -1,8 +1,9 @@
 /**
- * What the library returns: DESIGN.md's result contract (schema `vim-analyse/1`), and the
+ * What the library returns: DESIGN.md's result contract (schema `vim-analyse/2`), and the
  * `info` and `compare` results. A leaf of the stage graph: diagnosis/, report/ and pipeline/
  * import it; it imports only other stages' types. Times are ISO 8601 strings on the capture
- * clock, durations ms.
+ * clock, each with a `…UnixNs` companion (Unix ns, a decimal string); durations are ms,
+ * named `ms` or `…Ms` (docs/output-schema.md).
  */
 import type { CaptureSummary } from '../capture/types.js';
 import type { Vim, VimMessage } from '../dissectors/types.js';
@@ -100,7 +101,10 @@ export interface ResultTlsConnection {
   records: { plain: number; decrypted: number; failed: number; undecrypted: number };
   applicationBytes: [number, number];
   firstApplication: string | null;
+  /** `firstApplication` as Unix ns (a decimal string). */
+  firstApplicationUnixNs: string | null;
   lastApplication: string | null;
+  lastApplicationUnixNs: string | null;
 }
 
 export interface ResultTls {
@@ -108,7 +112,7 @@ export interface ResultTls {
 }
 
 export interface AnalysisResult {
-  schema: 'vim-analyse/1';
+  schema: 'vim-analyse/2';
   captures: ResultCapture[];
   vims: Vim[];
   requests: ResultRequest[];
@@ -211,7 +215,7 @@ export interface ConnectionRow {
 }
 
 export interface CaptureInfo {
-  schema: 'vim-analyse-info/1';
+  schema: 'vim-analyse-info/2';
   file: string;
   format: string;
   gzip: boolean;
@@ -223,6 +227,9 @@ export interface CaptureInfo {
   fileBytes: number;
   start: string | null;
   end: string | null;
+  /** `start` and `end` as Unix ns (decimal strings). */
+  startUnixNs: string | null;
+  endUnixNs: string | null;
   durationMs: number;
   tsPrecision: number;
   capture: CaptureSummary['counters'];
@@ -234,7 +241,7 @@ export interface CaptureInfo {
 
 /** `vim-analyse compare A B`. */
 export interface ComparisonResult {
-  schema: 'vim-analyse-compare/1';
+  schema: 'vim-analyse-compare/2';
   labels: [string, string];
   /** Per VIM present in both: one row per phase, b − a. */
   comparisons: Record<string, PhaseComparison[]>;

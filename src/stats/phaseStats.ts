@@ -15,14 +15,14 @@ export function describe(values: number[]): PhaseStats | null {
   const half = n > 1 ? studentTQuantile(0.975, n - 1) * (sd / Math.sqrt(n)) : 0;
   return {
     n,
-    mean: m,
-    median: median(sorted)!,
-    p90: quantileSorted(sorted, 0.9)!,
-    p95: quantileSorted(sorted, 0.95)!,
-    sd,
-    min: min(sorted)!,
-    max: max(sorted)!,
-    ci95: [m - half, m + half],
+    meanMs: m,
+    medianMs: median(sorted)!,
+    p90Ms: quantileSorted(sorted, 0.9)!,
+    p95Ms: quantileSorted(sorted, 0.95)!,
+    sdMs: sd,
+    minMs: min(sorted)!,
+    maxMs: max(sorted)!,
+    ci95Ms: [m - half, m + half],
   };
 }
 
@@ -52,14 +52,14 @@ export function phaseStats(requests: readonly RequestTimeline[]): StatsByVim {
 
 /** Welch's comparison of one phase between two groups (b − a). */
 export function comparePhase(phase: string, a: PhaseStats | null, b: PhaseStats | null): PhaseComparison {
-  if (!a || !b || a.n < 2 || b.n < 2) return { phase, a, b, diff: a && b ? b.mean - a.mean : null, ci95: null, df: null, p: null, significant: false };
-  const va = (a.sd * a.sd) / a.n, vb = (b.sd * b.sd) / b.n;
+  if (!a || !b || a.n < 2 || b.n < 2) return { phase, a, b, diffMs: a && b ? b.meanMs - a.meanMs : null, ci95Ms: null, df: null, p: null, significant: false };
+  const va = (a.sdMs * a.sdMs) / a.n, vb = (b.sdMs * b.sdMs) / b.n;
   const se = Math.sqrt(va + vb);
-  const diff = b.mean - a.mean;
-  if (se === 0) return { phase, a, b, diff, ci95: [diff, diff], df: null, p: diff === 0 ? 1 : 0, significant: diff !== 0 };
+  const diff = b.meanMs - a.meanMs;
+  if (se === 0) return { phase, a, b, diffMs: diff, ci95Ms: [diff, diff], df: null, p: diff === 0 ? 1 : 0, significant: diff !== 0 };
   const df = (va + vb) ** 2 / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1));
   const half = studentTQuantile(0.975, df) * se;
   const t = diff / se;
   const p = 2 * (1 - studentTCdf(Math.abs(t), df));
-  return { phase, a, b, diff, ci95: [diff - half, diff + half], df, p, significant: p < 0.05 };
+  return { phase, a, b, diffMs: diff, ci95Ms: [diff - half, diff + half], df, p, significant: p < 0.05 };
 }

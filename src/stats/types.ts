@@ -1,17 +1,17 @@
-/** Stats stage: requests → per-phase statistics. Durations in ms. */
+/** Stats stage: requests → per-phase statistics. Durations in ms, named `…Ms` (schema vim-analyse/2). */
 
 export interface PhaseStats {
   n: number;
-  mean: number;
-  median: number;
-  p90: number;
-  p95: number;
+  meanMs: number;
+  medianMs: number;
+  p90Ms: number;
+  p95Ms: number;
   /** Sample standard deviation (n − 1). */
-  sd: number;
-  min: number;
-  max: number;
+  sdMs: number;
+  minMs: number;
+  maxMs: number;
   /** 95% confidence interval of the mean (Student t); [mean, mean] when n < 2. */
-  ci95: [number, number];
+  ci95Ms: [number, number];
 }
 
 /** `stats[vim][phase]`. */
@@ -22,9 +22,9 @@ export interface PhaseComparison {
   a: PhaseStats | null;
   b: PhaseStats | null;
   /** mean(b) − mean(a), ms. */
-  diff: number | null;
-  /** Welch 95% interval of the difference. */
-  ci95: [number, number] | null;
+  diffMs: number | null;
+  /** Welch 95% interval of the difference, ms. */
+  ci95Ms: [number, number] | null;
   /** Welch–Satterthwaite degrees of freedom. */
   df: number | null;
   /** Two-sided p value of Welch's t test. */

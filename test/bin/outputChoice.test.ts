@@ -41,11 +41,11 @@ describe('choosing the output', () => {
     const cases: [string[], string, RegExp][] = [
       [[nomad], 'r.html', /^<!DOCTYPE html>/i],
       [[nomad], 'r.csv', /^vim,id,/],
-      [[nomad], 'r.json', /^\{\s*"schema": "vim-analyse\/1"/],
+      [[nomad], 'r.json', /^\{\s*"schema": "vim-analyse\/2"/],
       [[nomad], 'r.svg', /^<svg/],
-      [['info', nomad], 'i.json', /^\{\s*"schema": "vim-analyse-info\/1"/],
+      [['info', nomad], 'i.json', /^\{\s*"schema": "vim-analyse-info\/2"/],
       [['compare', nomad, nomad], 'c.svg', /^<svg/],
-      [['compare', nomad, nomad], 'c.json', /^\{\s*"schema": "vim-analyse-compare\/1"/],
+      [['compare', nomad, nomad], 'c.json', /^\{\s*"schema": "vim-analyse-compare\/2"/],
       [['messages', nomad], 'm.ndjson', /^\{"t":/],
     ];
     for (const [args, name, head] of cases) {

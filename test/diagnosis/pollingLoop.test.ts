@@ -54,7 +54,7 @@ function boots(seed: number, scanAt: (appearNs: number) => number, opts: { runs?
     messages.push({ ...nova(post, 'POST /v2.1/os-server-external-events', NEUTRON, API, 'http', ids), service: 'nova-api', type: 'http' });
   }
   const inp = input(requests, messages, ['api', 'compute', 'notification'], 'nova');
-  const ctx: DiagnosisContext = { input: inp, time: (ns) => `+${(ns / 1e9).toFixed(6)} s`, ref: (i) => ({ msg: i, t: '', name: inp.messages.name(i), src: '', dst: '', ms: null }) };
+  const ctx: DiagnosisContext = { input: inp, time: (ns) => `+${(ns / 1e9).toFixed(6)} s`, unixNs: String, ref: (i) => ({ msg: i, t: '', tUnixNs: '', name: inp.messages.name(i), src: '', dst: '', ms: null }) };
   return ctx;
 }
 

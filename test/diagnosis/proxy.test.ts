@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/diagnosis/index.js';
 import type { VimMessage } from '../../src/dissectors/types.js';
+import { SessionClock } from '../../src/capture/sessionClock.js';
 import { input, message, MS, rng } from './fixtures.js';
+import { checkOutput } from '../helpers/shippedSchemas.js';
 
 /** Calls through one proxy: the backend takes `backendMs`, the proxy adds about `addedMs`. */
 function calls(n: number, backendMs: number, addedMs: number, seed: number): VimMessage[] {
@@ -26,6 +28,14 @@ describe('proxy delay', () => {
     expect(e.slowest).toHaveLength(3);
     expect(e.slowest[0].proxyMs).toBeGreaterThanOrEqual(e.slowest[2].proxyMs);
     expect(d[0].text).toMatch(/^the proxy on 10\.98\.0\.10:8774 adds a median 2\.\d\d ms|^the proxy on 10\.98\.0\.10:8774 adds a median 3\.\d\d ms/);
+  });
+
+  it('its statement, with times on a capture clock, validates against the shipped result schema and keeps its naming rule', () => {
+    const clock = new SessionClock();
+    clock.relative(1_764_000_000, 123_456_789);
+    const d = diagnose({ ...input([], calls(24, 10, 3, 1), ['api']), formatTime: (ns) => clock.iso(ns), formatUnixNs: (ns) => clock.unixNsText(ns) }).filter((x) => x.kind === 'proxy');
+    expect(d).toHaveLength(1);
+    checkOutput('https://github.com/vim-analyse/vim-analyse/schemas/v2/result.schema.json#/$defs/diagnosis', JSON.parse(JSON.stringify(d[0])), 'proxy statement');
   });
 
   it('a proxy adding 0.2 ms to 50 ms calls says nothing; too few calls say nothing', () => {

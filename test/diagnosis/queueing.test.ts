@@ -4,7 +4,7 @@ import type { RequestTimeline } from '../../src/timeline/types.js';
 import { input, MS, request, rng } from './fixtures.js';
 
 const SEQUENCE = ['api', 'scheduling', 'compute', 'notification'];
-const context = (inp: DiagnosisInput): DiagnosisContext => ({ input: inp, time: String, ref: () => { throw new Error('no messages'); } });
+const context = (inp: DiagnosisInput): DiagnosisContext => ({ input: inp, time: String, unixNs: String, ref: () => { throw new Error('no messages'); } });
 
 /**
  * Bursts of `size` overlapping boots. `compute` takes a lock: a boot's compute starts when

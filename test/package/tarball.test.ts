@@ -36,8 +36,8 @@ console.log(JSON.stringify({ requests: r.requests.length, schema: r.schema }));
 `);
     const cjs = JSON.parse(node(p, 'consumer.cjs')) as { requests: number; schema: string; same: boolean };
     const esm = JSON.parse(node(p, 'consumer.mjs')) as { requests: number; schema: string };
-    expect(cjs).toEqual({ requests: 40, schema: 'vim-analyse/1', same: true });
-    expect(esm).toEqual({ requests: 40, schema: 'vim-analyse/1' });
+    expect(cjs).toEqual({ requests: 40, schema: 'vim-analyse/2', same: true });
+    expect(esm).toEqual({ requests: 40, schema: 'vim-analyse/2' });
   });
 
   it('holds what a consumer uses: maps with their sources, no images, docs the .d.ts name, the native addon bundled', () => {

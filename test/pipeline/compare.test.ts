@@ -17,18 +17,18 @@ describe('compare stock vs tuned Nomad', () => {
 
   it('finds the notification difference significant: about −97 ms', () => {
     expect(row('notification').significant).toBe(true);
-    expect(row('notification').diff!).toBeLessThan(-80);
-    expect(row('notification').diff!).toBeGreaterThan(-115);
+    expect(row('notification').diffMs!).toBeLessThan(-80);
+    expect(row('notification').diffMs!).toBeGreaterThan(-115);
   });
   it('finds the driver difference significant: about −41 ms', () => {
     expect(row('driver').significant).toBe(true);
-    expect(row('driver').ci95![1]).toBeLessThan(0);
+    expect(row('driver').ci95Ms![1]).toBeLessThan(0);
   });
   it('finds no significant scheduling difference (its CI spans zero)', () => {
     const s = row('scheduling');
     expect(s.significant).toBe(false);
-    expect(s.ci95![0]).toBeLessThan(0);
-    expect(s.ci95![1]).toBeGreaterThan(0);
+    expect(s.ci95Ms![0]).toBeLessThan(0);
+    expect(s.ci95Ms![1]).toBeGreaterThan(0);
   });
 });
 
@@ -42,7 +42,7 @@ describe('compare with each configuration its own logs', () => {
     expect(dl.a?.n).toBe(40);
     expect(dl.b?.n).toBe(40);
     expect(dl.significant).toBe(true);
-    expect(dl.diff!).toBeLessThan(-30);
+    expect(dl.diffMs!).toBeLessThan(-30);
     // Each log went to its own side only: no side warns of a log of another run.
     for (const r of c.results) expect(r.warnings.filter((w) => /another run/.test(w))).toEqual([]);
     // Without logs there is no such row.

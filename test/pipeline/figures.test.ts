@@ -41,7 +41,7 @@ describe('figures on Nomad stock and tuned', () => {
     expect(drawn.map(([phase]) => phase)).toEqual([...nomadPhaseModel.sequence]);
     for (const [phase, mean] of drawn) {
       expect(mean, phase).toBeGreaterThan(0);
-      expect(mean, phase).toBeCloseTo(stock.stats.nomad[phase].mean, 9);
+      expect(mean, phase).toBeCloseTo(stock.stats.nomad[phase].meanMs, 9);
     }
   });
 
@@ -64,7 +64,7 @@ describe('Figure 15 with the network wait', () => {
     const drawn = [...fig15.svg.matchAll(/<rect data-phase="([^"]+)" data-mean="([^"]+)"/g)].map((m) => [m[1], Number(m[2])] as const);
     // nova-net's log predates the spawn.vif_plugged_wait marker: the wait stays inside libvirt_spawn.
     expect(drawn.map(([p]) => p)).toEqual(['spawn.create_image', 'spawn.generate_xml', 'spawn.libvirt_spawn']);
-    for (const [phase, mean] of drawn) expect(mean, phase).toBeCloseTo(stats[phase].mean, 9);
+    for (const [phase, mean] of drawn) expect(mean, phase).toBeCloseTo(stats[phase].meanMs, 9);
   });
 
   it('splits libvirt_spawn into the wait for network-vif-plugged and the rest where the log marks the wait', () => {
@@ -73,15 +73,15 @@ describe('Figure 15 with the network wait', () => {
       vim: 'nova' as const, id: `s${i}`, keys: {}, complete: true, missing: [], absent: {},
       phases: { 'spawn.libvirt_spawn': phase(whole), 'spawn.vif_plugged_wait': phase(part) },
     }));
-    const stats = { 'spawn.libvirt_spawn': { n: 3, mean: 1600 }, 'spawn.vif_plugged_wait': { n: 3, mean: 1266.7 } };
+    const stats = { 'spawn.libvirt_spawn': { n: 3, meanMs: 1600 }, 'spawn.vif_plugged_wait': { n: 3, meanMs: 1266.7 } };
     const result = { requests, stats: { nova: stats } } as unknown as Parameters<typeof splitPhaseStats>[0];
     const split = splitPhaseStats(result, 'nova', { whole: 'spawn.libvirt_spawn', part: 'spawn.vif_plugged_wait' });
     // (400 + 300 + 300) / 3: the rest of libvirt_spawn; the wait keeps its own statistics.
-    expect(split['spawn.libvirt_spawn'].mean).toBeCloseTo(1000 / 3, 9);
+    expect(split['spawn.libvirt_spawn'].meanMs).toBeCloseTo(1000 / 3, 9);
     expect(split['spawn.libvirt_spawn'].n).toBe(3);
     expect(split['spawn.vif_plugged_wait']).toBe(stats['spawn.vif_plugged_wait']);
     // Without the marker nothing changes.
     const none = { requests, stats: { nova: { 'spawn.libvirt_spawn': stats['spawn.libvirt_spawn'] } } } as unknown as Parameters<typeof splitPhaseStats>[0];
-    expect(splitPhaseStats(none, 'nova', { whole: 'spawn.libvirt_spawn', part: 'spawn.vif_plugged_wait' })['spawn.libvirt_spawn'].mean).toBe(1600);
+    expect(splitPhaseStats(none, 'nova', { whole: 'spawn.libvirt_spawn', part: 'spawn.vif_plugged_wait' })['spawn.libvirt_spawn'].meanMs).toBe(1600);
   });
 });

@@ -15,6 +15,7 @@ import type { AnalysisResult, MessageLine, ResultRequest } from '../../src/resul
 import { capturePath, runsOf } from '../helpers/groundTruth.js';
 import { backendPostStart, lb, recordedExchanges, replayThroughHaproxy, splice } from '../helpers/novaBehindHaproxy.js';
 import { Netns } from '../helpers/tlsCapture.js';
+import { checkOutput } from '../helpers/shippedSchemas.js';
 
 const run = runsOf('nova-seq')[1];
 const sequence = ['api', 'scheduling', 'dispatch', 'compute', 'notification', 'total'];
@@ -91,5 +92,12 @@ describe('a Nova boot behind HAProxy with TLS on the public endpoint (nova-seq r
     expect(r.absent.notification).toBe(`GET /v2.1/servers/{id} answering ACTIVE is inside TLS on ${lb.vip}:${lb.port}; pass --tls-keylog`);
     for (const p of ['scheduling', 'dispatch', 'compute']) expect(r.phases[p].ms).toBe(boot(withKeys).phases[p].ms);
     expect(withoutKeys.counters.proxy.backendLegsOfEncryptedCalls).toBe(1 + Number(run.polls));
+  });
+
+  it('its results (TLS connections, proxy legs) validate against the shipped schema and keep its naming rule', () => {
+    const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
+    for (const [what, r] of [['with keys', withKeys], ['plain leg', plainLeg], ['without keys', withoutKeys]] as const) checkOutput('result.schema.json', json(r), what);
+    for (const r of [withKeys, withoutKeys]) expect(r.tls?.connections.some((c) => c.firstApplicationUnixNs !== null)).toBe(true);
+    legs.forEach((m, i) => checkOutput('message.schema.json', json(m), `leg message ${i}`));
   });
 });

@@ -35,7 +35,7 @@ describe('resultJsonChunks', () => {
   });
   it('more requests than a batch, none, and undefined fields', () => {
     const req = (i: number) => ({ vim: 'nova', id: `r${i}`, keys: { server: `r${i}` }, complete: i % 2 === 0, missing: [], phases: { a: { ms: i, start: 's', end: 'e', source: 'capture', host: 'h' } }, absent: {} });
-    const base = { schema: 'vim-analyse/1', captures: [], vims: ['nova'], stats: {}, clocks: {}, diagnosis: [], counters: { x: 1 }, warnings: [], extra: undefined };
+    const base = { schema: 'vim-analyse/2', captures: [], vims: ['nova'], stats: {}, clocks: {}, diagnosis: [], counters: { x: 1 }, warnings: [], extra: undefined };
     for (const n of [0, 1, 199, 200, 201, 450]) {
       const r = { ...base, requests: Array.from({ length: n }, (_, i) => req(i)) } as unknown as AnalysisResult;
       expect([...resultJsonChunks(r)].join(''), `${n} requests`).toBe(whole(r));

@@ -1,30 +1,22 @@
 /**
  * The shipped JSON Schemas (schemas/, draft 2020-12) hold for every output on every shared
- * capture: the result (with and without logs), `info --json`, `compare --json` and each
- * `messages --json` line. Validated with ajv, a full draft 2020-12 validator.
+ * capture: the result (with and without logs, and as the streamed JSON writer prints it),
+ * `info --json`, `compare --json` and each `messages --json` line. Validated with ajv, a full
+ * draft 2020-12 validator. Each output also keeps the naming rule of vim-analyse/2
+ * (test/helpers/outputNaming.ts): durations named `ms`/`…Ms`, ISO times with `…UnixNs`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse, messageLines } from '../../src/pipeline/analyse.js';
 import { captureInfo } from '../../src/pipeline/captureInfo.js';
 import { compareCaptures } from '../../src/pipeline/compare.js';
+import { resultJsonChunks } from '../../src/report/resultJson.js';
+import type { AnalysisResult } from '../../src/result/types.js';
 import { isoToNs, sharedCaptureRoot } from '../helpers/groundTruth.js';
+import { namingViolations } from '../helpers/outputNaming.js';
 import { sharedCaptureList } from '../helpers/sharedCaptureList.js';
-
-const schemaDir = resolve(__dirname, '../../schemas');
-// Strict about unknown keywords; subschemas of if/then refine an object typed above them.
-const ajv = new Ajv2020({ strict: true, strictTypes: false, strictRequired: false, allErrors: true });
-for (const f of readdirSync(schemaDir).filter((f) => f.endsWith('.schema.json'))) ajv.addSchema(JSON.parse(readFileSync(resolve(schemaDir, f), 'utf8')) as object, f);
-const validator = (name: string): ValidateFunction => ajv.getSchema(name)!;
-
-/** Validates and says which paths failed (the message vitest prints). */
-function check(name: string, value: unknown, what: string): void {
-  const v = validator(name);
-  const ok = v(value);
-  expect(ok ? [] : (v.errors ?? []).slice(0, 5).map((e) => `${what}: ${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`)).toEqual([]);
-}
+import { checkOutput as check, schemaDir, validator } from '../helpers/shippedSchemas.js';
 
 const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
 
@@ -35,8 +27,9 @@ describe('shipped JSON Schemas', () => {
 
   it('are draft 2020-12 and compile', () => {
     for (const name of ['result.schema.json', 'info.schema.json', 'compare.schema.json', 'message.schema.json']) {
-      const s = JSON.parse(readFileSync(resolve(schemaDir, name), 'utf8')) as { $schema: string };
+      const s = JSON.parse(readFileSync(resolve(schemaDir, name), 'utf8')) as { $schema: string; $id: string };
       expect(s.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+      expect(s.$id).toContain('/schemas/v2/');
       expect(typeof validator(name)).toBe('function');
     }
   });
@@ -46,6 +39,7 @@ describe('shipped JSON Schemas', () => {
     it(`${cap.name}: result (with and without logs), info, messages and compare validate`, async () => {
       const bare = json(await analyse(cap.file));
       check('result.schema.json', bare, 'result');
+      expect(JSON.parse([...resultJsonChunks(bare as AnalysisResult)].join(''))).toEqual(bare);
       // Statistics are rounded like the phases (ns in ms: at most 6 decimals).
       const decimals = (x: number) => (String(x).split('.')[1] ?? '').length;
       for (const byPhase of Object.values((bare as { stats: Record<string, Record<string, Record<string, number | number[]>>> }).stats))
@@ -88,5 +82,20 @@ describe('shipped JSON Schemas', () => {
     delete noCounter.counters.messagesNotKept;
     expect(v(noCounter)).toBe(false);
     expect(validator('message.schema.json')({ t: 'x', vim: 'nomad' })).toBe(false);
+  });
+
+  it('the naming rule fails a duration without its unit, an unrounded one, and a time without its ns', async () => {
+    const r = json(await analyse(captures.find((c) => c.name === 'nova-seq')!.file)) as AnalysisResult;
+    expect(namingViolations(r)).toEqual([]);
+    expect(r.diagnosis.length).toBeGreaterThan(0);
+    const bad = structuredClone(r) as unknown as { requests: { phases: Record<string, Record<string, unknown>> }[]; stats: Record<string, Record<string, Record<string, unknown>>>; diagnosis: { evidence: Record<string, unknown> }[] };
+    bad.requests[0].phases.total.wait = 12.5;
+    bad.requests[0].phases.total.ms = 12.1234567;
+    bad.stats.nova.total.meanSec = 1.5;
+    bad.diagnosis[0].evidence.seenAt = r.requests[0].phases.total.start;
+    delete bad.requests[1].phases.total.endUnixNs;
+    bad.requests[2].phases.total.startUnixNs = '1';
+    const found = namingViolations(bad).join('\n');
+    for (const what of ['phases.total.wait:', 'phases.total.ms: 12.1234567', 'total.meanSec:', 'evidence.seenAt: ISO time without', '[1].phases.total.end: ISO time without', '[2].phases.total.startUnixNs: 1 is not']) expect(found).toContain(what);
   });
 });

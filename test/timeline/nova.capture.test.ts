@@ -66,8 +66,8 @@ for (const name of ['nova-seq', 'nova-burst']) {
     it('reports statistics with a confidence interval around the mean', () => {
       const s = result.stats.nova.total;
       expect(s.n).toBe(runs.length);
-      expect(s.ci95[0]).toBeLessThan(s.mean);
-      expect(s.ci95[1]).toBeGreaterThan(s.mean);
+      expect(s.ci95Ms[0]).toBeLessThan(s.meanMs);
+      expect(s.ci95Ms[1]).toBeGreaterThan(s.meanMs);
     });
   });
 }
