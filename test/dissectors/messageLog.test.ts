@@ -50,6 +50,19 @@ describe('MessageLog', () => {
     expect(log.ids(10_000)).toEqual({ node: 'n2', allocs });
   });
 
+  it('reads back sets across pool chunks, a set longer than a chunk included', () => {
+    // A chunk holds 2^18 numbers: 3,000 distinct sets of 100 ids fill one and start the next;
+    // 300,000 ids in one list are more than a chunk.
+    const given: VimMessage[] = [];
+    for (let s = 0; s < 3000; s++) given.push(msg(s, { ids: { node: `n${s}`, allocs: Array.from({ length: 100 }, (_, j) => `a${(s + j) % 400}`) } }));
+    given.push(msg(3000, { ids: { allocs: Array.from({ length: 300_000 }, (_, j) => `b${j}`) } }));
+    given.push(msg(3001, { ids: given[1].ids }));
+    const log = MessageLog.from(given);
+    expect([...log]).toEqual(given);
+    // The repeated set was found again, not stored twice.
+    expect((log as unknown as { idSets: { used: number } }).idSets.used).toBe(3000 * (1 + 2 + 2 + 100) + (1 + 2 + 300_000));
+  });
+
   it('grows past its first capacity without losing anything', () => {
     const many = Array.from({ length: 5000 }, (_, i) => msg(i * 7, { name: `M${i % 13}`, src: `10.0.${i % 250}.1:${1000 + i}`, ms: i % 3 ? i / 10 : null, ids: { alloc: `a${i}` } }));
     const log = MessageLog.from(many);
