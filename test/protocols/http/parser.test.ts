@@ -176,6 +176,29 @@ describe('HttpConnectionParser: content encoding', () => {
     expect(r.counters.inflateLimitHits).toBe(1);
   });
 
+  it('inflates a bomb once: the first maxBodyBytes come out of one pass, and only they are charged', () => {
+    for (const [name, encode] of [['gzip', zlib.gzipSync], ['br', zlib.brotliCompressSync], ['deflate', zlib.deflateRawSync]] as const) {
+      const plain = Buffer.alloc(24 * 1024 * 1024, 'A');
+      plain.write('{"ID":"first"}', 0);
+      const bomb = encode(plain);
+      const head = `HTTP/1.1 200 OK\r\nContent-Encoding: ${name}\r\nContent-Length: ${bomb.length}\r\n\r\n`;
+      const r = run([req(GET('/')), res(Buffer.concat([Buffer.from(head), bomb]))], { limits: { maxBodyBytes: 1 << 20 } });
+      const resp = r.exchanges[0].response!;
+      // Halving the input until a prefix fitted gave a shorter prefix after several decodes.
+      expect(resp.body.length).toBe(1 << 20);
+      expect(Buffer.from(resp.body.subarray(0, 14)).toString()).toBe('{"ID":"first"}');
+      expect(resp.bodyTruncated).toBe(true);
+      expect(r.counters.inflatedBytes).toBe(1 << 20);
+    }
+  });
+
+  it('a cut compressed body yields the prefix it has, as before', () => {
+    const gz = zlib.gzipSync(json);
+    const head = `HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length + 100}\r\n\r\n`;
+    const r = run([req(GET('/')), res(Buffer.concat([Buffer.from(head), gz.subarray(0, gz.length - 8)])), end(1)]);
+    expect(summarise(r.exchanges[0]).resBody).toBe(json);
+  });
+
   it('keeps a corrupt gzip body as sent and counts the error', () => {
     const bad = 'not gzip at all';
     const r = run([req(GET('/')), res(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${bad.length}\r\n\r\n${bad}`)]);
