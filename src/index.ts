@@ -11,7 +11,7 @@ export { compareCaptures, type ComparisonResult, type CompareOptions } from './p
 export { makeFigures, studyFigures, type Configuration, type Figure } from './pipeline/figures.js';
 export { captureInfo, type CaptureInfo, type ConnectionRow } from './pipeline/captureInfo.js';
 export { AnalysisSession, type SessionOptions, type SessionOutput, type CaptureRecord } from './pipeline/analysisSession.js';
-export type { AnalysisResult, ResultRequest, ResultRequestList, ResultPhase, ResultClock, ResultDiagnosis, ResultCapture, MessageLine, PhaseAvailability, Vantage, ResultCounters, LogFileCounters, WhrFileCounters, DiagnosisBase, ResultTls, ResultTlsConnection } from './result/types.js';
+export type { AnalysisResult, ResultRequest, ResultRequestList, ResultPhase, ResultClock, ResultDiagnosis, ResultCapture, MessageLine, PhaseAvailability, Vantage, ResultCounters, LogFileCounters, WhrFileCounters, DiagnosisBase, ResultTls, ResultTlsConnection, LiveCounters, RequestEvent, UpdateEvent, ResultEvent, SummaryEvent, StreamEvent } from './result/types.js';
 export { TlsKeyLog, readTlsKeyLog } from './protocols/tls/keyLog.js';
 export type { TlsConnectionSummary } from './protocols/tls/types.js';
 export type { ProxyHop } from './protocols/http/proxyLegs.js';
@@ -55,6 +55,7 @@ export { chromeTrace, type ChromeTrace, type ChromeTraceOptions, type TraceEvent
 export { otlpTraces, type ExportTraceServiceRequest, type OtlpResourceSpans, type OtlpSpan, type KeyValue, type AnyValue } from './report/otlp/otlpTraces.js';
 export { otlpProtobuf, encodeOtlp } from './report/otlp/otlpProtobuf.js';
 export { resultJsonChunks } from './report/resultJson.js';
+export { streamEventLine } from './report/streamEvents.js';
 export { svgToPng, PngUnavailableError } from './report/svgToPng.js';
 export { infoText } from './report/infoText.js';
 export { compareText } from './report/compareText.js';

@@ -59,7 +59,7 @@ export function liveCommand(program: Command): void {
       'also write the captured packets to this pcapng file (a new file: never through a symbolic link)',
     )
     .option('--force', 'let --write replace an existing file')
-    .option('--json', 'NDJSON: one request per line, then the final result')
+    .option('--json', 'NDJSON events (stream-event.schema.json): each request, summaries, updates, the result')
     .option('-f, --format <format>', `final summary format: ${resultFormats.join(', ')}`, 'table')
     .option('--summary-every <seconds>', 'rolling phase summary period (0: none)', String(defaultSummaryEverySec))
     .option(
@@ -98,6 +98,7 @@ export function liveCommand(program: Command): void {
       const otlpEndpoint = await otlpEndpointOf(opts.otlpEndpoint);
       const { formatResult } = await import('../../src/report/formatResult.js');
       const { liveRequestLine, liveSummaryTables } = await import('../../src/report/liveText.js');
+      const { streamEventLine } = await import('../../src/report/streamEvents.js');
       const ac = new AbortController();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort());
       try {
@@ -127,12 +128,15 @@ export function liveCommand(program: Command): void {
               `vim-analyse: capturing on ${opts.interface}${opts.write ? `, writing ${opts.write}` : ''}; ` +
                 'Ctrl-C to stop\n',
             ),
-          onRequest: (r) => {
-            if (opts.json) process.stdout.write(JSON.stringify({ type: 'request', ...r }) + '\n');
-            else process.stdout.write(`${liveRequestLine(r)}\n`);
+          onRequest: (e) => {
+            if (opts.json) process.stdout.write(streamEventLine(e));
+            else process.stdout.write(`${liveRequestLine(e.request)}\n`);
+          },
+          onUpdate: (e) => {
+            if (opts.json) process.stdout.write(streamEventLine(e));
           },
           onSummary: (stats, n, live) => {
-            if (opts.json) process.stdout.write(JSON.stringify({ type: 'summary', requests: n, stats, live }) + '\n');
+            if (opts.json) process.stdout.write(streamEventLine({ type: 'summary', requests: n, stats, live }));
             else
               process.stdout.write(
                 `\n${opts.interface}: ${n} requests so far; ${captureCountsText(live)}\n${liveSummaryTables(stats)}`,
@@ -142,10 +146,10 @@ export function liveCommand(program: Command): void {
         const format = (resultFormats.includes(opts.format as ResultFormat) ? opts.format : 'table') as ResultFormat;
         if (finalFd !== undefined) {
           await output(
-            opts.json ? JSON.stringify({ type: 'result', ...result }) + '\n' : formatResult(result, format),
+            opts.json ? streamEventLine({ type: 'result', result }) : formatResult(result, format),
             finalFd,
           );
-        } else if (opts.json) process.stdout.write(JSON.stringify({ type: 'result', ...result }) + '\n');
+        } else if (opts.json) process.stdout.write(streamEventLine({ type: 'result', result }));
         else {
           const formatted = formatResult(result, format);
           process.stdout.write(

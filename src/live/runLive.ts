@@ -9,10 +9,12 @@
  * next poll of the counters (≤ 250 ms later), so that a drop that happened while it was
  * in flight is already counted.
  */
+import { createHash } from 'node:crypto';
 import { emptySummary } from '../capture/captureDecoder.js';
 import { AnalysisSession, type SessionOptions } from '../pipeline/analysisSession.js';
 import { requestToResult, toResult } from '../pipeline/analyse.js';
-import type { AnalysisResult, ResultRequest } from '../result/types.js';
+import { provisionalPhases } from '../pipeline/analyseStream.js';
+import type { AnalysisResult, RequestEvent, ResultRequest, UpdateEvent } from '../result/types.js';
 import { phaseStats } from '../stats/phaseStats.js';
 import { roundDurations } from '../stats/roundMs.js';
 import type { StatsByVim } from '../stats/types.js';
@@ -48,7 +50,10 @@ export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' 
    * after they were handed out; default: for the whole session (up to 100,000).
    */
   retainSec?: number;
-  onRequest(r: ResultRequest): void;
+  /** Each request as it completes, as analyseStream hands it out (`provisional`: the phases that may still move). */
+  onRequest(e: RequestEvent): void;
+  /** At the stop, before the result: each handed-out request whose final form differs (as analyseStream's `update`). */
+  onUpdate?(e: UpdateEvent): void;
   onSummary?(stats: StatsByVim, requests: number, live: LiveStats): void;
   /** Called once capture has started. */
   onStart?(linkType: number): void;
@@ -64,6 +69,9 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   const retainNs = opts.retainSec === undefined ? undefined : opts.retainSec * 1e9;
   /** Handed out, for the rolling summary: within the retention window. */
   const reported: { r: RequestTimeline; at: number }[] = [];
+  /** A digest of each retained request as handed out, to tell at the stop whether its final form differs. */
+  const handedOut = new Map<string, string>();
+  const digest = (r: ResultRequest) => createHash('sha1').update(JSON.stringify(r)).digest('base64');
   let reportedCount = 0;
   const metrics = opts.metrics === undefined ? null : new LiveMetrics({ interface: opts.iface });
   const metricsServer = metrics ? await MetricsServer.listen(opts.metrics!, metrics.registry) : null;
@@ -89,11 +97,12 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
     reportedCount++;
     const at = session.clock.epochNs === null ? 0 : session.clock.relativeFromUnixNs(BigInt(Date.now()) * 1_000_000n);
     reported.push({ r, at });
-    while (reported.length > maxReported || (retainNs !== undefined && reported.length && at - reported[0].at > retainNs)) reported.shift();
+    while (reported.length > maxReported || (retainNs !== undefined && reported.length && at - reported[0].at > retainNs)) handedOut.delete(reported.shift()!.r.id);
     const out = requestToResult(r, session.clock, 9);
+    handedOut.set(out.id, digest(out));
     metrics?.observeRequest(out);
     otlp?.push(out);
-    opts.onRequest(out);
+    opts.onRequest({ type: 'request', request: out, provisional: provisionalPhases(out, followers.length > 0) });
   };
   /** Completed, waiting for the next read of the drop counters. */
   let completed: RequestTimeline[] = [];
@@ -190,6 +199,10 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   updateMetrics();
   await metricsServer?.close();
   const result = toResult(out);
+  for (const request of result.requests) {
+    const early = handedOut.get(request.id);
+    if (early !== undefined && early !== digest(request)) opts.onUpdate?.({ type: 'update', request });
+  }
   const live = source.stats;
   if (live.pcapDrops) {
     result.warnings.push(

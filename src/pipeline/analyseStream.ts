@@ -13,20 +13,14 @@ import { requestToResult, toResult, type AnalyseOptions } from './analyse.js';
 import { AnalysisSession } from './analysisSession.js';
 import { readLog } from '../logs/readLog.js';
 import { nomadLogPhases, novaLogPhases } from '../timeline/phaseModel.js';
-import type { AnalysisResult, ResultRequest } from '../result/types.js';
+import type { AnalyseStreamEvent, ResultRequest } from '../result/types.js';
 
-export type AnalyseStreamEvent =
-  /** A request, once: `provisional` names its phases that may still change (an `update` then follows). */
-  | { type: 'request'; request: ResultRequest; provisional: string[] }
-  /** The final form of a request handed out earlier that changed since. */
-  | { type: 'update'; request: ResultRequest }
-  /** Last: the whole result, as analyse() returns it. */
-  | { type: 'result'; result: AnalysisResult };
+export type { AnalyseStreamEvent };
 
 const logPhases: Record<string, readonly string[]> = { nova: novaLogPhases, nomad: nomadLogPhases };
 
 /** The phases of an early request that depend on a clock estimate still being refined. */
-function provisionalPhases(r: ResultRequest, withLogs: boolean): string[] {
+export function provisionalPhases(r: ResultRequest, withLogs: boolean): string[] {
   const out = Object.entries(r.phases).filter(([, p]) => p.source !== 'capture').map(([name]) => name);
   // With logs, a sub-phase may also appear (whr blocks are joined by time).
   if (withLogs) for (const name of logPhases[r.vim] ?? []) if (!out.includes(name)) out.push(name);

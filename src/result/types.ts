@@ -170,8 +170,60 @@ export interface ResultCounters {
   /** Messages past the message limit (not in the diagnosis or `messages`). */
   messagesNotKept: number;
   /** Live capture only: what the capture saw and dropped (the shape of live's LiveStats). */
-  live?: { packets: number; bytes: number; truncated: number; ifaceDrops: number | null; pcapReceived: number | null; pcapDrops: number | null; pcapUnavailable?: string };
+  live?: LiveCounters;
 }
+
+/** What a live capture saw and dropped: `counters.live`, and each `summary` event's `live`. */
+export interface LiveCounters {
+  packets: number;
+  bytes: number;
+  truncated: number;
+  ifaceDrops: number | null;
+  pcapReceived: number | null;
+  pcapDrops: number | null;
+  pcapUnavailable?: string;
+  /** With --otlp-endpoint: spans sent, dropped, still queued, retried; the last error. */
+  otlp?: { sent: number; dropped: number; queued: number; retries: number; lastError: string | null };
+  /** With --logs: each followed log's rotations, truncations, bytes and lines read. */
+  logs?: { file: string; rotations: number; truncations: number; bytes: number; lines: number }[];
+}
+
+/**
+ * A request handed out before the end (analyseStream, `live --json`): `provisional` names
+ * its phases placed with a host-clock estimate that may still move; if they do, an
+ * `update` follows.
+ */
+export interface RequestEvent {
+  type: 'request';
+  request: ResultRequest;
+  provisional: string[];
+}
+
+/** The final form of a request handed out earlier that changed since. */
+export interface UpdateEvent {
+  type: 'update';
+  request: ResultRequest;
+}
+
+/** Last: the whole result. */
+export interface ResultEvent {
+  type: 'result';
+  result: AnalysisResult;
+}
+
+/** `live --json`'s rolling summary: the requests handed out so far, their statistics, the capture's counters. */
+export interface SummaryEvent {
+  type: 'summary';
+  requests: number;
+  stats: StatsByVim;
+  live: LiveCounters;
+}
+
+/** analyseStream's events. */
+export type AnalyseStreamEvent = RequestEvent | UpdateEvent | ResultEvent;
+
+/** One line of `live --json` (stream-event.schema.json): analyseStream's events and the rolling summaries. */
+export type StreamEvent = AnalyseStreamEvent | SummaryEvent;
 
 /** `messages --json`: VimMessage with its time as ISO 8601. */
 export type MessageLine = Omit<VimMessage, 't'> & {

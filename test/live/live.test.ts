@@ -15,6 +15,7 @@ import type { AnalysisResult, ResultRequest } from '../../src/pipeline/types.js'
 import { capturePath } from '../helpers/groundTruth.js';
 import { capUnavailable } from '../helpers/capBinding.js';
 import { makeVethPair, type VethPair } from '../helpers/netns.js';
+import { checkOutput } from '../helpers/shippedSchemas.js';
 
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const pair = makeVethPair('l');
@@ -78,8 +79,15 @@ describe.skipIf(skip !== null)('vim-analyse live (libpcap on a veth pair, tcprep
         expect(offline.captures[0].packets).toBeGreaterThan(1000);
       });
 
+      it('writes analyseStream\'s events: each line validates against stream-event.schema.json and keeps the naming rule', () => {
+        run.lines.forEach((l, i) => checkOutput('stream-event.schema.json', l, `line ${i} (${l.type})`));
+        const requests = run.lines.filter((l) => l.type === 'request');
+        expect(requests.length).toBeGreaterThan(0);
+        for (const l of requests) expect(Object.keys(l).sort()).toEqual(['provisional', 'request', 'type']);
+      });
+
       it('streams every complete request before the stop, with the offline phase structure', () => {
-        const streamed = run.lines.filter((l) => l.type === 'request') as unknown as ResultRequest[];
+        const streamed = (run.lines.filter((l) => l.type === 'request') as unknown as { request: ResultRequest }[]).map((l) => l.request);
         const off = offline.requests.filter((r) => r.complete).map(shape).sort((a, b) => a.id.localeCompare(b.id));
         expect(off.length).toBeGreaterThanOrEqual(name === 'nova-seq' ? 30 : 40);
         expect(streamed.filter((r) => r.complete).map(shape).sort((a, b) => a.id.localeCompare(b.id))).toEqual(off);
@@ -87,9 +95,13 @@ describe.skipIf(skip !== null)('vim-analyse live (libpcap on a veth pair, tcprep
       });
 
       it('gives a final result identical to the offline analysis of the same packets', () => {
-        const live = run.lines.at(-1)! as unknown as AnalysisResult;
+        const live = (run.lines.at(-1)! as unknown as { result: AnalysisResult }).result;
         const byId = (a: ResultRequest, b: ResultRequest) => a.id.localeCompare(b.id);
         expect([...live.requests].sort(byId)).toEqual([...offline.requests].sort(byId));
+        // The requests as streamed, with their updates, are the final ones (as analyseStream's).
+        const view = new Map<string, ResultRequest>();
+        for (const l of run.lines) if (l.type === 'request' || l.type === 'update') view.set((l.request as ResultRequest).id, l.request as ResultRequest);
+        for (const r of live.requests) expect(view.get(r.id)).toEqual(r);
         expect(live.stats).toEqual(offline.stats);
       });
     });

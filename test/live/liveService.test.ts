@@ -153,13 +153,13 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
       if (requestLines().length >= 27 && got.length && Number(got[0].value[1]) === requestLines().length) break;
     }
     at = Date.now() / 1000;
-    beforeStop = new Set(requestLines().map((l) => (JSON.parse(l) as ResultRequest).id));
+    beforeStop = new Set(requestLines().map((l) => (JSON.parse(l) as { request: ResultRequest }).request.id));
     live.child.kill('SIGTERM');
     await liveClosed;
     liveOut = live.io.out;
     liveErr = live.io.err;
     promErr = prom.io.err;
-    streamed = liveOut.trim().split('\n').map((l) => JSON.parse(l) as { type: string } & ResultRequest).filter((l) => l.type === 'request');
+    streamed = liveOut.trim().split('\n').map((l) => JSON.parse(l) as { type: string; request: ResultRequest }).filter((l) => l.type === 'request').map((l) => l.request);
     offline = await analyse(written, { logFiles: [`compute1=${log}.1`, `compute1=${log}`] });
   }, 180_000);
 
@@ -238,19 +238,19 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
         expect(Math.abs(r.phases[phase].ms - o.phases[phase].ms)).toBeLessThan(1e-6);
       }
     }
-    const result = JSON.parse(readFileSync(finalFile, 'utf8')) as AnalysisResult & { counters: { live: { logs: { rotations: number }[] } } };
-    expect(result.counters.live.logs[0].rotations).toBe(1);
+    const { result } = JSON.parse(readFileSync(finalFile, 'utf8')) as { result: AnalysisResult };
+    expect(result.counters.live!.logs![0].rotations).toBe(1);
     expect(result.clocks.compute1).toBeDefined();
     expect(liveErr).toContain('rotated');
   });
 
   it('ends on SIGTERM with exit 0, the final result written where asked (-o), the endpoint closed', () => {
     expect(liveExit).toBe(0);
-    const result = JSON.parse(readFileSync(finalFile, 'utf8')) as { type: string; requests: ResultRequest[] };
-    expect(result.type).toBe('result');
-    expect(result.requests.map((r) => r.id).sort()).toEqual(streamed.map((r) => r.id).sort());
-    // The streamed lines are requests only: the result went to the file.
-    expect(liveOut.trim().split('\n').every((l) => l.startsWith('{"type":"request"'))).toBe(true);
+    const final = JSON.parse(readFileSync(finalFile, 'utf8')) as { type: string; result: { requests: ResultRequest[] } };
+    expect(final.type).toBe('result');
+    expect(final.result.requests.map((r) => r.id).sort()).toEqual(streamed.map((r) => r.id).sort());
+    // The streamed lines are requests (and their updates) only: the result went to the file.
+    expect(liveOut.trim().split('\n').every((l) => /^\{"type":"(request|update)"/.test(l))).toBe(true);
     expect(getInNs(`http://127.0.0.1:${metricsPort}/metrics`)).toMatch(/^000\nECONNREFUSED/);
     expect(promErr).not.toContain('level=error');
   });

@@ -79,7 +79,7 @@ async function liveRun(p: VethPair, bufferKiB: number, replays: Replay[]): Promi
   child.kill('SIGINT');
   const code: number | null = await new Promise((r) => child.on('close', (c) => r(c)));
   const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
-  const result = lines.at(-1) as unknown as AnalysisResult;
+  const result = (lines.at(-1) as unknown as { result: AnalysisResult }).result;
   return { code, err, lines, result, live: result.counters.live as LiveStats, sent, startedNs };
 }
 
@@ -163,7 +163,7 @@ describe.skipIf(skip !== null)('vim-analyse live: libpcap/kernel drop counters (
       // recorded, the Nomad client's own timestamps make the final clock estimate move its
       // milestones, but a request is noted when handed out, against what it was then.
       const calmUntilNs = run.startedNs[1] - 500_000_000n;
-      const streamed = run.lines.filter((l) => l.type === 'request') as unknown as ResultRequest[];
+      const streamed = (run.lines.filter((l) => l.type === 'request') as unknown as { request: ResultRequest }[]).map((l) => l.request);
       const hasNote = (r: ResultRequest) => r.notes?.some((n) => dropNote.test(n)) ?? false;
       const noted = streamed.filter(hasNote);
       const before = streamed.filter((r) => r.complete && lastEndNs(r) < calmUntilNs);

@@ -159,6 +159,7 @@ export async function use(file: string, log: string): Promise<string[]> {
   out.push(Object.keys(availability).join());
   for await (const e of va.analyseStream({ name: 'x.pcap', data: new Uint8Array(0) })) {
     const ev: va.AnalyseStreamEvent = e;
+    out.push(va.streamEventLine(ev).slice(0, 9));
     if (ev.type === 'request') out.push(...ev.provisional);
     else if (ev.type === 'update') out.push(ev.request.id);
     else out.push(ev.result.schema);

@@ -6,9 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { analyse } from '../../src/pipeline/analyse.js';
 import { analyseStream, type AnalyseStreamEvent } from '../../src/pipeline/analyseStream.js';
+import { streamEventLine } from '../../src/report/streamEvents.js';
 import type { ResultRequest } from '../../src/pipeline/types.js';
 import { capturePath } from '../helpers/groundTruth.js';
 import { sharedCaptureList } from '../helpers/sharedCaptureList.js';
+import { checkOutput } from '../helpers/shippedSchemas.js';
 
 /** A request without the phases its first hand-out called provisional. */
 function settledPart(r: ResultRequest, provisional: string[]): ResultRequest {
@@ -28,6 +30,8 @@ describe('analyseStream', () => {
         const whole = await analyse(cap.file, { logFiles });
         const events: AnalyseStreamEvent[] = [];
         for await (const e of analyseStream(cap.file, { logFiles })) events.push(e);
+        // Each event as written (streamEventLine, live --json's lines): the shipped schema and its naming rule.
+        events.forEach((e, i) => checkOutput('stream-event.schema.json', JSON.parse(streamEventLine(e)), `event ${i} (${e.type})`));
         // One request event per request, the updates after them, the result last.
         const kinds = events.map((e) => e.type);
         expect(kinds.at(-1)).toBe('result');

@@ -26,7 +26,7 @@ describe('shipped JSON Schemas', () => {
   });
 
   it('are draft 2020-12 and compile', () => {
-    for (const name of ['result.schema.json', 'info.schema.json', 'compare.schema.json', 'message.schema.json']) {
+    for (const name of ['result.schema.json', 'info.schema.json', 'compare.schema.json', 'message.schema.json', 'stream-event.schema.json']) {
       const s = JSON.parse(readFileSync(resolve(schemaDir, name), 'utf8')) as { $schema: string; $id: string };
       expect(s.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
       expect(s.$id).toContain('/schemas/v2/');
