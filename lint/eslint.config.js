@@ -1,6 +1,7 @@
 // eslint for vim-analyse: typescript-eslint's type-checked recommended rules on everything
-// tsconfig.json compiles (src, bin, bench, fuzz, testkit, scripts); the tests, which no
-// tsconfig covers, get the rules that need no types. Run from the repository: `npm run lint`.
+// tsconfig.json compiles (src, bin, bench, fuzz, testkit, scripts); the tests, type-checked by
+// tsconfig.test.json (`npm run typecheck:tests`) but not compiled, get the rules that need no
+// types. Run from the repository: `npm run lint`.
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';

@@ -20,12 +20,12 @@ export function ethernet(l3: Uint8Array, o: { tags?: number[]; type?: number } =
 }
 
 /** Linux cooked capture v1: packet type, ARPHRD, address length, 8 address bytes, protocol. */
-export function sll(l3: Uint8Array, type = etherTypeOf(l3)): Uint8Array {
+export function sll(l3: Uint8Array, type: number = etherTypeOf(l3)): Uint8Array {
   return concat([be16(0), be16(1), be16(6), Uint8Array.of(2, 0, 0, 0, 0, 1, 0, 0), be16(type), l3]);
 }
 
 /** Linux cooked capture v2 (tcpdump -i any): protocol, reserved, interface index, ARPHRD, type, address. */
-export function sll2(l3: Uint8Array, ifIndex: number, type = etherTypeOf(l3)): Uint8Array {
+export function sll2(l3: Uint8Array, ifIndex: number, type: number = etherTypeOf(l3)): Uint8Array {
   return concat([be16(type), be16(0), be32(ifIndex), be16(1), Uint8Array.of(0, 6), Uint8Array.of(2, 0, 0, 0, 0, 1, 0, 0), l3]);
 }
 

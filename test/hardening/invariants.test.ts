@@ -57,7 +57,7 @@ const byId = (r: AnalysisResult) => new Map(r.requests.map((q) => [q.id, q]));
 /** The result without what names the file (and the reader's own counters of it). */
 function withoutFile(r: AnalysisResult): unknown {
   const { captures: _c, counters, ...rest } = r;
-  const { capture: _cc, ...otherCounters } = counters as Record<string, unknown>;
+  const { capture: _cc, ...otherCounters } = counters;
   return { ...rest, counters: otherCounters };
 }
 
@@ -85,7 +85,7 @@ for (const s of subjects) {
       const [a, b] = s.window(run);
       return (r: BaseRecord) => r.ts >= a && r.ts <= b;
     };
-    const net = (r: AnalysisResult) => (r.counters.net as Record<string, number>[])[0];
+    const net = (r: AnalysisResult) => r.counters.net[0];
     /** What shows the damage was really applied (and seen by reassembly). */
     const seen: Record<string, (r: AnalysisResult) => void> = {
       drop: (r) => expect(net(r).packets).toBeLessThan(net(reference).packets),

@@ -112,7 +112,7 @@ describe('OtlpPush', () => {
     await receiver.up();
     push = new OtlpPush({ url: `http://127.0.0.1:${receiver.port}/v1/traces`, flushMs: 50, maxBatchSpans: 200 });
     for (const r of requests) push.push(r);
-    await until(() => push.stats.queued === 0 && push.stats.sent > 0);
+    await until(() => push!.stats.queued === 0 && push!.stats.sent > 0);
     const stats = await push.close();
     const want = expected(requests);
     expectDelivered(receiver.spans, requests);
@@ -136,7 +136,7 @@ describe('OtlpPush', () => {
     expect(push.stats.sent).toBe(0);
     expect(notices[0]).toMatch(/failing \(ECONNREFUSED\)/);
     await receiver.up();
-    await until(() => push.stats.queued === 0);
+    await until(() => push!.stats.queued === 0);
     const stats = await push.close();
     expectDelivered(receiver.spans, requests);
     expect(stats.dropped).toBe(0);
@@ -161,7 +161,7 @@ describe('OtlpPush', () => {
     }
     await sleep(500);
     await receiver.up();
-    await until(() => push.stats.queued === 0);
+    await until(() => push!.stats.queued === 0);
     const stats = await push.close();
     expectDelivered(receiver.spans, fitted);
     expect(stats.dropped).toBe(expected(requests).length - expected(fitted).length);

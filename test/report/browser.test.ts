@@ -17,6 +17,16 @@ import { analysedCapture, capturedMessages } from '../helpers/analysedCaptures.j
 import { isoToNs, secretsOf } from '../helpers/groundTruth.js';
 import { colourCounts, decodePng } from './pngPixels.js';
 
+/** What the page callbacks read of a table (tests are type-checked without the DOM library, as src is). */
+interface DomCell {
+  textContent: string | null;
+  dataset: Record<string, string | undefined>;
+}
+interface DomTable {
+  tHead: { rows: ArrayLike<{ cells: Iterable<DomCell> }> } | null;
+  tBodies: ArrayLike<{ rows: Iterable<{ cells: ArrayLike<DomCell> }> }>;
+}
+
 const executablePath = '/usr/bin/chromium';
 const imgDir = process.env.UPDATE_DOCS_IMG ? resolve(__dirname, '../../docs/img') : mkdtempSync(join(tmpdir(), 'vim-analyse-img-'));
 
@@ -236,9 +246,9 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
       p.$$eval(
         'table.requests[data-vim="nova"]',
         (tables, name) => {
-          const t = tables[0] as HTMLTableElement;
+          const t = tables[0] as unknown as DomTable;
           const i = [...t.tHead!.rows[0].cells].findIndex((c) => c.textContent === name);
-          return [...t.tBodies[0].rows].map((r) => Number((r.cells[i] as HTMLElement).dataset.v));
+          return [...t.tBodies[0].rows].map((r) => Number(r.cells[i].dataset.v));
         },
         name,
       );

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/pipeline/analyse.js';
-import type { AnalysisResult, ResultRequest } from '../../src/pipeline/types.js';
+import type { AnalysisResult, ResultDiagnosis, ResultRequest } from '../../src/pipeline/types.js';
 import { capturePath, isoToNs, runsOf, truthOf, type Row } from '../helpers/groundTruth.js';
 
 interface NetRun {
@@ -94,7 +94,7 @@ describe('nova-net: networking, image download and vif_plugged per boot', () => 
   });
 
   it('explains vif_plugged by the Neutron agent\'s ~2 s polling loop on the compute host', () => {
-    const loop = result.diagnosis.find((d) => d.kind === 'timer' && d.phase === 'vif_plugged');
+    const loop = result.diagnosis.find((d): d is Extract<ResultDiagnosis, { kind: 'timer' }> => d.kind === 'timer' && d.phase === 'vif_plugged');
     expect(loop, JSON.stringify(result.diagnosis.map((d) => d.text))).toBeDefined();
     expect(loop!.host).toBe('10.98.0.2');
     // The agent's polling_interval is 2 s (README): the fitted grid is that, to 1%.
