@@ -45,6 +45,24 @@ interface Segment {
   ts: number;
 }
 
+/**
+ * The counters a connection starts with, shared until its first write: most connections of
+ * a flood never write them (frozen, so a write that skipped `own` fails loudly).
+ */
+const zeroPair = Object.freeze([0, 0]) as unknown as [number, number];
+const noHead = Object.freeze([null, null]) as unknown as [Uint8Array | null, Uint8Array | null];
+type PairKey = 'bytes' | 'gaps' | 'gapBytes' | 'retransmissions' | 'outOfOrder';
+
+/** `st[key]`, made the connection's own before it is written. */
+function own(st: ConnectionStats, key: PairKey): [number, number] {
+  let p = st[key];
+  if (p === zeroPair) st[key] = p = [0, 0];
+  return p;
+}
+
+/** Address texts of recent connections: a server's address is one string, not one per connection. */
+const maxAddressTexts = 4096;
+
 /** Signed distance a − b in sequence space (handles wrap-around). */
 const seqDiff = (a: number, b: number): number => (a - b) | 0;
 
@@ -141,7 +159,7 @@ export class TcpReassembler {
   private closing: { conn: Connection; ts: number }[] = [];
   private closingHead = 0;
   /** Lookup: lower end key → higher end key → connection. */
-  private index = new Map<EndKey, Map<EndKey, Connection>>();
+  private index = new Map<EndKey, Connection | Map<EndKey, Connection>>();
   private closedStats: ConnectionStats[] = [];
   /**
    * Connections ended for idleness, by end keys, oldest first (bounded): a later segment
@@ -156,6 +174,7 @@ export class TcpReassembler {
   private totalPending = 0;
   private lastSweep = 0;
   private readonly keepClosed: boolean;
+  private readonly addressTexts = new Map<number, string>();
   private readonly budget: ByteBudget | undefined;
   /** The budget took a direction's held segments back: they are forgotten, as if never captured (an ACK or the end reports the gap). */
   private readonly evicted = (x: HeldSegments): void => {
@@ -204,7 +223,7 @@ export class TcpReassembler {
     const lo = a < b ? a : b, hi = a < b ? b : a;
     // Segments come in runs on one connection: try the last one before the two map lookups.
     const last = this.lastConn;
-    let conn = last !== null && last.lo === lo && last.hi === hi ? last : this.index.get(lo)?.get(hi);
+    let conn = last !== null && last.lo === lo && last.hi === hi ? last : this.lookup(lo, hi);
     if (conn && ts - conn.stats.lastTs > this.limits.idleTimeoutNs) {
       // Idle past the limit: ended here, as the periodic sweep would have done.
       this.finish(conn, 'idle', ts);
@@ -283,6 +302,45 @@ export class TcpReassembler {
     if (conn.half[0].ended && conn.half[1].ended) this.close(conn, ts);
   }
 
+  /**
+   * Lookup: lower end → the connection, or a map of higher end → connection when that end
+   * has several (a server below its clients' addresses). One connection is kept without a
+   * map of its own: a flood from distinct clients costs no map per connection.
+   */
+  private lookup(lo: EndKey, hi: EndKey): Connection | undefined {
+    const x = this.index.get(lo);
+    return x instanceof Connection ? (x.hi === hi ? x : undefined) : x?.get(hi);
+  }
+
+  private indexAdd(conn: Connection): void {
+    const x = this.index.get(conn.lo);
+    if (x === undefined || (x instanceof Connection && x.hi === conn.hi)) this.index.set(conn.lo, conn);
+    else if (x instanceof Connection) this.index.set(conn.lo, new Map([[x.hi, x], [conn.hi, conn]]));
+    else x.set(conn.hi, conn);
+  }
+
+  private indexRemove(conn: Connection): void {
+    const x = this.index.get(conn.lo);
+    if (x === conn) this.index.delete(conn.lo);
+    else if (x instanceof Map && x.get(conn.hi) === conn) {
+      x.delete(conn.hi);
+      if (x.size === 0) this.index.delete(conn.lo);
+    }
+  }
+
+  /** The text of the IPv4 or IPv6 address at `off`, the same string for the same IPv4 address while it is recent. */
+  private addressTextAt(ip: IpView, off: number, address: (ip: IpView) => Uint8Array): string {
+    if (ip.version !== 4) return addressText(address(ip));
+    const b = ip.buf;
+    const key = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+    let text = this.addressTexts.get(key);
+    if (text === undefined) {
+      if (this.addressTexts.size >= maxAddressTexts) this.addressTexts.clear();
+      this.addressTexts.set(key, (text = addressText(address(ip))));
+    }
+    return text;
+  }
+
   /** The roles guessed from ports were wrong (the first payload says so): swap them; nothing was delivered yet. */
   private swapRoles(conn: Connection): void {
     if (conn.half[0].ended || conn.half[1].ended) return;
@@ -293,8 +351,8 @@ export class TcpReassembler {
     conn.half[1].dir = 1;
     [info.client, info.server] = [info.server, info.client];
     st.packets.reverse();
-    st.retransmissions.reverse();
-    st.outOfOrder.reverse();
+    if (st.retransmissions !== zeroPair) st.retransmissions.reverse();
+    if (st.outOfOrder !== zeroPair) st.outOfOrder.reverse();
   }
 
   /** A segment on the 4-tuple of a connection ended for idleness, whose sequence numbers continue it: the same connection again. */
@@ -321,9 +379,7 @@ export class TcpReassembler {
     }
     old.stats.closed = null;
     this.conns.add(conn);
-    let inner = this.index.get(lo);
-    if (!inner) this.index.set(lo, (inner = new Map<EndKey, Connection>()));
-    inner.set(hi, conn);
+    this.indexAdd(conn);
     return conn;
   }
 
@@ -343,8 +399,8 @@ export class TcpReassembler {
       if (c.connectionLimitHits === 1) this.options.onWarning?.(`open-connection limit (${this.limits.maxConnections}) reached; the least recently used connections are ended early`, ts, 'maxConnections');
       this.finish(victim, 'idle', ts);
     }
-    const srcIp = addressText(sourceAddress(ip));
-    const dstIp = addressText(destinationAddress(ip));
+    const srcIp = this.addressTextAt(ip, ip.srcOff, sourceAddress);
+    const dstIp = this.addressTextAt(ip, ip.dstOff, destinationAddress);
     let srcIsClient: boolean;
     const sawSyn = (flags & SYN) !== 0;
     if (sawSyn) srcIsClient = (flags & ACK) === 0;
@@ -358,13 +414,13 @@ export class TcpReassembler {
     const stats: ConnectionStats = {
       info,
       packets: [0, 0],
-      bytes: [0, 0],
-      gaps: [0, 0],
-      gapBytes: [0, 0],
-      retransmissions: [0, 0],
-      outOfOrder: [0, 0],
+      bytes: zeroPair,
+      gaps: zeroPair,
+      gapBytes: zeroPair,
+      retransmissions: zeroPair,
+      outOfOrder: zeroPair,
       lastTs: ts,
-      head: [null, null],
+      head: noHead,
       closed: null,
     };
     // The handler is made at the first payload, gap or end: a connection of a flood holds no
@@ -374,9 +430,7 @@ export class TcpReassembler {
     conn.rolesOpen = !sawSyn;
     this.conns.add(conn);
     this.quiet.add(conn);
-    let inner = this.index.get(lo);
-    if (!inner) this.index.set(lo, (inner = new Map<EndKey, Connection>()));
-    inner.set(hi, conn);
+    this.indexAdd(conn);
     c.connections++;
     return conn;
   }
@@ -396,7 +450,7 @@ export class TcpReassembler {
       return;
     }
     if (d < 0) {
-      st.retransmissions[h.dir]++;
+      own(st, 'retransmissions')[h.dir]++;
       this.counters.retransmissions++;
       if (d + (e - s) <= 0) return;
       this.deliver(conn, h, b, s - d, e, ts);
@@ -404,7 +458,7 @@ export class TcpReassembler {
       return;
     }
     // Ahead of the next expected byte: hold a copy.
-    st.outOfOrder[h.dir]++;
+    own(st, 'outOfOrder')[h.dir]++;
     this.counters.outOfOrder++;
     const seg = { seq, data: b.slice(s, e), ts };
     const out = (h.out ??= new HeldSegments(this.evicted));
@@ -428,8 +482,11 @@ export class TcpReassembler {
   private deliver(conn: Connection, h: HalfStream, b: Uint8Array, s: number, e: number, ts: number): void {
     const st = conn.stats;
     const n = e - s;
-    if (st.head[h.dir] === null) st.head[h.dir] = b.slice(s, Math.min(e, s + 16));
-    st.bytes[h.dir] += n;
+    if (st.head[h.dir] === null) {
+      if (st.head === noHead) st.head = [null, null];
+      st.head[h.dir] = b.slice(s, Math.min(e, s + 16));
+    }
+    own(st, 'bytes')[h.dir] += n;
     this.counters.payloadBytes += n;
     h.nextSeq = (h.nextSeq + n) >>> 0;
     const handler = conn.handlerPending ? this.makeHandler(conn) : conn.handler;
@@ -478,8 +535,8 @@ export class TcpReassembler {
   private gap(conn: Connection, h: HalfStream, bytes: number, ts: number): void {
     const st = conn.stats;
     if (bytes > 0) {
-      st.gaps[h.dir]++;
-      st.gapBytes[h.dir] += bytes;
+      own(st, 'gaps')[h.dir]++;
+      own(st, 'gapBytes')[h.dir] += bytes;
       this.counters.gaps++;
       this.counters.gapBytes += bytes;
     }
@@ -513,12 +570,8 @@ export class TcpReassembler {
     this.close(conn);
     this.conns.delete(conn);
     this.quiet.delete(conn);
-    const inner = this.index.get(conn.lo);
     if (this.lastConn === conn) this.lastConn = null;
-    if (inner?.get(conn.hi) === conn) {
-      inner.delete(conn.hi);
-      if (inner.size === 0) this.index.delete(conn.lo);
-    }
+    this.indexRemove(conn);
     if (this.keepClosed && !conn.listed && (!conn.quiet || this.quietStatsKept++ < maxQuietStatsKept)) this.closedStats.push(conn.stats);
     conn.listed = true;
     if (parks) this.rememberIdle(conn);
