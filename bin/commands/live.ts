@@ -5,7 +5,7 @@ import { terminalText } from '../../src/report/visible.js';
 import { defaultCaptureBufferBytes, type LiveStats } from '../../src/live/types.js';
 import { fail, unusable } from '../cli/exits.js';
 import { openOutput, output } from '../cli/output.js';
-import { checkVim, collect, nomadApiPortHelp, nomadApiPortsOf } from '../cli/options.js';
+import { checkVim, chooseFormat, collect, nomadApiPortHelp, nomadApiPortsOf } from '../cli/options.js';
 import { nomadApiPort } from '../../src/dissectors/nomad/httpEvents.js';
 
 /** Seconds between rolling phase summaries unless --summary-every says otherwise. */
@@ -19,7 +19,7 @@ interface LiveCommandOptions {
   write?: string;
   force?: boolean;
   json?: boolean;
-  format: string;
+  format?: string;
   summaryEvery: string;
   bufferSize: string;
   metrics?: string;
@@ -59,8 +59,12 @@ export function liveCommand(program: Command): void {
       'also write the captured packets to this pcapng file (a new file: never through a symbolic link)',
     )
     .option('--force', 'let --write replace an existing file')
-    .option('--json', 'NDJSON events (stream-event.schema.json): each request, summaries, updates, the result')
-    .option('-f, --format <format>', `final summary format: ${resultFormats.join(', ')}`, 'table')
+    .option('--json', 'the same as --format json')
+    .option(
+      '-f, --format <format>',
+      `${resultFormats.join(', ')}; json: NDJSON events (stream-event.schema.json), each request as it completes, ` +
+        "summaries, updates, the result; else the final summary in it; default: from -o's extension, else table",
+    )
     .option('--summary-every <seconds>', 'rolling phase summary period (0: none)', String(defaultSummaryEverySec))
     .option(
       '-B, --buffer-size <KiB>',
@@ -80,13 +84,16 @@ export function liveCommand(program: Command): void {
     )
     .option(
       '-o, --output <file>',
-      'write the final result (--format, or the JSON result with --json) to this file at the stop',
+      'write the final result (in --format; json: its result event) here at the stop; - for standard output',
     )
     .option(
       '--retain <seconds>',
       'keep handed-out requests in memory this long (rolling summaries, final result); default: the whole session',
     )
     .action(async (opts: LiveCommandOptions) => {
+      // Chosen before capturing: an unknown format is known now, not at the stop.
+      const format = chooseFormat('live', opts, resultFormats, 'table') as ResultFormat;
+      const json = format === 'json';
       const { runLive } = await import('../../src/live/runLive.js');
       const { captureCountsText } = await import('../../src/live/captureCountsText.js');
       const bufferKiB = Number(opts.bufferSize);
@@ -129,27 +136,26 @@ export function liveCommand(program: Command): void {
                 'Ctrl-C to stop\n',
             ),
           onRequest: (e) => {
-            if (opts.json) process.stdout.write(streamEventLine(e));
+            if (json) process.stdout.write(streamEventLine(e));
             else process.stdout.write(`${liveRequestLine(e.request)}\n`);
           },
           onUpdate: (e) => {
-            if (opts.json) process.stdout.write(streamEventLine(e));
+            if (json) process.stdout.write(streamEventLine(e));
           },
           onSummary: (stats, n, live) => {
-            if (opts.json) process.stdout.write(streamEventLine({ type: 'summary', requests: n, stats, live }));
+            if (json) process.stdout.write(streamEventLine({ type: 'summary', requests: n, stats, live }));
             else
               process.stdout.write(
                 `\n${opts.interface}: ${n} requests so far; ${captureCountsText(live)}\n${liveSummaryTables(stats)}`,
               );
           },
         });
-        const format = (resultFormats.includes(opts.format as ResultFormat) ? opts.format : 'table') as ResultFormat;
         if (finalFd !== undefined) {
           await output(
-            opts.json ? streamEventLine({ type: 'result', result }) : formatResult(result, format),
+            json ? streamEventLine({ type: 'result', result }) : formatResult(result, format),
             finalFd,
           );
-        } else if (opts.json) process.stdout.write(streamEventLine({ type: 'result', result }));
+        } else if (json) process.stdout.write(streamEventLine({ type: 'result', result }));
         else {
           const formatted = formatResult(result, format);
           process.stdout.write(
@@ -161,8 +167,10 @@ export function liveCommand(program: Command): void {
         // Machine-readable outputs stay clean: the line goes to stderr with them.
         const liveCounts = captureCountsText(result.counters.live as LiveStats);
         const counts = `vim-analyse: stopped capturing on ${opts.interface}: ${liveCounts}\n`;
-        if (opts.json || format !== 'table') process.stderr.write(counts);
+        if (format !== 'table') process.stderr.write(counts);
         else process.stdout.write(counts);
+        // process.exit drops what a pipe has not taken yet: the final result line is ~100 KB.
+        await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
         process.exit(0);
       } catch (e) {
         fail(e);

@@ -67,6 +67,8 @@ describe('choosing the output', () => {
       [['info', nomad, '--format', 'csv'], /info: unknown format 'csv' \(one of table, json\)/],
       [['messages', nomad, '-f', 'xml'], /messages: unknown format 'xml'/],
       [[nomad, '-f', 'yaml'], /unknown format 'yaml'/],
+      // Before capturing: no interface is opened.
+      [['live', '-i', 'h21-none', '-f', 'yaml'], /live: unknown format 'yaml' \(one of table, json, /],
     ] as const) {
       const r = run(...args);
       expect(r.status, args.join(' ')).toBe(2);

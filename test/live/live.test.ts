@@ -32,7 +32,8 @@ if (skip) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function liveRun(p: VethPair, capture: string, multiplier: number, dir: string) {
+/** `json`: how the NDJSON events are asked for (--format json and --json are one option). */
+async function liveRun(p: VethPair, capture: string, multiplier: number, dir: string, json: string[]) {
   // One file per run: --write never replaces an existing file.
   const written = mkdtempSync(join(dir, 'run-')) + '/live.pcapng';
   // tcpreplay reads no gzip.
@@ -41,7 +42,7 @@ async function liveRun(p: VethPair, capture: string, multiplier: number, dir: st
     execFileSync('sh', ['-c', `gunzip -c '${capture}' > '${plain}'`]);
     capture = plain;
   }
-  const child = spawn('ip', ['netns', 'exec', p.nsB, process.execPath, bin, 'live', '-i', p.ifB, '--write', written, '--json', '--summary-every', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('ip', ['netns', 'exec', p.nsB, process.execPath, bin, 'live', '-i', p.ifB, '--write', written, ...json, '--summary-every', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stdout.on('data', (c: Buffer) => (out += c));
   child.stderr.on('data', (c: Buffer) => (err += c));
@@ -64,12 +65,12 @@ describe.skipIf(skip !== null)('vim-analyse live (libpcap on a veth pair, tcprep
     rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const [name, multiplier] of [['nomad-2016-tuned', 10], ['nova-seq', 25]] as const) {
+  for (const [name, multiplier, json] of [['nomad-2016-tuned', 10, ['--json']], ['nova-seq', 25, ['--format', 'json']]] as const) {
     describe(name, () => {
       let run: Awaited<ReturnType<typeof liveRun>>;
       let offline: AnalysisResult;
       beforeAll(async () => {
-        run = await liveRun(pair as VethPair, capturePath(name), multiplier, join(dir));
+        run = await liveRun(pair as VethPair, capturePath(name), multiplier, join(dir), [...json]);
         offline = await analyse(run.written);
       }, 120_000);
 
