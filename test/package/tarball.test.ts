@@ -75,10 +75,10 @@ console.log(JSON.stringify({ requests: r.requests.length, schema: r.schema }));
 
   it('ships the JSON Schemas, resolvable as vim-analyse/schemas/*', () => {
     writeFileSync(join(p.dir, 'schemas.cjs'), `
-const names = ['result', 'info', 'compare', 'message', 'common'];
+const names = ['result', 'info', 'compare', 'message', 'stream-event', 'common'];
 console.log(JSON.stringify(names.map((n) => require(require.resolve('vim-analyse/schemas/' + n + '.schema.json')).$schema)));
 `);
-    expect(JSON.parse(node(p, 'schemas.cjs'))).toEqual(Array(5).fill('https://json-schema.org/draft/2020-12/schema'));
+    expect(JSON.parse(node(p, 'schemas.cjs'))).toEqual(Array(6).fill('https://json-schema.org/draft/2020-12/schema'));
   });
 
   it('figures without @resvg/resvg-js: one line saying what to do, exit 2, no file written; --no-png works', () => {
