@@ -17,6 +17,8 @@ import {
   quietHelp,
   tlsKeylogHelp,
   withLimitOptions,
+  workersHelp,
+  workersOf,
   type LimitOptionValues,
 } from '../cli/options.js';
 
@@ -31,6 +33,7 @@ interface AnalyseOptions extends LimitOptionValues {
   quiet?: boolean;
   tlsKeylog?: string;
   nomadApiPort: string[];
+  workers?: string;
 }
 
 export function analyseCommand(program: Command): void {
@@ -60,6 +63,7 @@ export function analyseCommand(program: Command): void {
     .option('--tls-keylog <file>', tlsKeylogHelp)
     .option('-o, --output <file>', outputHelp)
     .option('-q, --quiet', quietHelp)
+    .option('--workers <n>', workersHelp)
     .action(async (captures: string[], opts: AnalyseOptions) => {
       if (captures.length === 0) {
         program.help({ error: true });
@@ -81,6 +85,7 @@ export function analyseCommand(program: Command): void {
           clockOffsets: parseOffsets(opts.clockOffset),
           onProgress: progress,
           tlsKeyLogFile: opts.tlsKeylog,
+          workers: workersOf(opts.workers),
           ...limitsOf(opts),
         };
         const { analyse, analyseStreamed, analyseWithMessages } = await import('../../src/pipeline/analyse.js');

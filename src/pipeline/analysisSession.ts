@@ -18,7 +18,7 @@ import type { ConnectionStats, NetCounters } from '../net/types.js';
 import { senderRole } from '../protocols/guessProtocol.js';
 import { SniffingHandler } from '../protocols/sniffingHandler.js';
 import { byteBudget } from '../protocols/byteBudget.js';
-import { defaultProtocolLimits, type ProtocolContext, type ProtocolCounters } from '../protocols/types.js';
+import { count, defaultProtocolLimits, type ProtocolContext, type ProtocolCounters } from '../protocols/types.js';
 import { withDefaults } from '../net/withDefaults.js';
 import { OsloCorrelator } from '../dissectors/nova/osloCorrelator.js';
 import type { Vim } from '../dissectors/types.js';
@@ -34,6 +34,7 @@ import { nomadPhaseModel, novaPhaseModel } from '../timeline/phaseModel.js';
 import type { ClockEstimate, RequestTimeline } from '../timeline/types.js';
 import { droppedMessagesWarning, noteLimitHits, type LimitHit } from './limitNotes.js';
 import { MessageRouter } from './messageRouter.js';
+import { readCaptureInWorkers } from './parallelCapture.js';
 import { RequestHandOut, timelineOf } from './requestHandOut.js';
 import type { CaptureRecord, SessionOptions, SessionOutput } from './sessionOptions.js';
 
@@ -161,14 +162,19 @@ export class AnalysisSession {
       limits: this.options.reassembly,
       budget: byteBudget(this.ctx),
       senderRole,
-      onNetWarning: (w) => {
-        this.warn(w.message);
-        if (w.limit && w.ts !== undefined && this.limitHits.length < 1000) this.limitHits.push({ ts: w.ts, limit: w.limit, message: w.message });
-      },
+      onNetWarning: (w) => this.onNetWarning(w),
     });
   }
 
+  private onNetWarning(w: { message: string; limit?: string; ts?: number }): void {
+    this.warn(w.message);
+    if (w.limit && w.ts !== undefined && this.limitHits.length < 1000) this.limitHits.push({ ts: w.ts, limit: w.limit, message: w.message });
+  }
+
   async addCapture(source: CaptureSource): Promise<CaptureRecord> {
+    const workers = this.options.workers ?? 1;
+    // Each worker reads the file: not for a stream, nor where the session keeps per-packet state (frames) or TLS secrets.
+    if (workers > 1 && typeof source === 'string' && source !== '-' && !this.frameIndex && !this.options.tlsKeyLog) return this.addCaptureInWorkers(source, workers);
     const decoder = this.newPacketDecoder();
     const summary = await readCapture(source, (r) => this.record(decoder, r), {
       clock: this.clock,
@@ -179,6 +185,28 @@ export class AnalysisSession {
     });
     decoder.end();
     const rec = { file: captureSourceName(source), summary, net: decoder.counters, vantage: inferVantage(decoder.tcp.connections()) };
+    this.captures.push(rec);
+    return rec;
+  }
+
+  /** One capture file parsed by `workers` threads (parallelCapture.ts): the same result as addCapture. */
+  private async addCaptureInWorkers(path: string, workers: number): Promise<CaptureRecord> {
+    const o = this.options;
+    const parallel = { workers, vim: o.vim, nomadApiPorts: o.nomadApiPorts, limits: o.limits, reassembly: o.reassembly, signal: o.signal };
+    const done = await readCaptureInWorkers(path, parallel, this.clock, {
+      http: (ex, dissected) => this.router.dissectedExchange(ex, dissected),
+      amqp: (m, pre) => this.oslo.message(m, pre),
+      nomadRpc: (ev) => this.router.onNomadRpc(ev),
+      warn: (message) => this.warn(message),
+      netWarning: (w) => this.onNetWarning(w),
+      counterKey: (group, name) => count(this.counters, group, name, 0),
+      tls: (summary) => this.router.noteTls(summary),
+      poll: (now) => this.poll(now),
+      progress: (bytesRead) => o.onProgress?.(bytesRead),
+      start: (summary) => this.reading.push(summary),
+    });
+    for (const totals of done.counters) for (const [group, byName] of Object.entries(totals)) for (const [name, n] of Object.entries(byName)) count(this.counters, group, name, n);
+    const rec = { file: path, summary: done.summary, net: done.net, vantage: done.vantage };
     this.captures.push(rec);
     return rec;
   }

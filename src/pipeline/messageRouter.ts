@@ -6,25 +6,14 @@
  */
 import type { ConnectionInfo, StreamHandler } from '../net/types.js';
 import { endpointHost } from '../net/ipPacket.js';
-import { AmqpConnectionParser } from '../protocols/amqp/connectionParser.js';
-import { HttpConnectionParser, type HttpHeadInfo } from '../protocols/http/parser.js';
 import { forwardedFor, ProxyLegPairer, type ProxyHop } from '../protocols/http/proxyLegs.js';
 import type { GuessedProtocol } from '../protocols/guessProtocol.js';
-import { SniffingHandler } from '../protocols/sniffingHandler.js';
-import { TlsConnectionParser } from '../protocols/tls/tlsConnectionParser.js';
 import type { TlsConnectionSummary } from '../protocols/tls/types.js';
 import { count, type HttpExchange, type ProtocolContext } from '../protocols/types.js';
 import { novaRpcMessage, type OsloCorrelator } from '../dissectors/nova/osloCorrelator.js';
-import { novaBodyFilter, novaHttpEvent, novaHttpMessage } from '../dissectors/nova/restEvents.js';
+import { novaHttpEvent, novaHttpMessage } from '../dissectors/nova/restEvents.js';
 import type { NovaHttpEvent, NovaRpcEvent } from '../dissectors/nova/types.js';
-import { NomadRpcConnectionParser } from '../dissectors/nomad/nomadRpcConnectionParser.js';
-import {
-  defaultNomadApiPorts,
-  hasNomadEvidence,
-  nomadHttpEvent,
-  nomadKeepsBody,
-} from '../dissectors/nomad/httpEvents.js';
-import { nomadRpcEvent } from '../dissectors/nomad/rpcEvents.js';
+import { defaultNomadApiPorts, hasNomadEvidence, nomadHttpEvent } from '../dissectors/nomad/httpEvents.js';
 import { nomadMessage, type NomadHttpEvent, type NomadRpcEvent } from '../dissectors/nomad/types.js';
 import type { Vim, VimMessage } from '../dissectors/types.js';
 import { MessageLog } from '../dissectors/messageLog.js';
@@ -32,6 +21,8 @@ import type { NomadCorrelator } from '../timeline/nomadCorrelator.js';
 import type { NovaCorrelator } from '../timeline/novaCorrelator.js';
 import type { ResultCounters } from '../result/types.js';
 import { defaultMaxMessages, type SessionOptions } from './sessionOptions.js';
+import { parserFor, type ParserChoice } from './connectionParsers.js';
+import type { HttpDissection } from './httpDissection.js';
 
 /** TLS connection summaries kept (the rest are counted). */
 const maxTlsConnections = 10_000;
@@ -58,6 +49,9 @@ export class MessageRouter {
   private readonly nomadApiPorts: ReadonlySet<number>;
   /** Connections that showed Nomad API evidence (their later exchanges are Nomad's too). */
   private readonly nomadHttpConns = new Set<number>();
+  private readonly parsers: ParserChoice;
+  /** Exchanges dissected in a worker thread already (their bodies stayed there). */
+  private readonly dissected = new WeakMap<HttpExchange, HttpDissection>();
   private readonly proxy = new ProxyLegPairer({
     caller: (ex, hop) => this.onHttp(ex, hop ? { via: hop } : {}),
     backend: (ex, hop) => this.onBackendLeg(ex, hop),
@@ -73,6 +67,21 @@ export class MessageRouter {
     this.keepMessages = options.keepMessages ?? true;
     this.nomadApiPorts = options.nomadApiPorts ? new Set(options.nomadApiPorts) : defaultNomadApiPorts;
     this.messages = new MessageLog(options.maxMessages ?? defaultMaxMessages);
+    this.parsers = {
+      ctx,
+      vim: options.vim,
+      nomadApiPorts: this.nomadApiPorts,
+      tlsKeyLog: options.tlsKeyLog,
+      sinks: {
+        http: (ex) => this.proxy.exchange(ex),
+        amqp: (m) => this.to.oslo.message(m),
+        nomadRpc: (ev) => this.onNomadRpc(ev),
+        tls: (p) => {
+          this.noteTls(p.summary);
+          return p;
+        },
+      },
+    };
   }
 
   wants(vim: Vim): boolean {
@@ -81,26 +90,19 @@ export class MessageRouter {
 
   /** The parser for one connection, once its protocol is known. */
   parserFor(proto: GuessedProtocol, conn: ConnectionInfo): StreamHandler | null {
-    count(this.ctx.counters, 'connections', proto);
-    switch (proto) {
-      case 'http':
-        return new HttpConnectionParser(conn, (ex) => this.proxy.exchange(ex), this.ctx, {
-          keepBody: bodyFilter(conn, this.nomadApiPorts),
-          midStream: !conn.sawSyn,
-        });
-      case 'amqp':
-        return this.wants('nova')
-          ? new AmqpConnectionParser(conn, { message: (m) => this.to.oslo.message(m) }, this.ctx)
-          : null;
-      case 'nomad-rpc':
-        return this.wants('nomad')
-          ? new NomadRpcConnectionParser(conn, (ex) => this.onNomadRpc(nomadRpcEvent(ex)), this.ctx)
-          : null;
-      case 'tls':
-        return this.tlsParser(conn);
-      default:
-        return null;
-    }
+    return parserFor(this.parsers, proto, conn);
+  }
+
+  /** An exchange from a connection parsed in a worker thread, with its dissection made there. */
+  dissectedExchange(ex: HttpExchange, dissected: HttpDissection): void {
+    this.dissected.set(ex, dissected);
+    this.proxy.exchange(ex);
+  }
+
+  /** A new TLS connection's summary (kept up to maxTlsConnections). */
+  noteTls(summary: TlsConnectionSummary): void {
+    if (this.tls.length < maxTlsConnections) this.tls.push(summary);
+    else count(this.ctx.counters, 'tls', 'connectionsNotListed');
   }
 
   /** Proxy legs waiting for their pair are settled by capture time. */
@@ -115,19 +117,6 @@ export class MessageRouter {
 
   proxyCounters(): ResultCounters['proxy'] {
     return { ...this.proxy.counters, backendLegsOfEncryptedCalls: this.backendLegsOfEncryptedCalls };
-  }
-
-  /** A TLS connection; what it decrypts to goes to the parser its plaintext calls for. */
-  private tlsParser(conn: ConnectionInfo): StreamHandler {
-    const p = new TlsConnectionParser(
-      conn,
-      this.ctx,
-      this.options.tlsKeyLog ?? null,
-      () => new SniffingHandler(conn, (proto, c) => (proto === 'tls' ? null : this.parserFor(proto, c))),
-    );
-    if (this.tls.length < maxTlsConnections) this.tls.push(p.summary);
-    else count(this.ctx.counters, 'tls', 'connectionsNotListed');
-    return p;
   }
 
   /**
@@ -164,8 +153,9 @@ export class MessageRouter {
 
   /** `measure` false: listed as a message, but not a milestone of any request. */
   private onHttp(ex: HttpExchange, extra: Leg = {}, measure = true): void {
+    const pre = this.dissected.get(ex);
     if (this.wants('nova')) {
-      const ev = novaHttpEvent(ex);
+      const ev = pre ? pre.nova : novaHttpEvent(ex);
       if (ev) return this.onNovaHttp(ev, extra, measure);
     }
     // Nomad's API lives under /v1/ (its port is configurable; the path is not), but so do
@@ -173,10 +163,10 @@ export class MessageRouter {
     if (
       this.wants('nomad') &&
       ex.request.target.startsWith('/v1/') &&
-      (this.nomadHttpConns.has(ex.conn.id) || hasNomadEvidence(ex, this.nomadApiPorts))
+      (this.nomadHttpConns.has(ex.conn.id) || (pre ? pre.nomadEvidence : hasNomadEvidence(ex, this.nomadApiPorts)))
     ) {
       this.nomadHttpConns.add(ex.conn.id);
-      return this.onNomadHttp(nomadHttpEvent(ex), extra, measure);
+      return this.onNomadHttp(pre ? pre.nomad! : nomadHttpEvent(ex), extra, measure);
     }
     this.seen.otherHttp++;
   }
@@ -200,7 +190,8 @@ export class MessageRouter {
     if (measure) this.to.nomad.http(ev);
   }
 
-  private onNomadRpc(ev: NomadRpcEvent): void {
+  /** A Nomad RPC exchange, as its event. */
+  onNomadRpc(ev: NomadRpcEvent): void {
     this.seen.nomadRpc++;
     if (this.keepMessages) this.keep(nomadMessage(ev), ev.conn);
     this.to.nomad.rpc(ev);
@@ -214,12 +205,4 @@ export class MessageRouter {
     }
     if (!this.messages.push(m) && this.firstDroppedMessage === null) this.firstDroppedMessage = m.t;
   }
-}
-
-/** Nova keeps only the bodies it reads; Nomad's API (its ports or /v1/ paths) keeps them, bounded. */
-function bodyFilter(conn: ConnectionInfo, nomadApiPorts: ReadonlySet<number>): (head: HttpHeadInfo) => boolean {
-  const nova = novaBodyFilter(conn);
-  return (head) =>
-    ((nomadApiPorts.has(conn.server.port) || (head.target?.startsWith('/v1/') ?? false)) && nomadKeepsBody(head)) ||
-    nova(head);
 }

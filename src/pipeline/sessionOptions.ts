@@ -65,6 +65,11 @@ export interface SessionOptions {
   /** Secrets to open TLS connections with (NSS key log, see readTlsKeyLog); never printed. */
   tlsKeyLog?: TlsKeyLog;
   /**
+   * Threads that parse a capture file's connections (default 1: this thread alone); the
+   * result is the same for any number (parallelCapture.ts).
+   */
+  workers?: number;
+  /**
    * Also keep the proxy → backend leg of each call seen through a reverse proxy as a
    * message of its own (`leg: 'backend'`); by default a call is one message, on the caller's leg.
    */

@@ -200,8 +200,17 @@ export interface ProtocolContext {
   limits: ProtocolLimits;
 }
 
+/** Who is told when a key of a session's counters is made (a worker thread tells the main thread: JSON keeps key order). */
+const newKeyListeners = new WeakMap<ProtocolCounters, (group: string, name: string) => void>();
+
+export function onNewCounterKey(counters: ProtocolCounters, listener: (group: string, name: string) => void): void {
+  newKeyListeners.set(counters, listener);
+}
+
 /** Increment `counters[group][name]` (creating either as needed). */
 export function count(counters: ProtocolCounters, group: string, name: string, by = 1): void {
   const g = (counters[group] ??= {});
-  g[name] = (g[name] ?? 0) + by;
+  const v = g[name];
+  if (v === undefined) newKeyListeners.get(counters)?.(group, name);
+  g[name] = (v ?? 0) + by;
 }

@@ -16,7 +16,7 @@ import { endpointText } from '../endpointText.js';
 import { intern, internIds } from '../internIds.js';
 import type { AmqpMessage } from '../../protocols/types.js';
 import type { DissectorWarning, MessageIds, Observation, VimMessage } from '../types.js';
-import { bodyFingerprint, decodeOsloMessage, peekUniqueId, type OsloMessage } from './osloMessage.js';
+import { bodyFingerprint, decodeOsloMessage, peekUniqueId, type OsloDecodeResult, type OsloMessage } from './osloMessage.js';
 import type { NovaRpcEvent, NovaRpcKind, NovaRpcReply } from './types.js';
 
 /** Who consumes a topic (the `service` of `messages --json`). */
@@ -65,6 +65,21 @@ interface Sighting {
   deliveries: Observation[];
 }
 
+/** What message() reads of a body, made where the message was parsed (the body need not travel). */
+export interface OsloPredecoded {
+  fingerprint: number;
+  bodyLength: number;
+  uniqueId: string | undefined;
+  decoded: OsloDecodeResult;
+}
+
+/** What message() would decode of `m`, or undefined when it decodes nothing. */
+export function osloPredecode(m: AmqpMessage): OsloPredecoded | undefined {
+  const decodes = m.method === 'Basic.Publish' || m.method === 'Basic.Deliver' || m.method === 'Basic.Get-Ok';
+  if (!decodes || m.bodyTruncated) return undefined;
+  return { fingerprint: bodyFingerprint(m.body), bodyLength: m.body.length, uniqueId: peekUniqueId(m.body), decoded: decodeOsloMessage(m.body) };
+}
+
 export interface OsloCorrelatorOptions {
   warn?(w: DissectorWarning): void;
 }
@@ -82,7 +97,11 @@ export class OsloCorrelator {
 
   constructor(private readonly options: OsloCorrelatorOptions = {}) {}
 
-  message(m: AmqpMessage): void {
+  /**
+   * One AMQP message; `pre` is what osloPredecode made of its body already (in a worker
+   * thread; the body may then be left out): the same as reading the body here.
+   */
+  message(m: AmqpMessage, pre?: OsloPredecoded): void {
     const isPublish = m.method === 'Basic.Publish';
     const isDelivery = m.method === 'Basic.Deliver' || m.method === 'Basic.Get-Ok';
     if (!isPublish && !isDelivery) {
@@ -94,13 +113,14 @@ export class OsloCorrelator {
       this.warn(`${m.method} on ${m.exchange}/${m.routingKey}: body truncated at ${m.body.length} of ${m.bodySize} bytes; not decoded`, m.firstByte);
       return;
     }
-    const fingerprint = bodyFingerprint(m.body);
+    const fingerprint = pre?.fingerprint ?? bodyFingerprint(m.body);
+    const bodyLength = pre?.bodyLength ?? m.body.length;
     // A publish comes before its deliveries: only a delivery is worth looking up.
-    const seen = isDelivery ? this.sameBodySeen(m.body, fingerprint) : undefined;
+    const seen = isDelivery ? this.sameBodySeen(pre ? pre.uniqueId : peekUniqueId(m.body), bodyLength, fingerprint) : undefined;
     let msg: OsloMessage;
     if (seen !== undefined) msg = seen.msg;
     else {
-      const decoded = decodeOsloMessage(m.body);
+      const decoded = pre?.decoded ?? decodeOsloMessage(m.body);
       if (!decoded.ok) {
         this.count('undecodable');
         this.warn(`${m.method} on ${m.exchange}/${m.routingKey}: ${decoded.error}`, m.firstByte);
@@ -117,7 +137,7 @@ export class OsloCorrelator {
     this.touched.set(key, m.lastByte);
     let s = this.sightings.get(key);
     if (s === undefined) {
-      s = { msg, fingerprint, bodyLength: m.body.length, exchange: intern(m.exchange), routingKey: intern(m.routingKey), deliveries: [] };
+      s = { msg, fingerprint, bodyLength, exchange: intern(m.exchange), routingKey: intern(m.routingKey), deliveries: [] };
       this.sightings.set(key, s);
     }
     const obs = observation(m);
@@ -127,11 +147,10 @@ export class OsloCorrelator {
   }
 
   /** The sighting decoded from these very bytes (same unique id, length and CRC-32), if any. */
-  private sameBodySeen(body: Uint8Array, fingerprint: number): Sighting | undefined {
-    const uid = peekUniqueId(body);
+  private sameBodySeen(uid: string | undefined, bodyLength: number, fingerprint: number): Sighting | undefined {
     if (uid === undefined) return undefined;
     const s = this.sightings.get(`u:${uid}`);
-    return s !== undefined && s.fingerprint === fingerprint && s.bodyLength === body.length && s.msg.uniqueId === uid ? s : undefined;
+    return s !== undefined && s.fingerprint === fingerprint && s.bodyLength === bodyLength && s.msg.uniqueId === uid ? s : undefined;
   }
 
   /**
