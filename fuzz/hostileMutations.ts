@@ -1,11 +1,12 @@
 /**
  * Mutation families an attacker would use rather than a lossy network: floods of
  * connections, unfinished bodies, chunk storms, pipelined requests with no answer,
- * compression bombs, and control characters in ids. The packets come from
+ * compression bombs, msgpack nested deep where a selected field should be a number, and
+ * control characters in ids. The packets come from
  * testkit/hostileCaptures.ts and are merged into the capture's records by time; the
  * fuzzer's memory and time bounds apply to them like to every variant.
  */
-import { brotliBomb, chunkStorm, compressedBodies, hostileId, pipelinedRequests, synFlood, unfinishedBodies, type TimedFrame } from '../testkit/hostileCaptures.js';
+import { brotliBomb, chunkStorm, compressedBodies, hostileId, nestedMsgpackReplies, pipelinedRequests, synFlood, unfinishedBodies, type TimedFrame } from '../testkit/hostileCaptures.js';
 import type { BaseRecord } from './captureBase.js';
 import type { ByteMutation, Mutated, RecordMutation } from './mutations.js';
 import type { Prng } from './prng.js';
@@ -23,10 +24,10 @@ function merged(records: BaseRecord[], frames: TimedFrame[]): BaseRecord[] {
   return [...records, ...extra].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
 }
 
-/** Where the hostile traffic goes: the second before a random packet, at a Nova or Nomad API port. */
-function target(rng: Prng, records: BaseRecord[]): { server: [string, number]; startNs: bigint; spanNs: bigint } {
+/** Where the hostile traffic goes: the second before a random packet, at a Nova or Nomad API port (or `ports`). */
+function target(rng: Prng, records: BaseRecord[], ports = [4646, 8774, 9696]): { server: [string, number]; startNs: bigint; spanNs: bigint } {
   const at = records.length ? records[rng.int(0, records.length - 1)].ts : 1_700_000_000_000_000_000n;
-  return { server: ['10.99.0.1', rng.pick([4646, 8774, 9696])], startNs: at - 1_000_000_000n, spanNs: 999_000_000n };
+  return { server: ['10.99.0.1', rng.pick(ports)], startNs: at - 1_000_000_000n, spanNs: 999_000_000n };
 }
 
 let bomb: Uint8Array | undefined;
@@ -62,6 +63,10 @@ export const hostileRecordMutations: RecordMutation[] = [
     const n = rng.logInt(1, 200);
     bomb ??= brotliBomb(16 << 20);
     return { frames: compressedBodies(n, bomb, target(rng, records)), note: `${n} brotli responses of ${bomb.length} bytes inflating to 16 MiB` };
+  }),
+  family('nested-msgpack', (rng, records) => {
+    const n = rng.logInt(1, 8), depth = rng.logInt(100, 300_000), kind = rng.pick(['array', 'map'] as const);
+    return { frames: nestedMsgpackReplies(n, depth, kind, target(rng, records, [4647])), note: `${n} Nomad RPC replies whose Index is ${depth} nested ${kind}s` };
   }),
 ];
 

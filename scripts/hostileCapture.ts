@@ -3,12 +3,14 @@
  * captures of README's Robustness table (built by testkit/hostileCaptures.ts) to OUT.
  * SHAPE: syn-flood (N SYNs in the second before BASE's first packet, merged with BASE),
  * unfinished-bodies (N bodies of 1 MB, 8 MiB declared), chunk-storm (N one-byte chunks),
- * pipelined (N requests, no response), br-bomb (N responses inflating to 64 MiB each).
+ * pipelined (N requests, no response), br-bomb (N responses inflating to 64 MiB each),
+ * ooo-holds (N connections each holding 1 MiB behind a hole), nested-msgpack (N Nomad RPC
+ * replies whose Index is 1,000,000 nested maps).
  */
 import { writeFileSync } from 'node:fs';
 import { readCapture } from '../src/capture/readCapture.js';
 import { SessionClock } from '../src/capture/sessionClock.js';
-import { brotliBomb, chunkStorm, compressedBodies, hostilePcap, pipelinedRequests, synFlood, unfinishedBodies, type TimedFrame } from '../testkit/hostileCaptures.js';
+import { brotliBomb, chunkStorm, compressedBodies, hostilePcap, nestedMsgpackReplies, outOfOrderHolds, pipelinedRequests, synFlood, unfinishedBodies, type TimedFrame } from '../testkit/hostileCaptures.js';
 
 const [shape, count, out, base] = process.argv.slice(2);
 const n = Number(count);
@@ -31,6 +33,8 @@ const builders: Record<string, () => Promise<TimedFrame[][]>> = {
   'chunk-storm': async () => [chunkStorm(n, at)],
   pipelined: async () => [pipelinedRequests(n, at)],
   'br-bomb': async () => [compressedBodies(n, brotliBomb(64 << 20), at)],
+  'ooo-holds': async () => [outOfOrderHolds(n, 1 << 20, at)],
+  'nested-msgpack': async () => [nestedMsgpackReplies(n, 1_000_000, 'map', { ...at, server: ['10.99.0.1', 4647] })],
 };
 
 const build = builders[shape];

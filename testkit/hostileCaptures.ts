@@ -226,3 +226,42 @@ export function outOfOrderHolds(n: number, held: number, o: FloodOptions & { mss
   }
   return out;
 }
+
+/** msgpack fixstr (up to 31 bytes). */
+function fixstr(s: string): Buffer {
+  const b = Buffer.from(s);
+  return Buffer.concat([Buffer.of(0xa0 | b.length), b]);
+}
+
+/** `depth` containers each holding the next (fixarray of one, or fixmap of one `k` key), around a 1. */
+function nested(depth: number, kind: 'array' | 'map'): Buffer {
+  const one = kind === 'array' ? Buffer.of(0x91) : Buffer.concat([Buffer.of(0x81), fixstr('k')]);
+  const out = Buffer.alloc(depth * one.length + 1);
+  for (let i = 0; i < depth; i++) one.copy(out, i * one.length);
+  out[depth * one.length] = 0x01;
+  return out;
+}
+
+/**
+ * One Nomad RPC connection (connection type 0x01: plain msgpack RPC) with `n` calls of
+ * `Job.Register`, each answered by a reply whose `Index` (a field the readers select) is
+ * `depth` nested arrays or maps instead of an integer.
+ */
+export function nestedMsgpackReplies(n: number, depth: number, kind: 'array' | 'map', o: FloodOptions): TimedFrame[] {
+  const c = new TcpConversation({ client: [clientIp(0), 43000], server: o.server });
+  const segs: Segment[] = [...c.handshake(), c.send(0, Uint8Array.of(0x01))];
+  const index = nested(depth, kind);
+  const seq = (i: number) => Buffer.of(0xce, i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255);
+  for (let i = 1; i <= n; i++) {
+    segs.push(c.send(0, Buffer.concat([
+      Buffer.of(0x82), fixstr('ServiceMethod'), fixstr('Job.Register'), fixstr('Seq'), seq(i),
+      Buffer.of(0x81), fixstr('Job'), Buffer.of(0x81), fixstr('ID'), fixstr(`nested${i}`),
+    ])));
+    const reply = Buffer.concat([
+      Buffer.of(0x83), fixstr('ServiceMethod'), fixstr('Job.Register'), fixstr('Seq'), seq(i), fixstr('Error'), fixstr(''),
+      Buffer.of(0x82), fixstr('Index'), index, fixstr('EvalID'), fixstr(`eval${i}`),
+    ]);
+    for (let at = 0; at < reply.length; at += 65_000) segs.push(c.send(1, reply.subarray(at, at + 65_000)));
+  }
+  return timed(c, segs, o.startNs, o.spanNs / BigInt(Math.max(1, segs.length)));
+}

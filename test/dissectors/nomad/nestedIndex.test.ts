@@ -3,12 +3,17 @@
  * the issue's 2.7 GB capture, scaled down): the selected field's type is checked before it
  * is decoded, so it is stepped over and counted, and the reply's other fields still read.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encode } from '@msgpack/msgpack';
 import { NomadRpcConnectionParser } from '../../../src/dissectors/nomad/nomadRpcConnectionParser.js';
 import { nomadRpcEvent } from '../../../src/dissectors/nomad/rpcEvents.js';
 import { defaultProtocolLimits, type MsgpackRpcExchange, type ProtocolContext } from '../../../src/protocols/types.js';
 import type { ConnectionInfo } from '../../../src/net/types.js';
+import { hostilePcap, nestedMsgpackReplies } from '../../helpers/hostileCaptures.js';
+import { measuredAnalyse } from '../../helpers/measuredRun.js';
 
 const conn: ConnectionInfo = {
   id: 1,
@@ -68,4 +73,26 @@ describe('a deeply nested Index in a Nomad reply', () => {
     expect(ev.jobId).toBe('web');
     expect(ev.index).toBeUndefined();
   });
+});
+
+describe('nested Index replies through the pipeline', () => {
+  it('10 replies whose Index is 300,000 nested maps: each counted, none decoded, within the memory bound', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'vim-nested-')), 'nested.pcap');
+    writeFileSync(
+      file,
+      hostilePcap(
+        nestedMsgpackReplies(10, 300_000, 'map', {
+          server: ['10.99.0.1', 4647],
+          startNs: 1_700_000_000_000_000_000n,
+          spanNs: 1_000_000_000n,
+        }),
+      ),
+    );
+    const r = measuredAnalyse(file);
+    const c = (r.counters.protocols as Record<string, Record<string, number>>)['msgpack-rpc'];
+    expect(c.responses).toBe(10);
+    expect(c.fieldTypeMismatches).toBe(10);
+    expect(c.bodyDecodeErrors).toBeUndefined();
+    expect(r.maxRssBytes).toBeLessThan(200 * 1024 * 1024);
+  }, 30_000);
 });
