@@ -10,6 +10,11 @@
  * produced when the bound is hit, so a cut body needed decode after decode on halved
  * inputs; `writeSync` and `_writeState` are undocumented (Node 20), so when they are
  * missing the public functions are used as before, with the bound and no prefix.
+ *
+ * The pass runs when the body is complete, not as its bytes arrive: an engine per body in
+ * flight would hold native memory (a brotli window is up to 16 MiB) outside the session's
+ * byte budget for every unfinished compressed body an attacker opens, while the compressed
+ * bytes held until then are under it. Only bodies kept for their fields get here.
  */
 import zlib from 'node:zlib';
 
