@@ -229,7 +229,7 @@ export type StreamEvent = AnalyseStreamEvent | SummaryEvent;
 export type MessageLine = Omit<VimMessage, 't'> & {
   t: string;
   /** `t` as Unix ns (a decimal string). */
-  tUnixNs?: string;
+  tUnixNs: string;
   /** `messages` only: the request (server uuid or alloc id) the message's ids name, when exactly one. */
   request?: string;
 };
