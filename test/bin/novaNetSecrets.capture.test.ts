@@ -3,17 +3,17 @@
  * servers' adminPass values, user and service tokens in Neutron and Glance calls) never
  * reach any output of the built CLI, for every output the main job and `messages` write.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { limited, runCli, type CliRun } from '../helpers/cliRuns.js';
 import { capturePath, secretsOf, sharedFile } from '../helpers/groundTruth.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'latin1', maxBuffer: 1 << 28, timeout: 120_000 });
 const dir = mkdtempSync(join(tmpdir(), 'vima-net-secrets-'));
+/** Two runs at a time, each started when the first test asks for any (see cliRuns.ts). */
+const twoAtATime = limited(2);
 
 describe('nova-net: no secret in any output', () => {
   const capture = capturePath('nova-net');
@@ -30,9 +30,16 @@ describe('nova-net: no secret in any output', () => {
   });
 
   const formats = ['table', 'json', 'csv', 'html', 'chrome', 'otlp'];
-  it.each(formats)('--format %s (with the compute log, --requests)', (format) => {
-    const out = join(dir, `out.${format}`);
-    const r = run(capture, '--logs', log, '-f', format, '-o', out, '--requests');
+  const outFile = (format: string) => join(dir, `out.${format}`);
+  let mainJobRuns: Map<string, Promise<CliRun>> | undefined;
+  const mainJob = (format: string): Promise<CliRun> => {
+    mainJobRuns ??= new Map(formats.map((f) => [f, twoAtATime(() => runCli([capture, '--logs', log, '-f', f, '-o', outFile(f), '--requests']))]));
+    return mainJobRuns.get(format)!;
+  };
+
+  it.each(formats)('--format %s (with the compute log, --requests)', async (format) => {
+    const out = outFile(format);
+    const r = await mainJob(format);
     expect(r.status, r.stderr).toBe(0);
     const text = readFileSync(out, 'latin1') + r.stdout + r.stderr;
     expect(text.length).toBeGreaterThan(1000);
@@ -40,10 +47,13 @@ describe('nova-net: no secret in any output', () => {
     expect(leaked.map((s) => `${s.slice(0, 3)}…`)).toEqual([]);
   });
 
-  it('messages (NDJSON and table), info, a waterfall', () => {
-    const id = (JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { requests: { id: string }[] }).requests[0].id;
-    for (const args of [['messages', capture, '--json'], ['messages', capture], ['info', capture, '--json'], ['waterfall', capture, id]]) {
-      const r = run(...args);
+  it('messages (NDJSON and table), info, a waterfall', async () => {
+    expect((await mainJob('json')).status).toBe(0);
+    const id = (JSON.parse(readFileSync(outFile('json'), 'utf8')) as { requests: { id: string }[] }).requests[0].id;
+    const commands = [['messages', capture, '--json'], ['messages', capture], ['info', capture, '--json'], ['waterfall', capture, id]];
+    const runs = commands.map((args) => twoAtATime(() => runCli(args)));
+    for (const [i, args] of commands.entries()) {
+      const r = await runs[i];
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       expect(r.stdout.length).toBeGreaterThan(1000);
       const leaked = secrets.filter((s) => (r.stdout + r.stderr).includes(s));

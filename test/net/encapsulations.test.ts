@@ -10,7 +10,7 @@ import { ethernet, ipv4, ipv6, sll, sll2, text, tunnel, udp } from '../helpers/p
 import { concat, pcap, pcapng } from '../helpers/pcapWriter.js';
 import { merged, streamEvents, timed } from '../helpers/netEvents.js';
 import { tempFile } from '../helpers/captureRecords.js';
-import { requireTshark, tsharkField, tsharkTcpConversations } from '../helpers/tshark.js';
+import { requireTshark, tsharkTcpView } from '../helpers/tshark.js';
 import { linkTypeName } from '../../src/net/linkLayers.js';
 
 const request = 'GET /v2.1/servers HTTP/1.1\r\nHost: nova\r\n\r\n';
@@ -95,8 +95,9 @@ describe('tunnels and link types', () => {
       expect(Object.fromEntries(result.encapsulations)).toEqual(counts);
       expect(result.net.decapsulated).toBe(Object.values(counts).reduce((a, b) => a + b, 0));
       const path = tempFile(`${k.name.replace(/\W+/g, '-')}.pcap`, file);
-      expect(tsharkTcpConversations(path, k.tshark)).toBe(1);
-      expect(tsharkField(path, 'tcp.stream', 'tcp', k.tshark)).toHaveLength(packets.length);
+      const theirs = tsharkTcpView(path, k.tshark);
+      expect(theirs.conversations).toBe(1);
+      expect(theirs.streams).toHaveLength(packets.length);
     });
   }
 

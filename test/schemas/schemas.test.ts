@@ -8,11 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyse, messageLines } from '../../src/pipeline/analyse.js';
+import { analyse } from '../../src/pipeline/analyse.js';
 import { captureInfo } from '../../src/pipeline/captureInfo.js';
-import { compareCaptures } from '../../src/pipeline/compare.js';
+import { compareResults } from '../../src/pipeline/compare.js';
 import { resultJsonChunks } from '../../src/report/resultJson.js';
 import type { AnalysisResult } from '../../src/result/types.js';
+import { analysedCapture, capturedMessages } from '../helpers/analysedCaptures.js';
 import { isoToNs, sharedCaptureRoot } from '../helpers/groundTruth.js';
 import { namingViolations } from '../helpers/outputNaming.js';
 import { sharedCaptureList } from '../helpers/sharedCaptureList.js';
@@ -37,7 +38,8 @@ describe('shipped JSON Schemas', () => {
   const captures = sharedCaptureList();
   for (const cap of captures) {
     it(`${cap.name}: result (with and without logs), info, messages and compare validate`, async () => {
-      const bare = json(await analyse(cap.file));
+      // The default result and message list are the run's shared ones (made once per run).
+      const bare = json(await analysedCapture(cap.name));
       check('result.schema.json', bare, 'result');
       expect(JSON.parse([...resultJsonChunks(bare as AnalysisResult)].join(''))).toEqual(bare);
       // Statistics are rounded like the phases (ns in ms: at most 6 decimals).
@@ -52,24 +54,26 @@ describe('shipped JSON Schemas', () => {
       check('result.schema.json', withLogs, 'result with logs');
       check('info.schema.json', json(await captureInfo(cap.file)), 'info');
       let n = 0;
-      for (const m of await messageLines(cap.file)) {
+      for (const m of await capturedMessages(cap.name)) {
         check('message.schema.json', JSON.parse(JSON.stringify(m)), `message ${n}`);
         if (n % 50 === 0) expect(m.tUnixNs).toBe(isoToNs(m.t).toString());
         n++;
       }
       expect(n).toBeGreaterThan(0);
-      // Against the next capture of the same VIM (itself when it is the only one), as the CLI writes it.
+      // Against the next capture of the same VIM (itself when it is the only one), as the CLI
+      // writes it (compareCaptures is compareResults of the two default results).
       const vim = (bare as { vims: string[] }).vims[0];
       const same = captures.filter((c) => c.name.startsWith(vim));
       const other = same[(same.indexOf(cap) + 1) % same.length];
-      const { results: _r, ...cmp } = await compareCaptures(cap.file, other.file);
+      const pair = [await analysedCapture(cap.name), await analysedCapture(other.name)] as const;
+      const { results: _r, ...cmp } = compareResults(pair[0], pair[1], [cap.file, other.file]);
       check('compare.schema.json', json(cmp), 'compare');
       expect(Object.keys(cmp.comparisons)).toContain(vim);
     }, 180_000);
   }
 
   it('reject what breaks the contract (the checks are not vacuous)', async () => {
-    const r = json(await analyse(captures.find((c) => c.name === 'nomad-modern')!.file)) as { requests: { phases: Record<string, { ms: unknown; start: string }> }[]; counters: Record<string, unknown> };
+    const r = json(await analysedCapture('nomad-modern')) as { requests: { phases: Record<string, { ms: unknown; start: string }> }[]; counters: Record<string, unknown> };
     const v = validator('result.schema.json');
     expect(v(r)).toBe(true);
     const badTime = structuredClone(r);
@@ -85,7 +89,7 @@ describe('shipped JSON Schemas', () => {
   });
 
   it('the naming rule fails a duration without its unit, an unrounded one, and a time without its ns', async () => {
-    const r = json(await analyse(captures.find((c) => c.name === 'nova-seq')!.file)) as AnalysisResult;
+    const r = json(await analysedCapture('nova-seq')) as AnalysisResult;
     expect(namingViolations(r)).toEqual([]);
     expect(r.diagnosis.length).toBeGreaterThan(0);
     const bad = structuredClone(r) as unknown as { requests: { phases: Record<string, Record<string, unknown>> }[]; stats: Record<string, Record<string, Record<string, unknown>>>; diagnosis: { evidence: Record<string, unknown> }[] };
