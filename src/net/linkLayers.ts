@@ -44,8 +44,20 @@ export const pppProtocols: ReadonlyMap<number, number> = new Map([
   [0x0021, etherTypes.ipv4], [0x0057, etherTypes.ipv6], [0x0281, 0x8847], [0x0283, 0x8848], // IPv4, IPv6, MPLS unicast and multicast
 ]);
 
-/** PPP in HDLC-like framing: address 0xff and control 0x03 (omitted when compressed), then the protocol. */
+/** Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control, then an EtherType. */
+function ciscoHdlc(b: Uint8Array, s: number, e: number, out: LinkDecoded): boolean {
+  if (e - s < 5) return false;
+  out.offset = s + 4;
+  out.etherType = (b[s + 2] << 8) | b[s + 3];
+  return true;
+}
+
+/**
+ * PPP in HDLC-like framing: address 0xff and control 0x03 (omitted when compressed), then
+ * the protocol. Routers' PPP captures may hold Cisco HDLC frames instead (as tshark reads them).
+ */
 function ppp(b: Uint8Array, s: number, e: number, out: LinkDecoded): boolean {
+  if (b[s] === 0x0f || b[s] === 0x8f) return ciscoHdlc(b, s, e, out);
   const o = b[s] === 0xff && b[s + 1] === 0x03 ? s + 2 : s;
   if (e - o < 3) return false;
   out.offset = o + 2;
@@ -71,6 +83,30 @@ function nflog(b: Uint8Array, s: number, e: number, out: LinkDecoded): boolean {
     }
   }
   return false;
+}
+
+const juniperFlags = { noL2: 0x02, extensions: 0x80 } as const;
+
+/**
+ * Juniper Ethernet: a pseudo-header, "MGC" and a flags byte; with the extensions flag a
+ * 2-byte length and that many bytes of TLVs follow. Then an Ethernet frame, or, with the
+ * no-L2 flag, a 4-byte protocol and the IP packet.
+ */
+function juniperEthernet(b: Uint8Array, s: number, e: number, out: LinkDecoded): boolean {
+  if (e - s < 4 || b[s] !== 0x4d || b[s + 1] !== 0x47 || b[s + 2] !== 0x43) return false;
+  const flags = b[s + 3];
+  let o = s + 4;
+  if (flags & juniperFlags.extensions) {
+    if (e - o < 2) return false;
+    o += 2 + ((b[o] << 8) | b[o + 1]);
+  }
+  if (flags & juniperFlags.noL2) {
+    if (e - o < 5) return false;
+    out.offset = o + 4;
+    out.etherType = ipVersionType(b, o + 4);
+    return true;
+  }
+  return e - o >= 14 && afterVlanTags(b, o + 12, e, out);
 }
 
 /**
@@ -130,11 +166,8 @@ export const linkDecoders: ReadonlyMap<number, LinkLayer> = new Map([
   [229, { name: 'raw IPv6', decode: (_b, s, _e, out) => ((out.offset = s), (out.etherType = etherTypes.ipv6), true) }],
   [9, { name: 'PPP', decode: ppp }],
   [50, { name: 'PPP in HDLC framing', decode: ppp }],
-  [104, {
-    name: 'Cisco HDLC',
-    // Address, control, then an EtherType.
-    decode: (b, s, e, out) => e - s >= 5 && ((out.offset = s + 4), (out.etherType = (b[s + 2] << 8) | b[s + 3]), true),
-  }],
+  [104, { name: 'Cisco HDLC', decode: ciscoHdlc }],
+  [178, { name: 'Juniper Ethernet', decode: juniperEthernet }],
   [192, {
     name: 'PPI',
     // Version, flags, header length (LE), the inner link type (LE), then the frame of that link type.
@@ -155,7 +188,7 @@ const unsupportedLinkTypeNames: ReadonlyMap<number, string> = new Map([
   [3, 'AX.25'], [6, 'IEEE 802.5 Token Ring'], [7, 'ARCNET'], [8, 'SLIP'], [10, 'FDDI'], [105, 'IEEE 802.11'],
   [107, 'Frame Relay'], [119, 'Prism 802.11'], [122, 'IP over Fibre Channel'], [127, 'IEEE 802.11 radiotap'],
   [138, 'Apple IP over IEEE 1394'], [139, 'SS7 MTP2 with pseudo-header'], [140, 'SS7 MTP2'], [141, 'SS7 MTP3'],
-  [142, 'SS7 SCCP'], [143, 'DOCSIS'], [163, 'IEEE 802.11 AVS'], [177, 'LAPD'], [178, 'Juniper Ethernet'], [187, 'Bluetooth HCI H4'],
+  [142, 'SS7 SCCP'], [143, 'DOCSIS'], [163, 'IEEE 802.11 AVS'], [177, 'LAPD'], [187, 'Bluetooth HCI H4'],
   [189, 'Linux USB'], [195, 'IEEE 802.15.4'], [201, 'Bluetooth HCI H4 with pseudo-header'], [215, 'IEEE 802.15.4 non-ASK PHY'],
   [220, 'Linux USB (memory-mapped)'], [224, 'Fibre Channel'], [227, 'CAN (SocketCAN)'], [230, 'IEEE 802.15.4 without FCS'],
   [235, 'DVB-CI'], [240, 'Netanalyzer'], [249, 'USBPcap'], [251, 'Bluetooth LE link layer'], [253, 'Linux netlink'],

@@ -59,6 +59,11 @@ const cases: Case[] = [
   // Link types.
   { name: 'PPP (link type 9)', wrap: (ip) => concat([Uint8Array.of(0xff, 0x03, 0x00, 0x21), ip]), linkType: 9, expect: {} },
   { name: 'Cisco HDLC (link type 104)', wrap: (ip) => concat([Uint8Array.of(0x0f, 0x00, 0x08, 0x00), ip]), linkType: 104, expect: {} },
+  // Some PPP captures (Cisco routers) carry Cisco HDLC frames: address 0x0f or 0x8f.
+  { name: 'Cisco HDLC framing on a PPP link (link type 9)', wrap: (ip) => concat([Uint8Array.of(0x0f, 0x00, 0x08, 0x00), ip]), linkType: 9, expect: {} },
+  // Juniper's pseudo-header: "MGC", flags (0x80: TLV extensions follow, their length first), then Ethernet.
+  { name: 'Juniper Ethernet with extensions (link type 178)', wrap: (ip) => concat([text('MGC'), Uint8Array.of(0x80, 0, 16, 3, 1, 1, 6, 1, 14, 1, 2, 0x8c, 0, 4, 4, 0x4c, 1, 0, 0), ethernet(ip)]), linkType: 178, expect: {} },
+  { name: 'Juniper Ethernet, incoming, no extensions (link type 178)', wrap: (ip) => concat([text('MGC'), Uint8Array.of(0x01), ethernet(ip)]), linkType: 178, expect: {} },
   { name: 'PPI over Ethernet (link type 192)', wrap: (ip) => concat([Uint8Array.of(0, 0, 8, 0, 1, 0, 0, 0), ethernet(ip)]), linkType: 192, expect: {} },
   { name: 'NFLOG (link type 239)', wrap: (ip) => nflog(ip), linkType: 239, expect: {} },
   { name: 'MPLS over PPP', wrap: (ip) => concat([Uint8Array.of(0xff, 0x03, 0x02, 0x81), tunnel.mpls(ip)]), linkType: 9, expect: { MPLS: 1 } },
