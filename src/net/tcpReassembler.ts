@@ -240,7 +240,7 @@ export class TcpReassembler {
       if (isnChanged || conn.clientSide !== a || (conn.closed && h.isn < 0)) {
         this.finish(conn, 'eof', ts);
         conn = undefined;
-      }
+      } else if (conn.closed) conn = this.reopen(conn, ts);
     }
     if (!conn && this.idleEnded.size > 0) conn = synOnly ? this.unpark(`${lo}|${hi}`) : this.resume(lo, hi, a, seq, ts);
     if (!conn) {
@@ -353,6 +353,27 @@ export class TcpReassembler {
     st.packets.reverse();
     if (st.retransmissions !== zeroPair) st.retransmissions.reverse();
     if (st.outOfOrder !== zeroPair) st.outOfOrder.reverse();
+  }
+
+  /**
+   * The client tried again with the same SYN after a reset (a port not yet listening): the
+   * same connection, open again, as tshark keeps one stream, and what it carries is read.
+   * Its handler had ended at the reset: a fresh one starts at its first payload.
+   */
+  private reopen(old: Connection, ts: number): Connection {
+    this.conns.delete(old);
+    this.quiet.delete(old);
+    if (this.lastConn === old) this.lastConn = null;
+    const conn = new Connection(old.lo, old.hi, old.clientSide, old.info, old.stats, null);
+    conn.handlerPending = true;
+    conn.listed = old.listed;
+    conn.quiet = old.quiet;
+    conn.touched = ts;
+    if (conn.quiet) this.quiet.add(conn);
+    old.stats.closed = null;
+    this.conns.add(conn);
+    this.index.get(old.lo)!.set(old.hi, conn);
+    return conn;
   }
 
   /** A segment on the 4-tuple of a connection ended for idleness, whose sequence numbers continue it: the same connection again. */

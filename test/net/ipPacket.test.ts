@@ -3,6 +3,8 @@ import { ethernet, ipv4, ipv4Fragments, ipv6, ipv6Fragments } from '../helpers/p
 import { TcpConversation } from '../helpers/tcpConversation.js';
 import { ms, pcapOf, streamEvents, timed } from '../helpers/netEvents.js';
 import { pcap } from '../helpers/pcapWriter.js';
+import { tempFile } from '../helpers/captureRecords.js';
+import { tsharkPackets, tsharkTcpConversations } from '../helpers/tshark.js';
 
 const A50B50 = 'A'.repeat(50) + 'B'.repeat(50);
 
@@ -115,6 +117,24 @@ describe('IP fragments', () => {
       expect(result.net).toMatchObject({ ipFragments: 2, ipReassembled: 0, ipFragmentsDropped: 2, gaps: 1, gapBytes: 100 });
     });
   }
+
+  it('counts a lone first IPv4 fragment (the rest never captured) as a frame, and invents no TCP bytes or connection from it, as tshark', async () => {
+    // A segment sent mid-connection, of which only the first fragment (with the TCP header) was captured.
+    const c = new TcpConversation();
+    c.handshake();
+    const big = c.send(0, A50B50);
+    const [first] = ipv4Fragments(c.tcpBytes(big), 3, { ...c.addresses(big), id: 11 });
+    const file = pcapOf([ethernet(first)]);
+    const { events, result } = await streamEvents(file);
+    expect(result.capture.packets).toBe(1);
+    expect(events).toEqual([]);
+    expect(result.net).toMatchObject({ ipFragments: 1, ipReassembled: 0, ipFragmentsDropped: 1, tcpSegments: 0, connections: 0, payloadBytes: 0 });
+    // tshark too: one frame, no conversation (it reads the TCP header of a first fragment only
+    // when the frame is cut shorter than the IP length: test/corpus/known-differences.tsv).
+    const path = tempFile('lone-first-fragment.pcap', file);
+    expect(tsharkPackets(path)).toBe(1);
+    expect(tsharkTcpConversations(path)).toBe(0);
+  });
 
   it('reassembles IPv6 fragments whose fragmentable part starts with a destination options header', async () => {
     const c = new TcpConversation({ client: ['fd00::1', 40000], server: ['fd00::2', 80] });

@@ -364,6 +364,25 @@ describe('TCP reassembly', () => {
     expect(tsharkTcpConversations(tempFile('syn-rst-new-isn.pcap', file2))).toBe(2);
   });
 
+  it('reads what a connection carries once its SYN, retried after a RST, is answered (one connection, as tshark)', async () => {
+    const c = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 8554] });
+    const [syn, synAck, ack] = c.handshake();
+    const rst = { from: 1 as const, seq: 0, ack: c.seqOf(0, 0), flags: tcpFlags.RST | tcpFlags.ACK, payload: new Uint8Array(0) };
+    const segs = [syn, rst, syn, synAck, ack, c.send(0, 'OPTIONS * RTSP/1.0\r\n\r\n'), c.send(1, 'RTSP/1.0 200 OK\r\n\r\n'), c.fin(0), c.fin(1)];
+    const file = pcapOf(segs.map((s) => c.frame(s)));
+    const { events, result } = await streamEvents(file);
+    expect(events.filter((e) => e[1] === 'data').map((e) => [e[0], e[2], e[3]])).toEqual([
+      [0, 0, 'OPTIONS * RTSP/1.0\r\n\r\n'],
+      [0, 1, 'RTSP/1.0 200 OK\r\n\r\n'],
+    ]);
+    // The refused attempt's handler ends at the RST; the answered one's at the FINs.
+    expect(events.filter((e) => e[1] === 'end').map((e) => [e[0], e[2], e[3]])).toEqual([[0, 0, 'rst'], [0, 1, 'rst'], [0, 0, 'fin'], [0, 1, 'fin']]);
+    expect(result.net.connections).toBe(1);
+    expect(result.connections).toHaveLength(1);
+    expect(result.connections[0]).toMatchObject({ packets: [5, 4], closed: 'fin' });
+    expect(tsharkTcpConversations(tempFile('syn-rst-retry-answered.pcap', file))).toBe(1);
+  });
+
   it('takes the roles of a mid-stream connection on unknown ports from its bytes, not from the lower port', async () => {
     // The client's port is the lower one: ports alone would call it the server.
     const c = new TcpConversation({ client: ['10.0.0.1', 3000], server: ['10.0.0.2', 45000] });
