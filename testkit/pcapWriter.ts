@@ -23,6 +23,8 @@ export interface PcapOptions {
   truncateBy?: number;
   /** File format version (default 2.4). */
   version?: [major: number, minor: number];
+  /** Record lengths in the order of pcap before 2.3: orig_len, then incl_len. */
+  lengthsSwapped?: boolean;
 }
 
 /**
@@ -77,7 +79,8 @@ export function pcap(frames: Frame[], o: PcapOptions = {}): Uint8Array {
   w.u32(o.nano ? 0xa1b23c4d : 0xa1b2c3d4).u16(o.version?.[0] ?? 2).u16(o.version?.[1] ?? 4).u32(0).u32(0).u32(o.snaplen ?? 65535).u32(o.linkType ?? 1);
   for (const f of frames) {
     const frac = o.nano ? f.nsec : Math.floor(f.nsec / 1000);
-    w.u32(f.sec).u32(frac).u32(f.data.length).u32(f.origLen ?? f.data.length).bytes(f.data);
+    const [first, second] = o.lengthsSwapped ? [f.origLen ?? f.data.length, f.data.length] : [f.data.length, f.origLen ?? f.data.length];
+    w.u32(f.sec).u32(frac).u32(first).u32(second).bytes(f.data);
   }
   const out = w.done();
   return out.subarray(0, out.length - (o.truncateBy ?? 0));

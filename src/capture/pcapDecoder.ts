@@ -36,6 +36,8 @@ export class PcapDecoder extends FramedDecoder {
   private snaplen = 0;
   /** Bytes of FCS at the end of every frame on the wire (0 = none or unknown). */
   private fcsBytes = 0;
+  /** Files before version 2.3 put orig_len before incl_len; 2.3 files may (lengthsOrder). */
+  private lengthsSwapped: LengthsOrder = 'standard';
   private frame = 0;
   private resyncing = false;
   private resyncSkipped = 0;
@@ -72,6 +74,7 @@ export class PcapDecoder extends FramedDecoder {
       incl = ((b[p + 8] << 24) | (b[p + 9] << 16) | (b[p + 10] << 8) | b[p + 11]) >>> 0;
       orig = ((b[p + 12] << 24) | (b[p + 13] << 16) | (b[p + 14] << 8) | b[p + 15]) >>> 0;
     }
+    if (this.lengthsSwapped !== 'standard' && (this.lengthsSwapped === 'swapped' || incl > orig)) [incl, orig] = [orig, incl];
     if (this.resyncing) {
       const found = this.resyncAt(b, p, end, incl, orig, frac);
       if (found >= 0) return found;
@@ -191,8 +194,12 @@ export class PcapDecoder extends FramedDecoder {
     const major = u16(b, p + 4, this.le), minor = u16(b, p + 6, this.le);
     // libpcap reads 2.0–2.4 and refuses the rest; tshark refuses below 2. The record layout
     // has not changed, so read on, but say so: a writer that got this wrong may get more wrong.
-    if (major !== 2 || minor > 4) {
+    if ((major !== 2 || minor > 4) && major !== 543) {
       this.warn({ stage: 'capture', offset: 4, message: `pcap file version ${major}.${minor} is not one libpcap writes (2.4); read as 2.4` });
+    }
+    this.lengthsSwapped = lengthsOrder(major, minor);
+    if (this.lengthsSwapped === 'swapped') {
+      this.warn({ stage: 'capture', offset: 6, message: `pcap file version ${major}.${minor} puts each record's length on the wire before its captured length (before 2.3); read so, as libpcap and tshark do` });
     }
     this.snaplen = u32(b, p + 16, this.le);
     const field = u32(b, p + 20, this.le);
@@ -206,4 +213,12 @@ export class PcapDecoder extends FramedDecoder {
     this.headerDone = true;
     return 24;
   }
+}
+
+/** The order of a record's two length fields: swapped before 2.3 and in DG/UX's 543.x; in 2.3 either (swapped when incl_len > orig_len), as libpcap and tshark read them. */
+type LengthsOrder = 'standard' | 'swapped' | 'either';
+
+function lengthsOrder(major: number, minor: number): LengthsOrder {
+  if ((major === 2 && minor < 3) || major === 543) return 'swapped';
+  return major === 2 && minor === 3 ? 'either' : 'standard';
 }

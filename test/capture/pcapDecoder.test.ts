@@ -170,13 +170,28 @@ describe('classic pcap from other writers', () => {
   });
 
   it('reads files with versions libpcap does not write, with one warning', async () => {
-    for (const version of [[2, 5], [1, 0], [543, 568]] as [number, number][]) {
+    for (const version of [[2, 5], [1, 0]] as [number, number][]) {
       const { records, warnings } = await readAll(pcap(frames, { version }));
       expect(records).toHaveLength(3);
       expect(warnings.map((w) => w.message)).toEqual([`pcap file version ${version[0]}.${version[1]} is not one libpcap writes (2.4); read as 2.4`]);
     }
-    const { warnings } = await readAll(pcap(frames, { version: [2, 2] }));
+    const { warnings } = await readAll(pcap(frames, { version: [2, 3] }));
     expect(warnings).toEqual([]);
+  });
+
+  it('reads the record lengths of files before 2.3 (and DG/UX 543.x) in their order, orig_len first, as tshark does', async () => {
+    const baseline = (await readAll(pcap(frames))).records;
+    for (const version of [[2, 0], [2, 2], [543, 0]] as [number, number][]) {
+      const { records, warnings } = await readAll(pcap(frames, { version, lengthsSwapped: true }));
+      expect(records).toEqual(baseline);
+      expect(warnings.map((w) => w.message)).toEqual([`pcap file version ${version[0]}.${version[1]} puts each record's length on the wire before its captured length (before 2.3); read so, as libpcap and tshark do`]);
+    }
+    const file = tempFile('pcap-2.2-swapped-lengths.pcap', pcap(frames, { version: [2, 2], lengthsSwapped: true }));
+    expect(tsharkField(file, 'frame.cap_len')).toEqual(['5', '2', '3']);
+    expect(tsharkField(file, 'frame.len')).toEqual(['5', '2', '1500']);
+    // 2.3: either order; a captured length above the wire length says which.
+    expect((await readAll(pcap(frames, { version: [2, 3], lengthsSwapped: true }))).records).toEqual(baseline);
+    expect((await readAll(pcap(frames, { version: [2, 3] }))).records).toEqual(baseline);
   });
 
   it('reads consecutive records whose fraction fields hold a second or more (as tcpdump\'s own test files do), as tshark does', async () => {
