@@ -131,6 +131,8 @@ const touchEveryNs = 1e9;
 const closedLingerNs = 5e9;
 /** Statistics of closed connections that never carried a payload are kept up to this many (for `info`). */
 const maxQuietStatsKept = 10_000;
+/** Closed connections remembered after they leave the table, for their late retransmissions (most recent). */
+const maxClosedRemembered = 10_000;
 
 export interface TcpReassemblerOptions {
   limits?: Partial<ReassemblyLimits>;
@@ -168,6 +170,12 @@ export class TcpReassembler {
    * time stays one message.
    */
   private idleEnded = new Map<string, Connection>();
+  /**
+   * Connections closed (FIN or RST) that have left the table, most recent last (bounded): a
+   * segment on the 4-tuple that brings nothing new (a FIN or data retransmitted long after)
+   * is counted in it, as tshark keeps it in that stream, instead of opening another.
+   */
+  private closedGone = new Map<string, Connection>();
   /** The connection of the previous segment (always one still in the index, or null). */
   private lastConn: Connection | null = null;
   private nextId = 0;
@@ -243,6 +251,7 @@ export class TcpReassembler {
       } else if (conn.closed) conn = this.reopen(conn, ts);
     }
     if (!conn && this.idleEnded.size > 0) conn = synOnly ? this.unpark(`${lo}|${hi}`) : this.resume(lo, hi, a, seq, ts);
+    if (!conn && !synOnly && this.closedGone.size > 0 && this.lateSegment(`${lo}|${hi}`, a, seq, flags, payloadLength, ts)) return;
     if (!conn) {
       const opened = this.open(lo, hi, a, b, ip, sport, dport, flags, ts);
       if (!opened) return;
@@ -596,6 +605,7 @@ export class TcpReassembler {
     if (this.keepClosed && !conn.listed && (!conn.quiet || this.quietStatsKept++ < maxQuietStatsKept)) this.closedStats.push(conn.stats);
     conn.listed = true;
     if (parks) this.rememberIdle(conn);
+    else if (!wasOpen) this.rememberClosed(conn);
   }
 
   private rememberIdle(conn: Connection): void {
@@ -603,6 +613,28 @@ export class TcpReassembler {
     this.unpark(key);
     this.idleEnded.set(key, conn);
     if (this.idleEnded.size > this.limits.maxConnections) this.unpark(this.idleEnded.keys().next().value!);
+  }
+
+  /** A segment of a closed connection gone from the table that brings nothing new: counted there (true). */
+  private lateSegment(key: string, a: EndKey, seq: number, flags: number, payloadLength: number, ts: number): boolean {
+    const old = this.closedGone.get(key);
+    if (!old) return false;
+    const dir: Direction = old.clientSide === a ? 0 : 1;
+    const h = old.half[dir];
+    const end = (seq + payloadLength + (flags & FIN ? 1 : 0)) >>> 0;
+    const limit = h.finSeq >= 0 ? (h.finSeq + 1) >>> 0 : h.nextSeq;
+    if (h.nextSeq < 0 || seqDiff(end, limit) > 0 || seqDiff(seq, h.nextSeq) < -resumeWindow) return false;
+    // Counted as a segment of the closed connection still in the table is: a packet, nothing delivered.
+    old.stats.packets[dir]++;
+    old.stats.lastTs = ts;
+    return true;
+  }
+
+  private rememberClosed(conn: Connection): void {
+    const key = `${conn.lo}|${conn.hi}`;
+    this.closedGone.delete(key);
+    this.closedGone.set(key, conn);
+    if (this.closedGone.size > maxClosedRemembered) this.closedGone.delete(this.closedGone.keys().next().value!);
   }
 
   /** The connection parked under `key` will not resume: its handler ends, as of its idle end. */

@@ -383,6 +383,26 @@ describe('TCP reassembly', () => {
     expect(tsharkTcpConversations(tempFile('syn-rst-retry-answered.pcap', file))).toBe(1);
   });
 
+  it('counts a FIN retransmitted long after its connection closed in that connection, as tshark keeps one stream', async () => {
+    const c = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 443] });
+    const opening = [...c.handshake(), c.send(0, 'hello'), c.send(1, 'world'), c.fin(0)];
+    const finServer = c.fin(1);
+    const segs = [...opening, finServer, c.ack(0), finServer, finServer];
+    // The last two copies of the server's FIN come 10 s and 20 s later: the closed connection has left the table.
+    const frames = segs.map((s, i) => ({ sec: epochSec + (i === 8 ? 10 : i === 9 ? 20 : 0), nsec: i * ms, data: c.frame(s) }));
+    const file = pcap(frames);
+    const { events, result } = await streamEvents(file);
+    expect(result.net.connections).toBe(1);
+    expect(result.connections).toHaveLength(1);
+    expect(result.connections[0]).toMatchObject({ packets: [5, 5], closed: 'fin' });
+    expect(events.filter((e) => e[1] === 'end')).toHaveLength(2);
+    expect(tsharkTcpConversations(tempFile('late-fin.pcap', file))).toBe(1);
+    // New bytes after the close are another connection's (the 4-tuple reused without a SYN seen).
+    const more = c.send(0, 'more');
+    const file2 = pcap([...frames, { sec: epochSec + 30, nsec: 0, data: c.frame(more) }]);
+    expect((await streamEvents(file2)).result.net.connections).toBe(2);
+  });
+
   it('takes the roles of a mid-stream connection on unknown ports from its bytes, not from the lower port', async () => {
     // The client's port is the lower one: ports alone would call it the server.
     const c = new TcpConversation({ client: ['10.0.0.1', 3000], server: ['10.0.0.2', 45000] });
