@@ -1,6 +1,6 @@
 /**
- * The corpus of public test captures (the tests/ folders of Debian's tcpdump and libpcap
- * source packages, fetched by scripts/corpus/fetch.sh into a cache outside git) and
+ * The corpus of public test captures (the test captures of Debian's tcpdump, libpcap, ndpi
+ * and gopacket source packages, fetched by scripts/corpus/fetch.sh into a cache outside git) and
  * tshark's reading of each (test/corpus/tshark-reference.tsv, written by
  * scripts/corpus/reference.sh): read each with the project's net stage and compare.
  */

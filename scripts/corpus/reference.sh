@@ -24,7 +24,7 @@ one() {
 export -f one
 {
   printf 'suite\tfile\tsha256\ttshark_frames\ttshark_tcp_conversations\ttshark_status\n'
-  find "$cache/tcpdump" "$cache/libpcap" -type f \( -name '*.pcap' -o -name '*.pcapng' \) -print0 |
+  find "$cache/tcpdump" "$cache/libpcap" "$cache/ndpi" "$cache/gopacket" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 |
     xargs -0 -P "${JOBS:-2}" -I{} bash -c 'one "$1"' _ {} | LC_ALL=C sort
 } > "$out.tmp"
 mv "$out.tmp" "$out"
