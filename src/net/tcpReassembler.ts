@@ -381,7 +381,8 @@ export class TcpReassembler {
     if (conn.quiet) this.quiet.add(conn);
     old.stats.closed = null;
     this.conns.add(conn);
-    this.index.get(old.lo)!.set(old.hi, conn);
+    this.indexRemove(old);
+    this.indexAdd(conn);
     return conn;
   }
 
