@@ -39,6 +39,7 @@ function positions(rng: Prng, n: number, k: number): number[] {
 }
 
 const day = 86_400_000_000_000n;
+const minute = 60_000_000_000n;
 
 /** Where the network-layer packet starts, and where its EtherType field is, for the link types of the shared captures. */
 const linkHeaders: ReadonlyMap<number, { l3: number; etherTypeAt: number }> = new Map([
@@ -89,6 +90,16 @@ export const thirdPartyRecordMutations: RecordMutation[] = [
       const from = hit[0];
       const out = records.map((r, i) => (i >= from && (rng.chance(0.5) || hit.includes(i)) ? { ...r, ts: r.ts + days * day > 0n ? r.ts + days * day : r.ts } : r));
       return { value: out, note: `moved packets from #${from + 1} by ${days} days` };
+    },
+  },
+  {
+    kind: 'idle-gap',
+    apply(rng, records) {
+      // Every connection falls quiet for longer than the idle limit (10 min) and resumes: mid-message where it was mid-message.
+      const from = rng.int(1, Math.max(1, records.length - 1));
+      const minutes = BigInt(rng.int(11, 120));
+      const out = records.map((r, i) => (i >= from ? { ...r, ts: r.ts + minutes * minute } : r));
+      return { value: out, note: `packets from #${from + 1} moved ${minutes} minutes later` };
     },
   },
   {
@@ -229,6 +240,31 @@ export const byteMutations: ByteMutation[] = [
       const at = le ? 23 : 20;
       out[at] = (out[at] & 0x03) | (flags >>> 24);
       return { value: out, note: `FCS of ${words * 2} bytes flagged in the link-type field` };
+    },
+  },
+  {
+    kind: 'old-pcap-version',
+    apply(rng, bytes) {
+      // A classic pcap of a version before 2.3 (or DG/UX's 543): its records' two lengths in the
+      // old order when the file is really old, or left in the new order (a writer that lied).
+      const out = bytes.slice();
+      const le = out[0] === 0xd4 || out[0] === 0x4d;
+      if (out.length < 24 || !(le || out[0] === 0xa1)) return { value: out, note: 'not a plain classic pcap: unchanged' };
+      const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      const [major, minor] = rng.pick([[2, 0], [2, 1], [2, 2], [2, 3], [543, 0]] as const);
+      view.setUint16(4, major, le);
+      view.setUint16(6, minor, le);
+      const swap = rng.chance(0.5);
+      let records = 0;
+      if (swap) {
+        for (let p = 24; p + 16 <= out.length; records++) {
+          const incl = view.getUint32(p + 8, le);
+          view.setUint32(p + 8, view.getUint32(p + 12, le), le);
+          view.setUint32(p + 12, incl, le);
+          p += 16 + incl;
+        }
+      }
+      return { value: out, note: `version ${major}.${minor}${swap ? `, lengths of ${records} records swapped` : ', lengths left in 2.4 order'}` };
     },
   },
   {
