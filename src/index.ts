@@ -3,7 +3,8 @@
  *
  *   import { analyse } from 'vim-analyse';
  *   const result = await analyse('capture.pcap');          // DESIGN.md's result contract
- *   for await (const e of analyseStream('capture.pcap')) … // each request as it completes, corrections, then the result
+ *   for await (const e of analyseStream('capture.pcap')) … // each request as it completes,
+ *                                                          // corrections, then the result
  */
 export { analyse, analyseStreamed, analyseWithMessages, listMessages, messageLines, toResult, toStreamedResult, type AnalyseOptions } from './pipeline/analyse.js';
 export { analyseStream, type AnalyseStreamEvent } from './pipeline/analyseStream.js';

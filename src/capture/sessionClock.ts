@@ -60,7 +60,10 @@ export class SessionClock {
     return (floorDiv(exact, unit) * unit).toString();
   }
 
-  /** ISO 8601 of a record time: exact when its absolute Unix ns are known (capture summaries), else from the relative ns. */
+  /**
+   * ISO 8601 of a record time: exact when its absolute Unix ns are known (capture summaries), else from the relative
+   * ns.
+   */
   isoOf(rel: number | null, exact: bigint | undefined, digits = 9): string | null {
     if (exact !== undefined) return this.isoUnix(exact, digits);
     return rel === null ? null : this.iso(rel, digits);

@@ -3,7 +3,8 @@
  * requests are in flight when it starts? Spearman's ρ between the phase's duration and
  * the number of requests in flight at its start, with a seeded permutation test and
  * Holm's correction over the phases tested; of the phases that grow significantly, the
- * one whose mean grows by the most milliseconds absorbs the queueing. Sequential runs (never more than one request in flight) say
+ * one whose mean grows by the most milliseconds absorbs the queueing. Sequential runs (never more than one request in
+ * flight) say
  * nothing.
  */
 import type { ResultDiagnosis } from '../result/types.js';

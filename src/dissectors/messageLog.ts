@@ -140,7 +140,10 @@ class IdSetPool {
     return ids;
   }
 
-  /** The scratch set's first `n` entries into the pool; a set that does not fit starts a chunk (of its own size if larger). */
+  /**
+   * The scratch set's first `n` entries into the pool; a set that does not fit starts a chunk (of its own size if
+   * larger).
+   */
   private store(n: number): number {
     let current = this.chunks[this.chunks.length - 1];
     if (current === undefined || this.last + n > current.length) {

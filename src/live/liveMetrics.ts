@@ -15,7 +15,10 @@ export const phaseBucketsSeconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
 /** The phase whose host is the compute host (where the VM runs). */
 const computePhase: Record<Vim, string> = { nova: 'compute', nomad: 'driver' };
 
-/** Distinct compute_host label values at most (hostile or odd traffic must not grow the series without bound); the rest are "other". */
+/**
+ * Distinct compute_host label values at most (hostile or odd traffic must not grow the series without bound); the
+ * rest are "other".
+ */
 export const maxComputeHosts = 256;
 
 /** Messages decoded per protocol: [protocol label, counter group, counter]. */

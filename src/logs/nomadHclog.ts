@@ -1,6 +1,7 @@
 /**
  * Nomad ≥ 0.9 client logs, hclog text format:
- *   2023-01-02T15:04:05.000Z [INFO]  client.alloc_runner.task_runner: Task event: alloc_id=… task=redis type=Started msg="Task started by client" failed=false
+ *   2023-01-02T15:04:05.000Z [INFO]  client.alloc_runner.task_runner: Task event: alloc_id=… task=redis \
+ *     type=Started msg="Task started by client" failed=false
  * Task events become `task-event:<Type>` events for the alloc.
  */
 import { isDigitAt, NO_CONTEXT, type LineFormat, type LineParseResult, type LineScope, type PartialEvent } from './lineFormat.js';

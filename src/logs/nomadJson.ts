@@ -1,6 +1,8 @@
 /**
  * Nomad ≥ 0.9 client logs in hclog JSON (`log_json = true`):
- *   {"@level":"info","@message":"Task event","@module":"client.alloc_runner.task_runner","@timestamp":"2023-01-02T15:04:05.123456Z","alloc_id":"…","task":"redis","type":"Started","msg":"Task started by client"}
+ *   {"@level":"info","@message":"Task event","@module":"client.alloc_runner.task_runner",
+ *    "@timestamp":"2023-01-02T15:04:05.123456Z","alloc_id":"…","task":"redis","type":"Started",
+ *    "msg":"Task started by client"}   (one line in the log)
  * Only own string fields are read, so `__proto__` keys in a line change nothing.
  */
 import { NO_CONTEXT, type LineFormat, type LineParseResult, type LineScope } from './lineFormat.js';

@@ -1,6 +1,7 @@
 /**
  * oslo.log lines (Nova, placement, glance…):
- *   2016-06-21 10:00:00.123 1234 INFO nova.compute.manager [None req-… user project - - default default] [instance: <uuid>] message
+ *   2016-06-21 10:00:00.123 1234 INFO nova.compute.manager [None req-… user project - - default default] \
+ *     [instance: <uuid>] message
  * The time is wall-clock without a zone: read as UTC unless `utcOffsetMinutes` says otherwise.
  * The context bracket is `[global_request_id request_id user_identity]` (Zed) or
  * `[request_id user_identity]` (older releases). The time and context are read only for lines

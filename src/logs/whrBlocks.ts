@@ -30,7 +30,10 @@ export interface WhrBlock {
   spawnBeginNs?: bigint;
   /** `### Spawn end ###` (6 decimals), else `[spawn] ### END ##` (2 decimals). */
   spawnEndNs?: bigint;
-  /** Every duration line by phase, ms: spawn.create_image, spawn.generate_xml, spawn.libvirt_spawn, spawn, build.claim… */
+  /**
+   * Every duration line by phase, ms: spawn.create_image, spawn.generate_xml, spawn.libvirt_spawn, spawn,
+   * build.claim…
+   */
   durationsMs: Record<string, number>;
   /** The block's events in file order. */
   events: LogEvent[];

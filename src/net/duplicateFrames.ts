@@ -13,7 +13,10 @@ import { fnv1aOffset, fnv1aStep } from '../bytes/fnv1a.js';
 /** Copies further apart than this are not the same crossing. */
 export const duplicateWindowNs = 1e6;
 
-/** Packets remembered: a copy more than this many packets after the original is not found (16 M packets/s in the window). */
+/**
+ * Packets remembered: a copy more than this many packets after the original is not found (16 M packets/s in the
+ * window).
+ */
 export const duplicateRingSize = 1 << 14;
 const bucketCount = 1 << 13;
 
@@ -80,7 +83,10 @@ export class DuplicateFrameFilter {
   }
 }
 
-/** Bytes of the layer-4 header hashed: TCP's ports, sequence, acknowledgement, flags and checksum (which covers the payload); UDP's header and first bytes. */
+/**
+ * Bytes of the layer-4 header hashed: TCP's ports, sequence, acknowledgement, flags and checksum (which covers the
+ * payload); UDP's header and first bytes.
+ */
 const hashedL4 = 20;
 
 /**

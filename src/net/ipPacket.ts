@@ -42,7 +42,8 @@ export function decodeIpv4(b: Uint8Array, o: number, e: number, out: IpView): Ip
   const vihl = b[o];
   if (vihl >> 4 !== 4) return 'bad';
   const ihl = (vihl & 0x0f) * 4;
-  // 0 = the length did not fit (TSO / BIG TCP seen on the sending host): the frame is the packet, as Wireshark reads it.
+  // 0 = the length did not fit (TSO / BIG TCP seen on the sending host): the frame is the packet, as Wireshark reads
+  // it.
   const total = ((b[o + 2] << 8) | b[o + 3]) || e - o;
   if (ihl < 20 || total < ihl) return 'bad';
   // total may exceed what was captured (snaplen): keep what we have.
@@ -79,7 +80,8 @@ export function decodeIpv6(b: Uint8Array, o: number, e: number, out: IpView): Ip
 
 /**
  * Walks IPv6 extension headers from `p` (the first being `next`) to the upper layer and
- * sets out.protocol / out.payloadOff / out.payloadEnd (in `b`, which becomes out.buf). Stops at a fragment header: what follows it is only
+ * sets out.protocol / out.payloadOff / out.payloadEnd (in `b`, which becomes out.buf). Stops at a fragment header:
+ * what follows it is only
  * meaningful once the datagram is reassembled (call again on the whole payload then).
  */
 export function walkIpv6Headers(b: Uint8Array, p: number, end: number, next: number, out: IpView): IpDecodeResult {

@@ -5,7 +5,9 @@
 
 export const etherTypes = { ipv4: 0x0800, ipv6: 0x86dd, vlan: 0x8100, qinq: 0x88a8, vlanOld: 0x9100 } as const;
 
-/** Result of decoding a link header: offset of the L3 packet (in the frame's buffer) and its EtherType (0 = unknown). */
+/**
+ * Result of decoding a link header: offset of the L3 packet (in the frame's buffer) and its EtherType (0 = unknown).
+ */
 export interface LinkDecoded {
   offset: number;
   etherType: number;

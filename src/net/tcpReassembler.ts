@@ -184,7 +184,10 @@ export class TcpReassembler {
   private readonly keepClosed: boolean;
   private readonly addressTexts = new Map<number, string>();
   private readonly budget: ByteBudget | undefined;
-  /** The budget took a direction's held segments back: they are forgotten, as if never captured (an ACK or the end reports the gap). */
+  /**
+   * The budget took a direction's held segments back: they are forgotten, as if never captured (an ACK or the end
+   * reports the gap).
+   */
   private readonly evicted = (x: HeldSegments): void => {
     this.totalPending -= x.bytes;
     x.segs = [];
@@ -386,7 +389,10 @@ export class TcpReassembler {
     return conn;
   }
 
-  /** A segment on the 4-tuple of a connection ended for idleness, whose sequence numbers continue it: the same connection again. */
+  /**
+   * A segment on the 4-tuple of a connection ended for idleness, whose sequence numbers continue it: the same
+   * connection again.
+   */
   private resume(lo: EndKey, hi: EndKey, a: EndKey, seq: number, ts: number): Connection | undefined {
     const key = `${lo}|${hi}`;
     const old = this.idleEnded.get(key);

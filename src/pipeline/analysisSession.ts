@@ -173,7 +173,8 @@ export class AnalysisSession {
 
   async addCapture(source: CaptureSource): Promise<CaptureRecord> {
     const workers = this.options.workers ?? 1;
-    // Each worker reads the file: not for a stream, nor where the session keeps per-packet state (frames) or TLS secrets.
+    // Each worker reads the file: not for a stream, nor where the session keeps per-packet state (frames) or TLS
+    // secrets.
     if (workers > 1 && typeof source === 'string' && source !== '-' && !this.frameIndex && !this.options.tlsKeyLog) return this.addCaptureInWorkers(source, workers);
     const decoder = this.newPacketDecoder();
     const summary = await readCapture(source, (r) => this.record(decoder, r), {

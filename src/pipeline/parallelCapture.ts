@@ -135,7 +135,8 @@ export function readCaptureInWorkers(
 
     /** Replay, in step order, every action of the steps all workers have passed. */
     const replay = () => {
-      // A worker that is done has sent everything (if a pressed byte budget made the workers' net stages differ, they may end on different steps).
+      // A worker that is done has sent everything (if a pressed byte budget made the workers' net stages differ, they
+      // may end on different steps).
       const bound = Math.min(...feeds.map((f) => (f.done ? Number.POSITIVE_INFINITY : f.through)));
       for (;;) {
         let next: Feed | null = null,

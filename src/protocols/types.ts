@@ -200,7 +200,10 @@ export interface ProtocolContext {
   limits: ProtocolLimits;
 }
 
-/** Who is told when a key of a session's counters is made (a worker thread tells the main thread: JSON keeps key order). */
+/**
+ * Who is told when a key of a session's counters is made (a worker thread tells the main thread: JSON keeps key
+ * order).
+ */
 const newKeyListeners = new WeakMap<ProtocolCounters, (group: string, name: string) => void>();
 
 export function onNewCounterKey(counters: ProtocolCounters, listener: (group: string, name: string) => void): void {

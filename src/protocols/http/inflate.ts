@@ -54,7 +54,10 @@ const CODINGS: Record<string, Coding> = {
 
 export type InflateResult =
   | { ok: true; body: Buffer; truncated: boolean }
-  /** `unsupported`: a coding we do not decode; `error`: corrupt data; `budget`: the session's decoding budget is spent. */
+  /**
+   * `unsupported`: a coding we do not decode; `error`: corrupt data; `budget`: the session's decoding budget is
+   * spent.
+   */
   | { ok: false; kind: 'unsupported' | 'error' | 'budget'; message: string };
 
 /** What decoding may still produce in this session; each pass's output is charged to it. */
