@@ -254,7 +254,11 @@ export class TcpReassembler {
       } else if (conn.closed) conn = this.reopen(conn, ts);
     }
     if (!conn && this.idleEnded.size > 0) conn = synOnly ? this.unpark(`${lo}|${hi}`) : this.resume(lo, hi, a, seq, ts);
-    if (!conn && !synOnly && this.closedGone.size > 0 && this.lateSegment(`${lo}|${hi}`, a, seq, flags, payloadLength, ts)) return;
+    if (!conn && this.closedGone.size > 0) {
+      const key = `${lo}|${hi}`;
+      if (synOnly) conn = this.retriedSyn(key, a, seq, ts);
+      else if (this.lateSegment(key, a, seq, flags, payloadLength, ts)) return;
+    }
     if (!conn) {
       const opened = this.open(lo, hi, a, b, ip, sport, dport, flags, ts);
       if (!opened) return;
@@ -612,7 +616,8 @@ export class TcpReassembler {
     if (this.keepClosed && !conn.listed && (!conn.quiet || this.quietStatsKept++ < maxQuietStatsKept)) this.closedStats.push(conn.stats);
     conn.listed = true;
     if (parks) this.rememberIdle(conn);
-    else if (!wasOpen) this.rememberClosed(conn);
+    // Closed, or ended unanswered (quiet): a late segment or a SYN retried with the same ISN still belongs to it.
+    else if (!wasOpen || conn.quiet) this.rememberClosed(conn);
   }
 
   private rememberIdle(conn: Connection): void {
@@ -635,6 +640,18 @@ export class TcpReassembler {
     old.stats.packets[dir]++;
     old.stats.lastTs = ts;
     return true;
+  }
+
+  /**
+   * A SYN with the ISN of a connection that left the table (an unanswered SYN retried after
+   * the quiet limit, a connection attempt retried long after a reset): the same connection
+   * again, as tshark keeps one stream.
+   */
+  private retriedSyn(key: string, a: EndKey, seq: number, ts: number): Connection | undefined {
+    const old = this.closedGone.get(key);
+    if (!old || old.clientSide !== a || old.half[0].isn !== seq) return undefined;
+    this.closedGone.delete(key);
+    return this.reopen(old, ts);
   }
 
   private rememberClosed(conn: Connection): void {

@@ -403,6 +403,29 @@ describe('TCP reassembly', () => {
     expect((await streamEvents(file2)).result.net.connections).toBe(2);
   });
 
+  it('keeps an unanswered SYN retried with backoff past the quiet limit (30 s) one connection, then reads it once answered, as tshark', async () => {
+    const c = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 8080] });
+    const [syn, synAck, ack] = c.handshake();
+    const other = new TcpConversation({ client: ['10.0.0.3', 40001], server: ['10.0.0.2', 8080] });
+    // Retries at 0, 1, 3, 7, 15, 31 and 63 s (the last gap, 32 s, passes the quiet limit); another
+    // connection's SYN at 62 s makes the sweep end the quiet one; then the answer and a request.
+    const at = [0, 1, 3, 7, 15, 31, 63];
+    const frames = [
+      ...at.slice(0, 6).map((sec) => ({ sec: epochSec + sec, nsec: 0, data: c.frame(syn) })),
+      { sec: epochSec + 62, nsec: 0, data: other.frame(other.handshake()[0]) },
+      { sec: epochSec + 63, nsec: 0, data: c.frame(syn) },
+      ...[synAck, ack, c.send(0, 'GET / HTTP/1.1\r\n\r\n')].map((s, i) => ({ sec: epochSec + 63, nsec: (i + 1) * ms, data: c.frame(s) })),
+    ];
+    const file = pcap(frames);
+    const { events, result } = await streamEvents(file);
+    expect(result.net.connections).toBe(2);
+    expect(result.net.quietConnectionsEnded).toBeGreaterThan(0);
+    const first = result.connections.find((x) => x.info.client.port === 40000)!;
+    expect(first.packets).toEqual([9, 1]);
+    expect(events.filter((e) => e[1] === 'data').map((e) => e[3])).toEqual(['GET / HTTP/1.1\r\n\r\n']);
+    expect(tsharkTcpConversations(tempFile('syn-retried-past-quiet-limit.pcap', file))).toBe(2);
+  });
+
   it('takes the roles of a mid-stream connection on unknown ports from its bytes, not from the lower port', async () => {
     // The client's port is the lower one: ports alone would call it the server.
     const c = new TcpConversation({ client: ['10.0.0.1', 3000], server: ['10.0.0.2', 45000] });
