@@ -1,8 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { sharedCaptureTests } from './test/helpers/testKinds.js';
 
-/** Files that run the built CLI, a browser, network namespaces or tcpreplay. */
-const system = ['test/bin/**/*.test.ts', 'test/live/**/*.test.ts', 'test/report/browser.test.ts'];
+/** Files that capture live, in network namespaces or with tcpreplay, or drive a browser. */
+const system = ['test/live/**/*.test.ts', 'test/report/browser.test.ts'];
 const capture = sharedCaptureTests(import.meta.dirname);
 const audit = ['test/audit/**/*.test.ts'];
 
@@ -11,6 +12,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // At least two workers (vitest's default in a run is cores − 1: one on two cores): much of a
+    // file's time is a child process (tshark, the CLI) or a wait, which left a core idle.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     reporters: ['default', './test/helpers/summaryReporter.ts'],
     setupFiles: ['./test/helpers/captureLedger.ts'],
     // The run's folder: which shared captures each file used (read by test/audit/), shared analyses.
@@ -18,9 +22,10 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...system, ...capture, ...audit] } },
       { extends: true, test: { name: 'capture', include: capture, exclude: system } },
-      { extends: true, test: { name: 'system', include: system } },
+      // After those, one file at a time: live capture and its timed waits share the machine with no other test file.
+      { extends: true, test: { name: 'system', include: system, maxWorkers: 1, sequence: { groupOrder: 1 } } },
       // After all the others: it reads what they noted.
-      { extends: true, test: { name: 'audit', include: audit, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'audit', include: audit, maxWorkers: 1, sequence: { groupOrder: 2 } } },
     ],
   },
 });

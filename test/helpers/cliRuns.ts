@@ -1,6 +1,6 @@
 /**
- * The built CLI run as a child process, several at a time: a file of the `system` project runs
- * alone, so while one run waits on its own process the machine's other core can serve the next.
+ * The built CLI run as a child process, several at a time: each run is a process of its own,
+ * so while this test file waits on one, another can use a free core.
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
