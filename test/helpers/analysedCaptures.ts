@@ -4,6 +4,7 @@
  * stores the result (v8 serialisation) in the run's folder; later files, in any worker, read it.
  * Each call returns its own copy, so a test may change what it got.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
@@ -27,10 +28,12 @@ async function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
   return value;
 }
 
-/** `analyse(capturePath(name))`, once per run. */
-export function analysedCapture(name: string): Promise<AnalysisResult> {
+/** `analyse(capturePath(name))`, once per run; with `logFiles`, `analyse(…, { logFiles })`, once per run and list of logs. */
+export function analysedCapture(name: string, logFiles: readonly string[] = []): Promise<AnalysisResult> {
   const file = capturePath(name);
-  return cached(`${name}.result`, () => analyse(file));
+  if (logFiles.length === 0) return cached(`${name}.result`, () => analyse(file));
+  const logs = createHash('sha256').update(logFiles.join('\n')).digest('hex').slice(0, 16);
+  return cached(`${name}.result-logs-${logs}`, () => analyse(file, { logFiles: [...logFiles] }));
 }
 
 /** `listMessages(capturePath(name))`, once per run. */

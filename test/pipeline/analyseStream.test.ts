@@ -4,10 +4,10 @@
  * without the compute-host logs.
  */
 import { describe, expect, it } from 'vitest';
-import { analyse } from '../../src/pipeline/analyse.js';
 import { analyseStream, type AnalyseStreamEvent } from '../../src/pipeline/analyseStream.js';
 import { streamEventLine } from '../../src/report/streamEvents.js';
 import type { ResultRequest } from '../../src/pipeline/types.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { capturePath } from '../helpers/groundTruth.js';
 import { sharedCaptureList } from '../helpers/sharedCaptureList.js';
 import { checkOutput } from '../helpers/shippedSchemas.js';
@@ -27,7 +27,8 @@ describe('analyseStream', () => {
     for (const withLogs of [false, true]) {
       it(`${cap.name}${withLogs ? ' with its logs' : ''}: requests, updates and result add up to analyse()`, async () => {
         const logFiles = withLogs ? cap.logs : [];
-        const whole = await analyse(cap.file, { logFiles });
+        // analyse()'s result is the run's shared one (the schemas test reads the same).
+        const whole = await analysedCapture(cap.name, logFiles);
         const events: AnalyseStreamEvent[] = [];
         for await (const e of analyseStream(cap.file, { logFiles })) events.push(e);
         // Each event as written (streamEventLine, live --json's lines): the shipped schema and its naming rule.
@@ -73,7 +74,7 @@ describe('analyseStream', () => {
 
   it('nomad-2016-stock (µs timestamps): early requests print 6 fractional digits and carry the final capture-clock phases', async () => {
     const file = capturePath('nomad-2016-stock');
-    const whole = new Map((await analyse(file)).requests.map((r) => [r.id, r]));
+    const whole = new Map((await analysedCapture('nomad-2016-stock')).requests.map((r) => [r.id, r]));
     let n = 0;
     for await (const e of analyseStream(file)) {
       if (e.type !== 'request') continue;

@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyse } from '../../src/pipeline/analyse.js';
 import { captureInfo } from '../../src/pipeline/captureInfo.js';
 import { compareResults } from '../../src/pipeline/compare.js';
 import { resultJsonChunks } from '../../src/report/resultJson.js';
@@ -50,7 +49,7 @@ describe('shipped JSON Schemas', () => {
       const r = bare as { captures: { start: string | null; startUnixNs: string | null }[]; requests: { phases: Record<string, { start: string; end: string; startUnixNs: string; endUnixNs: string }> }[] };
       for (const c of r.captures) expect(c.startUnixNs).toBe(c.start === null ? null : isoToNs(c.start).toString());
       for (const q of r.requests) for (const p of Object.values(q.phases)) expect([p.startUnixNs, p.endUnixNs]).toEqual([isoToNs(p.start).toString(), isoToNs(p.end).toString()]);
-      const withLogs = json(await analyse(cap.file, { logFiles: cap.logs }));
+      const withLogs = json(await analysedCapture(cap.name, cap.logs));
       check('result.schema.json', withLogs, 'result with logs');
       check('info.schema.json', json(await captureInfo(cap.file)), 'info');
       let n = 0;
