@@ -5,6 +5,7 @@
  * (default: the OS temp dir). tshark is run on a ~100 MB slice and rates are compared.
  *
  * Modes: info-nomad, info-nova, messages-nova, messages-nomad, main-nova, main-nomad,
+ * workers-nomad and workers-nova (the main job with --workers 2 against --workers 1 on the same input),
  * info-nomad-sll2 and main-nomad-sll2 (the Nomad input rewritten to Linux cooked v2, as
  * `tcpdump -i any` writes it), info-nova-net and main-nova-net (real Neutron and libvirt),
  * live-soak (default: all), and live-rss (only when named: a SOAK_MINUTES-long memory soak). Each side runs BENCH_RUNS times (default 3), alternating,
@@ -30,6 +31,8 @@ interface Mode {
   source: string;
   ours: (file: string) => string[];
   tshark: (file: string) => string[];
+  /** Compared with vim-analyse on the same input (this command) instead of tshark: --workers 2 against 1. */
+  alone?: (file: string) => string[];
   /** The link layer of the built input (default: as captured). */
   link?: BenchLink;
 }
@@ -51,6 +54,8 @@ const modes: Mode[] = [
   { name: 'main-nomad', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, f, '--format', 'json'], tshark: tsharkDecode(['-d', 'tcp.port==4646,http', '-d', 'tcp.port==8080,http']) },
   { name: 'info-nomad-sll2', link: 'sll2', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, 'info', f, '--json'], tshark: (f) => ['-r', f, '-q', '-z', 'conv,tcp'] },
   { name: 'main-nomad-sll2', link: 'sll2', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, f, '--format', 'json'], tshark: tsharkDecode(['-d', 'tcp.port==4646,http', '-d', 'tcp.port==8080,http']) },
+  { name: 'workers-nomad', source: 'nomad-2016-stock/capture.pcap', ours: (f) => [bin, f, '--format', 'json', '--workers', '2'], tshark: () => [], alone: (f) => [bin, f, '--format', 'json', '--workers', '1'] },
+  { name: 'workers-nova', source: 'nova-seq/capture.pcapng.gz', ours: (f) => [bin, f, '--format', 'json', '--workers', '2'], tshark: () => [], alone: (f) => [bin, f, '--format', 'json', '--workers', '1'] },
   { name: 'info-nova-net', source: 'nova-net/capture.pcapng.gz', ours: (f) => [bin, 'info', f, '--json'], tshark: (f) => ['-r', f, '-q', '-z', 'conv,tcp'] },
   { name: 'main-nova-net', source: 'nova-net/capture.pcapng.gz', ours: (f) => [bin, f, '--format', 'json'], tshark: tsharkDecode(novaHttpPorts) },
 ];
@@ -86,7 +91,25 @@ async function main(): Promise<void> {
   }
 }
 
+/** Two vim-analyse commands on the same input, run in turn: the second's wall time over the first's. */
+async function runWorkersMode(mode: Mode, alone: (file: string) => string[]): Promise<void> {
+  const big = join(cacheDir, `${mode.source.split('/')[0]}-1g.pcap`);
+  const b = await buildRepeatedCapture(join(shared, mode.source), big, GB);
+  const oneRuns: Measurement[] = [], twoRuns: Measurement[] = [];
+  for (let k = 0; k < runs; k++) {
+    oneRuns.push(await measure(process.execPath, alone(big)));
+    twoRuns.push(await measure(process.execPath, mode.ours(big)));
+  }
+  const one = medianOf(oneRuns), two = medianOf(twoRuns);
+  console.log(`\n${mode.name}: the main job on ${(b.bytes / MB).toFixed(0)} MB, --workers 1 and --workers 2 in turn`);
+  console.log(row('1 worker', b.bytes, b.packets, one));
+  console.log(row('2 workers', b.bytes, b.packets, two));
+  console.log(`speed-up --workers 2 over --workers 1 (medians): ${(one.wallSec / two.wallSec).toFixed(2)}x`);
+  for (const m of [one, two]) if (m.exitCode !== 0) console.log(`vim-analyse stderr: ${m.stderr.slice(0, 500)}`);
+}
+
 async function runMode(mode: Mode): Promise<void> {
+  if (mode.alone) return runWorkersMode(mode, mode.alone);
   {
     const src = join(shared, mode.source);
     const base = mode.source.split('/')[0];

@@ -16,6 +16,8 @@ export interface AnalyseJob {
   limits?: Partial<ProtocolLimits>;
   reassembly?: Partial<ReassemblyLimits>;
   secrets: readonly string[];
+  /** Threads that parse the capture (`workers` of analyse; a streamed variant is read by one). */
+  threads?: number;
 }
 
 export type OutcomeStatus = 'ok' | 'rejected' | 'crash' | 'bad-result' | 'secret-leak' | 'hang' | 'memory';
@@ -40,7 +42,7 @@ export async function analyseVariantFile(job: AnalyseJob): Promise<AnalyseOutcom
     return { status, ms: performance.now() - t0, peakRssBytes: peak, requests, ...(message ? { message } : {}) };
   };
   try {
-    const result = await analyse(source, { limits: job.limits, reassembly: job.reassembly, onProgress: sample });
+    const result = await analyse(source, { limits: job.limits, reassembly: job.reassembly, onProgress: sample, workers: job.threads });
     const json = JSON.stringify(result);
     const problem = badNumber(result) ?? (json === undefined ? 'result does not serialise' : null);
     if (problem) return done('bad-result', result.requests.length, problem);

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- [--variants N] [--seed S] [--only i,j] [--workers W] [--time-limit ms]
+ * `npm run fuzz -- [--variants N] [--seed S] [--only i,j] [--workers W] [--threads T] [--time-limit ms]
  * [--rss-limit MiB] [--whole fraction] [--captures dir]`: damaged variants of every
  * shared capture through the main job; exits 1 when any variant crashed, hung, leaked a
  * secret, returned a bad result or went over the memory bound.
@@ -15,8 +15,9 @@ const program = new Command('fuzz')
   .option('--seed <s>', 'seed of the run', '1')
   .option('--only <list>', 'run only these variant numbers (comma-separated)')
   .option('--workers <n>', 'child processes', String(Math.max(1, availableParallelism())))
+  .option('--threads <n>', "threads each analysis parses the capture with (analyse's workers)", '2')
   .option('--time-limit <ms>', 'per-variant time limit', '30000')
-  .option('--rss-limit <mib>', 'peak RSS bound per variant', '200')
+  .option('--rss-limit <mib>', 'peak RSS bound per variant (one thread; 40 MiB more per extra thread)', '200')
   .option('--whole <fraction>', 'share of variants made from a whole capture (the rest from a window of packets)', '0.3')
   .option('--list', 'print every variant: outcome, what was done, the message')
   .option('--captures <dir>', 'the shared captures', resolve(process.cwd(), '../shared/captures'))
@@ -37,6 +38,7 @@ const summary = await runFuzz({
   timeLimitMs: Number(opts.timeLimit),
   rssLimitBytes: Number(opts.rssLimit) * 2 ** 20,
   workers: Number(opts.workers),
+  threads: Number(opts.threads),
   workerScript: fileURLToPath(new URL('./fuzzWorker.js', import.meta.url)),
   wholeFraction: Number(opts.whole),
   onVariant: (v, o) => {
