@@ -53,7 +53,7 @@ export function chooseFormat(
 }
 
 export const nomadApiPortHelp =
-  `a port Nomad's HTTP API listens on (default ${nomadApiPort}; given ones replace it); repeatable`;
+  "a port Nomad's HTTP API listens on " + `(default ${nomadApiPort}; given ones replace it); repeatable`;
 
 /** --nomad-api-port values as the library's nomadApiPorts (none given: its default); a bad port exits 2. */
 export function nomadApiPortsOf(specs: string[]): number[] | undefined {
@@ -66,12 +66,15 @@ export function nomadApiPortsOf(specs: string[]): number[] | undefined {
   });
 }
 
-export const workersHelp = "threads that parse the capture file's connections (default 1: this thread alone); the result is the same for any number";
+export const workersHelp =
+  "threads that parse the capture file's connections (default 1: this thread alone); " +
+  'the result is the same for any number';
 
 /** --workers: a whole number from 1 to 64 (a bad one exits 2); not given, 1. */
 export function workersOf(v: string | undefined): number {
   if (v === undefined) return 1;
-  if (!/^\d{1,2}$/.test(v) || Number(v) < 1 || Number(v) > 64) unusable(`--workers wants a whole number from 1 to 64 (got '${visible(v)}')`);
+  if (!/^\d{1,2}$/.test(v) || Number(v) < 1 || Number(v) > 64)
+    unusable(`--workers wants a whole number from 1 to 64 (got '${visible(v)}')`);
   return Number(v);
 }
 

@@ -82,11 +82,12 @@ export class AnalysisSession {
       limits: withDefaults(defaultProtocolLimits, options.limits),
     };
     this.oslo = new OsloCorrelator({ warn: (w) => this.warn(`nova: ${w.message}`) });
+    const max = options.maxOpenRequests ?? defaultMaxOpenRequests;
     const limit = {
-      max: options.maxOpenRequests ?? defaultMaxOpenRequests,
+      max,
       onEvict: (id: string) => {
         this.evicted++;
-        if (this.evicted <= 20) this.warn(`open-request limit (${options.maxOpenRequests ?? defaultMaxOpenRequests}) reached: request ${id} given up, incomplete`);
+        if (this.evicted <= 20) this.warn(`open-request limit (${max}) reached: request ${id} given up, incomplete`);
       },
     };
     this.nomad = new NomadCorrelator(this.clock, options.clockOffsets, limit);
