@@ -3,11 +3,17 @@
 # test/corpus/tshark-reference.tsv: suite, file, SHA-256, frames tshark reads (one
 # `-T fields -e frame.number` line each), TCP conversations (`-z conv,tcp`) and whether
 # tshark read the file to its end (ok) or stopped with an error (its first line). One
-# tshark run per file.
-#   scripts/corpus/reference.sh [CACHE]
+# tshark run per file. With --fixtures, the same for the committed subset in fixtures/corpus
+# (scripts/corpus/fixtures.sh copies it) into fixtures/corpus/reference.tsv.
+#   scripts/corpus/reference.sh [CACHE | --fixtures]
 set -euo pipefail
-cache="${1:-${VIM_ANALYSE_CORPUS:-$HOME/.cache/vim-analyse/corpus}}"
-out="${REFERENCE_OUT:-$(cd "$(dirname "$0")/../.." && pwd)/test/corpus/tshark-reference.tsv}"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if [ "${1:-}" = --fixtures ]; then
+  cache="$root/fixtures/corpus" out="$root/fixtures/corpus/reference.tsv" suites=(tcpdump libpcap)
+else
+  cache="${1:-${VIM_ANALYSE_CORPUS:-$HOME/.cache/vim-analyse/corpus}}"
+  out="${REFERENCE_OUT:-$root/test/corpus/tshark-reference.tsv}" suites=(tcpdump libpcap ndpi gopacket)
+fi
 one() {
   local path="$1" suite file sum text status frames convs err
   suite=$(basename "$(dirname "$path")")
@@ -24,7 +30,7 @@ one() {
 export -f one
 {
   printf 'suite\tfile\tsha256\ttshark_frames\ttshark_tcp_conversations\ttshark_status\n'
-  find "$cache/tcpdump" "$cache/libpcap" "$cache/ndpi" "$cache/gopacket" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 |
+  find "${suites[@]/#/$cache/}" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 |
     xargs -0 -P "${JOBS:-2}" -I{} bash -c 'one "$1"' _ {} | LC_ALL=C sort
 } > "$out.tmp"
 mv "$out.tmp" "$out"
