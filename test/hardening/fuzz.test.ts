@@ -1,9 +1,11 @@
 /**
- * The quick fuzz run (`npm run fuzz` is the full one, 1000 variants): 150 damaged variants of
+ * The quick fuzz run (`npm run fuzz` is the full one, 1000 variants): 90 damaged variants of
  * the shared captures, fixed seed, in this process, each made from a window of up to 800
- * packets (every connection then starts mid-stream). With this seed the first 127 variants
- * already meet every mutation family and every capture (asserted below), so 150 cover them
- * with room to spare. No variant may crash, hang, leak a secret or return a non-finite number.
+ * packets (every connection then starts mid-stream). With this seed the first 54 variants
+ * already meet every mutation family and every capture (asserted below), so 90 leave room
+ * for a family or two more; a new one the run misses fails the coverage test, which names it
+ * (then raise `variants` or pick another seed). No variant may crash, hang, leak a secret or
+ * return a non-finite number.
  */
 import { describe, expect, it } from 'vitest';
 import { byteMutations, recordMutations } from '../../fuzz/mutations.js';
@@ -11,17 +13,18 @@ import { controlCharsInIds, hostileRecordMutations } from '../../fuzz/hostileMut
 import { formatSummary, runFuzz, sharedCaptureSet, type FuzzSummary } from '../../fuzz/runFuzz.js';
 import { sharedCaptureRoot } from '../helpers/groundTruth.js';
 
-/** Variants of the quick run. */
-const variants = 150;
+/** Variants of the quick run, and its seed. */
+const variants = 90;
+const seed = 749;
 
-describe(`quick fuzz: ${variants} variants, seed 20240601`, () => {
+describe(`quick fuzz: ${variants} variants, seed ${seed}`, () => {
   let summary: FuzzSummary;
 
   it('runs every variant without a crash, hang, leak or bad number', async () => {
     summary = await runFuzz({
       captures: sharedCaptureSet(sharedCaptureRoot()),
       variants,
-      seed: 20240601,
+      seed,
       timeLimitMs: 10_000,
       rssLimitBytes: 400 * 2 ** 20, // this process also holds vitest and the five captures
       workers: 0,
