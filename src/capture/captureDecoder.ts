@@ -73,7 +73,8 @@ export class AutoCaptureDecoder implements CaptureDecoder {
     if (!this.inner) {
       const s = this.summary;
       throw new UnusableInputError(
-        s.gzip && s.fileBytes === 0 ? `${this.name}: gzip stream ${s.counters.truncated ? 'cut short or damaged' : 'empty'} before any capture bytes`
+        s.gzip && s.fileBytes === 0 ? `${this.name}: gzip stream ${s.counters.truncated ? 'cut short or damaged' : 'empty'} before any ` +
+              `capture bytes`
           : s.fileBytes === 0 ? `${this.name}: empty input, not a capture`
           : `${this.name}: too short to be a capture (${s.fileBytes}${s.gzip ? ' decompressed' : ''} bytes)`,
       );

@@ -75,7 +75,8 @@ export abstract class FramedDecoder {
     this.warn({
       stage: 'capture',
       offset: this.offset,
-      message: `file ends inside a ${this.unit} (${have} of ${need} bytes); the ${this.summary.packets} ${this.item} before it were read`,
+      message: `file ends inside a ${this.unit} (${have} of ${need} bytes); the ${this.summary.packets} ` +
+          `${this.item} before it were read`,
     });
   }
 

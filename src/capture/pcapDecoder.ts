@@ -96,7 +96,8 @@ export class PcapDecoder extends FramedDecoder {
     }
     if (incl > orig) {
       if (this.summary.counters.capturedOverWire++ === 0) {
-        this.warn({ stage: 'capture', offset: this.offset, message: `record ${this.frame + 1} has a captured length (${incl}) above its length on the wire (${orig}); such records are read as captured and counted` });
+        this.warn({ stage: 'capture', offset: this.offset, message: `record ${this.frame + 1} has a captured length (${incl}) above its length on the wire ` +
+              `(${orig}); such records are read as captured and counted` });
       }
     }
     let nsec = this.units === 1e9 ? frac : frac * 1000;
@@ -199,7 +200,8 @@ export class PcapDecoder extends FramedDecoder {
     }
     this.lengthsSwapped = lengthsOrder(major, minor);
     if (this.lengthsSwapped === 'swapped') {
-      this.warn({ stage: 'capture', offset: 6, message: `pcap file version ${major}.${minor} puts each record's length on the wire before its captured length (before 2.3); read so, as libpcap and tshark do` });
+      this.warn({ stage: 'capture', offset: 6, message: `pcap file version ${major}.${minor} puts each record's length on the wire before its captured ` +
+            `length (before 2.3); read so, as libpcap and tshark do` });
     }
     this.snaplen = u32(b, p + 16, this.le);
     const field = u32(b, p + 20, this.le);

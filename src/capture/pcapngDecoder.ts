@@ -222,7 +222,8 @@ export class PcapngDecoder extends FramedDecoder {
     if (sec >= 0) this.noteTime(ts, sec, nsec);
     this.prevTs = ts;
     if (cap > orig && s.counters.capturedOverWire++ === 0) {
-      this.warn({ stage: 'capture', offset: this.offset, message: `packet ${this.frame + 1} has a captured length (${cap}) above its length on the wire (${orig}); such packets are read as captured and counted` });
+      this.warn({ stage: 'capture', offset: this.offset, message: `packet ${this.frame + 1} has a captured length (${cap}) above its length on the wire (${orig});` +
+            ` such packets are read as captured and counted` });
     }
     if (iface.fcs > 0) {
       // The FCS is the frame's last bytes on the wire: captured only if the frame was not cut before them.

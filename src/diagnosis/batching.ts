@@ -230,8 +230,10 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
     if (multi) together.push(`${multi} releases answered several ${kind.name} requests at once`);
     if (withOthers) together.push(`${withOthers} of ${groups.count} releases also answered other requests that had waited different times`);
     const text =
-      `${kind.host} batches ${kind.name} replies: each release comes ${f1(window)} ms after the first request of its batch ` +
-      `(p10–p90 ${f1(p10)}–${f1(p90)} ms over ${groups.count} releases of ${kind.replies.length} replies), and ${together.join('; ')}; ` +
+      `${kind.host} batches ${kind.name} replies: each release comes ${f1(window)} ms after the first ` +
+          `request of its batch ` +
+      `(p10–p90 ${f1(p10)}–${f1(p90)} ms over ${groups.count} releases of ${kind.replies.length} replies), ` +
+          `and ${together.join('; ')}; ` +
       `${relation}; confidence ${confidence}`;
     const example = firstWithOthers >= 0 ? firstWithOthers : firstMulti >= 0 ? firstMulti : 0;
     const exampleCo = firstWithOthers >= 0 ? coReleased(replies, groups, firstWithOthers, kind.id, others) : [];

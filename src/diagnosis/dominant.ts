@@ -54,9 +54,11 @@ function statement(ctx: DiagnosisContext, vim: string, top: Share, runnerUp: Sha
     .sort((a, b) => b.phases[top.phase].ms - a.phases[top.phase].ms)[0];
   const lead = whole === 'total' ? `${top.phase} dominates` : `${top.phase} dominates ${whole}`;
   const text =
-    `${lead}: ${f1(top.meanPhase)} ms of ${f1(top.meanWhole)} ms, ${pct(top.ratio)} of ${whole} (95% CI ${pct(top.ci95[0])}–${pct(top.ci95[1])}, n=${top.n})` +
+    `${lead}: ${f1(top.meanPhase)} ms of ${f1(top.meanWhole)} ms, ${pct(top.ratio)} of ${whole} (95% CI ` +
+        `${pct(top.ci95[0])}–${pct(top.ci95[1])}, n=${top.n})` +
     (runnerUp ? `, next ${runnerUp.phase} ${pct(runnerUp.ratio)}` : '') +
-    `; had ${top.phase} always taken its minimum ${f1(top.minPhase)} ms, mean ${whole} would be ${f1(whatIf)} ms (−${pct(1 - whatIf / top.meanWhole)}); confidence ${confidence}`;
+    `; had ${top.phase} always taken its minimum ${f1(top.minPhase)} ms, mean ${whole} would be ${f1(whatIf)}` +
+        ` ms (−${pct(1 - whatIf / top.meanWhole)}); confidence ${confidence}`;
   return {
     kind: 'dominant',
     phase: top.phase,

@@ -142,14 +142,17 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
       const seen: string[] = [];
       if (long.length) {
         const l = long[0], m = messages.at(l.i);
-        seen.push(`${m.name} to ${m.dst} took ${f1(l.ms)} ms (usually ${f1(l.usualMs)} ms)${l.ofRequest ? '' : ', for another request'}`);
+        seen.push(`${m.name} to ${m.dst} took ${f1(l.ms)} ms (usually ${f1(l.usualMs)} ms)` +
+              `${l.ofRequest ? '' : ', for another request'}`);
       }
       if (notableSilence) seen.push(`the wire was silent for ${f1(silenceMs)} ms (${ctx.time(silence.from)} → ${ctx.time(silence.to)})`);
       for (const [k, n] of Object.entries(wireByKind)) seen.push(`${n} ${k}${n > 1 ? 's' : ''}`);
-      if (timer && timer.periodMs) seen.push(`it waited ${f1(top.ms)} ms for the ~${f1(timer.periodMs)} ms timer on ${timer.host} (${(top.ms / timer.periodMs).toFixed(2)} of a period)`);
+      if (timer && timer.periodMs) seen.push(`it waited ${f1(top.ms)} ms for the ~${f1(timer.periodMs)} ms timer on ${timer.host} ` +
+              `(${(top.ms / timer.periodMs).toFixed(2)} of a period)`);
       const confidence: Confidence = top.excessMs >= 0.5 * (r.phases.total.ms - median(totals)) ? (seen.length ? 'high' : 'medium') : 'low';
       const text =
-        `outlier ${r.id}: total ${f1(r.phases.total.ms)} ms (p95 ${f1(threshold)} ms); ${top.phase} took ${f1(top.ms)} ms against a median of ${f1(top.medianMs)} ms (+${f1(top.excessMs)} ms); ` +
+        `outlier ${r.id}: total ${f1(r.phases.total.ms)} ms (p95 ${f1(threshold)} ms); ${top.phase} took ` +
+            `${f1(top.ms)} ms against a median of ${f1(top.medianMs)} ms (+${f1(top.excessMs)} ms); ` +
         (seen.length ? `on the wire meanwhile: ${seen.join('; ')}` : 'nothing unusual on the wire meanwhile') +
         `; confidence ${confidence}`;
       out.push({

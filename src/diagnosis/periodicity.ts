@@ -174,7 +174,8 @@ export function detectPeriod(timesNs: readonly number[]): PeriodFit {
   if (ticks.length < MIN_TICKS) return none(`only ${ticks.length} distinct send times (need ${MIN_TICKS})`, { ticks: ticks.length });
   const gaps = ticks.slice(1).map((t, i) => t - ticks[i]);
   const coarse = coarsePeriod(gaps);
-  if (coarse === null) return none(`sends as close as ${quantileOf(gaps, SHORT_GAP_QUANTILE).toFixed(1)} ms apart: no period ≥ ${MIN_PERIOD_MS} ms fits`, { ticks: ticks.length });
+  if (coarse === null) return none(`sends as close as ${quantileOf(gaps, SHORT_GAP_QUANTILE).toFixed(1)} ms apart: no period ≥ ` +
+          `${MIN_PERIOD_MS} ms fits`, { ticks: ticks.length });
   const tMs = evenSample(all, MAX_FIT_SENDS);
   // Strays can make the gaps look finer than the grid (a sub-multiple fits them as well):
   // the period is the largest multiple of the coarse one that keeps the sends on its grid.

@@ -168,9 +168,12 @@ function loopStatement(ctx: DiagnosisContext, gate: PollingGate, host: string, f
   const processing = mean(gated.map((g) => g.processingMs));
   const confidence: Confidence = gated.length >= HIGH_N && fit.onGridFraction >= 0.9 && fit.rayleighR >= 0.9 ? 'high' : 'medium';
   let text =
-    `${gate.phase} waits for a ~${f1(period)} ms polling loop on ${host} (${gate.role}): its scans (${gate.scans.filter((s) => calls.scanMsgs.some((i) => ctx.input.messages.name(i) === s)).join(', ')}) ` +
-    `fall on a ${f1(period)} ms grid (${pct(fit.onGridFraction)} of ${fit.n} within ±${pct(ON_GRID_TOLERANCE)}, Rayleigh R ${fit.rayleighR.toFixed(3)}); ` +
-    `${gated.length} of ${nRequests} boots' ${gate.report} follow the scan that found them, by ${f1(processing)} ms on average`;
+    `${gate.phase} waits for a ~${f1(period)} ms polling loop on ${host} (${gate.role}): its scans ` +
+        `(${gate.scans.filter((s) => calls.scanMsgs.some((i) => ctx.input.messages.name(i) === s)).join(', ')}) ` +
+    `fall on a ${f1(period)} ms grid (${pct(fit.onGridFraction)} of ${fit.n} within ` +
+        `±${pct(ON_GRID_TOLERANCE)}, Rayleigh R ${fit.rayleighR.toFixed(3)}); ` +
+    `${gated.length} of ${nRequests} boots' ${gate.report} follow the scan that found them, by ` +
+        `${f1(processing)} ms on average`;
 
   // With the compute host's log: how long each boot waited for that scan.
   const measured = gated.filter((g) => g.waitMs !== null && g.waitMs >= 0 && g.waitMs <= period * (1 + ON_GRID_TOLERANCE));
@@ -190,13 +193,15 @@ function loopStatement(ctx: DiagnosisContext, gate: PollingGate, host: string, f
   }
   if (exact && ks !== null) {
     saving = mean(w);
-    savingText = `from ${waitFrom}'s start to that scan: mean ${f1(saving)} ms (${(saving / period).toFixed(2)} of the period, KS p ${ks.p.toFixed(2)} against waiting for the next tick, n=${w.length})`;
+    savingText = `from ${waitFrom}'s start to that scan: mean ${f1(saving)} ms (${(saving / period).toFixed(2)} ` +
+        `of the period, KS p ${ks.p.toFixed(2)} against waiting for the next tick, n=${w.length})`;
   } else {
     // A device appearing at a random moment waits half a period on average.
     saving = period / 2;
     savingText = `a device appearing at a random moment waits ${f1(saving)} ms for the next scan on average` +
       (enough && ks !== null
-        ? ` (from ${waitFrom}'s start to that scan: mean ${f1(mean(w))} ms, an upper bound: the device appears later than that)`
+        ? ` (from ${waitFrom}'s start to that scan: mean ${f1(mean(w))} ms, an upper bound: the device appears ` +
+            `later than that)`
         : ' (no compute-host log marker for the wait)');
   }
   text += `; ${savingText}`;
@@ -216,14 +221,16 @@ function loopStatement(ctx: DiagnosisContext, gate: PollingGate, host: string, f
     share = { part: useMarker ? 'spawn.vif_plugged_wait' : `${gate.within} start → ${gate.awaited} reaching the host`, n: part.length, meanMs: mean(part), ofMs: mean(whole), ratio };
     text += useMarker
       ? `; spawn.vif_plugged_wait is ${f1(mean(part))} ms of ${gate.within}'s ${f1(mean(whole))} ms (${pct(ratio)})`
-      : `; from ${gate.within}'s start until ${gate.awaited} reached the host: ${f1(mean(part))} ms of its ${f1(mean(whole))} ms (${pct(ratio)})`;
+      : `; from ${gate.within}'s start until ${gate.awaited} reached the host: ${f1(mean(part))} ms of its ` +
+          `${f1(mean(whole))} ms (${pct(ratio)})`;
   }
 
   // What-if: an agent that reported at once would not have made the boot wait for the scan.
   const totals = gated.map((g) => g.request.phases.total?.ms).filter((x): x is number => x !== undefined);
   const meanTotal = mean(totals);
   const whatIf = meanTotal - saving;
-  text += `; had the agent reported each device at once, mean total would be ${f1(whatIf)} ms (−${pct(saving / meanTotal)}); confidence ${confidence}`;
+  text += `; had the agent reported each device at once, mean total would be ${f1(whatIf)} ms ` +
+      `(−${pct(saving / meanTotal)}); confidence ${confidence}`;
 
   const sorted = [...gated].sort((a, b) => a.processingMs - b.processingMs);
   return {
@@ -293,7 +300,8 @@ function batchingStatement(ctx: DiagnosisContext, gate: PollingGate): ResultDiag
     phase: `${gate.phase}.neutron`,
     host: sender,
     text:
-      `${gate.phase}.neutron includes events held by ${sender} and sent several to one ${gate.eventPost}: ${several.length} of ${posts} POSTs carried events for ` +
+      `${gate.phase}.neutron includes events held by ${sender} and sent several to one ${gate.eventPost}: ` +
+          `${several.length} of ${posts} POSTs carried events for ` +
       `${Math.min(...sizes)}–${Math.max(...sizes)} servers (neutron-server's send_events_interval)` +
       (heldMs.length ? `, the first event of a batch held ${f1(median(heldMs))} ms (median)` : '') +
       (held.length ? `; ${gate.phase}.neutron mean ${f1(mean(held))} ms` : ''),

@@ -47,7 +47,9 @@ export function detectProxyDelay(ctx: DiagnosisContext): ResultDiagnosis[] {
     };
     out.push({
       kind: 'proxy', phase: 'total', host: g.proxy, evidence,
-      text: `the proxy on ${g.proxy} adds a median ${f2(medianMs)} ms (p95 ${f2(evidence.p95Ms)} ms) to each of ${g.added.length} calls it passes to ${backend}, ${(share * 100).toFixed(0)}% of their time — ${confidence} confidence`,
+      text: `the proxy on ${g.proxy} adds a median ${f2(medianMs)} ms (p95 ${f2(evidence.p95Ms)} ms) to each of ` +
+          `${g.added.length} calls it passes to ${backend}, ${(share * 100).toFixed(0)}% of their time — ` +
+          `${confidence} confidence`,
     });
   }
   return out;

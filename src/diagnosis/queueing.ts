@@ -107,8 +107,10 @@ export function detectQueueing(ctx: DiagnosisContext): ResultDiagnosis[] {
     const levels = Object.entries(top.byInFlight).map(([k, v]) => `${k} in flight: ${f1(v.meanMs)} ms (n=${v.n})`).join(', ');
     const also = significant.slice(1).map((r) => `${r.phase} (ρ ${r.rho.toFixed(2)}, +${f1(r.excessMs)} ms)`);
     const text =
-      `queueing: up to ${maxInFlight} requests overlap, and ${top.phase} grows with the number in flight at its start ` +
-      `(Spearman ρ ${top.rho.toFixed(2)}, permutation p ${top.p.toFixed(3)}, ${top.adjustedP.toFixed(3)} adjusted for ${results.length} phases tested, n=${top.n}; ${levels}); ` +
+      `queueing: up to ${maxInFlight} requests overlap, and ${top.phase} grows with the number in flight at ` +
+          `its start ` +
+      `(Spearman ρ ${top.rho.toFixed(2)}, permutation p ${top.p.toFixed(3)}, ${top.adjustedP.toFixed(3)} ` +
+          `adjusted for ${results.length} phases tested, n=${top.n}; ${levels}); ` +
       `${top.phase} absorbs most of it (+${f1(top.excessMs)} ms over its mean with ${top.baselineInFlight} in flight)` +
       (also.length ? `; also ${also.join(', ')}` : '') +
       `; confidence ${confidence}`;

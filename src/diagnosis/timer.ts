@@ -97,9 +97,12 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
     const batched = stream.filter((i) => (messages.ids(i).allocs?.length ?? 0) > 1 || (messages.ids(i).servers?.length ?? 0) > 1).length;
     const verb = end.edge === 'send' ? 'sends' : 'releases';
     const text =
-      `${end.phase} waits for a ~${f1(period)} ms timer on ${host}: ${host} ${verb} ${end.name} on a ${f1(period)} ms grid ` +
-      `(${(100 * fit.onGridFraction).toFixed(0)}% of ${fit.n} within ±${(100 * ON_GRID_TOLERANCE).toFixed(0)}%, Rayleigh R ${fit.rayleighR.toFixed(3)}); ` +
-      `the ${end.phase} durations look like waiting for the next tick (mean ${f1(meanWait)} ms = ${ratio.toFixed(2)} of the period, ` +
+      `${end.phase} waits for a ~${f1(period)} ms timer on ${host}: ${host} ${verb} ${end.name} on a ` +
+          `${f1(period)} ms grid ` +
+      `(${(100 * fit.onGridFraction).toFixed(0)}% of ${fit.n} within ±${(100 * ON_GRID_TOLERANCE).toFixed(0)}` +
+          `%, Rayleigh R ${fit.rayleighR.toFixed(3)}); ` +
+      `the ${end.phase} durations look like waiting for the next tick (mean ${f1(meanWait)} ms = ` +
+          `${ratio.toFixed(2)} of the period, ` +
       `KS p ${ks.p.toFixed(2)}, n=${waits.length}); confidence ${confidence}`;
     const sorted = [...matches].sort((a, b) => a.request.phases[end.phase].ms - b.request.phases[end.phase].ms);
     const examples = [sorted[0], sorted[sorted.length >> 1], sorted[sorted.length - 1]].map((m) => ({

@@ -77,7 +77,8 @@ export function dropNoteFor(r: RequestTimeline, windows: DropWindows, clock: Ses
   const last = met.at(-1)!.toUnixNs;
   // An open window: the ring had not caught up by the last read.
   const span = last === null ? `from ${isoUnix(clock, met[0].fromUnixNs)} on` : `between ${isoUnix(clock, met[0].fromUnixNs)} and ${isoUnix(clock, last)}`;
-  return `libpcap/kernel dropped ${drops} packet${drops === 1 ? '' : 's'} matching the capture filter (ring full) ${span}, while this request was in flight: it may be incomplete or approx`;
+  return `libpcap/kernel dropped ${drops} packet${drops === 1 ? '' : 's'} matching the capture filter (ring full)` +
+      ` ${span}, while this request was in flight: it may be incomplete or approx`;
 }
 
 const isoUnix = (clock: SessionClock, unixNs: bigint) => clock.iso(Number(unixNs - (clock.epochNs ?? 0n)), 6);

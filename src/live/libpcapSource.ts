@@ -22,7 +22,9 @@ export const dltNames: Readonly<Record<string, number>> = {
 };
 
 /** The VIM ports: Nova API, Keystone, Glance, Placement, Neutron, RabbitMQ, Nomad HTTP and RPC. */
-export const defaultLiveFilter = 'tcp and (port 8774 or port 5000 or port 35357 or port 9292 or port 8778 or port 9696 or port 5672 or port 4646 or port 4647)';
+export const defaultLiveFilter =
+  'tcp and (port 8774 or port 5000 or port 35357 or port 9292 or port 8778 or port 9696 ' +
+  'or port 5672 or port 4646 or port 4647)';
 
 /** The default filter, with Nomad's HTTP API on the ports given instead of 4646 (none given: the default). */
 export function liveFilterFor(nomadApiPorts: readonly number[] | undefined): string {
@@ -43,7 +45,8 @@ function loadCap(): { Cap: new () => CapHandle } {
     return require('cap') as { Cap: new () => CapHandle };
   } catch (e) {
     throw new LiveCaptureError(
-      'live capture needs the optional "cap" package, built against libpcap: install libpcap-dev (Debian: apt-get install libpcap-dev) ' +
+      'live capture needs the optional "cap" package, built against libpcap: install libpcap-dev (Debian: ' +
+          'apt-get install libpcap-dev) ' +
         `and reinstall (npm install cap). Offline analysis works without it. (${(e as Error).message.split('\n')[0]})`,
     );
   }
@@ -85,7 +88,8 @@ export class LibpcapSource {
     } catch (e) {
       const msg = (e as Error).message;
       if (/permission|Operation not permitted|EPERM/i.test(msg)) {
-        throw new LiveCaptureError(`cannot capture on ${this.options.iface}: permission denied. Run as root or grant CAP_NET_RAW (setcap cap_net_raw,cap_net_admin+eip $(which node)).`);
+        throw new LiveCaptureError(`cannot capture on ${this.options.iface}: permission denied. Run as root or grant CAP_NET_RAW ` +
+              `(setcap cap_net_raw,cap_net_admin+eip $(which node)).`);
       }
       throw new LiveCaptureError(`cannot capture on ${this.options.iface}: ${msg}`);
     }

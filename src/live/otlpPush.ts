@@ -121,7 +121,8 @@ export class OtlpPush {
     if (this.finalized) return;
     if (outcome === 'retry') {
       this.stats.retries++;
-      if (this.backoff === 0) this.o.onNotice?.(`OTLP endpoint ${this.shownUrl} failing (${why}): retrying with backoff, queue holds up to ${this.o.maxQueueSpans} spans`);
+      if (this.backoff === 0) this.o.onNotice?.(`OTLP endpoint ${this.shownUrl} failing (${why}): retrying with backoff, queue holds up to ` +
+              `${this.o.maxQueueSpans} spans`);
       this.stats.lastError = why;
       const next = this.backoff === 0 ? this.o.backoffMs : Math.min(this.o.maxBackoffMs, this.backoff * 2);
       this.backoff = next * (0.8 + 0.4 * Math.random());

@@ -30,7 +30,8 @@ export function loadPacketSocketStats(): ReadPacketSocketStats | { unavailable: 
   } catch (e) {
     return {
       unavailable:
-        'the optional vim-analyse-packet-stats addon (native/packet-stats, Linux, built by npm install where a C compiler is present) ' +
+        'the optional vim-analyse-packet-stats addon (native/packet-stats, Linux, built by npm install where ' +
+            'a C compiler is present) ' +
         `is not usable: ${(e as Error).message.split('\n')[0]}`,
     };
   }

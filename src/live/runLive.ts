@@ -206,14 +206,18 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   const live = source.stats;
   if (live.pcapDrops) {
     result.warnings.push(
-      `libpcap/kernel dropped ${live.pcapDrops} of the ${live.pcapReceived} packets matching the capture filter (capture ring full; a larger --buffer-size or a narrower --bpf helps): ` +
+      `libpcap/kernel dropped ${live.pcapDrops} of the ${live.pcapReceived} packets matching the capture ` +
+          `filter (capture ring full; a larger --buffer-size or a narrower --bpf helps): ` +
         `${noted} request${noted === 1 ? '' : 's'} in flight then may be incomplete or approx (each has a note)`,
     );
   }
   if (live.pcapDrops === null) result.warnings.push(`packets dropped in the capture ring are not known: ${live.pcapUnavailable ?? 'no counters read'}`);
-  if (live.ifaceDrops) result.warnings.push(`${opts.iface} dropped ${live.ifaceDrops} received packets during the session: requests in flight then may be incomplete or approx`);
-  if (decoder.counters.gaps) result.warnings.push(`${decoder.counters.gaps} TCP gaps (${decoder.counters.gapBytes} bytes never captured): requests in flight then may be incomplete or approx`);
-  if (otlpStats?.dropped) result.warnings.push(`OTLP push dropped ${otlpStats.dropped} spans (endpoint down longer than its queue could hold, or rejecting; last error: ${otlpStats.lastError ?? 'none'})`);
+  if (live.ifaceDrops) result.warnings.push(`${opts.iface} dropped ${live.ifaceDrops} received packets during the session: requests in flight then ` +
+          `may be incomplete or approx`);
+  if (decoder.counters.gaps) result.warnings.push(`${decoder.counters.gaps} TCP gaps (${decoder.counters.gapBytes} bytes never captured): requests in ` +
+          `flight then may be incomplete or approx`);
+  if (otlpStats?.dropped) result.warnings.push(`OTLP push dropped ${otlpStats.dropped} spans (endpoint down longer than its queue could hold, or ` +
+          `rejecting; last error: ${otlpStats.lastError ?? 'none'})`);
   result.counters.live = {
     ...live,
     ...(otlpStats ? { otlp: otlpStats } : {}),

@@ -102,13 +102,16 @@ export async function readLog(spec: string, options?: ParseLogOptions): Promise<
   if (gaveUp) {
     parsed.warnings.push({
       stage: 'logs', file: path, line: parsed.counters.lines,
-      message: `no line break in ${MAX_BYTES_WITHOUT_LINE >> 20} MiB: not a log; reading stopped after ${parsed.counters.lines} lines`,
+      message: `no line break in ${MAX_BYTES_WITHOUT_LINE >> 20} MiB: not a log; reading stopped after ` +
+          `${parsed.counters.lines} lines`,
     });
   }
   if (failure) {
     parsed.warnings.push({
       stage: 'logs', file: path, line: parsed.counters.lines,
-      message: `${gz ? 'gzip stream' : 'file'} ended early (${(failure as NodeJS.ErrnoException).code ?? 'read error'}); lines after ${parsed.counters.lines} not read`,
+      message: `${gz ? 'gzip stream' : 'file'} ended early ` +
+          `(${(failure as NodeJS.ErrnoException).code ?? 'read error'}); lines after ${parsed.counters.lines} ` +
+          `not read`,
     });
   }
   return parsed;

@@ -41,7 +41,8 @@ export class IpFragmentReassembler {
     this.fragments++;
     const f = ip.fragment!;
     const alen = addressLength(ip);
-    const key = `${ip.version}${addressKey(ip.buf, ip.srcOff, alen)}${addressKey(ip.buf, ip.dstOff, alen)}${ip.protocol}:${f.id}`;
+    const key = `${ip.version}${addressKey(ip.buf, ip.srcOff, alen)}${addressKey(ip.buf, ip.dstOff, alen)}` +
+        `${ip.protocol}:${f.id}`;
     let p = this.pending.get(key);
     if (!p) {
       if (this.pending.size >= this.limits.maxDatagrams) this.expire(ts, true);

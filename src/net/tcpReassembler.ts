@@ -437,7 +437,8 @@ export class TcpReassembler {
       const victim = this.quiet.size > 0 ? this.quiet.values().next().value! : this.conns.values().next().value!;
       if (victim.quiet) c.quietConnectionsEnded++;
       c.connectionLimitHits++;
-      if (c.connectionLimitHits === 1) this.options.onWarning?.(`open-connection limit (${this.limits.maxConnections}) reached; the least recently used connections are ended early`, ts, 'maxConnections');
+      if (c.connectionLimitHits === 1) this.options.onWarning?.(`open-connection limit (${this.limits.maxConnections}) reached; the least recently used ` +
+              `connections are ended early`, ts, 'maxConnections');
       this.finish(victim, 'idle', ts);
     }
     const srcIp = this.addressTextAt(ip, ip.srcOff, sourceAddress);

@@ -60,7 +60,8 @@ export async function makeFigures(configs: readonly Configuration[], options: An
       const stats = result.stats[f.vim];
       const lacking = f.phases.filter((p) => !stats?.[p] && !f.optional?.includes(p));
       if (!stats) continue; // not this VIM's configuration
-      if (lacking.length) skipped.push({ label, reason: `no ${lacking.join(', ')} (${f.figure === 15 || f.figure === 17 ? 'give the compute-host log' : 'incomplete requests'})` });
+      if (lacking.length) skipped.push({ label, reason: `no ${lacking.join(', ')} ` +
+              `(${f.figure === 15 || f.figure === 17 ? 'give the compute-host log' : 'incomplete requests'})` });
       else groups.push({ label: f.split && stats[f.split.part] ? `${label} (${f.split.part} split out)` : label, stats: f.split ? splitPhaseStats(result, f.vim, f.split) : stats });
     }
     if (groups.length === 0) continue;

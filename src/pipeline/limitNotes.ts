@@ -37,7 +37,8 @@ export function droppedMessagesWarning(
   const after = requests.filter((r) => requestEnd(r) >= from).map((r) => r.id);
   const named = after.length > 20 ? `${after.slice(0, 20).join(', ')} and ${after.length - 20} more` : after.join(', ');
   return (
-    `message limit (${log.limit}) reached at ${iso(from)}: ${log.dropped} later messages not kept for the diagnosis and \`messages\` (raise it: maxMessages, --max-messages); ` +
+    `message limit (${log.limit}) reached at ${iso(from)}: ${log.dropped} later messages not kept for the ` +
+        `diagnosis and \`messages\` (raise it: maxMessages, --max-messages); ` +
     (after.length ? `requests seen only in part there: ${named}` : 'no request was in flight or later')
   );
 }

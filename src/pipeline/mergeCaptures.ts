@@ -46,7 +46,9 @@ function fingerprint(r: PacketRecord): { key: string; src: string; dst: string }
   if (res !== 'ok' || ip.protocol !== ipProtocols.tcp || ip.fragment || ip.payloadEnd - ip.payloadOff < 20) return null;
   const t = ipPayload(ip);
   const src = addressText(sourceAddress(ip)), dst = addressText(destinationAddress(ip));
-  const key = `${src}:${(t[0] << 8) | t[1]}>${dst}:${(t[2] << 8) | t[3]}#${((t[4] << 24) | (t[5] << 16) | (t[6] << 8) | t[7]) >>> 0}/${((t[8] << 24) | (t[9] << 16) | (t[10] << 8) | t[11]) >>> 0}/${t[13]}/${t.length}`;
+  const key = `${src}:${(t[0] << 8) | t[1]}>${dst}:${(t[2] << 8) | t[3]}` +
+      `#${((t[4] << 24) | (t[5] << 16) | (t[6] << 8) | t[7]) >>> 0}` +
+      `/${((t[8] << 24) | (t[9] << 16) | (t[10] << 8) | t[11]) >>> 0}/${t[13]}/${t.length}`;
   return { key, src, dst };
 }
 

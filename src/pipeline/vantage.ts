@@ -31,6 +31,7 @@ export function inferVantage(connections: readonly ConnectionStats[]): Vantage {
     kind: 'single-host',
     observers,
     seenThroughPeer: peers,
-    text: `one host's view: ${observers.join(', ')} (every connection has it as an end); ${peers.join(', ')} seen only through their connections with it`,
+    text: `one host's view: ${observers.join(', ')} (every connection has it as an end); ${peers.join(', ')} ` +
+        `seen only through their connections with it`,
   };
 }

@@ -61,7 +61,8 @@ export function createProgress(totalBytes: number, stream: ProgressStream = proc
   const line = (t: number): string => {
     const elapsed = (t - started) / 1000;
     const rate = elapsed > 0 ? bytes / elapsed : 0;
-    const parts = [opts.label, totalBytes > 0 ? `${formatBytes(bytes)} / ${formatBytes(totalBytes)} (${Math.min(100, (100 * bytes) / totalBytes).toFixed(0)}%)` : formatBytes(bytes)];
+    const parts = [opts.label, totalBytes > 0 ? `${formatBytes(bytes)} / ${formatBytes(totalBytes)} ` +
+            `(${Math.min(100, (100 * bytes) / totalBytes).toFixed(0)}%)` : formatBytes(bytes)];
     parts.push(`${formatBytes(Math.round(rate))}/s`);
     if (totalBytes > 0) parts.push(`ETA ${rate > 0 ? formatDuration(Math.max(0, totalBytes - bytes) / rate) : '--:--'}`);
     const text = parts.filter(Boolean).join('  ');

@@ -40,7 +40,8 @@ export function dominantVerdict(stats: Record<string, PhaseStats>, sequence: rea
   const top = sequence.filter((p) => stats[p]).sort((a, b) => stats[b].meanMs - stats[a].meanMs)[0];
   if (!top) return null;
   const s = stats[top];
-  return `dominant phase: ${top}, ${f1(s.meanMs)} ms of ${f1(total.meanMs)} ms (${((100 * s.meanMs) / total.meanMs).toFixed(0)}% of total, n=${s.n})`;
+  return `dominant phase: ${top}, ${f1(s.meanMs)} ms of ${f1(total.meanMs)} ms ` +
+      `(${((100 * s.meanMs) / total.meanMs).toFixed(0)}% of total, n=${s.n})`;
 }
 
 function requestRows(requests: ResultRequest[], phases: string[]): string {
@@ -62,17 +63,20 @@ function requestRows(requests: ResultRequest[], phases: string[]): string {
 /** Which connections were TLS, and which stayed encrypted (server, name, version, why). */
 function tlsLine(tls: NonNullable<AnalysisResult['tls']>): string {
   const closed = tls.connections.filter((c) => !c.decrypted);
-  const line = `  tls: ${tls.connections.length} connection${tls.connections.length === 1 ? '' : 's'}, ${tls.connections.length - closed.length} decrypted`;
+  const line = `  tls: ${tls.connections.length} connection${tls.connections.length === 1 ? '' : 's'}, ` +
+      `${tls.connections.length - closed.length} decrypted`;
   if (!closed.length) return line;
   const names = [...new Set(closed.map((c) => `${c.server}${c.serverName ? ` ${visible(c.serverName)}` : ''}${c.version ? ` ${c.version}` : ''}`))];
   const reasons = [...new Set(closed.map((c) => c.reason ?? 'not decrypted'))];
-  return `${line}; still encrypted: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''} (${reasons.join('; ')})`;
+  return `${line}; still encrypted: ${names.slice(0, 5).join(', ')}` +
+      `${names.length > 5 ? ` and ${names.length - 5} more` : ''} (${reasons.join('; ')})`;
 }
 
 export function summaryText(result: AnalysisResult, sequences: Record<string, readonly string[]>, opts: { requests?: boolean } = {}): string {
   const out: string[] = [];
   for (const c of result.captures) {
-    out.push(`${visible(c.file)}: ${c.format}${c.gzip ? ' (gzip)' : ''}, ${c.packets} packets, ${c.start ?? '-'} → ${c.end ?? '-'}`);
+    out.push(`${visible(c.file)}: ${c.format}${c.gzip ? ' (gzip)' : ''}, ${c.packets} packets, ${c.start ?? '-'} → ` +
+          `${c.end ?? '-'}`);
     if (c.vantage.kind === 'single-host') out.push(`  vantage: ${visible(c.vantage.text)}`);
   }
   if (result.tls) out.push(tlsLine(result.tls));
@@ -97,7 +101,10 @@ export function summaryText(result: AnalysisResult, sequences: Record<string, re
     const avail = result.availability[vim] ?? {};
     const approx = Object.entries(avail).filter(([, a]) => a.approx > 0);
     const unavailable = Object.entries(avail).filter(([p, a]) => a.exact + a.approx === 0 && seq.includes(p));
-    if (approx.length) out.push(`approximate from this vantage point: ${approx.map(([p, a]) => `${p} (${a.approx}/${reqs.length}, via ${visible(a.substitutes.join('; '))})`).join(', ')}`);
+    if (approx.length) {
+      const vias = approx.map(([p, a]) => `${p} (${a.approx}/${reqs.length}, via ${visible(a.substitutes.join('; '))})`);
+      out.push(`approximate from this vantage point: ${vias.join(', ')}`);
+    }
     if (unavailable.length) out.push(`unavailable from this capture: ${unavailable.map(([p]) => p).join(', ')}`);
     const incomplete = reqs.filter((r) => !r.complete);
     for (const r of incomplete.slice(0, 10)) {

@@ -17,7 +17,8 @@ export function loadResvg(): ResvgCtor {
   try {
     return (createRequire(import.meta.url)('@resvg/resvg-js') as { Resvg: ResvgCtor }).Resvg;
   } catch (e) {
-    throw new PngUnavailableError(`PNG output needs the optional package @resvg/resvg-js (npm install @resvg/resvg-js), or pass --no-png for SVG only: ${(e as Error).message.split('\n')[0]}`);
+    throw new PngUnavailableError(`PNG output needs the optional package @resvg/resvg-js (npm install @resvg/resvg-js), or pass --no-png ` +
+          `for SVG only: ${(e as Error).message.split('\n')[0]}`);
   }
 }
 

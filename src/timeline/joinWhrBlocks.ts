@@ -131,7 +131,9 @@ function place(t: LogTarget, b: WhrBlock, clock: SessionClock, offsetNs: number,
     set(`${step}.begin`, from);
     set(`${step}.end`, to);
   }
-  t.notes.push(`compute-host sub-phases from the study's whr prints (${b.file}, build block ${b.index}); its "create img" includes injection info and config-drive set-up and its "get guest xml" the console log, both printed separately and taken out here`);
+  t.notes.push(`compute-host sub-phases from the study's whr prints (${b.file}, build block ${b.index}); its ` +
+        `"create img" includes injection info and config-drive set-up and its "get guest xml" the console log, both ` +
+        `printed separately and taken out here`);
 }
 
 function span(a: bigint | undefined, b: bigint | undefined): number | undefined {

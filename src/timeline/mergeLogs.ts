@@ -101,8 +101,10 @@ export function mergeLogs(
     result.files.push({ file: log.file, host: log.host, events: withId, joined: matched, related });
     if (!related) {
       result.warnings.push(withId === 0
-        ? `log ${log.file}: no line names a request (no vimts marker or id found in ${log.counters.lines} lines); not merged`
-        : `log ${log.file}: none of its ${withId} timed lines names a request in this capture: a log of another run? Not merged`);
+        ? `log ${log.file}: no line names a request (no vimts marker or id found in ${log.counters.lines} ` +
+              `lines); not merged`
+        : `log ${log.file}: none of its ${withId} timed lines names a request in this capture: a log of ` +
+              `another run? Not merged`);
     }
   }
   for (const [host, h] of hosts) {
@@ -126,18 +128,21 @@ export function mergeLogs(
         wireSources.push(`${w.source} (${addr})`);
         folded.push(addr);
       } else {
-        result.warnings.push(`log host ${host}: its markers put its clock outside what the capture shows for ${addr} (${w.offsetMs.toFixed(3)} ± ${w.uncertaintyMs.toFixed(3)} ms); using the log's own bounds`);
+        result.warnings.push(`log host ${host}: its markers put its clock outside what the capture shows for ${addr} ` +
+              `(${w.offsetMs.toFixed(3)} ± ${w.uncertaintyMs.toFixed(3)} ms); using the log's own bounds`);
       }
     }
     const e = h.bounds.estimate(
-      [`log markers vs. the messages that caused or reported them${h.addresses.size ? ` (${[...h.addresses].join(', ')})` : ''}`, ...wireSources].join('; '),
+      [`log markers vs. the messages ` +
+            `that caused or reported them${h.addresses.size ? ` (${[...h.addresses].join(', ')})` : ''}`, ...wireSources].join('; '),
     );
     if (e) {
       if (h.addresses.size) e.addresses = [...h.addresses].sort();
       result.clocks[host] = e;
       result.folded.push(...folded);
     }
-    else result.warnings.push(`log host ${host}: no causal bound on both sides, its clock offset is unknown; its markers are placed as written`);
+    else result.warnings.push(`log host ${host}: no causal bound on both sides, its clock offset is unknown; its markers are ` +
+            `placed as written`);
   }
   for (const j of joined) {
     const c = result.clocks[j.host];
@@ -163,14 +168,16 @@ function joinWhr(log: ParsedLog, targets: readonly LogTarget[], clock: SessionCl
     ? { offsetMs: given, uncertaintyMs: 0 }
     : result.clocks[log.host] ?? (addr ? wireClocks[addr] : undefined) ?? soleLogClock(result);
   if (!est) {
-    result.warnings.push(`log ${log.file}: whr prints name no request and no clock estimate exists for their host; pass --clock-offset ${log.host}=OFFSETms or a log with vimts markers`);
+    result.warnings.push(`log ${log.file}: whr prints name no request and no clock estimate exists for their host; pass ` +
+          `--clock-offset ${log.host}=OFFSETms or a log with vimts markers`);
     return;
   }
   const { joins, crossChecks } = joinWhrBlocks(blocks, targets, clock, est.offsetMs * 1e6, est.uncertaintyMs * 1e6, log.host);
   result.whr.push({ file: log.file, joins, crossChecks });
   result.files.push({ file: log.file, host: log.host, events: blocks.length, joined: joins.filter((j) => j.request).length, related: joins.some((j) => j.request) });
   const ambiguous = joins.filter((j) => !j.request && j.ambiguousWith.length > 1);
-  if (ambiguous.length) result.warnings.push(`log ${log.file}: ${ambiguous.length} of ${blocks.length} whr build blocks fit several requests and were not joined`);
+  if (ambiguous.length) result.warnings.push(`log ${log.file}: ${ambiguous.length} of ${blocks.length} whr build blocks fit several requests and ` +
+          `were not joined`);
   const worst = crossChecks.reduce((m, c) => Math.max(m, Math.abs(c.diffMs)), 0);
   if (crossChecks.length && worst > 2) result.warnings.push(`log ${log.file}: whr durations disagree with the vimts markers by up to ${worst.toFixed(3)} ms`);
 }

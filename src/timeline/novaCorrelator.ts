@@ -348,7 +348,8 @@ export class NovaCorrelator {
         const inFlight = [...this.requests.values()].filter((d) => aroundValidation(d, v));
         if (inFlight.length === 1) target = inFlight[0];
         else if (inFlight.length > 1) {
-          for (const d of inFlight) d.notes.push(`token validation at ${(v.reqFirst / 1e6).toFixed(3)} ms is ambiguous between ${inFlight.length} requests in flight`);
+          for (const d of inFlight) d.notes.push(`token validation at ${(v.reqFirst / 1e6).toFixed(3)} ms is ambiguous between ` +
+                  `${inFlight.length} requests in flight`);
           continue;
         } else continue;
       }

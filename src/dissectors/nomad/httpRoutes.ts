@@ -62,7 +62,9 @@ const routes = new Map<string, CompiledRoute[]>();
  * keeps these and masks the rest (a segment may be a token).
  */
 const knownSegments = new Set<string>(
-  'volumes volume csi host plugins plugin namespaces namespace client fs logs stats acl tokens token policies policy operator raft scheduler search services service vars var event stream system gc reconcile summary quotas sentinel recommendations scaling'.split(' '),
+  ('volumes volume csi host plugins plugin namespaces namespace client fs logs stats acl tokens token ' +
+      'policies policy operator raft scheduler search services service vars var event stream system gc reconcile ' +
+      'summary quotas sentinel recommendations scaling').split(' '),
 );
 for (const line of routeTable.split('\n')) {
   const [method, template] = line.trim().split(/\s+/);

@@ -110,7 +110,8 @@ export class OsloCorrelator {
     }
     if (m.bodyTruncated) {
       this.count('truncatedBodies');
-      this.warn(`${m.method} on ${m.exchange}/${m.routingKey}: body truncated at ${m.body.length} of ${m.bodySize} bytes; not decoded`, m.firstByte);
+      this.warn(`${m.method} on ${m.exchange}/${m.routingKey}: body truncated at ${m.body.length} of ${m.bodySize} ` +
+            `bytes; not decoded`, m.firstByte);
       return;
     }
     const fingerprint = pre?.fingerprint ?? bodyFingerprint(m.body);

@@ -543,7 +543,8 @@ export class HttpMessageReader implements BudgetHolder {
     count(this.ctx.counters, 'http', counter);
     // The budget is spent once per session: said once, then counted.
     if (r.kind !== 'budget') this.report(`${this.kind()} body not decoded: ${r.message}`, cur.lastByte);
-    else if (this.ctx.counters.http.inflateBudgetHits === 1) this.report(`${this.kind()} body not decoded, nor any later compressed body: ${r.message} (--max-inflated-bytes ${this.ctx.limits.maxInflatedBytes})`, cur.lastByte);
+    else if (this.ctx.counters.http.inflateBudgetHits === 1) this.report(`${this.kind()} body not decoded, nor any later compressed body: ${r.message} (--max-inflated-bytes ` +
+            `${this.ctx.limits.maxInflatedBytes})`, cur.lastByte);
   }
 
   /** Framing is lost: report the current message as cut, then scan for the next start. */

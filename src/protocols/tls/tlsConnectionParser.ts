@@ -126,7 +126,8 @@ export class TlsConnectionParser implements StreamHandler {
     s.buf = null;
     s.dead ??= 'record framing lost';
     count(this.ctx.counters, 'tls', 'framingLost');
-    this.ctx.warn({ stage: 'protocols', protocol: 'tls', conn: this.conn.id, ts, message: `not a TLS record header ${dir === 0 ? 'client → server' : 'server → client'}; rest of that direction skipped` });
+    this.ctx.warn({ stage: 'protocols', protocol: 'tls', conn: this.conn.id, ts, message: `not a TLS record header ${dir === 0 ? 'client → server' : 'server → client'}; rest of that ` +
+          `direction skipped` });
     this.inner?.gap(dir, -1, ts);
   }
 
