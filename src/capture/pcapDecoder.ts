@@ -217,7 +217,10 @@ export class PcapDecoder extends FramedDecoder {
   }
 }
 
-/** The order of a record's two length fields: swapped before 2.3 and in DG/UX's 543.x; in 2.3 either (swapped when incl_len > orig_len), as libpcap and tshark read them. */
+/**
+ * The order of a record's two length fields: swapped before 2.3 and in DG/UX's 543.x; in 2.3 either
+ * (swapped when incl_len > orig_len), as libpcap and tshark read them.
+ */
 type LengthsOrder = 'standard' | 'swapped' | 'either';
 
 function lengthsOrder(major: number, minor: number): LengthsOrder {
