@@ -6,10 +6,24 @@
  */
 const secretPatterns: readonly [RegExp, string][] = [
   [/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s]*@/gi, '$1:***@'],
-  [/\b(X-[A-Za-z0-9-]*Token|Authorization|Proxy-Authorization|Cookie|Set-Cookie)(\s*[:=]\s*)(?:(?:Bearer|Basic|Negotiate|Digest)\s+)?[^\s,;'"]+/gi, '$1$2***'],
+  [
+    new RegExp(
+      String.raw`\b(X-[A-Za-z0-9-]*Token|Authorization|Proxy-Authorization|Cookie|Set-Cookie)(\s*[:=]\s*)` +
+        String.raw`(?:(?:Bearer|Basic|Negotiate|Digest)\s+)?[^\s,;'"]+`,
+      'gi',
+    ),
+    '$1$2***',
+  ],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, '$1 ***'],
   // `key` alone or as api/access/secret/private/auth key: `routing_key=` is no secret.
-  [/\b([A-Za-z_-]*(?:password|passwd|secret|token|credential)s?|(?:(?:api|access|secret|private|auth)[_-]?)?key)(["']?\s*[:=]\s*["']?)[^\s,;'"&}]+/gi, '$1$2***'],
+  [
+    new RegExp(
+      String.raw`\b([A-Za-z_-]*(?:password|passwd|secret|token|credential)s?|` +
+        String.raw`(?:(?:api|access|secret|private|auth)[_-]?)?key)(["']?\s*[:=]\s*["']?)[^\s,;'"&}]+`,
+      'gi',
+    ),
+    '$1$2***',
+  ],
 ];
 
 /** Longer text is cut first: the patterns backtrack, and no printed line needs more. */

@@ -41,7 +41,11 @@ export function csvText(text: string): string {
 }
 
 /** Characters XML 1.0 forbids (and C1/DEL, legal but invisible): replaced by their visible form. */
-const xmlIllegal = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const xmlIllegal = new RegExp(
+  String.raw`[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]` +
+    String.raw`|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]`,
+  'g',
+);
 
 export function xmlText(text: string): string {
   return text.replace(xmlIllegal, (c) => (c.length === 1 && c.charCodeAt(0) < 0xd800 ? shown(c) : '\ufffd'));
