@@ -5,7 +5,11 @@ import { sharedCaptureTests } from './test/helpers/testKinds.js';
 /** Files that capture live, in network namespaces or with tcpreplay, or drive a browser. */
 const system = ['test/live/**/*.test.ts', 'test/report/browser.test.ts'];
 /** Files that assert a wall-clock time: they run alone, as system files do, so no other test file takes their core. */
-const timed = ['test/protocols/http/hostileFraming.test.ts', 'test/logs/hostileLogs.test.ts', 'test/bin/filesAndExits.test.ts'];
+const timed = [
+  'test/protocols/http/hostileFraming.test.ts',
+  'test/logs/hostileLogs.test.ts',
+  'test/bin/filesAndExits.test.ts',
+];
 const capture = sharedCaptureTests(import.meta.dirname);
 const audit = ['test/audit/**/*.test.ts'];
 
@@ -22,7 +26,10 @@ export default defineConfig({
     // The run's folder: which shared captures each file used (read by test/audit/), shared analyses.
     globalSetup: ['./test/helpers/testRunDir.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...system, ...timed, ...capture, ...audit] } },
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...system, ...timed, ...capture, ...audit] },
+      },
       { extends: true, test: { name: 'capture', include: capture, exclude: [...system, ...timed] } },
       // After those, one file at a time: live capture and its timed waits share the machine with no other test file.
       { extends: true, test: { name: 'system', include: system, maxWorkers: 1, sequence: { groupOrder: 1 } } },

@@ -29,7 +29,8 @@ interface Frame {
 const inputVersion = 5;
 
 /** UUIDs with dashes (servers, allocs, requests) and as 32 hex digits (oslo's _unique_id, _msg_id). */
-const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])/g;
+const uuidPattern =
+  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])/g;
 
 const hex = '0123456789abcdef';
 /** Added (mod 16^4) to an id's first four hex digits, times the copy number. */
@@ -51,7 +52,10 @@ function tcpPayload(f: Uint8Array): { key: string; start: number } | null {
  * frame, where each of its first four digits lies. Returns each id's original value.
  */
 function findIdDigits(frames: Frame[]): number[] {
-  const streams = new Map<string, { text: string[]; at: { frame: number; start: number; offset: number; length: number }[]; length: number }>();
+  const streams = new Map<
+    string,
+    { text: string[]; at: { frame: number; start: number; offset: number; length: number }[]; length: number }
+  >();
   frames.forEach((f, i) => {
     const p = tcpPayload(f.bytes);
     if (!p) return;
@@ -88,11 +92,18 @@ function rewriteIds(out: Uint8Array, digits: readonly number[], values: readonly
   }
 }
 
-async function loadFrames(source: string): Promise<{ frames: Frame[]; values: number[]; epochNs: bigint; linkType: number }> {
+async function loadFrames(
+  source: string,
+): Promise<{ frames: Frame[]; values: number[]; epochNs: bigint; linkType: number }> {
   const frames: Frame[] = [];
   const clock = new SessionClock();
   // A copy: Buffer's slice() is a view into the reader's chunk, not a copy.
-  await readCapture(source, (r: PacketRecord) => frames.push({ ts: r.ts, linkType: r.linkType, bytes: new Uint8Array(r.bytes), origLen: r.origLen, digits: [] }), { clock });
+  await readCapture(
+    source,
+    (r: PacketRecord) =>
+      frames.push({ ts: r.ts, linkType: r.linkType, bytes: new Uint8Array(r.bytes), origLen: r.origLen, digits: [] }),
+    { clock },
+  );
   const values = findIdDigits(frames);
   return { frames, values, epochNs: clock.epochNs ?? 0n, linkType: frames[0]?.linkType ?? 1 };
 }
@@ -101,17 +112,22 @@ async function loadFrames(source: string): Promise<{ frames: Frame[]; values: nu
 function shiftAddresses(f: Uint8Array, copy: number): Uint8Array {
   const out = new Uint8Array(f); // a copy (f may be a Buffer, whose slice() is a view)
   if (out.length < 34 || ((out[12] << 8) | out[13]) !== 0x0800) return out;
-  const a = (copy >> 8) & 0xff, b = copy & 0xff;
-  out[27] = a; out[28] = b; // source 10.A.B.x
-  out[31] = a; out[32] = b; // destination
+  const a = (copy >> 8) & 0xff,
+    b = copy & 0xff;
+  out[27] = a;
+  out[28] = b; // source 10.A.B.x
+  out[31] = a;
+  out[32] = b; // destination
   // Keep the IPv4 header checksum valid: recompute it.
-  out[24] = 0; out[25] = 0;
+  out[24] = 0;
+  out[25] = 0;
   const ihl = (out[14] & 0x0f) * 4;
   let sum = 0;
   for (let i = 14; i < 14 + ihl; i += 2) sum += (out[i] << 8) | out[i + 1];
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   const ck = ~sum & 0xffff;
-  out[24] = ck >> 8; out[25] = ck & 0xff;
+  out[24] = ck >> 8;
+  out[25] = ck & 0xff;
   return out;
 }
 
@@ -124,7 +140,8 @@ function shiftClientPorts(out: Uint8Array, copy: number): void {
     const port = (out[at] << 8) | out[at + 1];
     if (port < 10000) continue;
     const moved = 10000 + ((port - 10000 + copy * 997) % 55536);
-    out[at] = moved >> 8; out[at + 1] = moved & 0xff;
+    out[at] = moved >> 8;
+    out[at + 1] = moved & 0xff;
   }
 }
 
@@ -134,7 +151,8 @@ export type BenchLink = 'as-captured' | 'sll2';
 /** An Ethernet frame as `tcpdump -i any` writes it: the 14-byte header replaced by SLL2's 20 (interface 2, host-bound). */
 function ethernetToSll2(f: Uint8Array): Uint8Array {
   const out = new Uint8Array(f.length + 6);
-  out[0] = f[12]; out[1] = f[13]; // protocol type: the EtherType
+  out[0] = f[12];
+  out[1] = f[13]; // protocol type: the EtherType
   out[7] = 2; // interface index
   out[9] = 1; // ARPHRD_ETHER
   out[11] = 6; // address length
@@ -148,12 +166,32 @@ function ethernetToSll2(f: Uint8Array): Uint8Array {
  * a fleet's requests come from a fixed set of hosts; client ports and ids stay distinct per
  * copy (so do connections).
  */
-export async function buildRepeatedCapture(source: string, target: string, minBytes: number, addressBlocks = 0, link: BenchLink = 'as-captured'): Promise<{ bytes: number; copies: number; packets: number }> {
+export async function buildRepeatedCapture(
+  source: string,
+  target: string,
+  minBytes: number,
+  addressBlocks = 0,
+  link: BenchLink = 'as-captured',
+): Promise<{ bytes: number; copies: number; packets: number }> {
   try {
     const s = await stat(target);
-    const meta = JSON.parse(await readFile(`${target}.json`, 'utf8')) as { bytes: number; copies: number; packets: number; version?: number; addressBlocks?: number };
-    if (s.size >= minBytes && meta.bytes === s.size && meta.version === inputVersion && (meta.addressBlocks ?? 0) === addressBlocks) return meta;
-  } catch { /* build it */ }
+    const meta = JSON.parse(await readFile(`${target}.json`, 'utf8')) as {
+      bytes: number;
+      copies: number;
+      packets: number;
+      version?: number;
+      addressBlocks?: number;
+    };
+    if (
+      s.size >= minBytes &&
+      meta.bytes === s.size &&
+      meta.version === inputVersion &&
+      (meta.addressBlocks ?? 0) === addressBlocks
+    )
+      return meta;
+  } catch {
+    /* build it */
+  }
   const loaded = await loadFrames(source);
   const { frames, values, epochNs } = loaded;
   const toSll2 = link === 'sll2' && loaded.linkType === 1;
@@ -168,7 +206,9 @@ export async function buildRepeatedCapture(source: string, target: string, minBy
   header.writeUInt32LE(262144, 16);
   header.writeUInt32LE(linkType, 20);
   ws.write(header);
-  let bytes = 24, copies = 0, packets = 0;
+  let bytes = 24,
+    copies = 0,
+    packets = 0;
   while (bytes < minBytes) {
     const parts: Buffer[] = [];
     for (const f of frames) {
@@ -191,6 +231,9 @@ export async function buildRepeatedCapture(source: string, target: string, minBy
   }
   ws.end();
   await once(ws, 'finish');
-  await writeFile(`${target}.json`, JSON.stringify({ bytes, copies, packets, version: inputVersion, ...(addressBlocks ? { addressBlocks } : {}) }));
+  await writeFile(
+    `${target}.json`,
+    JSON.stringify({ bytes, copies, packets, version: inputVersion, ...(addressBlocks ? { addressBlocks } : {}) }),
+  );
   return { bytes, copies, packets };
 }

@@ -48,14 +48,48 @@ function report(how: string, f: SoakFigures): void {
   console.log(`\nlive-soak: ${how} for ${f.seconds.toFixed(0)} s into a veth pair, vim-analyse live on the other end`);
   const pct = (n: number) => `${((100 * n) / f.sent).toFixed(2)}%`;
   // The kernel counts only packets the capture filter matched: the rest of `lost` was filtered out.
-  const kernel = f.pcapDrops === null ? 'n/a (packet-stats addon unavailable)' : `${f.pcapDrops} (${pct(f.pcapDrops)}) of the ${f.pcapReceived} the filter matched`;
-  console.log(`  sent ${f.sent} packets (${(f.sent / f.seconds / 1000).toFixed(0)} kpkt/s), captured ${f.captured} (${(f.captured / f.seconds / 1000).toFixed(0)} kpkt/s), ` +
-    `lost ${f.sent - f.captured} (${pct(f.sent - f.captured)}): dropped by libpcap/kernel ${kernel}, interface drops ${f.ifaceDrops ?? 'n/a'}; TCP gaps ${f.gaps}, peak RSS ${f.peakMb.toFixed(0)} MB`);
+  const kernel =
+    f.pcapDrops === null
+      ? 'n/a (packet-stats addon unavailable)'
+      : `${f.pcapDrops} (${pct(f.pcapDrops)}) of the ${f.pcapReceived} the filter matched`;
+  console.log(
+    `  sent ${f.sent} packets (${(f.sent / f.seconds / 1000).toFixed(0)} kpkt/s), captured ${f.captured} (${(f.captured / f.seconds / 1000).toFixed(0)} kpkt/s), ` +
+      `lost ${f.sent - f.captured} (${pct(f.sent - f.captured)}): dropped by libpcap/kernel ${kernel}, interface drops ${f.ifaceDrops ?? 'n/a'}; TCP gaps ${f.gaps}, peak RSS ${f.peakMb.toFixed(0)} MB`,
+  );
 }
 
-async function soakRun(bin: string, nsA: string, nsB: string, ifA: string, ifB: string, capture: string, seconds: number, pps: number | null): Promise<SoakFigures> {
-  const live = spawn('ip', ['netns', 'exec', nsB, '/usr/bin/time', '-f', '__PEAK_KB__%M', process.execPath, bin, 'live', '-i', ifB, '--json', '--summary-every', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let last = '', err = '';
+async function soakRun(
+  bin: string,
+  nsA: string,
+  nsB: string,
+  ifA: string,
+  ifB: string,
+  capture: string,
+  seconds: number,
+  pps: number | null,
+): Promise<SoakFigures> {
+  const live = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      nsB,
+      '/usr/bin/time',
+      '-f',
+      '__PEAK_KB__%M',
+      process.execPath,
+      bin,
+      'live',
+      '-i',
+      ifB,
+      '--json',
+      '--summary-every',
+      '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let last = '',
+    err = '';
   live.stdout.on('data', (c: Buffer) => {
     const text = last + c.toString();
     last = text.slice(text.lastIndexOf('\n', text.length - 2) + 1);
@@ -64,7 +98,25 @@ async function soakRun(bin: string, nsA: string, nsB: string, ifA: string, ifB: 
   for (let i = 0; i < 100 && !err.includes('capturing on'); i++) await sleep(100);
   const t0 = Date.now();
   const rate = pps === null ? ['--topspeed'] : ['--pps', String(pps)];
-  const replay = execFileSync('ip', ['netns', 'exec', nsA, 'tcpreplay', '-K', ...rate, '--loop', '0', '--duration', String(seconds), '-i', ifA, capture], { stdio: 'pipe', maxBuffer: 1 << 24 }).toString();
+  const replay = execFileSync(
+    'ip',
+    [
+      'netns',
+      'exec',
+      nsA,
+      'tcpreplay',
+      '-K',
+      ...rate,
+      '--loop',
+      '0',
+      '--duration',
+      String(seconds),
+      '-i',
+      ifA,
+      capture,
+    ],
+    { stdio: 'pipe', maxBuffer: 1 << 24 },
+  ).toString();
   const elapsed = (Date.now() - t0) / 1000;
   await sleep(2000);
   // GNU time does not pass SIGINT on: signal vim-analyse itself.

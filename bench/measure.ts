@@ -18,15 +18,25 @@ export async function measure(cmd: string, args: string[]): Promise<Measurement>
   const argv = gnuTime ? ['/usr/bin/time', '-f', '__PEAK_KB__%M', cmd, ...args] : [cmd, ...args];
   const t0 = process.hrtime.bigint();
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdoutBytes = 0, stderr = '', polledKb = 0;
-  child.stdout.on('data', (c: Buffer) => { stdoutBytes += c.length; });
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const poll = gnuTime ? null : setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) polledKb = Math.max(polledKb, Number(m[1]));
-    } catch { /* exited */ }
-  }, 20);
+  let stdoutBytes = 0,
+    stderr = '',
+    polledKb = 0;
+  child.stdout.on('data', (c: Buffer) => {
+    stdoutBytes += c.length;
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const poll = gnuTime
+    ? null
+    : setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+          if (m) polledKb = Math.max(polledKb, Number(m[1]));
+        } catch {
+          /* exited */
+        }
+      }, 20);
   const exitCode: number | null = await new Promise((res) => child.on('close', (code) => res(code)));
   if (poll) clearInterval(poll);
   const wallSec = Number(process.hrtime.bigint() - t0) / 1e9;

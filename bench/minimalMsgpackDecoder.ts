@@ -10,7 +10,10 @@
  */
 
 export class MsgpackDecodeError extends Error {
-  constructor(message: string, readonly at: number) {
+  constructor(
+    message: string,
+    readonly at: number,
+  ) {
     super(message);
     this.name = 'MsgpackDecodeError';
   }
@@ -59,38 +62,87 @@ class Reader {
     if (t <= 0xbf) return this.str(t & 0x1f);
     const v = this.view;
     switch (t) {
-      case 0xc0: return null;
-      case 0xc2: return false;
-      case 0xc3: return true;
-      case 0xc4: return this.bin(this.u(1));
-      case 0xc5: return this.bin(this.u(2));
-      case 0xc6: return this.bin(this.u(4));
-      case 0xc7: return this.ext(this.u(1));
-      case 0xc8: return this.ext(this.u(2));
-      case 0xc9: return this.ext(this.u(4));
-      case 0xca: this.need(4); this.pos += 4; return v.getFloat32(this.pos - 4);
-      case 0xcb: this.need(8); this.pos += 8; return v.getFloat64(this.pos - 8);
-      case 0xcc: return this.u(1);
-      case 0xcd: return this.u(2);
-      case 0xce: return this.u(4);
-      case 0xcf: { this.need(8); const x = v.getBigUint64(this.pos); this.pos += 8; return x <= maxSafe ? Number(x) : x; }
-      case 0xd0: this.need(1); return v.getInt8(this.pos++);
-      case 0xd1: this.need(2); this.pos += 2; return v.getInt16(this.pos - 2);
-      case 0xd2: this.need(4); this.pos += 4; return v.getInt32(this.pos - 4);
-      case 0xd3: { this.need(8); const x = v.getBigInt64(this.pos); this.pos += 8; return x <= maxSafe && x >= minSafe ? Number(x) : x; }
-      case 0xd4: return this.ext(1);
-      case 0xd5: return this.ext(2);
-      case 0xd6: return this.ext(4);
-      case 0xd7: return this.ext(8);
-      case 0xd8: return this.ext(16);
-      case 0xd9: return this.str(this.u(1));
-      case 0xda: return this.str(this.u(2));
-      case 0xdb: return this.str(this.u(4));
-      case 0xdc: return this.array(this.u(2), depth);
-      case 0xdd: return this.array(this.u(4), depth);
-      case 0xde: return this.map(this.u(2), depth);
-      case 0xdf: return this.map(this.u(4), depth);
-      default: throw new MsgpackDecodeError(`invalid msgpack type byte 0x${t.toString(16)}`, this.pos - 1);
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+        return this.bin(this.u(1));
+      case 0xc5:
+        return this.bin(this.u(2));
+      case 0xc6:
+        return this.bin(this.u(4));
+      case 0xc7:
+        return this.ext(this.u(1));
+      case 0xc8:
+        return this.ext(this.u(2));
+      case 0xc9:
+        return this.ext(this.u(4));
+      case 0xca:
+        this.need(4);
+        this.pos += 4;
+        return v.getFloat32(this.pos - 4);
+      case 0xcb:
+        this.need(8);
+        this.pos += 8;
+        return v.getFloat64(this.pos - 8);
+      case 0xcc:
+        return this.u(1);
+      case 0xcd:
+        return this.u(2);
+      case 0xce:
+        return this.u(4);
+      case 0xcf: {
+        this.need(8);
+        const x = v.getBigUint64(this.pos);
+        this.pos += 8;
+        return x <= maxSafe ? Number(x) : x;
+      }
+      case 0xd0:
+        this.need(1);
+        return v.getInt8(this.pos++);
+      case 0xd1:
+        this.need(2);
+        this.pos += 2;
+        return v.getInt16(this.pos - 2);
+      case 0xd2:
+        this.need(4);
+        this.pos += 4;
+        return v.getInt32(this.pos - 4);
+      case 0xd3: {
+        this.need(8);
+        const x = v.getBigInt64(this.pos);
+        this.pos += 8;
+        return x <= maxSafe && x >= minSafe ? Number(x) : x;
+      }
+      case 0xd4:
+        return this.ext(1);
+      case 0xd5:
+        return this.ext(2);
+      case 0xd6:
+        return this.ext(4);
+      case 0xd7:
+        return this.ext(8);
+      case 0xd8:
+        return this.ext(16);
+      case 0xd9:
+        return this.str(this.u(1));
+      case 0xda:
+        return this.str(this.u(2));
+      case 0xdb:
+        return this.str(this.u(4));
+      case 0xdc:
+        return this.array(this.u(2), depth);
+      case 0xdd:
+        return this.array(this.u(4), depth);
+      case 0xde:
+        return this.map(this.u(2), depth);
+      case 0xdf:
+        return this.map(this.u(4), depth);
+      default:
+        throw new MsgpackDecodeError(`invalid msgpack type byte 0x${t.toString(16)}`, this.pos - 1);
     }
   }
 

@@ -27,40 +27,92 @@ const nowNs = 1795560355437677958n;
 
 function job(i: number) {
   return {
-    AllAtOnce: false, Constraints: [{ LTarget: '${attr.kernel.name}', Operand: '=', RTarget: 'linux' }],
-    CreateIndex: 100 + i, Datacenters: ['dc1'], ID: `example${i}`, JobModifyIndex: 100 + i,
-    Meta: null, ModifyIndex: 100 + i, Name: `example${i}`, Namespace: 'default', ParentID: '',
-    Periodic: null, Priority: 50, Region: 'global', Stable: false, Status: 'pending',
-    StatusDescription: '', Stop: false, SubmitTime: nowNs, Type: 'batch', Update: { MaxParallel: 0, Stagger: 0 },
+    AllAtOnce: false,
+    Constraints: [{ LTarget: '${attr.kernel.name}', Operand: '=', RTarget: 'linux' }],
+    CreateIndex: 100 + i,
+    Datacenters: ['dc1'],
+    ID: `example${i}`,
+    JobModifyIndex: 100 + i,
+    Meta: null,
+    ModifyIndex: 100 + i,
+    Name: `example${i}`,
+    Namespace: 'default',
+    ParentID: '',
+    Periodic: null,
+    Priority: 50,
+    Region: 'global',
+    Stable: false,
+    Status: 'pending',
+    StatusDescription: '',
+    Stop: false,
+    SubmitTime: nowNs,
+    Type: 'batch',
+    Update: { MaxParallel: 0, Stagger: 0 },
     Version: 0,
-    TaskGroups: [{
-      Count: 1, Name: 'xen', Meta: null, Constraints: null,
-      RestartPolicy: { Attempts: 2, Delay: 15_000_000_000, Interval: 60_000_000_000, Mode: 'delay' },
-      EphemeralDisk: { Migrate: false, SizeMB: 300, Sticky: false },
-      Tasks: [{
-        Name: 'clickos', Driver: 'xen', User: '', Leader: false,
-        Config: { cfg: 'local/clickos.cfg', img: 'local/clickos_x86_64' },
-        Env: { NOMAD_RUN: String(i) }, Services: null, Constraints: null,
-        Resources: { CPU: 100, MemoryMB: 32, DiskMB: 0, IOPS: 0, Networks: [{ Device: '', CIDR: '', IP: '', MBits: 1, ReservedPorts: null, DynamicPorts: null }] },
-        Meta: null, KillTimeout: 5_000_000_000,
-        LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10 },
-        Artifacts: [
-          { GetterSource: 'http://10.99.0.4:8080/clickos.cfg', GetterOptions: null, RelativeDest: 'local/' },
-          { GetterSource: 'http://10.99.0.4:8080/clickos_x86_64', GetterOptions: null, RelativeDest: 'local/' },
+    TaskGroups: [
+      {
+        Count: 1,
+        Name: 'xen',
+        Meta: null,
+        Constraints: null,
+        RestartPolicy: { Attempts: 2, Delay: 15_000_000_000, Interval: 60_000_000_000, Mode: 'delay' },
+        EphemeralDisk: { Migrate: false, SizeMB: 300, Sticky: false },
+        Tasks: [
+          {
+            Name: 'clickos',
+            Driver: 'xen',
+            User: '',
+            Leader: false,
+            Config: { cfg: 'local/clickos.cfg', img: 'local/clickos_x86_64' },
+            Env: { NOMAD_RUN: String(i) },
+            Services: null,
+            Constraints: null,
+            Resources: {
+              CPU: 100,
+              MemoryMB: 32,
+              DiskMB: 0,
+              IOPS: 0,
+              Networks: [{ Device: '', CIDR: '', IP: '', MBits: 1, ReservedPorts: null, DynamicPorts: null }],
+            },
+            Meta: null,
+            KillTimeout: 5_000_000_000,
+            LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10 },
+            Artifacts: [
+              { GetterSource: 'http://10.99.0.4:8080/clickos.cfg', GetterOptions: null, RelativeDest: 'local/' },
+              { GetterSource: 'http://10.99.0.4:8080/clickos_x86_64', GetterOptions: null, RelativeDest: 'local/' },
+            ],
+            Templates: null,
+            Vault: null,
+          },
         ],
-        Templates: null, Vault: null,
-      }],
-    }],
+      },
+    ],
   };
 }
 
 function taskEvents(): object[] {
   const types = ['Received', 'Task Setup', 'Downloading Artifacts', 'Driver', 'Started'];
   return types.map((Type, k) => ({
-    Type, Time: nowNs + BigInt(k) * 20_000_000n, DriverError: '', DriverMessage: '', ExitCode: 0,
-    FailsTask: false, KillError: '', KillReason: '', KillTimeout: 0, Message: '', RestartReason: '',
-    SetupError: '', Signal: 0, StartDelay: 0, TaskSignal: '', TaskSignalReason: '', ValidationError: '',
-    DownloadError: '', DiskLimit: 0, GenericSource: '',
+    Type,
+    Time: nowNs + BigInt(k) * 20_000_000n,
+    DriverError: '',
+    DriverMessage: '',
+    ExitCode: 0,
+    FailsTask: false,
+    KillError: '',
+    KillReason: '',
+    KillTimeout: 0,
+    Message: '',
+    RestartReason: '',
+    SetupError: '',
+    Signal: 0,
+    StartDelay: 0,
+    TaskSignal: '',
+    TaskSignalReason: '',
+    ValidationError: '',
+    DownloadError: '',
+    DiskLimit: 0,
+    GenericSource: '',
   }));
 }
 
@@ -70,34 +122,63 @@ const bodies: { name: string; value: unknown }[] = [
     name: 'GetClientAllocs reply',
     value: {
       Allocs: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [uuid(i), 1000 + i])),
-      Index: 1234, KnownLeader: true, LastContact: 0,
+      Index: 1234,
+      KnownLeader: true,
+      LastContact: 0,
     },
   },
   {
     name: 'GetAllocs reply (Job embedded)',
     value: {
-      Allocs: [{
-        ID: uuid(1), EvalID: uuid(2), Name: 'example1.xen[0]', NodeID: uuid(3), JobID: 'example1', Job: job(1),
-        TaskGroup: 'xen', Resources: { CPU: 100, MemoryMB: 32 }, DesiredStatus: 'run', DesiredDescription: '',
-        ClientStatus: 'pending', ClientDescription: '', TaskStates: null, CreateIndex: 120, ModifyIndex: 120,
-        AllocModifyIndex: 120, CreateTime: nowNs,
-      }],
-      Index: 120, KnownLeader: true, LastContact: 0,
+      Allocs: [
+        {
+          ID: uuid(1),
+          EvalID: uuid(2),
+          Name: 'example1.xen[0]',
+          NodeID: uuid(3),
+          JobID: 'example1',
+          Job: job(1),
+          TaskGroup: 'xen',
+          Resources: { CPU: 100, MemoryMB: 32 },
+          DesiredStatus: 'run',
+          DesiredDescription: '',
+          ClientStatus: 'pending',
+          ClientDescription: '',
+          TaskStates: null,
+          CreateIndex: 120,
+          ModifyIndex: 120,
+          AllocModifyIndex: 120,
+          CreateTime: nowNs,
+        },
+      ],
+      Index: 120,
+      KnownLeader: true,
+      LastContact: 0,
     },
   },
   {
     name: 'UpdateAlloc request',
     value: {
-      Alloc: [{
-        ID: uuid(1), NodeID: uuid(3), ClientStatus: 'running', ClientDescription: '',
-        TaskStates: { clickos: { State: 'running', Failed: false, Restarts: 0, Events: taskEvents() } },
-      }],
-      Region: 'global', Namespace: 'default', AuthToken: 'redacted-in-bench',
+      Alloc: [
+        {
+          ID: uuid(1),
+          NodeID: uuid(3),
+          ClientStatus: 'running',
+          ClientDescription: '',
+          TaskStates: { clickos: { State: 'running', Failed: false, Restarts: 0, Events: taskEvents() } },
+        },
+      ],
+      Region: 'global',
+      Namespace: 'default',
+      AuthToken: 'redacted-in-bench',
     },
   },
 ];
 
-const encoded: { name: string; bytes: Uint8Array }[] = bodies.map((b) => ({ name: b.name, bytes: encode(b.value, { useBigInt64: true }) }));
+const encoded: { name: string; bytes: Uint8Array }[] = bodies.map((b) => ({
+  name: b.name,
+  bytes: encode(b.value, { useBigInt64: true }),
+}));
 
 /** Every RPC body of a capture's port-4647 connections, concatenated per method and kind. */
 async function captureBodies(path: string): Promise<{ name: string; bytes: Uint8Array }[]> {
@@ -109,18 +190,36 @@ async function captureBodies(path: string): Promise<{ name: string; bytes: Uint8
     byKind.set(k, [...(byKind.get(k) ?? []), encode(m.body, { useBigInt64: true })]);
   };
   await reassembleTcp(path, (conn) =>
-    conn.server.port === 4647 ? new NomadRpcConnectionParser(conn, (ex) => { keep(ex.request); keep(ex.response); }, ctx) : null,
+    conn.server.port === 4647
+      ? new NomadRpcConnectionParser(
+          conn,
+          (ex) => {
+            keep(ex.request);
+            keep(ex.response);
+          },
+          ctx,
+        )
+      : null,
   );
   // The largest body of each kind stands for it (the bodies that cost the most to decode).
   return [...byKind.entries()]
-    .map(([name, list]) => ({ name: `capture: ${name} (of ${list.length})`, bytes: list.reduce((a, b) => (b.length > a.length ? b : a)) }))
+    .map(([name, list]) => ({
+      name: `capture: ${name} (of ${list.length})`,
+      bytes: list.reduce((a, b) => (b.length > a.length ? b : a)),
+    }))
     .sort((a, b) => b.bytes.length - a.bytes.length)
     .slice(0, 4);
 }
 
 if (process.argv[2]) encoded.push(...(await captureBodies(process.argv[2])));
 
-const limits = { maxStrLength: 1 << 24, maxBinLength: 1 << 24, maxArrayLength: 1 << 24, maxMapLength: 1 << 24, maxExtLength: 1 << 24 };
+const limits = {
+  maxStrLength: 1 << 24,
+  maxBinLength: 1 << 24,
+  maxArrayLength: 1 << 24,
+  maxMapLength: 1 << 24,
+  maxExtLength: 1 << 24,
+};
 const official = new Decoder({ useBigInt64: true, ...limits });
 const scanner = new MsgpackObjectScanner();
 
@@ -130,15 +229,26 @@ const candidates: { name: string; decode: (b: Uint8Array) => unknown }[] = [
   { name: 'minimal decoder (ours)', decode: (b) => decodeMsgpack(b) },
   {
     name: 'boundary scan only (ours)',
-    decode: (b) => { scanner.reset(0, 1, b.length); return scanner.scan(b, b.length); },
+    decode: (b) => {
+      scanner.reset(0, 1, b.length);
+      return scanner.scan(b, b.length);
+    },
   },
   {
     name: 'scan + @msgpack/msgpack',
-    decode: (b) => { scanner.reset(0, 1, b.length); scanner.scan(b, b.length); return official.decode(b); },
+    decode: (b) => {
+      scanner.reset(0, 1, b.length);
+      scanner.scan(b, b.length);
+      return official.decode(b);
+    },
   },
   {
     name: 'scan + minimal decoder',
-    decode: (b) => { scanner.reset(0, 1, b.length); scanner.scan(b, b.length); return decodeMsgpack(b); },
+    decode: (b) => {
+      scanner.reset(0, 1, b.length);
+      scanner.scan(b, b.length);
+      return decodeMsgpack(b);
+    },
   },
 ];
 
@@ -162,6 +272,8 @@ for (const body of encoded) {
   console.log(`\n${body.name} (${body.bytes.length} bytes)`);
   for (const c of candidates) {
     const r = measure(c.decode, body.bytes);
-    console.log(`  ${c.name.padEnd(48)} ${Math.round(r.opsPerSec).toString().padStart(10)} ops/s ${r.mbPerSec.toFixed(1).padStart(8)} MB/s`);
+    console.log(
+      `  ${c.name.padEnd(48)} ${Math.round(r.opsPerSec).toString().padStart(10)} ops/s ${r.mbPerSec.toFixed(1).padStart(8)} MB/s`,
+    );
   }
 }

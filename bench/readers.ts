@@ -11,7 +11,9 @@ const file = process.argv[2];
 
 async function ours(): Promise<number> {
   let n = 0;
-  await readCapture(file, () => { n++; });
+  await readCapture(file, () => {
+    n++;
+  });
   return n;
 }
 
@@ -20,13 +22,18 @@ function theirs(): Promise<number> {
   return new Promise((resolve, reject) => {
     let n = 0;
     const p = pcapParser.parse(createReadStream(file, { highWaterMark: 4 * 1024 * 1024 }));
-    p.on('packet', () => { n++; });
+    p.on('packet', () => {
+      n++;
+    });
     p.on('end', () => resolve(n));
     p.on('error', reject);
   });
 }
 
-for (const [name, fn] of [['vim-analyse reader', ours], ['pcap-parser', theirs]] as const) {
+for (const [name, fn] of [
+  ['vim-analyse reader', ours],
+  ['pcap-parser', theirs],
+] as const) {
   const t0 = process.hrtime.bigint();
   const n = await fn();
   const s = Number(process.hrtime.bigint() - t0) / 1e9;

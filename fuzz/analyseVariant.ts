@@ -42,17 +42,31 @@ export async function analyseVariantFile(job: AnalyseJob): Promise<AnalyseOutcom
     return { status, ms: performance.now() - t0, peakRssBytes: peak, requests, ...(message ? { message } : {}) };
   };
   try {
-    const result = await analyse(source, { limits: job.limits, reassembly: job.reassembly, onProgress: sample, workers: job.threads });
+    const result = await analyse(source, {
+      limits: job.limits,
+      reassembly: job.reassembly,
+      onProgress: sample,
+      workers: job.threads,
+    });
     const json = JSON.stringify(result);
     const problem = badNumber(result) ?? (json === undefined ? 'result does not serialise' : null);
     if (problem) return done('bad-result', result.requests.length, problem);
     const leaked = job.secrets.filter((s) => json.includes(s));
-    if (leaked.length) return done('secret-leak', result.requests.length, `${leaked.length} secret(s) in the result (first ${leaked[0].length} chars long)`);
+    if (leaked.length)
+      return done(
+        'secret-leak',
+        result.requests.length,
+        `${leaked.length} secret(s) in the result (first ${leaked[0].length} chars long)`,
+      );
     return done('ok', result.requests.length);
   } catch (e) {
     if (e instanceof UnusableInputError) return done('rejected', 0, e.message);
     const err = e as Error;
-    return done('crash', 0, `${err?.name ?? 'thrown'}: ${err?.message ?? String(e)}\n${(err?.stack ?? '').split('\n').slice(1, 8).join('\n')}`);
+    return done(
+      'crash',
+      0,
+      `${err?.name ?? 'thrown'}: ${err?.message ?? String(e)}\n${(err?.stack ?? '').split('\n').slice(1, 8).join('\n')}`,
+    );
   }
 }
 

@@ -40,7 +40,11 @@ export async function loadCaptureBase(name: string, path: string): Promise<Captu
   const gzip = isGzip ? file : new Uint8Array(gzipSync(file, { level: 1 }));
   const clock = new SessionClock();
   const records: BaseRecord[] = [];
-  const summary = await readCapture(path, (r) => records.push({ ts: BigInt(r.ts), linkType: r.linkType, data: r.bytes.slice(), origLen: r.origLen }), { clock });
+  const summary = await readCapture(
+    path,
+    (r) => records.push({ ts: BigInt(r.ts), linkType: r.linkType, data: r.bytes.slice(), origLen: r.origLen }),
+    { clock },
+  );
   for (const r of records) r.ts = clock.absoluteNs(Number(r.ts));
   return { name, path, format: summary.format, tsPrecision: summary.tsPrecision, plain, gzip, records };
 }
@@ -49,7 +53,12 @@ export async function loadCaptureBase(name: string, path: string): Promise<Captu
  * Records → file bytes. One interface per link type (pcapng); classic pcap takes the first
  * record's link type. Timestamps keep the base's precision (µs files stay µs).
  */
-export function writeRecords(records: readonly BaseRecord[], format: WrittenFormat, tsPrecision: number, gzip = false): Uint8Array {
+export function writeRecords(
+  records: readonly BaseRecord[],
+  format: WrittenFormat,
+  tsPrecision: number,
+  gzip = false,
+): Uint8Array {
   const nano = tsPrecision > 6;
   let bytes: Uint8Array;
   if (format === 'pcap') {

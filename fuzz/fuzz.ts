@@ -18,7 +18,11 @@ const program = new Command('fuzz')
   .option('--threads <n>', "threads each analysis parses the capture with (analyse's workers)", '2')
   .option('--time-limit <ms>', 'per-variant time limit', '30000')
   .option('--rss-limit <mib>', 'peak RSS bound per variant (one thread; 40 MiB more per extra thread)', '200')
-  .option('--whole <fraction>', 'share of variants made from a whole capture (the rest from a window of packets)', '0.3')
+  .option(
+    '--whole <fraction>',
+    'share of variants made from a whole capture (the rest from a window of packets)',
+    '0.3',
+  )
   .option('--list', 'print every variant: outcome, what was done, the message')
   .option('--captures <dir>', 'the shared captures', resolve(process.cwd(), '../shared/captures'))
   .parse();
@@ -43,8 +47,12 @@ const summary = await runFuzz({
   wholeFraction: Number(opts.whole),
   onVariant: (v, o) => {
     done++;
-    if (opts.list) console.log(`${v.index} ${o.status} ${v.capture} ${v.kind} ${o.ms.toFixed(0)} ms ${(o.peakRssBytes / 2 ** 20).toFixed(0)} MiB ${o.requests} requests | ${v.notes.join('; ')}${o.message ? ` | ${o.message.split('\n')[0]}` : ''}`);
-    if (o.status !== 'ok' && o.status !== 'rejected') process.stderr.write(`\n${o.status}: variant ${v.index} (${v.capture}, ${v.kind})\n`);
+    if (opts.list)
+      console.log(
+        `${v.index} ${o.status} ${v.capture} ${v.kind} ${o.ms.toFixed(0)} ms ${(o.peakRssBytes / 2 ** 20).toFixed(0)} MiB ${o.requests} requests | ${v.notes.join('; ')}${o.message ? ` | ${o.message.split('\n')[0]}` : ''}`,
+      );
+    if (o.status !== 'ok' && o.status !== 'rejected')
+      process.stderr.write(`\n${o.status}: variant ${v.index} (${v.capture}, ${v.kind})\n`);
     if (done % 100 === 0) process.stderr.write(`\r${done} variants`);
   },
 });

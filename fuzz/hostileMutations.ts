@@ -6,7 +6,17 @@
  * testkit/hostileCaptures.ts and are merged into the capture's records by time; the
  * fuzzer's memory and time bounds apply to them like to every variant.
  */
-import { brotliBomb, chunkStorm, compressedBodies, hostileId, nestedMsgpackReplies, pipelinedRequests, synFlood, unfinishedBodies, type TimedFrame } from '../testkit/hostileCaptures.js';
+import {
+  brotliBomb,
+  chunkStorm,
+  compressedBodies,
+  hostileId,
+  nestedMsgpackReplies,
+  pipelinedRequests,
+  synFlood,
+  unfinishedBodies,
+  type TimedFrame,
+} from '../testkit/hostileCaptures.js';
 import type { BaseRecord } from './captureBase.js';
 import type { ByteMutation, Mutated, RecordMutation } from './mutations.js';
 import type { Prng } from './prng.js';
@@ -25,14 +35,21 @@ function merged(records: BaseRecord[], frames: TimedFrame[]): BaseRecord[] {
 }
 
 /** Where the hostile traffic goes: the second before a random packet, at a Nova or Nomad API port (or `ports`). */
-function target(rng: Prng, records: BaseRecord[], ports = [4646, 8774, 9696]): { server: [string, number]; startNs: bigint; spanNs: bigint } {
+function target(
+  rng: Prng,
+  records: BaseRecord[],
+  ports = [4646, 8774, 9696],
+): { server: [string, number]; startNs: bigint; spanNs: bigint } {
   const at = records.length ? records[rng.int(0, records.length - 1)].ts : 1_700_000_000_000_000_000n;
   return { server: ['10.99.0.1', rng.pick(ports)], startNs: at - 1_000_000_000n, spanNs: 999_000_000n };
 }
 
 let bomb: Uint8Array | undefined;
 
-function family(kind: string, make: (rng: Prng, records: BaseRecord[]) => { frames: TimedFrame[]; note: string }): RecordMutation {
+function family(
+  kind: string,
+  make: (rng: Prng, records: BaseRecord[]) => { frames: TimedFrame[]; note: string },
+): RecordMutation {
   return {
     kind,
     apply(rng, records): Mutated<BaseRecord[]> {
@@ -48,8 +65,12 @@ export const hostileRecordMutations: RecordMutation[] = [
     return { frames: synFlood(n, target(rng, records)), note: `${n} unanswered SYNs` };
   }),
   family('unfinished-bodies', (rng, records) => {
-    const n = rng.logInt(1, 100), sent = rng.logInt(1000, 256 * 1024);
-    return { frames: unfinishedBodies(n, 8 << 20, sent, target(rng, records)), note: `${n} bodies of ${sent} bytes, 8 MiB declared` };
+    const n = rng.logInt(1, 100),
+      sent = rng.logInt(1000, 256 * 1024);
+    return {
+      frames: unfinishedBodies(n, 8 << 20, sent, target(rng, records)),
+      note: `${n} bodies of ${sent} bytes, 8 MiB declared`,
+    };
   }),
   family('chunk-storm', (rng, records) => {
     const n = rng.logInt(100, 300_000);
@@ -62,11 +83,19 @@ export const hostileRecordMutations: RecordMutation[] = [
   family('compression-bomb', (rng, records) => {
     const n = rng.logInt(1, 200);
     bomb ??= brotliBomb(16 << 20);
-    return { frames: compressedBodies(n, bomb, target(rng, records)), note: `${n} brotli responses of ${bomb.length} bytes inflating to 16 MiB` };
+    return {
+      frames: compressedBodies(n, bomb, target(rng, records)),
+      note: `${n} brotli responses of ${bomb.length} bytes inflating to 16 MiB`,
+    };
   }),
   family('nested-msgpack', (rng, records) => {
-    const n = rng.logInt(1, 8), depth = rng.logInt(100, 300_000), kind = rng.pick(['array', 'map'] as const);
-    return { frames: nestedMsgpackReplies(n, depth, kind, target(rng, records, [4647])), note: `${n} Nomad RPC replies whose Index is ${depth} nested ${kind}s` };
+    const n = rng.logInt(1, 8),
+      depth = rng.logInt(100, 300_000),
+      kind = rng.pick(['array', 'map'] as const);
+    return {
+      frames: nestedMsgpackReplies(n, depth, kind, target(rng, records, [4647])),
+      note: `${n} Nomad RPC replies whose Index is ${depth} nested ${kind}s`,
+    };
   }),
 ];
 
@@ -89,6 +118,9 @@ export const controlCharsInIds: ByteMutation = {
         n++;
       }
     }
-    return { value: new Uint8Array(out.buffer, out.byteOffset, out.length), note: `${chosen.length} ids (${n} places) replaced by escapes` };
+    return {
+      value: new Uint8Array(out.buffer, out.byteOffset, out.length),
+      note: `${chosen.length} ids (${n} places) replaced by escapes`,
+    };
   },
 };

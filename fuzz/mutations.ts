@@ -72,8 +72,36 @@ const join = (...parts: (Uint8Array | number[])[]): Uint8Array => {
 
 /** Tunnels the fuzzer wraps packets in: inner packet (with its EtherType) → [outer EtherType, outer packet]. */
 const tunnels: { name: string; wrap: (l3: Uint8Array, etherType: number) => [number, Uint8Array] }[] = [
-  { name: 'VXLAN', wrap: (l3, et) => [0x0800, outerIpv4(17, join([0xc3, 0x50, 0x12, 0xb5, ...u16be(8 + 8 + 14 + l3.length), 0, 0], [8, 0, 0, 0, 0, 0, 42, 0], [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...u16be(et)], l3))] },
-  { name: 'Geneve', wrap: (l3, et) => [0x0800, outerIpv4(17, join([0xc3, 0x50, 0x17, 0xc1, ...u16be(8 + 8 + 14 + l3.length), 0, 0], [0, 0, 0x65, 0x58, 0, 0, 42, 0], [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...u16be(et)], l3))] },
+  {
+    name: 'VXLAN',
+    wrap: (l3, et) => [
+      0x0800,
+      outerIpv4(
+        17,
+        join(
+          [0xc3, 0x50, 0x12, 0xb5, ...u16be(8 + 8 + 14 + l3.length), 0, 0],
+          [8, 0, 0, 0, 0, 0, 42, 0],
+          [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...u16be(et)],
+          l3,
+        ),
+      ),
+    ],
+  },
+  {
+    name: 'Geneve',
+    wrap: (l3, et) => [
+      0x0800,
+      outerIpv4(
+        17,
+        join(
+          [0xc3, 0x50, 0x17, 0xc1, ...u16be(8 + 8 + 14 + l3.length), 0, 0],
+          [0, 0, 0x65, 0x58, 0, 0, 42, 0],
+          [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...u16be(et)],
+          l3,
+        ),
+      ),
+    ],
+  },
   { name: 'GRE', wrap: (l3, et) => [0x0800, outerIpv4(47, join([0, 0, ...u16be(et)], l3))] },
   { name: 'IP in IP', wrap: (l3, et) => [0x0800, outerIpv4(et === 0x86dd ? 41 : 4, l3)] },
   { name: 'MPLS', wrap: (l3) => [0x8847, join([0, 0x64, 0x01, 64], l3)] },
@@ -88,7 +116,11 @@ export const thirdPartyRecordMutations: RecordMutation[] = [
       const hit = positions(rng, records.length, howMany(rng, records.length));
       const days = BigInt(rng.logInt(1, 4000)) * (rng.chance(0.5) ? 1n : -1n);
       const from = hit[0];
-      const out = records.map((r, i) => (i >= from && (rng.chance(0.5) || hit.includes(i)) ? { ...r, ts: r.ts + days * day > 0n ? r.ts + days * day : r.ts } : r));
+      const out = records.map((r, i) =>
+        i >= from && (rng.chance(0.5) || hit.includes(i))
+          ? { ...r, ts: r.ts + days * day > 0n ? r.ts + days * day : r.ts }
+          : r,
+      );
       return { value: out, note: `moved packets from #${from + 1} by ${days} days` };
     },
   },
@@ -132,7 +164,10 @@ export const thirdPartyRecordMutations: RecordMutation[] = [
         out[i] = { ...r, data, origLen: r.origLen + data.length - r.data.length };
         n++;
       }
-      return { value: out, note: `wrapped ${n} packets from #${hit[0] + 1} in ${chosen.map((t) => t.name).join(' in ')}` };
+      return {
+        value: out,
+        note: `wrapped ${n} packets from #${hit[0] + 1} in ${chosen.map((t) => t.name).join(' in ')}`,
+      };
     },
   },
 ];
@@ -142,7 +177,10 @@ export const recordMutations: RecordMutation[] = [
     kind: 'drop-packets',
     apply(rng, records) {
       const drop = new Set(positions(rng, records.length, howMany(rng, records.length)));
-      return { value: records.filter((_, i) => !drop.has(i)), note: `dropped ${drop.size} packets from #${Math.min(...drop) + 1}` };
+      return {
+        value: records.filter((_, i) => !drop.has(i)),
+        note: `dropped ${drop.size} packets from #${Math.min(...drop) + 1}`,
+      };
     },
   },
   {
@@ -249,9 +287,16 @@ export const byteMutations: ByteMutation[] = [
       // old order when the file is really old, or left in the new order (a writer that lied).
       const out = bytes.slice();
       const le = out[0] === 0xd4 || out[0] === 0x4d;
-      if (out.length < 24 || !(le || out[0] === 0xa1)) return { value: out, note: 'not a plain classic pcap: unchanged' };
+      if (out.length < 24 || !(le || out[0] === 0xa1))
+        return { value: out, note: 'not a plain classic pcap: unchanged' };
       const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-      const [major, minor] = rng.pick([[2, 0], [2, 1], [2, 2], [2, 3], [543, 0]] as const);
+      const [major, minor] = rng.pick([
+        [2, 0],
+        [2, 1],
+        [2, 2],
+        [2, 3],
+        [543, 0],
+      ] as const);
       view.setUint16(4, major, le);
       view.setUint16(6, minor, le);
       const swap = rng.chance(0.5);
@@ -264,7 +309,10 @@ export const byteMutations: ByteMutation[] = [
           p += 16 + incl;
         }
       }
-      return { value: out, note: `version ${major}.${minor}${swap ? `, lengths of ${records} records swapped` : ', lengths left in 2.4 order'}` };
+      return {
+        value: out,
+        note: `version ${major}.${minor}${swap ? `, lengths of ${records} records swapped` : ', lengths left in 2.4 order'}`,
+      };
     },
   },
   {

@@ -32,7 +32,8 @@ export class Prng {
 
   /** Integer in [lo, hi], log-uniform: small sizes as likely as large ones. */
   logInt(lo: number, hi: number): number {
-    const a = Math.log(Math.max(1, lo)), b = Math.log(Math.max(1, hi) + 1);
+    const a = Math.log(Math.max(1, lo)),
+      b = Math.log(Math.max(1, hi) + 1);
     return Math.min(hi, Math.max(lo, Math.floor(Math.exp(a + this.next() * (b - a)))));
   }
 

@@ -69,7 +69,9 @@ export function sharedCaptureSet(dir: string): FuzzOptions['captures'] {
   const names = ['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern', 'nova-burst', 'nova-seq'];
   const out: FuzzOptions['captures'] = [];
   for (const name of names) {
-    const file = ['capture.pcap', 'capture.pcapng', 'capture.pcap.gz', 'capture.pcapng.gz'].map((f) => join(dir, name, f)).find(existsSync);
+    const file = ['capture.pcap', 'capture.pcapng', 'capture.pcap.gz', 'capture.pcapng.gz']
+      .map((f) => join(dir, name, f))
+      .find(existsSync);
     if (file) out.push({ name, path: file, secrets: secretsIn(join(dir, name)) });
   }
   return out;
@@ -77,9 +79,15 @@ export function sharedCaptureSet(dir: string): FuzzOptions['captures'] {
 
 function secretsIn(folder: string): string[] {
   const txt = join(folder, 'secrets.txt');
-  if (existsSync(txt)) return readFileSync(txt, 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
+  if (existsSync(txt))
+    return readFileSync(txt, 'utf8')
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const truth = JSON.parse(readFileSync(join(folder, 'truth.json'), 'utf8')) as { secrets?: Record<string, unknown> };
-  return Object.values(truth.secrets ?? {}).flatMap((v) => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.map(String) : []));
+  return Object.values(truth.secrets ?? {}).flatMap((v) =>
+    typeof v === 'string' ? [v] : Array.isArray(v) ? v.map(String) : [],
+  );
 }
 
 /**
@@ -94,7 +102,11 @@ class ChildRunner {
   constructor(private readonly script: string) {}
 
   private spawn(): ChildProcess {
-    const c = fork(this.script, [], { execArgv: ['--expose-gc'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const c = fork(this.script, [], {
+      execArgv: ['--expose-gc'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     c.stderr?.resume();
     return c;
   }
@@ -112,13 +124,25 @@ class ChildRunner {
       const onMessage = (o: AnalyseOutcome) => finish(o);
       const onExit = (code: number | null, signal: string | null) => {
         this.child = null;
-        finish({ status: 'crash', ms: performance.now() - t0, peakRssBytes: 0, requests: 0, message: `worker died (exit ${code}, signal ${signal})` });
+        finish({
+          status: 'crash',
+          ms: performance.now() - t0,
+          peakRssBytes: 0,
+          requests: 0,
+          message: `worker died (exit ${code}, signal ${signal})`,
+        });
       };
       const timer = setTimeout(() => {
         child.off('exit', onExit);
         child.kill('SIGKILL');
         this.child = null;
-        finish({ status: 'hang', ms: performance.now() - t0, peakRssBytes: 0, requests: 0, message: `no answer within ${timeLimitMs} ms` });
+        finish({
+          status: 'hang',
+          ms: performance.now() - t0,
+          peakRssBytes: 0,
+          requests: 0,
+          message: `no answer within ${timeLimitMs} ms`,
+        });
       }, timeLimitMs);
       child.on('message', onMessage);
       child.once('exit', onExit);
@@ -138,13 +162,28 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   for (const c of o.captures) bases.push(await loadCaptureBase(c.name, c.path));
   const secrets = new Map(o.captures.map((c) => [c.name, c.secrets]));
   const queue = o.only ?? Array.from({ length: o.variants }, (_, i) => i);
-  const summary: FuzzSummary = { seed: o.seed, variants: 0, byKind: {}, byCapture: {}, findings: [], maxRssBytes: 0, maxRssVariant: -1, maxVariantMs: 0, slowestVariant: -1, wallMs: 0 };
+  const summary: FuzzSummary = {
+    seed: o.seed,
+    variants: 0,
+    byKind: {},
+    byCapture: {},
+    findings: [],
+    maxRssBytes: 0,
+    maxRssVariant: -1,
+    maxVariantMs: 0,
+    slowestVariant: -1,
+    wallMs: 0,
+  };
   const dir = mkdtempSync(join(tmpdir(), 'vim-analyse-fuzz-'));
   const rssLimitBytes = o.rssLimitBytes + extraRssPerThread * Math.max(0, (o.threads ?? 1) - 1);
 
   const record = (v: Variant, out: AnalyseOutcome) => {
     if (out.status === 'ok' && out.peakRssBytes > rssLimitBytes) {
-      out = { ...out, status: 'memory', message: `peak RSS ${(out.peakRssBytes / 2 ** 20).toFixed(0)} MiB over the bound` };
+      out = {
+        ...out,
+        status: 'memory',
+        message: `peak RSS ${(out.peakRssBytes / 2 ** 20).toFixed(0)} MiB over the bound`,
+      };
     }
     summary.variants++;
     summary.byCapture[v.capture] = (summary.byCapture[v.capture] ?? 0) + 1;
@@ -155,9 +194,17 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     else if (out.status === 'rejected') k.rejected++;
     else {
       k.failed++;
-      summary.findings.push({ index: v.index, capture: v.capture, kind: v.kind, status: out.status, message: out.message ?? '', notes: v.notes });
+      summary.findings.push({
+        index: v.index,
+        capture: v.capture,
+        kind: v.kind,
+        status: out.status,
+        message: out.message ?? '',
+        notes: v.notes,
+      });
     }
-    if (out.peakRssBytes > summary.maxRssBytes) [summary.maxRssBytes, summary.maxRssVariant] = [out.peakRssBytes, v.index];
+    if (out.peakRssBytes > summary.maxRssBytes)
+      [summary.maxRssBytes, summary.maxRssVariant] = [out.peakRssBytes, v.index];
     if (out.ms > summary.maxVariantMs) [summary.maxVariantMs, summary.slowestVariant] = [out.ms, v.index];
     o.onVariant?.(v, out);
   };
@@ -167,7 +214,14 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
       const v = makeVariant(bases, o.seed, index, { wholeFraction: o.wholeFraction, maxWindow: o.maxWindow });
       writeFileSync(path, v.bytes);
-      const job: AnalyseJob = { path, streamChunk: v.streamChunk, limits: v.limits, reassembly: v.reassembly, secrets: secrets.get(v.capture) ?? [], threads: o.threads };
+      const job: AnalyseJob = {
+        path,
+        streamChunk: v.streamChunk,
+        limits: v.limits,
+        reassembly: v.reassembly,
+        secrets: secrets.get(v.capture) ?? [],
+        threads: o.threads,
+      };
       record(v, runner ? await runner.run(job, o.timeLimitMs) : await inProcess(job, o.timeLimitMs));
       // Worker threads' isolates are freed, but a long-lived child's RSS keeps their high-water mark: a fresh child each time.
       if ((o.threads ?? 1) > 1) runner?.stop();
@@ -193,7 +247,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
 /** In this process: a variant over the time limit is a finding (it cannot be interrupted). */
 async function inProcess(job: AnalyseJob, timeLimitMs: number): Promise<AnalyseOutcome> {
   const out = await analyseVariantFile(job);
-  return out.ms > timeLimitMs && out.status === 'ok' ? { ...out, status: 'hang', message: `took ${out.ms.toFixed(0)} ms` } : out;
+  return out.ms > timeLimitMs && out.status === 'ok'
+    ? { ...out, status: 'hang', message: `took ${out.ms.toFixed(0)} ms` }
+    : out;
 }
 
 /** The summary as text: totals, a line per kind, then each finding with how to reproduce it. */
@@ -201,15 +257,22 @@ export function formatSummary(s: FuzzSummary): string {
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
   const lines = [
     `fuzz: ${s.variants} variants, seed ${s.seed}, ${(s.wallMs / 1000).toFixed(1)} s, ${s.findings.length} finding(s), max RSS ${mib(s.maxRssBytes)} (variant ${s.maxRssVariant}), slowest variant ${s.slowestVariant} (${s.maxVariantMs.toFixed(0)} ms)`,
-    `captures: ${Object.entries(s.byCapture).map(([c, n]) => `${c} ${n}`).join(', ')}`,
+    `captures: ${Object.entries(s.byCapture)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ')}`,
     '',
     `${'kind'.padEnd(26)}${'runs'.padStart(7)}${'ok'.padStart(7)}${'refused'.padStart(9)}${'failed'.padStart(8)}${'mean ms'.padStart(9)}`,
   ];
   for (const [kind, k] of Object.entries(s.byKind).sort()) {
-    lines.push(`${kind.padEnd(26)}${String(k.runs).padStart(7)}${String(k.ok).padStart(7)}${String(k.rejected).padStart(9)}${String(k.failed).padStart(8)}${(k.totalMs / k.runs).toFixed(0).padStart(9)}`);
+    lines.push(
+      `${kind.padEnd(26)}${String(k.runs).padStart(7)}${String(k.ok).padStart(7)}${String(k.rejected).padStart(9)}${String(k.failed).padStart(8)}${(k.totalMs / k.runs).toFixed(0).padStart(9)}`,
+    );
   }
   for (const f of s.findings) {
-    lines.push('', `${f.status}: variant ${f.index} (${f.capture}, ${f.kind}) — reproduce: npm run fuzz -- --seed ${s.seed} --only ${f.index}`);
+    lines.push(
+      '',
+      `${f.status}: variant ${f.index} (${f.capture}, ${f.kind}) — reproduce: npm run fuzz -- --seed ${s.seed} --only ${f.index}`,
+    );
     lines.push(`  ${f.notes.join('; ')}`, ...f.message.split('\n').map((l) => `  ${l}`));
   }
   return lines.join('\n');

@@ -86,8 +86,16 @@ export function makeVariant(bases: readonly CaptureBase[], seed: number, index: 
   const streamChunk = rng.chance(0.3) ? Math.max(rng.logInt(1, 1 << 20), Math.ceil(bytes.length / 20000)) : null;
   const v: Variant = { index, capture: base.name, kind, notes, bytes, streamChunk };
   if (rng.chance(0.1)) {
-    v.limits = { maxBodyBytes: rng.logInt(16, 65536), maxHeaderBytes: rng.logInt(64, 8192), maxFrameBytes: rng.logInt(64, 1 << 20) };
-    v.reassembly = { maxBufferedBytesPerDirection: rng.logInt(1, 1 << 16), maxBufferedBytesTotal: rng.logInt(1, 1 << 20), maxConnections: rng.logInt(1, 64) };
+    v.limits = {
+      maxBodyBytes: rng.logInt(16, 65536),
+      maxHeaderBytes: rng.logInt(64, 8192),
+      maxFrameBytes: rng.logInt(64, 1 << 20),
+    };
+    v.reassembly = {
+      maxBufferedBytesPerDirection: rng.logInt(1, 1 << 16),
+      maxBufferedBytesTotal: rng.logInt(1, 1 << 20),
+      maxConnections: rng.logInt(1, 64),
+    };
     notes.push(`small limits ${JSON.stringify({ ...v.limits, ...v.reassembly })}`);
   }
   return v;

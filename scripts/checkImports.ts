@@ -14,13 +14,18 @@ export interface ImportViolation {
   text: string;
 }
 
-const specifiers = /(?:^|[\s;])(?:import|export)\s[^'"]*?\bfrom\s*'([^']+)'|\bimport\s*\(\s*'([^']+)'\s*\)|^\s*import\s*'([^']+)'/gm;
+const specifiers =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?\bfrom\s*'([^']+)'|\bimport\s*\(\s*'([^']+)'\s*\)|^\s*import\s*'([^']+)'/gm;
 
 /** The layers, lowest first, from the fenced block after the "Import direction" heading. */
 export function readLayers(architectureMd: string): string[] {
   const m = /^## Import direction\n[\s\S]*?```text\n([\s\S]*?)```/m.exec(architectureMd);
-  if (m === null) throw new Error('docs/ARCHITECTURE.md has no "## Import direction" section with a ```text block of layers');
-  return m[1].split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean);
+  if (m === null)
+    throw new Error('docs/ARCHITECTURE.md has no "## Import direction" section with a ```text block of layers');
+  return m[1]
+    .split('\n')
+    .map((l) => l.replace(/#.*$/, '').trim())
+    .filter(Boolean);
 }
 
 function tsFiles(path: string): string[] {
@@ -37,7 +42,11 @@ function importsOf(root: string, file: string): string[] {
   for (const m of readFileSync(file, 'utf8').matchAll(specifiers)) {
     const spec = m[1] ?? m[2] ?? m[3];
     if (!spec.startsWith('.')) continue;
-    out.push(relative(root, resolve(dirname(file), spec.replace(/\.js$/, '.ts'))).split(sep).join('/'));
+    out.push(
+      relative(root, resolve(dirname(file), spec.replace(/\.js$/, '.ts')))
+        .split(sep)
+        .join('/'),
+    );
   }
   return out;
 }
@@ -61,7 +70,8 @@ export function checkImports(root: string, layers: readonly string[]): ImportVio
     for (const to of targets) {
       const lt = layerOf(to);
       if (lt > lf) violations.push({ from, to, text: `${from} imports ${to}: ${layers[lt]} is above ${layers[lf]}` });
-      else if (lt < 0 && from.startsWith('src/')) violations.push({ from, to, text: `${from} imports ${to}, which is in no layer` });
+      else if (lt < 0 && from.startsWith('src/'))
+        violations.push({ from, to, text: `${from} imports ${to}, which is in no layer` });
     }
   }
   for (const cycle of cyclesIn(graph, (f) => f.startsWith('src/'))) {
@@ -72,7 +82,10 @@ export function checkImports(root: string, layers: readonly string[]): ImportVio
 
 /** One cycle per strongly connected component of more than one module (Tarjan). */
 function cyclesIn(graph: ReadonlyMap<string, string[]>, keep: (f: string) => boolean): string[][] {
-  const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], on = new Set<string>();
+  const index = new Map<string, number>(),
+    low = new Map<string, number>(),
+    stack: string[] = [],
+    on = new Set<string>();
   const out: string[][] = [];
   let next = 0;
   const visit = (v: string): void => {

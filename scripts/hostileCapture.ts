@@ -10,11 +10,26 @@
 import { writeFileSync } from 'node:fs';
 import { readCapture } from '../src/capture/readCapture.js';
 import { SessionClock } from '../src/capture/sessionClock.js';
-import { brotliBomb, chunkStorm, compressedBodies, hostilePcap, nestedMsgpackReplies, outOfOrderHolds, pipelinedRequests, synFlood, unfinishedBodies, type TimedFrame } from '../testkit/hostileCaptures.js';
+import {
+  brotliBomb,
+  chunkStorm,
+  compressedBodies,
+  hostilePcap,
+  nestedMsgpackReplies,
+  outOfOrderHolds,
+  pipelinedRequests,
+  synFlood,
+  unfinishedBodies,
+  type TimedFrame,
+} from '../testkit/hostileCaptures.js';
 
 const [shape, count, out, base] = process.argv.slice(2);
 const n = Number(count);
-const at = { server: ['10.99.0.1', 4646] as [string, number], startNs: 1_700_000_000_000_000_000n, spanNs: 1_000_000_000n };
+const at = {
+  server: ['10.99.0.1', 4646] as [string, number],
+  startNs: 1_700_000_000_000_000_000n,
+  spanNs: 1_000_000_000n,
+};
 
 async function framesOf(path: string): Promise<TimedFrame[]> {
   const clock = new SessionClock();

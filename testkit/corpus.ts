@@ -11,9 +11,12 @@ import { join, resolve } from 'node:path';
 import { reassembleTcp } from '../src/net/reassembleTcp.js';
 import { UnusableInputError } from '../src/capture/types.js';
 
-export const corpusDir = (): string => resolve(process.env.VIM_ANALYSE_CORPUS ?? join(homedir(), '.cache/vim-analyse/corpus'));
+export const corpusDir = (): string =>
+  resolve(process.env.VIM_ANALYSE_CORPUS ?? join(homedir(), '.cache/vim-analyse/corpus'));
 /** The repository root, from testkit/ in the sources or dist/testkit/ once built. */
-const root = [resolve(import.meta.dirname, '..'), resolve(import.meta.dirname, '../..')].find((d) => existsSync(join(d, 'package.json')))!;
+const root = [resolve(import.meta.dirname, '..'), resolve(import.meta.dirname, '../..')].find((d) =>
+  existsSync(join(d, 'package.json')),
+)!;
 export const referencePath = join(root, 'test/corpus/tshark-reference.tsv');
 /** The committed subset (scripts/corpus/fixtures.sh): its captures by suite, and tshark's reading of them. */
 export const fixtureCorpusDir = join(root, 'fixtures/corpus');
@@ -47,10 +50,16 @@ export interface CorpusResult extends ReferenceRow {
 /** The corpus file of a row; throws when it is missing or not the file the reference names. */
 export function corpusFile(row: ReferenceRow, dir = corpusDir()): string {
   const path = join(dir, row.suite, row.file);
-  const fix = dir === fixtureCorpusDir ? 'it is committed: git checkout fixtures/corpus' : 'run scripts/corpus/fetch.sh (VIM_ANALYSE_CORPUS names the cache)';
+  const fix =
+    dir === fixtureCorpusDir
+      ? 'it is committed: git checkout fixtures/corpus'
+      : 'run scripts/corpus/fetch.sh (VIM_ANALYSE_CORPUS names the cache)';
   if (!existsSync(path)) throw new Error(`corpus capture ${path} is missing: ${fix}`);
   const sum = createHash('sha256').update(readFileSync(path)).digest('hex');
-  if (sum !== row.sha256) throw new Error(`corpus capture ${path} is not the one its reference.tsv names (sha256 ${sum}): rerun scripts/corpus/reference.sh`);
+  if (sum !== row.sha256)
+    throw new Error(
+      `corpus capture ${path} is not the one its reference.tsv names (sha256 ${sum}): rerun scripts/corpus/reference.sh`,
+    );
   return path;
 }
 

@@ -18,12 +18,16 @@ export interface TimedFrame {
 /** Frames of any builders (and of a real capture) → one pcap, in time order. */
 export function hostilePcap(...parts: TimedFrame[][]): Uint8Array {
   const all = parts.flat().sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-  return pcap(all.map((f) => ({ sec: Number(f.ts / 1_000_000_000n), nsec: Number(f.ts % 1_000_000_000n), data: f.data })), { nano: true, snaplen: 262144 });
+  return pcap(
+    all.map((f) => ({ sec: Number(f.ts / 1_000_000_000n), nsec: Number(f.ts % 1_000_000_000n), data: f.data })),
+    { nano: true, snaplen: 262144 },
+  );
 }
 
 /** Replace every occurrence of `from` by `to` (same length: lengths on the wire stay right). */
 export function replaceBytes(capture: Uint8Array, from: string, to: string): { bytes: Uint8Array; replaced: number } {
-  const a = Buffer.from(from, 'latin1'), b = Buffer.from(to, 'latin1');
+  const a = Buffer.from(from, 'latin1'),
+    b = Buffer.from(to, 'latin1');
   if (a.length !== b.length) throw new Error('replaceBytes: the replacement must have the same length');
   const out = Buffer.from(capture);
   let replaced = 0;
@@ -67,7 +71,10 @@ export function synFlood(n: number, o: FloodOptions): TimedFrame[] {
   const [ip, port] = o.server;
   for (let i = 0; i < n; i++) {
     const seg = tcp(new Uint8Array(0), { sport: 1024 + (i % 60000), dport: port, seq: i * 7919, flags: tcpFlags.SYN });
-    out.push({ ts: o.startNs + (o.spanNs * BigInt(i)) / BigInt(Math.max(1, n)), data: ethernet(ipv4(seg, { src: clientIp(i), dst: ip })) });
+    out.push({
+      ts: o.startNs + (o.spanNs * BigInt(i)) / BigInt(Math.max(1, n)),
+      data: ethernet(ipv4(seg, { src: clientIp(i), dst: ip })),
+    });
   }
   return out;
 }
@@ -76,13 +83,24 @@ export function synFlood(n: number, o: FloodOptions): TimedFrame[] {
  * `n` HTTP requests (one connection each) declaring a `declared`-byte body of which only
  * `sent` bytes come, in segments of `mss`: bodies that never finish.
  */
-export function unfinishedBodies(n: number, declared: number, sent: number, o: FloodOptions & { mss?: number; path?: string }): TimedFrame[] {
+export function unfinishedBodies(
+  n: number,
+  declared: number,
+  sent: number,
+  o: FloodOptions & { mss?: number; path?: string },
+): TimedFrame[] {
   const out: TimedFrame[] = [];
   const mss = o.mss ?? 1448;
   const chunk = new Uint8Array(mss).fill(0x41);
   for (let i = 0; i < n; i++) {
     const c = new TcpConversation({ client: [clientIp(i), 20000 + (i % 40000)], server: o.server });
-    const segs: Segment[] = [...c.handshake(), c.send(0, `PUT ${o.path ?? '/v1/jobs'} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`)];
+    const segs: Segment[] = [
+      ...c.handshake(),
+      c.send(
+        0,
+        `PUT ${o.path ?? '/v1/jobs'} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`,
+      ),
+    ];
     for (let k = 0; k < sent; k += mss) segs.push(c.send(0, chunk.subarray(0, Math.min(mss, sent - k))));
     out.push(...timed(c, segs, o.startNs + (o.spanNs * BigInt(i)) / BigInt(Math.max(1, n))));
   }
@@ -92,10 +110,14 @@ export function unfinishedBodies(n: number, declared: number, sent: number, o: F
 /** One chunked request body of `chunks` one-byte chunks (`1\r\nA\r\n` each), never ended. */
 export function chunkStorm(chunks: number, o: FloodOptions & { perSegment?: number }): TimedFrame[] {
   const c = new TcpConversation({ client: [clientIp(0), 30000], server: o.server });
-  const segs: Segment[] = [...c.handshake(), c.send(0, 'PUT /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n')];
+  const segs: Segment[] = [
+    ...c.handshake(),
+    c.send(0, 'PUT /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'),
+  ];
   const per = o.perSegment ?? 240;
   const piece = text('1\r\nA\r\n'.repeat(per));
-  for (let k = 0; k < chunks; k += per) segs.push(c.send(0, k + per <= chunks ? piece : text('1\r\nA\r\n'.repeat(chunks - k))));
+  for (let k = 0; k < chunks; k += per)
+    segs.push(c.send(0, k + per <= chunks ? piece : text('1\r\nA\r\n'.repeat(chunks - k))));
   return timed(c, segs, o.startNs, o.spanNs / BigInt(Math.max(1, segs.length)));
 }
 
@@ -111,7 +133,9 @@ export function pipelinedRequests(n: number, o: FloodOptions & { perSegment?: nu
 
 /** Brotli of `expandTo` zero bytes: ~100 bytes on the wire. */
 export function brotliBomb(expandTo: number): Uint8Array {
-  return new Uint8Array(brotliCompressSync(Buffer.alloc(expandTo), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }));
+  return new Uint8Array(
+    brotliCompressSync(Buffer.alloc(expandTo), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }),
+  );
 }
 
 /**
@@ -125,7 +149,10 @@ export function compressedBodies(n: number, bomb: Uint8Array, o: FloodOptions): 
     const segs: Segment[] = [
       ...c.handshake(),
       c.send(0, `GET /v1/job/bomb${i}/allocations HTTP/1.1\r\nHost: x\r\n\r\n`),
-      c.send(1, `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: br\r\nContent-Length: ${bomb.length}\r\n\r\n`),
+      c.send(
+        1,
+        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: br\r\nContent-Length: ${bomb.length}\r\n\r\n`,
+      ),
       c.send(1, bomb),
       c.fin(0),
       c.fin(1),
@@ -158,7 +185,12 @@ export function amqpChannels(channels: number, declared: number, sent: number, o
   const frameBody = 32 * 1024;
   const piece = new Uint8Array(frameBody).fill(0x7b);
   for (let ch = 1; ch <= channels; ch++) {
-    const publish = Buffer.concat([Buffer.from([0, 60, 0, 40, 0, 0]), shortstr('nova'), shortstr(`compute.host${ch}`), Buffer.of(0)]);
+    const publish = Buffer.concat([
+      Buffer.from([0, 60, 0, 40, 0, 0]),
+      shortstr('nova'),
+      shortstr(`compute.host${ch}`),
+      Buffer.of(0),
+    ]);
     const header = Buffer.alloc(14);
     header.writeUInt16BE(60, 0);
     header.writeBigUInt64BE(BigInt(declared), 4);
@@ -166,7 +198,8 @@ export function amqpChannels(channels: number, declared: number, sent: number, o
   }
   // Body frames round-robin over the channels, so every channel holds a partial body at once.
   for (let k = 0; k < sent; k += frameBody) {
-    for (let ch = 1; ch <= channels; ch++) segs.push(c.send(0, amqpFrame(3, ch, piece.subarray(0, Math.min(frameBody, sent - k)))));
+    for (let ch = 1; ch <= channels; ch++)
+      segs.push(c.send(0, amqpFrame(3, ch, piece.subarray(0, Math.min(frameBody, sent - k)))));
   }
   return timed(c, segs, o.startNs, o.spanNs / BigInt(Math.max(1, segs.length)));
 }
@@ -195,14 +228,20 @@ export function yamuxStreams(streams: number, declared: number, sent: number, o:
     // {"ServiceMethod": "Node.GetClientAllocs", "Seq": s} then a str32 header of `declared` bytes.
     const method = Buffer.from('Node.GetClientAllocs');
     const head = Buffer.concat([
-      Buffer.of(0x82, 0xad), Buffer.from('ServiceMethod'), Buffer.of(0xa0 | method.length), method,
-      Buffer.of(0xa3), Buffer.from('Seq'), Buffer.of(0xce, s >>> 24, (s >>> 16) & 255, (s >>> 8) & 255, s & 255),
+      Buffer.of(0x82, 0xad),
+      Buffer.from('ServiceMethod'),
+      Buffer.of(0xa0 | method.length),
+      method,
+      Buffer.of(0xa3),
+      Buffer.from('Seq'),
+      Buffer.of(0xce, s >>> 24, (s >>> 16) & 255, (s >>> 8) & 255, s & 255),
       Buffer.of(0xdb, declared >>> 24, (declared >>> 16) & 255, (declared >>> 8) & 255, declared & 255),
     ]);
     segs.push(c.send(0, yamuxData(id, 1, head)));
   }
   for (let k = 0; k < sent; k += frame) {
-    for (let s = 1; s <= streams; s++) segs.push(c.send(0, yamuxData(2 * s - 1, 0, piece.subarray(0, Math.min(frame, sent - k)))));
+    for (let s = 1; s <= streams; s++)
+      segs.push(c.send(0, yamuxData(2 * s - 1, 0, piece.subarray(0, Math.min(frame, sent - k)))));
   }
   return timed(c, segs, o.startNs, o.spanNs / BigInt(Math.max(1, segs.length)));
 }
@@ -213,7 +252,11 @@ export function yamuxStreams(streams: number, declared: number, sent: number, o:
  * reassembler holds on every connection at once. With `filled`, the hole's byte comes first
  * (the same bytes in order: nothing is held), for comparison.
  */
-export function outOfOrderHolds(n: number, held: number, o: FloodOptions & { mss?: number; filled?: boolean }): TimedFrame[] {
+export function outOfOrderHolds(
+  n: number,
+  held: number,
+  o: FloodOptions & { mss?: number; filled?: boolean },
+): TimedFrame[] {
   const out: TimedFrame[] = [];
   const mss = o.mss ?? 1448;
   const chunk = new Uint8Array(mss).fill(0x42);
@@ -253,13 +296,36 @@ export function nestedMsgpackReplies(n: number, depth: number, kind: 'array' | '
   const index = nested(depth, kind);
   const seq = (i: number) => Buffer.of(0xce, i >>> 24, (i >>> 16) & 255, (i >>> 8) & 255, i & 255);
   for (let i = 1; i <= n; i++) {
-    segs.push(c.send(0, Buffer.concat([
-      Buffer.of(0x82), fixstr('ServiceMethod'), fixstr('Job.Register'), fixstr('Seq'), seq(i),
-      Buffer.of(0x81), fixstr('Job'), Buffer.of(0x81), fixstr('ID'), fixstr(`nested${i}`),
-    ])));
+    segs.push(
+      c.send(
+        0,
+        Buffer.concat([
+          Buffer.of(0x82),
+          fixstr('ServiceMethod'),
+          fixstr('Job.Register'),
+          fixstr('Seq'),
+          seq(i),
+          Buffer.of(0x81),
+          fixstr('Job'),
+          Buffer.of(0x81),
+          fixstr('ID'),
+          fixstr(`nested${i}`),
+        ]),
+      ),
+    );
     const reply = Buffer.concat([
-      Buffer.of(0x83), fixstr('ServiceMethod'), fixstr('Job.Register'), fixstr('Seq'), seq(i), fixstr('Error'), fixstr(''),
-      Buffer.of(0x82), fixstr('Index'), index, fixstr('EvalID'), fixstr(`eval${i}`),
+      Buffer.of(0x83),
+      fixstr('ServiceMethod'),
+      fixstr('Job.Register'),
+      fixstr('Seq'),
+      seq(i),
+      fixstr('Error'),
+      fixstr(''),
+      Buffer.of(0x82),
+      fixstr('Index'),
+      index,
+      fixstr('EvalID'),
+      fixstr(`eval${i}`),
     ]);
     for (let at = 0; at < reply.length; at += 65_000) segs.push(c.send(1, reply.subarray(at, at + 65_000)));
   }

@@ -26,13 +26,21 @@ export function sll(l3: Uint8Array, type: number = etherTypeOf(l3)): Uint8Array 
 
 /** Linux cooked capture v2 (tcpdump -i any): protocol, reserved, interface index, ARPHRD, type, address. */
 export function sll2(l3: Uint8Array, ifIndex: number, type: number = etherTypeOf(l3)): Uint8Array {
-  return concat([be16(type), be16(0), be32(ifIndex), be16(1), Uint8Array.of(0, 6), Uint8Array.of(2, 0, 0, 0, 0, 1, 0, 0), l3]);
+  return concat([
+    be16(type),
+    be16(0),
+    be32(ifIndex),
+    be16(1),
+    Uint8Array.of(0, 6),
+    Uint8Array.of(2, 0, 0, 0, 0, 1, 0, 0),
+    l3,
+  ]);
 }
 
 /** BSD loopback: a 4-byte address family in the capturing host's byte order (2 = IPv4, 24/28/30 = IPv6). */
 export function nullLoopback(l3: Uint8Array, o: { littleEndian?: boolean; family?: number } = {}): Uint8Array {
   const af = o.family ?? (l3[0] >> 4 === 6 ? 30 : 2);
-  const head = o.littleEndian ?? true ? Uint8Array.of(af, af >>> 8, 0, 0) : be32(af);
+  const head = (o.littleEndian ?? true) ? Uint8Array.of(af, af >>> 8, 0, 0) : be32(af);
   return concat([head, l3]);
 }
 
@@ -42,7 +50,8 @@ export const ip4 = (s: string): Uint8Array => Uint8Array.from(s.split('.').map(N
 export function ip6(s: string): Uint8Array {
   const [head, tail] = s.includes('::') ? s.split('::') : [s, undefined];
   const groups = (x: string | undefined) => (x ? x.split(':').map((g) => parseInt(g, 16)) : []);
-  const h = groups(head), t = groups(tail);
+  const h = groups(head),
+    t = groups(tail);
   const all = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
   return concat(all.map(be16));
 }
@@ -88,7 +97,9 @@ function pieces(length: number, n: number): [number, number][] {
 /** The IPv4 fragments of one datagram, in offset order (tests reorder them). */
 export function ipv4Fragments(payload: Uint8Array, n: number, o: Ipv4Options): Uint8Array[] {
   const parts = pieces(payload.length, n);
-  return parts.map(([s, e], i) => ipv4(payload.subarray(s, e), { ...o, fragmentOffset: s, moreFragments: i < parts.length - 1 }));
+  return parts.map(([s, e], i) =>
+    ipv4(payload.subarray(s, e), { ...o, fragmentOffset: s, moreFragments: i < parts.length - 1 }),
+  );
 }
 
 /** An IPv6 extension header: hop-by-hop (0) or destination options (60), padded with PadN. */
@@ -199,20 +210,40 @@ export const tunnel = {
   vxlan: (innerFrame: Uint8Array, vni = 42) => concat([Uint8Array.of(0x08, 0, 0, 0), be32(vni << 8), innerFrame]),
   /** `optionWords` 4-byte words of options (zero-filled). */
   geneve: (innerFrame: Uint8Array, optionWords = 2) =>
-    concat([Uint8Array.of(optionWords & 0x3f, 0), be16(0x6558), be32(42 << 8), new Uint8Array(optionWords * 4), innerFrame]),
+    concat([
+      Uint8Array.of(optionWords & 0x3f, 0),
+      be16(0x6558),
+      be32(42 << 8),
+      new Uint8Array(optionWords * 4),
+      innerFrame,
+    ]),
   /** GRE with an optional key and sequence number. */
   gre: (inner: Uint8Array, protocol: number, o: { key?: number; seq?: number } = {}) => {
     const flags = (o.key !== undefined ? 0x2000 : 0) | (o.seq !== undefined ? 0x1000 : 0);
-    return concat([be16(flags), be16(protocol), o.key !== undefined ? be32(o.key) : new Uint8Array(0), o.seq !== undefined ? be32(o.seq) : new Uint8Array(0), inner]);
+    return concat([
+      be16(flags),
+      be16(protocol),
+      o.key !== undefined ? be32(o.key) : new Uint8Array(0),
+      o.seq !== undefined ? be32(o.seq) : new Uint8Array(0),
+      inner,
+    ]);
   },
   /** ERSPAN type II header (version 1, VLAN 0, session 5), GRE carries it with a sequence number. */
   erspanII: (innerFrame: Uint8Array) => concat([Uint8Array.of(0x10, 0x00, 0x00, 0x05, 0, 0, 0, 0), innerFrame]),
   /** ERSPAN type III header (version 2), without the optional platform sub-header. */
-  erspanIII: (innerFrame: Uint8Array) => concat([Uint8Array.of(0x20, 0x00, 0x00, 0x05), be32(0), Uint8Array.of(0, 0, 0, 0), innerFrame]),
+  erspanIII: (innerFrame: Uint8Array) =>
+    concat([Uint8Array.of(0x20, 0x00, 0x00, 0x05), be32(0), Uint8Array.of(0, 0, 0, 0), innerFrame]),
   /** MPLS label stack (last label bottom of stack), TTL 64. */
   mpls: (inner: Uint8Array, labels: number[] = [100, 200]) =>
     concat([...labels.map((l, i) => be32((l << 12) | (i === labels.length - 1 ? 0x100 : 0) | 64)), inner]),
   pppoe: (ipPacket: Uint8Array) =>
-    concat([Uint8Array.of(0x11, 0), be16(0x1234), be16(ipPacket.length + 2), be16(ipPacket[0] >> 4 === 6 ? 0x0057 : 0x0021), ipPacket]),
-  gtpU: (ipPacket: Uint8Array, teid = 7) => concat([Uint8Array.of(0x30, 0xff), be16(ipPacket.length), be32(teid), ipPacket]),
+    concat([
+      Uint8Array.of(0x11, 0),
+      be16(0x1234),
+      be16(ipPacket.length + 2),
+      be16(ipPacket[0] >> 4 === 6 ? 0x0057 : 0x0021),
+      ipPacket,
+    ]),
+  gtpU: (ipPacket: Uint8Array, teid = 7) =>
+    concat([Uint8Array.of(0x30, 0xff), be16(ipPacket.length), be32(teid), ipPacket]),
 };

@@ -52,7 +52,8 @@ class Bytes {
     return this.le ? this.u16(v & 0xffff).u16(v >>> 16) : this.u16(v >>> 16).u16(v & 0xffff);
   }
   u64(v: bigint): this {
-    const lo = Number(BigInt.asUintN(64, v) & 0xffffffffn), hi = Number(BigInt.asUintN(64, v) >> 32n);
+    const lo = Number(BigInt.asUintN(64, v) & 0xffffffffn),
+      hi = Number(BigInt.asUintN(64, v) >> 32n);
     return this.le ? this.u32(lo).u32(hi) : this.u32(hi).u32(lo);
   }
   bytes(b: Uint8Array): this {
@@ -76,10 +77,18 @@ class Bytes {
 
 export function pcap(frames: Frame[], o: PcapOptions = {}): Uint8Array {
   const w = new Bytes(o.littleEndian ?? true);
-  w.u32(o.nano ? 0xa1b23c4d : 0xa1b2c3d4).u16(o.version?.[0] ?? 2).u16(o.version?.[1] ?? 4).u32(0).u32(0).u32(o.snaplen ?? 65535).u32(o.linkType ?? 1);
+  w.u32(o.nano ? 0xa1b23c4d : 0xa1b2c3d4)
+    .u16(o.version?.[0] ?? 2)
+    .u16(o.version?.[1] ?? 4)
+    .u32(0)
+    .u32(0)
+    .u32(o.snaplen ?? 65535)
+    .u32(o.linkType ?? 1);
   for (const f of frames) {
     const frac = o.nano ? f.nsec : Math.floor(f.nsec / 1000);
-    const [first, second] = o.lengthsSwapped ? [f.origLen ?? f.data.length, f.data.length] : [f.data.length, f.origLen ?? f.data.length];
+    const [first, second] = o.lengthsSwapped
+      ? [f.origLen ?? f.data.length, f.data.length]
+      : [f.data.length, f.origLen ?? f.data.length];
     w.u32(f.sec).u32(frac).u32(first).u32(second).bytes(f.data);
   }
   const out = w.done();
@@ -118,17 +127,25 @@ export function pcapng(blocks: PcapngBlock[], o: { truncateBy?: number } = {}): 
     switch (b.kind) {
       case 'section':
         type = blockType.section;
-        body.u32(0x1a2b3c4d).u16(b.version?.[0] ?? 1).u16(b.version?.[1] ?? 0).u64(-1n); // section length unknown
+        body
+          .u32(0x1a2b3c4d)
+          .u16(b.version?.[0] ?? 1)
+          .u16(b.version?.[1] ?? 0)
+          .u64(-1n); // section length unknown
         break;
       case 'interface': {
         type = blockType.interface;
-        body.u16(b.linkType).u16(0).u32(b.snaplen ?? 0);
+        body
+          .u16(b.linkType)
+          .u16(0)
+          .u32(b.snaplen ?? 0);
         const option = (code: number, value: Uint8Array) => body.u16(code).u16(value.length).bytes(value).pad4();
         if (b.name !== undefined) option(2, new TextEncoder().encode(b.name));
         if (b.tsresol !== undefined) option(9, Uint8Array.of(b.tsresol));
         if (b.tsoffset !== undefined) option(14, new Bytes(le).u64(BigInt(b.tsoffset)).done());
         if (b.fcslen !== undefined) option(13, Uint8Array.of(b.fcslen));
-        if (b.name !== undefined || b.tsresol !== undefined || b.tsoffset !== undefined || b.fcslen !== undefined) body.u16(0).u16(0);
+        if (b.name !== undefined || b.tsresol !== undefined || b.tsoffset !== undefined || b.fcslen !== undefined)
+          body.u16(0).u16(0);
         break;
       }
       case 'enhanced':
@@ -136,12 +153,19 @@ export function pcapng(blocks: PcapngBlock[], o: { truncateBy?: number } = {}): 
         type = blockType[b.kind];
         if (b.kind === 'enhanced') body.u32(b.iface);
         else body.u16(b.iface).u16(0); // drops count
-        body.u32(Number(b.ts >> 32n)).u32(Number(b.ts & 0xffffffffn)).u32(b.data.length).u32(b.origLen ?? b.data.length);
+        body
+          .u32(Number(b.ts >> 32n))
+          .u32(Number(b.ts & 0xffffffffn))
+          .u32(b.data.length)
+          .u32(b.origLen ?? b.data.length);
         body.bytes(b.data).pad4();
         break;
       case 'simple':
         type = blockType.simple;
-        body.u32(b.origLen ?? b.data.length).bytes(b.data).pad4();
+        body
+          .u32(b.origLen ?? b.data.length)
+          .bytes(b.data)
+          .pad4();
         break;
       case 'other':
         type = b.type;

@@ -73,17 +73,35 @@ export class TcpConversation {
 
   /** A pure acknowledgement of everything the peer sent so far. */
   ack(side: Side): Segment {
-    return { from: side, seq: this.seqOf(side, this.sent[side]), ack: this.ackOf(side), flags: ACK, payload: new Uint8Array(0) };
+    return {
+      from: side,
+      seq: this.seqOf(side, this.sent[side]),
+      ack: this.ackOf(side),
+      flags: ACK,
+      payload: new Uint8Array(0),
+    };
   }
 
   fin(side: Side): Segment {
-    const seg = { from: side, seq: this.seqOf(side, this.sent[side]), ack: this.ackOf(side), flags: FIN | ACK, payload: new Uint8Array(0) };
+    const seg = {
+      from: side,
+      seq: this.seqOf(side, this.sent[side]),
+      ack: this.ackOf(side),
+      flags: FIN | ACK,
+      payload: new Uint8Array(0),
+    };
     this.finSent[side] = true;
     return seg;
   }
 
   rst(side: Side): Segment {
-    return { from: side, seq: this.seqOf(side, this.sent[side]), ack: this.ackOf(side), flags: RST | ACK, payload: new Uint8Array(0) };
+    return {
+      from: side,
+      seq: this.seqOf(side, this.sent[side]),
+      ack: this.ackOf(side),
+      flags: RST | ACK,
+      payload: new Uint8Array(0),
+    };
   }
 
   /** Source and destination addresses of the segment. */

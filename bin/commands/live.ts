@@ -151,10 +151,7 @@ export function liveCommand(program: Command): void {
           },
         });
         if (finalFd !== undefined) {
-          await output(
-            json ? streamEventLine({ type: 'result', result }) : formatResult(result, format),
-            finalFd,
-          );
+          await output(json ? streamEventLine({ type: 'result', result }) : formatResult(result, format), finalFd);
         } else if (json) process.stdout.write(streamEventLine({ type: 'result', result }));
         else {
           const formatted = formatResult(result, format);

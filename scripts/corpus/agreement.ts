@@ -14,9 +14,13 @@ for (const [suite, rs] of bySuite) {
   const convs = rs.filter((r) => (r.connections ?? 0) === r.tsharkTcpConversations).length;
   const withTcp = rs.filter((r) => r.tsharkTcpConversations > 0);
   const convsTcp = withTcp.filter((r) => (r.connections ?? 0) === r.tsharkTcpConversations).length;
-  console.log(`${suite}: ${rs.length} captures; same frames ${frames}/${rs.length}; same TCP conversations ${convs}/${rs.length} (${convsTcp}/${withTcp.length} of those where tshark finds TCP)`);
+  console.log(
+    `${suite}: ${rs.length} captures; same frames ${frames}/${rs.length}; same TCP conversations ${convs}/${rs.length} (${convsTcp}/${withTcp.length} of those where tshark finds TCP)`,
+  );
 }
 for (const r of results) {
   if ((r.packets ?? 0) === r.tsharkFrames && (r.connections ?? 0) === r.tsharkTcpConversations) continue;
-  console.log(`${r.suite}/${r.file}\tframes ${r.packets ?? 'refused'} vs ${r.tsharkFrames}\tconversations ${r.connections ?? '-'} vs ${r.tsharkTcpConversations}\ttshark ${r.tsharkStatus}${r.refusal ? `\tours: ${r.refusal}` : ''}`);
+  console.log(
+    `${r.suite}/${r.file}\tframes ${r.packets ?? 'refused'} vs ${r.tsharkFrames}\tconversations ${r.connections ?? '-'} vs ${r.tsharkTcpConversations}\ttshark ${r.tsharkStatus}${r.refusal ? `\tours: ${r.refusal}` : ''}`,
+  );
 }

@@ -4,7 +4,10 @@
  * in every Node release the project supports): the documented `buf.toString('latin1', …)` needs
  * a Buffer, and wrapping each Uint8Array in one costs an object per call on the hot paths.
  */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+const latin1Slice = (
+  Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }
+).latin1Slice;
 
 /** The bytes `[start, end)` of `bytes` as latin1 text (ASCII, on checked-ASCII input). */
-export const latin1Text = (bytes: Uint8Array, start: number, end: number): string => latin1Slice.call(bytes, start, end);
+export const latin1Text = (bytes: Uint8Array, start: number, end: number): string =>
+  latin1Slice.call(bytes, start, end);

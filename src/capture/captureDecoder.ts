@@ -6,7 +6,13 @@ import { u32, hex } from './byteReader.js';
 import { PcapDecoder, pcapMagics } from './pcapDecoder.js';
 import { PcapngDecoder, pcapngBlockTypes } from './pcapngDecoder.js';
 import { SessionClock } from './sessionClock.js';
-import { UnusableInputError, type CaptureDecoder, type CaptureSummary, type CaptureWarning, type PacketRecord } from './types.js';
+import {
+  UnusableInputError,
+  type CaptureDecoder,
+  type CaptureSummary,
+  type CaptureWarning,
+  type PacketRecord,
+} from './types.js';
 
 export function emptySummary(): CaptureSummary {
   return {
@@ -59,10 +65,12 @@ export class AutoCaptureDecoder implements CaptureDecoder {
       }
       this.head = null;
       const kind = detectCaptureKind(head);
-      if (!kind) throw new UnusableInputError(`${this.name}: not a pcap or pcapng capture (it starts with ${hex(head)})`);
-      this.inner = kind === 'pcap'
-        ? new PcapDecoder(this.summary, this.clock, this.onRecord, this.warn)
-        : new PcapngDecoder(this.summary, this.clock, this.onRecord, this.warn);
+      if (!kind)
+        throw new UnusableInputError(`${this.name}: not a pcap or pcapng capture (it starts with ${hex(head)})`);
+      this.inner =
+        kind === 'pcap'
+          ? new PcapDecoder(this.summary, this.clock, this.onRecord, this.warn)
+          : new PcapngDecoder(this.summary, this.clock, this.onRecord, this.warn);
       this.inner.feed(head);
       return;
     }
@@ -73,15 +81,19 @@ export class AutoCaptureDecoder implements CaptureDecoder {
     if (!this.inner) {
       const s = this.summary;
       throw new UnusableInputError(
-        s.gzip && s.fileBytes === 0 ? `${this.name}: gzip stream ${s.counters.truncated ? 'cut short or damaged' : 'empty'} before any ` +
+        s.gzip && s.fileBytes === 0
+          ? `${this.name}: gzip stream ${s.counters.truncated ? 'cut short or damaged' : 'empty'} before any ` +
               `capture bytes`
-          : s.fileBytes === 0 ? `${this.name}: empty input, not a capture`
-          : `${this.name}: too short to be a capture (${s.fileBytes}${s.gzip ? ' decompressed' : ''} bytes)`,
+          : s.fileBytes === 0
+            ? `${this.name}: empty input, not a capture`
+            : `${this.name}: too short to be a capture (${s.fileBytes}${s.gzip ? ' decompressed' : ''} bytes)`,
       );
     }
     this.inner.end();
     if (!this.inner.headerComplete) {
-      throw new UnusableInputError(`${this.name}: ${this.summary.format} file header cut short (${this.summary.fileBytes} bytes)`);
+      throw new UnusableInputError(
+        `${this.name}: ${this.summary.format} file header cut short (${this.summary.fileBytes} bytes)`,
+      );
     }
   }
 }

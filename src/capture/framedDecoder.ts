@@ -75,8 +75,9 @@ export abstract class FramedDecoder {
     this.warn({
       stage: 'capture',
       offset: this.offset,
-      message: `file ends inside a ${this.unit} (${have} of ${need} bytes); the ${this.summary.packets} ` +
-          `${this.item} before it were read`,
+      message:
+        `file ends inside a ${this.unit} (${have} of ${need} bytes); the ${this.summary.packets} ` +
+        `${this.item} before it were read`,
     });
   }
 
@@ -161,14 +162,15 @@ export abstract class FramedDecoder {
     if (this.carry && this.carryLen > this.carryPos && !this.ended) {
       // Units that only waited for a look-ahead past themselves are whole: parse them.
       this.atEof = true;
-      for (let used = 1; used > 0 && this.carryPos < this.carryLen && !this.ended; ) {
+      for (let used = 1; used > 0 && this.carryPos < this.carryLen && !this.ended;) {
         used = this.parseUnit(this.carry, this.carryPos, this.carryLen);
         this.carryPos += used;
         this.offset += used;
       }
     }
     this.publishTimes();
-    if (this.carry && this.carryLen > this.carryPos && !this.ended) this.truncated(this.carryLen - this.carryPos, this.need);
+    if (this.carry && this.carryLen > this.carryPos && !this.ended)
+      this.truncated(this.carryLen - this.carryPos, this.need);
     this.carry = null;
     this.carryLen = 0;
     this.carryPos = 0;

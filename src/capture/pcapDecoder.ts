@@ -74,7 +74,8 @@ export class PcapDecoder extends FramedDecoder {
       incl = ((b[p + 8] << 24) | (b[p + 9] << 16) | (b[p + 10] << 8) | b[p + 11]) >>> 0;
       orig = ((b[p + 12] << 24) | (b[p + 13] << 16) | (b[p + 14] << 8) | b[p + 15]) >>> 0;
     }
-    if (this.lengthsSwapped !== 'standard' && (this.lengthsSwapped === 'swapped' || incl > orig)) [incl, orig] = [orig, incl];
+    if (this.lengthsSwapped !== 'standard' && (this.lengthsSwapped === 'swapped' || incl > orig))
+      [incl, orig] = [orig, incl];
     if (this.resyncing) {
       const found = this.resyncAt(b, p, end, incl, orig, frac);
       if (found >= 0) return found;
@@ -96,8 +97,13 @@ export class PcapDecoder extends FramedDecoder {
     }
     if (incl > orig) {
       if (this.summary.counters.capturedOverWire++ === 0) {
-        this.warn({ stage: 'capture', offset: this.offset, message: `record ${this.frame + 1} has a captured length (${incl}) above its length on the wire ` +
-              `(${orig}); such records are read as captured and counted` });
+        this.warn({
+          stage: 'capture',
+          offset: this.offset,
+          message:
+            `record ${this.frame + 1} has a captured length (${incl}) above its length on the wire ` +
+            `(${orig}); such records are read as captured and counted`,
+        });
       }
     }
     let nsec = this.units === 1e9 ? frac : frac * 1000;
@@ -153,7 +159,11 @@ export class PcapDecoder extends FramedDecoder {
       if (end - p !== 16 + incl) return this.skip();
     } else if (!this.ordinaryAt(b, p + 16 + incl)) return this.skip();
     this.resyncing = false;
-    this.warn({ stage: 'capture', offset: this.offset, message: `resynchronised after skipping ${this.resyncSkipped} bytes` });
+    this.warn({
+      stage: 'capture',
+      offset: this.offset,
+      message: `resynchronised after skipping ${this.resyncSkipped} bytes`,
+    });
     this.resyncSkipped = 0;
     return -1;
   }
@@ -161,7 +171,11 @@ export class PcapDecoder extends FramedDecoder {
   private startResync(incl: number, orig: number): number {
     this.resyncing = true;
     this.summary.counters.badRecords++;
-    this.warn({ stage: 'capture', offset: this.offset, message: `bad pcap record header (incl_len ${incl}, orig_len ${orig}); scanning for the next record` });
+    this.warn({
+      stage: 'capture',
+      offset: this.offset,
+      message: `bad pcap record header (incl_len ${incl}, orig_len ${orig}); scanning for the next record`,
+    });
     return this.skip();
   }
 
@@ -192,16 +206,26 @@ export class PcapDecoder extends FramedDecoder {
     const magic = u32(b, p, false);
     const m = pcapMagics.get(magic)!;
     [this.le, this.units] = m;
-    const major = u16(b, p + 4, this.le), minor = u16(b, p + 6, this.le);
+    const major = u16(b, p + 4, this.le),
+      minor = u16(b, p + 6, this.le);
     // libpcap reads 2.0–2.4 and refuses the rest; tshark refuses below 2. The record layout
     // has not changed, so read on, but say so: a writer that got this wrong may get more wrong.
     if ((major !== 2 || minor > 4) && major !== 543) {
-      this.warn({ stage: 'capture', offset: 4, message: `pcap file version ${major}.${minor} is not one libpcap writes (2.4); read as 2.4` });
+      this.warn({
+        stage: 'capture',
+        offset: 4,
+        message: `pcap file version ${major}.${minor} is not one libpcap writes (2.4); read as 2.4`,
+      });
     }
     this.lengthsSwapped = lengthsOrder(major, minor);
     if (this.lengthsSwapped === 'swapped') {
-      this.warn({ stage: 'capture', offset: 6, message: `pcap file version ${major}.${minor} puts each record's length on the wire before its captured ` +
-            `length (before 2.3); read so, as libpcap and tshark do` });
+      this.warn({
+        stage: 'capture',
+        offset: 6,
+        message:
+          `pcap file version ${major}.${minor} puts each record's length on the wire before its captured ` +
+          `length (before 2.3); read so, as libpcap and tshark do`,
+      });
     }
     this.snaplen = u32(b, p + 16, this.le);
     const field = u32(b, p + 20, this.le);
@@ -210,7 +234,12 @@ export class PcapDecoder extends FramedDecoder {
     const s = this.summary;
     s.littleEndian = this.le;
     s.tsPrecision = Math.max(s.tsPrecision, this.units === 1e9 ? 9 : 6);
-    s.interfaces.push({ linkType: this.linkType, snaplen: this.snaplen, tsUnitsPerSec: this.units, ...(this.fcsBytes ? { fcsBytes: this.fcsBytes } : {}) });
+    s.interfaces.push({
+      linkType: this.linkType,
+      snaplen: this.snaplen,
+      tsUnitsPerSec: this.units,
+      ...(this.fcsBytes ? { fcsBytes: this.fcsBytes } : {}),
+    });
     s.sections = 1;
     this.headerDone = true;
     return 24;

@@ -68,14 +68,20 @@ export class PcapngDecoder extends FramedDecoder {
     }
     type = u32(b, p, this.le);
     const len = u32(b, p + 4, this.le);
-    if (len < 12 || len % 4 !== 0 || len > this.maxUnitBytes()) return this.badBlock(`block of type ${type} with impossible length ${len}`);
+    if (len < 12 || len % 4 !== 0 || len > this.maxUnitBytes())
+      return this.badBlock(`block of type ${type} with impossible length ${len}`);
     if (end - p < len) {
       this.need = len;
       return 0;
     }
-    if (u32(b, p + len - 4, this.le) !== len) return this.badBlock(`block of type ${type}: trailing length does not match ${len}`);
+    if (u32(b, p + len - 4, this.le) !== len)
+      return this.badBlock(`block of type ${type}: trailing length does not match ${len}`);
     if (this.resyncSkipped > 0) {
-      this.warn({ stage: 'capture', offset: this.offset, message: `resynchronised after skipping ${this.resyncSkipped} bytes` });
+      this.warn({
+        stage: 'capture',
+        offset: this.offset,
+        message: `resynchronised after skipping ${this.resyncSkipped} bytes`,
+      });
       this.resyncSkipped = 0;
     }
     const body = p + 8;
@@ -115,12 +121,17 @@ export class PcapngDecoder extends FramedDecoder {
 
   private section(b: Uint8Array, p: number, end: number): void {
     this.headerComplete = true;
-    const major = end - p >= 8 ? u16(b, p + 4, this.le) : -1, minor = end - p >= 8 ? u16(b, p + 6, this.le) : -1;
+    const major = end - p >= 8 ? u16(b, p + 4, this.le) : -1,
+      minor = end - p >= 8 ? u16(b, p + 6, this.le) : -1;
     // 1.0 is the format; libpcap also writes 1.2 for one old bug. Blocks read the same in
     // the others tshark refuses, so read on, but say so once.
     if (!(major === 1 && (minor === 0 || minor === 2)) && !this.warnedVersion) {
       this.warnedVersion = true;
-      this.warn({ stage: 'capture', offset: this.offset, message: `pcapng section version ${major}.${minor} is not one writers use (1.0); read as 1.0` });
+      this.warn({
+        stage: 'capture',
+        offset: this.offset,
+        message: `pcapng section version ${major}.${minor} is not one writers use (1.0); read as 1.0`,
+      });
     }
     this.summary.sections++;
     this.summary.littleEndian = this.le;
@@ -137,7 +148,7 @@ export class PcapngDecoder extends FramedDecoder {
       index: this.summary.interfaces.length,
       fcs: 0,
     };
-    for (let o = p + 8; o + 4 <= end; ) {
+    for (let o = p + 8; o + 4 <= end;) {
       const code = u16(b, o, this.le);
       const olen = u16(b, o + 2, this.le);
       const v = o + 4;
@@ -187,7 +198,11 @@ export class PcapngDecoder extends FramedDecoder {
     const iface = this.interfaces[0];
     if (!iface) {
       this.summary.counters.badRecords++;
-      this.warn({ stage: 'capture', offset: this.offset, message: 'simple packet block names interface 0, which was not described' });
+      this.warn({
+        stage: 'capture',
+        offset: this.offset,
+        message: 'simple packet block names interface 0, which was not described',
+      });
       return;
     }
     const snap = iface.snaplen > 0 ? iface.snaplen : orig;
@@ -196,16 +211,33 @@ export class PcapngDecoder extends FramedDecoder {
     this.record(0, this.prevTs, b, p + 4, cap, orig, -1, 0);
   }
 
-  private emit(id: number, hi: number, lo: number, b: Uint8Array, data: number, cap: number, orig: number, end: number): void {
+  private emit(
+    id: number,
+    hi: number,
+    lo: number,
+    b: Uint8Array,
+    data: number,
+    cap: number,
+    orig: number,
+    end: number,
+  ): void {
     const iface = this.interfaces[id];
     if (!iface) {
       this.summary.counters.badRecords++;
-      this.warn({ stage: 'capture', offset: this.offset, message: `packet names interface ${id}, which was not described` });
+      this.warn({
+        stage: 'capture',
+        offset: this.offset,
+        message: `packet names interface ${id}, which was not described`,
+      });
       return;
     }
     if (data + cap > end) {
       this.summary.counters.badRecords++;
-      this.warn({ stage: 'capture', offset: this.offset, message: `packet's captured length ${cap} overruns its block` });
+      this.warn({
+        stage: 'capture',
+        offset: this.offset,
+        message: `packet's captured length ${cap} overruns its block`,
+      });
       return;
     }
     const [sec, nsec] = splitTimestamp(hi, lo, iface.tsUnitsPerSec);
@@ -214,7 +246,16 @@ export class PcapngDecoder extends FramedDecoder {
   }
 
   /** `sec` is -1 for a packet without a time of its own. */
-  private record(id: number, ts: number, b: Uint8Array, data: number, cap: number, orig: number, sec: number, nsec: number): void {
+  private record(
+    id: number,
+    ts: number,
+    b: Uint8Array,
+    data: number,
+    cap: number,
+    orig: number,
+    sec: number,
+    nsec: number,
+  ): void {
     const iface = this.interfaces[id];
     const s = this.summary;
     s.packets++;
@@ -222,8 +263,13 @@ export class PcapngDecoder extends FramedDecoder {
     if (sec >= 0) this.noteTime(ts, sec, nsec);
     this.prevTs = ts;
     if (cap > orig && s.counters.capturedOverWire++ === 0) {
-      this.warn({ stage: 'capture', offset: this.offset, message: `packet ${this.frame + 1} has a captured length (${cap}) above its length on the wire (${orig});` +
-            ` such packets are read as captured and counted` });
+      this.warn({
+        stage: 'capture',
+        offset: this.offset,
+        message:
+          `packet ${this.frame + 1} has a captured length (${cap}) above its length on the wire (${orig});` +
+          ` such packets are read as captured and counted`,
+      });
     }
     if (iface.fcs > 0) {
       // The FCS is the frame's last bytes on the wire: captured only if the frame was not cut before them.

@@ -21,7 +21,10 @@ export interface NamedCaptureSource {
 export type CaptureSource = string | Uint8Array | Readable | AsyncIterable<Uint8Array> | NamedCaptureSource;
 
 const isNamed = (s: CaptureSource): s is NamedCaptureSource =>
-  typeof s === 'object' && !(s instanceof Uint8Array) && typeof (s as NamedCaptureSource).name === 'string' && 'data' in s;
+  typeof s === 'object' &&
+  !(s instanceof Uint8Array) &&
+  typeof (s as NamedCaptureSource).name === 'string' &&
+  'data' in s;
 
 /** The name a source is reported under: its path, its given name, or '-' (standard input, bytes or a stream). */
 export function captureSourceName(source: CaptureSource): string {
@@ -53,7 +56,8 @@ export async function readCapture(
 ): Promise<CaptureSummary> {
   const clock = options.clock ?? new SessionClock();
   const warn = options.onWarning ?? (() => {});
-  const name = typeof source === 'string' ? (source === '-' ? 'standard input' : source) : isNamed(source) ? source.name : 'input';
+  const name =
+    typeof source === 'string' ? (source === '-' ? 'standard input' : source) : isNamed(source) ? source.name : 'input';
   const signal = options.signal;
   signal?.throwIfAborted();
   const decoder = new AutoCaptureDecoder(clock, onRecord, warn, name);
@@ -67,7 +71,10 @@ export async function readCapture(
     : options.onProgress;
   if (isNamed(source)) source = source.data;
   // Bytes in memory: one piece (a Buffer is not iterated byte by byte).
-  if (source instanceof Uint8Array) source = (async function* (b: Uint8Array) { yield b; })(source);
+  if (source instanceof Uint8Array)
+    source = (async function* (b: Uint8Array) {
+      yield b;
+    })(source);
 
   if (typeof source === 'string' && source !== '-') {
     const fh = await open(source, 'r');
@@ -190,6 +197,9 @@ async function gunzipInto(
     const code = (e as { code?: unknown }).code;
     if (typeof code !== 'string' || !code.startsWith('Z_')) throw e;
     decoder.summary.counters.truncated++;
-    warn({ stage: 'capture', message: `gzip stream damaged or cut short (${(e as Error).message}); records before that point were read` });
+    warn({
+      stage: 'capture',
+      message: `gzip stream damaged or cut short (${(e as Error).message}); records before that point were read`,
+    });
   }
 }

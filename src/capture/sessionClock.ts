@@ -106,6 +106,8 @@ function farIso(sec: bigint): string {
   const year = yoe + era * 400n + (month <= 2n ? 1n : 0n);
   const two = (n: number | bigint) => String(n).padStart(2, '0');
   const y = `${year < 0n ? '-' : '+'}${(year < 0n ? -year : year).toString().padStart(6, '0')}`;
-  return `${y}-${two(month)}-${two(day)}T${two(Math.floor(secOfDay / 3600))}` +
-      `:${two(Math.floor(secOfDay / 60) % 60)}:${two(secOfDay % 60)}`;
+  return (
+    `${y}-${two(month)}-${two(day)}T${two(Math.floor(secOfDay / 3600))}` +
+    `:${two(Math.floor(secOfDay / 60) % 60)}:${two(secOfDay % 60)}`
+  );
 }

@@ -68,7 +68,10 @@ function byRelease(replies: Replies, positions: readonly number[]): Int32Array {
 function releaseGroups(replies: Replies, positions: readonly number[]): ReleaseGroups {
   const order = byRelease(replies, positions);
   const n = order.length;
-  const start = new Int32Array(n + 1), release = new Float64Array(n), firstArrival = new Float64Array(n), windowMs = new Float64Array(n);
+  const start = new Int32Array(n + 1),
+    release = new Float64Array(n),
+    firstArrival = new Float64Array(n),
+    windowMs = new Float64Array(n);
   let count = 0;
   for (let k = 0; k < n; k++) {
     const p = order[k];
@@ -85,7 +88,14 @@ function releaseGroups(replies: Replies, positions: readonly number[]): ReleaseG
     }
   }
   start[count] = n;
-  return { count, order, start, release: release.subarray(0, count), firstArrival: firstArrival.subarray(0, count), windowMs: windowMs.subarray(0, count) };
+  return {
+    count,
+    order,
+    start,
+    release: release.subarray(0, count),
+    firstArrival: firstArrival.subarray(0, count),
+    windowMs: windowMs.subarray(0, count),
+  };
 }
 
 /** The reply positions of group g. */
@@ -99,11 +109,19 @@ function groupReplies(groups: ReleaseGroups, g: number): Int32Array {
  * window around the group's release is read, not every reply per group. With `first`,
  * stops at the first one found.
  */
-function coReleased(replies: Replies, groups: ReleaseGroups, g: number, kind: number, hostOrder: Int32Array, first = false): number[] {
+function coReleased(
+  replies: Replies,
+  groups: ReleaseGroups,
+  g: number,
+  kind: number,
+  hostOrder: Int32Array,
+  first = false,
+): number[] {
   const tol = CO_RELEASE_MS * 1e6;
   const release = groups.release[g];
   const held = groupReplies(groups, g);
-  let lo = 0, hi = hostOrder.length;
+  let lo = 0,
+    hi = hostOrder.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (replies.release[hostOrder[mid]] < release - tol) lo = mid + 1;
@@ -114,7 +132,8 @@ function coReleased(replies: Replies, groups: ReleaseGroups, g: number, kind: nu
     const o = hostOrder[k];
     if (replies.kind[o] === kind) continue;
     let apart = true;
-    for (let j = 0; j < held.length && apart; j++) apart = Math.abs(replies.arrival[o] - replies.arrival[held[j]]) > tol;
+    for (let j = 0; j < held.length && apart; j++)
+      apart = Math.abs(replies.arrival[o] - replies.arrival[held[j]]) > tol;
     if (apart) {
       out.push(o);
       if (first) break;
@@ -124,12 +143,25 @@ function coReleased(replies: Replies, groups: ReleaseGroups, g: number, kind: nu
 }
 
 /** The phase the holds relate to: one ending at this message, else one containing the holds. */
-function relatedPhase(ctx: DiagnosisContext, vim: string, host: string, name: string, ends: readonly PhaseEnd[], groups: ReleaseGroups): { phase: string; relation: string } {
-  const end = ends.find((e) => e.vim === vim && e.name === name && e.matches.some((m) => endpointHost(ctx.input.messages.dst(m.msg)) === host));
+function relatedPhase(
+  ctx: DiagnosisContext,
+  vim: string,
+  host: string,
+  name: string,
+  ends: readonly PhaseEnd[],
+  groups: ReleaseGroups,
+): { phase: string; relation: string } {
+  const end = ends.find(
+    (e) =>
+      e.vim === vim && e.name === name && e.matches.some((m) => endpointHost(ctx.input.messages.dst(m.msg)) === host),
+  );
   if (end) {
     return end.edge === 'release'
       ? { phase: end.phase, relation: `the hold is inside ${end.phase}, which ends at the release` }
-      : { phase: end.phase, relation: `${end.phase} ends when the request arrives, so whoever waits for the reply waits the window more` };
+      : {
+          phase: end.phase,
+          relation: `${end.phase} ends when the request arrives, so whoever waits for the reply waits the window more`,
+        };
   }
   const counts = new Map<string, number>();
   for (let g = 0; g < groups.count; g++) {
@@ -137,18 +169,26 @@ function relatedPhase(ctx: DiagnosisContext, vim: string, host: string, name: st
       if (r.vim !== vim) continue;
       for (const p of ctx.input.sequences[vim] ?? []) {
         const v = r.phases[p];
-        if (v && v.startNs <= groups.firstArrival[g] && groups.release[g] <= v.endNs) counts.set(p, (counts.get(p) ?? 0) + 1);
+        if (v && v.startNs <= groups.firstArrival[g] && groups.release[g] <= v.endNs)
+          counts.set(p, (counts.get(p) ?? 0) + 1);
       }
     }
   }
   const best = [...counts].sort((a, b) => b[1] - a[1])[0];
-  return best ? { phase: best[0], relation: `the holds fall inside ${best[0]}` } : { phase: '', relation: 'the holds fall inside no measured phase' };
+  return best
+    ? { phase: best[0], relation: `the holds fall inside ${best[0]}` }
+    : { phase: '', relation: 'the holds fall inside no measured phase' };
 }
 
 export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): ResultDiagnosis[] {
   const { messages } = ctx.input;
   const n = messages.length;
-  const replies: Replies = { msg: new Int32Array(n), arrival: new Float64Array(n), release: new Float64Array(n), kind: new Int32Array(n) };
+  const replies: Replies = {
+    msg: new Int32Array(n),
+    arrival: new Float64Array(n),
+    release: new Float64Array(n),
+    kind: new Int32Array(n),
+  };
   // Reply positions by server host, and by kind: (vim, server host, message name).
   const byServer = new Map<string, number[]>();
   type Kind = { id: number; vim: string; host: string; name: string; replies: number[] };
@@ -160,7 +200,8 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
     const release = edgeTime(messages, i, 'release');
     if (release === null) continue;
     const host = endpointHost(messages.dst(i));
-    const name = messages.name(i), vim = messages.vim(i);
+    const name = messages.name(i),
+      vim = messages.vim(i);
     const p = count++;
     replies.msg[p] = i;
     replies.arrival[p] = messages.t(i);
@@ -194,7 +235,10 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
     return o;
   };
   const tol = CO_RELEASE_MS * 1e6;
-  const ref = (p: number) => ({ ...ctx.ref(replies.msg[p]), waitedMs: (replies.release[p] - replies.arrival[p]) / 1e6 });
+  const ref = (p: number) => ({
+    ...ctx.ref(replies.msg[p]),
+    waitedMs: (replies.release[p] - replies.arrival[p]) / 1e6,
+  });
 
   const out: ResultDiagnosis[] = [];
   for (const kind of byKind) {
@@ -202,16 +246,21 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
     if (groups.count < MIN_GROUPS) continue;
     const windows = groups.windowMs;
     const window = median(windows);
-    const p10 = quantile(windows, 0.1), p90 = quantile(windows, 0.9);
+    const p10 = quantile(windows, 0.1),
+      p90 = quantile(windows, 0.9);
     const spread = (p90 - p10) / window;
     if (window < MIN_WINDOW_MS || spread > MAX_WINDOW_SPREAD) continue;
 
     const others = hostOrder(kind.host);
-    let multi = 0, firstMulti = -1, withOthers = 0, firstWithOthers = -1;
+    let multi = 0,
+      firstMulti = -1,
+      withOthers = 0,
+      firstWithOthers = -1;
     for (let g = 0; g < groups.count; g++) {
       const held = groupReplies(groups, g);
       let several = false;
-      for (let j = 0; j < held.length && !several; j++) several = replies.arrival[held[j]] - groups.firstArrival[g] > tol;
+      for (let j = 0; j < held.length && !several; j++)
+        several = replies.arrival[held[j]] - groups.firstArrival[g] > tol;
       if (several) {
         multi++;
         if (firstMulti < 0) firstMulti = g;
@@ -224,16 +273,24 @@ export function detectBatching(ctx: DiagnosisContext, ends: readonly PhaseEnd[])
     const coFraction = withOthers / groups.count;
     if (multi < MIN_MULTI_REQUEST_GROUPS && coFraction < MIN_CO_RELEASED_FRACTION) continue;
 
-    const confidence: Confidence = multi >= MIN_MULTI_REQUEST_GROUPS ? 'high' : coFraction >= 0.8 && spread <= MAX_WINDOW_SPREAD / 2 ? 'medium' : 'low';
+    const confidence: Confidence =
+      multi >= MIN_MULTI_REQUEST_GROUPS
+        ? 'high'
+        : coFraction >= 0.8 && spread <= MAX_WINDOW_SPREAD / 2
+          ? 'medium'
+          : 'low';
     const { phase, relation } = relatedPhase(ctx, kind.vim, kind.host, kind.name, ends, groups);
     const together: string[] = [];
     if (multi) together.push(`${multi} releases answered several ${kind.name} requests at once`);
-    if (withOthers) together.push(`${withOthers} of ${groups.count} releases also answered other requests that had waited different times`);
+    if (withOthers)
+      together.push(
+        `${withOthers} of ${groups.count} releases also answered other requests that had waited different times`,
+      );
     const text =
       `${kind.host} batches ${kind.name} replies: each release comes ${f1(window)} ms after the first ` +
-          `request of its batch ` +
+      `request of its batch ` +
       `(p10–p90 ${f1(p10)}–${f1(p90)} ms over ${groups.count} releases of ${kind.replies.length} replies), ` +
-          `and ${together.join('; ')}; ` +
+      `and ${together.join('; ')}; ` +
       `${relation}; confidence ${confidence}`;
     const example = firstWithOthers >= 0 ? firstWithOthers : firstMulti >= 0 ? firstMulti : 0;
     const exampleCo = firstWithOthers >= 0 ? coReleased(replies, groups, firstWithOthers, kind.id, others) : [];

@@ -23,7 +23,15 @@ export function diagnose(input: DiagnosisInput): ResultDiagnosis[] {
   const unixNs = input.formatUnixNs ?? relativeNs;
   const ref = (i: number): MessageRef => {
     const m = input.messages;
-    return { msg: i, t: time(m.t(i)), tUnixNs: unixNs(m.t(i)), name: m.name(i), src: m.src(i), dst: m.dst(i), ms: m.ms(i) };
+    return {
+      msg: i,
+      t: time(m.t(i)),
+      tUnixNs: unixNs(m.t(i)),
+      name: m.name(i),
+      src: m.src(i),
+      dst: m.dst(i),
+      ms: m.ms(i),
+    };
   };
   const ctx: DiagnosisContext = { input, time, unixNs, ref };
   const ends = findPhaseEnds(input.requests, input.messages, input.sequences);
@@ -33,5 +41,7 @@ export function diagnose(input: DiagnosisInput): ResultDiagnosis[] {
   const queueing = detectQueueing(ctx);
   const outliers = detectOutliers(ctx, timers);
   // Durations to the ns, as the phases they come from: the text was written from the full values.
-  return [...dominant, ...timers, ...batching, ...queueing, ...detectProxyDelay(ctx), ...outliers].map((d) => roundDurations(d));
+  return [...dominant, ...timers, ...batching, ...queueing, ...detectProxyDelay(ctx), ...outliers].map((d) =>
+    roundDurations(d),
+  );
 }

@@ -45,7 +45,14 @@ function parentOf(ctx: DiagnosisContext, vim: string, phase: string): string | u
   return dot > 0 ? phase.slice(0, dot) : undefined;
 }
 
-function statement(ctx: DiagnosisContext, vim: string, top: Share, runnerUp: Share | undefined, whole: string, requests: readonly RequestTimeline[]): ResultDiagnosis {
+function statement(
+  ctx: DiagnosisContext,
+  vim: string,
+  top: Share,
+  runnerUp: Share | undefined,
+  whole: string,
+  requests: readonly RequestTimeline[],
+): ResultDiagnosis {
   const whatIf = top.meanWhole - top.meanPhase + top.minPhase;
   const separated = !runnerUp || top.ci95[0] > runnerUp.ci95[1];
   const confidence: Confidence = top.n >= HIGH_N && separated ? 'high' : separated ? 'medium' : 'low';
@@ -55,10 +62,10 @@ function statement(ctx: DiagnosisContext, vim: string, top: Share, runnerUp: Sha
   const lead = whole === 'total' ? `${top.phase} dominates` : `${top.phase} dominates ${whole}`;
   const text =
     `${lead}: ${f1(top.meanPhase)} ms of ${f1(top.meanWhole)} ms, ${pct(top.ratio)} of ${whole} (95% CI ` +
-        `${pct(top.ci95[0])}–${pct(top.ci95[1])}, n=${top.n})` +
+    `${pct(top.ci95[0])}–${pct(top.ci95[1])}, n=${top.n})` +
     (runnerUp ? `, next ${runnerUp.phase} ${pct(runnerUp.ratio)}` : '') +
     `; had ${top.phase} always taken its minimum ${f1(top.minPhase)} ms, mean ${whole} would be ${f1(whatIf)}` +
-        ` ms (−${pct(1 - whatIf / top.meanWhole)}); confidence ${confidence}`;
+    ` ms (−${pct(1 - whatIf / top.meanWhole)}); confidence ${confidence}`;
   return {
     kind: 'dominant',
     phase: top.phase,
@@ -76,7 +83,14 @@ function statement(ctx: DiagnosisContext, vim: string, top: Share, runnerUp: Sha
       whatIfMeanOfWholeMs: whatIf,
       runnerUp: runnerUp ? { phase: runnerUp.phase, share: runnerUp.ratio, shareCi95: runnerUp.ci95 } : null,
       slowest: slowest
-        ? { request: slowest.id, ms: slowest.phases[top.phase].ms, start: ctx.time(slowest.phases[top.phase].startNs), startUnixNs: ctx.unixNs(slowest.phases[top.phase].startNs), end: ctx.time(slowest.phases[top.phase].endNs), endUnixNs: ctx.unixNs(slowest.phases[top.phase].endNs) }
+        ? {
+            request: slowest.id,
+            ms: slowest.phases[top.phase].ms,
+            start: ctx.time(slowest.phases[top.phase].startNs),
+            startUnixNs: ctx.unixNs(slowest.phases[top.phase].startNs),
+            end: ctx.time(slowest.phases[top.phase].endNs),
+            endUnixNs: ctx.unixNs(slowest.phases[top.phase].endNs),
+          }
         : null,
     },
   };
@@ -86,7 +100,10 @@ export function detectDominant(ctx: DiagnosisContext): ResultDiagnosis[] {
   const out: ResultDiagnosis[] = [];
   for (const [vim, sequence] of Object.entries(ctx.input.sequences)) {
     const requests = ctx.input.requests.filter((r) => r.vim === vim);
-    const shares = sequence.map((p) => shareOf(requests, p, 'total')).filter((s): s is Share => s !== null).sort((a, b) => b.ratio - a.ratio);
+    const shares = sequence
+      .map((p) => shareOf(requests, p, 'total'))
+      .filter((s): s is Share => s !== null)
+      .sort((a, b) => b.ratio - a.ratio);
     if (shares.length) out.push(statement(ctx, vim, shares[0], shares[1], 'total', requests));
 
     // Sub-phases: inside each parent present, the child with the largest share.
@@ -97,7 +114,10 @@ export function detectDominant(ctx: DiagnosisContext): ResultDiagnosis[] {
       if (parent && names.has(parent)) children.set(parent, [...(children.get(parent) ?? []), name]);
     }
     for (const [parent, kids] of children) {
-      const ks = kids.map((k) => shareOf(requests, k, parent)).filter((s): s is Share => s !== null).sort((a, b) => b.ratio - a.ratio);
+      const ks = kids
+        .map((k) => shareOf(requests, k, parent))
+        .filter((s): s is Share => s !== null)
+        .sort((a, b) => b.ratio - a.ratio);
       if (ks.length && ks[0].ratio >= MIN_CHILD_SHARE) out.push(statement(ctx, vim, ks[0], ks[1], parent, requests));
     }
   }

@@ -34,7 +34,8 @@ export const SILENCE_FRACTION = 0.5;
 const f1 = (x: number): string => x.toFixed(1);
 
 function carriesRequest(m: VimMessage, r: RequestTimeline): boolean {
-  const k = r.keys, ids = m.ids;
+  const k = r.keys,
+    ids = m.ids;
   return (
     (!!k.server && (ids.server === k.server || !!ids.servers?.includes(k.server))) ||
     (!!k.alloc && (ids.alloc === k.alloc || !!ids.allocs?.includes(k.alloc))) ||
@@ -75,7 +76,8 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
   for (let i = 0; i < messages.length; i++) {
     const ms = messages.ms(i);
     if (ms === null) continue;
-    const name = messages.name(i), host = endpointHost(messages.dst(i));
+    const name = messages.name(i),
+      host = endpointHost(messages.dst(i));
     let hosts = kinds.get(name);
     if (!hosts) kinds.set(name, (hosts = new Map<string, number[]>()));
     const v = hosts.get(host);
@@ -100,10 +102,16 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
     if (requests.length < MIN_REQUESTS) continue;
     const totals = requests.map((r) => r.phases.total.ms);
     const threshold = quantile(totals, OUTLIER_QUANTILE);
-    const medians = Object.fromEntries(sequence.map((p) => [p, median(requests.filter((r) => r.phases[p]).map((r) => r.phases[p].ms))]));
-    const above = requests.filter((x) => x.phases.total.ms > threshold).sort((a, b) => b.phases.total.ms - a.phases.total.ms);
+    const medians = Object.fromEntries(
+      sequence.map((p) => [p, median(requests.filter((r) => r.phases[p]).map((r) => r.phases[p].ms))]),
+    );
+    const above = requests
+      .filter((x) => x.phases.total.ms > threshold)
+      .sort((a, b) => b.phases.total.ms - a.phases.total.ms);
     for (const r of above.slice(0, MAX_OUTLIERS)) {
-      const excess = sequence.filter((p) => r.phases[p] && Number.isFinite(medians[p])).map((p) => ({ phase: p, ms: r.phases[p].ms, medianMs: medians[p], excessMs: r.phases[p].ms - medians[p] }));
+      const excess = sequence
+        .filter((p) => r.phases[p] && Number.isFinite(medians[p]))
+        .map((p) => ({ phase: p, ms: r.phases[p].ms, medianMs: medians[p], excessMs: r.phases[p].ms - medians[p] }));
       if (!excess.length) continue;
       const top = excess.sort((a, b) => b.excessMs - a.excessMs)[0];
       const { startNs, endNs } = r.phases[top.phase];
@@ -112,10 +120,23 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
       const long = during(startNs, endNs)
         .map((i) => ({ m: messages.at(i), i }))
         // Overlapping the phase, but not an envelope around it (the request's own POST explains nothing).
-        .filter(({ m }) => m.vim === vim && m.ms !== null && m.t < endNs && m.t + m.ms * 1e6 > startNs && !(m.t <= startNs && m.t + m.ms * 1e6 >= endNs))
+        .filter(
+          ({ m }) =>
+            m.vim === vim &&
+            m.ms !== null &&
+            m.t < endNs &&
+            m.t + m.ms * 1e6 > startNs &&
+            !(m.t <= startNs && m.t + m.ms * 1e6 >= endNs),
+        )
         .map(({ m, i }) => ({ m, i, u: usualOf(m) }))
         .filter(({ m, u }) => u && m.ms! > u.high && m.ms! >= LONG_EXCHANGE_RATIO * u.median)
-        .map(({ m, i, u }) => ({ i, ofRequest: carriesRequest(m, r), ms: m.ms!, usualMs: u!.median, excessMs: m.ms! - u!.median }))
+        .map(({ m, i, u }) => ({
+          i,
+          ofRequest: carriesRequest(m, r),
+          ms: m.ms!,
+          usualMs: u!.median,
+          excessMs: m.ms! - u!.median,
+        }))
         .sort((a, b) => Number(b.ofRequest) - Number(a.ofRequest) || b.excessMs - a.excessMs);
 
       // The longest silence on the wire (no first or last byte of any exchange) inside the phase.
@@ -130,29 +151,40 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
       }
       edges.sort((a, b) => a - b);
       let silence = { from: startNs, to: startNs };
-      for (let k = 1; k < edges.length; k++) if (edges[k] - edges[k - 1] > silence.to - silence.from) silence = { from: edges[k - 1], to: edges[k] };
+      for (let k = 1; k < edges.length; k++)
+        if (edges[k] - edges[k - 1] > silence.to - silence.from) silence = { from: edges[k - 1], to: edges[k] };
       const silenceMs = (silence.to - silence.from) / 1e6;
       const notableSilence = silenceMs >= SILENCE_FRACTION * top.ms && top.ms > 0;
 
       const wire = (ctx.input.wireEvents ?? []).filter((w) => w.t >= startNs && w.t <= endNs);
       const wireByKind: Record<string, number> = {};
       for (const w of wire) wireByKind[w.kind] = (wireByKind[w.kind] ?? 0) + 1;
-      const timer = explained.find((d): d is Extract<ResultDiagnosis, { kind: 'timer' }> => d.kind === 'timer' && d.phase === top.phase);
+      const timer = explained.find(
+        (d): d is Extract<ResultDiagnosis, { kind: 'timer' }> => d.kind === 'timer' && d.phase === top.phase,
+      );
 
       const seen: string[] = [];
       if (long.length) {
-        const l = long[0], m = messages.at(l.i);
-        seen.push(`${m.name} to ${m.dst} took ${f1(l.ms)} ms (usually ${f1(l.usualMs)} ms)` +
-              `${l.ofRequest ? '' : ', for another request'}`);
+        const l = long[0],
+          m = messages.at(l.i);
+        seen.push(
+          `${m.name} to ${m.dst} took ${f1(l.ms)} ms (usually ${f1(l.usualMs)} ms)` +
+            `${l.ofRequest ? '' : ', for another request'}`,
+        );
       }
-      if (notableSilence) seen.push(`the wire was silent for ${f1(silenceMs)} ms (${ctx.time(silence.from)} → ${ctx.time(silence.to)})`);
+      if (notableSilence)
+        seen.push(`the wire was silent for ${f1(silenceMs)} ms (${ctx.time(silence.from)} → ${ctx.time(silence.to)})`);
       for (const [k, n] of Object.entries(wireByKind)) seen.push(`${n} ${k}${n > 1 ? 's' : ''}`);
-      if (timer && timer.periodMs) seen.push(`it waited ${f1(top.ms)} ms for the ~${f1(timer.periodMs)} ms timer on ${timer.host} ` +
-              `(${(top.ms / timer.periodMs).toFixed(2)} of a period)`);
-      const confidence: Confidence = top.excessMs >= 0.5 * (r.phases.total.ms - median(totals)) ? (seen.length ? 'high' : 'medium') : 'low';
+      if (timer && timer.periodMs)
+        seen.push(
+          `it waited ${f1(top.ms)} ms for the ~${f1(timer.periodMs)} ms timer on ${timer.host} ` +
+            `(${(top.ms / timer.periodMs).toFixed(2)} of a period)`,
+        );
+      const confidence: Confidence =
+        top.excessMs >= 0.5 * (r.phases.total.ms - median(totals)) ? (seen.length ? 'high' : 'medium') : 'low';
       const text =
         `outlier ${r.id}: total ${f1(r.phases.total.ms)} ms (p95 ${f1(threshold)} ms); ${top.phase} took ` +
-            `${f1(top.ms)} ms against a median of ${f1(top.medianMs)} ms (+${f1(top.excessMs)} ms); ` +
+        `${f1(top.ms)} ms against a median of ${f1(top.medianMs)} ms (+${f1(top.excessMs)} ms); ` +
         (seen.length ? `on the wire meanwhile: ${seen.join('; ')}` : 'nothing unusual on the wire meanwhile') +
         `; confidence ${confidence}`;
       out.push({
@@ -168,10 +200,25 @@ export function detectOutliers(ctx: DiagnosisContext, explained: readonly Result
           p95Ms: threshold,
           requestsAboveP95: above.length,
           medianTotalMs: median(totals),
-          phase: { name: top.phase, ms: top.ms, medianMs: top.medianMs, excessMs: top.excessMs, start: ctx.time(startNs), startUnixNs: ctx.unixNs(startNs), end: ctx.time(endNs), endUnixNs: ctx.unixNs(endNs) },
+          phase: {
+            name: top.phase,
+            ms: top.ms,
+            medianMs: top.medianMs,
+            excessMs: top.excessMs,
+            start: ctx.time(startNs),
+            startUnixNs: ctx.unixNs(startNs),
+            end: ctx.time(endNs),
+            endUnixNs: ctx.unixNs(endNs),
+          },
           phases: excess,
           longExchanges: long.slice(0, 5).map((l) => ({ ...ctx.ref(l.i), usualMs: l.usualMs, ofRequest: l.ofRequest })),
-          longestSilence: { ms: silenceMs, from: ctx.time(silence.from), fromUnixNs: ctx.unixNs(silence.from), to: ctx.time(silence.to), toUnixNs: ctx.unixNs(silence.to) },
+          longestSilence: {
+            ms: silenceMs,
+            from: ctx.time(silence.from),
+            fromUnixNs: ctx.unixNs(silence.from),
+            to: ctx.time(silence.to),
+            toUnixNs: ctx.unixNs(silence.to),
+          },
           wireEvents: wireByKind,
           timer: timer ? { periodMs: timer.periodMs, host: timer.host } : null,
         },

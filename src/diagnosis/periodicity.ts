@@ -75,7 +75,8 @@ const TAU = 2 * Math.PI;
 
 /** Rayleigh R of values taken modulo `period`. */
 function rayleigh(values: readonly number[], period: number, origin = 0): number {
-  let c = 0, s = 0;
+  let c = 0,
+    s = 0;
   for (const v of values) {
     const a = (TAU * (v - origin)) / period;
     c += Math.cos(a);
@@ -120,20 +121,29 @@ function connect(tMs: number[], periodMs: number): { period: number; origin: num
   let period = periodMs;
   // Start from the circular mean phase of the first sends (not from the first send: it may be a stray).
   const head = tMs.slice(0, START_SENDS);
-  let c = 0, s = 0;
+  let c = 0,
+    s = 0;
   for (const t of head) {
     c += Math.cos((TAU * (t - tMs[0])) / period);
     s += Math.sin((TAU * (t - tMs[0])) / period);
   }
   let origin = tMs[0] + (Math.atan2(s, c) / TAU) * period;
   const k = new Array<number>(tMs.length);
-  let n = 0, sk = 0, st = 0, skk = 0, skt = 0;
+  let n = 0,
+    sk = 0,
+    st = 0,
+    skk = 0,
+    skt = 0;
   for (let i = 0; i < tMs.length; i++) {
     k[i] = Math.round((tMs[i] - origin) / period);
     const resid = tMs[i] - origin - k[i] * period;
     // Sends far off the grid (strays) get a tick number but do not pull the fit.
     if (Math.abs(resid) > ON_GRID_TOLERANCE * period * 3) continue;
-    n++; sk += k[i]; st += tMs[i]; skk += k[i] * k[i]; skt += k[i] * tMs[i];
+    n++;
+    sk += k[i];
+    st += tMs[i];
+    skk += k[i] * k[i];
+    skt += k[i] * tMs[i];
     const den = n * skk - sk * sk;
     if (n >= 3 && den > 0) {
       const p = (n * skt - sk * st) / den;
@@ -150,7 +160,8 @@ function connect(tMs: number[], periodMs: number): { period: number; origin: num
 
 /** Sends within ±ON_GRID_TOLERANCE of a grid point, and their squared offsets. */
 function onGridOf(tMs: readonly number[], period: number, origin: number): { count: number; ss: number } {
-  let count = 0, ss = 0;
+  let count = 0,
+    ss = 0;
   for (const t of tMs) {
     const d = t - origin - Math.round((t - origin) / period) * period;
     if (Math.abs(d) <= ON_GRID_TOLERANCE * period) {
@@ -166,16 +177,32 @@ export function detectPeriod(timesNs: readonly number[]): PeriodFit {
   const sorted = Float64Array.from(timesNs).sort();
   const all: number[] = Array.from(sorted, (t) => t / 1e6);
   const none = (reason: string, extra: Partial<PeriodFit> = {}): PeriodFit => ({
-    accepted: false, reason, n: all.length, fitted: 0, ticks: 0, periodMs: NaN, gridNs: NaN, rayleighR: 0, onGridFraction: 0, jitterMs: NaN, falseAlarm: 1, ...extra,
+    accepted: false,
+    reason,
+    n: all.length,
+    fitted: 0,
+    ticks: 0,
+    periodMs: NaN,
+    gridNs: NaN,
+    rayleighR: 0,
+    onGridFraction: 0,
+    jitterMs: NaN,
+    falseAlarm: 1,
+    ...extra,
   });
   // One time per tick: the first send of each cluster.
   const ticks: number[] = [];
   for (const t of all) if (!ticks.length || t - ticks[ticks.length - 1] >= SAME_TICK_MS) ticks.push(t);
-  if (ticks.length < MIN_TICKS) return none(`only ${ticks.length} distinct send times (need ${MIN_TICKS})`, { ticks: ticks.length });
+  if (ticks.length < MIN_TICKS)
+    return none(`only ${ticks.length} distinct send times (need ${MIN_TICKS})`, { ticks: ticks.length });
   const gaps = ticks.slice(1).map((t, i) => t - ticks[i]);
   const coarse = coarsePeriod(gaps);
-  if (coarse === null) return none(`sends as close as ${quantileOf(gaps, SHORT_GAP_QUANTILE).toFixed(1)} ms apart: no period ≥ ` +
-          `${MIN_PERIOD_MS} ms fits`, { ticks: ticks.length });
+  if (coarse === null)
+    return none(
+      `sends as close as ${quantileOf(gaps, SHORT_GAP_QUANTILE).toFixed(1)} ms apart: no period ≥ ` +
+        `${MIN_PERIOD_MS} ms fits`,
+      { ticks: ticks.length },
+    );
   const tMs = evenSample(all, MAX_FIT_SENDS);
   // Strays can make the gaps look finer than the grid (a sub-multiple fits them as well):
   // the period is the largest multiple of the coarse one that keeps the sends on its grid.
@@ -201,9 +228,14 @@ export function detectPeriod(timesNs: readonly number[]): PeriodFit {
     jitterMs: onGrid > 1 ? Math.sqrt(ss / (onGrid - 1)) : NaN,
     falseAlarm: Math.min(1, rayleighP(tMs.length, r) * frequencies),
   };
-  if (fit.onGridFraction < MIN_ON_GRID_FRACTION) return { ...fit, reason: `only ${(100 * fit.onGridFraction).toFixed(0)}% of sends near a ${period.toFixed(1)} ms grid` };
+  if (fit.onGridFraction < MIN_ON_GRID_FRACTION)
+    return {
+      ...fit,
+      reason: `only ${(100 * fit.onGridFraction).toFixed(0)}% of sends near a ${period.toFixed(1)} ms grid`,
+    };
   if (fit.rayleighR < MIN_RAYLEIGH_R) return { ...fit, reason: `Rayleigh R ${r.toFixed(2)} < ${MIN_RAYLEIGH_R}` };
-  if (fit.falseAlarm > MAX_FALSE_ALARM) return { ...fit, reason: `random times would fit as well (p ${fit.falseAlarm.toExponential(1)})` };
+  if (fit.falseAlarm > MAX_FALSE_ALARM)
+    return { ...fit, reason: `random times would fit as well (p ${fit.falseAlarm.toExponential(1)})` };
   return { ...fit, accepted: true };
 }
 

@@ -77,12 +77,17 @@ function edgeIndex(messages: MessageTable, edge: MessageEdge): EdgeIndex {
 
 function near(index: EdgeIndex, t: number): number[] {
   const out: number[] = [];
-  for (let k = firstAtLeast(index.t, t - SAME_INSTANT_NS); k < index.t.length && index.t[k] <= t + SAME_INSTANT_NS; k++) out.push(index.i[k]);
+  for (let k = firstAtLeast(index.t, t - SAME_INSTANT_NS); k < index.t.length && index.t[k] <= t + SAME_INSTANT_NS; k++)
+    out.push(index.i[k]);
   return out;
 }
 
 /** For each VIM and phase of its sequence, the kind of message that ends it (if one does). */
-export function findPhaseEnds(requests: readonly RequestTimeline[], messages: MessageTable, sequences: Record<string, readonly string[]>): PhaseEnd[] {
+export function findPhaseEnds(
+  requests: readonly RequestTimeline[],
+  messages: MessageTable,
+  sequences: Record<string, readonly string[]>,
+): PhaseEnd[] {
   const byEdge = { send: edgeIndex(messages, 'send'), release: edgeIndex(messages, 'release') };
   const out: PhaseEnd[] = [];
   for (const [vim, sequence] of Object.entries(sequences)) {

@@ -42,7 +42,12 @@ export const pollingGates: readonly PollingGate[] = [
     vim: 'nova',
     phase: 'vif_plugged',
     role: 'neutron agent',
-    scans: ['get_devices_details_list', 'get_devices_details_list_and_failed_devices', 'update_device_down', 'update_device_list'],
+    scans: [
+      'get_devices_details_list',
+      'get_devices_details_list_and_failed_devices',
+      'update_device_down',
+      'update_device_list',
+    ],
     report: 'update_device_up',
     waitFrom: ['spawn.vif_plugged_wait', 'spawn.libvirt_spawn'],
     within: 'spawn.libvirt_spawn',
@@ -95,7 +100,8 @@ function callsByHost(ctx: DiagnosisContext, gate: PollingGate): Map<string, Host
 
 /** The latest scan at or before `t` (index), or -1. */
 function scanBefore(scans: readonly number[], t: number): number {
-  let lo = 0, hi = scans.length;
+  let lo = 0,
+    hi = scans.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (scans[mid] <= t) lo = mid + 1;
@@ -139,8 +145,13 @@ export function detectPollingLoops(ctx: DiagnosisContext): ResultDiagnosis[] {
         if (!fit || k < 0 || t - h.scans[k] > fit.periodMs * 1e6 || !onFittedGrid(h.scans[k], fit)) break;
         const from = gate.waitFrom.find((p) => r.phases[p] !== undefined) ?? null;
         gated.push({
-          request: r, host, scan: h.scans[k], scanMsg: h.scanMsgs[k], processingMs: (t - h.scans[k]) / 1e6,
-          waitMs: from === null ? null : (h.scans[k] - r.phases[from].startNs) / 1e6, waitFrom: from,
+          request: r,
+          host,
+          scan: h.scans[k],
+          scanMsg: h.scanMsgs[k],
+          processingMs: (t - h.scans[k]) / 1e6,
+          waitMs: from === null ? null : (h.scans[k] - r.phases[from].startNs) / 1e6,
+          waitFrom: from,
         });
         break;
       }
@@ -163,45 +174,69 @@ export function detectPollingLoops(ctx: DiagnosisContext): ResultDiagnosis[] {
   return out;
 }
 
-function loopStatement(ctx: DiagnosisContext, gate: PollingGate, host: string, fit: PeriodFit, calls: HostCalls, gated: Gated[], nRequests: number): ResultDiagnosis {
+function loopStatement(
+  ctx: DiagnosisContext,
+  gate: PollingGate,
+  host: string,
+  fit: PeriodFit,
+  calls: HostCalls,
+  gated: Gated[],
+  nRequests: number,
+): ResultDiagnosis {
   const period = fit.periodMs;
   const processing = mean(gated.map((g) => g.processingMs));
-  const confidence: Confidence = gated.length >= HIGH_N && fit.onGridFraction >= 0.9 && fit.rayleighR >= 0.9 ? 'high' : 'medium';
+  const confidence: Confidence =
+    gated.length >= HIGH_N && fit.onGridFraction >= 0.9 && fit.rayleighR >= 0.9 ? 'high' : 'medium';
   let text =
     `${gate.phase} waits for a ~${f1(period)} ms polling loop on ${host} (${gate.role}): its scans ` +
-        `(${gate.scans.filter((s) => calls.scanMsgs.some((i) => ctx.input.messages.name(i) === s)).join(', ')}) ` +
+    `(${gate.scans.filter((s) => calls.scanMsgs.some((i) => ctx.input.messages.name(i) === s)).join(', ')}) ` +
     `fall on a ${f1(period)} ms grid (${pct(fit.onGridFraction)} of ${fit.n} within ` +
-        `±${pct(ON_GRID_TOLERANCE)}, Rayleigh R ${fit.rayleighR.toFixed(3)}); ` +
+    `±${pct(ON_GRID_TOLERANCE)}, Rayleigh R ${fit.rayleighR.toFixed(3)}); ` +
     `${gated.length} of ${nRequests} boots' ${gate.report} follow the scan that found them, by ` +
-        `${f1(processing)} ms on average`;
+    `${f1(processing)} ms on average`;
 
   // With the compute host's log: how long each boot waited for that scan.
-  const measured = gated.filter((g) => g.waitMs !== null && g.waitMs >= 0 && g.waitMs <= period * (1 + ON_GRID_TOLERANCE));
+  const measured = gated.filter(
+    (g) => g.waitMs !== null && g.waitMs >= 0 && g.waitMs <= period * (1 + ON_GRID_TOLERANCE),
+  );
   const waitFrom = measured[0]?.waitFrom ?? null;
   const allWaits = gated.filter((g) => g.waitMs !== null);
   let saving: number;
   let savingText: string;
   let waits: PollingLoopEvidence['waits'] = null;
-  const enough = waitFrom !== null && measured.length >= MIN_GATED && measured.length >= MIN_GATED_FRACTION * allWaits.length;
+  const enough =
+    waitFrom !== null && measured.length >= MIN_GATED && measured.length >= MIN_GATED_FRACTION * allWaits.length;
   const w = enough ? measured.map((g) => g.waitMs!) : [];
   const ks = enough ? ksUniform(w.map((x) => x / period)) : null;
   // The first log phase is the wait itself; a later one starts before the device appears,
   // so it only bounds the wait from above.
   const exact = enough && waitFrom === gate.waitFrom[0];
   if (enough && ks !== null) {
-    waits = { from: waitFrom, exact, n: w.length, meanMs: mean(w), minMs: Math.min(...w), maxMs: Math.max(...w), meanOverPeriod: mean(w) / period, ksD: ks.d, ksP: ks.p };
+    waits = {
+      from: waitFrom,
+      exact,
+      n: w.length,
+      meanMs: mean(w),
+      minMs: Math.min(...w),
+      maxMs: Math.max(...w),
+      meanOverPeriod: mean(w) / period,
+      ksD: ks.d,
+      ksP: ks.p,
+    };
   }
   if (exact && ks !== null) {
     saving = mean(w);
-    savingText = `from ${waitFrom}'s start to that scan: mean ${f1(saving)} ms (${(saving / period).toFixed(2)} ` +
-        `of the period, KS p ${ks.p.toFixed(2)} against waiting for the next tick, n=${w.length})`;
+    savingText =
+      `from ${waitFrom}'s start to that scan: mean ${f1(saving)} ms (${(saving / period).toFixed(2)} ` +
+      `of the period, KS p ${ks.p.toFixed(2)} against waiting for the next tick, n=${w.length})`;
   } else {
     // A device appearing at a random moment waits half a period on average.
     saving = period / 2;
-    savingText = `a device appearing at a random moment waits ${f1(saving)} ms for the next scan on average` +
+    savingText =
+      `a device appearing at a random moment waits ${f1(saving)} ms for the next scan on average` +
       (enough && ks !== null
         ? ` (from ${waitFrom}'s start to that scan: mean ${f1(mean(w))} ms, an upper bound: the device appears ` +
-            `later than that)`
+          `later than that)`
         : ' (no compute-host log marker for the wait)');
   }
   text += `; ${savingText}`;
@@ -214,23 +249,32 @@ function loopStatement(ctx: DiagnosisContext, gate: PollingGate, host: string, f
     const useMarker = withMarker.length >= MIN_GATED;
     const part = (useMarker ? withMarker : inside).map((g) => {
       const r = g.request;
-      return useMarker ? r.phases['spawn.vif_plugged_wait'].ms : (r.phases[gate.phase].endNs - r.phases[gate.within].startNs) / 1e6;
+      return useMarker
+        ? r.phases['spawn.vif_plugged_wait'].ms
+        : (r.phases[gate.phase].endNs - r.phases[gate.within].startNs) / 1e6;
     });
     const whole = (useMarker ? withMarker : inside).map((g) => g.request.phases[gate.within].ms);
     const ratio = mean(part) / mean(whole);
-    share = { part: useMarker ? 'spawn.vif_plugged_wait' : `${gate.within} start → ${gate.awaited} reaching the host`, n: part.length, meanMs: mean(part), ofMs: mean(whole), ratio };
+    share = {
+      part: useMarker ? 'spawn.vif_plugged_wait' : `${gate.within} start → ${gate.awaited} reaching the host`,
+      n: part.length,
+      meanMs: mean(part),
+      ofMs: mean(whole),
+      ratio,
+    };
     text += useMarker
       ? `; spawn.vif_plugged_wait is ${f1(mean(part))} ms of ${gate.within}'s ${f1(mean(whole))} ms (${pct(ratio)})`
       : `; from ${gate.within}'s start until ${gate.awaited} reached the host: ${f1(mean(part))} ms of its ` +
-          `${f1(mean(whole))} ms (${pct(ratio)})`;
+        `${f1(mean(whole))} ms (${pct(ratio)})`;
   }
 
   // What-if: an agent that reported at once would not have made the boot wait for the scan.
   const totals = gated.map((g) => g.request.phases.total?.ms).filter((x): x is number => x !== undefined);
   const meanTotal = mean(totals);
   const whatIf = meanTotal - saving;
-  text += `; had the agent reported each device at once, mean total would be ${f1(whatIf)} ms ` +
-      `(−${pct(saving / meanTotal)}); confidence ${confidence}`;
+  text +=
+    `; had the agent reported each device at once, mean total would be ${f1(whatIf)} ms ` +
+    `(−${pct(saving / meanTotal)}); confidence ${confidence}`;
 
   const sorted = [...gated].sort((a, b) => a.processingMs - b.processingMs);
   return {
@@ -286,13 +330,20 @@ function batchingStatement(ctx: DiagnosisContext, gate: PollingGate): ResultDiag
   if (posts < MIN_GATED || several.length < MIN_BATCHED_FRACTION * posts) return null;
   const sizes = several.map((i) => messages.ids(i).servers!.length);
   const byServer = new Map(
-    ctx.input.requests.filter((r) => r.vim === gate.vim && r.phases[gate.phase]).map((r) => [r.id, r.phases[gate.phase].startNs] as const),
+    ctx.input.requests
+      .filter((r) => r.vim === gate.vim && r.phases[gate.phase])
+      .map((r) => [r.id, r.phases[gate.phase].startNs] as const),
   );
-  const held = ctx.input.requests.filter((r) => r.vim === gate.vim && r.phases[`${gate.phase}.neutron`]).map((r) => r.phases[`${gate.phase}.neutron`].ms);
+  const held = ctx.input.requests
+    .filter((r) => r.vim === gate.vim && r.phases[`${gate.phase}.neutron`])
+    .map((r) => r.phases[`${gate.phase}.neutron`].ms);
   const sender = endpointHost(messages.src(several[0]));
   // How long the first event of each batch was held: its server's report → the POST.
   const heldMs = several.flatMap((i) => {
-    const firsts = messages.ids(i).servers!.map((s) => byServer.get(s)).filter((x): x is number => x !== undefined);
+    const firsts = messages
+      .ids(i)
+      .servers!.map((s) => byServer.get(s))
+      .filter((x): x is number => x !== undefined);
     return firsts.length ? [(messages.t(i) - Math.min(...firsts)) / 1e6] : [];
   });
   return {
@@ -301,7 +352,7 @@ function batchingStatement(ctx: DiagnosisContext, gate: PollingGate): ResultDiag
     host: sender,
     text:
       `${gate.phase}.neutron includes events held by ${sender} and sent several to one ${gate.eventPost}: ` +
-          `${several.length} of ${posts} POSTs carried events for ` +
+      `${several.length} of ${posts} POSTs carried events for ` +
       `${Math.min(...sizes)}–${Math.max(...sizes)} servers (neutron-server's send_events_interval)` +
       (heldMs.length ? `, the first event of a batch held ${f1(median(heldMs))} ms (median)` : '') +
       (held.length ? `; ${gate.phase}.neutron mean ${f1(mean(held))} ms` : ''),

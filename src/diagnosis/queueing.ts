@@ -95,22 +95,39 @@ export function detectQueueing(ctx: DiagnosisContext): ResultDiagnosis[] {
       }
       const minLoad = Math.min(...load);
       const baseline = byInFlight[minLoad].meanMs;
-      results.push({ phase, n: rs.length, rho, p, adjustedP: 1, baselineMs: baseline, baselineInFlight: minLoad, meanMs: mean(d), excessMs: mean(d) - baseline, byInFlight });
+      results.push({
+        phase,
+        n: rs.length,
+        rho,
+        p,
+        adjustedP: 1,
+        baselineMs: baseline,
+        baselineInFlight: minLoad,
+        meanMs: mean(d),
+        excessMs: mean(d) - baseline,
+        byInFlight,
+      });
     }
     holm(results);
     const isSignificant = (r: PhaseQueueing): boolean => r.rho >= MIN_RHO && r.adjustedP < ALPHA;
     const significant = results.filter(isSignificant).sort((a, b) => b.excessMs - a.excessMs);
     if (!significant.length) continue;
     const top = significant[0];
-    const maxInFlight = Math.max(...requests.map((r) => inFlightAt(span(r)[0])), ...results.flatMap((r) => Object.keys(r.byInFlight).map(Number)));
-    const confidence: Confidence = top.adjustedP < HIGH_P && top.n >= HIGH_N ? 'high' : top.adjustedP < HIGH_P || top.n >= HIGH_N ? 'medium' : 'low';
-    const levels = Object.entries(top.byInFlight).map(([k, v]) => `${k} in flight: ${f1(v.meanMs)} ms (n=${v.n})`).join(', ');
+    const maxInFlight = Math.max(
+      ...requests.map((r) => inFlightAt(span(r)[0])),
+      ...results.flatMap((r) => Object.keys(r.byInFlight).map(Number)),
+    );
+    const confidence: Confidence =
+      top.adjustedP < HIGH_P && top.n >= HIGH_N ? 'high' : top.adjustedP < HIGH_P || top.n >= HIGH_N ? 'medium' : 'low';
+    const levels = Object.entries(top.byInFlight)
+      .map(([k, v]) => `${k} in flight: ${f1(v.meanMs)} ms (n=${v.n})`)
+      .join(', ');
     const also = significant.slice(1).map((r) => `${r.phase} (ρ ${r.rho.toFixed(2)}, +${f1(r.excessMs)} ms)`);
     const text =
       `queueing: up to ${maxInFlight} requests overlap, and ${top.phase} grows with the number in flight at ` +
-          `its start ` +
+      `its start ` +
       `(Spearman ρ ${top.rho.toFixed(2)}, permutation p ${top.p.toFixed(3)}, ${top.adjustedP.toFixed(3)} ` +
-          `adjusted for ${results.length} phases tested, n=${top.n}; ${levels}); ` +
+      `adjusted for ${results.length} phases tested, n=${top.n}; ${levels}); ` +
       `${top.phase} absorbs most of it (+${f1(top.excessMs)} ms over its mean with ${top.baselineInFlight} in flight)` +
       (also.length ? `; also ${also.join(', ')}` : '') +
       `; confidence ${confidence}`;
@@ -140,7 +157,13 @@ export function detectQueueing(ctx: DiagnosisContext): ResultDiagnosis[] {
           .filter((r) => r.phases[top.phase])
           .sort((a, b) => b.phases[top.phase].ms - a.phases[top.phase].ms)
           .slice(0, 3)
-          .map((r) => ({ request: r.id, ms: r.phases[top.phase].ms, start: ctx.time(r.phases[top.phase].startNs), startUnixNs: ctx.unixNs(r.phases[top.phase].startNs), inFlight: inFlightAt(r.phases[top.phase].startNs) })),
+          .map((r) => ({
+            request: r.id,
+            ms: r.phases[top.phase].ms,
+            start: ctx.time(r.phases[top.phase].startNs),
+            startUnixNs: ctx.unixNs(r.phases[top.phase].startNs),
+            inFlight: inFlightAt(r.phases[top.phase].startNs),
+          })),
       },
     });
   }

@@ -50,8 +50,11 @@ export function ranks(v: readonly number[]): number[] {
 }
 
 export function pearson(x: readonly number[], y: readonly number[]): number {
-  const mx = mean(x), my = mean(y);
-  let sxy = 0, sxx = 0, syy = 0;
+  const mx = mean(x),
+    my = mean(y);
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < x.length; i++) {
     sxy += (x[i] - mx) * (y[i] - my);
     sxx += (x[i] - mx) ** 2;
@@ -79,8 +82,14 @@ export function seededRandom(seed: number): () => number {
  * One-sided permutation p value of Spearman's ρ ≥ observed (ties kept as they are, which
  * the t approximation handles badly at small n).
  */
-export function spearmanPermutationP(x: readonly number[], y: readonly number[], permutations = 5000, seed = 1): number {
-  const rx = ranks(x), ry = ranks(y);
+export function spearmanPermutationP(
+  x: readonly number[],
+  y: readonly number[],
+  permutations = 5000,
+  seed = 1,
+): number {
+  const rx = ranks(x),
+    ry = ranks(y);
   const observed = pearson(rx, ry);
   if (!Number.isFinite(observed)) return 1;
   const rnd = seededRandom(seed);

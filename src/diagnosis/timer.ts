@@ -44,15 +44,20 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
       else byHost.set(m.host, [m]);
     }
     const hosts = [...byHost.keys()];
-    const kept = new Set([...hosts].sort((a, b) => byHost.get(b)!.length - byHost.get(a)!.length).slice(0, MAX_TIMER_HOSTS));
-    return hosts.filter((h) => kept.has(h)).map((host) => ({ end, host, matches: byHost.get(host)!, hostsSending: hosts.length }));
+    const kept = new Set(
+      [...hosts].sort((a, b) => byHost.get(b)!.length - byHost.get(a)!.length).slice(0, MAX_TIMER_HOSTS),
+    );
+    return hosts
+      .filter((h) => kept.has(h))
+      .map((host) => ({ end, host, matches: byHost.get(host)!, hostsSending: hosts.length }));
   });
   // Every message of each ending kind, by the host that sends (or releases) it: the streams
   // a ticker would produce. Made in one pass: a pass per host was hosts × messages.
   // Looked up by name first: no key string made per message.
   type Streams = { vim: string; edge: PhaseEnd['edge']; byHost: Map<string, { stream: number[]; times: number[] }> };
   const streamsByName = new Map<string, Streams[]>();
-  const streamsOf = (vim: string, name: string, edge: PhaseEnd['edge']): Streams | undefined => streamsByName.get(name)?.find((x) => x.vim === vim && x.edge === edge);
+  const streamsOf = (vim: string, name: string, edge: PhaseEnd['edge']): Streams | undefined =>
+    streamsByName.get(name)?.find((x) => x.vim === vim && x.edge === edge);
   for (const end of ends) {
     if (streamsOf(end.vim, end.name, end.edge)) continue;
     const list = streamsByName.get(end.name) ?? [];
@@ -82,7 +87,8 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
     if (!fit.accepted) continue;
 
     const period = fit.periodMs;
-    const endsOnGrid = matches.filter((m) => onFittedGrid(edgeTime(messages, m.msg, end.edge)!, fit)).length / matches.length;
+    const endsOnGrid =
+      matches.filter((m) => onFittedGrid(edgeTime(messages, m.msg, end.edge)!, fit)).length / matches.length;
     const waits = matches.map((m) => m.request.phases[end.phase].ms);
     if (waits.length < MIN_WAITS || endsOnGrid < MIN_ENDS_ON_GRID) continue;
     const tol = ON_GRID_TOLERANCE * period;
@@ -90,19 +96,23 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
     const ks = ksUniform(waits.map((w) => w / period));
     const meanWait = mean(waits);
     const ratio = meanWait / period;
-    if (within < MIN_WAITS_WITHIN_PERIOD || ks.p < MIN_KS_P || ratio < MEAN_WAIT_RANGE[0] || ratio > MEAN_WAIT_RANGE[1]) continue;
+    if (within < MIN_WAITS_WITHIN_PERIOD || ks.p < MIN_KS_P || ratio < MEAN_WAIT_RANGE[0] || ratio > MEAN_WAIT_RANGE[1])
+      continue;
 
     done.add(key);
-    const confidence: Confidence = waits.length >= HIGH_N && ks.p >= HIGH_KS_P && fit.onGridFraction >= 0.9 ? 'high' : 'medium';
-    const batched = stream.filter((i) => (messages.ids(i).allocs?.length ?? 0) > 1 || (messages.ids(i).servers?.length ?? 0) > 1).length;
+    const confidence: Confidence =
+      waits.length >= HIGH_N && ks.p >= HIGH_KS_P && fit.onGridFraction >= 0.9 ? 'high' : 'medium';
+    const batched = stream.filter(
+      (i) => (messages.ids(i).allocs?.length ?? 0) > 1 || (messages.ids(i).servers?.length ?? 0) > 1,
+    ).length;
     const verb = end.edge === 'send' ? 'sends' : 'releases';
     const text =
       `${end.phase} waits for a ~${f1(period)} ms timer on ${host}: ${host} ${verb} ${end.name} on a ` +
-          `${f1(period)} ms grid ` +
+      `${f1(period)} ms grid ` +
       `(${(100 * fit.onGridFraction).toFixed(0)}% of ${fit.n} within ±${(100 * ON_GRID_TOLERANCE).toFixed(0)}` +
-          `%, Rayleigh R ${fit.rayleighR.toFixed(3)}); ` +
+      `%, Rayleigh R ${fit.rayleighR.toFixed(3)}); ` +
       `the ${end.phase} durations look like waiting for the next tick (mean ${f1(meanWait)} ms = ` +
-          `${ratio.toFixed(2)} of the period, ` +
+      `${ratio.toFixed(2)} of the period, ` +
       `KS p ${ks.p.toFixed(2)}, n=${waits.length}); confidence ${confidence}`;
     const sorted = [...matches].sort((a, b) => a.request.phases[end.phase].ms - b.request.phases[end.phase].ms);
     const examples = [sorted[0], sorted[sorted.length >> 1], sorted[sorted.length - 1]].map((m) => ({

@@ -21,8 +21,14 @@ import { latin1Text } from '../bytes/latin1.js';
 export type JsonScalar = string | number | boolean | null;
 export type JsonShape = true | 'any' | 'present' | readonly [JsonShape] | { readonly [key: string]: JsonShape };
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c;
-const OPEN_OBJ = 0x7b, CLOSE_OBJ = 0x7d, OPEN_ARR = 0x5b, CLOSE_ARR = 0x5d;
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c,
+  COLON = 0x3a,
+  COMMA = 0x2c;
+const OPEN_OBJ = 0x7b,
+  CLOSE_OBJ = 0x7d,
+  OPEN_ARR = 0x5b,
+  CLOSE_ARR = 0x5d;
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -47,9 +53,15 @@ export function jsonSelect(body: Uint8Array, shape: JsonShape): { value: unknown
 
 /** Member names compared as bytes: no string is made for a member that is not wanted. */
 const keyBytes = new WeakMap<object, { name: string; bytes: Uint8Array; shape: JsonShape }[]>();
-function membersOf(shape: { readonly [key: string]: JsonShape }): { name: string; bytes: Uint8Array; shape: JsonShape }[] {
+function membersOf(shape: {
+  readonly [key: string]: JsonShape;
+}): { name: string; bytes: Uint8Array; shape: JsonShape }[] {
   let m = keyBytes.get(shape);
-  if (m === undefined) keyBytes.set(shape, (m = Object.entries(shape).map(([name, s]) => ({ name, bytes: Buffer.from(name, 'utf8'), shape: s }))));
+  if (m === undefined)
+    keyBytes.set(
+      shape,
+      (m = Object.entries(shape).map(([name, s]) => ({ name, bytes: Buffer.from(name, 'utf8'), shape: s }))),
+    );
   return m;
 }
 
@@ -150,7 +162,11 @@ class JsonSelector {
   }
 
   /** The member whose name lies between `start` and the closing quote at `end`, if wanted. */
-  private wanted(members: { name: string; bytes: Uint8Array; shape: JsonShape }[], start: number, end: number): { name: string; shape: JsonShape } | null {
+  private wanted(
+    members: { name: string; bytes: Uint8Array; shape: JsonShape }[],
+    start: number,
+    end: number,
+  ): { name: string; shape: JsonShape } | null {
     const b = this.b;
     const len = end - start;
     for (const m of members) {

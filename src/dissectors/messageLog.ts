@@ -54,7 +54,19 @@ class ValueTable<V> {
 }
 
 /** The keys an id set may have, by code (scalars first, then the lists). */
-const idKeys = ['server', 'request', 'image', 'job', 'eval', 'alloc', 'node', 'port', 'device', 'servers', 'allocs'] as const satisfies readonly (keyof MessageIds)[];
+const idKeys = [
+  'server',
+  'request',
+  'image',
+  'job',
+  'eval',
+  'alloc',
+  'node',
+  'port',
+  'device',
+  'servers',
+  'allocs',
+] as const satisfies readonly (keyof MessageIds)[];
 // Fails to compile when MessageIds gains a key this table lacks.
 const _everyIdKeyListed: Exclude<keyof MessageIds, (typeof idKeys)[number]> extends never ? true : never = true;
 const idKeyCode = new Map<string, number>(idKeys.map((k, i) => [k, i]));
@@ -90,7 +102,8 @@ class IdSetPool {
 
   /** The set's offset in the pool. */
   add(ids: MessageIds): number {
-    let n = 1, entries = 0;
+    let n = 1,
+      entries = 0;
     for (const k in ids) {
       const v = (ids as Record<string, string | string[] | undefined>)[k];
       const code = idKeyCode.get(k);
@@ -158,8 +171,11 @@ class IdSetPool {
   }
 
   private rehash(): void {
-    const hashes = this.slotHashes, offsets = this.slotOffsets;
-    const size = offsets.length * 2, bits = Math.log2(size), mask = size - 1;
+    const hashes = this.slotHashes,
+      offsets = this.slotOffsets;
+    const size = offsets.length * 2,
+      bits = Math.log2(size),
+      mask = size - 1;
     this.slotHashes = new Int32Array(size);
     this.slotOffsets = new Uint32Array(size);
     for (let i = 0; i < offsets.length; i++) {
@@ -179,7 +195,8 @@ class IdSetPool {
   }
 
   private equal(offset: number, n: number): boolean {
-    const pool = this.chunks[offset >>> chunkBits], start = offset & (chunkEntries - 1);
+    const pool = this.chunks[offset >>> chunkBits],
+      start = offset & (chunkEntries - 1);
     if (start + n > pool.length) return false;
     for (let j = 0; j < n; j++) if (pool[start + j] !== this.scratch[j]) return false;
     return true;
@@ -210,9 +227,18 @@ interface Columns {
 
 function newColumns(n: number): Columns {
   return {
-    times: new Float64Array(n), durations: new Float64Array(n), kinds: new Uint8Array(n),
-    names: new Uint32Array(n), services: new Uint32Array(n), srcs: new Uint32Array(n), dsts: new Uint32Array(n), statuses: new Uint32Array(n), idOffsets: new Uint32Array(n),
-    extras: new Uint32Array(n), conns: new Uint32Array(n), frames: new Uint32Array(n),
+    times: new Float64Array(n),
+    durations: new Float64Array(n),
+    kinds: new Uint8Array(n),
+    names: new Uint32Array(n),
+    services: new Uint32Array(n),
+    srcs: new Uint32Array(n),
+    dsts: new Uint32Array(n),
+    statuses: new Uint32Array(n),
+    idOffsets: new Uint32Array(n),
+    extras: new Uint32Array(n),
+    conns: new Uint32Array(n),
+    frames: new Uint32Array(n),
   };
 }
 
@@ -220,7 +246,8 @@ function newColumns(n: number): Columns {
 function remade(c: Columns, length: number, count: number, from: (k: number) => number): Columns {
   const out = newColumns(length);
   for (const key of Object.keys(c) as (keyof Columns)[]) {
-    const a: Column = c[key], b: Column = out[key];
+    const a: Column = c[key],
+      b: Column = out[key];
     for (let k = 0; k < count; k++) b[k] = a[from(k)];
   }
   return out;
@@ -261,7 +288,8 @@ export class MessageLog implements MessageTable {
     }
     // Columns grow by doubling.
     if (this.n === this.c.times.length) this.c = remade(this.c, this.n * 2, this.n, (k) => k);
-    const i = this.n++, c = this.c;
+    const i = this.n++,
+      c = this.c;
     c.times[i] = m.t;
     c.durations[i] = m.ms === null ? NaN : m.ms;
     c.kinds[i] = kindCode.get(m.vim)?.get(m.type) ?? 0;
@@ -272,7 +300,8 @@ export class MessageLog implements MessageTable {
     c.dsts[i] = this.endpoints.numberOf(m.dst);
     c.statuses[i] = this.statuses.numberOf(m.status);
     c.idOffsets[i] = this.idSets.add(m.ids);
-    c.extras[i] = m.via || m.leg ? this.extras.push({ ...(m.via ? { via: m.via } : {}), ...(m.leg ? { leg: m.leg } : {}) }) - 1 : 0;
+    c.extras[i] =
+      m.via || m.leg ? this.extras.push({ ...(m.via ? { via: m.via } : {}), ...(m.leg ? { leg: m.leg } : {}) }) - 1 : 0;
     c.conns[i] = m.conn === undefined ? 0 : m.conn + 1;
     c.frames[i] = m.frame ?? 0;
     return true;
@@ -320,8 +349,17 @@ export class MessageLog implements MessageTable {
   at(i: number): VimMessage {
     const [vim, type] = kinds[this.c.kinds[i]];
     const status = this.statuses.values[this.c.statuses[i]];
-    const t = this.t(i), name = this.name(i), service = this.names.values[this.c.services[i]], src = this.src(i), dst = this.dst(i), ms = this.ms(i), ids = this.ids(i);
-    const m: VimMessage = status === undefined ? { t, vim, type, name, service, src, dst, ms, ids } : { t, vim, type, name, service, src, dst, ms, status, ids };
+    const t = this.t(i),
+      name = this.name(i),
+      service = this.names.values[this.c.services[i]],
+      src = this.src(i),
+      dst = this.dst(i),
+      ms = this.ms(i),
+      ids = this.ids(i);
+    const m: VimMessage =
+      status === undefined
+        ? { t, vim, type, name, service, src, dst, ms, ids }
+        : { t, vim, type, name, service, src, dst, ms, status, ids };
     const e = this.c.extras[i];
     const out = e === 0 ? m : { ...m, ...this.extras[e] };
     if (this.c.conns[i] !== 0) out.conn = this.c.conns[i] - 1;
@@ -339,7 +377,8 @@ export class MessageLog implements MessageTable {
    * largest allocation of finish().
    */
   sortByTime(): void {
-    const n = this.n, times = this.c.times;
+    const n = this.n,
+      times = this.c.times;
     let sorted = true;
     for (let i = 1; i < n && sorted; i++) if (times[i] < times[i - 1]) sorted = false;
     if (sorted) return;
@@ -347,7 +386,12 @@ export class MessageLog implements MessageTable {
     const scratch = new ArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT);
     for (const key of Object.keys(this.c) as (keyof Columns)[]) {
       const column: Column = this.c[key];
-      const into: Column = column instanceof Float64Array ? new Float64Array(scratch, 0, n) : column instanceof Uint32Array ? new Uint32Array(scratch, 0, n) : new Uint8Array(scratch, 0, n);
+      const into: Column =
+        column instanceof Float64Array
+          ? new Float64Array(scratch, 0, n)
+          : column instanceof Uint32Array
+            ? new Uint32Array(scratch, 0, n)
+            : new Uint8Array(scratch, 0, n);
       for (let k = 0; k < n; k++) into[k] = column[order[k]];
       column.set(into);
     }

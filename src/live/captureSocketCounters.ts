@@ -63,8 +63,12 @@ export class CaptureSocketCounters {
   }
 }
 
-function sum(stats: readonly { inode: number; packets: number; drops: number }[], own: ReadonlySet<number>): CaptureCounts {
-  let received = 0, drops = 0;
+function sum(
+  stats: readonly { inode: number; packets: number; drops: number }[],
+  own: ReadonlySet<number>,
+): CaptureCounts {
+  let received = 0,
+    drops = 0;
   for (const s of stats) {
     if (!own.has(s.inode)) continue;
     received += s.packets;

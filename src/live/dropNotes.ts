@@ -15,7 +15,10 @@ const maxRemembered = 100_000;
 export class DropNotes {
   private readonly given = new Map<string, string>();
 
-  constructor(private readonly windows: DropWindows, private readonly clock: SessionClock) {}
+  constructor(
+    private readonly windows: DropWindows,
+    private readonly clock: SessionClock,
+  ) {}
 
   /** Notes a request being handed out (streamed). */
   handOut(r: RequestTimeline): void {

@@ -58,7 +58,9 @@ export class DropWindows {
 
   /** The windows met by a span given in Unix ns (end null: still open). */
   touching(startUnixNs: bigint, endUnixNs: bigint | null): DropWindow[] {
-    return this.windows.filter((w) => (w.toUnixNs === null || startUnixNs <= w.toUnixNs) && (endUnixNs === null || endUnixNs >= w.fromUnixNs));
+    return this.windows.filter(
+      (w) => (w.toUnixNs === null || startUnixNs <= w.toUnixNs) && (endUnixNs === null || endUnixNs >= w.fromUnixNs),
+    );
   }
 }
 
@@ -76,9 +78,14 @@ export function dropNoteFor(r: RequestTimeline, windows: DropWindows, clock: Ses
   const drops = met.reduce((n, w) => n + w.drops, 0);
   const last = met.at(-1)!.toUnixNs;
   // An open window: the ring had not caught up by the last read.
-  const span = last === null ? `from ${isoUnix(clock, met[0].fromUnixNs)} on` : `between ${isoUnix(clock, met[0].fromUnixNs)} and ${isoUnix(clock, last)}`;
-  return `libpcap/kernel dropped ${drops} packet${drops === 1 ? '' : 's'} matching the capture filter (ring full)` +
-      ` ${span}, while this request was in flight: it may be incomplete or approx`;
+  const span =
+    last === null
+      ? `from ${isoUnix(clock, met[0].fromUnixNs)} on`
+      : `between ${isoUnix(clock, met[0].fromUnixNs)} and ${isoUnix(clock, last)}`;
+  return (
+    `libpcap/kernel dropped ${drops} packet${drops === 1 ? '' : 's'} matching the capture filter (ring full)` +
+    ` ${span}, while this request was in flight: it may be incomplete or approx`
+  );
 }
 
 const isoUnix = (clock: SessionClock, unixNs: bigint) => clock.iso(Number(unixNs - (clock.epochNs ?? 0n)), 6);

@@ -18,7 +18,15 @@ import { defaultCaptureBufferBytes, LiveCaptureError, type LiveOptions, type Liv
 
 /** libpcap's DLT names (pcap_datalink_val_to_name) → LINKTYPE_* values. */
 export const dltNames: Readonly<Record<string, number>> = {
-  NULL: 0, EN10MB: 1, ETHERNET: 1, RAW: 101, LINUX_SLL: 113, LINUX_SLL2: 276, LOOP: 108, IPV4: 228, IPV6: 229,
+  NULL: 0,
+  EN10MB: 1,
+  ETHERNET: 1,
+  RAW: 101,
+  LINUX_SLL: 113,
+  LINUX_SLL2: 276,
+  LOOP: 108,
+  IPV4: 228,
+  IPV6: 229,
 };
 
 /** The VIM ports: Nova API, Keystone, Glance, Placement, Neutron, RabbitMQ, Nomad HTTP and RPC. */
@@ -46,7 +54,7 @@ function loadCap(): { Cap: new () => CapHandle } {
   } catch (e) {
     throw new LiveCaptureError(
       'live capture needs the optional "cap" package, built against libpcap: install libpcap-dev (Debian: ' +
-          'apt-get install libpcap-dev) ' +
+        'apt-get install libpcap-dev) ' +
         `and reinstall (npm install cap). Offline analysis works without it. (${(e as Error).message.split('\n')[0]})`,
     );
   }
@@ -67,7 +75,14 @@ export class LibpcapSource {
   private counters: CaptureSocketCounters | null = null;
   private wall0 = 0n;
   private mono0 = 0n;
-  readonly stats: LiveStats = { packets: 0, bytes: 0, truncated: 0, ifaceDrops: null, pcapReceived: null, pcapDrops: null };
+  readonly stats: LiveStats = {
+    packets: 0,
+    bytes: 0,
+    truncated: 0,
+    ifaceDrops: null,
+    pcapReceived: null,
+    pcapDrops: null,
+  };
   /** When the ring dropped packets (filled by readCounters). */
   readonly dropWindows = new DropWindows();
   linkType = 1;
@@ -84,18 +99,28 @@ export class LibpcapSource {
     const counters = new CaptureSocketCounters();
     let dlt: string;
     try {
-      dlt = cap.open(this.options.iface, this.options.filter ?? defaultLiveFilter, this.options.bufferBytes ?? defaultCaptureBufferBytes, buffer);
+      dlt = cap.open(
+        this.options.iface,
+        this.options.filter ?? defaultLiveFilter,
+        this.options.bufferBytes ?? defaultCaptureBufferBytes,
+        buffer,
+      );
     } catch (e) {
       const msg = (e as Error).message;
       if (/permission|Operation not permitted|EPERM/i.test(msg)) {
-        throw new LiveCaptureError(`cannot capture on ${this.options.iface}: permission denied. Run as root or grant CAP_NET_RAW ` +
-              `(setcap cap_net_raw,cap_net_admin+eip $(which node)).`);
+        throw new LiveCaptureError(
+          `cannot capture on ${this.options.iface}: permission denied. Run as root or grant CAP_NET_RAW ` +
+            `(setcap cap_net_raw,cap_net_admin+eip $(which node)).`,
+        );
       }
       throw new LiveCaptureError(`cannot capture on ${this.options.iface}: ${msg}`);
     }
     counters.opened();
     const lt = dltNames[dlt];
-    if (lt === undefined) throw new LiveCaptureError(`interface ${this.options.iface} has link type ${dlt}, which vim-analyse does not decode`);
+    if (lt === undefined)
+      throw new LiveCaptureError(
+        `interface ${this.options.iface} has link type ${dlt}, which vim-analyse does not decode`,
+      );
     this.linkType = lt;
     cap.setMinBytes?.(0);
     this.handle = cap;

@@ -58,15 +58,53 @@ export class LiveMetrics {
   constructor(labels: { interface: string }) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ interface: labels.interface });
-    this.phase = new Histogram({ name: metricNames.phase, help: 'Phase durations of the VM starts handed out (approx phases included)', labelNames: ['vim', 'phase', 'compute_host'], buckets: phaseBucketsSeconds, registers });
-    this.requests = new Counter({ name: metricNames.requests, help: 'VM starts handed out, by state (complete or incomplete)', labelNames: ['vim', 'state', 'compute_host'], registers });
-    this.messages = new Counter({ name: metricNames.messages, help: 'Protocol messages decoded (HTTP exchanges, AMQP messages, msgpack RPC exchanges)', labelNames: ['protocol'], registers });
+    this.phase = new Histogram({
+      name: metricNames.phase,
+      help: 'Phase durations of the VM starts handed out (approx phases included)',
+      labelNames: ['vim', 'phase', 'compute_host'],
+      buckets: phaseBucketsSeconds,
+      registers,
+    });
+    this.requests = new Counter({
+      name: metricNames.requests,
+      help: 'VM starts handed out, by state (complete or incomplete)',
+      labelNames: ['vim', 'state', 'compute_host'],
+      registers,
+    });
+    this.messages = new Counter({
+      name: metricNames.messages,
+      help: 'Protocol messages decoded (HTTP exchanges, AMQP messages, msgpack RPC exchanges)',
+      labelNames: ['protocol'],
+      registers,
+    });
     this.packets = new Counter({ name: metricNames.packets, help: 'Packets captured', registers });
-    this.ringDrops = new Counter({ name: metricNames.ringDrops, help: 'Packets the kernel dropped because the capture ring was full (libpcap ps_drop)', registers });
-    this.ifaceDrops = new Counter({ name: metricNames.ifaceDrops, help: 'Packets the interface dropped on receive during the session', registers });
-    this.limitHits = new Counter({ name: metricNames.limitHits, help: 'Times a memory or size bound was hit (what it dropped may leave requests incomplete)', labelNames: ['limit'], registers });
-    this.open = new Gauge({ name: metricNames.open, help: 'Requests seen but not complete yet', labelNames: ['vim'], registers });
-    this.otlpDropped = new Counter({ name: metricNames.otlpDropped, help: 'Spans the OTLP push dropped (queue full while the endpoint was down, or retries exhausted)', registers });
+    this.ringDrops = new Counter({
+      name: metricNames.ringDrops,
+      help: 'Packets the kernel dropped because the capture ring was full (libpcap ps_drop)',
+      registers,
+    });
+    this.ifaceDrops = new Counter({
+      name: metricNames.ifaceDrops,
+      help: 'Packets the interface dropped on receive during the session',
+      registers,
+    });
+    this.limitHits = new Counter({
+      name: metricNames.limitHits,
+      help: 'Times a memory or size bound was hit (what it dropped may leave requests incomplete)',
+      labelNames: ['limit'],
+      registers,
+    });
+    this.open = new Gauge({
+      name: metricNames.open,
+      help: 'Requests seen but not complete yet',
+      labelNames: ['vim'],
+      registers,
+    });
+    this.otlpDropped = new Counter({
+      name: metricNames.otlpDropped,
+      help: 'Spans the OTLP push dropped (queue full while the endpoint was down, or retries exhausted)',
+      registers,
+    });
   }
 
   /** One handed-out request: its phases into the histogram, one count by state. */
@@ -77,7 +115,8 @@ export class LiveMetrics {
       else computeHost = 'other';
     }
     this.requests.inc({ vim: r.vim, state: r.complete ? 'complete' : 'incomplete', compute_host: computeHost });
-    for (const [phase, p] of Object.entries(r.phases)) this.phase.observe({ vim: r.vim, phase, compute_host: computeHost }, p.ms / 1000);
+    for (const [phase, p] of Object.entries(r.phases))
+      this.phase.observe({ vim: r.vim, phase, compute_host: computeHost }, p.ms / 1000);
   }
 
   /** The session's cumulative counts now. */
@@ -85,16 +124,26 @@ export class LiveMetrics {
     this.add('packets', this.packets, undefined, s.live.packets);
     if (s.live.pcapDrops !== null) this.add('ringDrops', this.ringDrops, undefined, s.live.pcapDrops);
     if (s.live.ifaceDrops !== null) this.add('ifaceDrops', this.ifaceDrops, undefined, s.live.ifaceDrops);
-    for (const [protocol, group, name] of messageCounters) this.add(`messages.${protocol}`, this.messages, { protocol }, s.protocols[group]?.[name] ?? 0);
+    for (const [protocol, group, name] of messageCounters)
+      this.add(`messages.${protocol}`, this.messages, { protocol }, s.protocols[group]?.[name] ?? 0);
     const limits: [string, number][] = [['open-requests', s.givenUp]];
-    for (const [name, n] of Object.entries(s.net)) if (name.endsWith('LimitHits') && typeof n === 'number') limits.push([`net.${name}`, n]);
-    for (const [group, counts] of Object.entries(s.protocols)) for (const [name, n] of Object.entries(counts)) if (name.endsWith('LimitHits')) limits.push([`${group}.${name}`, n]);
+    for (const [name, n] of Object.entries(s.net))
+      if (name.endsWith('LimitHits') && typeof n === 'number') limits.push([`net.${name}`, n]);
+    for (const [group, counts] of Object.entries(s.protocols))
+      for (const [name, n] of Object.entries(counts))
+        if (name.endsWith('LimitHits')) limits.push([`${group}.${name}`, n]);
     for (const [limit, n] of limits) this.add(`limit.${limit}`, this.limitHits, { limit }, n);
     for (const [vim, n] of Object.entries(s.open)) this.open.set({ vim }, n);
-    if (s.otlpDropped !== undefined && s.otlpDropped !== null) this.add('otlpDropped', this.otlpDropped, undefined, s.otlpDropped);
+    if (s.otlpDropped !== undefined && s.otlpDropped !== null)
+      this.add('otlpDropped', this.otlpDropped, undefined, s.otlpDropped);
   }
 
-  private add<T extends string>(key: string, counter: Counter<T>, labels: Partial<Record<T, string>> | undefined, total: number): void {
+  private add<T extends string>(
+    key: string,
+    counter: Counter<T>,
+    labels: Partial<Record<T, string>> | undefined,
+    total: number,
+  ): void {
     const by = total - (this.last.get(key) ?? 0);
     this.last.set(key, total);
     const inc = (n: number) => (labels ? counter.inc(labels, n) : counter.inc(n));

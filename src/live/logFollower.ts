@@ -32,7 +32,10 @@ export class LogFollower {
   /** Rotations and truncations seen (for the result's counters). */
   readonly counts = { rotations: 0, truncations: 0, bytes: 0 };
 
-  constructor(spec: string, private readonly notice: (text: string) => void = () => {}) {
+  constructor(
+    spec: string,
+    private readonly notice: (text: string) => void = () => {},
+  ) {
     const { host, path } = parseLogSpec(spec);
     this.path = path;
     this.collector = new LogCollector(path, host);

@@ -10,7 +10,8 @@ import { LiveCaptureError } from './types.js';
 export function parseListenAddress(text: string): { host: string | undefined; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new LiveCaptureError(`--metrics takes ADDR:PORT (e.g. 127.0.0.1:9464 or [::1]:9464), not '${text}'`);
+  if (!m || port > 65535)
+    throw new LiveCaptureError(`--metrics takes ADDR:PORT (e.g. 127.0.0.1:9464 or [::1]:9464), not '${text}'`);
   return { host: m[1] ?? (m[2] || undefined), port };
 }
 
@@ -32,7 +33,9 @@ export class MetricsServer {
       );
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) => reject(new LiveCaptureError(`--metrics ${address}: cannot listen (${e.code ?? e.message})`)));
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(new LiveCaptureError(`--metrics ${address}: cannot listen (${e.code ?? e.message})`)),
+      );
       server.listen(port, host, () => resolve());
     });
     const bound = server.address();

@@ -8,7 +8,12 @@
  */
 import type { ResultRequest } from '../pipeline/types.js';
 import { encodeOtlp } from '../report/otlp/otlpProtobuf.js';
-import { hostResourceSpans, requestSpans, type ExportTraceServiceRequest, type OtlpResourceSpans } from '../report/otlp/otlpTraces.js';
+import {
+  hostResourceSpans,
+  requestSpans,
+  type ExportTraceServiceRequest,
+  type OtlpResourceSpans,
+} from '../report/otlp/otlpTraces.js';
 import type { OtlpPushOptions, OtlpPushStats } from './types.js';
 
 /** The traces URL for what the user gave: a bare collector address gets OTLP's /v1/traces; null if not http(s). */
@@ -43,7 +48,15 @@ export class OtlpPush {
   private readonly o: Required<Omit<OtlpPushOptions, 'onNotice'>> & Pick<OtlpPushOptions, 'onNotice'>;
 
   constructor(options: OtlpPushOptions) {
-    this.o = { maxQueueSpans: 20_000, maxBatchSpans: 512, flushMs: 1000, backoffMs: 500, maxBackoffMs: 30_000, timeoutMs: 10_000, ...options };
+    this.o = {
+      maxQueueSpans: 20_000,
+      maxBatchSpans: 512,
+      flushMs: 1000,
+      backoffMs: 500,
+      maxBackoffMs: 30_000,
+      timeoutMs: 10_000,
+      ...options,
+    };
     const u = new URL(options.url);
     // Credentials in the URL (user:password@, a token in the query) never reach a notice.
     this.shownUrl = `${u.origin}${u.pathname}`;
@@ -85,7 +98,8 @@ export class OtlpPush {
   /** The head of the queue, whole requests up to maxBatchSpans (at least one request). */
   private batch(): { body: ExportTraceServiceRequest; items: number; spans: number } {
     const resourceSpans: OtlpResourceSpans[] = [];
-    let items = 0, spans = 0;
+    let items = 0,
+      spans = 0;
     for (const q of this.queue) {
       if (items > 0 && spans + q.spans > this.o.maxBatchSpans) break;
       resourceSpans.push(...q.resources);
@@ -121,8 +135,11 @@ export class OtlpPush {
     if (this.finalized) return;
     if (outcome === 'retry') {
       this.stats.retries++;
-      if (this.backoff === 0) this.o.onNotice?.(`OTLP endpoint ${this.shownUrl} failing (${why}): retrying with backoff, queue holds up to ` +
-              `${this.o.maxQueueSpans} spans`);
+      if (this.backoff === 0)
+        this.o.onNotice?.(
+          `OTLP endpoint ${this.shownUrl} failing (${why}): retrying with backoff, queue holds up to ` +
+            `${this.o.maxQueueSpans} spans`,
+        );
       this.stats.lastError = why;
       const next = this.backoff === 0 ? this.o.backoffMs : Math.min(this.o.maxBackoffMs, this.backoff * 2);
       this.backoff = next * (0.8 + 0.4 * Math.random());

@@ -31,7 +31,7 @@ export function loadPacketSocketStats(): ReadPacketSocketStats | { unavailable: 
     return {
       unavailable:
         'the optional vim-analyse-packet-stats addon (native/packet-stats, Linux, built by npm install where ' +
-            'a C compiler is present) ' +
+        'a C compiler is present) ' +
         `is not usable: ${(e as Error).message.split('\n')[0]}`,
     };
   }

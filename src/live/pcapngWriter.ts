@@ -57,10 +57,14 @@ export class PcapngWriter {
   packets = 0;
 
   /** `fd`: from openCaptureFile. */
-  constructor(fd: number, private readonly clock: SessionClock, private readonly linkType: () => number, private readonly snaplen = 262144) {
+  constructor(
+    fd: number,
+    private readonly clock: SessionClock,
+    private readonly linkType: () => number,
+    private readonly snaplen = 262144,
+  ) {
     this.out = createWriteStream('', { fd });
   }
-
 
   private header(): void {
     const shb = Buffer.alloc(16);

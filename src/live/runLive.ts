@@ -28,7 +28,8 @@ import { OtlpPush } from './otlpPush.js';
 import { discardCaptureFile, openCaptureFile, PcapngWriter } from './pcapngWriter.js';
 import type { LiveOptions, LiveStats } from './types.js';
 
-export interface LiveRunOptions extends LiveOptions, Pick<SessionOptions, 'vim' | 'nomadApiPorts' | 'clockOffsets' | 'limits' | 'reassembly'> {
+export interface LiveRunOptions
+  extends LiveOptions, Pick<SessionOptions, 'vim' | 'nomadApiPorts' | 'clockOffsets' | 'limits' | 'reassembly'> {
   /** Also write every captured packet here (pcapng, ns). */
   write?: string;
   /** Replace an existing `write` file (it is never opened through a symbolic link). */
@@ -92,12 +93,17 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
       f.prune(BigInt(Date.now() - 1000 * (opts.retainSec ?? 600) - 60_000) * 1_000_000n);
     });
   };
-  const otlp = opts.otlpEndpoint === undefined ? null : new OtlpPush({ url: opts.otlpEndpoint, onNotice: opts.onNotice });
+  const otlp =
+    opts.otlpEndpoint === undefined ? null : new OtlpPush({ url: opts.otlpEndpoint, onNotice: opts.onNotice });
   const report = (r: RequestTimeline) => {
     reportedCount++;
     const at = session.clock.epochNs === null ? 0 : session.clock.relativeFromUnixNs(BigInt(Date.now()) * 1_000_000n);
     reported.push({ r, at });
-    while (reported.length > maxReported || (retainNs !== undefined && reported.length && at - reported[0].at > retainNs)) handedOut.delete(reported.shift()!.r.id);
+    while (
+      reported.length > maxReported ||
+      (retainNs !== undefined && reported.length && at - reported[0].at > retainNs)
+    )
+      handedOut.delete(reported.shift()!.r.id);
     const out = requestToResult(r, session.clock, 9);
     handedOut.set(out.id, digest(out));
     metrics?.observeRequest(out);
@@ -129,11 +135,19 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   const decoder = session.newPacketDecoder();
   const source = new LibpcapSource({ ...opts, filter: opts.filter ?? liveFilterFor(opts.nomadApiPorts) });
   const dropNotes = new DropNotes(source.dropWindows, session.clock);
-  const writer = writeFd !== null ? new PcapngWriter(writeFd, session.clock, () => source.linkType, opts.snaplen) : null;
+  const writer =
+    writeFd !== null ? new PcapngWriter(writeFd, session.clock, () => source.linkType, opts.snaplen) : null;
   const updateMetrics = () => {
     if (!metrics) return;
     const { open, givenUp } = session.liveCounts();
-    metrics.update({ live: source.stats, protocols: session.counters, net: decoder.counters, open, givenUp, otlpDropped: otlp?.stats.dropped ?? null });
+    metrics.update({
+      live: source.stats,
+      protocols: session.counters,
+      net: decoder.counters,
+      open,
+      givenUp,
+      otlpDropped: otlp?.stats.dropped ?? null,
+    });
   };
   const summary = emptySummary();
   summary.format = 'live';
@@ -153,7 +167,12 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
     await otlp?.close(0);
     throw e;
   }
-  summary.interfaces.push({ linkType: source.linkType, snaplen: opts.snaplen ?? 262144, tsUnitsPerSec: 1e9, name: opts.iface });
+  summary.interfaces.push({
+    linkType: source.linkType,
+    snaplen: opts.snaplen ?? 262144,
+    tsUnitsPerSec: 1e9,
+    name: opts.iface,
+  });
   opts.onStart?.(source.linkType);
 
   // Requests complete when their last message arrives; a timer hands them out even when
@@ -207,21 +226,35 @@ export async function runLive(opts: LiveRunOptions): Promise<{ result: AnalysisR
   if (live.pcapDrops) {
     result.warnings.push(
       `libpcap/kernel dropped ${live.pcapDrops} of the ${live.pcapReceived} packets matching the capture ` +
-          `filter (capture ring full; a larger --buffer-size or a narrower --bpf helps): ` +
+        `filter (capture ring full; a larger --buffer-size or a narrower --bpf helps): ` +
         `${noted} request${noted === 1 ? '' : 's'} in flight then may be incomplete or approx (each has a note)`,
     );
   }
-  if (live.pcapDrops === null) result.warnings.push(`packets dropped in the capture ring are not known: ${live.pcapUnavailable ?? 'no counters read'}`);
-  if (live.ifaceDrops) result.warnings.push(`${opts.iface} dropped ${live.ifaceDrops} received packets during the session: requests in flight then ` +
-          `may be incomplete or approx`);
-  if (decoder.counters.gaps) result.warnings.push(`${decoder.counters.gaps} TCP gaps (${decoder.counters.gapBytes} bytes never captured): requests in ` +
-          `flight then may be incomplete or approx`);
-  if (otlpStats?.dropped) result.warnings.push(`OTLP push dropped ${otlpStats.dropped} spans (endpoint down longer than its queue could hold, or ` +
-          `rejecting; last error: ${otlpStats.lastError ?? 'none'})`);
+  if (live.pcapDrops === null)
+    result.warnings.push(
+      `packets dropped in the capture ring are not known: ${live.pcapUnavailable ?? 'no counters read'}`,
+    );
+  if (live.ifaceDrops)
+    result.warnings.push(
+      `${opts.iface} dropped ${live.ifaceDrops} received packets during the session: requests in flight then ` +
+        `may be incomplete or approx`,
+    );
+  if (decoder.counters.gaps)
+    result.warnings.push(
+      `${decoder.counters.gaps} TCP gaps (${decoder.counters.gapBytes} bytes never captured): requests in ` +
+        `flight then may be incomplete or approx`,
+    );
+  if (otlpStats?.dropped)
+    result.warnings.push(
+      `OTLP push dropped ${otlpStats.dropped} spans (endpoint down longer than its queue could hold, or ` +
+        `rejecting; last error: ${otlpStats.lastError ?? 'none'})`,
+    );
   result.counters.live = {
     ...live,
     ...(otlpStats ? { otlp: otlpStats } : {}),
-    ...(followers.length ? { logs: followers.map((f) => ({ file: f.path, ...f.counts, lines: f.parsed.counters.lines })) } : {}),
+    ...(followers.length
+      ? { logs: followers.map((f) => ({ file: f.path, ...f.counts, lines: f.parsed.counters.lines })) }
+      : {}),
   };
   return { result, live };
 }

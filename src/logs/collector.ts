@@ -27,7 +27,11 @@ export class LogCollector implements LineScope {
   private lastWhrTime: { ns: bigint; precision: number } | undefined;
 
   /** `host`: the user's name for the file's host (`HOST=` prefix); else inferred from content. */
-  constructor(file: string, private readonly host: string | undefined, options: ParseLogOptions = {}) {
+  constructor(
+    file: string,
+    private readonly host: string | undefined,
+    options: ParseLogOptions = {},
+  ) {
     this.file = file;
     this.utcOffsetMinutes = options.utcOffsetMinutes ?? 0;
     this.maxWarnings = options.maxWarnings ?? 50;
@@ -86,9 +90,17 @@ export class LogCollector implements LineScope {
   finish(): ParsedLog {
     const host = this.host ?? this.markerHost ?? this.nodeHost ?? hostFromFileName(this.file);
     for (const e of this.events) if (!e.host) e.host = host;
-    const warnings = this.warningsDropped > 0
-      ? [...this.warnings, { stage: 'logs' as const, file: this.file, message: `${this.warningsDropped} more malformed lines not listed` }]
-      : this.warnings;
+    const warnings =
+      this.warningsDropped > 0
+        ? [
+            ...this.warnings,
+            {
+              stage: 'logs' as const,
+              file: this.file,
+              message: `${this.warningsDropped} more malformed lines not listed`,
+            },
+          ]
+        : this.warnings;
     return {
       file: this.file,
       host,
@@ -107,7 +119,8 @@ export class LogCollector implements LineScope {
   private placeWhr(event: LogEvent): void {
     if (event.durationMs === undefined) {
       // `[spawn] ### START ## …78.67` is rounded (maybe up): only µs times make a safe lower bound.
-      if (event.precision >= 6 || !this.lastWhrTime) this.lastWhrTime = { ns: event.timeNs, precision: event.precision };
+      if (event.precision >= 6 || !this.lastWhrTime)
+        this.lastWhrTime = { ns: event.timeNs, precision: event.precision };
     } else if (this.lastWhrTime) {
       event.timeNs = this.lastWhrTime.ns;
       event.precision = this.lastWhrTime.precision;
@@ -126,7 +139,12 @@ export function hostFromFileName(file: string): string {
 }
 
 /** Parse lines already in memory (tests, live tails). `host` as for readLog's `HOST=`. */
-export function parseLogLines(lines: Iterable<string>, file: string, host?: string, options?: ParseLogOptions): ParsedLog {
+export function parseLogLines(
+  lines: Iterable<string>,
+  file: string,
+  host?: string,
+  options?: ParseLogOptions,
+): ParsedLog {
   const collector = new LogCollector(file, host, options);
   for (const line of lines) collector.feed(line);
   return collector.finish();

@@ -29,8 +29,13 @@ function patchLine(label: string, phase: string, between = ''): { label: string;
 const GO_LOG_HEAD = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? (?:\[[A-Za-z]+\] ?)?/;
 
 function looksLike(line: string): boolean {
-  return line.length > 19 && line.charCodeAt(4) === 0x2f && line.charCodeAt(7) === 0x2f &&
-    line.charCodeAt(10) === 0x20 && isDigitAt(line, 0);
+  return (
+    line.length > 19 &&
+    line.charCodeAt(4) === 0x2f &&
+    line.charCodeAt(7) === 0x2f &&
+    line.charCodeAt(10) === 0x20 &&
+    isDigitAt(line, 0)
+  );
 }
 
 function parse(line: string, scope: LineScope): LineParseResult {

@@ -4,10 +4,18 @@
  *     type=Started msg="Task started by client" failed=false
  * Task events become `task-event:<Type>` events for the alloc.
  */
-import { isDigitAt, NO_CONTEXT, type LineFormat, type LineParseResult, type LineScope, type PartialEvent } from './lineFormat.js';
+import {
+  isDigitAt,
+  NO_CONTEXT,
+  type LineFormat,
+  type LineParseResult,
+  type LineScope,
+  type PartialEvent,
+} from './lineFormat.js';
 import { rfc3339ToNs, type ExactTime } from './time.js';
 
-const HCLOG_LINE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) +\[([A-Za-z]+)\] +(.*)$/;
+const HCLOG_LINE =
+  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) +\[([A-Za-z]+)\] +(.*)$/;
 const TASK_EVENT = 'Task event:';
 /** hclog's key=value pairs; values are bare or Go-quoted strings. */
 const KEY_VALUE = /([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|\S*)/g;
@@ -28,7 +36,14 @@ function parse(line: string, scope: LineScope): LineParseResult {
     return 'malformed';
   }
   const fields = keyValues(message.slice(at + TASK_EVENT.length));
-  const event = taskEvent(time, 'nomad-hclog', fields.get('type'), fields.get('alloc_id'), fields.get('task'), fields.get('msg'));
+  const event = taskEvent(
+    time,
+    'nomad-hclog',
+    fields.get('type'),
+    fields.get('alloc_id'),
+    fields.get('task'),
+    fields.get('msg'),
+  );
   if (!event) {
     scope.malformed('nomad-hclog', 'task event without type=');
     return 'malformed';
@@ -56,8 +71,12 @@ function unquote(value: string): string {
 
 /** A Nomad task event (text or JSON log) as a LogEvent; undefined without a type. */
 export function taskEvent(
-  time: ExactTime, format: 'nomad-hclog' | 'nomad-json',
-  type: string | undefined, allocId: string | undefined, task: string | undefined, msg: string | undefined,
+  time: ExactTime,
+  format: 'nomad-hclog' | 'nomad-json',
+  type: string | undefined,
+  allocId: string | undefined,
+  task: string | undefined,
+  msg: string | undefined,
 ): PartialEvent | undefined {
   if (!type) return undefined;
   return {

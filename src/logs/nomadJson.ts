@@ -35,8 +35,14 @@ function parse(line: string, scope: LineScope): LineParseResult {
     return 'malformed';
   }
   if (ownString(fields, '@message') !== 'Task event') return NO_CONTEXT;
-  const event = taskEvent(time, 'nomad-json', ownString(fields, 'type'), ownString(fields, 'alloc_id'),
-    ownString(fields, 'task'), ownString(fields, 'msg'));
+  const event = taskEvent(
+    time,
+    'nomad-json',
+    ownString(fields, 'type'),
+    ownString(fields, 'alloc_id'),
+    ownString(fields, 'task'),
+    ownString(fields, 'msg'),
+  );
   if (!event) {
     scope.malformed('nomad-json', 'task event without a string type');
     return 'malformed';

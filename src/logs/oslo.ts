@@ -7,13 +7,28 @@
  * `[request_id user_identity]` (older releases). The time and context are read only for lines
  * that make an event (a "Took" line, a marker inside), so a bad date elsewhere goes unnoticed.
  */
-import { isDigitAt, NO_CONTEXT, type LineContext, type LineFormat, type LineParseResult, type LineScope } from './lineFormat.js';
+import {
+  isDigitAt,
+  NO_CONTEXT,
+  type LineContext,
+  type LineFormat,
+  type LineParseResult,
+  type LineScope,
+} from './lineFormat.js';
 import { civilToNs, secondsTextToMs } from './time.js';
 
 /** Nova's own timing lines: message → the phase whose duration they report. */
 export const NOVA_TOOK_LINES: readonly { pattern: RegExp; phase: string; label: string }[] = [
-  { pattern: /Took (\d+(?:\.\d+)?) seconds to spawn the instance on the hypervisor/, phase: 'spawn', label: 'Took N seconds to spawn the instance on the hypervisor' },
-  { pattern: /Took (\d+(?:\.\d+)?) seconds to build instance/, phase: 'build', label: 'Took N seconds to build instance' },
+  {
+    pattern: /Took (\d+(?:\.\d+)?) seconds to spawn the instance on the hypervisor/,
+    phase: 'spawn',
+    label: 'Took N seconds to spawn the instance on the hypervisor',
+  },
+  {
+    pattern: /Took (\d+(?:\.\d+)?) seconds to build instance/,
+    phase: 'build',
+    label: 'Took N seconds to build instance',
+  },
 ];
 
 /** Nova's line naming the compute node (the host name for the file when no marker names one). */
@@ -26,8 +41,14 @@ const REQUEST_ID = /^req-[0-9a-fA-F-]{36}$/;
 
 function looksLike(line: string): boolean {
   // `YYYY-MM-DD HH:` — one char test per separator before the regex.
-  return line.length > 24 && line.charCodeAt(4) === 0x2d && line.charCodeAt(7) === 0x2d &&
-    line.charCodeAt(10) === 0x20 && line.charCodeAt(13) === 0x3a && isDigitAt(line, 0);
+  return (
+    line.length > 24 &&
+    line.charCodeAt(4) === 0x2d &&
+    line.charCodeAt(7) === 0x2d &&
+    line.charCodeAt(10) === 0x20 &&
+    line.charCodeAt(13) === 0x3a &&
+    isDigitAt(line, 0)
+  );
 }
 
 function parse(line: string, scope: LineScope, hasMarker: boolean): LineParseResult {

@@ -97,21 +97,31 @@ export async function readLog(spec: string, options?: ParseLogOptions): Promise<
   const parsed = collector.finish();
   if (cutLines > 0) {
     parsed.counters.cutLines = cutLines;
-    parsed.warnings.push({ stage: 'logs', file: path, message: `${cutLines} line(s) longer than ${MAX_LINE} bytes: only their start was read` });
+    parsed.warnings.push({
+      stage: 'logs',
+      file: path,
+      message: `${cutLines} line(s) longer than ${MAX_LINE} bytes: only their start was read`,
+    });
   }
   if (gaveUp) {
     parsed.warnings.push({
-      stage: 'logs', file: path, line: parsed.counters.lines,
-      message: `no line break in ${MAX_BYTES_WITHOUT_LINE >> 20} MiB: not a log; reading stopped after ` +
-          `${parsed.counters.lines} lines`,
+      stage: 'logs',
+      file: path,
+      line: parsed.counters.lines,
+      message:
+        `no line break in ${MAX_BYTES_WITHOUT_LINE >> 20} MiB: not a log; reading stopped after ` +
+        `${parsed.counters.lines} lines`,
     });
   }
   if (failure) {
     parsed.warnings.push({
-      stage: 'logs', file: path, line: parsed.counters.lines,
-      message: `${gz ? 'gzip stream' : 'file'} ended early ` +
-          `(${(failure as NodeJS.ErrnoException).code ?? 'read error'}); lines after ${parsed.counters.lines} ` +
-          `not read`,
+      stage: 'logs',
+      file: path,
+      line: parsed.counters.lines,
+      message:
+        `${gz ? 'gzip stream' : 'file'} ended early ` +
+        `(${(failure as NodeJS.ErrnoException).code ?? 'read error'}); lines after ${parsed.counters.lines} ` +
+        `not read`,
     });
   }
   return parsed;

@@ -34,14 +34,19 @@ export function fracToNs(frac: string): bigint {
  * (month 13, 31 February, 25 h).
  */
 export function civilToNs(
-  year: number, month: number, day: number,
-  hour: number, minute: number, second: number,
-  frac: string, offsetMinutes: number,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  frac: string,
+  offsetMinutes: number,
 ): bigint | undefined {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
   const ms = Date.UTC(year, month - 1, day, hour, minute, 0);
   if (new Date(ms).getUTCDate() !== day) return undefined; // 31 February rolled over
-  return (BigInt(ms) * NS_PER_MS) + BigInt(second) * NS_PER_S + fracToNs(frac) - BigInt(offsetMinutes) * NS_PER_MIN;
+  return BigInt(ms) * NS_PER_MS + BigInt(second) * NS_PER_S + fracToNs(frac) - BigInt(offsetMinutes) * NS_PER_MIN;
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -66,7 +71,14 @@ function zoneOffsetMinutes(zone: string): number {
 
 /** Go duration units in ms (`µs` U+00B5 and `μs` U+03BC both occur). */
 const GO_UNIT_MS: Readonly<Record<string, number>> = {
-  ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3,
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1e3,
+  m: 60e3,
+  h: 3600e3,
 };
 
 /** One Go `time.Duration.String()` text, e.g. `40.123ms`, `1m2.5s`, `350µs`, `0s`. */

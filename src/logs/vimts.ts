@@ -32,12 +32,23 @@ export function parseVimtsMarker(line: string, at: number, scope: LineScope, con
   let host: string | undefined;
   for (const p of m[1].matchAll(PAIR)) {
     switch (p[1]) {
-      case 't': t = p[2]; break;
-      case 'id': id = p[2]; break;
-      case 'phase': phase = p[2]; break;
-      case 'edge': edge = p[2]; break;
-      case 'host': host = p[2]; break;
-      default: break; // a field from a newer writer
+      case 't':
+        t = p[2];
+        break;
+      case 'id':
+        id = p[2];
+        break;
+      case 'phase':
+        phase = p[2];
+        break;
+      case 'edge':
+        edge = p[2];
+        break;
+      case 'host':
+        host = p[2];
+        break;
+      default:
+        break; // a field from a newer writer
     }
   }
   const time = t === undefined ? undefined : decimalSecondsToNs(t);

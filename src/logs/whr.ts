@@ -34,7 +34,13 @@ export const WHR_LINES: readonly WhrLine[] = [
   { scope: 'buid_and_run_instance', text: 'init', kind: 'duration', phase: 'build.init', clock: 'follows' },
   { scope: 'buid_and_run_instance', text: 'prima del claim', kind: 'note' },
   { scope: 'buid_and_run_instance', text: 'claim', kind: 'duration', phase: 'build.claim', clock: 'follows' },
-  { scope: 'buid_and_run_instance', text: 'build res', kind: 'duration', phase: 'build.build_resources', clock: 'follows' },
+  {
+    scope: 'buid_and_run_instance',
+    text: 'build res',
+    kind: 'duration',
+    phase: 'build.build_resources',
+    clock: 'follows',
+  },
   { scope: 'buid_and_run_instance', text: 'spawning instance', kind: 'note' },
   { scope: 'buid_and_run_instance', text: '### Spawn start ###', kind: 'absolute', phase: 'spawn', edge: 'begin' },
   { scope: 'buid_and_run_instance', text: 'instance save', kind: 'duration', phase: 'build.instance_save' },
@@ -49,13 +55,29 @@ export const WHR_LINES: readonly WhrLine[] = [
   { scope: 'spawn', text: '', kind: 'duration', phase: 'spawn.driver_total', clock: 'from-spawn-start' },
   { scope: 'spawn', text: '==> libvirt spawn', kind: 'duration', phase: 'spawn.libvirt_spawn' },
   { scope: 'spawn', text: '### END ##', kind: 'absolute', phase: 'spawn', edge: 'end' },
-  { scope: 'buid_and_run_instance', text: 'spawing on the hypervisor', kind: 'duration', phase: 'build.spawn_on_hypervisor', clock: 'from-spawn-start' },
+  {
+    scope: 'buid_and_run_instance',
+    text: 'spawing on the hypervisor',
+    kind: 'duration',
+    phase: 'build.spawn_on_hypervisor',
+    clock: 'from-spawn-start',
+  },
   { scope: 'buid_and_run_instance', text: '### Spawn end ###', kind: 'absolute', phase: 'spawn', edge: 'end' },
-  { scope: 'buid_and_run_instance', text: '==> Spawn time ###', kind: 'duration', phase: 'spawn', clock: 'from-spawn-start' },
+  {
+    scope: 'buid_and_run_instance',
+    text: '==> Spawn time ###',
+    kind: 'duration',
+    phase: 'spawn',
+    clock: 'from-spawn-start',
+  },
   { scope: 'buid_and_run_instance', text: '## end ##', kind: 'absolute', phase: 'build', edge: 'end' },
 ];
 
-interface CompiledWhrLine { row: WhrLine; step: number; pattern: RegExp }
+interface CompiledWhrLine {
+  row: WhrLine;
+  step: number;
+  pattern: RegExp;
+}
 
 const WHR_PREFIX = /^whr \[([A-Za-z_]+)\] ?(.*?)\s*$/;
 
@@ -106,7 +128,14 @@ function parse(line: string, scope: LineScope): LineParseResult {
     scope.emit({ timeNs: time.ns, precision: time.precision, format: 'whr', phase: row.phase, edge: row.edge, label });
   } else {
     // A duration line has no time of its own: timeNs stays 0 (precision −1) until grouping places it.
-    scope.emit({ timeNs: 0n, precision: -1, format: 'whr', phase: row.phase, durationMs: secondsTextToMs(value), label });
+    scope.emit({
+      timeNs: 0n,
+      precision: -1,
+      format: 'whr',
+      phase: row.phase,
+      durationMs: secondsTextToMs(value),
+      label,
+    });
   }
   return NO_CONTEXT;
 }

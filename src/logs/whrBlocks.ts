@@ -50,7 +50,8 @@ export interface WhrBlock {
 const US = 1_000n;
 const MS = 1_000_000n;
 /** Half a unit of the last printed digit, plus a µs: how far a printed time can be from the truth. */
-const rounding = (precision: number): bigint => (precision >= 6 ? US : 5n * 10n ** BigInt(8 - Math.max(precision, 0)) + US);
+const rounding = (precision: number): bigint =>
+  precision >= 6 ? US : 5n * 10n ** BigInt(8 - Math.max(precision, 0)) + US;
 /** `### Spawn end ###` follows `[spawn] ### END ##` within this (a print and a return apart). */
 const SPAWN_END_GAP = 500n * MS;
 /** Durations and times are printed to the µs: differences agree within a few µs. */
@@ -81,11 +82,23 @@ interface Build {
   spawnEnd2Slack?: bigint;
 }
 
-interface State { open: Build[]; nextId: number }
+interface State {
+  open: Build[];
+  nextId: number;
+}
 
-interface Fit { build: Build; gap: number; lag: bigint }
+interface Fit {
+  build: Build;
+  gap: number;
+  lag: bigint;
+}
 
-interface ChoicePoint { i: number; before: State; ids: number[]; chosen: number }
+interface ChoicePoint {
+  i: number;
+  before: State;
+  ids: number[];
+  chosen: number;
+}
 
 /** Group the whr events (others are ignored) of each file into builds, in file order. */
 export function groupWhrBlocks(events: readonly LogEvent[]): WhrBlock[] {
@@ -188,7 +201,13 @@ class Search {
           for (const id of ids) {
             const next = cloneState(cp.before);
             cp.chosen = id;
-            this.take(next, next.open.find((b) => b.id === id)!, e, i, step);
+            this.take(
+              next,
+              next.open.find((b) => b.id === id)!,
+              e,
+              i,
+              step,
+            );
             if (next.open.length === 0 ? this.quiet(i, next) : this.run(i + 1, next, depth + 1)) return true;
           }
           this.path.pop();
@@ -215,7 +234,13 @@ class Search {
 }
 
 /** For each choice made, the other builds that would also have led to a consistent grouping. */
-function checkChoices(path: ChoicePoint[], events: LogEvent[], steps: number[], bounds: Bounds, n: number): { line: number; ids: number[] }[] {
+function checkChoices(
+  path: ChoicePoint[],
+  events: LogEvent[],
+  steps: number[],
+  bounds: Bounds,
+  n: number,
+): { line: number; ids: number[] }[] {
   const out: { line: number; ids: number[] }[] = [];
   const scratch = new Int32Array(n);
   for (const cp of path) {
@@ -234,7 +259,10 @@ function checkChoices(path: ChoicePoint[], events: LogEvent[], steps: number[], 
   return out;
 }
 
-interface Bounds { prev: (bigint | undefined)[]; next: (bigint | undefined)[] }
+interface Bounds {
+  prev: (bigint | undefined)[];
+  next: (bigint | undefined)[];
+}
 
 /** For each event, the previous and next absolute times in the file (the line was printed between them). */
 function absoluteBounds(events: LogEvent[]): Bounds {
@@ -259,7 +287,13 @@ function isAbsolute(e: LogEvent): boolean {
 }
 
 /** The open builds `e` can go to, furthest along first, then least unexplained waiting, then oldest. */
-function rankedFits(open: Build[], e: LogEvent, step: number, prevAbs: bigint | undefined, nextAbs: bigint | undefined): Fit[] {
+function rankedFits(
+  open: Build[],
+  e: LogEvent,
+  step: number,
+  prevAbs: bigint | undefined,
+  nextAbs: bigint | undefined,
+): Fit[] {
   const fits: Fit[] = [];
   for (const b of open) {
     if (b.lastStep >= step) continue;
@@ -272,19 +306,40 @@ function rankedFits(open: Build[], e: LogEvent, step: number, prevAbs: bigint | 
 }
 
 /** Whether `e` can be build `b`'s next line, and how much unexplained waiting that needs. */
-function fit(b: Build, e: LogEvent, step: number, prevAbs: bigint | undefined, nextAbs: bigint | undefined): Fit | undefined {
+function fit(
+  b: Build,
+  e: LogEvent,
+  step: number,
+  prevAbs: bigint | undefined,
+  nextAbs: bigint | undefined,
+): Fit | undefined {
   const gap = step - b.lastStep;
   if (isAbsolute(e)) {
     const t = e.timeNs;
     const slack = rounding(e.precision);
     if (b.cursor !== undefined && t < b.cursor - slack) return undefined;
-    if (step === SPAWN_START_2DP && b.spawnBegin6 !== undefined && !within(t - b.spawnBegin6, -slack, SPAWN_END_GAP + slack)) return undefined;
-    if (step === SPAWN_END && b.spawnEnd2 !== undefined && !within(t - b.spawnEnd2, -b.spawnEnd2Slack!, SPAWN_END_GAP + b.spawnEnd2Slack!)) return undefined;
+    if (
+      step === SPAWN_START_2DP &&
+      b.spawnBegin6 !== undefined &&
+      !within(t - b.spawnBegin6, -slack, SPAWN_END_GAP + slack)
+    )
+      return undefined;
+    if (
+      step === SPAWN_END &&
+      b.spawnEnd2 !== undefined &&
+      !within(t - b.spawnEnd2, -b.spawnEnd2Slack!, SPAWN_END_GAP + b.spawnEnd2Slack!)
+    )
+      return undefined;
     return { build: b, gap, lag: b.cursor === undefined ? 0n : t - b.cursor };
   }
   const d = msToNs(e.durationMs!);
-  if (step === SPAWN_TIME && b.spawnBegin6 !== undefined && b.spawnEnd6 !== undefined &&
-    !within(b.spawnEnd6 - b.spawnBegin6 - d, -PRINT_TOLERANCE, PRINT_TOLERANCE)) return undefined;
+  if (
+    step === SPAWN_TIME &&
+    b.spawnBegin6 !== undefined &&
+    b.spawnEnd6 !== undefined &&
+    !within(b.spawnEnd6 - b.spawnBegin6 - d, -PRINT_TOLERANCE, PRINT_TOLERANCE)
+  )
+    return undefined;
   const estimate = printedNoEarlierThan(b, step, d);
   if (estimate === undefined) return { build: b, gap, lag: 0n };
   if (nextAbs !== undefined && estimate > nextAbs + PRINT_TOLERANCE) return undefined;
@@ -294,13 +349,15 @@ function fit(b: Build, e: LogEvent, step: number, prevAbs: bigint | undefined, n
 /** Earliest instant the duration line can have been printed in build `b` (undefined: no bound). */
 function printedNoEarlierThan(b: Build, step: number, d: bigint): bigint | undefined {
   switch (WHR_LINES[step].clock) {
-    case 'follows': return b.cursor === undefined ? undefined : b.cursor + d;
+    case 'follows':
+      return b.cursor === undefined ? undefined : b.cursor + d;
     case 'from-spawn-start': {
       const fromSpawn = b.spawnBegin6 === undefined ? undefined : b.spawnBegin6 + d;
       if (b.cursor === undefined || fromSpawn === undefined) return fromSpawn ?? b.cursor;
       return fromSpawn > b.cursor ? fromSpawn : b.cursor;
     }
-    default: return b.cursor; // inside a step already counted
+    default:
+      return b.cursor; // inside a step already counted
   }
 }
 
@@ -314,8 +371,7 @@ function advance(b: Build, e: LogEvent, step: number): void {
     else if (step === SPAWN_END_2DP) {
       b.spawnEnd2 = t;
       b.spawnEnd2Slack = rounding(e.precision);
-    }
-    else if (step === SPAWN_END) b.spawnEnd6 = t;
+    } else if (step === SPAWN_END) b.spawnEnd6 = t;
   } else {
     const reached = printedNoEarlierThan(b, step, msToNs(e.durationMs!));
     if (reached !== undefined) b.cursor = reached;
@@ -337,8 +393,15 @@ function cloneState(s: State): State {
 /** The block a build's events make. */
 function summarise(index: number, events: LogEvent[]): WhrBlock {
   const block: WhrBlock = {
-    index, file: events[0].file, host: events[0].host, durationsMs: {}, events,
-    complete: false, ambiguous: false, candidates: [], ambiguousLines: [],
+    index,
+    file: events[0].file,
+    host: events[0].host,
+    durationsMs: {},
+    events,
+    complete: false,
+    ambiguous: false,
+    candidates: [],
+    ambiguousLines: [],
   };
   for (const e of events) {
     const step = whrStep(e.label)!;
@@ -347,13 +410,26 @@ function summarise(index: number, events: LogEvent[]): WhrBlock {
       continue;
     }
     switch (step) {
-      case START: block.buildBeginNs = e.timeNs; break;
-      case SPAWN_START: block.spawnBeginNs = e.timeNs; break;
-      case SPAWN_START_2DP: block.spawnBeginNs ??= e.timeNs; break;
-      case SPAWN_END_2DP: block.spawnEndNs ??= e.timeNs; break;
-      case SPAWN_END: block.spawnEndNs = e.timeNs; break;
-      case END: block.buildEndNs = e.timeNs; break;
-      default: break;
+      case START:
+        block.buildBeginNs = e.timeNs;
+        break;
+      case SPAWN_START:
+        block.spawnBeginNs = e.timeNs;
+        break;
+      case SPAWN_START_2DP:
+        block.spawnBeginNs ??= e.timeNs;
+        break;
+      case SPAWN_END_2DP:
+        block.spawnEndNs ??= e.timeNs;
+        break;
+      case SPAWN_END:
+        block.spawnEndNs = e.timeNs;
+        break;
+      case END:
+        block.buildEndNs = e.timeNs;
+        break;
+      default:
+        break;
     }
   }
   block.complete = block.buildBeginNs !== undefined && block.buildEndNs !== undefined;

@@ -31,7 +31,11 @@ const ipVersionType = (b: Uint8Array, o: number): number => {
   const v = b[o] >> 4;
   return v === 4 ? etherTypes.ipv4 : v === 6 ? etherTypes.ipv6 : 0;
 };
-const set = (out: InnerPacket, offset: number, etherType: number) => ((out.offset = offset), (out.etherType = etherType), true);
+const set = (out: InnerPacket, offset: number, etherType: number) => (
+  (out.offset = offset),
+  (out.etherType = etherType),
+  true
+);
 
 /** GRE (RFC 2784/2890) protocol types whose payload we read, ERSPAN's among them. */
 const greErspanII = 0x88be;
@@ -118,7 +122,10 @@ function pppoeSession(b: Uint8Array, s: number, e: number, out: InnerPacket): bo
   return t !== undefined && set(out, s + 8, t);
 }
 
-const ipInIp = (etherType: number): InnerDecoder => (b, s, e, out) => s < e && ipVersionType(b, s) === etherType && set(out, s, etherType);
+const ipInIp =
+  (etherType: number): InnerDecoder =>
+  (b, s, e, out) =>
+    s < e && ipVersionType(b, s) === etherType && set(out, s, etherType);
 
 /** An Ethernet frame inside a tunnel (VXLAN, Geneve, GRE's transparent bridging, ERSPAN), with its VLAN tags. */
 export const innerEthernet: Encapsulation = {

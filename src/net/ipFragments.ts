@@ -31,7 +31,9 @@ export class IpFragmentReassembler {
   reassembled = 0;
   dropped = 0;
 
-  constructor(private readonly limits: FragmentLimits = { maxDatagrams: 4096, maxBytes: 32 * 1024 * 1024, timeoutNs: 30e9 }) {}
+  constructor(
+    private readonly limits: FragmentLimits = { maxDatagrams: 4096, maxBytes: 32 * 1024 * 1024, timeoutNs: 30e9 },
+  ) {}
 
   /**
    * Add a fragment; returns a whole datagram view (in `ip`, payload replaced) when this
@@ -41,12 +43,22 @@ export class IpFragmentReassembler {
     this.fragments++;
     const f = ip.fragment!;
     const alen = addressLength(ip);
-    const key = `${ip.version}${addressKey(ip.buf, ip.srcOff, alen)}${addressKey(ip.buf, ip.dstOff, alen)}` +
-        `${ip.protocol}:${f.id}`;
+    const key =
+      `${ip.version}${addressKey(ip.buf, ip.srcOff, alen)}${addressKey(ip.buf, ip.dstOff, alen)}` +
+      `${ip.protocol}:${f.id}`;
     let p = this.pending.get(key);
     if (!p) {
       if (this.pending.size >= this.limits.maxDatagrams) this.expire(ts, true);
-      p = { parts: [], total: -1, bytes: 0, firstTs: ts, src: sourceAddress(ip).slice(), dst: destinationAddress(ip).slice(), protocol: ip.protocol, version: ip.version };
+      p = {
+        parts: [],
+        total: -1,
+        bytes: 0,
+        firstTs: ts,
+        src: sourceAddress(ip).slice(),
+        dst: destinationAddress(ip).slice(),
+        protocol: ip.protocol,
+        version: ip.version,
+      };
       this.pending.set(key, p);
     }
     const payloadLength = ip.payloadEnd - ip.payloadOff;
@@ -73,11 +85,24 @@ export class IpFragmentReassembler {
     whole.set(p.src, 0);
     whole.set(p.dst, alen2);
     // Overlapping parts: the one with the higher offset wins (no stack we know sends overlaps).
-    for (const part of p.parts) whole.set(part.data.subarray(0, Math.max(0, Math.min(part.data.length, p.total - part.offset))), 2 * alen2 + part.offset);
+    for (const part of p.parts)
+      whole.set(
+        part.data.subarray(0, Math.max(0, Math.min(part.data.length, p.total - part.offset))),
+        2 * alen2 + part.offset,
+      );
     this.pending.delete(key);
     this.bufferedBytes -= p.bytes;
     this.reassembled++;
-    return { version: p.version, buf: whole, srcOff: 0, dstOff: alen2, protocol: p.protocol, payloadOff: 2 * alen2, payloadEnd: whole.length, fragment: null };
+    return {
+      version: p.version,
+      buf: whole,
+      srcOff: 0,
+      dstOff: alen2,
+      protocol: p.protocol,
+      payloadOff: 2 * alen2,
+      payloadEnd: whole.length,
+      fragment: null,
+    };
   }
 
   /** Drop datagrams older than the timeout (or the oldest one when `force`). */

@@ -26,7 +26,16 @@ export interface IpView {
 }
 
 export function emptyIpView(): IpView {
-  return { version: 4, buf: new Uint8Array(0), srcOff: 0, dstOff: 0, protocol: 0, payloadOff: 0, payloadEnd: 0, fragment: null };
+  return {
+    version: 4,
+    buf: new Uint8Array(0),
+    srcOff: 0,
+    dstOff: 0,
+    protocol: 0,
+    payloadOff: 0,
+    payloadEnd: 0,
+    fragment: null,
+  };
 }
 
 export const addressLength = (ip: IpView): number => (ip.version === 4 ? 4 : 16);
@@ -44,7 +53,7 @@ export function decodeIpv4(b: Uint8Array, o: number, e: number, out: IpView): Ip
   const ihl = (vihl & 0x0f) * 4;
   // 0 = the length did not fit (TSO / BIG TCP seen on the sending host): the frame is the packet, as Wireshark reads
   // it.
-  const total = ((b[o + 2] << 8) | b[o + 3]) || e - o;
+  const total = (b[o + 2] << 8) | b[o + 3] || e - o;
   if (ihl < 20 || total < ihl) return 'bad';
   // total may exceed what was captured (snaplen): keep what we have.
   const end = Math.min(o + total, e);
@@ -116,8 +125,14 @@ export function addressKey(a: Uint8Array, o = 0, len = a.length): string {
   return len === 4
     ? String.fromCharCode((a[o] << 8) | a[o + 1], (a[o + 2] << 8) | a[o + 3])
     : String.fromCharCode(
-        (a[o] << 8) | a[o + 1], (a[o + 2] << 8) | a[o + 3], (a[o + 4] << 8) | a[o + 5], (a[o + 6] << 8) | a[o + 7],
-        (a[o + 8] << 8) | a[o + 9], (a[o + 10] << 8) | a[o + 11], (a[o + 12] << 8) | a[o + 13], (a[o + 14] << 8) | a[o + 15],
+        (a[o] << 8) | a[o + 1],
+        (a[o + 2] << 8) | a[o + 3],
+        (a[o + 4] << 8) | a[o + 5],
+        (a[o + 6] << 8) | a[o + 7],
+        (a[o + 8] << 8) | a[o + 9],
+        (a[o + 10] << 8) | a[o + 11],
+        (a[o + 12] << 8) | a[o + 13],
+        (a[o + 14] << 8) | a[o + 15],
       );
 }
 
@@ -126,12 +141,19 @@ export function addressText(a: Uint8Array): string {
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((a[i] << 8) | a[i + 1]).toString(16));
   // Compress the longest run of zero groups (RFC 5952).
-  let best = -1, bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') { i++; continue; }
+  let best = -1,
+    bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) { best = i; bestLen = j - i; }
+    if (j - i > bestLen && j - i > 1) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   if (best < 0) return groups.join(':');

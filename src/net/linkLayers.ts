@@ -43,7 +43,10 @@ function afterVlanTags(b: Uint8Array, o: number, e: number, out: LinkDecoded): b
 
 /** PPP protocol numbers → EtherTypes (PPP links, PPPoE sessions). */
 export const pppProtocols: ReadonlyMap<number, number> = new Map([
-  [0x0021, etherTypes.ipv4], [0x0057, etherTypes.ipv6], [0x0281, 0x8847], [0x0283, 0x8848], // IPv4, IPv6, MPLS unicast and multicast
+  [0x0021, etherTypes.ipv4],
+  [0x0057, etherTypes.ipv6],
+  [0x0281, 0x8847],
+  [0x0283, 0x8848], // IPv4, IPv6, MPLS unicast and multicast
 ]);
 
 /** Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control, then an EtherType. */
@@ -133,69 +136,141 @@ const nullIpv6 = new Set([10, 24, 28, 30]);
 
 export const linkDecoders: ReadonlyMap<number, LinkLayer> = new Map([
   [1, { name: 'Ethernet', decode: (b, s, e, out) => e - s >= 14 && afterVlanTags(b, s + 12, e, out) }],
-  [113, {
-    name: 'Linux cooked (SLL)',
-    decode: (b, s, e, out) => e - s >= 16 && afterVlanTags(b, s + 14, e, out),
-  }],
-  [276, {
-    name: 'Linux cooked v2 (SLL2)',
-    decode: (b, s, e, out) => {
-      if (e - s < 20) return false;
-      out.ifIndex = ((b[s + 4] << 24) | (b[s + 5] << 16) | (b[s + 6] << 8) | b[s + 7]) >>> 0;
-      out.offset = s + 20;
-      out.etherType = (b[s] << 8) | b[s + 1];
-      return true;
+  [
+    113,
+    {
+      name: 'Linux cooked (SLL)',
+      decode: (b, s, e, out) => e - s >= 16 && afterVlanTags(b, s + 14, e, out),
     },
-  }],
-  [0, {
-    name: 'BSD loopback (NULL)',
-    decode: (b, s, e, out) => {
-      if (e - s < 5) return false;
-      // The AF value is in the capturing host's byte order: accept either.
-      const le = b[s] | (b[s + 1] << 8);
-      const be = (b[s + 2] << 8) | b[s + 3];
-      const af = le !== 0 ? le : be;
-      out.offset = s + 4;
-      out.etherType = nullIpv4.has(af) ? etherTypes.ipv4 : nullIpv6.has(af) ? etherTypes.ipv6 : ipVersionType(b, s + 4);
-      return true;
+  ],
+  [
+    276,
+    {
+      name: 'Linux cooked v2 (SLL2)',
+      decode: (b, s, e, out) => {
+        if (e - s < 20) return false;
+        out.ifIndex = ((b[s + 4] << 24) | (b[s + 5] << 16) | (b[s + 6] << 8) | b[s + 7]) >>> 0;
+        out.offset = s + 20;
+        out.etherType = (b[s] << 8) | b[s + 1];
+        return true;
+      },
     },
-  }],
-  [108, { name: 'OpenBSD loopback', decode: (b, s, e, out) => e - s >= 5 && ((out.offset = s + 4), (out.etherType = ipVersionType(b, s + 4)), true) }],
-  [12, { name: 'raw IP', decode: (b, s, e, out) => e - s >= 1 && ((out.offset = s), (out.etherType = ipVersionType(b, s)), true) }],
-  [101, { name: 'raw IP', decode: (b, s, e, out) => e - s >= 1 && ((out.offset = s), (out.etherType = ipVersionType(b, s)), true) }],
-  [14, { name: 'raw IP (OpenBSD)', decode: (b, s, e, out) => e - s >= 1 && ((out.offset = s), (out.etherType = ipVersionType(b, s)), true) }],
+  ],
+  [
+    0,
+    {
+      name: 'BSD loopback (NULL)',
+      decode: (b, s, e, out) => {
+        if (e - s < 5) return false;
+        // The AF value is in the capturing host's byte order: accept either.
+        const le = b[s] | (b[s + 1] << 8);
+        const be = (b[s + 2] << 8) | b[s + 3];
+        const af = le !== 0 ? le : be;
+        out.offset = s + 4;
+        out.etherType = nullIpv4.has(af)
+          ? etherTypes.ipv4
+          : nullIpv6.has(af)
+            ? etherTypes.ipv6
+            : ipVersionType(b, s + 4);
+        return true;
+      },
+    },
+  ],
+  [
+    108,
+    {
+      name: 'OpenBSD loopback',
+      decode: (b, s, e, out) => e - s >= 5 && ((out.offset = s + 4), (out.etherType = ipVersionType(b, s + 4)), true),
+    },
+  ],
+  [
+    12,
+    {
+      name: 'raw IP',
+      decode: (b, s, e, out) => e - s >= 1 && ((out.offset = s), (out.etherType = ipVersionType(b, s)), true),
+    },
+  ],
+  [
+    101,
+    {
+      name: 'raw IP',
+      decode: (b, s, e, out) => e - s >= 1 && ((out.offset = s), (out.etherType = ipVersionType(b, s)), true),
+    },
+  ],
+  [
+    14,
+    {
+      name: 'raw IP (OpenBSD)',
+      decode: (b, s, e, out) => e - s >= 1 && ((out.offset = s), (out.etherType = ipVersionType(b, s)), true),
+    },
+  ],
   [228, { name: 'raw IPv4', decode: (_b, s, _e, out) => ((out.offset = s), (out.etherType = etherTypes.ipv4), true) }],
   [229, { name: 'raw IPv6', decode: (_b, s, _e, out) => ((out.offset = s), (out.etherType = etherTypes.ipv6), true) }],
   [9, { name: 'PPP', decode: ppp }],
   [50, { name: 'PPP in HDLC framing', decode: ppp }],
   [104, { name: 'Cisco HDLC', decode: ciscoHdlc }],
   [178, { name: 'Juniper Ethernet', decode: juniperEthernet }],
-  [192, {
-    name: 'PPI',
-    // Version, flags, header length (LE), the inner link type (LE), then the frame of that link type.
-    decode: (b, s, e, out) => {
-      if (e - s < 8) return false;
-      const len = b[s + 2] | (b[s + 3] << 8);
-      const inner = (b[s + 4] | (b[s + 5] << 8) | (b[s + 6] << 16) | (b[s + 7] << 24)) >>> 0;
-      const ld = inner === 192 ? undefined : linkDecoders.get(inner);
-      return len >= 8 && s + len <= e && ld !== undefined && ld.decode(b, s + len, e, out);
+  [
+    192,
+    {
+      name: 'PPI',
+      // Version, flags, header length (LE), the inner link type (LE), then the frame of that link type.
+      decode: (b, s, e, out) => {
+        if (e - s < 8) return false;
+        const len = b[s + 2] | (b[s + 3] << 8);
+        const inner = (b[s + 4] | (b[s + 5] << 8) | (b[s + 6] << 16) | (b[s + 7] << 24)) >>> 0;
+        const ld = inner === 192 ? undefined : linkDecoders.get(inner);
+        return len >= 8 && s + len <= e && ld !== undefined && ld.decode(b, s + len, e, out);
+      },
     },
-  }],
+  ],
   [239, { name: 'NFLOG', decode: nflog }],
   [242, { name: 'IP over InfiniBand', decode: ipoib }],
 ]);
 
 /** Names of link types we do not decode, for `info` (https://www.tcpdump.org/linktypes.html). */
 const unsupportedLinkTypeNames: ReadonlyMap<number, string> = new Map([
-  [3, 'AX.25'], [6, 'IEEE 802.5 Token Ring'], [7, 'ARCNET'], [8, 'SLIP'], [10, 'FDDI'], [105, 'IEEE 802.11'],
-  [107, 'Frame Relay'], [119, 'Prism 802.11'], [122, 'IP over Fibre Channel'], [127, 'IEEE 802.11 radiotap'],
-  [138, 'Apple IP over IEEE 1394'], [139, 'SS7 MTP2 with pseudo-header'], [140, 'SS7 MTP2'], [141, 'SS7 MTP3'],
-  [142, 'SS7 SCCP'], [143, 'DOCSIS'], [163, 'IEEE 802.11 AVS'], [177, 'LAPD'], [187, 'Bluetooth HCI H4'],
-  [189, 'Linux USB'], [195, 'IEEE 802.15.4'], [201, 'Bluetooth HCI H4 with pseudo-header'], [215, 'IEEE 802.15.4 non-ASK PHY'],
-  [220, 'Linux USB (memory-mapped)'], [224, 'Fibre Channel'], [227, 'CAN (SocketCAN)'], [230, 'IEEE 802.15.4 without FCS'],
-  [235, 'DVB-CI'], [240, 'Netanalyzer'], [249, 'USBPcap'], [251, 'Bluetooth LE link layer'], [253, 'Linux netlink'],
-  [254, 'Bluetooth Linux monitor'], [256, 'Bluetooth LE with pseudo-header'], [263, 'Wattstopper DLM'], [264, 'ISO 14443'],
-  [266, 'Linux vsock'], [272, 'Nordic BLE'], [274, 'Ethernet with MACsec'], [279, 'EBHSCR'], [281, 'Bluetooth LE link-layer PHY'],
+  [3, 'AX.25'],
+  [6, 'IEEE 802.5 Token Ring'],
+  [7, 'ARCNET'],
+  [8, 'SLIP'],
+  [10, 'FDDI'],
+  [105, 'IEEE 802.11'],
+  [107, 'Frame Relay'],
+  [119, 'Prism 802.11'],
+  [122, 'IP over Fibre Channel'],
+  [127, 'IEEE 802.11 radiotap'],
+  [138, 'Apple IP over IEEE 1394'],
+  [139, 'SS7 MTP2 with pseudo-header'],
+  [140, 'SS7 MTP2'],
+  [141, 'SS7 MTP3'],
+  [142, 'SS7 SCCP'],
+  [143, 'DOCSIS'],
+  [163, 'IEEE 802.11 AVS'],
+  [177, 'LAPD'],
+  [187, 'Bluetooth HCI H4'],
+  [189, 'Linux USB'],
+  [195, 'IEEE 802.15.4'],
+  [201, 'Bluetooth HCI H4 with pseudo-header'],
+  [215, 'IEEE 802.15.4 non-ASK PHY'],
+  [220, 'Linux USB (memory-mapped)'],
+  [224, 'Fibre Channel'],
+  [227, 'CAN (SocketCAN)'],
+  [230, 'IEEE 802.15.4 without FCS'],
+  [235, 'DVB-CI'],
+  [240, 'Netanalyzer'],
+  [249, 'USBPcap'],
+  [251, 'Bluetooth LE link layer'],
+  [253, 'Linux netlink'],
+  [254, 'Bluetooth Linux monitor'],
+  [256, 'Bluetooth LE with pseudo-header'],
+  [263, 'Wattstopper DLM'],
+  [264, 'ISO 14443'],
+  [266, 'Linux vsock'],
+  [272, 'Nordic BLE'],
+  [274, 'Ethernet with MACsec'],
+  [279, 'EBHSCR'],
+  [281, 'Bluetooth LE link-layer PHY'],
 ]);
 
 export function linkTypeName(linkType: number): string {

@@ -7,16 +7,42 @@ import { FrameSlot } from '../capture/frameSlot.js';
 import { etherTypes, linkDecoders, linkTypeName, type LinkDecoded, type LinkLayer } from './linkLayers.js';
 import { decodeIpv4, decodeIpv6, emptyIpView, ipProtocols, walkIpv6Headers, type IpView } from './ipPacket.js';
 import { IpFragmentReassembler } from './ipFragments.js';
-import { etherEncapsulations, etherTypeEthernet, innerEthernet, ipEncapsulations, maxEncapsulationDepth, udpEncapsulations, type Encapsulation, type InnerPacket } from './encapsulations.js';
+import {
+  etherEncapsulations,
+  etherTypeEthernet,
+  innerEthernet,
+  ipEncapsulations,
+  maxEncapsulationDepth,
+  udpEncapsulations,
+  type Encapsulation,
+  type InnerPacket,
+} from './encapsulations.js';
 import { TcpReassembler, type TcpReassemblerOptions } from './tcpReassembler.js';
 import { DuplicateFrameFilter } from './duplicateFrames.js';
 import type { NetCounters, NetWarning, StreamHandlerFactory } from './types.js';
 
 export function emptyNetCounters(): NetCounters {
   return {
-    packets: 0, unsupportedLink: 0, nonIp: 0, nonTcp: 0, tcpSegments: 0, undecodable: 0,
-    ipFragments: 0, ipReassembled: 0, ipFragmentsDropped: 0, decapsulated: 0, connections: 0, retransmissions: 0,
-    outOfOrder: 0, gaps: 0, gapBytes: 0, bufferLimitHits: 0, connectionLimitHits: 0, quietConnectionsEnded: 0, payloadBytes: 0, duplicateFrames: 0,
+    packets: 0,
+    unsupportedLink: 0,
+    nonIp: 0,
+    nonTcp: 0,
+    tcpSegments: 0,
+    undecodable: 0,
+    ipFragments: 0,
+    ipReassembled: 0,
+    ipFragmentsDropped: 0,
+    decapsulated: 0,
+    connections: 0,
+    retransmissions: 0,
+    outOfOrder: 0,
+    gaps: 0,
+    gapBytes: 0,
+    bufferLimitHits: 0,
+    connectionLimitHits: 0,
+    quietConnectionsEnded: 0,
+    payloadBytes: 0,
+    duplicateFrames: 0,
   };
 }
 
@@ -44,7 +70,10 @@ export class PacketDecoder {
   /** Set once a pcapng record names a second interface. */
   private multiInterface = false;
 
-  constructor(factory: StreamHandlerFactory, private readonly options: PacketDecoderOptions = {}) {
+  constructor(
+    factory: StreamHandlerFactory,
+    private readonly options: PacketDecoderOptions = {},
+  ) {
     const warn = options.onNetWarning;
     this.tcp = new TcpReassembler(factory, this.counters, {
       ...options,
@@ -78,7 +107,12 @@ export class PacketDecoder {
       c.unsupportedLink++;
       if (!this.warnedLinks.has(r.linkType)) {
         this.warnedLinks.add(r.linkType);
-        this.options.onNetWarning?.({ stage: 'net', ts: r.ts, frame: r.frame, message: `unsupported ${linkTypeName(r.linkType)}: its frames are counted and skipped` });
+        this.options.onNetWarning?.({
+          stage: 'net',
+          ts: r.ts,
+          frame: r.frame,
+          message: `unsupported ${linkTypeName(r.linkType)}: its frames are counted and skipped`,
+        });
       }
       return;
     }
@@ -129,7 +163,10 @@ export class PacketDecoder {
       c.ipReassembled++;
       view = whole;
       // The fragmentable part of an IPv6 datagram may begin with more extension headers.
-      if (view.version === 6 && walkIpv6Headers(view.buf, view.payloadOff, view.payloadEnd, view.protocol, view) !== 'ok') {
+      if (
+        view.version === 6 &&
+        walkIpv6Headers(view.buf, view.payloadOff, view.payloadEnd, view.protocol, view) !== 'ok'
+      ) {
         c.undecodable++;
         return;
       }
@@ -169,7 +206,8 @@ export class PacketDecoder {
   }
 
   private endLinkRun(): void {
-    if (this.runPackets > 0) this.linkTypes.set(this.runLinkType, (this.linkTypes.get(this.runLinkType) ?? 0) + this.runPackets);
+    if (this.runPackets > 0)
+      this.linkTypes.set(this.runLinkType, (this.linkTypes.get(this.runLinkType) ?? 0) + this.runPackets);
     this.runPackets = 0;
   }
 

@@ -46,7 +46,20 @@ export async function reassembleTcp(
       options.onNetWarning?.(w);
     },
   });
-  const capture = await readCapture(source, (r) => decoder.record(r), { clock, onWarning: keep, onProgress: options.onProgress, signal: options.signal });
+  const capture = await readCapture(source, (r) => decoder.record(r), {
+    clock,
+    onWarning: keep,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
   decoder.end();
-  return { capture, net: decoder.counters, connections: decoder.tcp.connections(), clock, linkTypes: decoder.linkTypes, encapsulations: decoder.encapsulations, warnings };
+  return {
+    capture,
+    net: decoder.counters,
+    connections: decoder.tcp.connections(),
+    clock,
+    linkTypes: decoder.linkTypes,
+    encapsulations: decoder.encapsulations,
+    warnings,
+  };
 }

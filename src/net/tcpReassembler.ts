@@ -18,7 +18,9 @@ import type { BudgetHolder, ByteBudget } from '../bytes/byteBudget.js';
 type EndKey = number | string;
 
 function endKey(b: Uint8Array, o: number, v4: boolean, port: number): EndKey {
-  return v4 ? (((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0) * 65536 + port : addressKey(b, o, 16) + String.fromCharCode(port);
+  return v4
+    ? (((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0) * 65536 + port
+    : addressKey(b, o, 16) + String.fromCharCode(port);
 }
 import {
   defaultReassemblyLimits,
@@ -32,7 +34,10 @@ import {
   type StreamHandlerFactory,
 } from './types.js';
 
-const FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10;
+const FIN = 0x01,
+  SYN = 0x02,
+  RST = 0x04,
+  ACK = 0x10;
 
 /** Ports that identify the server side when the handshake was not captured. */
 export const wellKnownServerPorts: ReadonlySet<number> = new Set([
@@ -231,7 +236,8 @@ export class TcpReassembler {
     const v4 = ip.version === 4;
     const a = endKey(t, ip.srcOff, v4, sport);
     const b = endKey(t, ip.dstOff, v4, dport);
-    const lo = a < b ? a : b, hi = a < b ? b : a;
+    const lo = a < b ? a : b,
+      hi = a < b ? b : a;
     // Segments come in runs on one connection: try the last one before the two map lookups.
     const last = this.lastConn;
     let conn = last !== null && last.lo === lo && last.hi === hi ? last : this.lookup(lo, hi);
@@ -247,7 +253,7 @@ export class TcpReassembler {
       // not follow it, or on a closed connection that never saw a SYN: the 4-tuple was
       // reused. The same ISN again (a retransmitted SYN, also after an RST) is the same
       // connection, as tshark counts it.
-      const isnChanged = h.isn >= 0 ? h.isn !== seq : h.nextSeq >= 0 && h.nextSeq !== ((seq + 1) >>> 0);
+      const isnChanged = h.isn >= 0 ? h.isn !== seq : h.nextSeq >= 0 && h.nextSeq !== (seq + 1) >>> 0;
       if (isnChanged || conn.clientSide !== a || (conn.closed && h.isn < 0)) {
         this.finish(conn, 'eof', ts);
         conn = undefined;
@@ -314,7 +320,8 @@ export class TcpReassembler {
       if (holds(o) && o.nextSeq >= 0 && seqDiff(ack, o.nextSeq) > 0) this.releaseHole(conn, o, ts, ack);
     }
     // Either direction may have reached its FIN: this one by its data, the other by a released hole.
-    for (const x of conn.half) if (x.finSeq >= 0 && !x.ended && x.nextSeq === x.finSeq) this.endHalf(conn, x, ts, 'fin');
+    for (const x of conn.half)
+      if (x.finSeq >= 0 && !x.ended && x.nextSeq === x.finSeq) this.endHalf(conn, x, ts, 'fin');
     if (conn.half[0].ended && conn.half[1].ended) this.close(conn, ts);
   }
 
@@ -331,7 +338,14 @@ export class TcpReassembler {
   private indexAdd(conn: Connection): void {
     const x = this.index.get(conn.lo);
     if (x === undefined || (x instanceof Connection && x.hi === conn.hi)) this.index.set(conn.lo, conn);
-    else if (x instanceof Connection) this.index.set(conn.lo, new Map([[x.hi, x], [conn.hi, conn]]));
+    else if (x instanceof Connection)
+      this.index.set(
+        conn.lo,
+        new Map([
+          [x.hi, x],
+          [conn.hi, conn],
+        ]),
+      );
     else x.set(conn.hi, conn);
   }
 
@@ -360,7 +374,8 @@ export class TcpReassembler {
   /** The roles guessed from ports were wrong (the first payload says so): swap them; nothing was delivered yet. */
   private swapRoles(conn: Connection): void {
     if (conn.half[0].ended || conn.half[1].ended) return;
-    const st = conn.stats, info = conn.info;
+    const st = conn.stats,
+      info = conn.info;
     conn.clientSide = conn.clientSide === conn.lo ? conn.hi : conn.lo;
     conn.half = [conn.half[1], conn.half[0]];
     conn.half[0].dir = 0;
@@ -402,7 +417,12 @@ export class TcpReassembler {
     const old = this.idleEnded.get(key);
     if (!old) return undefined;
     const h = old.half[old.clientSide === a ? 0 : 1];
-    if (h.nextSeq < 0 || Math.abs(seqDiff(seq, h.nextSeq)) > resumeWindow || this.conns.size >= this.limits.maxConnections) return this.unpark(key);
+    if (
+      h.nextSeq < 0 ||
+      Math.abs(seqDiff(seq, h.nextSeq)) > resumeWindow ||
+      this.conns.size >= this.limits.maxConnections
+    )
+      return this.unpark(key);
     this.idleEnded.delete(key);
     // The same handler goes on: each direction continues from where it stopped.
     const conn = new Connection(lo, hi, old.clientSide, old.info, old.stats, old.handler);
@@ -412,7 +432,8 @@ export class TcpReassembler {
     conn.touched = ts;
     if (conn.quiet) this.quiet.add(conn);
     for (const d of [0, 1] as const) {
-      const n = conn.half[d], o = old.half[d];
+      const n = conn.half[d],
+        o = old.half[d];
       n.isn = o.isn;
       n.nextSeq = o.nextSeq;
       n.finSeq = o.finSeq;
@@ -424,7 +445,17 @@ export class TcpReassembler {
     return conn;
   }
 
-  private open(lo: EndKey, hi: EndKey, a: EndKey, b: EndKey, ip: IpView, sport: number, dport: number, flags: number, ts: number): Connection | null {
+  private open(
+    lo: EndKey,
+    hi: EndKey,
+    a: EndKey,
+    b: EndKey,
+    ip: IpView,
+    sport: number,
+    dport: number,
+    flags: number,
+    ts: number,
+  ): Connection | null {
     const c = this.counters;
     // A flood of connections that carry nothing costs only such connections: the oldest
     // quiet one ends first; past the overall bound, the least recently used one. Never a
@@ -437,8 +468,13 @@ export class TcpReassembler {
       const victim = this.quiet.size > 0 ? this.quiet.values().next().value! : this.conns.values().next().value!;
       if (victim.quiet) c.quietConnectionsEnded++;
       c.connectionLimitHits++;
-      if (c.connectionLimitHits === 1) this.options.onWarning?.(`open-connection limit (${this.limits.maxConnections}) reached; the least recently used ` +
-              `connections are ended early`, ts, 'maxConnections');
+      if (c.connectionLimitHits === 1)
+        this.options.onWarning?.(
+          `open-connection limit (${this.limits.maxConnections}) reached; the least recently used ` +
+            `connections are ended early`,
+          ts,
+          'maxConnections',
+        );
       this.finish(victim, 'idle', ts);
     }
     const srcIp = this.addressTextAt(ip, ip.srcOff, sourceAddress);
@@ -447,7 +483,8 @@ export class TcpReassembler {
     const sawSyn = (flags & SYN) !== 0;
     if (sawSyn) srcIsClient = (flags & ACK) === 0;
     else {
-      const sk = wellKnownServerPorts.has(sport), dk = wellKnownServerPorts.has(dport);
+      const sk = wellKnownServerPorts.has(sport),
+        dk = wellKnownServerPorts.has(dport);
       srcIsClient = sk !== dk ? dk : sport > dport;
     }
     const client = srcIsClient ? { ip: srcIp, port: sport } : { ip: dstIp, port: dport };
@@ -511,9 +548,17 @@ export class TcpReassembler {
     out.bytes += e - s;
     this.totalPending += e - s;
     const granted = this.budget === undefined || this.budget.resize(out, out.bytes);
-    if (!granted || out.bytes > this.limits.maxBufferedBytesPerDirection || this.totalPending > this.limits.maxBufferedBytesTotal) {
+    if (
+      !granted ||
+      out.bytes > this.limits.maxBufferedBytesPerDirection ||
+      this.totalPending > this.limits.maxBufferedBytesTotal
+    ) {
       this.counters.bufferLimitHits++;
-      this.options.onWarning?.(`out-of-order buffer limit hit on connection ${conn.info.id}; the missing bytes are reported as a gap`, ts, 'maxBufferedBytes');
+      this.options.onWarning?.(
+        `out-of-order buffer limit hit on connection ${conn.info.id}; the missing bytes are reported as a gap`,
+        ts,
+        'maxBufferedBytes',
+      );
       // Refused by the budget (this direction alone would exceed it): hold nothing, every hole becomes a gap.
       if (granted) this.releaseHole(conn, h, ts);
       else while (holds(h)) this.releaseHole(conn, h, ts);
@@ -614,7 +659,8 @@ export class TcpReassembler {
     this.quiet.delete(conn);
     if (this.lastConn === conn) this.lastConn = null;
     this.indexRemove(conn);
-    if (this.keepClosed && !conn.listed && (!conn.quiet || this.quietStatsKept++ < maxQuietStatsKept)) this.closedStats.push(conn.stats);
+    if (this.keepClosed && !conn.listed && (!conn.quiet || this.quietStatsKept++ < maxQuietStatsKept))
+      this.closedStats.push(conn.stats);
     conn.listed = true;
     if (parks) this.rememberIdle(conn);
     // Closed, or ended unanswered (quiet): a late segment or a SYN retried with the same ISN still belongs to it.

@@ -9,7 +9,13 @@ import { roundDurations, roundMs } from '../stats/roundMs.js';
 import type { RequestTimeline } from '../timeline/types.js';
 import { AnalysisSession, type SessionOptions, type SessionOutput } from './analysisSession.js';
 import { readLog } from '../logs/readLog.js';
-import type { AnalysisResult, MessageLine, PhaseAvailability, ResultRequest, ResultRequestList } from '../result/types.js';
+import type {
+  AnalysisResult,
+  MessageLine,
+  PhaseAvailability,
+  ResultRequest,
+  ResultRequestList,
+} from '../result/types.js';
 import { nomadLogPhases, novaLogPhases, phaseModels } from '../timeline/phaseModel.js';
 
 /** Phases timed by log markers: a capture's vantage point says nothing about them. */
@@ -34,7 +40,8 @@ function precisionOf(out: SessionOutput): number {
 export function requestToResult(r: RequestTimeline, clock: SessionClock, digits: number): ResultRequest {
   const phases: ResultRequest['phases'] = {};
   // One string per instant: a phase's end is the next one's start.
-  const instants = new Map<number, string>(), unixNs = new Map<number, string>();
+  const instants = new Map<number, string>(),
+    unixNs = new Map<number, string>();
   const iso = (ns: number): string => {
     let s = instants.get(ns);
     if (s === undefined) instants.set(ns, (s = clock.iso(ns, digits)));
@@ -57,7 +64,15 @@ export function requestToResult(r: RequestTimeline, clock: SessionClock, digits:
       ...(p.approx ? { approx: true as const, substitute: p.approx } : {}),
     };
   }
-  const out: ResultRequest = { vim: r.vim, id: r.id, keys: r.keys, complete: r.complete, missing: r.missing, phases, absent: r.absent };
+  const out: ResultRequest = {
+    vim: r.vim,
+    id: r.id,
+    keys: r.keys,
+    complete: r.complete,
+    missing: r.missing,
+    phases,
+    absent: r.absent,
+  };
   if (r.notes.length) out.notes = r.notes;
   return out;
 }
@@ -91,12 +106,15 @@ function resultRequestList(out: SessionOutput, digits: number): ResultRequestLis
     at(i) {
       const r = out.requests[i];
       const res = requestToResult(r, out.clock, digits);
-      if (single && !r.complete) res.reason = `not visible from ${observers.join(', ')}: this capture holds only that host's connections`;
+      if (single && !r.complete)
+        res.reason = `not visible from ${observers.join(', ')}: this capture holds only that host's connections`;
       // A wire phase missing from one host's view may have happened between other hosts.
       if (single) {
         const absent: Record<string, string> = {};
         for (const [name, why] of Object.entries(res.absent)) {
-          absent[name] = logPhaseNames.has(name) ? why : `${why} (or not visible: this capture holds only ${observers.join(', ')}'s connections)`;
+          absent[name] = logPhaseNames.has(name)
+            ? why
+            : `${why} (or not visible: this capture holds only ${observers.join(', ')}'s connections)`;
         }
         res.absent = absent;
       }
@@ -139,14 +157,27 @@ export function toStreamedResult(out: SessionOutput): { result: AnalysisResult; 
     // Rounded like the phases they summarise (ns precision, in ms): no 15-digit noise.
     stats: roundDurations(stats),
     clocks: Object.fromEntries(
-      Object.entries(out.clocks).map(([h, c]) => [h, { offsetMs: roundMs(c.offsetMs), uncertaintyMs: roundMs(c.uncertaintyMs), source: c.source, ...(c.addresses ? { addresses: c.addresses } : {}) }]),
+      Object.entries(out.clocks).map(([h, c]) => [
+        h,
+        {
+          offsetMs: roundMs(c.offsetMs),
+          uncertaintyMs: roundMs(c.uncertaintyMs),
+          source: c.source,
+          ...(c.addresses ? { addresses: c.addresses } : {}),
+        },
+      ]),
     ),
     diagnosis: diagnose({
       requests: out.requests,
       messages: out.messages,
       stats,
       sequences: Object.fromEntries(out.vims.map((v) => [v, phaseModels[v].sequence])),
-      parents: Object.fromEntries(out.vims.map((v) => [v, Object.fromEntries(phaseModels[v].phases.filter((p) => p.parent).map((p) => [p.name, p.parent!]))])),
+      parents: Object.fromEntries(
+        out.vims.map((v) => [
+          v,
+          Object.fromEntries(phaseModels[v].phases.filter((p) => p.parent).map((p) => [p.name, p.parent!])),
+        ]),
+      ),
       formatTime: (ns) => out.clock.iso(ns, digits),
       formatUnixNs: (ns) => out.clock.unixNsText(ns, digits),
     }),
@@ -168,24 +199,43 @@ async function run(sources: CaptureSource | CaptureSource[], options: AnalyseOpt
 }
 
 /** Analyse one or several captures of one experiment. */
-export async function analyse(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<AnalysisResult> {
+export async function analyse(
+  sources: CaptureSource | CaptureSource[],
+  options: AnalyseOptions = {},
+): Promise<AnalysisResult> {
   return toResult(await run(sources, options));
 }
 
 /** The result with its requests made as they are written (see `resultJsonChunks`). */
-export async function analyseStreamed(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<{ result: AnalysisResult; requests: ResultRequestList }> {
+export async function analyseStreamed(
+  sources: CaptureSource | CaptureSource[],
+  options: AnalyseOptions = {},
+): Promise<{ result: AnalysisResult; requests: ResultRequestList }> {
   return toStreamedResult(await run(sources, options));
 }
 
 /** The result and the messages behind it (for waterfalls, HTML reports and traces). */
-export async function analyseWithMessages(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<{ result: AnalysisResult; messages: MessageLine[] }> {
+export async function analyseWithMessages(
+  sources: CaptureSource | CaptureSource[],
+  options: AnalyseOptions = {},
+): Promise<{ result: AnalysisResult; messages: MessageLine[] }> {
   const out = await run(sources, options);
   const digits = precisionOf(out);
-  return { result: toResult(out), messages: Array.from(out.messages, (m: VimMessage) => ({ ...m, t: out.clock.iso(m.t, digits), tUnixNs: out.clock.unixNsText(m.t, digits) })) };
+  return {
+    result: toResult(out),
+    messages: Array.from(out.messages, (m: VimMessage) => ({
+      ...m,
+      t: out.clock.iso(m.t, digits),
+      tUnixNs: out.clock.unixNsText(m.t, digits),
+    })),
+  };
 }
 
 /** Every decoded message, in time order of its first byte (`messages --json`). */
-export async function listMessages(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<MessageLine[]> {
+export async function listMessages(
+  sources: CaptureSource | CaptureSource[],
+  options: AnalyseOptions = {},
+): Promise<MessageLine[]> {
   return [...(await messageLines(sources, options))];
 }
 
@@ -194,9 +244,16 @@ export async function listMessages(sources: CaptureSource | CaptureSource[], opt
  * decoded messages once, not also every line (a second copy of each message, with its
  * time as text).
  */
-export async function messageLines(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): Promise<Iterable<MessageLine> & { notKept: number }> {
+export async function messageLines(
+  sources: CaptureSource | CaptureSource[],
+  options: AnalyseOptions = {},
+): Promise<Iterable<MessageLine> & { notKept: number }> {
   // Every message unless a bound is asked for: listing them is what the caller wants.
-  const out = await run(sources, { ...options, maxMessages: options.maxMessages ?? Number.POSITIVE_INFINITY, frameNumbers: true });
+  const out = await run(sources, {
+    ...options,
+    maxMessages: options.maxMessages ?? Number.POSITIVE_INFINITY,
+    frameNumbers: true,
+  });
   const digits = precisionOf(out);
   const messages = out.messages;
   const requestOf = messageRequests(out.requests);
@@ -207,7 +264,14 @@ export async function messageLines(sources: CaptureSource | CaptureSource[], opt
         const request = requestOf(m.ids);
         // Join fields last, after the message's own.
         const { conn, frame, ...own } = m;
-        yield { ...own, t: out.clock.iso(m.t, digits), tUnixNs: out.clock.unixNsText(m.t, digits), ...(request === undefined ? {} : { request }), ...(conn === undefined ? {} : { conn }), ...(frame === undefined ? {} : { frame }) };
+        yield {
+          ...own,
+          t: out.clock.iso(m.t, digits),
+          tUnixNs: out.clock.unixNsText(m.t, digits),
+          ...(request === undefined ? {} : { request }),
+          ...(conn === undefined ? {} : { conn }),
+          ...(frame === undefined ? {} : { frame }),
+        };
       }
     },
   };

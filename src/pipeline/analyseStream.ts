@@ -21,13 +21,18 @@ const logPhases: Record<string, readonly string[]> = { nova: novaLogPhases, noma
 
 /** The phases of an early request that depend on a clock estimate still being refined. */
 export function provisionalPhases(r: ResultRequest, withLogs: boolean): string[] {
-  const out = Object.entries(r.phases).filter(([, p]) => p.source !== 'capture').map(([name]) => name);
+  const out = Object.entries(r.phases)
+    .filter(([, p]) => p.source !== 'capture')
+    .map(([name]) => name);
   // With logs, a sub-phase may also appear (whr blocks are joined by time).
   if (withLogs) for (const name of logPhases[r.vim] ?? []) if (!out.includes(name)) out.push(name);
   return out;
 }
 
-export async function* analyseStream(sources: CaptureSource | CaptureSource[], options: AnalyseOptions = {}): AsyncGenerator<AnalyseStreamEvent, void, undefined> {
+export async function* analyseStream(
+  sources: CaptureSource | CaptureSource[],
+  options: AnalyseOptions = {},
+): AsyncGenerator<AnalyseStreamEvent, void, undefined> {
   const ready: AnalyseStreamEvent[] = [];
   const wake: { fn: (() => void) | null } = { fn: null };
   let done = false;

@@ -92,7 +92,12 @@ export class AnalysisSession {
     };
     this.nomad = new NomadCorrelator(this.clock, options.clockOffsets, limit);
     this.nova = new NovaCorrelator(this.clock, limit);
-    this.router = new MessageRouter(options, this.ctx, { oslo: this.oslo, nova: this.nova, nomad: this.nomad }, (conn, t) => this.frameIndex?.frameOf(conn, t));
+    this.router = new MessageRouter(
+      options,
+      this.ctx,
+      { oslo: this.oslo, nova: this.nova, nomad: this.nomad },
+      (conn, t) => this.frameIndex?.frameOf(conn, t),
+    );
     this.handOut = new RequestHandOut(options, {
       nova: this.nova,
       nomad: this.nomad,
@@ -156,27 +161,32 @@ export class AnalysisSession {
   }
 
   newPacketDecoder(): PacketDecoder {
-    return new PacketDecoder((conn) => {
-      const h = new SniffingHandler(conn, (p, c) => this.router.parserFor(p, c));
-      return this.frameIndex ? this.frameIndex.noting(conn.id, h) : h;
-    }, {
-      limits: this.options.reassembly,
-      budget: byteBudget(this.ctx),
-      senderRole,
-      onNetWarning: (w) => this.onNetWarning(w),
-    });
+    return new PacketDecoder(
+      (conn) => {
+        const h = new SniffingHandler(conn, (p, c) => this.router.parserFor(p, c));
+        return this.frameIndex ? this.frameIndex.noting(conn.id, h) : h;
+      },
+      {
+        limits: this.options.reassembly,
+        budget: byteBudget(this.ctx),
+        senderRole,
+        onNetWarning: (w) => this.onNetWarning(w),
+      },
+    );
   }
 
   private onNetWarning(w: { message: string; limit?: string; ts?: number }): void {
     this.warn(w.message);
-    if (w.limit && w.ts !== undefined && this.limitHits.length < 1000) this.limitHits.push({ ts: w.ts, limit: w.limit, message: w.message });
+    if (w.limit && w.ts !== undefined && this.limitHits.length < 1000)
+      this.limitHits.push({ ts: w.ts, limit: w.limit, message: w.message });
   }
 
   async addCapture(source: CaptureSource): Promise<CaptureRecord> {
     const workers = this.options.workers ?? 1;
     // Each worker reads the file: not for a stream, nor where the session keeps per-packet state (frames) or TLS
     // secrets.
-    if (workers > 1 && typeof source === 'string' && source !== '-' && !this.frameIndex && !this.options.tlsKeyLog) return this.addCaptureInWorkers(source, workers);
+    if (workers > 1 && typeof source === 'string' && source !== '-' && !this.frameIndex && !this.options.tlsKeyLog)
+      return this.addCaptureInWorkers(source, workers);
     const decoder = this.newPacketDecoder();
     const summary = await readCapture(source, (r) => this.record(decoder, r), {
       clock: this.clock,
@@ -186,7 +196,12 @@ export class AnalysisSession {
       signal: this.options.signal,
     });
     decoder.end();
-    const rec = { file: captureSourceName(source), summary, net: decoder.counters, vantage: inferVantage(decoder.tcp.connections()) };
+    const rec = {
+      file: captureSourceName(source),
+      summary,
+      net: decoder.counters,
+      vantage: inferVantage(decoder.tcp.connections()),
+    };
     this.captures.push(rec);
     return rec;
   }
@@ -194,7 +209,14 @@ export class AnalysisSession {
   /** One capture file parsed by `workers` threads (parallelCapture.ts): the same result as addCapture. */
   private async addCaptureInWorkers(path: string, workers: number): Promise<CaptureRecord> {
     const o = this.options;
-    const parallel = { workers, vim: o.vim, nomadApiPorts: o.nomadApiPorts, limits: o.limits, reassembly: o.reassembly, signal: o.signal };
+    const parallel = {
+      workers,
+      vim: o.vim,
+      nomadApiPorts: o.nomadApiPorts,
+      limits: o.limits,
+      reassembly: o.reassembly,
+      signal: o.signal,
+    };
     const done = await readCaptureInWorkers(path, parallel, this.clock, {
       http: (ex, dissected) => this.router.dissectedExchange(ex, dissected),
       amqp: (m, pre) => this.oslo.message(m, pre),
@@ -207,7 +229,9 @@ export class AnalysisSession {
       progress: (bytesRead) => o.onProgress?.(bytesRead),
       start: (summary) => this.reading.push(summary),
     });
-    for (const totals of done.counters) for (const [group, byName] of Object.entries(totals)) for (const [name, n] of Object.entries(byName)) count(this.counters, group, name, n);
+    for (const totals of done.counters)
+      for (const [group, byName] of Object.entries(totals))
+        for (const [name, n] of Object.entries(byName)) count(this.counters, group, name, n);
     const rec = { file: path, summary: done.summary, net: done.net, vantage: done.vantage };
     this.captures.push(rec);
     return rec;
@@ -224,7 +248,8 @@ export class AnalysisSession {
     }
     this.frameIndex = null;
     const loaded = [];
-    for (const s of sources) loaded.push(await loadCapture(s, this.clock, (w) => this.warn(w.message), this.options.signal));
+    for (const s of sources)
+      loaded.push(await loadCapture(s, this.clock, (w) => this.warn(w.message), this.options.signal));
     const merged = mergeLoaded(loaded);
     for (const w of merged.warnings) this.warn(w);
     Object.assign(this.captureClocks, merged.offsets);
@@ -237,11 +262,20 @@ export class AnalysisSession {
 
   /** Live: what the service exports while running (requests still open, messages decoded, requests given up). */
   liveCounts(): { open: Record<Vim, number>; givenUp: number; forgotten: number } {
-    return { open: { nova: this.nova.requests.size, nomad: this.nomad.openCount }, givenUp: this.evicted, forgotten: this.handOut.forgotten };
+    return {
+      open: { nova: this.nova.requests.size, nomad: this.nomad.openCount },
+      givenUp: this.evicted,
+      forgotten: this.handOut.forgotten,
+    };
   }
 
   /** Record a capture fed packet by packet (live). */
-  addLiveCapture(file: string, summary: CaptureSummary, net: NetCounters, connections: readonly ConnectionStats[]): void {
+  addLiveCapture(
+    file: string,
+    summary: CaptureSummary,
+    net: NetCounters,
+    connections: readonly ConnectionStats[],
+  ): void {
     this.captures.push({ file, summary, net, vantage: inferVantage(connections) });
   }
 
@@ -258,8 +292,18 @@ export class AnalysisSession {
     if (input) {
       const targets: LogTarget[] = [
         ...this.handOut.releasedTargets(),
-        ...novaDrafts.map((d) => ({ vim: 'nova' as const, id: d.keys.server!, milestones: d.milestones, notes: d.notes })),
-        ...nomadDrafts.map((d) => ({ vim: 'nomad' as const, id: d.keys.alloc!, milestones: d.milestones, notes: d.notes })),
+        ...novaDrafts.map((d) => ({
+          vim: 'nova' as const,
+          id: d.keys.server!,
+          milestones: d.milestones,
+          notes: d.notes,
+        })),
+        ...nomadDrafts.map((d) => ({
+          vim: 'nomad' as const,
+          id: d.keys.alloc!,
+          milestones: d.milestones,
+          notes: d.notes,
+        })),
       ];
       const merged = finalLogMerge(input, targets, clocks);
       for (const w of merged.warnings) this.warn(w);
@@ -269,9 +313,11 @@ export class AnalysisSession {
     const vims: Vim[] = [...new Set(requests.map((r) => r.vim))];
     const forgotten = this.handOut.forgottenWarning();
     if (forgotten) this.warn(forgotten);
-    for (const d of novaDrafts) requests.push(timelineOf(novaPhaseModel, d.keys.server!, d.keys, d.milestones, d.notes));
+    for (const d of novaDrafts)
+      requests.push(timelineOf(novaPhaseModel, d.keys.server!, d.keys, d.milestones, d.notes));
     if (novaDrafts.length && !vims.includes('nova')) vims.push('nova');
-    for (const d of nomadDrafts) requests.push(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));
+    for (const d of nomadDrafts)
+      requests.push(timelineOf(nomadPhaseModel, d.keys.alloc!, d.keys, d.milestones, d.notes));
     if (nomadDrafts.length && !vims.includes('nomad')) vims.push('nomad');
     requests.sort((a, b) => a.startNs - b.startNs);
     for (const w of noteLimitHits(requests, this.limitHits, (ns) => this.clock.iso(ns))) this.warn(w);
@@ -279,7 +325,8 @@ export class AnalysisSession {
     const messages = this.router.messages;
     messages.sortByTime();
     const firstDropped = this.router.firstDroppedMessage;
-    if (firstDropped !== null) this.warn(droppedMessagesWarning(requests, firstDropped, messages, (ns) => this.clock.iso(ns)));
+    if (firstDropped !== null)
+      this.warn(droppedMessagesWarning(requests, firstDropped, messages, (ns) => this.clock.iso(ns)));
     return {
       clock: this.clock,
       captures: this.captures,

@@ -22,7 +22,11 @@ export type { CaptureInfo, ConnectionRow };
  */
 class TlsHelloProbe implements StreamHandler {
   private parser: TlsConnectionParser | null | undefined;
-  constructor(private readonly conn: ConnectionInfo, private readonly ctx: ProtocolContext, private readonly found: Map<number, TlsConnectionParser>) {}
+  constructor(
+    private readonly conn: ConnectionInfo,
+    private readonly ctx: ProtocolContext,
+    private readonly found: Map<number, TlsConnectionParser>,
+  ) {}
   data(dir: Direction, b: Uint8Array, ts: number): void {
     if (this.parser === null) return;
     if (this.parser === undefined) {
@@ -83,7 +87,12 @@ export async function captureInfo(source: CaptureSource, options: ReassembleOpti
     end: r.clock.isoOf(s.lastTs, s.lastNs, digits),
     startUnixNs: r.clock.unixNsTextOf(s.firstTs, s.firstNs, digits),
     endUnixNs: r.clock.unixNsTextOf(s.lastTs, s.lastNs, digits),
-    durationMs: s.firstNs !== undefined && s.lastNs !== undefined ? Number(s.lastNs - s.firstNs) / 1e6 : s.firstTs === null || s.lastTs === null ? 0 : ms(s.lastTs - s.firstTs),
+    durationMs:
+      s.firstNs !== undefined && s.lastNs !== undefined
+        ? Number(s.lastNs - s.firstNs) / 1e6
+        : s.firstTs === null || s.lastTs === null
+          ? 0
+          : ms(s.lastTs - s.firstTs),
     tsPrecision: s.tsPrecision,
     capture: s.counters,
     net: r.net,

@@ -30,7 +30,8 @@ export async function compareCaptures(
 export function compareResults(ra: AnalysisResult, rb: AnalysisResult, labels: [string, string]): ComparisonResult {
   const comparisons: Record<string, PhaseComparison[]> = {};
   for (const vim of ra.vims.filter((v) => rb.vims.includes(v))) {
-    const sa = ra.stats[vim] ?? {}, sb = rb.stats[vim] ?? {};
+    const sa = ra.stats[vim] ?? {},
+      sb = rb.stats[vim] ?? {};
     const phases = [...Object.keys(sa), ...Object.keys(sb).filter((p) => !(p in sa))];
     comparisons[vim] = phases.map((p) => roundDurations(comparePhase(p, sa[p] ?? null, sb[p] ?? null)));
   }

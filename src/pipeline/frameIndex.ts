@@ -49,7 +49,8 @@ export class FrameIndex {
     for (const dir of [0, 1] as const) {
       const times = d.times[dir];
       // Deliveries are in capture order: binary search, then the equal run's first.
-      let lo = 0, hi = times.length;
+      let lo = 0,
+        hi = times.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
         if (times[mid] < t) lo = mid + 1;

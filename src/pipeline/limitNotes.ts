@@ -18,11 +18,18 @@ export function requestEnd(r: RequestTimeline): number {
 }
 
 /** Notes each hit on the requests in flight then; returns one warning per hit. */
-export function noteLimitHits(requests: readonly RequestTimeline[], hits: readonly LimitHit[], iso: (ns: number) => string): string[] {
+export function noteLimitHits(
+  requests: readonly RequestTimeline[],
+  hits: readonly LimitHit[],
+  iso: (ns: number) => string,
+): string[] {
   return hits.map((hit) => {
     const hitIds = requests.filter((r) => r.startNs <= hit.ts && hit.ts <= requestEnd(r)).map((r) => r.id);
-    for (const r of requests) if (hitIds.includes(r.id)) r.notes.push(`${hit.limit} limit hit during this request: ${hit.message}`);
-    const inFlight = hitIds.length ? `requests in flight then (${hitIds.join(', ')}) may be incomplete or approx` : 'no request was in flight';
+    for (const r of requests)
+      if (hitIds.includes(r.id)) r.notes.push(`${hit.limit} limit hit during this request: ${hit.message}`);
+    const inFlight = hitIds.length
+      ? `requests in flight then (${hitIds.join(', ')}) may be incomplete or approx`
+      : 'no request was in flight';
     return `${hit.limit} limit hit at ${iso(hit.ts)}: ${inFlight}`;
   });
 }
@@ -38,7 +45,7 @@ export function droppedMessagesWarning(
   const named = after.length > 20 ? `${after.slice(0, 20).join(', ')} and ${after.length - 20} more` : after.join(', ');
   return (
     `message limit (${log.limit}) reached at ${iso(from)}: ${log.dropped} later messages not kept for the ` +
-        `diagnosis and \`messages\` (raise it: maxMessages, --max-messages); ` +
+    `diagnosis and \`messages\` (raise it: maxMessages, --max-messages); ` +
     (after.length ? `requests seen only in part there: ${named}` : 'no request was in flight or later')
   );
 }

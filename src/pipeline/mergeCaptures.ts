@@ -13,7 +13,17 @@ import { captureSourceName, readCapture, type CaptureSource } from '../capture/r
 import type { SessionClock } from '../capture/sessionClock.js';
 import type { CaptureSummary, CaptureWarning, PacketRecord } from '../capture/types.js';
 import { linkDecoders, etherTypes, type LinkDecoded } from '../net/linkLayers.js';
-import { addressText, decodeIpv4, decodeIpv6, destinationAddress, emptyIpView, ipPayload, ipProtocols, sourceAddress, type IpView } from '../net/ipPacket.js';
+import {
+  addressText,
+  decodeIpv4,
+  decodeIpv6,
+  destinationAddress,
+  emptyIpView,
+  ipPayload,
+  ipProtocols,
+  sourceAddress,
+  type IpView,
+} from '../net/ipPacket.js';
 import { ClockBounds } from '../timeline/clockBounds.js';
 import type { ClockEstimate } from '../timeline/types.js';
 import { inferVantage, type Vantage } from './vantage.js';
@@ -42,22 +52,48 @@ function fingerprint(r: PacketRecord): { key: string; src: string; dst: string }
   const ld = linkDecoders.get(r.linkType);
   const b = r.bytes;
   if (!ld || !ld.decode(b, 0, b.length, link)) return null;
-  const res = link.etherType === etherTypes.ipv4 ? decodeIpv4(b, link.offset, b.length, ip) : link.etherType === etherTypes.ipv6 ? decodeIpv6(b, link.offset, b.length, ip) : 'bad';
+  const res =
+    link.etherType === etherTypes.ipv4
+      ? decodeIpv4(b, link.offset, b.length, ip)
+      : link.etherType === etherTypes.ipv6
+        ? decodeIpv6(b, link.offset, b.length, ip)
+        : 'bad';
   if (res !== 'ok' || ip.protocol !== ipProtocols.tcp || ip.fragment || ip.payloadEnd - ip.payloadOff < 20) return null;
   const t = ipPayload(ip);
-  const src = addressText(sourceAddress(ip)), dst = addressText(destinationAddress(ip));
-  const key = `${src}:${(t[0] << 8) | t[1]}>${dst}:${(t[2] << 8) | t[3]}` +
-      `#${((t[4] << 24) | (t[5] << 16) | (t[6] << 8) | t[7]) >>> 0}` +
-      `/${((t[8] << 24) | (t[9] << 16) | (t[10] << 8) | t[11]) >>> 0}/${t[13]}/${t.length}`;
+  const src = addressText(sourceAddress(ip)),
+    dst = addressText(destinationAddress(ip));
+  const key =
+    `${src}:${(t[0] << 8) | t[1]}>${dst}:${(t[2] << 8) | t[3]}` +
+    `#${((t[4] << 24) | (t[5] << 16) | (t[6] << 8) | t[7]) >>> 0}` +
+    `/${((t[8] << 24) | (t[9] << 16) | (t[10] << 8) | t[11]) >>> 0}/${t[13]}/${t.length}`;
   return { key, src, dst };
 }
 
-export async function loadCapture(source: CaptureSource, clock: SessionClock, warn: (w: CaptureWarning) => void, signal?: AbortSignal): Promise<LoadedCapture> {
+export async function loadCapture(
+  source: CaptureSource,
+  clock: SessionClock,
+  warn: (w: CaptureWarning) => void,
+  signal?: AbortSignal,
+): Promise<LoadedCapture> {
   const records: HeldRecord[] = [];
-  const summary = await readCapture(source, (r) => {
-    const f = fingerprint(r);
-    records.push({ ts: r.ts, linkType: r.linkType, bytes: r.bytes.slice(), origLen: r.origLen, iface: r.iface, frame: r.frame, key: f?.key ?? null, src: f?.src ?? '', dst: f?.dst ?? '' });
-  }, { clock, onWarning: warn, signal });
+  const summary = await readCapture(
+    source,
+    (r) => {
+      const f = fingerprint(r);
+      records.push({
+        ts: r.ts,
+        linkType: r.linkType,
+        bytes: r.bytes.slice(),
+        origLen: r.origLen,
+        iface: r.iface,
+        frame: r.frame,
+        key: f?.key ?? null,
+        src: f?.src ?? '',
+        dst: f?.dst ?? '',
+      });
+    },
+    { clock, onWarning: warn, signal },
+  );
   return { file: captureSourceName(source), summary, records, vantage: vantageOf(records) };
 }
 
@@ -71,11 +107,20 @@ function vantageOf(records: readonly HeldRecord[]): Vantage {
   }
   const conns = [...pairs.values()].map((p) => ({
     info: { id: 0, client: { ip: p.a, port: 0 }, server: { ip: p.b, port: 0 }, sawSyn: false, startTs: 0 },
-    packets: [1, 0] as [number, number], bytes: [1, 0] as [number, number], gaps: [0, 0] as [number, number], gapBytes: [0, 0] as [number, number],
-    retransmissions: [0, 0] as [number, number], outOfOrder: [0, 0] as [number, number], lastTs: 0, head: [null, null] as [null, null], closed: null,
+    packets: [1, 0] as [number, number],
+    bytes: [1, 0] as [number, number],
+    gaps: [0, 0] as [number, number],
+    gapBytes: [0, 0] as [number, number],
+    retransmissions: [0, 0] as [number, number],
+    outOfOrder: [0, 0] as [number, number],
+    lastTs: 0,
+    head: [null, null] as [null, null],
+    closed: null,
   }));
   // Several address pairs are needed to tell one host's view from a two-host segment.
-  return conns.length > 1 ? inferVantage(conns) : { kind: 'shared-segment', observers: [], seenThroughPeer: [], text: 'one pair of hosts' };
+  return conns.length > 1
+    ? inferVantage(conns)
+    : { kind: 'shared-segment', observers: [], seenThroughPeer: [], text: 'one pair of hosts' };
 }
 
 /** Offset of capture `b` against capture `a` (b's clock − a's clock) from shared segments. */
@@ -84,7 +129,8 @@ export function captureOffset(a: LoadedCapture, b: LoadedCapture): ClockEstimate
   for (const r of a.records) if (r.key && !first.has(r.key)) first.set(r.key, r);
   const bounds = new ClockBounds();
   const diffs: number[] = [];
-  const obsA = new Set(a.vantage.observers), obsB = new Set(b.vantage.observers);
+  const obsA = new Set(a.vantage.observers),
+    obsB = new Set(b.vantage.observers);
   const seen = new Set<string>();
   for (const r of b.records) {
     if (!r.key || seen.has(r.key)) continue;
@@ -102,8 +148,14 @@ export function captureOffset(a: LoadedCapture, b: LoadedCapture): ClockEstimate
   if (causal) return causal;
   diffs.sort((x, y) => x - y);
   const med = diffs[Math.floor(diffs.length / 2)];
-  const q1 = diffs[Math.floor(diffs.length / 4)], q3 = diffs[Math.floor((3 * diffs.length) / 4)];
-  return { offsetMs: med / 1e6, uncertaintyMs: Math.max((q3 - q1) / 2, 1000) / 1e6, source: 'TCP segments seen in both captures (median)', constraints: diffs.length };
+  const q1 = diffs[Math.floor(diffs.length / 4)],
+    q3 = diffs[Math.floor((3 * diffs.length) / 4)];
+  return {
+    offsetMs: med / 1e6,
+    uncertaintyMs: Math.max((q3 - q1) / 2, 1000) / 1e6,
+    source: 'TCP segments seen in both captures (median)',
+    constraints: diffs.length,
+  };
 }
 
 export interface MergedCaptures {
@@ -141,7 +193,14 @@ export function mergeLoaded(loaded: LoadedCapture[]): MergedCaptures {
       }
       kept.set(r.key, r.from!);
     }
-    records.push({ ts: r.ts, linkType: r.linkType, bytes: r.bytes, origLen: r.origLen, iface: r.iface, frame: r.frame });
+    records.push({
+      ts: r.ts,
+      linkType: r.linkType,
+      bytes: r.bytes,
+      origLen: r.origLen,
+      iface: r.iface,
+      frame: r.frame,
+    });
   }
   return { records, offsets, duplicates, warnings };
 }

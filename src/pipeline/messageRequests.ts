@@ -19,7 +19,8 @@ function add(index: Index, key: string | undefined, id: string): void {
 /** A function from a message's ids to its request's id, or undefined. */
 export function messageRequests(requests: readonly RequestTimeline[]): (ids: MessageIds) => string | undefined {
   // Ids that name one request, and those that may name several (a job's evals and allocs).
-  const close: Index = new Map(), wide: Index = new Map();
+  const close: Index = new Map(),
+    wide: Index = new Map();
   for (const r of requests) {
     const k = r.keys;
     add(close, r.vim === 'nova' ? (k.server ?? r.id) : k.server, r.id);
@@ -36,7 +37,15 @@ export function messageRequests(requests: readonly RequestTimeline[]): (ids: Mes
     return found.size === 1 ? [...found][0] : found.size === 0 ? undefined : null;
   };
   return (ids) => {
-    const near = one(close, [ids.server, ids.alloc, ids.request, ids.port, ids.device, ...(ids.servers ?? []), ...(ids.allocs ?? [])]);
+    const near = one(close, [
+      ids.server,
+      ids.alloc,
+      ids.request,
+      ids.port,
+      ids.device,
+      ...(ids.servers ?? []),
+      ...(ids.allocs ?? []),
+    ]);
     if (near !== undefined) return near ?? undefined;
     return one(wide, [ids.eval, ids.job]) ?? undefined;
   };

@@ -35,7 +35,11 @@ export function provisionalLogTargets(
 }
 
 /** Live: the logs merged into `targets` themselves (warnings wait for the end). */
-export function mergeLogsInto(input: LogMergeInput, targets: readonly LogTarget[], clocks: Record<string, ClockEstimate>): void {
+export function mergeLogsInto(
+  input: LogMergeInput,
+  targets: readonly LogTarget[],
+  clocks: Record<string, ClockEstimate>,
+): void {
   mergeLogs(targets, input.logs, input.clock, clocks, input.clockOffsets);
 }
 
@@ -54,18 +58,27 @@ export function finalLogMerge(
   // One machine, one entry: its address's estimate lives on in the log host's.
   for (const addr of merged.folded) if (!Object.hasOwn(merged.clocks, addr)) delete clocks[addr];
   const warnings = [...merged.warnings];
-  for (const l of input.logs) for (const w of l.warnings) warnings.push(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+  for (const l of input.logs)
+    for (const w of l.warnings) warnings.push(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
   const byFile = new Map(input.logs.map((l) => [l.file, l]));
-  const files: ResultCounters['logs'] = merged.files.map((f) => ({ ...f, counters: byFile.get(f.file)?.counters, formats: byFile.get(f.file)?.formats }));
+  const files: ResultCounters['logs'] = merged.files.map((f) => ({
+    ...f,
+    counters: byFile.get(f.file)?.counters,
+    formats: byFile.get(f.file)?.formats,
+  }));
   for (const w of merged.whr) {
     const diffs = w.crossChecks.map((c) => Math.abs(c.diffMs));
     files.push({
       file: w.file,
       whrBlocks: w.joins.length,
       joined: w.joins.filter((j) => j.request).length,
-      ambiguous: w.joins.filter((j) => !j.request && j.ambiguousWith.length > 1).map((j) => ({ block: j.block, requests: j.ambiguousWith })),
+      ambiguous: w.joins
+        .filter((j) => !j.request && j.ambiguousWith.length > 1)
+        .map((j) => ({ block: j.block, requests: j.ambiguousWith })),
       unmatched: w.joins.filter((j) => !j.request && j.ambiguousWith.length <= 1).length,
-      crossCheck: diffs.length ? { phases: diffs.length, maxAbsDiffMs: roundMs(Math.max(...diffs)), against: 'vimts markers' } : null,
+      crossCheck: diffs.length
+        ? { phases: diffs.length, maxAbsDiffMs: roundMs(Math.max(...diffs)), against: 'vimts markers' }
+        : null,
     });
   }
   return { warnings, files };

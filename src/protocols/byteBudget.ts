@@ -27,7 +27,12 @@ function countedBudget(ctx: ProtocolContext): ByteBudget {
     count(ctx.counters, 'memory', `evictions.${x.owner}`);
     if (warned) return;
     warned = true;
-    ctx.warn({ stage: 'protocols', protocol: x.owner as ProtocolWarning['protocol'], message: `parsers and TCP reassembly held ${max} bytes (--max-held-bytes): the largest of the oldest ` +
-          `partial messages or out-of-order segments are cut to make room (counted in memory.evictions)` });
+    ctx.warn({
+      stage: 'protocols',
+      protocol: x.owner as ProtocolWarning['protocol'],
+      message:
+        `parsers and TCP reassembly held ${max} bytes (--max-held-bytes): the largest of the oldest ` +
+        `partial messages or out-of-order segments are cut to make room (counted in memory.evictions)`,
+    });
   });
 }

@@ -8,8 +8,16 @@ export type GuessedProtocol = 'http' | 'amqp' | 'nomad-rpc' | 'serf' | 'tls' | '
 
 /** Default service ports (configurable by callers that deploy elsewhere). */
 export const defaultProtocolPorts: ReadonlyMap<number, GuessedProtocol> = new Map<number, GuessedProtocol>([
-  [80, 'http'], [8080, 'http'], [4646, 'http'], [5000, 'http'], [35357, 'http'], [8774, 'http'],
-  [8775, 'http'], [8778, 'http'], [9292, 'http'], [9696, 'http'],
+  [80, 'http'],
+  [8080, 'http'],
+  [4646, 'http'],
+  [5000, 'http'],
+  [35357, 'http'],
+  [8774, 'http'],
+  [8775, 'http'],
+  [8778, 'http'],
+  [9292, 'http'],
+  [9696, 'http'],
   [5672, 'amqp'],
   [4647, 'nomad-rpc'],
   [4648, 'serf'],
@@ -45,7 +53,14 @@ export function guessProtocol(
   if (head0) {
     if (httpMethods.some((m) => startsWith(head0, m))) return 'http';
     if (startsWith(head0, 'AMQP')) return 'amqp';
-    if (sawStart && head0[0] >= 1 && head0[0] <= 6 && (head0[0] !== 3 && head0[0] !== 6 ? true : looksLikeYamux(head0, 1)) && ports.get(serverPort) === 'nomad-rpc') return 'nomad-rpc';
+    if (
+      sawStart &&
+      head0[0] >= 1 &&
+      head0[0] <= 6 &&
+      (head0[0] !== 3 && head0[0] !== 6 ? true : looksLikeYamux(head0, 1)) &&
+      ports.get(serverPort) === 'nomad-rpc'
+    )
+      return 'nomad-rpc';
   }
   if (head1 && startsWith(head1, 'HTTP/1.')) return 'http';
   return ports.get(serverPort) ?? 'other';
@@ -53,13 +68,38 @@ export function guessProtocol(
 
 /** AMQP 0-9-1 methods that only one side sends, as class·65536 + method → sender. */
 const amqpMethodSenders: ReadonlyMap<number, 'client' | 'server'> = new Map(
-  ([
-    [10, 10, 'server'], [10, 11, 'client'], [10, 20, 'server'], [10, 21, 'client'], [10, 30, 'server'], [10, 31, 'client'],
-    [10, 40, 'client'], [10, 41, 'server'], [20, 10, 'client'], [20, 11, 'server'], [40, 10, 'client'], [40, 11, 'server'],
-    [50, 10, 'client'], [50, 11, 'server'], [50, 20, 'client'], [50, 21, 'server'], [60, 10, 'client'], [60, 11, 'server'],
-    [60, 20, 'client'], [60, 21, 'server'], [60, 40, 'client'], [60, 50, 'server'], [60, 60, 'server'], [60, 70, 'client'],
-    [60, 71, 'server'], [60, 72, 'server'], [85, 10, 'client'], [85, 11, 'server'],
-  ] as const).map(([c, m, who]) => [c * 65536 + m, who]),
+  (
+    [
+      [10, 10, 'server'],
+      [10, 11, 'client'],
+      [10, 20, 'server'],
+      [10, 21, 'client'],
+      [10, 30, 'server'],
+      [10, 31, 'client'],
+      [10, 40, 'client'],
+      [10, 41, 'server'],
+      [20, 10, 'client'],
+      [20, 11, 'server'],
+      [40, 10, 'client'],
+      [40, 11, 'server'],
+      [50, 10, 'client'],
+      [50, 11, 'server'],
+      [50, 20, 'client'],
+      [50, 21, 'server'],
+      [60, 10, 'client'],
+      [60, 11, 'server'],
+      [60, 20, 'client'],
+      [60, 21, 'server'],
+      [60, 40, 'client'],
+      [60, 50, 'server'],
+      [60, 60, 'server'],
+      [60, 70, 'client'],
+      [60, 71, 'server'],
+      [60, 72, 'server'],
+      [85, 10, 'client'],
+      [85, 11, 'server'],
+    ] as const
+  ).map(([c, m, who]) => [c * 65536 + m, who]),
 );
 
 /** An AMQP method frame (type 1) whose frame-end octet is where its size says, naming a one-sided method. */
@@ -103,7 +143,8 @@ export function senderRole(b: Uint8Array): 'client' | 'server' | null {
   const amqp = amqpMethodSender(b);
   if (amqp) return amqp;
   if (looksLikeYamux(b, 0)) {
-    const flags = (b[2] << 8) | b[3], odd = (b[7] & 1) === 1;
+    const flags = (b[2] << 8) | b[3],
+      odd = (b[7] & 1) === 1;
     if (b[1] === 0) {
       const rpc = msgpackRpcSender(b, 12);
       if (rpc) return rpc;

@@ -6,7 +6,9 @@
 import type { ConnectionInfo, Direction, EndReason, StreamHandler } from '../net/types.js';
 import { guessProtocol, type GuessedProtocol } from './guessProtocol.js';
 
-type Held = { kind: 'gap'; dir: Direction; n: number; ts: number } | { kind: 'end'; dir: Direction; ts: number; reason: EndReason };
+type Held =
+  | { kind: 'gap'; dir: Direction; n: number; ts: number }
+  | { kind: 'end'; dir: Direction; ts: number; reason: EndReason };
 
 export class SniffingHandler implements StreamHandler {
   private chosen: StreamHandler | null = null;

@@ -53,14 +53,7 @@ export interface HttpExchange {
 // ───────────────────────────────────────────── AMQP 0-9-1
 
 export type AmqpFieldValue =
-  | string
-  | number
-  | bigint
-  | boolean
-  | null
-  | Uint8Array
-  | AmqpFieldValue[]
-  | { [key: string]: AmqpFieldValue };
+  string | number | bigint | boolean | null | Uint8Array | AmqpFieldValue[] | { [key: string]: AmqpFieldValue };
 
 export interface AmqpProperties {
   contentType?: string;

@@ -67,29 +67,52 @@ function messageItems(r: ResultRequest, messages: readonly MessageLine[]): Item[
     const start = isoToUnixNs(m.t);
     if (start === null) return [];
     const end = start + BigInt(Math.round((m.ms ?? 0) * 1e6));
-    return [{ name: m.name, cat: `message,${m.type}`, host: `${endpointHost(m.src)} messages`, start, end, args: { service: m.service, src: m.src, dst: m.dst, ms: m.ms, status: m.status } }];
+    return [
+      {
+        name: m.name,
+        cat: `message,${m.type}`,
+        host: `${endpointHost(m.src)} messages`,
+        start,
+        end,
+        args: { service: m.service, src: m.src, dst: m.dst, ms: m.ms, status: m.status },
+      },
+    ];
   });
 }
 
 export function chromeTrace(result: AnalysisResult, opts: ChromeTraceOptions = {}): ChromeTrace {
-  const spans = result.requests.map((r) => ({ r, span: requestSpan(r) })).filter((x) => x.span !== null) as { r: ResultRequest; span: { start: bigint; end: bigint } }[];
+  const spans = result.requests.map((r) => ({ r, span: requestSpan(r) })).filter((x) => x.span !== null) as {
+    r: ResultRequest;
+    span: { start: bigint; end: bigint };
+  }[];
   spans.sort((a, b) => (a.span.start < b.span.start ? -1 : a.span.start > b.span.start ? 1 : 0));
   const origin = spans.length ? spans[0].span.start : 0n;
   const events: TraceEvent[] = [];
 
   spans.forEach(({ r }, i) => {
     const pid = i + 1;
-    events.push({ name: 'process_name', ph: 'M', ts: 0, pid, tid: 0, args: { name: `${r.vim} ${r.id}${r.complete ? '' : ' (incomplete)'}` } });
+    events.push({
+      name: 'process_name',
+      ph: 'M',
+      ts: 0,
+      pid,
+      tid: 0,
+      args: { name: `${r.vim} ${r.id}${r.complete ? '' : ' (incomplete)'}` },
+    });
     events.push({ name: 'process_sort_index', ph: 'M', ts: 0, pid, tid: 0, args: { sort_index: pid } });
     const items = [...phaseItems(r), ...(opts.messages ? messageItems(r, opts.messages) : [])];
 
     // Lanes: hosts in order of first use; overflow lanes for partial overlaps.
     const hosts: string[] = [];
-    for (const it of [...items].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))) if (!hosts.includes(it.host)) hosts.push(it.host);
+    for (const it of [...items].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)))
+      if (!hosts.includes(it.host)) hosts.push(it.host);
     let tid = 0;
     for (const host of hosts) {
       const mine = items.filter((it) => it.host === host);
-      const rows = packRows(mine.map((it) => ({ start: us(it.start, origin), end: us(it.end, origin) })), true);
+      const rows = packRows(
+        mine.map((it) => ({ start: us(it.start, origin), end: us(it.end, origin) })),
+        true,
+      );
       const lanes = Math.max(...rows) + 1;
       for (let lane = 0; lane < lanes; lane++) {
         tid++;
@@ -99,7 +122,16 @@ export function chromeTrace(result: AnalysisResult, opts: ChromeTraceOptions = {
         mine.forEach((it, k) => {
           if (rows[k] !== lane) return;
           const ts = us(it.start, origin);
-          events.push({ name: it.name, cat: it.cat, ph: 'X', ts, dur: round3(us(it.end, origin) - ts), pid, tid, args: it.args });
+          events.push({
+            name: it.name,
+            cat: it.cat,
+            ph: 'X',
+            ts,
+            dur: round3(us(it.end, origin) - ts),
+            pid,
+            tid,
+            args: it.args,
+          });
         });
       }
     }

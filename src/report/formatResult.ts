@@ -16,11 +16,13 @@ export { formatsWithMessages, resultFormats, type ResultFormat } from './resultF
 /** The phase-breakdown chart: one bar per VIM of the result (or per configuration, for compare). */
 export function breakdownSvg(groups: { label: string; result: AnalysisResult }[], title?: string): string {
   const vims = [...new Set(groups.flatMap((g) => g.result.vims))];
-  const charts = vims.map((vim) => phaseChartSvg(
-    groups.filter((g) => g.result.stats[vim]).map((g) => ({ label: g.label, stats: g.result.stats[vim] })),
-    phaseSequences[vim] ?? [],
-    { title: title ?? `${vim}: where the time goes (mean ms, 95% CI whiskers)`, colourOrder: colourOrder(vim) },
-  ));
+  const charts = vims.map((vim) =>
+    phaseChartSvg(
+      groups.filter((g) => g.result.stats[vim]).map((g) => ({ label: g.label, stats: g.result.stats[vim] })),
+      phaseSequences[vim] ?? [],
+      { title: title ?? `${vim}: where the time goes (mean ms, 95% CI whiskers)`, colourOrder: colourOrder(vim) },
+    ),
+  );
   return charts.length === 1 ? charts[0] : charts.join('\n');
 }
 
@@ -40,7 +42,9 @@ export function formatResult(
     case 'csv':
       return requestsCsv(result);
     case 'svg':
-      return breakdownSvg([{ label: opts.label ?? result.captures.map((c) => c.file.split('/').pop()).join(' + '), result }]);
+      return breakdownSvg([
+        { label: opts.label ?? result.captures.map((c) => c.file.split('/').pop()).join(' + '), result },
+      ]);
     case 'html':
       return reportHtml(result, { messages: opts.messages });
     case 'chrome':

@@ -20,7 +20,9 @@ function fits(row: Interval[], iv: Interval, nest: boolean): boolean {
 
 /** Row index for each interval (same order as the input); rows are 0, 1, … */
 export function packRows(intervals: readonly Interval[], nest: boolean): number[] {
-  const order = intervals.map((_, i) => i).sort((a, b) => intervals[a].start - intervals[b].start || intervals[b].end - intervals[a].end);
+  const order = intervals
+    .map((_, i) => i)
+    .sort((a, b) => intervals[a].start - intervals[b].start || intervals[b].end - intervals[a].end);
   const rows: Interval[][] = [];
   const out = new Array<number>(intervals.length);
   for (const i of order) {

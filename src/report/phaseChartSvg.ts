@@ -83,33 +83,40 @@ export function phaseChartSvg(groups: ChartGroup[], phases: readonly string[], o
     out.push(`<text x="${px(x(t))}" y="${axisY + 18}" text-anchor="middle">${esc(fmtTick(t))}</text>`);
   }
   out.push(`<line x1="${px(x(0))}" x2="${px(x(x.domain[1]))}" y1="${axisY}" y2="${axisY}" stroke="#333"/>`);
-  out.push(`<text x="${px((x(0) + x(x.domain[1])) / 2)}" y="${axisY + 34}" text-anchor="middle">time (ms), mean per ` +
-        `phase with 95% confidence interval</text>`);
+  out.push(
+    `<text x="${px((x(0) + x(x.domain[1])) / 2)}" y="${axisY + 34}" text-anchor="middle">time (ms), mean per ` +
+      `phase with 95% confidence interval</text>`,
+  );
   out.push('</g>');
 
   bars.forEach(({ group, segments }, gi) => {
     const y = top + gi * (barH + gap);
     const total = segments.length ? segments[segments.length - 1].to : 0;
     out.push(`<g class="bar" data-group="${esc(group.label)}" data-group-index="${gi}">`);
-    out.push(`<text x="${px(labelW - 8)}" y="${px(y + barH / 2 + 4)}" text-anchor="end" fill="#111" ${font}>` +
-          `${esc(group.label)}</text>`);
+    out.push(
+      `<text x="${px(labelW - 8)}" y="${px(y + barH / 2 + 4)}" text-anchor="end" fill="#111" ${font}>` +
+        `${esc(group.label)}</text>`,
+    );
     for (const s of segments) {
       const fill = phaseColour(s.phase, colours);
       const x0 = x(s.from);
       const w = Math.max(0, x(s.to) - x0);
       const share = total > 0 ? ` (${((100 * s.stats.meanMs) / total).toFixed(0)}% of the bar)` : '';
-      const tip = `${group.label} — ${s.phase}: mean ${fmtMs(s.stats.meanMs)} ms, 95% CI ` +
-          `${fmtMs(s.stats.ci95Ms[0])}–${fmtMs(s.stats.ci95Ms[1])} ms, median ${fmtMs(s.stats.medianMs)} ms, ` +
-          `n=${s.stats.n}${share}`;
+      const tip =
+        `${group.label} — ${s.phase}: mean ${fmtMs(s.stats.meanMs)} ms, 95% CI ` +
+        `${fmtMs(s.stats.ci95Ms[0])}–${fmtMs(s.stats.ci95Ms[1])} ms, median ${fmtMs(s.stats.medianMs)} ms, ` +
+        `n=${s.stats.n}${share}`;
       out.push(
         `<rect data-phase="${esc(s.phase)}" data-mean="${s.stats.meanMs}" x="${px(x0)}" y="${y}" ` +
-            `width="${px(w)}" height="${barH}" fill="${fill}" stroke="#fff" stroke-width="0.5"><title>${esc(tip)}` +
-            `</title></rect>`,
+          `width="${px(w)}" height="${barH}" fill="${fill}" stroke="#fff" stroke-width="0.5"><title>${esc(tip)}` +
+          `</title></rect>`,
       );
       const label = fmtMs(s.stats.meanMs);
       if (w > textWidth(label, 11) + 8) {
-        out.push(`<text x="${px(x0 + w / 2)}" y="${px(y + barH / 2 + 4)}" text-anchor="middle" fill="${inkOn(fill)}` +
-              `" ${font.replace(`${fontSize}"`, '11"')} pointer-events="none">${esc(label)}</text>`);
+        out.push(
+          `<text x="${px(x0 + w / 2)}" y="${px(y + barH / 2 + 4)}" text-anchor="middle" fill="${inkOn(fill)}` +
+            `" ${font.replace(`${fontSize}"`, '11"')} pointer-events="none">${esc(label)}</text>`,
+        );
       }
     }
     // Whiskers after all segments, so a neighbour's fill never hides one.
@@ -120,7 +127,7 @@ export function phaseChartSvg(groups: ChartGroup[], phases: readonly string[], o
       const xb = clampX(s.to + h);
       out.push(
         `<g data-whisker="${esc(s.phase)}" stroke="#111" stroke-width="1.2"><title>` +
-            `${esc(`${s.phase}: 95% CI of the mean ±${fmtMs(h)} ms`)}</title>` +
+          `${esc(`${s.phase}: 95% CI of the mean ±${fmtMs(h)} ms`)}</title>` +
           `<line x1="${px(xa)}" x2="${px(xb)}" y1="${px(cy)}" y2="${px(cy)}"/>` +
           `<line x1="${px(xa)}" x2="${px(xa)}" y1="${px(cy - 5)}" y2="${px(cy + 5)}"/>` +
           `<line x1="${px(xb)}" x2="${px(xb)}" y1="${px(cy - 5)}" y2="${px(cy + 5)}"/></g>`,
@@ -128,8 +135,10 @@ export function phaseChartSvg(groups: ChartGroup[], phases: readonly string[], o
     }
     if (segments.length) {
       const reach = Math.max(...segments.map((s) => s.to + halfCi(s.stats)));
-      out.push(`<text x="${px(clampX(reach) + 6)}" y="${px(y + barH / 2 + 4)}" fill="#111" ${font}>` +
-            `${esc(fmtMs(total))} ms</text>`);
+      out.push(
+        `<text x="${px(clampX(reach) + 6)}" y="${px(y + barH / 2 + 4)}" fill="#111" ${font}>` +
+          `${esc(fmtMs(total))} ms</text>`,
+      );
     }
     out.push('</g>');
   });
@@ -147,7 +156,7 @@ export function phaseChartSvg(groups: ChartGroup[], phases: readonly string[], o
     }
     legend.push(
       `<g data-legend="${esc(phase)}"><rect x="${px(lx)}" y="${ly}" width="14" height="14" ` +
-          `fill="${phaseColour(phase, colours)}"/>` +
+        `fill="${phaseColour(phase, colours)}"/>` +
         `<text x="${px(lx + 20)}" y="${ly + 11}" fill="#111" ${font}>${esc(phase)}</text></g>`,
     );
     lx += Math.ceil(w); // whole pixels: crisp swatches
@@ -157,19 +166,23 @@ export function phaseChartSvg(groups: ChartGroup[], phases: readonly string[], o
   const summary = bars
     .map(({ group, segments }) => {
       const total = segments.length ? segments[segments.length - 1].to : 0;
-      return `${group.label}: ${fmtMs(total)} ms ` +
-          `(${segments.map((s) => `${s.phase} ${fmtMs(s.stats.meanMs)}`).join(', ')})`;
+      return (
+        `${group.label}: ${fmtMs(total)} ms ` +
+        `(${segments.map((s) => `${s.phase} ${fmtMs(s.stats.meanMs)}`).join(', ')})`
+      );
     })
     .join('; ');
   const name = `${opts.title ?? 'Phase breakdown'}. Mean time per phase in ms. ${summary}`;
 
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" class="phase-chart" width="${width}" height="${height}" ` +
-        `viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(name)}">`,
+      `viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(name)}">`,
     `<title>${esc(name)}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    opts.title ? `<text x="${px(labelW)}" y="18" fill="#111" font-weight="600" ${font.replace(`${fontSize}"`, '14"')}>` +
-          `${esc(opts.title)}</text>` : '',
+    opts.title
+      ? `<text x="${px(labelW)}" y="18" fill="#111" font-weight="600" ${font.replace(`${fontSize}"`, '14"')}>` +
+        `${esc(opts.title)}</text>`
+      : '',
     ...out,
     `<g class="legend">`,
     ...legend,

@@ -4,8 +4,22 @@
  * Tableau 10 for longer lists.
  */
 const palette = [
-  '#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#999999',
-  '#4E79A7', '#F28E2B', '#59A14F', '#B07AA1', '#76B7B2', '#EDC948', '#FF9DA7', '#9C755F',
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#56B4E9',
+  '#D55E00',
+  '#F0E442',
+  '#999999',
+  '#4E79A7',
+  '#F28E2B',
+  '#59A14F',
+  '#B07AA1',
+  '#76B7B2',
+  '#EDC948',
+  '#FF9DA7',
+  '#9C755F',
 ];
 
 export function phaseColour(phase: string, phases: readonly string[]): string {

@@ -3,7 +3,10 @@ import { phaseModels } from '../timeline/phaseModel.js';
 import type { ResultRequest } from '../result/types.js';
 
 const parents: Record<string, Record<string, string | undefined>> = Object.fromEntries(
-  Object.entries(phaseModels).map(([vim, model]) => [vim, Object.fromEntries(model.phases.map((p) => [p.name, p.parent]))]),
+  Object.entries(phaseModels).map(([vim, model]) => [
+    vim,
+    Object.fromEntries(model.phases.map((p) => [p.name, p.parent])),
+  ]),
 );
 
 /** The phase this one nests in, or undefined for a top-level phase. */

@@ -49,7 +49,11 @@ export function formatDuration(seconds: number): string {
 const noop: Progress = { update() {}, done() {} };
 
 /** `totalBytes` 0 or unknown (stdin): bytes and rate only, no percentage or ETA. */
-export function createProgress(totalBytes: number, stream: ProgressStream = process.stderr, opts: ProgressOptions = {}): Progress {
+export function createProgress(
+  totalBytes: number,
+  stream: ProgressStream = process.stderr,
+  opts: ProgressOptions = {},
+): Progress {
   if (opts.quiet || stream.isTTY !== true) return noop;
   const now = opts.now ?? (() => performance.now());
   const minInterval = opts.minIntervalMs ?? 100;
@@ -61,10 +65,16 @@ export function createProgress(totalBytes: number, stream: ProgressStream = proc
   const line = (t: number): string => {
     const elapsed = (t - started) / 1000;
     const rate = elapsed > 0 ? bytes / elapsed : 0;
-    const parts = [opts.label, totalBytes > 0 ? `${formatBytes(bytes)} / ${formatBytes(totalBytes)} ` +
-            `(${Math.min(100, (100 * bytes) / totalBytes).toFixed(0)}%)` : formatBytes(bytes)];
+    const parts = [
+      opts.label,
+      totalBytes > 0
+        ? `${formatBytes(bytes)} / ${formatBytes(totalBytes)} ` +
+          `(${Math.min(100, (100 * bytes) / totalBytes).toFixed(0)}%)`
+        : formatBytes(bytes),
+    ];
     parts.push(`${formatBytes(Math.round(rate))}/s`);
-    if (totalBytes > 0) parts.push(`ETA ${rate > 0 ? formatDuration(Math.max(0, totalBytes - bytes) / rate) : '--:--'}`);
+    if (totalBytes > 0)
+      parts.push(`ETA ${rate > 0 ? formatDuration(Math.max(0, totalBytes - bytes) / rate) : '--:--'}`);
     const text = parts.filter(Boolean).join('  ');
     // Some terminals (and pseudo-terminals without a size) report 0 columns: do not cut then.
     const cols = stream.columns && stream.columns > 0 ? stream.columns : 80;

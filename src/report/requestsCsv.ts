@@ -11,12 +11,28 @@ export function requestsCsv(result: AnalysisResult): string {
   const head = ['vim', 'id', 'server', 'request', 'job', 'eval', 'alloc', 'complete', ...phases, 'approx', 'missing'];
   const lines = [head.join(',')];
   for (const r of result.requests) {
-    const approx = Object.entries(r.phases).filter(([, p]) => p.approx).map(([n]) => n).join(' ');
+    const approx = Object.entries(r.phases)
+      .filter(([, p]) => p.approx)
+      .map(([n]) => n)
+      .join(' ');
     // Text cells come from the wire; the numbers (a negative one included) are ours.
-    lines.push([
-      ...[r.vim, r.id, r.keys.server ?? '', r.keys.request ?? '', r.keys.job ?? '', r.keys.eval ?? '', r.keys.alloc ?? ''].map(quote),
-      String(r.complete), ...phases.map((p) => (r.phases[p] ? r.phases[p].ms.toFixed(3) : '')), quote(approx), quote(r.missing.join('; ')),
-    ].join(','));
+    lines.push(
+      [
+        ...[
+          r.vim,
+          r.id,
+          r.keys.server ?? '',
+          r.keys.request ?? '',
+          r.keys.job ?? '',
+          r.keys.eval ?? '',
+          r.keys.alloc ?? '',
+        ].map(quote),
+        String(r.complete),
+        ...phases.map((p) => (r.phases[p] ? r.phases[p].ms.toFixed(3) : '')),
+        quote(approx),
+        quote(r.missing.join('; ')),
+      ].join(','),
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -40,7 +40,8 @@ export function* resultJsonChunks(result: AnalysisResult, requests?: ResultReque
     yield `${first ? '' : ','}\n  ${JSON.stringify(key)}: `;
     first = false;
     if (key === 'requests' && requests) yield* requestsJson(requests);
-    else if (key === 'requests' && Array.isArray(value)) yield* requestsJson({ length: value.length, at: (i) => value[i] as ResultRequest });
+    else if (key === 'requests' && Array.isArray(value))
+      yield* requestsJson({ length: value.length, at: (i) => value[i] as ResultRequest });
     else yield indented(value, 1);
   }
   yield first ? '}\n' : '\n}\n';

@@ -17,12 +17,19 @@ export function loadResvg(): ResvgCtor {
   try {
     return (createRequire(import.meta.url)('@resvg/resvg-js') as { Resvg: ResvgCtor }).Resvg;
   } catch (e) {
-    throw new PngUnavailableError(`PNG output needs the optional package @resvg/resvg-js (npm install @resvg/resvg-js), or pass --no-png ` +
-          `for SVG only: ${(e as Error).message.split('\n')[0]}`);
+    throw new PngUnavailableError(
+      `PNG output needs the optional package @resvg/resvg-js (npm install @resvg/resvg-js), or pass --no-png ` +
+        `for SVG only: ${(e as Error).message.split('\n')[0]}`,
+    );
   }
 }
 
 export function svgToPng(svg: string, scale = 2): Uint8Array {
   const Resvg = loadResvg();
-  return new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+  return new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+  })
+    .render()
+    .asPng();
 }

@@ -58,7 +58,13 @@ interface MessageMark {
 const agentLanes: readonly { role: string; calls: ReadonlySet<string>; service: string }[] = [
   {
     role: 'neutron agent',
-    calls: new Set(['get_devices_details_list', 'get_devices_details_list_and_failed_devices', 'update_device_up', 'update_device_down', 'update_device_list']),
+    calls: new Set([
+      'get_devices_details_list',
+      'get_devices_details_list_and_failed_devices',
+      'update_device_up',
+      'update_device_down',
+      'update_device_list',
+    ]),
     service: 'neutron agent',
   },
 ];
@@ -71,7 +77,8 @@ const laneHost = (lane: string): string => {
 
 /** The lanes of a message's two ends: the host, or the host's agent lane. */
 function laneEnds(m: MessageLine): { src: string; dst: string } {
-  let src = endpointHost(m.src), dst = endpointHost(m.dst);
+  let src = endpointHost(m.src),
+    dst = endpointHost(m.dst);
   for (const a of agentLanes) {
     if (a.calls.has(m.name)) src = `${src} ${a.role}`;
     if (m.service === a.service) dst = `${dst} ${a.role}`;
@@ -89,7 +96,11 @@ function dedupe(messages: MessageLine[]): MessageLine[] {
   });
 }
 
-export function waterfallSvg(request: ResultRequest, messages: readonly MessageLine[], opts: WaterfallOptions = {}): string {
+export function waterfallSvg(
+  request: ResultRequest,
+  messages: readonly MessageLine[],
+  opts: WaterfallOptions = {},
+): string {
   const width = opts.width ?? 900;
   const maxMessages = opts.maxMessages ?? 300;
   const colours = opts.colourOrder ?? colourOrder(request.vim);
@@ -108,7 +119,15 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
     .filter((name) => name !== 'total')
     .map((name) => {
       const p = request.phases[name];
-      return { name, from: msBetween(origin, p.start), to: msBetween(origin, p.end), host: p.host, approx: p.approx === true, substitute: p.substitute, source: p.source };
+      return {
+        name,
+        from: msBetween(origin, p.start),
+        to: msBetween(origin, p.end),
+        host: p.host,
+        approx: p.approx === true,
+        substitute: p.substitute,
+        source: p.source,
+      };
     })
     .filter((b) => Number.isFinite(b.from) && Number.isFinite(b.to));
 
@@ -157,7 +176,10 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
   const rowsIn = new Map<string, number>();
   for (const host of hosts) {
     const mine = bars.filter((b) => b.host === host);
-    const rows = packRows(mine.map((b) => ({ start: b.from, end: b.to })), false);
+    const rows = packRows(
+      mine.map((b) => ({ start: b.from, end: b.to })),
+      false,
+    );
     mine.forEach((b, i) => rowOf.set(b, rows[i]));
     rowsIn.set(host, mine.length ? Math.max(...rows) + 1 : 0);
   }
@@ -174,10 +196,10 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
     laneMsgY.set(host, y + lanePad + rows * (rowH + rowGap) + msgRowH / 2);
     laneRects.push(
       `<g data-lane="${esc(host)}"><rect x="0" y="${y}" width="${width}" height="${h}" ` +
-          `fill="${i % 2 ? '#f4f5f7' : '#fff'}"/>` +
+        `fill="${i % 2 ? '#f4f5f7' : '#fff'}"/>` +
         `<text x="8" y="${px(y + h / 2)}" fill="#111" ${font}>${esc(laneHost(host))}</text>` +
         `<text x="8" y="${px(y + h / 2 + 12)}" fill="#555" ${font.replace(`${fontSize}"`, '9.5"')}>` +
-            `${esc(roleText(host))}</text></g>`,
+        `${esc(roleText(host))}</text></g>`,
     );
     y += h;
   });
@@ -194,8 +216,10 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
     out.push(`<text x="${px(x(t))}" y="${axisY + 16}" text-anchor="middle">${esc(fmtTick(t))}</text>`);
   }
   out.push(`<line x1="${px(laneW)}" x2="${px(x(x.domain[1]))}" y1="${axisY}" y2="${axisY}" stroke="#333"/>`);
-  out.push(`<text x="${px((laneW + width - right) / 2)}" y="${axisY + 32}" text-anchor="middle">ms since the ` +
-        `request's first byte</text></g>`);
+  out.push(
+    `<text x="${px((laneW + width - right) / 2)}" y="${axisY + 32}" text-anchor="middle">ms since the ` +
+      `request's first byte</text></g>`,
+  );
 
   // Total as a bracket over all lanes.
   const total = request.phases.total;
@@ -204,8 +228,8 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
     const label = total ? `total ${fmtMs(total.ms)} ms` : `span ${fmtMs(totalMs)} ms (no total: incomplete)`;
     out.push(
       `<g data-phase="total"><rect x="${px(x(0))}" y="${totalRowY}" width="${px(tw)}" height="${rowH}" ` +
-          `fill="#555" ${total ? '' : 'fill-opacity="0.4" stroke="#555" stroke-dasharray="4 3"'}><title>` +
-          `${esc(label)}</title></rect>` +
+        `fill="#555" ${total ? '' : 'fill-opacity="0.4" stroke="#555" stroke-dasharray="4 3"'}><title>` +
+        `${esc(label)}</title></rect>` +
         `<text x="${px(x(0) + 4)}" y="${totalRowY + 12}" fill="#fff" ${font}>${esc(label)}</text></g>`,
     );
   }
@@ -216,15 +240,18 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
     const ys = laneMsgY.get(k.src)!;
     const yd = laneMsgY.get(k.dst)!;
     const xs = x(k.from);
-    const tip = `${k.m.type} ${k.m.name} → ${k.m.service}: ${k.m.src} → ${k.m.dst} ` +
-        `at +${fmtMs(k.from)} ms${k.m.ms === null ? '' : `, ${fmtMs(k.m.ms)} ms`}` +
-        `${k.m.status === undefined ? '' : `, ${k.m.status}`}`;
+    const tip =
+      `${k.m.type} ${k.m.name} → ${k.m.service}: ${k.m.src} → ${k.m.dst} ` +
+      `at +${fmtMs(k.from)} ms${k.m.ms === null ? '' : `, ${fmtMs(k.m.ms)} ms`}` +
+      `${k.m.status === undefined ? '' : `, ${k.m.status}`}`;
     out.push(
       `<g data-message="${esc(k.m.name)}"><title>${esc(tip)}</title>` +
-        (ys !== yd ? `<line x1="${px(xs)}" x2="${px(xs)}" y1="${px(ys)}" y2="${px(yd)}" stroke="#8a8f98" ` +
-              `stroke-width="0.8" stroke-dasharray="2 2"/>` : '') +
+        (ys !== yd
+          ? `<line x1="${px(xs)}" x2="${px(xs)}" y1="${px(ys)}" y2="${px(yd)}" stroke="#8a8f98" ` +
+            `stroke-width="0.8" stroke-dasharray="2 2"/>`
+          : '') +
         `<line x1="${px(xs)}" x2="${px(Math.max(xs + 1.5, x(k.to)))}" y1="${px(ys)}" y2="${px(ys)}" ` +
-            `stroke="#2b2f36" stroke-opacity="0.55" stroke-width="4"/>` +
+        `stroke="#2b2f36" stroke-opacity="0.55" stroke-width="4"/>` +
         `<circle cx="${px(xs)}" cy="${px(yd)}" r="2" fill="#2b2f36"/></g>`,
     );
   }
@@ -236,17 +263,21 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
     const by = laneTop.get(b.host)! + rowOf.get(b)! * (rowH + rowGap);
     const bx = x(b.from);
     const bw = Math.max(1, x(b.to) - bx);
-    const tip = `${b.name}: ${fmtMs(b.to - b.from)} ms on ${b.host} (+${fmtMs(b.from)} → +${fmtMs(b.to)} ms, ` +
-        `source ${b.source})${b.approx ? `, approximate: ${b.substitute ?? 'substitute observation'}` : ''}`;
+    const tip =
+      `${b.name}: ${fmtMs(b.to - b.from)} ms on ${b.host} (+${fmtMs(b.from)} → +${fmtMs(b.to)} ms, ` +
+      `source ${b.source})${b.approx ? `, approximate: ${b.substitute ?? 'substitute observation'}` : ''}`;
     const approx = b.approx
       ? `<rect x="${px(bx)}" y="${by}" width="${px(bw)}" height="${rowH}" fill="url(#${idp}-hatch)" ` +
-          `stroke="#111" stroke-dasharray="4 2"/>`
+        `stroke="#111" stroke-dasharray="4 2"/>`
       : '';
-    const label = textWidth(b.name, fontSize) + 6 < bw ? `<text x="${px(bx + 3)}" y="${by + 12}" fill="#111" ${font} pointer-events="none">${esc(b.name)}</text>` : '';
+    const label =
+      textWidth(b.name, fontSize) + 6 < bw
+        ? `<text x="${px(bx + 3)}" y="${by + 12}" fill="#111" ${font} pointer-events="none">${esc(b.name)}</text>`
+        : '';
     out.push(
       `<g data-phase="${esc(b.name)}"${b.approx ? ' data-approx="true"' : ''}><title>${esc(tip)}</title>` +
         `<rect x="${px(bx)}" y="${by}" width="${px(bw)}" height="${rowH}" fill="${fill}" ` +
-            `fill-opacity="${b.approx ? 0.45 : 0.85}"/>${approx}${label}</g>`,
+        `fill-opacity="${b.approx ? 0.45 : 0.85}"/>${approx}${label}</g>`,
     );
   }
 
@@ -261,18 +292,21 @@ export function waterfallSvg(request: ResultRequest, messages: readonly MessageL
   });
   const height = ny + 4;
 
-  const barTexts = bars.map((b) => `${b.name} ${fmtMs(b.to - b.from)} ms on ${b.host}${b.approx ? ' (approximate)' : ''}`);
-  const name = `${title}: ` +
-      `${barTexts.join(', ')}` +
-      `; ${marks.length} messages across ${hosts.length} ` +
-      `hosts${absent.length ? `; absent: ${absent.map(([p]) => p).join(', ')}` : ''}`;
+  const barTexts = bars.map(
+    (b) => `${b.name} ${fmtMs(b.to - b.from)} ms on ${b.host}${b.approx ? ' (approximate)' : ''}`,
+  );
+  const name =
+    `${title}: ` +
+    `${barTexts.join(', ')}` +
+    `; ${marks.length} messages across ${hosts.length} ` +
+    `hosts${absent.length ? `; absent: ${absent.map(([p]) => p).join(', ')}` : ''}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" class="waterfall" width="${width}" height="${height}" ` +
-        `viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(name)}">`,
+      `viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(name)}">`,
     `<title>${esc(name)}</title>`,
     `<defs><pattern id="${idp}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" ` +
-        `patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#111" stroke-opacity="0.45" ` +
-        `stroke-width="2"/></pattern></defs>`,
+      `patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#111" stroke-opacity="0.45" ` +
+      `stroke-width="2"/></pattern></defs>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="8" y="18" fill="#111" font-weight="600" ${font.replace(`${fontSize}"`, '13"')}>${esc(title)}</text>`,
     ...out,

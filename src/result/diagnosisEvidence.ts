@@ -89,7 +89,17 @@ export interface PollingLoopEvidence {
   /** Requests whose report follows a scan on the grid, of those with the phase; mean scan → report. */
   gated: { n: number; of: number; meanScanToReportMs: number };
   /** From a log phase's start to the scan; `exact` when that log phase is the wait itself. */
-  waits: { from: string; exact: boolean; n: number; meanMs: number; minMs: number; maxMs: number; meanOverPeriod: number; ksD: number; ksP: number } | null;
+  waits: {
+    from: string;
+    exact: boolean;
+    n: number;
+    meanMs: number;
+    minMs: number;
+    maxMs: number;
+    meanOverPeriod: number;
+    ksD: number;
+    ksP: number;
+  } | null;
   /** How much of the enclosing log phase (`spawn.libvirt_spawn`) was spent waiting. */
   share: { part: string; n: number; meanMs: number; ofMs: number; ratio: number } | null;
   /** Mean total had the agent reported at once; `measured` false: half a period assumed. */
@@ -121,7 +131,14 @@ export interface BatchingEvidence {
   windowSpread: number;
   multiRequestReleases: number;
   coReleasedFraction: number;
-  example: { release: string; releaseUnixNs: string; firstArrival: string; firstArrivalUnixNs: string; held: MessageRef[]; releasedWith: MessageRef[] };
+  example: {
+    release: string;
+    releaseUnixNs: string;
+    firstArrival: string;
+    firstArrivalUnixNs: string;
+    held: MessageRef[];
+    releasedWith: MessageRef[];
+  };
 }
 
 /** A phase grows with the number of requests in flight. */
@@ -156,7 +173,16 @@ export interface OutlierEvidence {
   p95Ms: number;
   requestsAboveP95: number;
   medianTotalMs: number;
-  phase: { name: string; ms: number; medianMs: number; excessMs: number; start: string; startUnixNs: string; end: string; endUnixNs: string };
+  phase: {
+    name: string;
+    ms: number;
+    medianMs: number;
+    excessMs: number;
+    start: string;
+    startUnixNs: string;
+    end: string;
+    endUnixNs: string;
+  };
   phases: { phase: string; ms: number; medianMs: number; excessMs: number }[];
   longExchanges: (MessageRef & { usualMs: number; ofRequest: boolean })[];
   longestSilence: { ms: number; from: string; fromUnixNs: string; to: string; toUnixNs: string };

@@ -12,7 +12,16 @@ import type { LogCounters, LogFormat } from '../logs/types.js';
 import type { GuessedProtocol } from '../protocols/guessProtocol.js';
 import type { PhaseComparison, StatsByVim } from '../stats/types.js';
 import type { PhaseSource } from '../timeline/types.js';
-import type { BatchingEvidence, DominantEvidence, EventBatchingEvidence, OutlierEvidence, PollingLoopEvidence, ProxyEvidence, QueueingEvidence, TimerEvidence } from './diagnosisEvidence.js';
+import type {
+  BatchingEvidence,
+  DominantEvidence,
+  EventBatchingEvidence,
+  OutlierEvidence,
+  PollingLoopEvidence,
+  ProxyEvidence,
+  QueueingEvidence,
+  TimerEvidence,
+} from './diagnosisEvidence.js';
 
 export interface ResultPhase {
   ms: number;
@@ -67,7 +76,12 @@ export interface DiagnosisBase {
 export type ResultDiagnosis =
   | (DiagnosisBase & { kind: 'dominant'; evidence: DominantEvidence })
   | (DiagnosisBase & { kind: 'timer'; host: string; periodMs: number; evidence: TimerEvidence | PollingLoopEvidence })
-  | (DiagnosisBase & { kind: 'batching'; host: string; windowMs: number; evidence: BatchingEvidence | EventBatchingEvidence })
+  | (DiagnosisBase & {
+      kind: 'batching';
+      host: string;
+      windowMs: number;
+      evidence: BatchingEvidence | EventBatchingEvidence;
+    })
   | (DiagnosisBase & { kind: 'queueing'; evidence: QueueingEvidence })
   | (DiagnosisBase & { kind: 'outlier'; evidence: OutlierEvidence })
   | (DiagnosisBase & { kind: 'proxy'; host: string; evidence: ProxyEvidence });
@@ -87,7 +101,10 @@ export interface ResultCapture {
 }
 
 /** Per VIM and phase: in how many requests it was exact, approximate or unavailable. */
-export type PhaseAvailability = Record<string, Record<string, { exact: number; approx: number; absent: number; substitutes: string[] }>>;
+export type PhaseAvailability = Record<
+  string,
+  Record<string, { exact: number; approx: number; absent: number; substitutes: string[] }>
+>;
 
 /** A TLS connection as the result lists it (no secret is part of it). */
 export interface ResultTlsConnection {

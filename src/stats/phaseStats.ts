@@ -52,11 +52,32 @@ export function phaseStats(requests: readonly RequestTimeline[]): StatsByVim {
 
 /** Welch's comparison of one phase between two groups (b − a). */
 export function comparePhase(phase: string, a: PhaseStats | null, b: PhaseStats | null): PhaseComparison {
-  if (!a || !b || a.n < 2 || b.n < 2) return { phase, a, b, diffMs: a && b ? b.meanMs - a.meanMs : null, ci95Ms: null, df: null, p: null, significant: false };
-  const va = (a.sdMs * a.sdMs) / a.n, vb = (b.sdMs * b.sdMs) / b.n;
+  if (!a || !b || a.n < 2 || b.n < 2)
+    return {
+      phase,
+      a,
+      b,
+      diffMs: a && b ? b.meanMs - a.meanMs : null,
+      ci95Ms: null,
+      df: null,
+      p: null,
+      significant: false,
+    };
+  const va = (a.sdMs * a.sdMs) / a.n,
+    vb = (b.sdMs * b.sdMs) / b.n;
   const se = Math.sqrt(va + vb);
   const diff = b.meanMs - a.meanMs;
-  if (se === 0) return { phase, a, b, diffMs: diff, ci95Ms: [diff, diff], df: null, p: diff === 0 ? 1 : 0, significant: diff !== 0 };
+  if (se === 0)
+    return {
+      phase,
+      a,
+      b,
+      diffMs: diff,
+      ci95Ms: [diff, diff],
+      df: null,
+      p: diff === 0 ? 1 : 0,
+      significant: diff !== 0,
+    };
   const df = (va + vb) ** 2 / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1));
   const half = studentTQuantile(0.975, df) * se;
   const t = diff / se;

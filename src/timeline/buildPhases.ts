@@ -38,7 +38,8 @@ export function buildPhases(model: PhaseModel, milestones: MilestoneSet): PhaseB
     const b = resolved.get(p.to);
     if (!a || !b) {
       const lacking = [!a ? p.from : null, !b ? p.to : null].filter((x): x is string => x !== null);
-      const unless = p.absentUnless !== undefined && !milestones.has(p.absentUnless.observation) ? p.absentUnless.reason : undefined;
+      const unless =
+        p.absentUnless !== undefined && !milestones.has(p.absentUnless.observation) ? p.absentUnless.reason : undefined;
       absent[p.name] = unless ?? p.absentReason ?? `no ${lacking.map((l) => missingText.get(l) ?? l).join(', no ')}`;
       if (!p.optional) for (const l of lacking) missing.add(missingText.get(l) ?? l);
       continue;

@@ -32,7 +32,8 @@ export interface WhrCrossCheck {
   diffMs: number;
 }
 
-const first = (t: LogTarget, names: string[]): MilestoneObservation | undefined => names.map((n) => t.milestones.get(n)).find(Boolean);
+const first = (t: LogTarget, names: string[]): MilestoneObservation | undefined =>
+  names.map((n) => t.milestones.get(n)).find(Boolean);
 
 export function joinWhrBlocks(
   blocks: readonly WhrBlock[],
@@ -52,13 +53,17 @@ export function joinWhrBlocks(
       const delivered = first(t, ['build.deliver', 'build.publish']);
       const saved = first(t, ['save.active.publish', 'save.active.deliver']);
       if (!delivered || !saved) return false;
-      return begin >= delivered.t - slack && begin <= delivered.t + maxBuildStartLagNs + slack &&
-        spawnEnd <= saved.t + slack && spawnEnd >= saved.t - maxSpawnEndToSaveNs - slack;
+      return (
+        begin >= delivered.t - slack &&
+        begin <= delivered.t + maxBuildStartLagNs + slack &&
+        spawnEnd <= saved.t + slack &&
+        spawnEnd >= saved.t - maxSpawnEndToSaveNs - slack
+      );
     });
   });
   // A request that is some block's only candidate is taken: drop it from the others, repeat.
   const taken = new Map<string, number>();
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     candidates.forEach((c, i) => {
       const left = c.filter((t) => !taken.has(t.id) || taken.get(t.id) === i);
@@ -75,7 +80,10 @@ export function joinWhrBlocks(
     const c = candidates[i];
     if (c.length !== 1) {
       joins.push({ block: i, request: null, ambiguousWith: c.map((t) => t.id) });
-      for (const t of c) t.notes.push(`whr build block ${i} (${b.file}) could be this request's or ${c.length - 1} other(s): not joined`);
+      for (const t of c)
+        t.notes.push(
+          `whr build block ${i} (${b.file}) could be this request's or ${c.length - 1} other(s): not joined`,
+        );
       return;
     }
     const t = c[0];
@@ -86,11 +94,21 @@ export function joinWhrBlocks(
 }
 
 /** The block's edges and durations as log milestones; markers already there win (and are cross-checked). */
-function place(t: LogTarget, b: WhrBlock, clock: SessionClock, offsetNs: number, host: string, checks: WhrCrossCheck[]): void {
+function place(
+  t: LogTarget,
+  b: WhrBlock,
+  clock: SessionClock,
+  offsetNs: number,
+  host: string,
+  checks: WhrCrossCheck[],
+): void {
   const at = (ns: bigint) => clock.relativeFromUnixNs(ns);
   const obs = (raw: number): MilestoneObservation => ({ t: raw - offsetNs, rawT: raw, source: 'log', host });
   const edges: [string, bigint | undefined][] = [
-    ['build.begin', b.buildBeginNs], ['build.end', b.buildEndNs], ['spawn.begin', b.spawnBeginNs], ['spawn.end', b.spawnEndNs],
+    ['build.begin', b.buildBeginNs],
+    ['build.end', b.buildEndNs],
+    ['spawn.begin', b.spawnBeginNs],
+    ['spawn.end', b.spawnEndNs],
   ];
   const intervals = new Map<string, [number, number]>();
   const d = b.durationsMs;
@@ -121,9 +139,17 @@ function place(t: LogTarget, b: WhrBlock, clock: SessionClock, offsetNs: number,
   };
   // Cross-check against markers before filling in.
   for (const phase of ['build', 'spawn', ...spawnSteps]) {
-    const mb = t.milestones.get(`log:${phase}.begin`), me = t.milestones.get(`log:${phase}.end`);
+    const mb = t.milestones.get(`log:${phase}.begin`),
+      me = t.milestones.get(`log:${phase}.end`);
     const iv = intervals.get(phase);
-    const whr = phase === 'build' ? span(b.buildBeginNs, b.buildEndNs) : phase === 'spawn' ? span(b.spawnBeginNs, b.spawnEndNs) : iv ? (iv[1] - iv[0]) / 1e6 : undefined;
+    const whr =
+      phase === 'build'
+        ? span(b.buildBeginNs, b.buildEndNs)
+        : phase === 'spawn'
+          ? span(b.spawnBeginNs, b.spawnEndNs)
+          : iv
+            ? (iv[1] - iv[0]) / 1e6
+            : undefined;
     if (mb && me && whr !== undefined) checks.push({ request: t.id, phase, diffMs: whr - (me.t - mb.t) / 1e6 });
   }
   for (const [name, raw] of phases) set(name, raw);
@@ -131,9 +157,11 @@ function place(t: LogTarget, b: WhrBlock, clock: SessionClock, offsetNs: number,
     set(`${step}.begin`, from);
     set(`${step}.end`, to);
   }
-  t.notes.push(`compute-host sub-phases from the study's whr prints (${b.file}, build block ${b.index}); its ` +
-        `"create img" includes injection info and config-drive set-up and its "get guest xml" the console log, both ` +
-        `printed separately and taken out here`);
+  t.notes.push(
+    `compute-host sub-phases from the study's whr prints (${b.file}, build block ${b.index}); its ` +
+      `"create img" includes injection info and config-drive set-up and its "get guest xml" the console log, both ` +
+      `printed separately and taken out here`,
+  );
 }
 
 function span(a: bigint | undefined, b: bigint | undefined): number | undefined {

@@ -27,7 +27,12 @@ export const logAnchors: readonly LogAnchor[] = [
   { vim: 'nova', log: 'log:build.begin', relation: 'after', wire: ['build.deliver', 'build.publish'] },
   { vim: 'nova', log: 'log:spawn.begin', relation: 'after', wire: ['build.deliver', 'build.publish'] },
   // …saves the instance active after the hypervisor spawn returned…
-  { vim: 'nova', log: 'log:spawn.end', relation: 'before', wire: ['save.active.publish', 'save.active.deliver', 'create.end.publish'] },
+  {
+    vim: 'nova',
+    log: 'log:spawn.end',
+    relation: 'before',
+    wire: ['save.active.publish', 'save.active.deliver', 'create.end.publish'],
+  },
   // With a real hypervisor and Neutron, the spawn resumes the domain only once
   // network-vif-plugged has reached the host.
   { vim: 'nova', log: 'log:spawn.vif_plugged_wait.end', relation: 'after', wire: ['vif.event.deliver'] },
@@ -76,7 +81,8 @@ export function mergeLogs(
   for (const log of logs) {
     // whr prints name no request: joined by time below, once clocks are known.
     if (log.formats.length === 1 && log.formats[0] === 'whr') continue;
-    let withId = 0, matched = 0;
+    let withId = 0,
+      matched = 0;
     for (const ev of log.events) {
       if (!ev.id || !ev.phase || !ev.edge) continue;
       withId++;
@@ -100,11 +106,13 @@ export function mergeLogs(
     const related = matched > 0;
     result.files.push({ file: log.file, host: log.host, events: withId, joined: matched, related });
     if (!related) {
-      result.warnings.push(withId === 0
-        ? `log ${log.file}: no line names a request (no vimts marker or id found in ${log.counters.lines} ` +
+      result.warnings.push(
+        withId === 0
+          ? `log ${log.file}: no line names a request (no vimts marker or id found in ${log.counters.lines} ` +
               `lines); not merged`
-        : `log ${log.file}: none of its ${withId} timed lines names a request in this capture: a log of ` +
-              `another run? Not merged`);
+          : `log ${log.file}: none of its ${withId} timed lines names a request in this capture: a log of ` +
+              `another run? Not merged`,
+      );
     }
   }
   for (const [host, h] of hosts) {
@@ -121,28 +129,36 @@ export function mergeLogs(
     for (const addr of h.addresses) {
       const w = wireClocks[addr];
       if (!w) continue;
-      const lo = (w.offsetMs - w.uncertaintyMs) * 1e6, hi = (w.offsetMs + w.uncertaintyMs) * 1e6;
+      const lo = (w.offsetMs - w.uncertaintyMs) * 1e6,
+        hi = (w.offsetMs + w.uncertaintyMs) * 1e6;
       if (lo <= h.bounds.upper && hi >= h.bounds.lower) {
         h.bounds.before(lo, 0);
         h.bounds.after(hi, 0);
         wireSources.push(`${w.source} (${addr})`);
         folded.push(addr);
       } else {
-        result.warnings.push(`log host ${host}: its markers put its clock outside what the capture shows for ${addr} ` +
-              `(${w.offsetMs.toFixed(3)} ± ${w.uncertaintyMs.toFixed(3)} ms); using the log's own bounds`);
+        result.warnings.push(
+          `log host ${host}: its markers put its clock outside what the capture shows for ${addr} ` +
+            `(${w.offsetMs.toFixed(3)} ± ${w.uncertaintyMs.toFixed(3)} ms); using the log's own bounds`,
+        );
       }
     }
     const e = h.bounds.estimate(
-      [`log markers vs. the messages ` +
-            `that caused or reported them${h.addresses.size ? ` (${[...h.addresses].join(', ')})` : ''}`, ...wireSources].join('; '),
+      [
+        `log markers vs. the messages ` +
+          `that caused or reported them${h.addresses.size ? ` (${[...h.addresses].join(', ')})` : ''}`,
+        ...wireSources,
+      ].join('; '),
     );
     if (e) {
       if (h.addresses.size) e.addresses = [...h.addresses].sort();
       result.clocks[host] = e;
       result.folded.push(...folded);
-    }
-    else result.warnings.push(`log host ${host}: no causal bound on both sides, its clock offset is unknown; its markers are ` +
-            `placed as written`);
+    } else
+      result.warnings.push(
+        `log host ${host}: no causal bound on both sides, its clock offset is unknown; its markers are ` +
+          `placed as written`,
+      );
   }
   for (const j of joined) {
     const c = result.clocks[j.host];
@@ -150,7 +166,8 @@ export function mergeLogs(
     const cur = j.target.milestones.get(j.name);
     if (!cur) j.target.milestones.set(j.name, { t, rawT: j.hostRel, source: 'log', host: j.host });
   }
-  for (const log of logs.filter((l) => l.formats.includes('whr'))) joinWhr(log, targets, clock, wireClocks, overrides, result);
+  for (const log of logs.filter((l) => l.formats.includes('whr')))
+    joinWhr(log, targets, clock, wireClocks, overrides, result);
   return result;
 }
 
@@ -158,28 +175,59 @@ export function mergeLogs(
  * The host clock for a whr file: given, or that of a log host of the same name, or the
  * capture's own estimate for the compute host's address (Nova notification timestamps).
  */
-function joinWhr(log: ParsedLog, targets: readonly LogTarget[], clock: SessionClock, wireClocks: Record<string, ClockEstimate>, overrides: Record<string, number>, result: MergeLogsResult): void {
+function joinWhr(
+  log: ParsedLog,
+  targets: readonly LogTarget[],
+  clock: SessionClock,
+  wireClocks: Record<string, ClockEstimate>,
+  overrides: Record<string, number>,
+  result: MergeLogsResult,
+): void {
   const blocks = groupWhrBlocks(log.events.filter((e) => e.format === 'whr'));
   if (blocks.length === 0) return;
-  const computeAddrs = targets.map((t) => t.milestones.get('build.deliver')?.host ?? t.milestones.get('build.publish')?.host).filter((h): h is string => !!h);
+  const computeAddrs = targets
+    .map((t) => t.milestones.get('build.deliver')?.host ?? t.milestones.get('build.publish')?.host)
+    .filter((h): h is string => !!h);
   const addr = mostCommon(computeAddrs);
   const given = overrides[log.host];
-  const est = given !== undefined
-    ? { offsetMs: given, uncertaintyMs: 0 }
-    : result.clocks[log.host] ?? (addr ? wireClocks[addr] : undefined) ?? soleLogClock(result);
+  const est =
+    given !== undefined
+      ? { offsetMs: given, uncertaintyMs: 0 }
+      : (result.clocks[log.host] ?? (addr ? wireClocks[addr] : undefined) ?? soleLogClock(result));
   if (!est) {
-    result.warnings.push(`log ${log.file}: whr prints name no request and no clock estimate exists for their host; pass ` +
-          `--clock-offset ${log.host}=OFFSETms or a log with vimts markers`);
+    result.warnings.push(
+      `log ${log.file}: whr prints name no request and no clock estimate exists for their host; pass ` +
+        `--clock-offset ${log.host}=OFFSETms or a log with vimts markers`,
+    );
     return;
   }
-  const { joins, crossChecks } = joinWhrBlocks(blocks, targets, clock, est.offsetMs * 1e6, est.uncertaintyMs * 1e6, log.host);
+  const { joins, crossChecks } = joinWhrBlocks(
+    blocks,
+    targets,
+    clock,
+    est.offsetMs * 1e6,
+    est.uncertaintyMs * 1e6,
+    log.host,
+  );
   result.whr.push({ file: log.file, joins, crossChecks });
-  result.files.push({ file: log.file, host: log.host, events: blocks.length, joined: joins.filter((j) => j.request).length, related: joins.some((j) => j.request) });
+  result.files.push({
+    file: log.file,
+    host: log.host,
+    events: blocks.length,
+    joined: joins.filter((j) => j.request).length,
+    related: joins.some((j) => j.request),
+  });
   const ambiguous = joins.filter((j) => !j.request && j.ambiguousWith.length > 1);
-  if (ambiguous.length) result.warnings.push(`log ${log.file}: ${ambiguous.length} of ${blocks.length} whr build blocks fit several requests and ` +
-          `were not joined`);
+  if (ambiguous.length)
+    result.warnings.push(
+      `log ${log.file}: ${ambiguous.length} of ${blocks.length} whr build blocks fit several requests and ` +
+        `were not joined`,
+    );
   const worst = crossChecks.reduce((m, c) => Math.max(m, Math.abs(c.diffMs)), 0);
-  if (crossChecks.length && worst > 2) result.warnings.push(`log ${log.file}: whr durations disagree with the vimts markers by up to ${worst.toFixed(3)} ms`);
+  if (crossChecks.length && worst > 2)
+    result.warnings.push(
+      `log ${log.file}: whr durations disagree with the vimts markers by up to ${worst.toFixed(3)} ms`,
+    );
 }
 
 function mostCommon(xs: string[]): string | undefined {

@@ -35,9 +35,13 @@ interface AllocState {
   clientHost?: string;
 }
 
-
 /** HTTP routes that register a job. */
-export const jobRegisterRoutes: ReadonlySet<string> = new Set(['PUT /v1/jobs', 'POST /v1/jobs', 'PUT /v1/job/{id}', 'POST /v1/job/{id}']);
+export const jobRegisterRoutes: ReadonlySet<string> = new Set([
+  'PUT /v1/jobs',
+  'POST /v1/jobs',
+  'PUT /v1/job/{id}',
+  'POST /v1/job/{id}',
+]);
 
 /** Job registrations kept (the oldest dropped past it). */
 const maxRegistrations = 50_000;
@@ -72,7 +76,10 @@ export class NomadCorrelator {
     }
     let a = this.allocs.get(id);
     if (!a) {
-      this.allocs.set(id, (a = { draft: { keys: { alloc: id }, milestones: new Map(), notes: [] }, eventClientNs: [] }));
+      this.allocs.set(
+        id,
+        (a = { draft: { keys: { alloc: id }, milestones: new Map(), notes: [] }, eventClientNs: [] }),
+      );
       enforceOpenLimit(this.allocs, (x) => !x.draft.milestones.has('update.running.first'), this.limit);
     }
     return a;
@@ -112,7 +119,8 @@ export class NomadCorrelator {
   rpc(ev: NomadRpcEvent): void {
     if (ev.method === 'Node.GetClientAllocs' && ev.response && ev.clientAllocs) {
       const obs: MilestoneObservation = { t: ev.response.last, source: 'capture', host: endpointHost(ev.response.dst) };
-      for (const id of Object.keys(ev.clientAllocs)) this.setFirst(this.alloc(id).draft, 'clientallocs.reply.last', obs);
+      for (const id of Object.keys(ev.clientAllocs))
+        this.setFirst(this.alloc(id).draft, 'clientallocs.reply.last', obs);
       return;
     }
     if (ev.method === 'Alloc.GetAllocs' && ev.response && ev.allocs) {
@@ -135,7 +143,11 @@ export class NomadCorrelator {
     const a = this.alloc(al.id);
     a.clientHost ??= endpointHost(ev.request.src);
     if (al.clientStatus === 'running') {
-      this.setFirst(a.draft, 'update.running.first', { t: ev.request.first, source: 'capture', host: endpointHost(ev.request.dst) });
+      this.setFirst(a.draft, 'update.running.first', {
+        t: ev.request.first,
+        source: 'capture',
+        host: endpointHost(ev.request.dst),
+      });
     }
     for (const st of Object.values(al.taskStates ?? {})) {
       for (const te of st.events) {
@@ -181,7 +193,12 @@ export class NomadCorrelator {
     const c = this.clocks[a.clientHost];
     const raw = this.clock.relativeFromUnixNs(a.startedClientNs);
     if (!c && final) a.draft.notes.push(`no clock estimate for ${a.clientHost}: Started taken on its clock as is`);
-    a.draft.milestones.set('started.client', { t: raw - (c ? c.offsetMs * 1e6 : 0), rawT: raw, source: 'client-clock', host: a.clientHost });
+    a.draft.milestones.set('started.client', {
+      t: raw - (c ? c.offsetMs * 1e6 : 0),
+      rawT: raw,
+      source: 'client-clock',
+      host: a.clientHost,
+    });
   }
 
   /**
@@ -190,7 +207,9 @@ export class NomadCorrelator {
    * result (end) uses the estimate from everything.
    */
   takeComplete(isComplete: (d: NomadRequestDraft) => boolean, release = false): NomadRequestDraft[] {
-    const candidates = [...this.allocs.values()].filter((a) => !a.draft.emitted && a.draft.milestones.has('update.running.first'));
+    const candidates = [...this.allocs.values()].filter(
+      (a) => !a.draft.emitted && a.draft.milestones.has('update.running.first'),
+    );
     if (candidates.length === 0) return [];
     this.estimateClocks();
     const out: NomadRequestDraft[] = [];

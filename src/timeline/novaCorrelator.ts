@@ -24,7 +24,6 @@ export interface NovaRequestDraft {
   emitted?: boolean;
 }
 
-
 /**
  * A token validation without the request's id is joined by time to the one POST around
  * it; a POST lasting longer than this after the validation is not considered. The bound
@@ -34,8 +33,16 @@ export interface NovaRequestDraft {
  */
 export const tokenSettleNs = 60e9;
 
-const publishObs = (o: Observation): MilestoneObservation => ({ t: o.first, source: 'capture', host: endpointHost(o.src) });
-const deliverObs = (o: Observation): MilestoneObservation => ({ t: o.last, source: 'capture', host: endpointHost(o.dst) });
+const publishObs = (o: Observation): MilestoneObservation => ({
+  t: o.first,
+  source: 'capture',
+  host: endpointHost(o.src),
+});
+const deliverObs = (o: Observation): MilestoneObservation => ({
+  t: o.last,
+  source: 'capture',
+  host: endpointHost(o.dst),
+});
 
 /** The RPC milestones: which method/event gives which observation names. */
 interface RpcMilestoneRule {
@@ -63,16 +70,38 @@ const DEVICE_UP_METHODS = new Set(['update_device_up', 'update_device_list']);
 const MAX_PENDING = 10_000;
 
 export const novaRpcMilestones: RpcMilestoneRule[] = [
-  { matches: (e) => e.kind === 'rpc-cast' && e.method === 'schedule_and_build_instances', servers: uuidsOf, publish: 'schedule.publish', deliver: 'schedule.deliver' },
-  { matches: (e) => e.kind === 'rpc-call' && e.method === 'select_destinations', servers: uuidsOf, replyPublish: 'select.reply.publish', replyDeliver: 'select.reply.deliver' },
-  { matches: (e) => e.kind === 'rpc-cast' && e.method === 'build_and_run_instance', servers: uuidsOf, publish: 'build.publish', deliver: 'build.deliver' },
   {
-    matches: (e) => e.method === 'object_action' && e.objmethod === 'save' && e.vmState === 'active' && e.changesVmState === true,
-    servers: uuidsOf, publish: 'save.active.publish', deliver: 'save.active.deliver',
+    matches: (e) => e.kind === 'rpc-cast' && e.method === 'schedule_and_build_instances',
+    servers: uuidsOf,
+    publish: 'schedule.publish',
+    deliver: 'schedule.deliver',
   },
   {
-    matches: (e) => e.kind === 'notification' && (e.eventType === 'instance.create.end' || e.eventType === 'compute.instance.create.end'),
-    servers: uuidsOf, publish: 'create.end.publish', deliver: 'create.end.deliver',
+    matches: (e) => e.kind === 'rpc-call' && e.method === 'select_destinations',
+    servers: uuidsOf,
+    replyPublish: 'select.reply.publish',
+    replyDeliver: 'select.reply.deliver',
+  },
+  {
+    matches: (e) => e.kind === 'rpc-cast' && e.method === 'build_and_run_instance',
+    servers: uuidsOf,
+    publish: 'build.publish',
+    deliver: 'build.deliver',
+  },
+  {
+    matches: (e) =>
+      e.method === 'object_action' && e.objmethod === 'save' && e.vmState === 'active' && e.changesVmState === true,
+    servers: uuidsOf,
+    publish: 'save.active.publish',
+    deliver: 'save.active.deliver',
+  },
+  {
+    matches: (e) =>
+      e.kind === 'notification' &&
+      (e.eventType === 'instance.create.end' || e.eventType === 'compute.instance.create.end'),
+    servers: uuidsOf,
+    publish: 'create.end.publish',
+    deliver: 'create.end.deliver',
   },
 ];
 
@@ -84,7 +113,10 @@ export class NovaCorrelator {
   private readonly bounds = new Map<string, ClockBounds>();
   private readonly createStarts: { server: string; hostRel: number; host: string }[] = [];
 
-  constructor(private readonly clock?: SessionClock, private readonly limit?: OpenRequestLimit) {}
+  constructor(
+    private readonly clock?: SessionClock,
+    private readonly limit?: OpenRequestLimit,
+  ) {}
 
   /** Host clock estimates (by address) from notification timestamps. */
   clocks(): Record<string, ClockEstimate> {
@@ -157,7 +189,8 @@ export class NovaCorrelator {
         this.joinHttp(active);
       }
       this.set(d, 'post.first', { t: ev.reqFirst, source: 'capture', host: endpointHost(ev.dst) });
-      if (ev.respLast !== null) this.set(d, 'post.response.last', { t: ev.respLast, source: 'capture', host: endpointHost(ev.src) });
+      if (ev.respLast !== null)
+        this.set(d, 'post.response.last', { t: ev.respLast, source: 'capture', host: endpointHost(ev.src) });
       return;
     }
     this.joinHttp(ev);
@@ -169,7 +202,8 @@ export class NovaCorrelator {
       const hostRel = this.clock.relativeFromUnixNs(BigInt(Math.round(ev.notificationTimestampUs)) * 1000n);
       this.boundsOf(host).before(hostRel, ev.publish.first);
       const server = ev.ids.server;
-      if (server && (ev.eventType === 'instance.create.start' || ev.eventType === 'compute.instance.create.start')) this.createStarts.push({ server, hostRel, host });
+      if (server && (ev.eventType === 'instance.create.start' || ev.eventType === 'compute.instance.create.start'))
+        this.createStarts.push({ server, hostRel, host });
     }
     if (ev.method !== undefined && DEVICE_UP_METHODS.has(ev.method) && ev.devices?.length) {
       this.deviceUp(ev);
@@ -194,14 +228,19 @@ export class NovaCorrelator {
         if (rule.publish && ev.publish) this.set(d, rule.publish, publishObs(ev.publish));
         if (rule.deliver && ev.deliveries.length) this.set(d, rule.deliver, deliverObs(ev.deliveries[0]));
         if (rule.replyPublish && ev.reply?.publish) this.set(d, rule.replyPublish, publishObs(ev.reply.publish));
-        if (rule.replyDeliver && ev.reply?.deliveries.length) this.set(d, rule.replyDeliver, deliverObs(ev.reply.deliveries[0]));
+        if (rule.replyDeliver && ev.reply?.deliveries.length)
+          this.set(d, rule.replyDeliver, deliverObs(ev.reply.deliveries[0]));
       }
       return;
     }
   }
 
   /** Streaming: drafts that became complete under `isComplete` since the last call. */
-  takeComplete(isComplete: (d: NovaRequestDraft) => boolean, release = false, now = Number.POSITIVE_INFINITY): NovaRequestDraft[] {
+  takeComplete(
+    isComplete: (d: NovaRequestDraft) => boolean,
+    release = false,
+    now = Number.POSITIVE_INFINITY,
+  ): NovaRequestDraft[] {
     this.joinTokenValidations(now);
     const out: NovaRequestDraft[] = [];
     for (const [server, d] of this.requests) {
@@ -259,7 +298,11 @@ export class NovaCorrelator {
         continue;
       }
       const d = this.draft(server);
-      this.set(d, 'port.known', { t: ev.publish?.first ?? ev.deliveries[0]?.first ?? 0, source: 'capture', host: device });
+      this.set(d, 'port.known', {
+        t: ev.publish?.first ?? ev.deliveries[0]?.first ?? 0,
+        source: 'capture',
+        host: device,
+      });
       if (ev.publish) this.set(d, 'device.up.publish', publishObs(ev.publish));
       if (ev.deliveries.length) this.set(d, 'device.up.deliver', deliverObs(ev.deliveries[0]));
     }
@@ -308,7 +351,13 @@ export class NovaCorrelator {
       this.set(d, 'image.download.last', { t: ev.respLast, source: 'capture', host: endpointHost(ev.src) });
       return;
     }
-    if (ev.service === 'nova-api' && ev.route === 'GET /v2.1/servers/{id}' && ev.serverStatus === 'ACTIVE' && ev.ids.server && ev.respLast !== null) {
+    if (
+      ev.service === 'nova-api' &&
+      ev.route === 'GET /v2.1/servers/{id}' &&
+      ev.serverStatus === 'ACTIVE' &&
+      ev.ids.server &&
+      ev.respLast !== null
+    ) {
       const d = this.requests.get(ev.ids.server);
       if (d) this.set(d, 'active.poll.last', { t: ev.respLast, source: 'capture', host: endpointHost(ev.src) });
       else if (!this.activeByServer.has(ev.ids.server)) this.activeByServer.set(ev.ids.server, ev);
@@ -348,8 +397,11 @@ export class NovaCorrelator {
         const inFlight = [...this.requests.values()].filter((d) => aroundValidation(d, v));
         if (inFlight.length === 1) target = inFlight[0];
         else if (inFlight.length > 1) {
-          for (const d of inFlight) d.notes.push(`token validation at ${(v.reqFirst / 1e6).toFixed(3)} ms is ambiguous between ` +
-                  `${inFlight.length} requests in flight`);
+          for (const d of inFlight)
+            d.notes.push(
+              `token validation at ${(v.reqFirst / 1e6).toFixed(3)} ms is ambiguous between ` +
+                `${inFlight.length} requests in flight`,
+            );
           continue;
         } else continue;
       }
@@ -369,7 +421,13 @@ export class NovaCorrelator {
 
 /** The POST of `d` encloses validation `v` and ended within the settle bound after it. */
 function aroundValidation(d: NovaRequestDraft, v: NovaHttpEvent): boolean {
-  return d.postFirst !== undefined && d.postLast !== undefined && d.postFirst <= v.reqFirst && v.respLast! <= d.postLast && d.postLast <= v.respLast! + tokenSettleNs;
+  return (
+    d.postFirst !== undefined &&
+    d.postLast !== undefined &&
+    d.postFirst <= v.reqFirst &&
+    v.respLast! <= d.postLast &&
+    d.postLast <= v.respLast! + tokenSettleNs
+  );
 }
 
 /** A map that drops its oldest entry past MAX_PENDING: hostile captures cannot grow it. */

@@ -12,7 +12,11 @@ export interface OpenRequestLimit {
 }
 
 /** Drop the oldest open entries (Map order is creation order) while more than `max` are open. */
-export function enforceOpenLimit<T>(drafts: Map<string, T>, isOpen: (d: T) => boolean, limit: OpenRequestLimit | undefined): void {
+export function enforceOpenLimit<T>(
+  drafts: Map<string, T>,
+  isOpen: (d: T) => boolean,
+  limit: OpenRequestLimit | undefined,
+): void {
   if (!limit || drafts.size <= limit.max) return;
   let open = 0;
   for (const d of drafts.values()) if (isOpen(d)) open++;

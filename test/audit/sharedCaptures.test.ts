@@ -32,6 +32,9 @@ describe('every shared-capture test ran against a shared capture', () => {
     }
     const mayBeSkipped = (file: string) => !strict && /\.skipIf\(/.test(readFileSync(join(root, file), 'utf8'));
     const silent = listed.filter((f) => !(ran.get(f)?.assertingTests ?? 0) && !mayBeSkipped(f));
-    expect(silent, 'test files that made no assertion after using a shared capture (through groundTruth.ts) in this run').toEqual([]);
+    expect(
+      silent,
+      'test files that made no assertion after using a shared capture (through groundTruth.ts) in this run',
+    ).toEqual([]);
   });
 });

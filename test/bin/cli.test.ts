@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { fixturesDir, secretsOf } from '../helpers/groundTruth.js';
 
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'latin1', maxBuffer: 1 << 28 });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'latin1', maxBuffer: 1 << 28 });
 const nova = join(fixturesDir, 'nova-seq-3runs.pcapng.gz');
 const nomad = join(fixturesDir, 'nomad-stock-3runs.pcap');
 const dir = mkdtempSync(join(tmpdir(), 'vim-cli-'));
@@ -21,15 +22,25 @@ describe('the README first command, on the bundled examples', () => {
     const r = run(nova, '--requests', '--logs', join(fixturesDir, 'nova-seq-3runs.nova-compute.log'));
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('nova: 3 requests, 3 complete');
-    for (const p of ['api', 'scheduling', 'dispatch', 'compute', 'notification', 'spawn.create_image']) expect(r.stdout).toMatch(new RegExp(`^\\s*${p.replace('.', '\\.')}\\s+3\\s`, 'm'));
+    for (const p of ['api', 'scheduling', 'dispatch', 'compute', 'notification', 'spawn.create_image'])
+      expect(r.stdout).toMatch(new RegExp(`^\\s*${p.replace('.', '\\.')}\\s+3\\s`, 'm'));
     expect(r.stderr).toBe('');
   });
   it('analyses the Nomad example with its client log', () => {
     const r = run(nomad, '--logs', join(fixturesDir, 'nomad-stock-3runs.nomad-client.log'), '-f', 'json');
     expect(r.status).toBe(0);
     const res = JSON.parse(r.stdout) as { requests: { id: string; complete: boolean }[] };
-    const truth = readFileSync(join(fixturesDir, 'nomad-stock-3runs.runs.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[3]);
-    expect(res.requests.filter((q) => q.complete).map((q) => q.id).sort()).toEqual([...truth].sort());
+    const truth = readFileSync(join(fixturesDir, 'nomad-stock-3runs.runs.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t')[3]);
+    expect(
+      res.requests
+        .filter((q) => q.complete)
+        .map((q) => q.id)
+        .sort(),
+    ).toEqual([...truth].sort());
   });
 });
 
@@ -46,7 +57,12 @@ describe('no secret in any output', () => {
   });
   it('messages, info, waterfall', () => {
     const id = (JSON.parse(run(nova, '-f', 'json').stdout) as { requests: { id: string }[] }).requests[0].id;
-    for (const args of [['messages', nova, '--json'], ['messages', nova], ['info', nova, '--json'], ['waterfall', nova, id]]) {
+    for (const args of [
+      ['messages', nova, '--json'],
+      ['messages', nova],
+      ['info', nova, '--json'],
+      ['waterfall', nova, id],
+    ]) {
       const r = run(...args);
       expect(r.status, args.join(' ')).toBe(0);
       for (const s of secrets) expect((r.stdout + r.stderr).includes(s), `secret in ${args[0]}`).toBe(false);
@@ -68,9 +84,23 @@ describe('bad input', () => {
     ['a bad clock offset', [nova, '--clock-offset', 'compute1'], /HOST=OFFSET with a unit/],
     ['a clock offset without its unit', [nova, '--clock-offset', 'compute1=0.035'], /HOST=OFFSET with a unit/],
     ['no capture at all', [], /Usage/],
-    ['an empty file', [(() => { const f = join(dir, 'empty.pcap'); writeFileSync(f, ''); return f; })()], /empty input/],
+    [
+      'an empty file',
+      [
+        (() => {
+          const f = join(dir, 'empty.pcap');
+          writeFileSync(f, '');
+          return f;
+        })(),
+      ],
+      /empty input/,
+    ],
     ['a waterfall of an unknown request', ['waterfall', nova, 'zzzz'], /no request 'zzzz'/],
-    ['a limit that is not a number', [nova, '--max-messages', 'lots'], /--max-messages wants a positive whole number \(got 'lots'\)/],
+    [
+      'a limit that is not a number',
+      [nova, '--max-messages', 'lots'],
+      /--max-messages wants a positive whole number \(got 'lots'\)/,
+    ],
     ['a zero limit', ['messages', nova, '--max-connections', '0'], /--max-connections wants a positive whole number/],
   ];
   it.each(cases)('%s: exit 2, one clear line, no stack trace', (_, args, message) => {
@@ -93,10 +123,17 @@ describe('bad input', () => {
 
 describe('limits as options', () => {
   it('--max-messages bounds the kept messages: counted and named in the result, timelines unchanged', () => {
-    const full = JSON.parse(run(nova, '-f', 'json').stdout) as { requests: unknown[]; counters: { messagesNotKept: number } };
+    const full = JSON.parse(run(nova, '-f', 'json').stdout) as {
+      requests: unknown[];
+      counters: { messagesNotKept: number };
+    };
     const r = run(nova, '-f', 'json', '--max-messages', '100');
     expect(r.status).toBe(0);
-    const res = JSON.parse(r.stdout) as { requests: unknown[]; warnings: string[]; counters: { messagesNotKept: number } };
+    const res = JSON.parse(r.stdout) as {
+      requests: unknown[];
+      warnings: string[];
+      counters: { messagesNotKept: number };
+    };
     expect(full.counters.messagesNotKept).toBe(0);
     expect(res.counters.messagesNotKept).toBeGreaterThan(0);
     expect(res.warnings.some((w) => w.startsWith('message limit (100) reached'))).toBe(true);
@@ -112,7 +149,9 @@ describe('limits as options', () => {
   it('--max-body-bytes reaches the parsers, --max-connections the reassembler', () => {
     const r = run(nova, '-f', 'json', '--max-body-bytes', '512', '--max-connections', '2');
     expect(r.status).toBe(0);
-    const res = JSON.parse(r.stdout) as { counters: { protocols: Record<string, Record<string, number>>; net: { connectionLimitHits: number }[] } };
+    const res = JSON.parse(r.stdout) as {
+      counters: { protocols: Record<string, Record<string, number>>; net: { connectionLimitHits: number }[] };
+    };
     expect(res.counters.protocols.amqp.bodyTruncated).toBeGreaterThan(0);
     expect(res.counters.net[0].connectionLimitHits).toBeGreaterThan(0);
   });

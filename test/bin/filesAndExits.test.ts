@@ -35,7 +35,10 @@ describe('an output that cannot be opened', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
   });
   it('live --write /nonexistent/x.pcapng: exit 2, one line, before any capture starts', () => {
-    oneLine(run('live', '-i', 'lo', '--write', '/nonexistent/x.pcapng'), /--write \/nonexistent\/x\.pcapng: no such directory/);
+    oneLine(
+      run('live', '-i', 'lo', '--write', '/nonexistent/x.pcapng'),
+      /--write \/nonexistent\/x\.pcapng: no such directory/,
+    );
   });
 });
 
@@ -59,7 +62,10 @@ describe('live --write keeps what is there', () => {
 
 describe('a file header cut short is unusable input', () => {
   const pcapHeader = pcap([], { linkType: linkType.ethernet });
-  const pcapngHeader = pcapng([{ kind: 'section', littleEndian: true }, { kind: 'interface', linkType: linkType.ethernet }]);
+  const pcapngHeader = pcapng([
+    { kind: 'section', littleEndian: true },
+    { kind: 'interface', linkType: linkType.ethernet },
+  ]);
   const cuts = [8, 16, 23];
   it.each(cuts)('pcap cut to %i bytes: exit 2', (n) => {
     const f = join(dir, `cut${n}.pcap`);
@@ -72,7 +78,10 @@ describe('a file header cut short is unusable input', () => {
     oneLine(run(f), new RegExp(`pcapng file header cut short \\(${n} bytes\\)`));
   });
   it('the whole headers are an empty capture (exit 0), not unusable', () => {
-    for (const [name, bytes] of [['empty.pcap', pcapHeader], ['empty.pcapng', pcapngHeader]] as const) {
+    for (const [name, bytes] of [
+      ['empty.pcap', pcapHeader],
+      ['empty.pcapng', pcapngHeader],
+    ] as const) {
       const f = join(dir, name);
       writeFileSync(f, bytes);
       const r = run('info', f);

@@ -13,8 +13,12 @@ import { hostileId, replaceBytes } from '../helpers/hostileCaptures.js';
 import { svgToPng } from '../../src/report/svgToPng.js';
 
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-const allocId = readFileSync(join(fixturesDir, 'nomad-stock-3runs.runs.tsv'), 'utf8').trim().split('\n')[1].split('\t')[3];
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const allocId = readFileSync(join(fixturesDir, 'nomad-stock-3runs.runs.tsv'), 'utf8')
+  .trim()
+  .split('\n')[1]
+  .split('\t')[3];
 const id = hostileId();
 const built = replaceBytes(readFileSync(join(fixturesDir, 'nomad-stock-3runs.pcap')), allocId, id);
 const capture = tempFile('hostile-ids.pcap', built.bytes);

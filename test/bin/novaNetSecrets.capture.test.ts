@@ -33,7 +33,12 @@ describe('nova-net: no secret in any output', () => {
   const outFile = (format: string) => join(dir, `out.${format}`);
   let mainJobRuns: Map<string, Promise<CliRun>> | undefined;
   const mainJob = (format: string): Promise<CliRun> => {
-    mainJobRuns ??= new Map(formats.map((f) => [f, twoAtATime(() => runCli([capture, '--logs', log, '-f', f, '-o', outFile(f), '--requests']))]));
+    mainJobRuns ??= new Map(
+      formats.map((f) => [
+        f,
+        twoAtATime(() => runCli([capture, '--logs', log, '-f', f, '-o', outFile(f), '--requests'])),
+      ]),
+    );
     return mainJobRuns.get(format)!;
   };
 
@@ -50,14 +55,22 @@ describe('nova-net: no secret in any output', () => {
   it('messages (NDJSON and table), info, a waterfall', async () => {
     expect((await mainJob('json')).status).toBe(0);
     const id = (JSON.parse(readFileSync(outFile('json'), 'utf8')) as { requests: { id: string }[] }).requests[0].id;
-    const commands = [['messages', capture, '--json'], ['messages', capture], ['info', capture, '--json'], ['waterfall', capture, id]];
+    const commands = [
+      ['messages', capture, '--json'],
+      ['messages', capture],
+      ['info', capture, '--json'],
+      ['waterfall', capture, id],
+    ];
     const runs = commands.map((args) => twoAtATime(() => runCli(args)));
     for (const [i, args] of commands.entries()) {
       const r = await runs[i];
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       expect(r.stdout.length).toBeGreaterThan(1000);
       const leaked = secrets.filter((s) => (r.stdout + r.stderr).includes(s));
-      expect(leaked.map((s) => `${s.slice(0, 3)}…`), args[0]).toEqual([]);
+      expect(
+        leaked.map((s) => `${s.slice(0, 3)}…`),
+        args[0],
+      ).toEqual([]);
     }
   });
 });

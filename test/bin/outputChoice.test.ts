@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { capturePath, fixturesDir } from '../helpers/groundTruth.js';
 
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 const nova = join(fixturesDir, 'nova-seq-3runs.pcapng.gz');
 const nomad = join(fixturesDir, 'nomad-stock-3runs.pcap');
 const nomadLog = join(fixturesDir, 'nomad-stock-3runs.nomad-client.log');
@@ -21,15 +22,27 @@ const dir = mkdtempSync(join(tmpdir(), 'vim-cli-out-'));
 describe('choosing the output', () => {
   it('--json is --format json on every command that writes JSON', () => {
     for (const args of [[nomad], ['info', nomad], ['messages', nomad], ['compare', nomad, nomad]]) {
-      const a = run(...args, '--json'), b = run(...args, '--format', 'json');
+      const a = run(...args, '--json'),
+        b = run(...args, '--format', 'json');
       expect(a.status, args.join(' ')).toBe(0);
       expect(a.stdout).toBe(b.stdout);
-      expect(a.stdout.trim().split('\n').every((l) => l.startsWith('{') || l.startsWith(' ') || l === '}')).toBe(true);
+      expect(
+        a.stdout
+          .trim()
+          .split('\n')
+          .every((l) => l.startsWith('{') || l.startsWith(' ') || l === '}'),
+      ).toBe(true);
     }
   });
 
   it('-o - writes to standard output', () => {
-    for (const args of [[nomad, '-f', 'csv'], ['info', nomad], ['messages', nomad], ['compare', nomad, nomad], ['waterfall', nomad, '7bb9']]) {
+    for (const args of [
+      [nomad, '-f', 'csv'],
+      ['info', nomad],
+      ['messages', nomad],
+      ['compare', nomad, nomad],
+      ['waterfall', nomad, '7bb9'],
+    ]) {
       const r = run(...args, '-o', '-');
       const plain = run(...args);
       expect(r.status, args.join(' ')).toBe(plain.status);
@@ -99,8 +112,14 @@ describe('flag names and units', () => {
   });
 
   it('--clock-offset takes a unit; 35ms and 0.035s are the same offset, in ms as the library', () => {
-    const clock = (spec: string) => (JSON.parse(run(nomad, '--logs', nomadLog, '--clock-offset', spec, '-f', 'json').stdout) as { clocks: Record<string, { offsetMs: number; source: string }> }).clocks.compute;
-    const ms = clock('compute=35ms'), s = clock('compute=0.035s');
+    const clock = (spec: string) =>
+      (
+        JSON.parse(run(nomad, '--logs', nomadLog, '--clock-offset', spec, '-f', 'json').stdout) as {
+          clocks: Record<string, { offsetMs: number; source: string }>;
+        }
+      ).clocks.compute;
+    const ms = clock('compute=35ms'),
+      s = clock('compute=0.035s');
     expect(ms).toEqual(s);
     expect(ms.offsetMs).toBe(35);
     expect(ms.source).toMatch(/given/);
@@ -111,7 +130,12 @@ describe('progress on every command that reads a large capture', () => {
   // A terminal for stderr (script(1) gives the command a pseudo-terminal); nova-net is 15 MB.
   for (const cmd of ['info', 'messages']) {
     it(`${cmd} draws a progress line on a terminal, and not with -q`, () => {
-      const sh = (extra: string) => spawnSync('script', ['-qec', `${process.execPath} ${bin} ${cmd} ${capturePath('nova-net')} ${extra} -o /dev/null`, '/dev/null'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const sh = (extra: string) =>
+        spawnSync(
+          'script',
+          ['-qec', `${process.execPath} ${bin} ${cmd} ${capturePath('nova-net')} ${extra} -o /dev/null`, '/dev/null'],
+          { encoding: 'utf8', maxBuffer: 1 << 26 },
+        );
       const r = sh('');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/\r[^\r\n]*MiB \/ [\d.]+ MiB \(100%\)/);

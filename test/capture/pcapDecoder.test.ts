@@ -25,9 +25,16 @@ describe('classic pcap', () => {
         { ts: 1e9 + 999_999_000 - 123_456_000, linkType: 113, bytes: [8, 9, 10], origLen: 1500, iface: 0, frame: 3 },
       ]);
       expect(summary).toMatchObject({
-        format: 'pcap', gzip: false, littleEndian, tsPrecision: 6, sections: 1, packets: 3, capturedBytes: 10,
+        format: 'pcap',
+        gzip: false,
+        littleEndian,
+        tsPrecision: 6,
+        sections: 1,
+        packets: 3,
+        capturedBytes: 10,
         interfaces: [{ linkType: 113, snaplen: 65535, tsUnitsPerSec: 1e6 }],
-        firstTs: 0, lastTs: 1e9 + 999_999_000 - 123_456_000,
+        firstTs: 0,
+        lastTs: 1e9 + 999_999_000 - 123_456_000,
         counters: { skippedBlocks: 0, badRecords: 0, truncated: 0 },
       });
     });
@@ -98,10 +105,22 @@ describe('classic pcap', () => {
 describe('classic pcap from other writers', () => {
   requireTshark();
   const day = 86_400;
-  const frame = (i: number, sec: number, o: Partial<Frame> = {}): Frame => ({ sec, nsec: i * 1000, data: Uint8Array.from({ length: 20 + i }, (_, k) => (k + i) & 0x7f), ...o });
+  const frame = (i: number, sec: number, o: Partial<Frame> = {}): Frame => ({
+    sec,
+    nsec: i * 1000,
+    data: Uint8Array.from({ length: 20 + i }, (_, k) => (k + i) & 0x7f),
+    ...o,
+  });
 
   it('reads on across timestamps that jump by years and back by days (merged captures), as tshark does', async () => {
-    const fs = [frame(0, t0), frame(1, t0 + 1), frame(2, t0 + 3 * 365 * day), frame(3, t0 + 3 * 365 * day + 1), frame(4, t0 + 2 * day), frame(5, t0 + 2 * day)];
+    const fs = [
+      frame(0, t0),
+      frame(1, t0 + 1),
+      frame(2, t0 + 3 * 365 * day),
+      frame(3, t0 + 3 * 365 * day + 1),
+      frame(4, t0 + 2 * day),
+      frame(5, t0 + 2 * day),
+    ];
     const file = tempFile('jumps.pcap', pcap(fs));
     const { records, summary, warnings } = await readAll(file);
     expect(records.map((r) => r.bytes)).toEqual(fs.map((f) => [...f.data]));
@@ -136,9 +155,15 @@ describe('classic pcap from other writers', () => {
     const fs = [frame(0, t0, { origLen: 10 }), frame(1, t0, { origLen: 3 }), frame(2, t0 + 1)];
     const file = tempFile('incl-over-orig.pcap', pcap(fs));
     const { records, summary, warnings } = await readAll(file);
-    expect(records.map((r) => [r.bytes.length, r.origLen])).toEqual([[20, 10], [21, 3], [22, 22]]);
+    expect(records.map((r) => [r.bytes.length, r.origLen])).toEqual([
+      [20, 10],
+      [21, 3],
+      [22, 22],
+    ]);
     expect(summary.counters).toMatchObject({ capturedOverWire: 2, badRecords: 0 });
-    expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/record 1 has a captured length \(20\) above its length on the wire \(10\)/)]);
+    expect(warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(/record 1 has a captured length \(20\) above its length on the wire \(10\)/),
+    ]);
     expect(records.length).toBe(tsharkPackets(file));
   });
 
@@ -150,15 +175,26 @@ describe('classic pcap from other writers', () => {
 
   it('masks the FCS bits of the link-type field and strips the FCS whose length they give', async () => {
     const payload = text('GET / HTTP/1.1\r\n\r\n');
-    const eth = ethernet(ipv4(tcp(payload, { sport: 40000, dport: 80, seq: 1, flags: tcpFlags.ACK }), { src: '10.0.0.1', dst: '10.0.0.2' }));
+    const eth = ethernet(
+      ipv4(tcp(payload, { sport: 40000, dport: 80, seq: 1, flags: tcpFlags.ACK }), {
+        src: '10.0.0.1',
+        dst: '10.0.0.2',
+      }),
+    );
     const fcs = Uint8Array.of(0xde, 0xad, 0xbe, 0xef);
     const cutShort = eth.subarray(0, 40); // snapped before the FCS: nothing to strip
     // pcap-savefile(5): bit 26 says bits 28-31 hold the FCS length in 16-bit words (2 = 4 bytes).
     const field = (2 << 28) | 0x0400_0000 | 1;
-    const file = tempFile('fcs.pcap', pcap([
-      { sec: t0, nsec: 0, data: concat([eth, fcs]) },
-      { sec: t0, nsec: 1000, data: cutShort, origLen: eth.length + 4 },
-    ], { linkType: field >>> 0 }));
+    const file = tempFile(
+      'fcs.pcap',
+      pcap(
+        [
+          { sec: t0, nsec: 0, data: concat([eth, fcs]) },
+          { sec: t0, nsec: 1000, data: cutShort, origLen: eth.length + 4 },
+        ],
+        { linkType: field >>> 0 },
+      ),
+    );
     const { records, summary } = await readAll(file);
     expect(records.map((r) => r.linkType)).toEqual([1, 1]);
     expect(records[0].bytes).toEqual([...eth]);
@@ -170,10 +206,15 @@ describe('classic pcap from other writers', () => {
   });
 
   it('reads files with versions libpcap does not write, with one warning', async () => {
-    for (const version of [[2, 5], [1, 0]] as [number, number][]) {
+    for (const version of [
+      [2, 5],
+      [1, 0],
+    ] as [number, number][]) {
       const { records, warnings } = await readAll(pcap(frames, { version }));
       expect(records).toHaveLength(3);
-      expect(warnings.map((w) => w.message)).toEqual([`pcap file version ${version[0]}.${version[1]} is not one libpcap writes (2.4); read as 2.4`]);
+      expect(warnings.map((w) => w.message)).toEqual([
+        `pcap file version ${version[0]}.${version[1]} is not one libpcap writes (2.4); read as 2.4`,
+      ]);
     }
     const { warnings } = await readAll(pcap(frames, { version: [2, 3] }));
     expect(warnings).toEqual([]);
@@ -181,10 +222,16 @@ describe('classic pcap from other writers', () => {
 
   it('reads the record lengths of files before 2.3 (and DG/UX 543.x) in their order, orig_len first, as tshark does', async () => {
     const baseline = (await readAll(pcap(frames))).records;
-    for (const version of [[2, 0], [2, 2], [543, 0]] as [number, number][]) {
+    for (const version of [
+      [2, 0],
+      [2, 2],
+      [543, 0],
+    ] as [number, number][]) {
       const { records, warnings } = await readAll(pcap(frames, { version, lengthsSwapped: true }));
       expect(records).toEqual(baseline);
-      expect(warnings.map((w) => w.message)).toEqual([`pcap file version ${version[0]}.${version[1]} puts each record's length on the wire before its captured length (before 2.3); read so, as libpcap and tshark do`]);
+      expect(warnings.map((w) => w.message)).toEqual([
+        `pcap file version ${version[0]}.${version[1]} puts each record's length on the wire before its captured length (before 2.3); read so, as libpcap and tshark do`,
+      ]);
     }
     const file = tempFile('pcap-2.2-swapped-lengths.pcap', pcap(frames, { version: [2, 2], lengthsSwapped: true }));
     expect(tsharkField(file, 'frame.cap_len')).toEqual(['5', '2', '3']);
@@ -194,8 +241,13 @@ describe('classic pcap from other writers', () => {
     expect((await readAll(pcap(frames, { version: [2, 3] }))).records).toEqual(baseline);
   });
 
-  it('reads consecutive records whose fraction fields hold a second or more (as tcpdump\'s own test files do), as tshark does', async () => {
-    const odd = (i: number): Frame => ({ sec: t0, nsec: 808_464_432_000 + i * 1000, data: Uint8Array.from({ length: 30 + i }, () => 0x30), origLen: 262_144 });
+  it("reads consecutive records whose fraction fields hold a second or more (as tcpdump's own test files do), as tshark does", async () => {
+    const odd = (i: number): Frame => ({
+      sec: t0,
+      nsec: 808_464_432_000 + i * 1000,
+      data: Uint8Array.from({ length: 30 + i }, () => 0x30),
+      origLen: 262_144,
+    });
     const file = tempFile('fraction-overflow.pcap', pcap([odd(0), odd(1), odd(2)]));
     const { records, summary } = await readAll(file);
     expect(records.map((r) => r.bytes.length)).toEqual([30, 31, 32]);
@@ -204,7 +256,9 @@ describe('classic pcap from other writers', () => {
   });
 
   it('carries a fraction of a second or more in the fraction field into the seconds', async () => {
-    const { records, summary } = await readAll(pcap([frame(0, t0), { sec: t0, nsec: 1_500_000_000, data: Uint8Array.of(1) }, frame(2, t0 + 2)]));
+    const { records, summary } = await readAll(
+      pcap([frame(0, t0), { sec: t0, nsec: 1_500_000_000, data: Uint8Array.of(1) }, frame(2, t0 + 2)]),
+    );
     expect(records.map((r) => r.ts)).toEqual([0, 1.5e9, 2e9 + 2000]);
     expect(summary.counters.badRecords).toBe(0);
   });

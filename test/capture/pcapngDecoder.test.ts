@@ -24,7 +24,12 @@ describe('pcapng', () => {
         { ts: 1_750_001_000, linkType: 1, bytes: [6, 7], origLen: 60, iface: 0, frame: 2 },
       ]);
       expect(summary).toMatchObject({
-        format: 'pcapng', littleEndian, tsPrecision: 6, sections: 1, packets: 2, capturedBytes: 7,
+        format: 'pcapng',
+        littleEndian,
+        tsPrecision: 6,
+        sections: 1,
+        packets: 2,
+        capturedBytes: 7,
         interfaces: [{ linkType: 1, snaplen: 262144, tsUnitsPerSec: 1e6, name: 'br0' }],
         counters: { skippedBlocks: 0, badRecords: 0, truncated: 0 },
       });
@@ -122,18 +127,23 @@ describe('pcapng', () => {
   });
 
   it('keeps every packet before a truncated last block and warns clearly', async () => {
-    const file = pcapng([
-      section(),
-      { kind: 'interface', linkType: 1 },
-      { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n, data: d1 },
-      { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n + 1n, data: d2 },
-    ], { truncateBy: 5 });
+    const file = pcapng(
+      [
+        section(),
+        { kind: 'interface', linkType: 1 },
+        { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n, data: d1 },
+        { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n + 1n, data: d2 },
+      ],
+      { truncateBy: 5 },
+    );
     for (const chunkBytes of [undefined, 1]) {
       const { records, summary, warnings } = await readAll(file, { chunkBytes });
       expect(records.map((r) => r.bytes)).toEqual([[...d1]]);
       expect(summary.counters.truncated).toBe(1);
       // The EPB of 2 bytes is 32 + 4 (padding) = 36 bytes long.
-      expect(warnings.map((w) => w.message)).toEqual(['file ends inside a block (31 of 36 bytes); the 1 packets before it were read']);
+      expect(warnings.map((w) => w.message)).toEqual([
+        'file ends inside a block (31 of 36 bytes); the 1 packets before it were read',
+      ]);
     }
   });
 
@@ -166,13 +176,24 @@ describe('pcapng', () => {
   });
 
   it('skips a damaged block and resynchronises on the next one, whatever the chunk size', async () => {
-    const head = pcapng([section(), { kind: 'interface', linkType: 1 }, { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n, data: d1 }]);
-    const tail = pcapng([section(), { kind: 'interface', linkType: 1 }, { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n + 5n, data: d2 }]).subarray(28 + 20);
+    const head = pcapng([
+      section(),
+      { kind: 'interface', linkType: 1 },
+      { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n, data: d1 },
+    ]);
+    const tail = pcapng([
+      section(),
+      { kind: 'interface', linkType: 1 },
+      { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n + 5n, data: d2 },
+    ]).subarray(28 + 20);
     const junk = new Uint8Array(12).fill(0xee); // a block "type" with an impossible length
     const file = new Uint8Array([...head, ...junk, ...tail]);
     for (const chunkBytes of [undefined, 1, 5]) {
       const { records, summary, warnings } = await readAll(file, { chunkBytes });
-      expect(records.map((r) => [r.bytes, r.ts])).toEqual([[[...d1], 0], [[...d2], 5000]]);
+      expect(records.map((r) => [r.bytes, r.ts])).toEqual([
+        [[...d1], 0],
+        [[...d2], 5000],
+      ]);
       expect(summary.counters.badRecords).toBe(1);
       expect(warnings.map((w) => w.message)).toEqual([
         expect.stringMatching(/impossible length.*scanning for the next block/),
@@ -194,7 +215,10 @@ describe('pcapng from other writers', () => {
         { kind: 'enhanced', iface: 0, ts: t0 * 1_000_000n + 1n, data: frame.subarray(0, 6), origLen: 60 },
       ]),
     );
-    expect(records.map((r) => r.bytes)).toEqual([[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]]);
+    expect(records.map((r) => r.bytes)).toEqual([
+      [1, 2, 3, 4, 5, 6],
+      [1, 2, 3, 4, 5, 6],
+    ]);
     expect(summary.interfaces[0]).toMatchObject({ linkType: 1, fcsBytes: 4 });
     expect(summary.counters.fcsStripped).toBe(1);
   });
@@ -207,8 +231,14 @@ describe('pcapng from other writers', () => {
     ];
     const { records, warnings } = await readAll(pcapng([...blocks([2, 0]), ...blocks([1, 7])]));
     expect(records).toHaveLength(2);
-    expect(warnings.map((w) => w.message)).toEqual(['pcapng section version 2.0 is not one writers use (1.0); read as 1.0']);
-    for (const version of [[1, 0], [1, 2]] as [number, number][]) expect((await readAll(pcapng(blocks(version)))).warnings).toEqual([]);
+    expect(warnings.map((w) => w.message)).toEqual([
+      'pcapng section version 2.0 is not one writers use (1.0); read as 1.0',
+    ]);
+    for (const version of [
+      [1, 0],
+      [1, 2],
+    ] as [number, number][])
+      expect((await readAll(pcapng(blocks(version)))).warnings).toEqual([]);
   });
 
   it('counts packets whose captured length exceeds their length on the wire, warning once', async () => {

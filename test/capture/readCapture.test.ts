@@ -13,7 +13,7 @@ const t0 = 1_700_000_000;
 // Frames of assorted sizes so that records straddle any chunk boundary.
 const frames: Frame[] = Array.from({ length: 40 }, (_, i) => ({
   sec: t0 + Math.floor(i / 7),
-  nsec: ((i * 137_000_001) % 1e9),
+  nsec: (i * 137_000_001) % 1e9,
   data: Uint8Array.from({ length: 1 + ((i * 53) % 300) }, (_, k) => (k * 7 + i) & 0xff),
 }));
 const expectedBytes = frames.map((f) => [...f.data]);
@@ -22,16 +22,28 @@ const pcapFile = pcap(frames, { nano: true });
 const pcapngFile = pcapng([
   { kind: 'section', littleEndian: false },
   { kind: 'interface', linkType: 1, tsresol: 9 },
-  ...frames.map((f): PcapngBlock => ({ kind: 'enhanced', iface: 0, ts: BigInt(f.sec) * 1_000_000_000n + BigInt(f.nsec), data: f.data })),
+  ...frames.map((f): PcapngBlock => ({
+    kind: 'enhanced',
+    iface: 0,
+    ts: BigInt(f.sec) * 1_000_000_000n + BigInt(f.nsec),
+    data: f.data,
+  })),
 ]);
 const expectedTs = frames.map((f) => (f.sec - t0) * 1e9 + f.nsec - frames[0].nsec);
 
 /** A stream that yields `bytes` in pieces of `size` bytes. */
 const streamOf = (bytes: Uint8Array, size: number) =>
-  Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => Buffer.from(bytes.subarray(i * size, (i + 1) * size))));
+  Readable.from(
+    Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) =>
+      Buffer.from(bytes.subarray(i * size, (i + 1) * size)),
+    ),
+  );
 
 describe('readCapture', () => {
-  for (const [format, file] of [['pcap', pcapFile], ['pcapng', pcapngFile]] as const) {
+  for (const [format, file] of [
+    ['pcap', pcapFile],
+    ['pcapng', pcapngFile],
+  ] as const) {
     it(`gunzips a ${format} by its content, whatever the file is called`, async () => {
       for (const name of [`capture.${format}`, 'capture.bin', `capture.${format}.gz`]) {
         const { records, summary } = await readAll(tempFile(name, gzipSync(file)));
@@ -56,7 +68,10 @@ describe('readCapture', () => {
 
     it(`reads a ${format} from a stream source, plain or gzip, in any piece size`, async () => {
       for (const size of [1, 5, 1000, file.length]) {
-        for (const [bytes, gzip] of [[file, false], [gzipSync(file), true]] as const) {
+        for (const [bytes, gzip] of [
+          [file, false],
+          [gzipSync(file), true],
+        ] as const) {
           const { records, summary } = await readAll(streamOf(bytes, size));
           expect(summary).toMatchObject({ format, gzip });
           expect(records.map((r) => r.bytes)).toEqual(expectedBytes);
@@ -67,7 +82,9 @@ describe('readCapture', () => {
 
     it(`keeps the records of a cut-short gzip ${format} and warns`, async () => {
       const gz = gzipSync(file);
-      const { records, summary, warnings } = await readAll(tempFile(`cut.${format}.gz`, gz.subarray(0, gz.length - 200)));
+      const { records, summary, warnings } = await readAll(
+        tempFile(`cut.${format}.gz`, gz.subarray(0, gz.length - 200)),
+      );
       expect(records.length).toBeGreaterThan(0);
       expect(records.length).toBeLessThan(frames.length);
       expect(records.map((r) => r.bytes)).toEqual(expectedBytes.slice(0, records.length));
@@ -107,11 +124,15 @@ describe('readCapture', () => {
 
   it('rejects a directory with UnusableInputError naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vim-analyse-dir-'));
-    await expect(readCapture(dir, () => {})).rejects.toThrow(new UnusableInputError(`${dir}: is a directory, not a capture`));
+    await expect(readCapture(dir, () => {})).rejects.toThrow(
+      new UnusableInputError(`${dir}: is a directory, not a capture`),
+    );
   });
 
   it('calls a gzip cut before any capture byte cut, not empty', async () => {
     const cut = tempFile('cut30.pcap.gz', gzipSync(pcapFile).subarray(0, 30));
-    await expect(readCapture(cut, () => {})).rejects.toThrow(new UnusableInputError(`${cut}: gzip stream cut short or damaged before any capture bytes`));
+    await expect(readCapture(cut, () => {})).rejects.toThrow(
+      new UnusableInputError(`${cut}: gzip stream cut short or damaged before any capture bytes`),
+    );
   });
 });

@@ -19,7 +19,10 @@ interface KnownDifference {
 }
 
 const known: KnownDifference[] = readFileSync(join(import.meta.dirname, 'known-differences.tsv'), 'utf8')
-  .trim().split('\n').slice(1).filter(Boolean)
+  .trim()
+  .split('\n')
+  .slice(1)
+  .filter(Boolean)
   .map((l) => {
     const [file, what, why] = l.split('\t');
     return { file, what: what as KnownDifference['what'], why };
@@ -43,15 +46,34 @@ describe('public test captures (tcpdump, libpcap, nDPI and gopacket suites) agai
 
   it('reads as many frames as tshark from every capture tshark reads to its end, and no fewer from those it stops in, but for the listed differences', () => {
     // A file we refuse as not a capture counts as 0 frames read, as tshark counts one it cannot open.
-    const differ = results.filter((r) => (r.tsharkStatus === 'ok' ? (r.packets ?? 0) !== r.tsharkFrames : (r.packets ?? 0) < r.tsharkFrames) && !knownSet.has(knownKey(`${r.suite}/${r.file}`, 'frames')));
-    expect(differ.map((r) => `${r.suite}/${r.file}: ${r.packets ?? `refused (${r.refusal})`} frames, tshark ${r.tsharkFrames} (${r.tsharkStatus})`)).toEqual([]);
+    const differ = results.filter(
+      (r) =>
+        (r.tsharkStatus === 'ok' ? (r.packets ?? 0) !== r.tsharkFrames : (r.packets ?? 0) < r.tsharkFrames) &&
+        !knownSet.has(knownKey(`${r.suite}/${r.file}`, 'frames')),
+    );
+    expect(
+      differ.map(
+        (r) =>
+          `${r.suite}/${r.file}: ${r.packets ?? `refused (${r.refusal})`} frames, tshark ${r.tsharkFrames} (${r.tsharkStatus})`,
+      ),
+    ).toEqual([]);
     // Where tshark stops (a link type it does not map, a version it refuses), we read on: the frames are counted, with a warning.
-    expect(results.filter((r) => r.tsharkStatus !== 'ok' && (r.packets ?? 0) > r.tsharkFrames).length).toBeGreaterThan(0);
+    expect(results.filter((r) => r.tsharkStatus !== 'ok' && (r.packets ?? 0) > r.tsharkFrames).length).toBeGreaterThan(
+      0,
+    );
   });
 
   it('finds as many TCP connections as tshark has TCP conversations in each capture, but for the listed differences', () => {
-    const differ = results.filter((r) => (r.connections ?? 0) !== r.tsharkTcpConversations && !knownSet.has(knownKey(`${r.suite}/${r.file}`, 'conversations')));
-    expect(differ.map((r) => `${r.suite}/${r.file}: ${r.connections ?? 'refused'} connections, tshark ${r.tsharkTcpConversations}`)).toEqual([]);
+    const differ = results.filter(
+      (r) =>
+        (r.connections ?? 0) !== r.tsharkTcpConversations &&
+        !knownSet.has(knownKey(`${r.suite}/${r.file}`, 'conversations')),
+    );
+    expect(
+      differ.map(
+        (r) => `${r.suite}/${r.file}: ${r.connections ?? 'refused'} connections, tshark ${r.tsharkTcpConversations}`,
+      ),
+    ).toEqual([]);
   });
 
   it('still differs where the list says so (a fixed difference leaves the list)', () => {
@@ -59,7 +81,9 @@ describe('public test captures (tcpdump, libpcap, nDPI and gopacket suites) agai
     const stale = known.filter((k) => {
       const r = byFile.get(k.file);
       if (!r) return true;
-      return k.what === 'frames' ? (r.packets ?? 0) === r.tsharkFrames : (r.connections ?? 0) === r.tsharkTcpConversations;
+      return k.what === 'frames'
+        ? (r.packets ?? 0) === r.tsharkFrames
+        : (r.connections ?? 0) === r.tsharkTcpConversations;
     });
     expect(stale.map((k) => `${k.file} ${k.what}`)).toEqual([]);
   });

@@ -56,7 +56,9 @@ describe('batching detector', () => {
       msgs.push(message(began, 'Store.Watch', clients[1], SERVER, (release + 0.1 * MS - began) / MS));
     }
     const d = diagnose(input(noRequests, msgs, ['a'])).filter((x) => x.kind === 'batching');
-    expect(d.map((x) => [x.evidence && (x.evidence as { message: string }).message, Math.round(x.windowMs!)])).toEqual([['Store.Write', 50]]);
+    expect(d.map((x) => [x.evidence && (x.evidence as { message: string }).message, Math.round(x.windowMs!)])).toEqual([
+      ['Store.Write', 50],
+    ]);
     expect((d[0].evidence as { coReleasedFraction: number }).coReleasedFraction).toBe(1);
   });
 
@@ -85,7 +87,12 @@ describe('batching detector', () => {
 
   it('names the phase that ends at the held request', () => {
     const many = writes(11, 200, 40, batchWindow(50));
-    const reqs = many.slice(0, 20).map((m, i) => request(`q${i}`, m.t - 30 * MS, [['a', 10], ['report', 20]]));
+    const reqs = many.slice(0, 20).map((m, i) =>
+      request(`q${i}`, m.t - 30 * MS, [
+        ['a', 10],
+        ['report', 20],
+      ]),
+    );
     const d2 = diagnose(input(reqs, many, ['a', 'report'])).filter((x) => x.kind === 'batching');
     expect(d2.map((x) => x.phase)).toEqual(['report']);
     expect(d2[0].text).toMatch(/report ends when the request arrives/);

@@ -25,7 +25,12 @@ async function diagnosisOf(name: string): Promise<ResultDiagnosis[]> {
         messages: out.messages,
         stats: phaseStats(out.requests),
         sequences: Object.fromEntries(models.map((m) => [m.vim, m.sequence])),
-        parents: Object.fromEntries(models.map((m) => [m.vim, Object.fromEntries(m.phases.filter((p) => p.parent).map((p) => [p.name, p.parent!]))])),
+        parents: Object.fromEntries(
+          models.map((m) => [
+            m.vim,
+            Object.fromEntries(m.phases.filter((p) => p.parent).map((p) => [p.name, p.parent!])),
+          ]),
+        ),
         formatTime: (ns) => out.clock.iso(ns, 9),
       }),
     );
@@ -43,7 +48,9 @@ describe('diagnosis on the shared captures', () => {
     expect(timers.map((t) => [t.phase, t.host])).toEqual([['notification', '10.99.0.2']]);
     expect(Math.abs(timers[0].periodMs! - 200)).toBeLessThanOrEqual(5);
     // Mean wait vs. the truth's notification (Started → UpdateAlloc at the server).
-    const truth = mean(column(readTsv(resolve(sharedCaptures, 'nomad-2016-stock', 'truth-extra.tsv')), 'true_notification_ms'));
+    const truth = mean(
+      column(readTsv(resolve(sharedCaptures, 'nomad-2016-stock', 'truth-extra.tsv')), 'true_notification_ms'),
+    );
     const ev = timers[0].evidence as { waits: { meanMs: number }; grid: { onGridFraction: number; rayleighR: number } };
     expect(Math.abs(ev.waits.meanMs - truth)).toBeLessThan(5);
     expect(ev.grid.onGridFraction).toBeGreaterThan(0.9);
@@ -62,21 +69,31 @@ describe('diagnosis on the shared captures', () => {
     expect(timers.map((t) => [t.phase, t.host])).toEqual([['notification', '10.99.0.2']]);
     expect(Math.abs(timers[0].periodMs! - 200)).toBeLessThanOrEqual(5);
     const batching = d.filter((x) => x.kind === 'batching');
-    expect(batching.map((b) => [b.host, (b.evidence as { message: string }).message])).toEqual([['10.99.0.1', 'Node.UpdateAlloc']]);
+    expect(batching.map((b) => [b.host, (b.evidence as { message: string }).message])).toEqual([
+      ['10.99.0.1', 'Node.UpdateAlloc'],
+    ]);
     expect(Math.abs(batching[0].windowMs! - 50)).toBeLessThan(3);
     // The README's pusher waits for the reply: its t_running − t_submit exceeds the phase total by about the window.
     const runs = runsOf('nomad-modern');
     const pusher = mean(runs.map((r) => Number(BigInt(r.t_running_ns) - BigInt(r.t_submit_ns)) / 1e6));
-    const truthTotal = mean(column(readTsv(resolve(sharedCaptures, 'nomad-modern', 'truth-extra.tsv')), 'true_total_ms'));
+    const truthTotal = mean(
+      column(readTsv(resolve(sharedCaptures, 'nomad-modern', 'truth-extra.tsv')), 'true_total_ms'),
+    );
     expect(Math.abs(pusher - truthTotal - batching[0].windowMs!)).toBeLessThan(5);
   });
 
   it('nomad: the dominant phase is the one with the largest true mean (driver)', async () => {
     const runs = runsOf('nomad-2016-stock');
     const extra = readTsv(resolve(sharedCaptures, 'nomad-2016-stock', 'truth-extra.tsv'));
-    const truth = { scheduling: mean(column(runs, 'true_sched_ms')), driver: mean(column(runs, 'true_driver_ms')), notification: mean(column(extra, 'true_notification_ms')) };
+    const truth = {
+      scheduling: mean(column(runs, 'true_sched_ms')),
+      driver: mean(column(runs, 'true_driver_ms')),
+      notification: mean(column(extra, 'true_notification_ms')),
+    };
     const top = Object.entries(truth).sort((a, b) => b[1] - a[1])[0][0];
-    const d = (await diagnosisOf('nomad-2016-stock')).filter((x) => x.kind === 'dominant' && (x.evidence as { of: string }).of === 'total');
+    const d = (await diagnosisOf('nomad-2016-stock')).filter(
+      (x) => x.kind === 'dominant' && (x.evidence as { of: string }).of === 'total',
+    );
     expect(d.map((x) => x.phase)).toEqual([top]);
   });
 

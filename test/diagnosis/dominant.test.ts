@@ -5,7 +5,16 @@ import { addSubPhase, input, request, rng } from './fixtures.js';
 describe('dominant phase', () => {
   const r = rng(1);
   const reqs = Array.from({ length: 30 }, (_, i) =>
-    request(`r${i}`, i * 10_000_000_000, [['api', r.uniform(10, 20)], ['spawn', r.uniform(300, 500)], ['notification', r.uniform(50, 150)]], 'nova'),
+    request(
+      `r${i}`,
+      i * 10_000_000_000,
+      [
+        ['api', r.uniform(10, 20)],
+        ['spawn', r.uniform(300, 500)],
+        ['notification', r.uniform(50, 150)],
+      ],
+      'nova',
+    ),
   );
   for (const q of reqs) {
     const img = q.phases.spawn.ms * 0.7;
@@ -17,8 +26,14 @@ describe('dominant phase', () => {
 
   it('names the phase with the largest share, its CI containing the share, and the what-if', () => {
     const top = d.find((x) => x.phase === 'spawn')!;
-    const ev = top.evidence as { share: number; shareCi95: [number, number]; whatIfMeanOfWholeMs: number; runnerUp: { phase: string } };
-    const spawn = reqs.map((q) => q.phases.spawn.ms), total = reqs.map((q) => q.phases.total.ms);
+    const ev = top.evidence as {
+      share: number;
+      shareCi95: [number, number];
+      whatIfMeanOfWholeMs: number;
+      runnerUp: { phase: string };
+    };
+    const spawn = reqs.map((q) => q.phases.spawn.ms),
+      total = reqs.map((q) => q.phases.total.ms);
     expect(ev.share).toBeCloseTo(mean(spawn) / mean(total), 9);
     expect(ev.shareCi95[0]).toBeLessThan(ev.share);
     expect(ev.shareCi95[1]).toBeGreaterThan(ev.share);

@@ -25,12 +25,24 @@ export function rng(seed: number): Rng {
   };
 }
 
-export function message(t: number, name: string, src: string, dst: string, ms: number | null, ids: VimMessage['ids'] = {}): VimMessage {
+export function message(
+  t: number,
+  name: string,
+  src: string,
+  dst: string,
+  ms: number | null,
+  ids: VimMessage['ids'] = {},
+): VimMessage {
   return { t: Math.round(t), vim: 'nomad', type: 'nomad-rpc', name, service: 'server', src, dst, ms, ids };
 }
 
 /** A request whose phases follow each other: [name, durationMs] from `startNs`. */
-export function request(id: string, startNs: number, phases: [string, number][], vim: 'nomad' | 'nova' = 'nomad'): RequestTimeline {
+export function request(
+  id: string,
+  startNs: number,
+  phases: [string, number][],
+  vim: 'nomad' | 'nova' = 'nomad',
+): RequestTimeline {
   const out: Record<string, PhaseValue> = {};
   let t = startNs;
   for (const [name, ms] of phases) {
@@ -39,7 +51,17 @@ export function request(id: string, startNs: number, phases: [string, number][],
     t = end;
   }
   out.total = { ms: (t - startNs) / MS, startNs, endNs: t, source: 'capture', host: 'h' };
-  return { vim, id, keys: vim === 'nomad' ? { alloc: id } : { server: id }, complete: true, missing: [], phases: out, absent: {}, startNs, notes: [] };
+  return {
+    vim,
+    id,
+    keys: vim === 'nomad' ? { alloc: id } : { server: id },
+    complete: true,
+    missing: [],
+    phases: out,
+    absent: {},
+    startNs,
+    notes: [],
+  };
 }
 
 /** Add a sub-phase nested in `parent`, starting `offsetMs` after it. */
@@ -49,6 +71,16 @@ export function addSubPhase(r: RequestTimeline, name: string, parent: string, of
   r.phases[name] = { ms, startNs: start, endNs: start + Math.round(ms * MS), source: 'log', host: 'h' };
 }
 
-export function input(requests: RequestTimeline[], messages: VimMessage[], sequence: string[], vim = 'nomad'): DiagnosisInput {
-  return { requests, messages: MessageLog.from([...messages].sort((a, b) => a.t - b.t)), stats: {}, sequences: { [vim]: sequence } };
+export function input(
+  requests: RequestTimeline[],
+  messages: VimMessage[],
+  sequence: string[],
+  vim = 'nomad',
+): DiagnosisInput {
+  return {
+    requests,
+    messages: MessageLog.from([...messages].sort((a, b) => a.t - b.t)),
+    stats: {},
+    sequences: { [vim]: sequence },
+  };
 }

@@ -3,10 +3,17 @@ import { detectPeriod, MAX_FIT_SENDS } from '../../src/diagnosis/periodicity.js'
 import { MS, rng } from './fixtures.js';
 
 /** Sends on a grid of `periodMs` (from `phaseMs`), on a random subset of ticks, with jitter. */
-function gridTimes(seed: number, periodMs: number, ticks: number, opts: { phaseMs?: number; keep?: number; jitterMs?: number } = {}): number[] {
+function gridTimes(
+  seed: number,
+  periodMs: number,
+  ticks: number,
+  opts: { phaseMs?: number; keep?: number; jitterMs?: number } = {},
+): number[] {
   const r = rng(seed);
   const out: number[] = [];
-  for (let k = 0; k < ticks; k++) if (r.uniform() < (opts.keep ?? 0.4)) out.push((1000 + (opts.phaseMs ?? 37) + k * periodMs + r.normal(0, opts.jitterMs ?? 0.5)) * MS);
+  for (let k = 0; k < ticks; k++)
+    if (r.uniform() < (opts.keep ?? 0.4))
+      out.push((1000 + (opts.phaseMs ?? 37) + k * periodMs + r.normal(0, opts.jitterMs ?? 0.5)) * MS);
   return out;
 }
 
@@ -58,7 +65,9 @@ describe('detectPeriod', () => {
       const n = r.int(20, 300);
       const times = Array.from({ length: n }, () => r.uniform(0, 40_000) * MS);
       const fit = detectPeriod(times);
-      expect(fit.accepted, `seed ${seed}: ${fit.periodMs} ms, R ${fit.rayleighR}, on grid ${fit.onGridFraction}`).toBe(false);
+      expect(fit.accepted, `seed ${seed}: ${fit.periodMs} ms, R ${fit.rayleighR}, on grid ${fit.onGridFraction}`).toBe(
+        false,
+      );
     }
   });
 
@@ -107,7 +116,9 @@ describe('detectPeriod', () => {
     expect(fit.onGridFraction).toBeGreaterThan(0.95);
     // 39× the sends; sorting and tick-finding stay linear-ish, the fitting does not grow at all
     // (unbounded, this stream took ~100 passes of 200,000 sends per candidate multiple).
-    console.log(`detectPeriod cpu: ${short.length} sends ${(shortCpu / 1000).toFixed(0)} ms, ${long.length} sends ${(longCpu / 1000).toFixed(0)} ms`);
+    console.log(
+      `detectPeriod cpu: ${short.length} sends ${(shortCpu / 1000).toFixed(0)} ms, ${long.length} sends ${(longCpu / 1000).toFixed(0)} ms`,
+    );
     expect(longCpu / shortCpu).toBeLessThan(15);
   });
 });

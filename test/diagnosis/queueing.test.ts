@@ -4,7 +4,14 @@ import type { RequestTimeline } from '../../src/timeline/types.js';
 import { input, MS, request, rng } from './fixtures.js';
 
 const SEQUENCE = ['api', 'scheduling', 'compute', 'notification'];
-const context = (inp: DiagnosisInput): DiagnosisContext => ({ input: inp, time: String, unixNs: String, ref: () => { throw new Error('no messages'); } });
+const context = (inp: DiagnosisInput): DiagnosisContext => ({
+  input: inp,
+  time: String,
+  unixNs: String,
+  ref: () => {
+    throw new Error('no messages');
+  },
+});
 
 /**
  * Bursts of `size` overlapping boots. `compute` takes a lock: a boot's compute starts when
@@ -20,11 +27,24 @@ function bursts(seed: number, sizes: number[]): RequestTimeline[] {
     // The client fires the burst's POSTs one after the other, ~150 ms apart.
     const boots = Array.from({ length: size }, (_, i) => ({ i, start: t + (i * 150 + r.uniform(0, 20)) * MS }));
     for (const { i, start } of boots) {
-      const api = r.uniform(100, 140), sched = r.uniform(200, 260);
+      const api = r.uniform(100, 140),
+        sched = r.uniform(200, 260);
       const dispatched = start + (api + sched) * MS;
       const lockAt = Math.max(dispatched, lockFree);
       lockFree = lockAt + r.uniform(450, 550) * MS;
-      out.push(request(`b${b}-${i}`, start, [['api', api], ['scheduling', sched], ['compute', (lockFree - dispatched) / MS], ['notification', r.uniform(50, 150)]], 'nova'));
+      out.push(
+        request(
+          `b${b}-${i}`,
+          start,
+          [
+            ['api', api],
+            ['scheduling', sched],
+            ['compute', (lockFree - dispatched) / MS],
+            ['notification', r.uniform(50, 150)],
+          ],
+          'nova',
+        ),
+      );
     }
     t += 20_000 * MS;
   });
@@ -37,7 +57,16 @@ describe('queueing detector', () => {
     const d = diagnose(input(reqs, [], SEQUENCE, 'nova')).filter((x) => x.kind === 'queueing');
     expect(d).toHaveLength(1);
     expect(d[0].phase).toBe('compute');
-    const ev = d[0].evidence as { maxInFlight: number; phases: { phase: string; rho: number; adjustedP: number; significant: boolean; byInFlight: Record<string, { meanMs: number }> }[] };
+    const ev = d[0].evidence as {
+      maxInFlight: number;
+      phases: {
+        phase: string;
+        rho: number;
+        adjustedP: number;
+        significant: boolean;
+        byInFlight: Record<string, { meanMs: number }>;
+      }[];
+    };
     expect(ev.maxInFlight).toBe(4);
     const compute = ev.phases.find((p) => p.phase === 'compute')!;
     expect(compute.rho).toBeGreaterThan(0.4);
@@ -60,7 +89,14 @@ describe('queueing detector', () => {
         const r = rng(seed);
         const reqs: RequestTimeline[] = [];
         for (let i = 0; i < n; i++) {
-          reqs.push(request(`r${i}`, r.uniform(0, n * 300) * MS, SEQUENCE.map((p) => [p, r.uniform(100, 1000)] as [string, number]), 'nova'));
+          reqs.push(
+            request(
+              `r${i}`,
+              r.uniform(0, n * 300) * MS,
+              SEQUENCE.map((p) => [p, r.uniform(100, 1000)] as [string, number]),
+              'nova',
+            ),
+          );
         }
         if (detectQueueing(context(input(reqs, [], SEQUENCE, 'nova'))).length) alarms++;
       }

@@ -26,10 +26,17 @@ function scenario(seed: number, reportAt: (readyNs: number) => number, runs = 40
     const work = r.uniform(100, 200);
     const ready = t + work * MS;
     const sent = reportAt(ready);
-    requests.push(request(`req-${i}`, t, [['work', work], ['report', (sent - ready) / MS]]));
+    requests.push(
+      request(`req-${i}`, t, [
+        ['work', work],
+        ['report', (sent - ready) / MS],
+      ]),
+    );
     messages.push(message(sent, 'Sync.Report', CLIENT, SERVER, 0.3, { alloc: `req-${i}` }));
     // Another change of the same request later on (e.g. its completion).
-    messages.push(message(reportAt(ready + r.uniform(200, 400) * MS), 'Sync.Report', CLIENT, SERVER, 0.3, { alloc: `req-${i}` }));
+    messages.push(
+      message(reportAt(ready + r.uniform(200, 400) * MS), 'Sync.Report', CLIENT, SERVER, 0.3, { alloc: `req-${i}` }),
+    );
   }
   return input(requests, messages, SEQUENCE);
 }
@@ -50,7 +57,10 @@ describe('timer detector', () => {
     expect(d[0].phase).toBe('report');
     expect(d[0].host).toBe('10.0.0.2');
     expect(Math.abs(d[0].periodMs! - 500)).toBeLessThan(10);
-    const ev = d[0].evidence as { waits: { meanOverPeriod: number; ksP: number }; grid: { onGridFraction: number; messages: number } };
+    const ev = d[0].evidence as {
+      waits: { meanOverPeriod: number; ksP: number };
+      grid: { onGridFraction: number; messages: number };
+    };
     expect(ev.grid.messages).toBe(80);
     expect(ev.grid.onGridFraction).toBe(1);
     expect(ev.waits.meanOverPeriod).toBeGreaterThan(0.3);
@@ -101,8 +111,13 @@ describe('timer detector', () => {
     const b = scenario(22, ticker(500, 60, 23));
     const bMessages = Array.from(b.messages, (m) => ({ ...m, src: '10.0.0.9:5000' }));
     for (const r of b.requests) r.id = `b-${r.id}`;
-    const d = diagnose(input([...a.requests, ...b.requests], [...a.messages, ...bMessages], SEQUENCE)).filter((x) => x.kind === 'timer');
-    expect(d.map((x) => [x.host, Math.round(x.periodMs!)]).sort()).toEqual([['10.0.0.2', 200], ['10.0.0.9', 500]]);
+    const d = diagnose(input([...a.requests, ...b.requests], [...a.messages, ...bMessages], SEQUENCE)).filter(
+      (x) => x.kind === 'timer',
+    );
+    expect(d.map((x) => [x.host, Math.round(x.periodMs!)]).sort()).toEqual([
+      ['10.0.0.2', 200],
+      ['10.0.0.9', 500],
+    ]);
   });
 
   it(`${MAX_TIMER_HOSTS + 5} compute hosts with the same ticker: grids fitted for ${MAX_TIMER_HOSTS}, each statement says how many send`, () => {
@@ -114,7 +129,9 @@ describe('timer detector', () => {
       const s = scenario(100 + h, ticker(200, 7 * h, 200 + h), 40 - h);
       for (const r of s.requests) r.id = `h${h}-${r.id}`;
       requests.push(...s.requests);
-      messages.push(...Array.from(s.messages, (m) => ({ ...m, src: `10.0.${h}.2:5000`, ids: { alloc: `h${h}-${m.ids.alloc}` } })));
+      messages.push(
+        ...Array.from(s.messages, (m) => ({ ...m, src: `10.0.${h}.2:5000`, ids: { alloc: `h${h}-${m.ids.alloc}` } })),
+      );
     }
     const d = diagnose(input(requests, messages, SEQUENCE)).filter((x) => x.kind === 'timer');
     expect(d.length).toBeGreaterThan(MAX_TIMER_HOSTS / 2);

@@ -35,7 +35,9 @@ const subjects: Subject[] = [
     window: (r) => [BigInt(r.t_submit_ns), BigInt(r.t_running_ns)],
     idOf: (r) => r.alloc_id,
     options: () => {
-      const truth = JSON.parse(readFileSync(resolve(sharedCaptures, 'nomad-2016-tuned/truth.json'), 'utf8')) as { client_clock_offset_ms: number };
+      const truth = JSON.parse(readFileSync(resolve(sharedCaptures, 'nomad-2016-tuned/truth.json'), 'utf8')) as {
+        client_clock_offset_ms: number;
+      };
       return { clockOffsets: { '10.99.0.2': truth.client_clock_offset_ms } };
     },
   },
@@ -48,8 +50,17 @@ const subjects: Subject[] = [
 ];
 
 let fileNo = 0;
-async function analyseRecords(base: CaptureBase, records: BaseRecord[], options: AnalyseOptions, format: 'pcap' | 'pcapng' = 'pcapng', gzip = false): Promise<AnalysisResult> {
-  const path = tempFile(`${base.name}-${fileNo++}.${format}${gzip ? '.gz' : ''}`, writeRecords(records, format, base.tsPrecision, gzip));
+async function analyseRecords(
+  base: CaptureBase,
+  records: BaseRecord[],
+  options: AnalyseOptions,
+  format: 'pcap' | 'pcapng' = 'pcapng',
+  gzip = false,
+): Promise<AnalysisResult> {
+  const path = tempFile(
+    `${base.name}-${fileNo++}.${format}${gzip ? '.gz' : ''}`,
+    writeRecords(records, format, base.tsPrecision, gzip),
+  );
   return analyse(path, options);
 }
 
@@ -93,25 +104,34 @@ for (const s of subjects) {
       'reorder (windows of 4)': (r) => expect(net(r).outOfOrder).toBeGreaterThan(net(reference).outOfOrder),
     };
     const mutations: [string, (rng: Prng, recs: BaseRecord[], mine: number[]) => BaseRecord[]][] = [
-      ['drop', (rng, recs, mine) => {
-        const drop = new Set(Array.from({ length: 5 }, () => rng.pick(mine)));
-        return recs.filter((_, i) => !drop.has(i));
-      }],
-      ['duplicate', (rng, recs, mine) => {
-        const dup = new Set(Array.from({ length: 10 }, () => rng.pick(mine)));
-        return recs.flatMap((r, i) => (dup.has(i) ? [r, r] : [r]));
-      }],
-      ['reorder (windows of 4)', (rng, recs, mine) => {
-        const out = recs.slice();
-        for (let n = 0; n < 10; n++) {
-          const at = rng.pick(mine.slice(0, -4));
-          for (let i = at + 3; i > at; i--) {
-            const j = rng.int(at, i);
-            [out[i], out[j]] = [out[j], out[i]];
+      [
+        'drop',
+        (rng, recs, mine) => {
+          const drop = new Set(Array.from({ length: 5 }, () => rng.pick(mine)));
+          return recs.filter((_, i) => !drop.has(i));
+        },
+      ],
+      [
+        'duplicate',
+        (rng, recs, mine) => {
+          const dup = new Set(Array.from({ length: 10 }, () => rng.pick(mine)));
+          return recs.flatMap((r, i) => (dup.has(i) ? [r, r] : [r]));
+        },
+      ],
+      [
+        'reorder (windows of 4)',
+        (rng, recs, mine) => {
+          const out = recs.slice();
+          for (let n = 0; n < 10; n++) {
+            const at = rng.pick(mine.slice(0, -4));
+            for (let i = at + 3; i > at; i--) {
+              const j = rng.int(at, i);
+              [out[i], out[j]] = [out[j], out[i]];
+            }
           }
-        }
-        return out;
-      }],
+          return out;
+        },
+      ],
     ];
     for (const [what, mutate] of mutations) {
       it(`(a) ${what} packets of one run: every other request identical`, async () => {
@@ -125,7 +145,9 @@ for (const s of subjects) {
           const got = byId(result);
           for (const other of runs) {
             if (other === run) continue;
-            expect(got.get(s.idOf(other)), `run ${other.run} after damage to run ${k}`).toEqual(refById.get(s.idOf(other)));
+            expect(got.get(s.idOf(other)), `run ${other.run} after damage to run ${k}`).toEqual(
+              refById.get(s.idOf(other)),
+            );
           }
         }
       });
@@ -135,10 +157,18 @@ for (const s of subjects) {
       for (const k of [3, 12]) {
         const [, endK] = s.window(runs[k - 1]);
         const [startNext, endNext] = s.window(runs[k]);
-        for (const [cut, inside] of [[(endK + startNext) / 2n, false], [(startNext + endNext) / 2n, true]] as const) {
-          const result = await analyseRecords(base, base.records.filter((r) => r.ts < cut), options);
+        for (const [cut, inside] of [
+          [(endK + startNext) / 2n, false],
+          [(startNext + endNext) / 2n, true],
+        ] as const) {
+          const result = await analyseRecords(
+            base,
+            base.records.filter((r) => r.ts < cut),
+            options,
+          );
           const got = byId(result);
-          for (const run of runs.slice(0, k)) expect(got.get(s.idOf(run)), `run ${run.run}, cut after ${k}`).toEqual(refById.get(s.idOf(run)));
+          for (const run of runs.slice(0, k))
+            expect(got.get(s.idOf(run)), `run ${run.run}, cut after ${k}`).toEqual(refById.get(s.idOf(run)));
           const next = got.get(s.idOf(runs[k]));
           if (inside) {
             expect(next, `run ${k + 1} cut in the middle`).toBeDefined();
@@ -152,8 +182,15 @@ for (const s of subjects) {
 
     it('(c) pcap, pcapng, gzip of either, and the original file give the same JSON but for `captures`', async () => {
       const expected = withoutFile(reference);
-      for (const [format, gzip] of [['pcap', false], ['pcap', true], ['pcapng', true]] as const) {
-        expect(withoutFile(await analyseRecords(base, base.records, options, format, gzip)), `${format}${gzip ? ' gzip' : ''}`).toEqual(expected);
+      for (const [format, gzip] of [
+        ['pcap', false],
+        ['pcap', true],
+        ['pcapng', true],
+      ] as const) {
+        expect(
+          withoutFile(await analyseRecords(base, base.records, options, format, gzip)),
+          `${format}${gzip ? ' gzip' : ''}`,
+        ).toEqual(expected);
       }
       expect(withoutFile(await analyse(capturePath(s.name), options))).toEqual(expected);
     });

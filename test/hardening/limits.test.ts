@@ -36,7 +36,10 @@ describe('limits', () => {
     let j = i + 1;
     while (!isRpcData(base.records[j].data)) j++;
     const records = [...base.records];
-    [records[i], records[j]] = [{ ...records[j], ts: records[i].ts }, { ...records[i], ts: records[j].ts }];
+    [records[i], records[j]] = [
+      { ...records[j], ts: records[i].ts },
+      { ...records[i], ts: records[j].ts },
+    ];
     const file = tempFile('reordered.pcapng', writeRecords(records, 'pcapng', base.tsPrecision));
     const loose = await analyse(file);
     expect(loose.counters.net).toBeDefined();
@@ -84,7 +87,10 @@ describe('limits', () => {
   });
 
   it('a limit given as undefined keeps its default (no NaN bound)', async () => {
-    const r = await analyse(capturePath('nova-seq'), { limits: { maxBodyBytes: undefined }, reassembly: { maxConnections: undefined } });
+    const r = await analyse(capturePath('nova-seq'), {
+      limits: { maxBodyBytes: undefined },
+      reassembly: { maxConnections: undefined },
+    });
     expect(r.requests.filter((q) => q.complete).length).toBe(30);
     expect(r.warnings.filter((w) => /limit/.test(w))).toEqual([]);
   });

@@ -24,7 +24,10 @@ describe('damaged TLS captures with their key logs', () => {
     rmSync(dir, { recursive: true, force: true });
   });
   beforeAll(async () => {
-    for (const [v, cipher, port] of [['TLSv1.3', 'TLS_CHACHA20_POLY1305_SHA256', 8774], ['TLSv1.2', 'ECDHE-RSA-AES128-GCM-SHA256', 8775]] as const) {
+    for (const [v, cipher, port] of [
+      ['TLSv1.3', 'TLS_CHACHA20_POLY1305_SHA256', 8774],
+      ['TLSv1.2', 'ECDHE-RSA-AES128-GCM-SHA256', 8775],
+    ] as const) {
       mkdirSync(join(dir, v));
       caps.push(await captureTlsSession(ns, join(dir, v), dir, v, cipher, port));
     }
@@ -41,7 +44,8 @@ describe('damaged TLS captures with their key logs', () => {
         const at = 24 + Math.floor(r() * (b.length - 24));
         const kind = i % 3;
         let damaged: Buffer = b;
-        if (kind === 0) for (let k = 0; k < 1 + (i % 5); k++) b[24 + Math.floor(r() * (b.length - 24))] ^= 1 << Math.floor(r() * 8);
+        if (kind === 0)
+          for (let k = 0; k < 1 + (i % 5); k++) b[24 + Math.floor(r() * (b.length - 24))] ^= 1 << Math.floor(r() * 8);
         else if (kind === 1) damaged = b.subarray(0, at);
         else damaged = Buffer.concat([b.subarray(0, at), b.subarray(at - Math.min(at - 24, 200), at), b.subarray(at)]);
         const file = join(dir, `v${i}.pcap`);

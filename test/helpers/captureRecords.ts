@@ -35,14 +35,26 @@ export function tempFile(name: string, bytes: Uint8Array): string {
   return path;
 }
 
-export async function readAll(source: CaptureSource | Uint8Array, options: ReadCaptureOptions = {}): Promise<ReadResult> {
+export async function readAll(
+  source: CaptureSource | Uint8Array,
+  options: ReadCaptureOptions = {},
+): Promise<ReadResult> {
   const records: CopiedRecord[] = [];
   const warnings: CaptureWarning[] = [];
   const clock = new SessionClock();
-  const src = source instanceof Uint8Array ? tempFile(`capture-${Math.random().toString(36).slice(2)}.bin`, source) : source;
+  const src =
+    source instanceof Uint8Array ? tempFile(`capture-${Math.random().toString(36).slice(2)}.bin`, source) : source;
   const summary = await readCapture(
     src,
-    (r) => records.push({ ts: r.ts, linkType: r.linkType, bytes: [...r.bytes], origLen: r.origLen, iface: r.iface, frame: r.frame }),
+    (r) =>
+      records.push({
+        ts: r.ts,
+        linkType: r.linkType,
+        bytes: [...r.bytes],
+        origLen: r.origLen,
+        iface: r.iface,
+        frame: r.frame,
+      }),
     { clock, onWarning: (w) => warnings.push(w), ...options },
   );
   return { records, summary, warnings, clock };

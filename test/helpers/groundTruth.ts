@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** `VIM_ANALYSE_CAPTURES` points the tests elsewhere; a missing folder fails them (never skips). */
-export const sharedCaptures = resolve(process.env.VIM_ANALYSE_CAPTURES ?? resolve(__dirname, '../../../shared/captures'));
+export const sharedCaptures = resolve(
+  process.env.VIM_ANALYSE_CAPTURES ?? resolve(__dirname, '../../../shared/captures'),
+);
 export const fixturesDir = resolve(__dirname, '../../fixtures/pcaps');
 
 const used = new Set<string>();
@@ -53,7 +55,10 @@ export function capturePath(name: string): string {
 export const runsOf = (name: string): Row[] => readTsv(sharedFile(name, 'runs.tsv'));
 export const secretsOf = (name: string): string[] => {
   try {
-    return readFileSync(sharedFile(name, 'secrets.txt'), 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
+    return readFileSync(sharedFile(name, 'secrets.txt'), 'utf8')
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
   } catch {
     const t = JSON.parse(readFileSync(sharedFile(name, 'truth.json'), 'utf8')) as { secrets?: Record<string, string> };
     return Object.values(t.secrets ?? {});
@@ -71,4 +76,5 @@ export function isoToNs(iso: string): bigint {
 }
 
 /** A capture's truth.json, parsed. */
-export const truthOf = <T = Record<string, unknown>>(name: string): T => JSON.parse(readFileSync(resolve(sharedCaptures, name, 'truth.json'), 'utf8')) as T;
+export const truthOf = <T = Record<string, unknown>>(name: string): T =>
+  JSON.parse(readFileSync(resolve(sharedCaptures, name, 'truth.json'), 'utf8')) as T;

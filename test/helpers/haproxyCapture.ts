@@ -9,7 +9,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeCertificate, startTcpdump, type Netns } from './tlsCapture.js';
 
-export const addresses = { client: '10.98.0.50', vip: '10.98.0.10', proxySource: '10.98.0.1', backend: '10.98.0.2' } as const;
+export const addresses = {
+  client: '10.98.0.50',
+  vip: '10.98.0.10',
+  proxySource: '10.98.0.1',
+  backend: '10.98.0.2',
+} as const;
 export const port = 8774;
 
 const peers = resolve(__dirname, 'proxiedPeers.mjs');
@@ -22,8 +27,17 @@ export interface ProxiedCapture {
 }
 
 /** haproxy up (its VIP accepting; probed before the capture starts), tcpdump, the peers; the packets tcpdump dropped. */
-async function runOnce(ns: Netns, cfg: string, dir: string, pcap: string, version: string, requests: number): Promise<number> {
-  const haproxy = spawn('ip', ['netns', 'exec', ns.name, 'haproxy', '-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+async function runOnce(
+  ns: Netns,
+  cfg: string,
+  dir: string,
+  pcap: string,
+  version: string,
+  requests: number,
+): Promise<number> {
+  const haproxy = spawn('ip', ['netns', 'exec', ns.name, 'haproxy', '-db', '-f', cfg], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   haproxy.stderr.on('data', (c: Buffer) => (err += c));
   let dump: Awaited<ReturnType<typeof startTcpdump>> | null = null;
@@ -31,7 +45,9 @@ async function runOnce(ns: Netns, cfg: string, dir: string, pcap: string, versio
   try {
     for (let i = 0; ; i++) {
       try {
-        execFileSync('ip', ['netns', 'exec', ns.name, 'bash', '-c', `exec 3<>/dev/tcp/${addresses.vip}/${port}`], { stdio: 'pipe' });
+        execFileSync('ip', ['netns', 'exec', ns.name, 'bash', '-c', `exec 3<>/dev/tcp/${addresses.vip}/${port}`], {
+          stdio: 'pipe',
+        });
         break;
       } catch {
         if (i === 100) throw new Error(`haproxy did not start: ${err.trim()}`);
@@ -39,7 +55,25 @@ async function runOnce(ns: Netns, cfg: string, dir: string, pcap: string, versio
       }
     }
     dump = await startTcpdump(ns.name, 'lo', `tcp port ${port}`, pcap);
-    execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, peers, dir, addresses.backend, String(port), addresses.vip, String(port), version, String(requests), addresses.client], { stdio: 'pipe', timeout: 30_000 });
+    execFileSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns.name,
+        process.execPath,
+        peers,
+        dir,
+        addresses.backend,
+        String(port),
+        addresses.vip,
+        String(port),
+        version,
+        String(requests),
+        addresses.client,
+      ],
+      { stdio: 'pipe', timeout: 30_000 },
+    );
   } finally {
     const closed = new Promise((r) => haproxy.on('close', r));
     haproxy.kill('SIGTERM');
@@ -49,18 +83,37 @@ async function runOnce(ns: Netns, cfg: string, dir: string, pcap: string, versio
   return dropped;
 }
 
-export async function captureThroughHaproxy(ns: Netns, dir: string, version: 'TLSv1.2' | 'TLSv1.3', requests: number): Promise<ProxiedCapture> {
-  for (const a of Object.values(addresses)) execFileSync('ip', ['-n', ns.name, 'addr', 'add', `${a}/32`, 'dev', 'lo'], { stdio: 'pipe' });
+export async function captureThroughHaproxy(
+  ns: Netns,
+  dir: string,
+  version: 'TLSv1.2' | 'TLSv1.3',
+  requests: number,
+): Promise<ProxiedCapture> {
+  for (const a of Object.values(addresses))
+    execFileSync('ip', ['-n', ns.name, 'addr', 'add', `${a}/32`, 'dev', 'lo'], { stdio: 'pipe' });
   const { cert, key } = makeCertificate(dir, 'nova.example');
   const pem = join(dir, 'haproxy.pem');
   writeFileSync(pem, readFileSync(cert, 'latin1') + readFileSync(key, 'latin1'));
   const cfg = join(dir, 'haproxy.cfg');
-  writeFileSync(cfg, [
-    'global', '  maxconn 100',
-    'defaults', '  mode http', '  option forwardfor', '  timeout connect 2s', '  timeout client 10s', '  timeout server 10s',
-    'frontend nova_api_public', `  bind ${addresses.vip}:${port} ssl crt ${pem}`, '  default_backend nova_api',
-    'backend nova_api', `  server nova1 ${addresses.backend}:${port} source ${addresses.proxySource}`, '',
-  ].join('\n'));
+  writeFileSync(
+    cfg,
+    [
+      'global',
+      '  maxconn 100',
+      'defaults',
+      '  mode http',
+      '  option forwardfor',
+      '  timeout connect 2s',
+      '  timeout client 10s',
+      '  timeout server 10s',
+      'frontend nova_api_public',
+      `  bind ${addresses.vip}:${port} ssl crt ${pem}`,
+      '  default_backend nova_api',
+      'backend nova_api',
+      `  server nova1 ${addresses.backend}:${port} source ${addresses.proxySource}`,
+      '',
+    ].join('\n'),
+  );
   execFileSync('haproxy', ['-c', '-q', '-f', cfg], { stdio: 'pipe' });
   const pcap = join(dir, 'proxied.pcap');
   // On a loaded machine the kernel can drop a packet from tcpdump's ring: run again then.

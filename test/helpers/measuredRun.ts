@@ -19,7 +19,11 @@ export interface MeasuredRun {
 }
 
 /** `options`: JSON-able AnalyseOptions; `nodeArgs` e.g. a heap cap. */
-export function measuredAnalyse(file: string, options: Record<string, unknown> = {}, nodeArgs: string[] = []): MeasuredRun {
+export function measuredAnalyse(
+  file: string,
+  options: Record<string, unknown> = {},
+  nodeArgs: string[] = [],
+): MeasuredRun {
   const script = `
     const { analyse } = await import(${JSON.stringify(index)});
     const t0 = performance.now();
@@ -30,7 +34,10 @@ export function measuredAnalyse(file: string, options: Record<string, unknown> =
       warnings: r.warnings, counters: r.counters, seconds,
       maxRssBytes: Number(/VmHWM:\\s*(\\d+) kB/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))[1]) * 1024,
     }));`;
-  const child = spawnSync(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const child = spawnSync(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (child.status !== 0) throw new Error(`child exited ${child.status}: ${child.stderr.slice(0, 2000)}`);
   return JSON.parse(child.stdout) as MeasuredRun;
 }

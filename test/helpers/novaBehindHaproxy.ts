@@ -14,11 +14,22 @@ import { readCapture } from '../../src/capture/readCapture.js';
 import { SessionClock } from '../../src/capture/sessionClock.js';
 import { reassembleTcp } from '../../src/net/reassembleTcp.js';
 import { HttpConnectionParser } from '../../src/protocols/http/parser.js';
-import { defaultProtocolLimits, type Header, type HttpExchange, type ProtocolContext } from '../../src/protocols/types.js';
+import {
+  defaultProtocolLimits,
+  type Header,
+  type HttpExchange,
+  type ProtocolContext,
+} from '../../src/protocols/types.js';
 import { pcap, type Frame } from './pcapWriter.js';
 import { makeCertificate, startTcpdump, type Netns } from './tlsCapture.js';
 
-export const lb = { client: '10.98.0.3', api: '10.98.0.1', vip: '10.98.0.10', proxySource: '10.98.0.6', port: 8774 } as const;
+export const lb = {
+  client: '10.98.0.3',
+  api: '10.98.0.1',
+  vip: '10.98.0.10',
+  proxySource: '10.98.0.6',
+  port: 8774,
+} as const;
 
 const peers = resolve(__dirname, 'replayPeers.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,7 +38,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function serialise(startLine: string, headers: readonly Header[], body: Uint8Array): Buffer {
   const drop = new Set(['content-length', 'transfer-encoding', 'content-encoding']);
   const kept = headers.filter(([n]) => !drop.has(n.toLowerCase()));
-  const head = [startLine, ...kept.map(([n, v]) => `${n}: ${v}`), `Content-Length: ${body.length}`, '', ''].join('\r\n');
+  const head = [startLine, ...kept.map(([n, v]) => `${n}: ${v}`), `Content-Length: ${body.length}`, '', ''].join(
+    '\r\n',
+  );
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
 
@@ -40,19 +53,35 @@ interface Recorded {
 }
 
 /** The client connection's exchanges from `fromNs` to `toNs` (absolute Unix ns), with full bodies. */
-export async function recordedExchanges(capture: string, fromNs: bigint, toNs: bigint): Promise<{ exchanges: Recorded[]; postUnixNs: bigint }> {
+export async function recordedExchanges(
+  capture: string,
+  fromNs: bigint,
+  toNs: bigint,
+): Promise<{ exchanges: Recorded[]; postUnixNs: bigint }> {
   const ctx: ProtocolContext = { counters: {}, warn: () => {}, limits: defaultProtocolLimits };
   const all: HttpExchange[] = [];
   const clock = new SessionClock();
-  await reassembleTcp(capture, (conn) => (conn.client.ip === lb.client && conn.server.ip === lb.api && conn.server.port === lb.port ? new HttpConnectionParser(conn, (ex) => all.push(ex), ctx, { keepBody: () => true }) : null), { clock });
+  await reassembleTcp(
+    capture,
+    (conn) =>
+      conn.client.ip === lb.client && conn.server.ip === lb.api && conn.server.port === lb.port
+        ? new HttpConnectionParser(conn, (ex) => all.push(ex), ctx, { keepBody: () => true })
+        : null,
+    { clock },
+  );
   const abs = (rel: number) => clock.absoluteNs(rel);
-  const picked = all.filter((ex) => ex.response && abs(ex.request.firstByte) >= fromNs - 1_000_000n && abs(ex.response.lastByte) <= toNs + 1_000_000n);
-  if (!picked.length || picked[0].request.method !== 'POST') throw new Error('no POST /v2.1/servers exchange in the window');
+  const picked = all.filter(
+    (ex) =>
+      ex.response && abs(ex.request.firstByte) >= fromNs - 1_000_000n && abs(ex.response.lastByte) <= toNs + 1_000_000n,
+  );
+  if (!picked.length || picked[0].request.method !== 'POST')
+    throw new Error('no POST /v2.1/servers exchange in the window');
   const t0 = picked[0].request.firstByte;
   return {
     postUnixNs: abs(t0),
     exchanges: picked.map((ex) => {
-      const q = ex.request, r = ex.response!;
+      const q = ex.request,
+        r = ex.response!;
       if (q.bodyTruncated || r.bodyTruncated) throw new Error('a recorded body was truncated');
       return {
         atMs: (q.firstByte - t0) / 1e6,
@@ -66,18 +95,36 @@ export async function recordedExchanges(capture: string, fromNs: bigint, toNs: b
 }
 
 /** Runs the replay through haproxy in `ns`; returns the pcap and the client's key log. */
-export async function replayThroughHaproxy(ns: Netns, dir: string, exchanges: Recorded[]): Promise<{ pcap: string; keylog: string }> {
-  for (const a of [lb.client, lb.api, lb.vip, lb.proxySource]) execFileSync('ip', ['-n', ns.name, 'addr', 'add', `${a}/32`, 'dev', 'lo'], { stdio: 'pipe' });
+export async function replayThroughHaproxy(
+  ns: Netns,
+  dir: string,
+  exchanges: Recorded[],
+): Promise<{ pcap: string; keylog: string }> {
+  for (const a of [lb.client, lb.api, lb.vip, lb.proxySource])
+    execFileSync('ip', ['-n', ns.name, 'addr', 'add', `${a}/32`, 'dev', 'lo'], { stdio: 'pipe' });
   const { cert, key } = makeCertificate(dir, 'nova.example');
   const pem = join(dir, 'haproxy.pem');
   writeFileSync(pem, readFileSync(cert, 'latin1') + readFileSync(key, 'latin1'));
   const cfg = join(dir, 'haproxy.cfg');
-  writeFileSync(cfg, [
-    'global', '  maxconn 100',
-    'defaults', '  mode http', '  option forwardfor', '  timeout connect 2s', '  timeout client 30s', '  timeout server 30s',
-    'frontend nova_api_public', `  bind ${lb.vip}:${lb.port} ssl crt ${pem}`, '  default_backend nova_api',
-    'backend nova_api', `  server nova1 ${lb.api}:${lb.port} source ${lb.proxySource}`, '',
-  ].join('\n'));
+  writeFileSync(
+    cfg,
+    [
+      'global',
+      '  maxconn 100',
+      'defaults',
+      '  mode http',
+      '  option forwardfor',
+      '  timeout connect 2s',
+      '  timeout client 30s',
+      '  timeout server 30s',
+      'frontend nova_api_public',
+      `  bind ${lb.vip}:${lb.port} ssl crt ${pem}`,
+      '  default_backend nova_api',
+      'backend nova_api',
+      `  server nova1 ${lb.api}:${lb.port} source ${lb.proxySource}`,
+      '',
+    ].join('\n'),
+  );
   const file = join(dir, 'exchanges.json');
   writeFileSync(file, JSON.stringify(exchanges));
   const out = join(dir, 'replay.pcap');
@@ -92,7 +139,9 @@ export async function replayThroughHaproxy(ns: Netns, dir: string, exchanges: Re
 
 /** haproxy up (its VIP accepting), then tcpdump, then the replay; the packets tcpdump dropped. */
 async function replayOnce(ns: Netns, cfg: string, file: string, dir: string, out: string): Promise<number> {
-  const haproxy = spawn('ip', ['netns', 'exec', ns.name, 'haproxy', '-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const haproxy = spawn('ip', ['netns', 'exec', ns.name, 'haproxy', '-db', '-f', cfg], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   haproxy.stderr.on('data', (c: Buffer) => (err += c));
   let dump: Awaited<ReturnType<typeof startTcpdump>> | null = null;
@@ -101,7 +150,9 @@ async function replayOnce(ns: Netns, cfg: string, file: string, dir: string, out
     // Probed before tcpdump starts, so the probe's connection is not in the capture.
     for (let i = 0; ; i++) {
       try {
-        execFileSync('ip', ['netns', 'exec', ns.name, 'bash', '-c', `exec 3<>/dev/tcp/${lb.vip}/${lb.port}`], { stdio: 'pipe' });
+        execFileSync('ip', ['netns', 'exec', ns.name, 'bash', '-c', `exec 3<>/dev/tcp/${lb.vip}/${lb.port}`], {
+          stdio: 'pipe',
+        });
         break;
       } catch {
         if (i === 100) throw new Error(`haproxy did not start: ${err.trim()}`);
@@ -109,7 +160,24 @@ async function replayOnce(ns: Netns, cfg: string, file: string, dir: string, out
       }
     }
     dump = await startTcpdump(ns.name, 'lo', `tcp port ${lb.port}`, out);
-    execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, peers, dir, file, lb.api, String(lb.port), lb.vip, String(lb.port), lb.client], { stdio: 'pipe', timeout: 60_000 });
+    execFileSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns.name,
+        process.execPath,
+        peers,
+        dir,
+        file,
+        lb.api,
+        String(lb.port),
+        lb.vip,
+        String(lb.port),
+        lb.client,
+      ],
+      { stdio: 'pipe', timeout: 60_000 },
+    );
   } finally {
     const closed = new Promise((r) => haproxy.on('close', r));
     haproxy.kill('SIGTERM');
@@ -122,17 +190,32 @@ async function replayOnce(ns: Netns, cfg: string, file: string, dir: string, out
 /** IPv4/TCP addresses of an Ethernet frame, or null. */
 function tcpEnds(b: Uint8Array): { src: string; dst: string; sport: number; dport: number } | null {
   if (b.length < 34 || b[12] !== 0x08 || b[13] !== 0x00 || b[23] !== 6) return null;
-  const ihl = (b[14] & 0x0f) * 4, t = 14 + ihl;
+  const ihl = (b[14] & 0x0f) * 4,
+    t = 14 + ihl;
   if (b.length < t + 4) return null;
-  return { src: b.subarray(26, 30).join('.'), dst: b.subarray(30, 34).join('.'), sport: (b[t] << 8) | b[t + 1], dport: (b[t + 2] << 8) | b[t + 3] };
+  return {
+    src: b.subarray(26, 30).join('.'),
+    dst: b.subarray(30, 34).join('.'),
+    sport: (b[t] << 8) | b[t + 1],
+    dport: (b[t + 2] << 8) | b[t + 3],
+  };
 }
 
-async function frames(file: string, keep: (b: Uint8Array) => boolean, shiftNs: bigint): Promise<{ t: bigint; data: Uint8Array }[]> {
+async function frames(
+  file: string,
+  keep: (b: Uint8Array) => boolean,
+  shiftNs: bigint,
+): Promise<{ t: bigint; data: Uint8Array }[]> {
   const out: { t: bigint; data: Uint8Array }[] = [];
   const clock = new SessionClock();
-  await readCapture(file, (r) => {
-    if (r.linkType === 1 && keep(r.bytes)) out.push({ t: clock.absoluteNs(r.ts) + shiftNs, data: Uint8Array.from(r.bytes) });
-  }, { clock });
+  await readCapture(
+    file,
+    (r) => {
+      if (r.linkType === 1 && keep(r.bytes))
+        out.push({ t: clock.absoluteNs(r.ts) + shiftNs, data: Uint8Array.from(r.bytes) });
+    },
+    { clock },
+  );
   return out;
 }
 
@@ -140,18 +223,38 @@ async function frames(file: string, keep: (b: Uint8Array) => boolean, shiftNs: b
  * The original capture without its client ↔ nova-api connection, plus the replay's
  * packets (all of them, or only the proxy → backend leg) moved by `shiftNs`.
  */
-export async function splice(original: string, replay: string, shiftNs: bigint, onlyBackendLeg: boolean, out: string): Promise<void> {
-  const isClientConn = (e: NonNullable<ReturnType<typeof tcpEnds>>) => (e.src === lb.client && e.dst === lb.api && e.dport === lb.port) || (e.dst === lb.client && e.src === lb.api && e.sport === lb.port);
-  const base = await frames(original, (b) => {
-    const e = tcpEnds(b);
-    return !e || !isClientConn(e);
-  }, 0n);
-  const added = await frames(replay, (b) => {
-    const e = tcpEnds(b);
-    return !!e && (!onlyBackendLeg || e.src === lb.proxySource || e.dst === lb.proxySource);
-  }, shiftNs);
+export async function splice(
+  original: string,
+  replay: string,
+  shiftNs: bigint,
+  onlyBackendLeg: boolean,
+  out: string,
+): Promise<void> {
+  const isClientConn = (e: NonNullable<ReturnType<typeof tcpEnds>>) =>
+    (e.src === lb.client && e.dst === lb.api && e.dport === lb.port) ||
+    (e.dst === lb.client && e.src === lb.api && e.sport === lb.port);
+  const base = await frames(
+    original,
+    (b) => {
+      const e = tcpEnds(b);
+      return !e || !isClientConn(e);
+    },
+    0n,
+  );
+  const added = await frames(
+    replay,
+    (b) => {
+      const e = tcpEnds(b);
+      return !!e && (!onlyBackendLeg || e.src === lb.proxySource || e.dst === lb.proxySource);
+    },
+    shiftNs,
+  );
   const all = [...base, ...added].sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
-  const f: Frame[] = all.map((x) => ({ sec: Number(x.t / 1_000_000_000n), nsec: Number(x.t % 1_000_000_000n), data: x.data }));
+  const f: Frame[] = all.map((x) => ({
+    sec: Number(x.t / 1_000_000_000n),
+    nsec: Number(x.t % 1_000_000_000n),
+    data: x.data,
+  }));
   writeFileSync(out, pcap(f, { nano: true, snaplen: 262_144 }));
 }
 
@@ -159,13 +262,26 @@ export async function splice(original: string, replay: string, shiftNs: bigint, 
 export async function backendPostStart(replay: string): Promise<bigint> {
   const clock = new SessionClock();
   let t: bigint | null = null;
-  await reassembleTcp(replay, (conn) => (conn.client.ip === lb.proxySource ? {
-    data: (dir, b, ts) => {
-      if (t === null && dir === 0 && b.length >= 5 && Buffer.from(b.subarray(0, 5)).toString('latin1') === 'POST ') t = clock.absoluteNs(ts);
-    },
-    gap: () => {},
-    end: () => {},
-  } : null), { clock });
+  await reassembleTcp(
+    replay,
+    (conn) =>
+      conn.client.ip === lb.proxySource
+        ? {
+            data: (dir, b, ts) => {
+              if (
+                t === null &&
+                dir === 0 &&
+                b.length >= 5 &&
+                Buffer.from(b.subarray(0, 5)).toString('latin1') === 'POST '
+              )
+                t = clock.absoluteNs(ts);
+            },
+            gap: () => {},
+            end: () => {},
+          }
+        : null,
+    { clock },
+  );
   if (t === null) throw new Error('no POST on the backend leg of the replay');
   return t;
 }

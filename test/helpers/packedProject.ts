@@ -27,10 +27,18 @@ export interface PackedProject {
  */
 function freshTarball(into: string): PackedProject['pack'] & { filename: string } {
   const stage = mkdtempSync(join(tmpdir(), 'vim-analyse-stage-'));
-  for (const f of ['package.json', 'README.md', 'tsconfig.json', 'schemas', 'docs', 'src', 'bin']) cpSync(join(repoRoot, f), join(stage, f), { recursive: true });
+  for (const f of ['package.json', 'README.md', 'tsconfig.json', 'schemas', 'docs', 'src', 'bin'])
+    cpSync(join(repoRoot, f), join(stage, f), { recursive: true });
   symlinkSync(join(repoRoot, 'node_modules'), join(stage, 'node_modules'));
-  execFileSync(join(repoRoot, 'node_modules/.bin/tsc'), ['-p', join(stage, 'tsconfig.json')], { cwd: stage, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(join(repoRoot, 'node_modules/.bin/tsc'), ['-p', join(stage, 'tsconfig.json')], {
+    cwd: stage,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', into], {
+    cwd: stage,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   rmSync(stage, { recursive: true, force: true });
   return (JSON.parse(out) as (PackedProject['pack'] & { filename: string })[])[0];
 }

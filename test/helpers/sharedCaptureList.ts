@@ -23,7 +23,9 @@ export function sharedCaptureList(): SharedCapture[] {
     if (!capture) continue;
     let logs: string[] = [];
     try {
-      logs = readdirSync(resolve(sharedCaptures, name, 'logs')).sort().map((l) => resolve(sharedCaptures, name, 'logs', l));
+      logs = readdirSync(resolve(sharedCaptures, name, 'logs'))
+        .sort()
+        .map((l) => resolve(sharedCaptures, name, 'logs', l));
     } catch {
       // no logs with this one
     }

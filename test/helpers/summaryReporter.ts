@@ -7,7 +7,9 @@ import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
-    let passed = 0, failed = 0, skipped = 0;
+    let passed = 0,
+      failed = 0,
+      skipped = 0;
     const skippedNames: string[] = [];
     for (const m of testModules) {
       let failedHere = 0;
@@ -30,7 +32,10 @@ export default class SummaryReporter implements Reporter {
     if (skipsFail) process.exitCode = 1;
     // Written after the default reporter's summary, on its own line.
     setImmediate(() => {
-      if (skipsFail) process.stdout.write(`\nCI=true: skipped tests fail the run:\n${skippedNames.map((n) => `  ${n}`).join('\n')}\n`);
+      if (skipsFail)
+        process.stdout.write(
+          `\nCI=true: skipped tests fail the run:\n${skippedNames.map((n) => `  ${n}`).join('\n')}\n`,
+        );
       process.stdout.write(`\n${line}\n`);
     });
   }

@@ -5,8 +5,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const accessors = ['capturePath', 'sharedFile', 'runsOf', 'secretsOf', 'sharedCaptureRoot', 'sharedCaptures', 'analysedCapture', 'capturedMessages'];
-const groundTruthImport = /import\s*\{([^}]*)\}\s*from\s*'(?:\.\.?\/)+(?:helpers\/)?(?:groundTruth|analysedCaptures)\.js'/g;
+const accessors = [
+  'capturePath',
+  'sharedFile',
+  'runsOf',
+  'secretsOf',
+  'sharedCaptureRoot',
+  'sharedCaptures',
+  'analysedCapture',
+  'capturedMessages',
+];
+const groundTruthImport =
+  /import\s*\{([^}]*)\}\s*from\s*'(?:\.\.?\/)+(?:helpers\/)?(?:groundTruth|analysedCaptures)\.js'/g;
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -18,7 +28,9 @@ function testFiles(dir: string): string[] {
 export function sharedCaptureTests(root: string): string[] {
   return testFiles(join(root, 'test'))
     .filter((f) => {
-      const names = [...readFileSync(f, 'utf8').matchAll(groundTruthImport)].flatMap((m) => m[1].split(',').map((n) => n.replace(/^\s*type\s+/, '').trim()));
+      const names = [...readFileSync(f, 'utf8').matchAll(groundTruthImport)].flatMap((m) =>
+        m[1].split(',').map((n) => n.replace(/^\s*type\s+/, '').trim()),
+      );
       return names.some((n) => accessors.includes(n));
     })
     .map((f) => relative(root, f).split('\\').join('/'))

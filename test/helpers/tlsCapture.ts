@@ -19,8 +19,28 @@ export interface TlsCapture {
 const peers = resolve(__dirname, 'tlsPeers.mjs');
 
 export function makeCertificate(dir: string, cn: string): { cert: string; key: string } {
-  const cert = join(dir, 'cert.pem'), key = join(dir, 'key.pem');
-  if (!existsSync(cert)) execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${cn}`], { stdio: 'pipe' });
+  const cert = join(dir, 'cert.pem'),
+    key = join(dir, 'key.pem');
+  if (!existsSync(cert))
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${cn}`,
+      ],
+      { stdio: 'pipe' },
+    );
   return { cert, key };
 }
 
@@ -32,15 +52,44 @@ export class Netns {
     execFileSync('ip', ['-n', this.name, 'link', 'set', 'lo', 'up'], { stdio: 'pipe' });
   }
   remove(): void {
-    try { execFileSync('ip', ['netns', 'del', this.name], { stdio: 'pipe' }); } catch { /* gone */ }
+    try {
+      execFileSync('ip', ['netns', 'del', this.name], { stdio: 'pipe' });
+    } catch {
+      /* gone */
+    }
   }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** tcpdump on an interface of the namespace; resolve stop() when it has written the file. */
-export async function startTcpdump(ns: string, iface: string, filter: string, pcap: string): Promise<{ stop(): Promise<{ dropped: number }> }> {
-  const child = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '--immediate-mode', '-Z', 'root', '-i', iface, '-U', '-s', '0', '-w', pcap, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startTcpdump(
+  ns: string,
+  iface: string,
+  filter: string,
+  pcap: string,
+): Promise<{ stop(): Promise<{ dropped: number }> }> {
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      'tcpdump',
+      '--immediate-mode',
+      '-Z',
+      'root',
+      '-i',
+      iface,
+      '-U',
+      '-s',
+      '0',
+      '-w',
+      pcap,
+      filter,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c));
   for (let i = 0; i < 100 && !err.includes('listening on'); i++) await sleep(50);
@@ -60,7 +109,14 @@ export async function startTcpdump(ns: string, iface: string, filter: string, pc
 }
 
 /** One TLS connection with three HTTP exchanges, captured on the namespace's loopback. */
-export async function captureTlsSession(ns: Netns, dir: string, certDir: string, version: 'TLSv1.2' | 'TLSv1.3', cipher: string, port: number): Promise<TlsCapture> {
+export async function captureTlsSession(
+  ns: Netns,
+  dir: string,
+  certDir: string,
+  version: 'TLSv1.2' | 'TLSv1.3',
+  cipher: string,
+  port: number,
+): Promise<TlsCapture> {
   const { cert, key } = makeCertificate(certDir, 'nova.example');
   const pcap = join(dir, 'tls.pcap');
   // On a loaded machine the kernel can drop a packet from tcpdump's ring: run again then.
@@ -68,7 +124,25 @@ export async function captureTlsSession(ns: Netns, dir: string, certDir: string,
     const dump = await startTcpdump(ns.name, 'lo', `tcp port ${port}`, pcap);
     let dropped: number;
     try {
-      execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, peers, dir, '127.0.0.1', String(port), version, cipher, cert, key, 'nova.example'], { stdio: 'pipe', timeout: 20_000 });
+      execFileSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          ns.name,
+          process.execPath,
+          peers,
+          dir,
+          '127.0.0.1',
+          String(port),
+          version,
+          cipher,
+          cert,
+          key,
+          'nova.example',
+        ],
+        { stdio: 'pipe', timeout: 20_000 },
+      );
     } finally {
       dropped = (await dump.stop()).dropped;
     }

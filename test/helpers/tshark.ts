@@ -11,7 +11,9 @@ export function requireTshark(): void {
   try {
     execFileSync(tshark, ['--version'], { stdio: 'ignore' });
   } catch {
-    throw new Error(`tshark is required by this test and was not found (${tshark}); install it: apt-get install tshark`);
+    throw new Error(
+      `tshark is required by this test and was not found (${tshark}); install it: apt-get install tshark`,
+    );
   }
 }
 
@@ -31,12 +33,16 @@ export function tsharkPackets(file: string): number {
 
 /** TCP conversations tshark lists in `-z conv,tcp`. */
 export function tsharkTcpConversations(file: string, extra: string[] = []): number {
-  return run(['-n', '-r', file, ...extra, '-q', '-z', 'conv,tcp']).split('\n').filter((l) => l.includes('<->')).length;
+  return run(['-n', '-r', file, ...extra, '-q', '-z', 'conv,tcp'])
+    .split('\n')
+    .filter((l) => l.includes('<->')).length;
 }
 
 /** One field per frame (`-T fields -e NAME`), e.g. `frame.len`. */
 export function tsharkField(file: string, field: string, filter?: string, extra: string[] = []): string[] {
-  return run(['-n', '-r', file, ...extra, ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', field]).split('\n').filter((l) => l !== '');
+  return run(['-n', '-r', file, ...extra, ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', field])
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 /**
@@ -46,5 +52,8 @@ export function tsharkField(file: string, field: string, filter?: string, extra:
  */
 export function tsharkTcpView(file: string, extra: string[] = []): { streams: string[]; conversations: number } {
   const lines = run(['-n', '-r', file, ...extra, '-T', 'fields', '-e', 'tcp.stream', '-z', 'conv,tcp']).split('\n');
-  return { streams: lines.filter((l) => /^\d+$/.test(l)), conversations: lines.filter((l) => l.includes('<->')).length };
+  return {
+    streams: lines.filter((l) => /^\d+$/.test(l)),
+    conversations: lines.filter((l) => l.includes('<->')).length,
+  };
 }

@@ -23,13 +23,22 @@ export async function hostFrames(source: string, o: ViewOptions): Promise<Frame[
   const clock = new SessionClock();
   const frames: Frame[] = [];
   const keep = new Set(o.hosts);
-  await readCapture(source, (r) => {
-    const b = r.bytes;
-    if (r.linkType !== 1 || b.length < 34 || ((b[12] << 8) | b[13]) !== 0x0800) return;
-    if (!keep.has(ipv4At(b, 26)) && !keep.has(ipv4At(b, 30))) return;
-    const abs = clock.absoluteNs(r.ts) + (o.shiftNs ?? 0n);
-    frames.push({ sec: Number(abs / 1_000_000_000n), nsec: Number(abs % 1_000_000_000n), data: sll2(b.slice(14), o.ifIndex ?? 2), origLen: r.origLen - 14 + 20 });
-  }, { clock });
+  await readCapture(
+    source,
+    (r) => {
+      const b = r.bytes;
+      if (r.linkType !== 1 || b.length < 34 || ((b[12] << 8) | b[13]) !== 0x0800) return;
+      if (!keep.has(ipv4At(b, 26)) && !keep.has(ipv4At(b, 30))) return;
+      const abs = clock.absoluteNs(r.ts) + (o.shiftNs ?? 0n);
+      frames.push({
+        sec: Number(abs / 1_000_000_000n),
+        nsec: Number(abs % 1_000_000_000n),
+        data: sll2(b.slice(14), o.ifIndex ?? 2),
+        origLen: r.origLen - 14 + 20,
+      });
+    },
+    { clock },
+  );
   return frames;
 }
 

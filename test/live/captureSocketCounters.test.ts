@@ -31,10 +31,13 @@ const addon = loadPacketSocketStats();
 const addonRequired = process.env.VIM_ANALYSE_REQUIRE_PACKET_STATS === '1';
 // CI builds the addon (npm ci with a compiler): there its absence is a failure, not a skip.
 const skip =
-  typeof cap === 'string' ? cap
-  : process.getuid?.() !== 0 ? 'capturing needs root (or CAP_NET_RAW)'
-  : 'unavailable' in addon && !addonRequired ? addon.unavailable
-  : null;
+  typeof cap === 'string'
+    ? cap
+    : process.getuid?.() !== 0
+      ? 'capturing needs root (or CAP_NET_RAW)'
+      : 'unavailable' in addon && !addonRequired
+        ? addon.unavailable
+        : null;
 if (skip) console.log(`capture socket counter test skipped: ${skip}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

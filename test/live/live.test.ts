@@ -21,9 +21,7 @@ const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const pair = makeVethPair('l');
 // What the test needs: namespaces (root), tcpreplay and the cap binding the live command loads.
 const skip =
-  'reason' in pair ? pair.reason
-  : !existsSync('/usr/bin/tcpreplay') ? 'tcpreplay is not installed'
-  : capUnavailable();
+  'reason' in pair ? pair.reason : !existsSync('/usr/bin/tcpreplay') ? 'tcpreplay is not installed' : capUnavailable();
 if (skip) {
   console.log(`live capture test skipped: ${skip}`);
   // A skipped describe runs no afterAll: remove the namespaces made above now.
@@ -42,17 +40,41 @@ async function liveRun(p: VethPair, capture: string, multiplier: number, dir: st
     execFileSync('sh', ['-c', `gunzip -c '${capture}' > '${plain}'`]);
     capture = plain;
   }
-  const child = spawn('ip', ['netns', 'exec', p.nsB, process.execPath, bin, 'live', '-i', p.ifB, '--write', written, ...json, '--summary-every', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      p.nsB,
+      process.execPath,
+      bin,
+      'live',
+      '-i',
+      p.ifB,
+      '--write',
+      written,
+      ...json,
+      '--summary-every',
+      '1',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '',
+    err = '';
   child.stdout.on('data', (c: Buffer) => (out += c));
   child.stderr.on('data', (c: Buffer) => (err += c));
   for (let i = 0; i < 100 && !err.includes('capturing on'); i++) await sleep(100);
   expect(err).toContain('capturing on');
-  execFileSync('ip', ['netns', 'exec', p.nsA, 'tcpreplay', '-q', '-x', String(multiplier), '-i', p.ifA, capture], { stdio: 'pipe' });
+  execFileSync('ip', ['netns', 'exec', p.nsA, 'tcpreplay', '-q', '-x', String(multiplier), '-i', p.ifA, capture], {
+    stdio: 'pipe',
+  });
   await sleep(1500);
   child.kill('SIGINT');
   const code: number | null = await new Promise((r) => child.on('close', (c) => r(c)));
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
+  const lines = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
   return { code, err, lines, written };
 }
 
@@ -65,7 +87,10 @@ describe.skipIf(skip !== null)('vim-analyse live (libpcap on a veth pair, tcprep
     rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const [name, multiplier, json] of [['nomad-2016-tuned', 10, ['--json']], ['nova-seq', 25, ['--format', 'json']]] as const) {
+  for (const [name, multiplier, json] of [
+    ['nomad-2016-tuned', 10, ['--json']],
+    ['nova-seq', 25, ['--format', 'json']],
+  ] as const) {
     describe(name, () => {
       let run: Awaited<ReturnType<typeof liveRun>>;
       let offline: AnalysisResult;
@@ -80,7 +105,7 @@ describe.skipIf(skip !== null)('vim-analyse live (libpcap on a veth pair, tcprep
         expect(offline.captures[0].packets).toBeGreaterThan(1000);
       });
 
-      it('writes analyseStream\'s events: each line validates against stream-event.schema.json and keeps the naming rule', () => {
+      it("writes analyseStream's events: each line validates against stream-event.schema.json and keeps the naming rule", () => {
         run.lines.forEach((l, i) => checkOutput('stream-event.schema.json', l, `line ${i} (${l.type})`));
         const requests = run.lines.filter((l) => l.type === 'request');
         expect(requests.length).toBeGreaterThan(0);
@@ -88,10 +113,20 @@ describe.skipIf(skip !== null)('vim-analyse live (libpcap on a veth pair, tcprep
       });
 
       it('streams every complete request before the stop, with the offline phase structure', () => {
-        const streamed = (run.lines.filter((l) => l.type === 'request') as unknown as { request: ResultRequest }[]).map((l) => l.request);
-        const off = offline.requests.filter((r) => r.complete).map(shape).sort((a, b) => a.id.localeCompare(b.id));
+        const streamed = (run.lines.filter((l) => l.type === 'request') as unknown as { request: ResultRequest }[]).map(
+          (l) => l.request,
+        );
+        const off = offline.requests
+          .filter((r) => r.complete)
+          .map(shape)
+          .sort((a, b) => a.id.localeCompare(b.id));
         expect(off.length).toBeGreaterThanOrEqual(name === 'nova-seq' ? 30 : 40);
-        expect(streamed.filter((r) => r.complete).map(shape).sort((a, b) => a.id.localeCompare(b.id))).toEqual(off);
+        expect(
+          streamed
+            .filter((r) => r.complete)
+            .map(shape)
+            .sort((a, b) => a.id.localeCompare(b.id)),
+        ).toEqual(off);
         expect(run.lines.some((l) => l.type === 'summary')).toBe(true);
       });
 
@@ -101,7 +136,9 @@ describe.skipIf(skip !== null)('vim-analyse live (libpcap on a veth pair, tcprep
         expect([...live.requests].sort(byId)).toEqual([...offline.requests].sort(byId));
         // The requests as streamed, with their updates, are the final ones (as analyseStream's).
         const view = new Map<string, ResultRequest>();
-        for (const l of run.lines) if (l.type === 'request' || l.type === 'update') view.set((l.request as ResultRequest).id, l.request as ResultRequest);
+        for (const l of run.lines)
+          if (l.type === 'request' || l.type === 'update')
+            view.set((l.request as ResultRequest).id, l.request as ResultRequest);
         for (const r of live.requests) expect(view.get(r.id)).toEqual(r);
         expect(live.stats).toEqual(offline.stats);
       });

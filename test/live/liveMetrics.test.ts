@@ -21,14 +21,22 @@ beforeAll(async () => {
 function value(text: string, series: string): number {
   const parse = (s: string) => {
     const m = /^([a-z_]+)(?:\{(.*)\})?$/.exec(s)!;
-    return { name: m[1], labels: Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]])) };
+    return {
+      name: m[1],
+      labels: Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]])),
+    };
   };
   const want = parse(series);
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || !line.trim()) continue;
     const at = line.lastIndexOf(' ');
     const got = parse(line.slice(0, at));
-    if (got.name === want.name && Object.keys(got.labels).length === Object.keys(want.labels).length && Object.entries(want.labels).every(([k, v]) => got.labels[k] === v)) return Number(line.slice(at + 1));
+    if (
+      got.name === want.name &&
+      Object.keys(got.labels).length === Object.keys(want.labels).length &&
+      Object.entries(want.labels).every(([k, v]) => got.labels[k] === v)
+    )
+      return Number(line.slice(at + 1));
   }
   throw new Error(`no series ${series}`);
 }
@@ -50,12 +58,25 @@ describe('LiveMetrics', () => {
     const withDriver = nomad.requests.filter((r) => r.phases.driver);
     const host = withDriver[0].phases.driver.host;
     const n = withDriver.filter((r) => r.phases.driver.host === host).length;
-    expect(value(text, `${metricNames.phase}_count{vim="nomad",phase="driver",compute_host="${host}",interface="eth9"}`)).toBe(n);
-    const sum = withDriver.filter((r) => r.phases.driver.host === host).reduce((s, r) => s + r.phases.driver.ms / 1000, 0);
-    expect(value(text, `${metricNames.phase}_sum{vim="nomad",phase="driver",compute_host="${host}",interface="eth9"}`)).toBeCloseTo(sum, 9);
-    expect(value(text, `${metricNames.phase}_bucket{le="60",vim="nomad",phase="driver",compute_host="${host}",interface="eth9"}`)).toBe(n);
+    expect(
+      value(text, `${metricNames.phase}_count{vim="nomad",phase="driver",compute_host="${host}",interface="eth9"}`),
+    ).toBe(n);
+    const sum = withDriver
+      .filter((r) => r.phases.driver.host === host)
+      .reduce((s, r) => s + r.phases.driver.ms / 1000, 0);
+    expect(
+      value(text, `${metricNames.phase}_sum{vim="nomad",phase="driver",compute_host="${host}",interface="eth9"}`),
+    ).toBeCloseTo(sum, 9);
+    expect(
+      value(
+        text,
+        `${metricNames.phase}_bucket{le="60",vim="nomad",phase="driver",compute_host="${host}",interface="eth9"}`,
+      ),
+    ).toBe(n);
     const complete = nomad.requests.filter((r) => r.complete && r.phases.driver?.host === host).length;
-    expect(value(text, `${metricNames.requests}{vim="nomad",state="complete",compute_host="${host}",interface="eth9"}`)).toBe(complete);
+    expect(
+      value(text, `${metricNames.requests}{vim="nomad",state="complete",compute_host="${host}",interface="eth9"}`),
+    ).toBe(complete);
   });
 
   it('adds the increase of cumulative counts, so a second update does not count twice', async () => {
@@ -76,11 +97,17 @@ describe('LiveMetrics', () => {
   it(`caps compute_host at ${maxComputeHosts} values; the rest are "other"`, async () => {
     const m = new LiveMetrics({ interface: 'eth9' });
     const r = nomad.requests.find((x) => x.complete && x.phases.driver)!;
-    for (let i = 0; i < maxComputeHosts + 10; i++) m.observeRequest({ ...r, phases: { ...r.phases, driver: { ...r.phases.driver, host: `10.1.${i >> 8}.${i & 255}` } } });
+    for (let i = 0; i < maxComputeHosts + 10; i++)
+      m.observeRequest({
+        ...r,
+        phases: { ...r.phases, driver: { ...r.phases.driver, host: `10.1.${i >> 8}.${i & 255}` } },
+      });
     const text = await m.registry.metrics();
     const hosts = new Set([...text.matchAll(/compute_host="([^"]+)"/g)].map((x) => x[1]));
     expect(hosts.size).toBe(maxComputeHosts + 1);
-    expect(value(text, `${metricNames.requests}{vim="nomad",state="complete",compute_host="other",interface="eth9"}`)).toBe(10);
+    expect(
+      value(text, `${metricNames.requests}{vim="nomad",state="complete",compute_host="other",interface="eth9"}`),
+    ).toBe(10);
   });
 });
 
@@ -89,6 +116,7 @@ describe('parseListenAddress', () => {
     expect(parseListenAddress('127.0.0.1:9464')).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(parseListenAddress('[::1]:9464')).toEqual({ host: '::1', port: 9464 });
     expect(parseListenAddress(':9464')).toEqual({ host: undefined, port: 9464 });
-    for (const bad of ['9464', 'host', '1.2.3.4:70000', '::1:9464', '']) expect(() => parseListenAddress(bad)).toThrow(/ADDR:PORT/);
+    for (const bad of ['9464', 'host', '1.2.3.4:70000', '::1:9464', ''])
+      expect(() => parseListenAddress(bad)).toThrow(/ADDR:PORT/);
   });
 });

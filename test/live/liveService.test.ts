@@ -28,14 +28,18 @@ import { makeVethPair, type VethPair } from '../helpers/netns.js';
 
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const metricsPort = 9464, promPort = 9090, otlpPort = 4318, speedup = 25;
+const metricsPort = 9464,
+  promPort = 9090,
+  otlpPort = 4318,
+  speedup = 25;
 const markerPhases = ['build', 'spawn', 'spawn.create_image', 'spawn.generate_xml', 'spawn.libvirt_spawn'];
 
 const require = createRequire(import.meta.url);
 const protoDir = join(dirname(require.resolve('@opentelemetry/otlp-grpc-exporter-base/package.json')), 'build/protos');
 function officialRequestType(): protobuf.Type {
   const root = new protobuf.Root();
-  root.resolvePath = (origin, target) => (target.startsWith('opentelemetry/') ? join(protoDir, target) : protobuf.util.path.resolve(origin, target));
+  root.resolvePath = (origin, target) =>
+    target.startsWith('opentelemetry/') ? join(protoDir, target) : protobuf.util.path.resolve(origin, target);
   root.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto');
   return root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 }
@@ -52,13 +56,18 @@ require('http').createServer((q, s) => {
   });
 }).listen(${port}, '127.0.0.1', () => console.log('listening'));`;
 
-interface PromVector { metric: Record<string, string>; value: [number, string] }
+interface PromVector {
+  metric: Record<string, string>;
+  value: [number, string];
+}
 
 describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTERM (tcpreplay into a veth pair)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'h24-service-'));
   let pair: VethPair;
   const children: ChildProcess[] = [];
-  let liveOut = '', liveErr = '', promErr = '';
+  let liveOut = '',
+    liveErr = '',
+    promErr = '';
   let liveExit: number | null = null;
   let offline: AnalysisResult;
   let streamed: ResultRequest[] = [];
@@ -74,30 +83,50 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
   const finalFile = join(dir, 'final.json');
 
   const getInNs = (url: string): string =>
-    execFileSync('ip', ['netns', 'exec', pair.nsB, process.execPath, '-e', 'fetch(process.argv[1]).then(async (r) => process.stdout.write(r.status + "\\n" + (await r.text()))).catch((e) => process.stdout.write("000\\n" + e.cause?.code))', url], { encoding: 'utf8' });
+    execFileSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        pair.nsB,
+        process.execPath,
+        '-e',
+        'fetch(process.argv[1]).then(async (r) => process.stdout.write(r.status + "\\n" + (await r.text()))).catch((e) => process.stdout.write("000\\n" + e.cause?.code))',
+        url,
+      ],
+      { encoding: 'utf8' },
+    );
   /** Evaluated at `at` (Unix s): once live stops, Prometheus marks its series stale. */
   let at: number | undefined;
   const query = (q: string): PromVector[] => {
-    const text = getInNs(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(q)}${at ? `&time=${at}` : ''}`);
+    const text = getInNs(
+      `http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(q)}${at ? `&time=${at}` : ''}`,
+    );
     expect(text.slice(0, 3)).toBe('200');
     return (JSON.parse(text.slice(4)) as { data: { result: PromVector[] } }).data.result;
   };
-  const byLabel = (v: PromVector[], label: string) => Object.fromEntries(v.map((x) => [x.metric[label], Number(x.value[1])]));
+  const byLabel = (v: PromVector[], label: string) =>
+    Object.fromEntries(v.map((x) => [x.metric[label], Number(x.value[1])]));
   const startInNs = (args: string[], ready: (err: string, out: string) => boolean) => {
     const child = spawn('ip', ['netns', 'exec', pair.nsB, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     const io = { out: '', err: '' };
     child.stdout!.on('data', (c: Buffer) => (io.out += c));
     child.stderr!.on('data', (c: Buffer) => (io.err += c));
-    return { child, io, ready: async () => {
-      for (let i = 0; i < 150 && !ready(io.err, io.out); i++) await sleep(100);
-      expect(ready(io.err, io.out), io.err).toBe(true);
-    } };
+    return {
+      child,
+      io,
+      ready: async () => {
+        for (let i = 0; i < 150 && !ready(io.err, io.out); i++) await sleep(100);
+        expect(ready(io.err, io.out), io.err).toBe(true);
+      },
+    };
   };
 
   beforeAll(async () => {
     if (!existsSync('/usr/bin/tcpreplay')) throw new Error('tcpreplay is not installed (.ci/run installs it)');
-    if (!existsSync('/usr/bin/prometheus')) throw new Error('prometheus is not installed (.ci/run installs it: apt-get install prometheus)');
+    if (!existsSync('/usr/bin/prometheus'))
+      throw new Error('prometheus is not installed (.ci/run installs it: apt-get install prometheus)');
     const p = makeVethPair('s', 'h24-');
     if ('reason' in p) throw new Error(p.reason);
     pair = p;
@@ -106,31 +135,71 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     const replay = join(dir, 'replay.pcapng');
     execFileSync('sh', ['-c', `gunzip -c '${capture}' > '${replay}'`]);
     const firstNs = isoToNs((await analyse(capture)).captures[0].start!);
-    const markers = readFileSync(join(dirname(capture), 'logs/nova-compute.log'), 'utf8').split('\n')
-      .map((l) => /vimts t=(\d+)\.(\d{9}) (.*)$/.exec(l)).filter((m) => m !== null)
+    const markers = readFileSync(join(dirname(capture), 'logs/nova-compute.log'), 'utf8')
+      .split('\n')
+      .map((l) => /vimts t=(\d+)\.(\d{9}) (.*)$/.exec(l))
+      .filter((m) => m !== null)
       .map((m) => ({ t: BigInt(m[1]) * 1_000_000_000n + BigInt(m[2]), rest: m[3] }))
       .sort((a, b) => (a.t < b.t ? -1 : 1));
     expect(markers.length).toBeGreaterThanOrEqual(300);
 
-    const receiver = startInNs([process.execPath, '-e', receiverScript(otlpPort, bodies)], (_e, out) => out.includes('listening'));
+    const receiver = startInNs([process.execPath, '-e', receiverScript(otlpPort, bodies)], (_e, out) =>
+      out.includes('listening'),
+    );
     await receiver.ready();
     writeFileSync(log, 'an older line, before live started\n');
-    const live = startInNs([process.execPath, bin, 'live', '-i', pair.ifB, '--write', written, '--json', '--summary-every', '0',
-      '--metrics', `127.0.0.1:${metricsPort}`, '--otlp-endpoint', `http://127.0.0.1:${otlpPort}`, '--logs', `compute1=${log}`, '-o', finalFile], (err) => err.includes('capturing on'));
+    const live = startInNs(
+      [
+        process.execPath,
+        bin,
+        'live',
+        '-i',
+        pair.ifB,
+        '--write',
+        written,
+        '--json',
+        '--summary-every',
+        '0',
+        '--metrics',
+        `127.0.0.1:${metricsPort}`,
+        '--otlp-endpoint',
+        `http://127.0.0.1:${otlpPort}`,
+        '--logs',
+        `compute1=${log}`,
+        '-o',
+        finalFile,
+      ],
+      (err) => err.includes('capturing on'),
+    );
     live.child.on('close', (code) => (liveExit = code));
     await live.ready();
     const liveClosed = new Promise<void>((r) => (liveExit !== null ? r() : live.child.on('close', () => r())));
     expect(live.io.err).toContain(`serving metrics on 127.0.0.1:${metricsPort}/metrics`);
 
     const config = join(dir, 'prometheus.yml');
-    writeFileSync(config, `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: vim-analyse\n    static_configs:\n      - targets: ['127.0.0.1:${metricsPort}']\n`);
-    const prom = startInNs(['/usr/bin/prometheus', `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`], (err) => err.includes('Server is ready to receive web requests'));
+    writeFileSync(
+      config,
+      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: vim-analyse\n    static_configs:\n      - targets: ['127.0.0.1:${metricsPort}']\n`,
+    );
+    const prom = startInNs(
+      [
+        '/usr/bin/prometheus',
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+      ],
+      (err) => err.includes('Server is ready to receive web requests'),
+    );
     await prom.ready();
 
     // nova-seq (125 s, 30 boots) at 25x: 5 s of replay; each marker is written when it falls
     // due on the replay's clock (the offset this leaves is the compute host's clock offset).
     const t0 = BigInt(Date.now()) * 1_000_000n;
-    const tcpreplay = spawn('ip', ['netns', 'exec', pair.nsA, 'tcpreplay', '-q', '-x', String(speedup), '-i', pair.ifA, replay], { stdio: 'ignore' });
+    const tcpreplay = spawn(
+      'ip',
+      ['netns', 'exec', pair.nsA, 'tcpreplay', '-q', '-x', String(speedup), '-i', pair.ifA, replay],
+      { stdio: 'ignore' },
+    );
     const replayed = new Promise((r) => tcpreplay.on('close', r));
     for (const [i, m] of markers.entries()) {
       const due = t0 + (m.t - firstNs) / BigInt(speedup);
@@ -141,7 +210,10 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
         renameSync(log, `${log}.1`);
         writeFileSync(log, '');
       }
-      appendFileSync(log, `vimts t=${due / 1_000_000_000n}.${String(due % 1_000_000_000n).padStart(9, '0')} ${m.rest}\n`);
+      appendFileSync(
+        log,
+        `vimts t=${due / 1_000_000_000n}.${String(due % 1_000_000_000n).padStart(9, '0')} ${m.rest}\n`,
+      );
     }
     await replayed;
     // Every request streamed (after the 2 s log grace), then scraped.
@@ -159,7 +231,12 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     liveOut = live.io.out;
     liveErr = live.io.err;
     promErr = prom.io.err;
-    streamed = liveOut.trim().split('\n').map((l) => JSON.parse(l) as { type: string; request: ResultRequest }).filter((l) => l.type === 'request').map((l) => l.request);
+    streamed = liveOut
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; request: ResultRequest })
+      .filter((l) => l.type === 'request')
+      .map((l) => l.request);
     offline = await analyse(written, { logFiles: [`compute1=${log}.1`, `compute1=${log}`] });
   }, 180_000);
 
@@ -177,17 +254,20 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     expect(streamed.filter((r) => r.complete).length).toBe(offline.requests.filter((r) => r.complete).length);
     const complete = offline.requests.filter((r) => r.complete && beforeStop.has(r.id));
     expect(complete.length).toBeGreaterThanOrEqual(27);
-    const count: Record<string, number> = {}, sumSec: Record<string, number> = {};
-    for (const r of complete) for (const [phase, p] of Object.entries(r.phases)) {
-      count[phase] = (count[phase] ?? 0) + 1;
-      sumSec[phase] = (sumSec[phase] ?? 0) + p.ms / 1000;
-    }
+    const count: Record<string, number> = {},
+      sumSec: Record<string, number> = {};
+    for (const r of complete)
+      for (const [phase, p] of Object.entries(r.phases)) {
+        count[phase] = (count[phase] ?? 0) + 1;
+        sumSec[phase] = (sumSec[phase] ?? 0) + p.ms / 1000;
+      }
     const promCount = byLabel(query('sum by (phase) (vim_analyse_phase_duration_seconds_count{vim="nova"})'), 'phase');
     const promSum = byLabel(query('sum by (phase) (vim_analyse_phase_duration_seconds_sum{vim="nova"})'), 'phase');
     expect(promCount).toEqual(count);
     for (const phase of markerPhases) expect(promCount[phase], phase).toBe(complete.length);
     expect(Object.keys(promSum).sort()).toEqual(Object.keys(sumSec).sort());
-    for (const phase of Object.keys(sumSec)) expect(Math.abs(promSum[phase] - sumSec[phase]), phase).toBeLessThan(1e-6 * Math.max(1, sumSec[phase]));
+    for (const phase of Object.keys(sumSec))
+      expect(Math.abs(promSum[phase] - sumSec[phase]), phase).toBeLessThan(1e-6 * Math.max(1, sumSec[phase]));
     const le = query('vim_analyse_phase_duration_seconds_bucket{phase="total"}').map((v) => v.metric.le);
     expect(le).toContain('0.001');
     expect(le).toContain('60');
@@ -197,7 +277,9 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     const complete = offline.requests.filter((r) => r.complete && beforeStop.has(r.id));
     const byHost: Record<string, number> = {};
     for (const r of complete) byHost[r.phases.compute.host] = (byHost[r.phases.compute.host] ?? 0) + 1;
-    expect(byLabel(query('sum by (compute_host) (vim_analyse_requests_total{state="complete"})'), 'compute_host')).toEqual(byHost);
+    expect(
+      byLabel(query('sum by (compute_host) (vim_analyse_requests_total{state="complete"})'), 'compute_host'),
+    ).toEqual(byHost);
     expect(Number(query('vim_analyse_packets_captured_total')[0].value[1])).toBe(offline.captures[0].packets);
     const protocols = offline.counters.protocols as Record<string, Record<string, number>>;
     const messages = byLabel(query('vim_analyse_messages_decoded_total'), 'protocol');
@@ -209,22 +291,27 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     expect(query('vim_analyse_limit_hits_total').map((v) => v.metric.limit)).toContain('open-requests');
   });
 
-  it('pushes each request\'s spans once over OTLP, in the order the requests were handed out', () => {
+  it("pushes each request's spans once over OTLP, in the order the requests were handed out", () => {
     const type = officialRequestType();
     const got: string[] = [];
     for (const line of readFileSync(bodies, 'utf8').trim().split('\n')) {
       const [url, contentType, b64] = line.split(' ');
       expect(url).toBe('/v1/traces');
       expect(contentType).toBe('application/x-protobuf');
-      const msg = type.toObject(type.decode(Buffer.from(b64, 'base64')), { bytes: String }) as { resourceSpans: { scopeSpans: { spans: { traceId: string; spanId: string }[] }[] }[] };
+      const msg = type.toObject(type.decode(Buffer.from(b64, 'base64')), { bytes: String }) as {
+        resourceSpans: { scopeSpans: { spans: { traceId: string; spanId: string }[] }[] }[];
+      };
       const hex = (b: string) => Buffer.from(b, 'base64').toString('hex');
-      for (const rs of msg.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) got.push(`${hex(s.traceId)}/${hex(s.spanId)}`);
+      for (const rs of msg.resourceSpans)
+        for (const ss of rs.scopeSpans) for (const s of ss.spans) got.push(`${hex(s.traceId)}/${hex(s.spanId)}`);
     }
     const want = streamed.flatMap((r) => requestSpans(r).map(({ span }) => `${span.traceId}/${span.spanId}`));
     expect(streamed.length).toBeGreaterThanOrEqual(28);
     expect([...got].sort()).toEqual([...want].sort());
     const traces = got.map((s) => s.split('/')[0]);
-    expect(traces.filter((t, i) => i === 0 || traces[i - 1] !== t)).toEqual([...new Set(want.map((s) => s.split('/')[0]))]);
+    expect(traces.filter((t, i) => i === 0 || traces[i - 1] !== t)).toEqual([
+      ...new Set(want.map((s) => s.split('/')[0])),
+    ]);
   });
 
   it('follows the log across its rotation: each streamed request has the offline marker sub-phases', () => {
@@ -246,11 +333,19 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
 
   it('ends on SIGTERM with exit 0, the final result written where asked (-o), the endpoint closed', () => {
     expect(liveExit).toBe(0);
-    const final = JSON.parse(readFileSync(finalFile, 'utf8')) as { type: string; result: { requests: ResultRequest[] } };
+    const final = JSON.parse(readFileSync(finalFile, 'utf8')) as {
+      type: string;
+      result: { requests: ResultRequest[] };
+    };
     expect(final.type).toBe('result');
     expect(final.result.requests.map((r) => r.id).sort()).toEqual(streamed.map((r) => r.id).sort());
     // The streamed lines are requests (and their updates) only: the result went to the file.
-    expect(liveOut.trim().split('\n').every((l) => /^\{"type":"(request|update)"/.test(l))).toBe(true);
+    expect(
+      liveOut
+        .trim()
+        .split('\n')
+        .every((l) => /^\{"type":"(request|update)"/.test(l)),
+    ).toBe(true);
     expect(getInNs(`http://127.0.0.1:${metricsPort}/metrics`)).toMatch(/^000\nECONNREFUSED/);
     expect(promErr).not.toContain('level=error');
   });

@@ -13,7 +13,8 @@ import { LogFollower } from '../../src/live/logFollower.js';
 const dir = mkdtempSync(join(tmpdir(), 'h24-follow-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const marker = (sec: number, phase: string, edge: string) => `vimts t=${sec}.000000000 id=3f0e8d4c-0c8e-4a57-9e8f-0d2a3b9d1c11 phase=${phase} edge=${edge}`;
+const marker = (sec: number, phase: string, edge: string) =>
+  `vimts t=${sec}.000000000 id=3f0e8d4c-0c8e-4a57-9e8f-0d2a3b9d1c11 phase=${phase} edge=${edge}`;
 const phasesOf = (f: LogFollower) => f.parsed.events.map((e) => `${e.phase}.${e.edge}@${e.timeNs / 1_000_000_000n}`);
 
 describe('LogFollower', () => {

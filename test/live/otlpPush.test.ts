@@ -22,13 +22,19 @@ const require = createRequire(import.meta.url);
 const protoDir = join(dirname(require.resolve('@opentelemetry/otlp-grpc-exporter-base/package.json')), 'build/protos');
 function officialRequestType(): protobuf.Type {
   const root = new protobuf.Root();
-  root.resolvePath = (origin, target) => (target.startsWith('opentelemetry/') ? join(protoDir, target) : protobuf.util.path.resolve(origin, target));
+  root.resolvePath = (origin, target) =>
+    target.startsWith('opentelemetry/') ? join(protoDir, target) : protobuf.util.path.resolve(origin, target);
   root.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto');
   return root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 }
 const ExportRequest = officialRequestType();
 
-interface Decoded { resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: { traceId: string; spanId: string; name: string }[] }[] }[] }
+interface Decoded {
+  resourceSpans: {
+    resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+    scopeSpans: { spans: { traceId: string; spanId: string; name: string }[] }[];
+  }[];
+}
 
 /** Spans as the receiver decoded them, in arrival order: "traceId/spanId". */
 class Receiver {
@@ -45,7 +51,10 @@ class Receiver {
       req.on('end', () => {
         expect(req.url).toBe('/v1/traces');
         expect(req.headers['content-type']).toBe('application/x-protobuf');
-        const msg = ExportRequest.toObject(ExportRequest.decode(Buffer.concat(chunks)), { bytes: String, longs: String }) as Decoded;
+        const msg = ExportRequest.toObject(ExportRequest.decode(Buffer.concat(chunks)), {
+          bytes: String,
+          longs: String,
+        }) as Decoded;
         // bytes: String gives base64: back to the hex the exporter's ids are written in.
         const hex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
         const status = this.statuses.shift();
@@ -55,7 +64,8 @@ class Receiver {
         }
         for (const rs of msg.resourceSpans) {
           expect(rs.resource.attributes.find((a) => a.key === 'host.name')?.value.stringValue).toBeTruthy();
-          for (const ss of rs.scopeSpans) for (const s of ss.spans) this.spans.push(`${hex(s.traceId)}/${hex(s.spanId)}`);
+          for (const ss of rs.scopeSpans)
+            for (const s of ss.spans) this.spans.push(`${hex(s.traceId)}/${hex(s.spanId)}`);
         }
         this.bodies++;
         res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
@@ -73,7 +83,8 @@ class Receiver {
   }
 }
 
-const expected = (rs: ResultRequest[]) => rs.flatMap((r) => requestSpans(r).map(({ span }) => `${span.traceId}/${span.spanId}`));
+const expected = (rs: ResultRequest[]) =>
+  rs.flatMap((r) => requestSpans(r).map(({ span }) => `${span.traceId}/${span.spanId}`));
 
 /** Each span once, each request's spans together (grouped by host inside), requests in push order. */
 function expectDelivered(got: string[], rs: ResultRequest[]): void {
@@ -84,13 +95,16 @@ function expectDelivered(got: string[], rs: ResultRequest[]): void {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(cond: () => boolean, ms = 20_000): Promise<void> {
-  for (const t0 = Date.now(); !cond() && Date.now() - t0 < ms; ) await sleep(50);
+  for (const t0 = Date.now(); !cond() && Date.now() - t0 < ms;) await sleep(50);
 }
 
 const requests: ResultRequest[] = [];
 beforeAll(async () => {
   // Completion order interleaves VIMs in a real fleet: alternate the two captures' requests.
-  const [nova, nomad] = [(await analyse(capturePath('nova-seq'))).requests, (await analyse(capturePath('nomad-2016-stock'))).requests];
+  const [nova, nomad] = [
+    (await analyse(capturePath('nova-seq'))).requests,
+    (await analyse(capturePath('nomad-2016-stock'))).requests,
+  ];
   for (let i = 0; i < Math.max(nova.length, nomad.length); i++) requests.push(...[nova[i], nomad[i]].filter(Boolean));
   expect(requests.length).toBeGreaterThan(60);
 }, 60_000);
@@ -108,7 +122,7 @@ describe('OtlpPush', () => {
     receiver.statuses = [];
   });
 
-  it('delivers every request\'s spans once, in completion order, batched', async () => {
+  it("delivers every request's spans once, in completion order, batched", async () => {
     await receiver.up();
     push = new OtlpPush({ url: `http://127.0.0.1:${receiver.port}/v1/traces`, flushMs: 50, maxBatchSpans: 200 });
     for (const r of requests) push.push(r);
@@ -126,7 +140,13 @@ describe('OtlpPush', () => {
     const port = receiver.port;
     await receiver.down();
     const notices: string[] = [];
-    push = new OtlpPush({ url: `http://127.0.0.1:${port}/v1/traces`, flushMs: 20, backoffMs: 100, maxBackoffMs: 400, onNotice: (t) => notices.push(t) });
+    push = new OtlpPush({
+      url: `http://127.0.0.1:${port}/v1/traces`,
+      flushMs: 20,
+      backoffMs: 100,
+      maxBackoffMs: 400,
+      onNotice: (t) => notices.push(t),
+    });
     const t0 = Date.now();
     for (const r of requests) push.push(r);
     // push() only queues: the capture never waits on the network.
@@ -148,7 +168,13 @@ describe('OtlpPush', () => {
     const port = receiver.port;
     await receiver.down();
     const maxQueueSpans = 150;
-    push = new OtlpPush({ url: `http://127.0.0.1:${port}/v1/traces`, flushMs: 20, backoffMs: 100, maxBackoffMs: 200, maxQueueSpans });
+    push = new OtlpPush({
+      url: `http://127.0.0.1:${port}/v1/traces`,
+      flushMs: 20,
+      backoffMs: 100,
+      maxBackoffMs: 200,
+      maxQueueSpans,
+    });
     const fitted: ResultRequest[] = [];
     let held = 0;
     for (const r of requests) {
@@ -172,7 +198,12 @@ describe('OtlpPush', () => {
     receiver.statuses = [503, 429];
     await receiver.up();
     const notices: string[] = [];
-    push = new OtlpPush({ url: `http://127.0.0.1:${receiver.port}/v1/traces`, flushMs: 10, backoffMs: 50, onNotice: (t) => notices.push(t) });
+    push = new OtlpPush({
+      url: `http://127.0.0.1:${receiver.port}/v1/traces`,
+      flushMs: 10,
+      backoffMs: 50,
+      onNotice: (t) => notices.push(t),
+    });
     const some = requests.slice(0, 6);
     for (const r of some) push.push(r);
     await until(() => push!.stats.queued === 0);

@@ -28,10 +28,13 @@ const addon = loadPacketSocketStats();
 // CI builds the addon (npm ci with a compiler): there its absence is a failure, not a skip.
 const addonRequired = process.env.VIM_ANALYSE_REQUIRE_PACKET_STATS === '1';
 const skip =
-  'reason' in pair ? pair.reason
-  : !existsSync('/usr/bin/tcpreplay') ? 'tcpreplay is not installed'
-  : !existsSync('/usr/bin/tshark') ? 'tshark is not installed (it cuts the capture to the filtered packets)'
-  : capUnavailable() ?? ('unavailable' in addon && !addonRequired ? addon.unavailable : null);
+  'reason' in pair
+    ? pair.reason
+    : !existsSync('/usr/bin/tcpreplay')
+      ? 'tcpreplay is not installed'
+      : !existsSync('/usr/bin/tshark')
+        ? 'tshark is not installed (it cuts the capture to the filtered packets)'
+        : (capUnavailable() ?? ('unavailable' in addon && !addonRequired ? addon.unavailable : null));
 if (skip) {
   console.log(`libpcap drop counter test skipped: ${skip}`);
   // A skipped describe runs no afterAll: remove the namespaces made above now.
@@ -60,8 +63,27 @@ interface LiveRun {
 
 /** `vim-analyse live -B bufferKiB` on pair.ifB while the replays go in one after the other, a second apart. */
 async function liveRun(p: VethPair, bufferKiB: number, replays: Replay[]): Promise<LiveRun> {
-  const child = spawn('ip', ['netns', 'exec', p.nsB, process.execPath, bin, 'live', '-i', p.ifB, '-B', String(bufferKiB), '--json', '--summary-every', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      p.nsB,
+      process.execPath,
+      bin,
+      'live',
+      '-i',
+      p.ifB,
+      '-B',
+      String(bufferKiB),
+      '--json',
+      '--summary-every',
+      '1',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '',
+    err = '';
   child.stdout.on('data', (c: Buffer) => (out += c));
   child.stderr.on('data', (c: Buffer) => (err += c));
   for (let i = 0; i < 100 && !err.includes('capturing on'); i++) await sleep(100);
@@ -71,14 +93,19 @@ async function liveRun(p: VethPair, bufferKiB: number, replays: Replay[]): Promi
   for (const [i, r] of replays.entries()) {
     if (i > 0) await sleep(1000);
     startedNs.push(BigInt(Date.now()) * 1_000_000n);
-    const report = execFileSync('ip', ['netns', 'exec', p.nsA, 'tcpreplay', ...r.speed, '-i', p.ifA, r.file], { stdio: 'pipe' }).toString();
+    const report = execFileSync('ip', ['netns', 'exec', p.nsA, 'tcpreplay', ...r.speed, '-i', p.ifA, r.file], {
+      stdio: 'pipe',
+    }).toString();
     sent += Number(/Actual: (\d+) packets/.exec(report)?.[1]);
   }
   // Time for the binding to empty the ring before the stop.
   await sleep(1500);
   child.kill('SIGINT');
   const code: number | null = await new Promise((r) => child.on('close', (c) => r(c)));
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
+  const lines = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
   const result = (lines.at(-1) as unknown as { result: AnalysisResult }).result;
   return { code, err, lines, result, live: result.counters.live as LiveStats, sent, startedNs };
 }
@@ -87,14 +114,16 @@ async function liveRun(p: VethPair, bufferKiB: number, replays: Replay[]): Promi
 function filteredCopy(capture: string, dir: string, frames?: string): string {
   const ports = [...defaultLiveFilter.matchAll(/port (\d+)/g)].map((m) => `tcp.port==${m[1]}`).join(' || ');
   const all = join(dir, 'filtered.pcap');
-  if (!existsSync(all)) execFileSync('tshark', ['-r', capture, '-Y', ports, '-F', 'pcap', '-w', all], { stdio: 'pipe' });
+  if (!existsSync(all))
+    execFileSync('tshark', ['-r', capture, '-Y', ports, '-F', 'pcap', '-w', all], { stdio: 'pipe' });
   if (!frames) return all;
   const part = join(dir, `frames-${frames}.pcap`);
   execFileSync('editcap', ['-r', all, part, frames], { stdio: 'pipe' });
   return part;
 }
 
-const lastEndNs = (r: ResultRequest) => Object.values(r.phases).reduce((m, p) => (isoToNs(p.end) > m ? isoToNs(p.end) : m), 0n);
+const lastEndNs = (r: ResultRequest) =>
+  Object.values(r.phases).reduce((m, p) => (isoToNs(p.end) > m ? isoToNs(p.end) : m), 0n);
 
 describe.skipIf(skip !== null)('vim-analyse live: libpcap/kernel drop counters (veth pair, tcpreplay)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vim-drops-'));
@@ -152,7 +181,11 @@ describe.skipIf(skip !== null)('vim-analyse live: libpcap/kernel drop counters (
     });
 
     it('warns in the result, and shows the counts in the rolling summary', () => {
-      expect(run.result.warnings).toContainEqual(expect.stringMatching(new RegExp(`^libpcap/kernel dropped ${run.live.pcapDrops} of the ${run.live.pcapReceived} packets`)));
+      expect(run.result.warnings).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^libpcap/kernel dropped ${run.live.pcapDrops} of the ${run.live.pcapReceived} packets`),
+        ),
+      );
       const summaries = run.lines.filter((l) => l.type === 'summary') as unknown as { live: LiveStats }[];
       expect(summaries.at(-1)!.live.pcapDrops).toBe(run.live.pcapDrops);
     });
@@ -163,7 +196,9 @@ describe.skipIf(skip !== null)('vim-analyse live: libpcap/kernel drop counters (
       // recorded, the Nomad client's own timestamps make the final clock estimate move its
       // milestones, but a request is noted when handed out, against what it was then.
       const calmUntilNs = run.startedNs[1] - 500_000_000n;
-      const streamed = (run.lines.filter((l) => l.type === 'request') as unknown as { request: ResultRequest }[]).map((l) => l.request);
+      const streamed = (run.lines.filter((l) => l.type === 'request') as unknown as { request: ResultRequest }[]).map(
+        (l) => l.request,
+      );
       const hasNote = (r: ResultRequest) => r.notes?.some((n) => dropNote.test(n)) ?? false;
       const noted = streamed.filter(hasNote);
       const before = streamed.filter((r) => r.complete && lastEndNs(r) < calmUntilNs);

@@ -17,17 +17,28 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('docs/service examples', () => {
   it('promtool accepts the scrape config and the rules', () => {
-    const out = execFileSync('promtool', ['check', 'config', join(docs, 'prometheus-scrape.yml')], { encoding: 'utf8' });
+    const out = execFileSync('promtool', ['check', 'config', join(docs, 'prometheus-scrape.yml')], {
+      encoding: 'utf8',
+    });
     expect(out).toMatch(/SUCCESS: 1 rule files found/);
-    expect(execFileSync('promtool', ['check', 'rules', join(docs, 'vim-analyse-alerts.yml')], { encoding: 'utf8' })).toMatch(/SUCCESS: 6 rules found/);
+    expect(
+      execFileSync('promtool', ['check', 'rules', join(docs, 'vim-analyse-alerts.yml')], { encoding: 'utf8' }),
+    ).toMatch(/SUCCESS: 6 rules found/);
   });
 
   it('the alerts fire on live-shaped series: a slow boot, ring drops; and stay quiet without them', () => {
     copyFileSync(join(docs, 'vim-analyse-alerts.yml'), join(dir, 'rules.yml'));
     // Every minute one boot of 40 s (slow) on core1, 2 s on core2; core1's ring drops 5/min.
-    const buckets = (host: string, sec: number) => [...phaseBucketsSeconds.map(String), '+Inf'].map((le) =>
-      `      - series: '${metricNames.phase}_bucket{instance="${host}", vim="nova", phase="total", compute_host="10.0.0.2", le="${le}"}'\n        values: '${le === '+Inf' || Number(le) >= sec ? '0+1x40' : '0x40'}'`).join('\n');
-    writeFileSync(join(dir, 'test.yml'), `rule_files: [rules.yml]
+    const buckets = (host: string, sec: number) =>
+      [...phaseBucketsSeconds.map(String), '+Inf']
+        .map(
+          (le) =>
+            `      - series: '${metricNames.phase}_bucket{instance="${host}", vim="nova", phase="total", compute_host="10.0.0.2", le="${le}"}'\n        values: '${le === '+Inf' || Number(le) >= sec ? '0+1x40' : '0x40'}'`,
+        )
+        .join('\n');
+    writeFileSync(
+      join(dir, 'test.yml'),
+      `rule_files: [rules.yml]
 evaluation_interval: 1m
 tests:
   - interval: 1m
@@ -60,7 +71,8 @@ ${buckets('core2', 2)}
       - eval_time: 30m
         alertname: VmStartSlow
         exp_alerts: []
-`);
+`,
+    );
     const r = spawnSync('promtool', ['test', 'rules', join(dir, 'test.yml')], { encoding: 'utf8' });
     expect(r.stdout + r.stderr).toMatch(/SUCCESS/);
     expect(r.status).toBe(0);
@@ -69,7 +81,9 @@ ${buckets('core2', 2)}
   it('systemd-analyze finds nothing wrong with the unit but the install path of the binary', () => {
     const r = spawnSync('systemd-analyze', ['verify', join(docs, 'vim-analyse-live.service')], { encoding: 'utf8' });
     expect(r.error, 'systemd-analyze (Debian: systemd; .ci/run installs it)').toBeUndefined();
-    const problems = (r.stdout + r.stderr).split('\n').filter((l) => l.trim() && !/Command \/usr\/bin\/vim-analyse is not executable/.test(l));
+    const problems = (r.stdout + r.stderr)
+      .split('\n')
+      .filter((l) => l.trim() && !/Command \/usr\/bin\/vim-analyse is not executable/.test(l));
     expect(problems).toEqual([]);
   });
 });

@@ -16,7 +16,9 @@ const CAPTURES = ['nova-seq', 'nova-burst', 'nomad-2016-stock', 'nomad-2016-tune
 const MARKER_LINE = /vimts t=(\d+\.\d+) id=(\S+) phase=(\S+) edge=(begin|end)/;
 
 const logsOf = (capture: string): string[] =>
-  readdirSync(resolve(sharedCaptures, capture, 'logs')).filter((f) => f.endsWith('.log')).map((f) => resolve(sharedCaptures, capture, 'logs', f));
+  readdirSync(resolve(sharedCaptures, capture, 'logs'))
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => resolve(sharedCaptures, capture, 'logs', f));
 
 /** Independent reading: marker lines by regex, times as float seconds. */
 function markersByRegex(path: string): { id: string; phase: string; edge: string; t: number }[] {
@@ -48,37 +50,43 @@ function meansFromPairs(rows: { id: string; phase: string; edge: string; ms: num
 const markers = (p: ParsedLog): LogEvent[] => p.events.filter((e) => e.format === 'vimts');
 
 describe.each(CAPTURES)('%s logs', (capture) => {
-  it.each(logsOf(capture).map((f) => [f.split('/').pop()!, f]))('%s: every marker line parsed, each begin has its end, sub-phase means agree', async (_name, path) => {
-    const parsed = await readLog(path);
-    const expected = markersByRegex(path);
-    const got = markers(parsed);
-    expect(got.length).toBe(expected.length);
-    expect(parsed.counters.malformed).toBe(0);
-    if (expected.length === 0) return;
+  it.each(logsOf(capture).map((f) => [f.split('/').pop()!, f]))(
+    '%s: every marker line parsed, each begin has its end, sub-phase means agree',
+    async (_name, path) => {
+      const parsed = await readLog(path);
+      const expected = markersByRegex(path);
+      const got = markers(parsed);
+      expect(got.length).toBe(expected.length);
+      expect(parsed.counters.malformed).toBe(0);
+      if (expected.length === 0) return;
 
-    const open = new Map<string, bigint>();
-    const pairs = new Map<string, number>();
-    for (const e of got) {
-      const key = `${e.id} ${e.phase}`;
-      if (e.edge === 'begin') {
-        expect(open.has(key)).toBe(false);
-        open.set(key, e.timeNs);
-      } else {
-        const b = open.get(key);
-        expect(b, `end without begin: ${key}`).toBeDefined();
-        expect(e.timeNs).toBeGreaterThanOrEqual(b!);
-        open.delete(key);
-        pairs.set(e.phase!, (pairs.get(e.phase!) ?? 0) + 1);
+      const open = new Map<string, bigint>();
+      const pairs = new Map<string, number>();
+      for (const e of got) {
+        const key = `${e.id} ${e.phase}`;
+        if (e.edge === 'begin') {
+          expect(open.has(key)).toBe(false);
+          open.set(key, e.timeNs);
+        } else {
+          const b = open.get(key);
+          expect(b, `end without begin: ${key}`).toBeDefined();
+          expect(e.timeNs).toBeGreaterThanOrEqual(b!);
+          open.delete(key);
+          pairs.set(e.phase!, (pairs.get(e.phase!) ?? 0) + 1);
+        }
       }
-    }
-    expect([...open.keys()]).toEqual([]);
+      expect([...open.keys()]).toEqual([]);
 
-    const ours = meansFromPairs(got.map((e) => ({ id: e.id!, phase: e.phase!, edge: e.edge!, ms: 0 }))
-      .map((r, i) => ({ ...r, ms: Number(got[i].timeNs - got[0].timeNs) / 1e6 })));
-    const theirs = meansFromPairs(expected.map((r) => ({ ...r, ms: (r.t - expected[0].t) * 1e3 })));
-    expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
-    for (const [phase, mean] of theirs) expect(Math.abs(ours.get(phase)! - mean), phase).toBeLessThan(0.1);
-  });
+      const ours = meansFromPairs(
+        got
+          .map((e) => ({ id: e.id!, phase: e.phase!, edge: e.edge!, ms: 0 }))
+          .map((r, i) => ({ ...r, ms: Number(got[i].timeNs - got[0].timeNs) / 1e6 })),
+      );
+      const theirs = meansFromPairs(expected.map((r) => ({ ...r, ms: (r.t - expected[0].t) * 1e3 })));
+      expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
+      for (const [phase, mean] of theirs) expect(Math.abs(ours.get(phase)! - mean), phase).toBeLessThan(0.1);
+    },
+  );
 });
 
 describe('compute-host identity and request ids', () => {
@@ -104,24 +112,38 @@ describe('compute-host identity and request ids', () => {
 });
 
 describe('Nova own timing lines', () => {
-  it.each(['nova-seq', 'nova-burst'])('%s: one "Took … to spawn/build" per run, agreeing with the markers to their 2 decimals', async (capture) => {
-    const path = resolve(sharedCaptures, capture, 'logs', 'nova-compute.log');
-    const text = readFileSync(path, 'utf8');
-    const parsed = await readLog(path);
-    for (const [phase, re] of [['spawn', /Took ([\d.]+) seconds to spawn the instance/], ['build', /Took ([\d.]+) seconds to build instance/]] as const) {
-      const lines = text.split('\n').filter((l) => re.test(l));
-      const took = parsed.events.filter((e) => e.format === 'oslo' && e.phase === phase);
-      expect(took.length).toBe(lines.length);
-      expect(took.length).toBe(runsOf(capture).length);
-      expect(took.map((e) => e.durationMs)).toEqual(lines.map((l) => Number(re.exec(l)![1]) * 1000));
-      const begin = new Map(markers(parsed).filter((e) => e.phase === phase && e.edge === 'begin').map((e) => [e.id, e.timeNs]));
-      const end = new Map(markers(parsed).filter((e) => e.phase === phase && e.edge === 'end').map((e) => [e.id, e.timeNs]));
-      for (const e of took) {
-        const markerMs = Number(end.get(e.id)! - begin.get(e.id)!) / 1e6;
-        expect(Math.abs(e.durationMs! - markerMs)).toBeLessThan(10 + 0.5); // rounded to 0.01 s, measured a few ms apart
+  it.each(['nova-seq', 'nova-burst'])(
+    '%s: one "Took … to spawn/build" per run, agreeing with the markers to their 2 decimals',
+    async (capture) => {
+      const path = resolve(sharedCaptures, capture, 'logs', 'nova-compute.log');
+      const text = readFileSync(path, 'utf8');
+      const parsed = await readLog(path);
+      for (const [phase, re] of [
+        ['spawn', /Took ([\d.]+) seconds to spawn the instance/],
+        ['build', /Took ([\d.]+) seconds to build instance/],
+      ] as const) {
+        const lines = text.split('\n').filter((l) => re.test(l));
+        const took = parsed.events.filter((e) => e.format === 'oslo' && e.phase === phase);
+        expect(took.length).toBe(lines.length);
+        expect(took.length).toBe(runsOf(capture).length);
+        expect(took.map((e) => e.durationMs)).toEqual(lines.map((l) => Number(re.exec(l)![1]) * 1000));
+        const begin = new Map(
+          markers(parsed)
+            .filter((e) => e.phase === phase && e.edge === 'begin')
+            .map((e) => [e.id, e.timeNs]),
+        );
+        const end = new Map(
+          markers(parsed)
+            .filter((e) => e.phase === phase && e.edge === 'end')
+            .map((e) => [e.id, e.timeNs]),
+        );
+        for (const e of took) {
+          const markerMs = Number(end.get(e.id)! - begin.get(e.id)!) / 1e6;
+          expect(Math.abs(e.durationMs! - markerMs)).toBeLessThan(10 + 0.5); // rounded to 0.01 s, measured a few ms apart
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('Nomad 2016 patch lines', () => {
@@ -129,26 +151,31 @@ describe('Nomad 2016 patch lines', () => {
     ['nomad-2016-stock', 'Downloaded XenArtifacts'],
     ['nomad-2016-tuned', 'Copied XenArtifacts'],
     ['nomad-modern', 'Downloaded XenArtifacts'],
-  ])('%s: each driver sub-phase duration equals its marker pair (same run, by order)', async (capture, artifactLine) => {
-    const path = resolve(sharedCaptures, capture, 'logs', 'nomad-client.log');
-    const parsed = await readLog(path);
-    const runs = runsOf(capture).length;
-    const text = readFileSync(path, 'utf8');
-    expect(text.split('\n').filter((l) => l.includes(artifactLine)).length).toBe(runs);
-    const pairs = new Map<string, number[]>();
-    const begin = new Map<string, bigint>();
-    for (const e of markers(parsed)) {
-      const key = `${e.id} ${e.phase}`;
-      if (e.edge === 'begin') begin.set(key, e.timeNs);
-      else pairs.set(e.phase!, [...(pairs.get(e.phase!) ?? []), Number(e.timeNs - begin.get(key)!) / 1e6]);
-    }
-    for (const phase of ['driver.download_artifact', 'driver.init_env', 'driver.spawn', 'driver.clean']) {
-      const lines = parsed.events.filter((e) => e.format === 'nomad-go' && e.phase === phase);
-      expect(lines.length, phase).toBe(runs);
-      const fromMarkers = pairs.get(phase)!;
-      lines.forEach((e, i) => expect(Math.abs(e.durationMs! - fromMarkers[i]), `${phase} run ${i + 1}`).toBeLessThan(0.01));
-    }
-  });
+  ])(
+    '%s: each driver sub-phase duration equals its marker pair (same run, by order)',
+    async (capture, artifactLine) => {
+      const path = resolve(sharedCaptures, capture, 'logs', 'nomad-client.log');
+      const parsed = await readLog(path);
+      const runs = runsOf(capture).length;
+      const text = readFileSync(path, 'utf8');
+      expect(text.split('\n').filter((l) => l.includes(artifactLine)).length).toBe(runs);
+      const pairs = new Map<string, number[]>();
+      const begin = new Map<string, bigint>();
+      for (const e of markers(parsed)) {
+        const key = `${e.id} ${e.phase}`;
+        if (e.edge === 'begin') begin.set(key, e.timeNs);
+        else pairs.set(e.phase!, [...(pairs.get(e.phase!) ?? []), Number(e.timeNs - begin.get(key)!) / 1e6]);
+      }
+      for (const phase of ['driver.download_artifact', 'driver.init_env', 'driver.spawn', 'driver.clean']) {
+        const lines = parsed.events.filter((e) => e.format === 'nomad-go' && e.phase === phase);
+        expect(lines.length, phase).toBe(runs);
+        const fromMarkers = pairs.get(phase)!;
+        lines.forEach((e, i) =>
+          expect(Math.abs(e.durationMs! - fromMarkers[i]), `${phase} run ${i + 1}`).toBeLessThan(0.01),
+        );
+      }
+    },
+  );
 });
 
 describe('whr stdout (seed format)', () => {
@@ -183,7 +210,8 @@ describe('whr stdout (seed format)', () => {
     const marker = new Map<string, bigint>();
     for (const e of markers(nova)) marker.set(`${e.id} ${e.phase} ${e.edge}`, e.timeNs);
     const ids = [...new Set(markers(nova).map((e) => e.id!))];
-    const near = (a: bigint | undefined, b: bigint | undefined): boolean => a !== undefined && b !== undefined && (a > b ? a - b : b - a) <= 1000n;
+    const near = (a: bigint | undefined, b: bigint | undefined): boolean =>
+      a !== undefined && b !== undefined && (a > b ? a - b : b - a) <= 1000n;
     const matched = new Set<string>();
     for (const b of blocks) {
       const id = ids.find((x) => near(marker.get(`${x} build begin`), b.buildBeginNs))!;

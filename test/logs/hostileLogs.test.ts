@@ -14,7 +14,9 @@ describe('hostile logs', () => {
     const log = await readLog('/dev/zero');
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(log.counters.cutLines).toBe(1);
-    expect(log.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/^no line break in 64 MiB: not a log/));
+    expect(log.warnings.map((w) => w.message)).toContainEqual(
+      expect.stringMatching(/^no line break in 64 MiB: not a log/),
+    );
   });
 
   it('a 3 MB line is cut and counted; the line after it is read', async () => {
@@ -24,6 +26,8 @@ describe('hostile logs', () => {
     expect(log.counters.cutLines).toBe(1);
     expect(log.counters.lines).toBe(2);
     expect(log.events.some((e) => e.id === 'i1')).toBe(true);
-    expect(log.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/1 line\(s\) longer than 1048576 bytes/));
+    expect(log.warnings.map((w) => w.message)).toContainEqual(
+      expect.stringMatching(/1 line\(s\) longer than 1048576 bytes/),
+    );
   });
 });

@@ -51,7 +51,10 @@ describe('readLog', () => {
   });
 
   it('a truncated gzip keeps the lines before the damage and warns', async () => {
-    const body = Array.from({ length: 20000 }, (_, i) => `vimts t=${1000 + i}.000000001 id=a${i} phase=p edge=begin`).join('\n');
+    const body = Array.from(
+      { length: 20000 },
+      (_, i) => `vimts t=${1000 + i}.000000001 id=a${i} phase=p edge=begin`,
+    ).join('\n');
     const whole = gzipSync(body);
     const cut = join(dir, 'cut.gz');
     writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
@@ -81,12 +84,15 @@ describe('readLog', () => {
     const path = join(dir, 'big.log');
     const out = createWriteStream(path);
     const n = 300_000;
-    const ctx = '[None req-09501eaf-cdff-42c1-9cb8-9171cce68dc2 fd867398dbbb423faad82db2ec3db721 1e86136875f1495296b53da461756ba1 - - default default]';
+    const ctx =
+      '[None req-09501eaf-cdff-42c1-9cb8-9171cce68dc2 fd867398dbbb423faad82db2ec3db721 1e86136875f1495296b53da461756ba1 - - default default]';
     for (let i = 0; i < n; i++) {
       const s = String(i % 60).padStart(2, '0');
-      out.write(i % 10 === 0
-        ? `2026-11-25 05:37:${s}.469 14206 INFO nova.compute.vimts ${ctx} vimts t=1795585078.${String(i).padStart(9, '0')} id=i${i} phase=spawn edge=begin host=compute1\n`
-        : `2026-11-25 05:37:${s}.490 14206 INFO nova.compute.claims ${ctx} [instance: b956784b-1e94-4804-8591-9ca1c98c8560] Claim successful on node compute1\n`);
+      out.write(
+        i % 10 === 0
+          ? `2026-11-25 05:37:${s}.469 14206 INFO nova.compute.vimts ${ctx} vimts t=1795585078.${String(i).padStart(9, '0')} id=i${i} phase=spawn edge=begin host=compute1\n`
+          : `2026-11-25 05:37:${s}.490 14206 INFO nova.compute.claims ${ctx} [instance: b956784b-1e94-4804-8591-9ca1c98c8560] Claim successful on node compute1\n`,
+      );
     }
     await new Promise((r) => out.end(r));
     const t0 = performance.now();

@@ -7,20 +7,33 @@ const UUID = 'b956784b-1e94-4804-8591-9ca1c98c8560';
 describe('vimts markers', () => {
   it('a bare marker with 9 decimals: time exact to the ns, host from host=', () => {
     const p = parseLogLines([`vimts t=1795585078.469655862 id=${UUID} phase=build edge=begin host=compute1`], 'a.log');
-    expect(p.events).toEqual([{
-      host: 'compute1', timeNs: 1795585078469655862n, precision: 9, format: 'vimts',
-      id: UUID, phase: 'build', edge: 'begin', file: 'a.log', line: 1,
-    }]);
+    expect(p.events).toEqual([
+      {
+        host: 'compute1',
+        timeNs: 1795585078469655862n,
+        precision: 9,
+        format: 'vimts',
+        id: UUID,
+        phase: 'build',
+        edge: 'begin',
+        file: 'a.log',
+        line: 1,
+      },
+    ]);
     expect(p.host).toBe('compute1');
     expect(p.formats).toEqual(['vimts']);
   });
 
   it('6 decimals: precision 6, the missing digits are zeros (no float rounding)', () => {
-    const p = parseLogLines([
-      'vimts t=1466503200.123456 id=x phase=spawn edge=end',
-      'vimts t=9007199254.740993 id=x phase=spawn edge=begin', // beyond float64's exact integers in ns
-      'vimts t=1.000000001 id=x phase=p edge=end',
-    ], 'b.log', 'h');
+    const p = parseLogLines(
+      [
+        'vimts t=1466503200.123456 id=x phase=spawn edge=end',
+        'vimts t=9007199254.740993 id=x phase=spawn edge=begin', // beyond float64's exact integers in ns
+        'vimts t=1.000000001 id=x phase=p edge=end',
+      ],
+      'b.log',
+      'h',
+    );
     expect(p.events.map((e) => [e.timeNs, e.precision])).toEqual([
       [1466503200123456000n, 6],
       [9007199254740993000n, 6],
@@ -29,20 +42,38 @@ describe('vimts markers', () => {
   });
 
   it('anywhere in a line, keys in any order, unknown keys ignored; no host= → the file host', () => {
-    const p = parseLogLines([
-      'Jun 21 10:00:00 cmp nova-compute[99]: something vimts t=100.5 phase=spawn.create_image id=abc edge=end extra=1 and more',
-    ], 'c.log', 'cmp');
-    expect(p.events).toEqual([{
-      host: 'cmp', timeNs: 100500000000n, precision: 1, format: 'vimts',
-      id: 'abc', phase: 'spawn.create_image', edge: 'end', file: 'c.log', line: 1,
-    }]);
+    const p = parseLogLines(
+      [
+        'Jun 21 10:00:00 cmp nova-compute[99]: something vimts t=100.5 phase=spawn.create_image id=abc edge=end extra=1 and more',
+      ],
+      'c.log',
+      'cmp',
+    );
+    expect(p.events).toEqual([
+      {
+        host: 'cmp',
+        timeNs: 100500000000n,
+        precision: 1,
+        format: 'vimts',
+        id: 'abc',
+        phase: 'spawn.create_image',
+        edge: 'end',
+        file: 'c.log',
+        line: 1,
+      },
+    ]);
   });
 
   it('a marker inside a JSON string stops at the quote', () => {
-    const p = parseLogLines([
-      '{"@level":"debug","@message":"vimts t=12.000000001 id=alloc-1 phase=driver edge=begin host=n1","@timestamp":"2023-01-02T15:04:05.000000Z"}',
-    ], 'j.log');
-    expect(p.events.map((e) => [e.format, e.host, e.timeNs, e.id, e.phase, e.edge])).toEqual([['vimts', 'n1', 12000000001n, 'alloc-1', 'driver', 'begin']]);
+    const p = parseLogLines(
+      [
+        '{"@level":"debug","@message":"vimts t=12.000000001 id=alloc-1 phase=driver edge=begin host=n1","@timestamp":"2023-01-02T15:04:05.000000Z"}',
+      ],
+      'j.log',
+    );
+    expect(p.events.map((e) => [e.format, e.host, e.timeNs, e.id, e.phase, e.edge])).toEqual([
+      ['vimts', 'n1', 12000000001n, 'alloc-1', 'driver', 'begin'],
+    ]);
     expect(p.counters.byFormat).toEqual({ 'nomad-json': 1, vimts: 1 });
   });
 

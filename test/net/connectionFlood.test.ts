@@ -26,7 +26,11 @@ async function framesOf(path: string): Promise<TimedFrame[]> {
 describe('a SYN flood before real traffic', () => {
   it('100,000 SYNs in the preceding second: all 40 requests still found, within the memory bound', async () => {
     const real = await framesOf(capturePath('nomad-2016-stock'));
-    const flood = synFlood(100_000, { server: ['10.99.0.1', 4646], startNs: real[0].ts - 1_000_000_000n, spanNs: 999_000_000n });
+    const flood = synFlood(100_000, {
+      server: ['10.99.0.1', 4646],
+      startNs: real[0].ts - 1_000_000_000n,
+      spanNs: 999_000_000n,
+    });
     const file = join(dir, 'flood.pcap');
     writeFileSync(file, hostilePcap(real, flood));
     // A 96 MB heap: what is kept live is bounded; RSS as the user sees it.
@@ -42,7 +46,11 @@ describe('a SYN flood before real traffic', () => {
 
   it('past --max-connections the least recently used connection ends, no packet is refused', async () => {
     const real = await framesOf(capturePath('nomad-2016-stock'));
-    const flood = synFlood(20_000, { server: ['10.99.0.1', 4646], startNs: real[0].ts - 1_000_000_000n, spanNs: 999_000_000n });
+    const flood = synFlood(20_000, {
+      server: ['10.99.0.1', 4646],
+      startNs: real[0].ts - 1_000_000_000n,
+      spanNs: 999_000_000n,
+    });
     const file = join(dir, 'flood-small.pcap');
     writeFileSync(file, hostilePcap(real, flood));
     const r = measuredAnalyse(file, { reassembly: { maxConnections: 1000, maxQuietConnections: 100_000 } });

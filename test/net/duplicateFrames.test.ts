@@ -34,7 +34,12 @@ describe('DuplicateFrameFilter', () => {
 
   it('tells apart packets of one flow that differ in sequence number, IP id or length', () => {
     const f = new DuplicateFrameFilter();
-    const packets = [segment(1), segment(2), segment(1, 'GET / HTTP/1.1\r\n\r\n', 8), segment(1, 'GET /x HTTP/1.1\r\n\r\n')];
+    const packets = [
+      segment(1),
+      segment(2),
+      segment(1, 'GET / HTTP/1.1\r\n\r\n', 8),
+      segment(1, 'GET /x HTTP/1.1\r\n\r\n'),
+    ];
     packets.forEach((p, i) => expect(f.isDuplicate(p, 0, p.length, i, i)).toBe(false));
     expect(f.duplicates).toBe(0);
   });
@@ -48,7 +53,10 @@ describe('DuplicateFrameFilter', () => {
 
   it('with no interface known (Linux SLL), any copy within the window counts', () => {
     const f = new DuplicateFrameFilter();
-    const p = ipv6(tcp(text('x'), { sport: 1, dport: 2, seq: 9, flags: 0x18 }), { src: '2001:db8::1', dst: '2001:db8::2' });
+    const p = ipv6(tcp(text('x'), { sport: 1, dport: 2, seq: 9, flags: 0x18 }), {
+      src: '2001:db8::1',
+      dst: '2001:db8::2',
+    });
     expect(f.isDuplicate(p, 0, p.length, 0, -1)).toBe(false);
     expect(f.isDuplicate(p, 0, p.length, 10, -1)).toBe(true);
   });

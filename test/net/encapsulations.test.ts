@@ -18,12 +18,17 @@ const response = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
 
 /** The IP packets of one HTTP exchange (handshake, request, response, FINs). */
 function conversation(v6 = false): Uint8Array[] {
-  const c = new TcpConversation(v6 ? { client: ['fd00::1', 40000], server: ['fd00::2', 8774] } : { client: ['10.1.0.1', 40000], server: ['10.1.0.2', 8774] });
+  const c = new TcpConversation(
+    v6
+      ? { client: ['fd00::1', 40000], server: ['fd00::2', 8774] }
+      : { client: ['10.1.0.1', 40000], server: ['10.1.0.2', 8774] },
+  );
   const segs = [...c.handshake(), c.send(0, request), c.send(1, response), c.fin(0), c.fin(1), c.ack(0)];
   return segs.map((s) => c.packet(s));
 }
 
-const outerV4 = (payload: Uint8Array, protocol: number) => ipv4(payload, { src: '192.168.0.1', dst: '192.168.0.2', protocol });
+const outerV4 = (payload: Uint8Array, protocol: number) =>
+  ipv4(payload, { src: '192.168.0.1', dst: '192.168.0.2', protocol });
 const overUdp = (payload: Uint8Array, dport: number) => ethernet(outerV4(udp(payload, { sport: 50000, dport }), 17));
 
 interface Case {
@@ -40,37 +45,130 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'VXLAN (UDP 4789)', wrap: (ip) => overUdp(tunnel.vxlan(ethernet(ip)), 4789), expect: { VXLAN: 1 } },
-  { name: 'VXLAN (Linux port 8472)', wrap: (ip) => overUdp(tunnel.vxlan(ethernet(ip, { tags: [0x8100] })), 8472), expect: { VXLAN: 1 }, tshark: ['-d', 'udp.port==8472,vxlan'] },
+  {
+    name: 'VXLAN (Linux port 8472)',
+    wrap: (ip) => overUdp(tunnel.vxlan(ethernet(ip, { tags: [0x8100] })), 8472),
+    expect: { VXLAN: 1 },
+    tshark: ['-d', 'udp.port==8472,vxlan'],
+  },
   { name: 'Geneve with options', wrap: (ip) => overUdp(tunnel.geneve(ethernet(ip)), 6081), expect: { Geneve: 1 } },
   { name: 'GRE with key', wrap: (ip) => ethernet(outerV4(tunnel.gre(ip, 0x0800, { key: 9 }), 47)), expect: { GRE: 1 } },
-  { name: 'GRE bridging Ethernet', wrap: (ip) => ethernet(outerV4(tunnel.gre(ethernet(ip), 0x6558), 47)), expect: { GRE: 1 } },
-  { name: 'ERSPAN type I', wrap: (ip) => ethernet(outerV4(tunnel.gre(ethernet(ip), 0x88be), 47)), expect: { 'ERSPAN I': 1 } },
-  { name: 'ERSPAN type II', wrap: (ip) => ethernet(outerV4(tunnel.gre(tunnel.erspanII(ethernet(ip)), 0x88be, { seq: 1 }), 47)), expect: { 'ERSPAN II': 1 } },
-  { name: 'ERSPAN type III', wrap: (ip) => ethernet(outerV4(tunnel.gre(tunnel.erspanIII(ethernet(ip)), 0x22eb, { seq: 1 }), 47)), expect: { 'ERSPAN III': 1 } },
+  {
+    name: 'GRE bridging Ethernet',
+    wrap: (ip) => ethernet(outerV4(tunnel.gre(ethernet(ip), 0x6558), 47)),
+    expect: { GRE: 1 },
+  },
+  {
+    name: 'ERSPAN type I',
+    wrap: (ip) => ethernet(outerV4(tunnel.gre(ethernet(ip), 0x88be), 47)),
+    expect: { 'ERSPAN I': 1 },
+  },
+  {
+    name: 'ERSPAN type II',
+    wrap: (ip) => ethernet(outerV4(tunnel.gre(tunnel.erspanII(ethernet(ip)), 0x88be, { seq: 1 }), 47)),
+    expect: { 'ERSPAN II': 1 },
+  },
+  {
+    name: 'ERSPAN type III',
+    wrap: (ip) => ethernet(outerV4(tunnel.gre(tunnel.erspanIII(ethernet(ip)), 0x22eb, { seq: 1 }), 47)),
+    expect: { 'ERSPAN III': 1 },
+  },
   { name: 'IP in IP', wrap: (ip) => ethernet(outerV4(ip, 4)), expect: { 'IP in IP': 1 } },
-  { name: 'IPv6 in IPv4 (6in4)', wrap: (ip) => ethernet(outerV4(ip, 41)), expect: { 'IPv6 in IP (6in4)': 1 }, v6: true },
+  {
+    name: 'IPv6 in IPv4 (6in4)',
+    wrap: (ip) => ethernet(outerV4(ip, 41)),
+    expect: { 'IPv6 in IP (6in4)': 1 },
+    v6: true,
+  },
   { name: 'MPLS', wrap: (ip) => ethernet(tunnel.mpls(ip), { type: 0x8847 }), expect: { MPLS: 1 } },
   { name: 'PPPoE', wrap: (ip) => ethernet(tunnel.pppoe(ip), { type: 0x8864 }), expect: { PPPoE: 1 } },
   { name: 'GTP-U', wrap: (ip) => overUdp(tunnel.gtpU(ip), 2152), expect: { 'GTP-U': 1 } },
-  { name: 'VXLAN inside GRE inside MPLS', wrap: (ip) => ethernet(tunnel.mpls(outerV4(tunnel.gre(outerV4(udp(tunnel.vxlan(ethernet(ip)), { sport: 1, dport: 4789 }), 17), 0x0800), 47)), { type: 0x8847 }), expect: { MPLS: 1, GRE: 1, VXLAN: 1 } },
-  { name: 'Linux cooked capture of MPLS', wrap: (ip) => sll(tunnel.mpls(ip), 0x8847), linkType: 113, expect: { MPLS: 1 } },
+  {
+    name: 'VXLAN inside GRE inside MPLS',
+    wrap: (ip) =>
+      ethernet(
+        tunnel.mpls(
+          outerV4(tunnel.gre(outerV4(udp(tunnel.vxlan(ethernet(ip)), { sport: 1, dport: 4789 }), 17), 0x0800), 47),
+        ),
+        { type: 0x8847 },
+      ),
+    expect: { MPLS: 1, GRE: 1, VXLAN: 1 },
+  },
+  {
+    name: 'Linux cooked capture of MPLS',
+    wrap: (ip) => sll(tunnel.mpls(ip), 0x8847),
+    linkType: 113,
+    expect: { MPLS: 1 },
+  },
   // A gretap device captured with `-i any`: SLL2's protocol says an Ethernet frame follows.
-  { name: 'Linux cooked v2 capture of a gretap device (protocol 0x6558)', wrap: (ip) => sll2(ethernet(ip), 3, 0x6558), linkType: 276, expect: {} },
+  {
+    name: 'Linux cooked v2 capture of a gretap device (protocol 0x6558)',
+    wrap: (ip) => sll2(ethernet(ip), 3, 0x6558),
+    linkType: 276,
+    expect: {},
+  },
   // Link types.
-  { name: 'PPP (link type 9)', wrap: (ip) => concat([Uint8Array.of(0xff, 0x03, 0x00, 0x21), ip]), linkType: 9, expect: {} },
-  { name: 'Cisco HDLC (link type 104)', wrap: (ip) => concat([Uint8Array.of(0x0f, 0x00, 0x08, 0x00), ip]), linkType: 104, expect: {} },
+  {
+    name: 'PPP (link type 9)',
+    wrap: (ip) => concat([Uint8Array.of(0xff, 0x03, 0x00, 0x21), ip]),
+    linkType: 9,
+    expect: {},
+  },
+  {
+    name: 'Cisco HDLC (link type 104)',
+    wrap: (ip) => concat([Uint8Array.of(0x0f, 0x00, 0x08, 0x00), ip]),
+    linkType: 104,
+    expect: {},
+  },
   // Some PPP captures (Cisco routers) carry Cisco HDLC frames: address 0x0f or 0x8f.
-  { name: 'Cisco HDLC framing on a PPP link (link type 9)', wrap: (ip) => concat([Uint8Array.of(0x0f, 0x00, 0x08, 0x00), ip]), linkType: 9, expect: {} },
+  {
+    name: 'Cisco HDLC framing on a PPP link (link type 9)',
+    wrap: (ip) => concat([Uint8Array.of(0x0f, 0x00, 0x08, 0x00), ip]),
+    linkType: 9,
+    expect: {},
+  },
   // Juniper's pseudo-header: "MGC", flags (0x80: TLV extensions follow, their length first), then Ethernet.
-  { name: 'Juniper Ethernet with extensions (link type 178)', wrap: (ip) => concat([text('MGC'), Uint8Array.of(0x80, 0, 16, 3, 1, 1, 6, 1, 14, 1, 2, 0x8c, 0, 4, 4, 0x4c, 1, 0, 0), ethernet(ip)]), linkType: 178, expect: {} },
-  { name: 'Juniper Ethernet, incoming, no extensions (link type 178)', wrap: (ip) => concat([text('MGC'), Uint8Array.of(0x01), ethernet(ip)]), linkType: 178, expect: {} },
-  { name: 'PPI over Ethernet (link type 192)', wrap: (ip) => concat([Uint8Array.of(0, 0, 8, 0, 1, 0, 0, 0), ethernet(ip)]), linkType: 192, expect: {} },
+  {
+    name: 'Juniper Ethernet with extensions (link type 178)',
+    wrap: (ip) =>
+      concat([
+        text('MGC'),
+        Uint8Array.of(0x80, 0, 16, 3, 1, 1, 6, 1, 14, 1, 2, 0x8c, 0, 4, 4, 0x4c, 1, 0, 0),
+        ethernet(ip),
+      ]),
+    linkType: 178,
+    expect: {},
+  },
+  {
+    name: 'Juniper Ethernet, incoming, no extensions (link type 178)',
+    wrap: (ip) => concat([text('MGC'), Uint8Array.of(0x01), ethernet(ip)]),
+    linkType: 178,
+    expect: {},
+  },
+  {
+    name: 'PPI over Ethernet (link type 192)',
+    wrap: (ip) => concat([Uint8Array.of(0, 0, 8, 0, 1, 0, 0, 0), ethernet(ip)]),
+    linkType: 192,
+    expect: {},
+  },
   { name: 'NFLOG (link type 239)', wrap: (ip) => nflog(ip), linkType: 239, expect: {} },
-  { name: 'MPLS over PPP', wrap: (ip) => concat([Uint8Array.of(0xff, 0x03, 0x02, 0x81), tunnel.mpls(ip)]), linkType: 9, expect: { MPLS: 1 } },
+  {
+    name: 'MPLS over PPP',
+    wrap: (ip) => concat([Uint8Array.of(0xff, 0x03, 0x02, 0x81), tunnel.mpls(ip)]),
+    linkType: 9,
+    expect: { MPLS: 1 },
+  },
   {
     name: 'IP over InfiniBand as Linux captures it (link type 242)',
     // Two 20-byte hardware addresses, then the EtherType and two reserved bytes.
-    wrap: (ip) => concat([new Uint8Array(20), Uint8Array.of(0x80, 0, 0x05, 0x50), new Uint8Array(16), Uint8Array.of(0x08, 0, 0, 0), ip]),
+    wrap: (ip) =>
+      concat([
+        new Uint8Array(20),
+        Uint8Array.of(0x80, 0, 0x05, 0x50),
+        new Uint8Array(16),
+        Uint8Array.of(0x08, 0, 0, 0),
+        ip,
+      ]),
     linkType: 242,
     expect: {},
   },
@@ -87,7 +185,8 @@ function nflog(ip: Uint8Array): Uint8Array {
 
 describe('tunnels and link types', () => {
   requireTshark();
-  const bare = async (v6: boolean) => merged((await streamEvents(pcap(timed(conversation(v6).map((ip) => ethernet(ip)))))).events);
+  const bare = async (v6: boolean) =>
+    merged((await streamEvents(pcap(timed(conversation(v6).map((ip) => ethernet(ip)))))).events);
 
   for (const k of cases) {
     it(`reads the TCP inside ${k.name}, as tshark does`, async () => {
@@ -95,7 +194,14 @@ describe('tunnels and link types', () => {
       const file = pcap(timed(packets.map(k.wrap)), { linkType: k.linkType ?? 1 });
       const { events, result } = await streamEvents(file);
       expect(merged(events)).toEqual(await bare(k.v6 ?? false));
-      expect(result.net).toMatchObject({ connections: 1, tcpSegments: packets.length, nonTcp: 0, nonIp: 0, undecodable: 0, unsupportedLink: 0 });
+      expect(result.net).toMatchObject({
+        connections: 1,
+        tcpSegments: packets.length,
+        nonTcp: 0,
+        nonIp: 0,
+        undecodable: 0,
+        unsupportedLink: 0,
+      });
       const counts = Object.fromEntries(Object.entries(k.expect).map(([name, n]) => [name, n * packets.length]));
       expect(Object.fromEntries(result.encapsulations)).toEqual(counts);
       expect(result.net.decapsulated).toBe(Object.values(counts).reduce((a, b) => a + b, 0));
@@ -109,7 +215,13 @@ describe('tunnels and link types', () => {
   it('counts a nesting deeper than the bound as undecodable instead of following it', async () => {
     let frame = conversation()[3];
     for (let i = 0; i < 12; i++) frame = outerV4(frame, 4);
-    const { result } = await streamEvents(pcapng([{ kind: 'section', littleEndian: true }, { kind: 'interface', linkType: 228 }, { kind: 'enhanced', iface: 0, ts: 0n, data: frame }]));
+    const { result } = await streamEvents(
+      pcapng([
+        { kind: 'section', littleEndian: true },
+        { kind: 'interface', linkType: 228 },
+        { kind: 'enhanced', iface: 0, ts: 0n, data: frame },
+      ]),
+    );
     expect(result.net).toMatchObject({ undecodable: 1, tcpSegments: 0, decapsulated: 8 });
   });
 
@@ -121,7 +233,10 @@ describe('tunnels and link types', () => {
 
   it('reads an IPv6 outer header around a VXLAN tunnel', async () => {
     const packets = conversation();
-    const wrap = (ip: Uint8Array) => ethernet(ipv6(udp(tunnel.vxlan(ethernet(ip)), { sport: 1, dport: 4789 }), { src: 'fd00::a', dst: 'fd00::b', next: 17 }));
+    const wrap = (ip: Uint8Array) =>
+      ethernet(
+        ipv6(udp(tunnel.vxlan(ethernet(ip)), { sport: 1, dport: 4789 }), { src: 'fd00::a', dst: 'fd00::b', next: 17 }),
+      );
     const { result } = await streamEvents(pcap(timed(packets.map(wrap))));
     expect(result.net).toMatchObject({ connections: 1, tcpSegments: packets.length, decapsulated: packets.length });
   });

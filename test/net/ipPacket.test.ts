@@ -14,7 +14,9 @@ describe('IPv4 and IPv6 headers', () => {
     const hello = c.send(0, 'hello');
     // Record Route (7), length 11, pointer 4, two empty slots, then End of options: 12 bytes.
     const rr = Uint8Array.of(7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    const frames = [...c.handshake(), hello].map((s) => ethernet(ipv4(c.tcpBytes(s), { ...c.addresses(s), options: rr })));
+    const frames = [...c.handshake(), hello].map((s) =>
+      ethernet(ipv4(c.tcpBytes(s), { ...c.addresses(s), options: rr })),
+    );
     const { events, result } = await streamEvents(pcapOf(frames));
     expect(events).toEqual([
       [0, 'data', 0, 'hello', 3 * ms],
@@ -27,7 +29,9 @@ describe('IPv4 and IPv6 headers', () => {
   it('drops Ethernet padding after the IPv4 total length', async () => {
     const c = new TcpConversation();
     const x = c.send(0, 'x'); // 14 + 20 + 20 + 1 = 55 bytes: padded to 60 on the wire
-    const frames = [...c.handshake(), x].map((s) => ethernet(ipv4(c.tcpBytes(s), { ...c.addresses(s), trailer: new Uint8Array(5) })));
+    const frames = [...c.handshake(), x].map((s) =>
+      ethernet(ipv4(c.tcpBytes(s), { ...c.addresses(s), trailer: new Uint8Array(5) })),
+    );
     const { events } = await streamEvents(pcapOf(frames));
     expect(events[0]).toEqual([0, 'data', 0, 'x', 3 * ms]);
   });
@@ -41,7 +45,10 @@ describe('IPv4 and IPv6 headers', () => {
       return ethernet(p);
     });
     const { events, result } = await streamEvents(pcap(timed(frames), { snaplen: 262144 }));
-    expect(events.filter((e) => e[1] === 'data').map((e) => [e[3].length, e[4]])).toEqual([[70_000, 3 * ms], [4, 4 * ms]]);
+    expect(events.filter((e) => e[1] === 'data').map((e) => [e[3].length, e[4]])).toEqual([
+      [70_000, 3 * ms],
+      [4, 4 * ms],
+    ]);
     expect(result.net).toMatchObject({ undecodable: 0, gaps: 0 });
   });
 
@@ -63,7 +70,9 @@ describe('IPv4 and IPv6 headers', () => {
 describe('IP fragments', () => {
   /** Handshake, a 100-byte client segment sent as 3 fragments (120 bytes with the TCP header), a reply. */
   function fragmented(order: number[], o: { v6?: boolean; duplicate?: number } = {}) {
-    const c = o.v6 ? new TcpConversation({ client: ['fd00::1', 40000], server: ['fd00::2', 80] }) : new TcpConversation();
+    const c = o.v6
+      ? new TcpConversation({ client: ['fd00::1', 40000], server: ['fd00::2', 80] })
+      : new TcpConversation();
     const [syn, synAck, ack] = c.handshake();
     const big = c.send(0, A50B50);
     const reply = c.send(1, 'ok');
@@ -72,12 +81,19 @@ describe('IP fragments', () => {
       : ipv4Fragments(c.tcpBytes(big), 3, { ...c.addresses(big), id: 7 });
     const sent = order.map((i) => frags[i]);
     if (o.duplicate !== undefined) sent.splice(1, 0, frags[o.duplicate]);
-    return { frames: [...[syn, synAck, ack].map((s) => c.packet(s)), ...sent, c.packet(reply)].map((p) => ethernet(p)), frags };
+    return {
+      frames: [...[syn, synAck, ack].map((s) => c.packet(s)), ...sent, c.packet(reply)].map((p) => ethernet(p)),
+      frags,
+    };
   }
 
   for (const v6 of [false, true]) {
     const ip = v6 ? 'IPv6' : 'IPv4';
-    for (const order of [[0, 1, 2], [2, 0, 1], [1, 2, 0]]) {
+    for (const order of [
+      [0, 1, 2],
+      [2, 0, 1],
+      [1, 2, 0],
+    ]) {
       it(`reassembles ${ip} fragments arriving in order ${order.join(',')}; data at the completing fragment's time`, async () => {
         const { frames } = fragmented(order, { v6 });
         const { events, result } = await streamEvents(pcapOf(frames));
@@ -99,7 +115,9 @@ describe('IP fragments', () => {
     });
 
     it(`reports a ${ip} datagram missing a fragment as a TCP gap of its exact size, and counts the dropped fragments`, async () => {
-      const c = v6 ? new TcpConversation({ client: ['fd00::1', 40000], server: ['fd00::2', 80] }) : new TcpConversation();
+      const c = v6
+        ? new TcpConversation({ client: ['fd00::1', 40000], server: ['fd00::2', 80] })
+        : new TcpConversation();
       const hs = c.handshake();
       const big = c.send(0, A50B50);
       const next = c.send(0, 'next');
@@ -114,7 +132,13 @@ describe('IP fragments', () => {
         [0, 'end', 0, 'eof', 5 * ms],
         [0, 'end', 1, 'eof', 5 * ms],
       ]);
-      expect(result.net).toMatchObject({ ipFragments: 2, ipReassembled: 0, ipFragmentsDropped: 2, gaps: 1, gapBytes: 100 });
+      expect(result.net).toMatchObject({
+        ipFragments: 2,
+        ipReassembled: 0,
+        ipFragmentsDropped: 2,
+        gaps: 1,
+        gapBytes: 100,
+      });
     });
   }
 
@@ -128,7 +152,14 @@ describe('IP fragments', () => {
     const { events, result } = await streamEvents(file);
     expect(result.capture.packets).toBe(1);
     expect(events).toEqual([]);
-    expect(result.net).toMatchObject({ ipFragments: 1, ipReassembled: 0, ipFragmentsDropped: 1, tcpSegments: 0, connections: 0, payloadBytes: 0 });
+    expect(result.net).toMatchObject({
+      ipFragments: 1,
+      ipReassembled: 0,
+      ipFragmentsDropped: 1,
+      tcpSegments: 0,
+      connections: 0,
+      payloadBytes: 0,
+    });
     // tshark too: one frame, no conversation (it reads the TCP header of a first fragment only
     // when the frame is cut shorter than the IP length: test/corpus/known-differences.tsv).
     const path = tempFile('lone-first-fragment.pcap', file);

@@ -18,7 +18,16 @@ const run = (c: TcpConversation, segments: Segment[], options?: ReassembleOption
 describe('TCP reassembly', () => {
   it('delivers both directions in order and ends each at its FIN', async () => {
     const c = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 8774] });
-    const segs = [...c.handshake(), c.send(0, 'GET / HTTP/1.1\r\n\r\n'), c.ack(1), c.send(1, 'HTTP/1.1 200 OK\r\n'), c.send(1, '\r\n'), c.fin(1), c.fin(0), c.ack(1)];
+    const segs = [
+      ...c.handshake(),
+      c.send(0, 'GET / HTTP/1.1\r\n\r\n'),
+      c.ack(1),
+      c.send(1, 'HTTP/1.1 200 OK\r\n'),
+      c.send(1, '\r\n'),
+      c.fin(1),
+      c.fin(0),
+      c.ack(1),
+    ];
     const { events, connections, result } = await run(c, segs);
     expect(events).toEqual([
       [0, 'data', 0, 'GET / HTTP/1.1\r\n\r\n', 3 * ms],
@@ -27,9 +36,24 @@ describe('TCP reassembly', () => {
       [0, 'end', 1, 'fin', 7 * ms],
       [0, 'end', 0, 'fin', 8 * ms],
     ]);
-    expect(connections).toEqual([{ id: 0, client: { ip: '10.0.0.1', port: 40000 }, server: { ip: '10.0.0.2', port: 8774 }, sawSyn: true, startTs: 0 }]);
+    expect(connections).toEqual([
+      {
+        id: 0,
+        client: { ip: '10.0.0.1', port: 40000 },
+        server: { ip: '10.0.0.2', port: 8774 },
+        sawSyn: true,
+        startTs: 0,
+      },
+    ]);
     const [stats] = result.connections;
-    expect(stats).toMatchObject({ packets: [4, 6], bytes: [18, 19], gaps: [0, 0], retransmissions: [0, 0], closed: 'fin', lastTs: 9 * ms });
+    expect(stats).toMatchObject({
+      packets: [4, 6],
+      bytes: [18, 19],
+      gaps: [0, 0],
+      retransmissions: [0, 0],
+      closed: 'fin',
+      lastTs: 9 * ms,
+    });
     expect(result.net).toMatchObject({ connections: 1, payloadBytes: 37, gaps: 0, retransmissions: 0, outOfOrder: 0 });
   });
 
@@ -37,7 +61,11 @@ describe('TCP reassembly', () => {
     const c = new TcpConversation({ client: ['10.0.0.9', 80], server: ['10.0.0.2', 55555] });
     const [syn, synAck, ack] = c.handshake();
     const { connections } = await run(c, [syn, synAck, ack, c.send(0, 'x')]);
-    expect(connections[0]).toMatchObject({ client: { ip: '10.0.0.9', port: 80 }, server: { port: 55555 }, sawSyn: true });
+    expect(connections[0]).toMatchObject({
+      client: { ip: '10.0.0.9', port: 80 },
+      server: { port: 55555 },
+      sawSyn: true,
+    });
   });
 
   it('delivers a retransmitted segment once', async () => {
@@ -116,7 +144,13 @@ describe('TCP reassembly', () => {
     const late = c.send(0, 'late'); // still in flight
     const d = c.send(0, 'dddd');
     // The server acknowledges up to the end of `lost` only.
-    const ackLost: Segment = { from: 1, seq: c.seqOf(1, 0), ack: (lost.seq + 4) >>> 0, flags: 0x10, payload: new Uint8Array(0) };
+    const ackLost: Segment = {
+      from: 1,
+      seq: c.seqOf(1, 0),
+      ack: (lost.seq + 4) >>> 0,
+      flags: 0x10,
+      payload: new Uint8Array(0),
+    };
     const { events } = await run(c, [...c.handshake(), a, d, ackLost, late]);
     expect(events.slice(0, 4)).toEqual([
       [0, 'data', 0, 'aaaa', 3 * ms],
@@ -156,7 +190,11 @@ describe('TCP reassembly', () => {
       [0, 'end', 0, 'eof', 3 * ms],
       [0, 'end', 1, 'eof', 3 * ms],
     ]);
-    expect(connections[0]).toMatchObject({ client: { port: 51000 }, server: { ip: '10.0.0.4', port: 5672 }, sawSyn: false });
+    expect(connections[0]).toMatchObject({
+      client: { port: 51000 },
+      server: { ip: '10.0.0.4', port: 5672 },
+      sawSyn: false,
+    });
     // Unknown gaps are not counted as lost bytes.
     expect(result.net).toMatchObject({ gaps: 0, gapBytes: 0 });
   });
@@ -210,8 +248,14 @@ describe('TCP reassembly', () => {
       [1, 'end', 0, 'fin', 11 * ms],
       [1, 'end', 1, 'eof', 11 * ms],
     ]);
-    expect(connections.map((x) => [x.id, x.startTs, x.sawSyn])).toEqual([[0, 0, true], [1, 7 * ms, true]]);
-    expect(result.connections.map((s) => s.packets)).toEqual([[5, 2], [4, 1]]);
+    expect(connections.map((x) => [x.id, x.startTs, x.sawSyn])).toEqual([
+      [0, 0, true],
+      [1, 7 * ms, true],
+    ]);
+    expect(result.connections.map((s) => s.packets)).toEqual([
+      [5, 2],
+      [4, 1],
+    ]);
   });
 
   it('starts a second connection when the 4-tuple is reused after a reset', async () => {
@@ -274,7 +318,9 @@ describe('TCP reassembly', () => {
     c.send(0, 'hole');
     const b = c.send(0, 'bbbbbbbb');
     const d = c.send(0, 'dddddddd');
-    const { events, result } = await run(c, [...c.handshake(), a, b, d], { limits: { maxBufferedBytesPerDirection: 10 } });
+    const { events, result } = await run(c, [...c.handshake(), a, b, d], {
+      limits: { maxBufferedBytesPerDirection: 10 },
+    });
     expect(events.slice(0, 4)).toEqual([
       [0, 'data', 0, 'aaaa', 3 * ms],
       [0, 'gap', 0, 4, 5 * ms],
@@ -318,10 +364,24 @@ describe('TCP reassembly', () => {
   it('ends an idle connection that never resumes at the end of input, as of its idle end, and one whose 4-tuple a new SYN takes', async () => {
     const a = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 8774] });
     const b = new TcpConversation({ client: ['10.0.0.3', 40000], server: ['10.0.0.2', 8774] });
-    const a2 = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 8774], clientIsn: 90000, serverIsn: 91000 });
-    const segs = [...a.handshake().map((x) => a.frame(x)), a.frame(a.send(0, 'early')), ...b.handshake().map((x) => b.frame(x)), b.frame(b.send(0, 'other'))];
+    const a2 = new TcpConversation({
+      client: ['10.0.0.1', 40000],
+      server: ['10.0.0.2', 8774],
+      clientIsn: 90000,
+      serverIsn: 91000,
+    });
+    const segs = [
+      ...a.handshake().map((x) => a.frame(x)),
+      a.frame(a.send(0, 'early')),
+      ...b.handshake().map((x) => b.frame(x)),
+      b.frame(b.send(0, 'other')),
+    ];
     // b's segments come 3 s later (the sweep ends a as idle), then a new handshake on a's 4-tuple.
-    const frames = [...segs, ...a2.handshake().map((x) => a2.frame(x))].map((data, i) => ({ sec: epochSec + (i >= 4 ? 3 : 0), nsec: i * ms, data }));
+    const frames = [...segs, ...a2.handshake().map((x) => a2.frame(x))].map((data, i) => ({
+      sec: epochSec + (i >= 4 ? 3 : 0),
+      nsec: i * ms,
+      data,
+    }));
     const { events, result } = await streamEvents(pcap(frames), { limits: { idleTimeoutNs: 2e9 } });
     const idleEnd = events.filter((e) => e[0] === 0 && e[1] === 'end');
     expect(idleEnd).toHaveLength(2);
@@ -350,7 +410,13 @@ describe('TCP reassembly', () => {
   it('counts a SYN retransmitted after each RST (a closed port, retried) as one connection, as tshark does', async () => {
     const c = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 9999] });
     const [syn] = c.handshake();
-    const rst = { from: 1 as const, seq: 0, ack: c.seqOf(0, 0), flags: tcpFlags.RST | tcpFlags.ACK, payload: new Uint8Array(0) };
+    const rst = {
+      from: 1 as const,
+      seq: 0,
+      ack: c.seqOf(0, 0),
+      flags: tcpFlags.RST | tcpFlags.ACK,
+      payload: new Uint8Array(0),
+    };
     const file = pcapOf([syn, rst, syn, rst, syn, rst].map((s) => c.frame(s)));
     const { result } = await streamEvents(file);
     expect(result.net.connections).toBe(1);
@@ -367,8 +433,24 @@ describe('TCP reassembly', () => {
   it('reads what a connection carries once its SYN, retried after a RST, is answered (one connection, as tshark)', async () => {
     const c = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 8554] });
     const [syn, synAck, ack] = c.handshake();
-    const rst = { from: 1 as const, seq: 0, ack: c.seqOf(0, 0), flags: tcpFlags.RST | tcpFlags.ACK, payload: new Uint8Array(0) };
-    const segs = [syn, rst, syn, synAck, ack, c.send(0, 'OPTIONS * RTSP/1.0\r\n\r\n'), c.send(1, 'RTSP/1.0 200 OK\r\n\r\n'), c.fin(0), c.fin(1)];
+    const rst = {
+      from: 1 as const,
+      seq: 0,
+      ack: c.seqOf(0, 0),
+      flags: tcpFlags.RST | tcpFlags.ACK,
+      payload: new Uint8Array(0),
+    };
+    const segs = [
+      syn,
+      rst,
+      syn,
+      synAck,
+      ack,
+      c.send(0, 'OPTIONS * RTSP/1.0\r\n\r\n'),
+      c.send(1, 'RTSP/1.0 200 OK\r\n\r\n'),
+      c.fin(0),
+      c.fin(1),
+    ];
     const file = pcapOf(segs.map((s) => c.frame(s)));
     const { events, result } = await streamEvents(file);
     expect(events.filter((e) => e[1] === 'data').map((e) => [e[0], e[2], e[3]])).toEqual([
@@ -376,7 +458,12 @@ describe('TCP reassembly', () => {
       [0, 1, 'RTSP/1.0 200 OK\r\n\r\n'],
     ]);
     // The refused attempt's handler ends at the RST; the answered one's at the FINs.
-    expect(events.filter((e) => e[1] === 'end').map((e) => [e[0], e[2], e[3]])).toEqual([[0, 0, 'rst'], [0, 1, 'rst'], [0, 0, 'fin'], [0, 1, 'fin']]);
+    expect(events.filter((e) => e[1] === 'end').map((e) => [e[0], e[2], e[3]])).toEqual([
+      [0, 0, 'rst'],
+      [0, 1, 'rst'],
+      [0, 0, 'fin'],
+      [0, 1, 'fin'],
+    ]);
     expect(result.net.connections).toBe(1);
     expect(result.connections).toHaveLength(1);
     expect(result.connections[0]).toMatchObject({ packets: [5, 4], closed: 'fin' });
@@ -389,7 +476,11 @@ describe('TCP reassembly', () => {
     const finServer = c.fin(1);
     const segs = [...opening, finServer, c.ack(0), finServer, finServer];
     // The last two copies of the server's FIN come 10 s and 20 s later: the closed connection has left the table.
-    const frames = segs.map((s, i) => ({ sec: epochSec + (i === 8 ? 10 : i === 9 ? 20 : 0), nsec: i * ms, data: c.frame(s) }));
+    const frames = segs.map((s, i) => ({
+      sec: epochSec + (i === 8 ? 10 : i === 9 ? 20 : 0),
+      nsec: i * ms,
+      data: c.frame(s),
+    }));
     const file = pcap(frames);
     const { events, result } = await streamEvents(file);
     expect(result.net.connections).toBe(1);
@@ -414,7 +505,11 @@ describe('TCP reassembly', () => {
       ...at.slice(0, 6).map((sec) => ({ sec: epochSec + sec, nsec: 0, data: c.frame(syn) })),
       { sec: epochSec + 62, nsec: 0, data: other.frame(other.handshake()[0]) },
       { sec: epochSec + 63, nsec: 0, data: c.frame(syn) },
-      ...[synAck, ack, c.send(0, 'GET / HTTP/1.1\r\n\r\n')].map((s, i) => ({ sec: epochSec + 63, nsec: (i + 1) * ms, data: c.frame(s) })),
+      ...[synAck, ack, c.send(0, 'GET / HTTP/1.1\r\n\r\n')].map((s, i) => ({
+        sec: epochSec + 63,
+        nsec: (i + 1) * ms,
+        data: c.frame(s),
+      })),
     ];
     const file = pcap(frames);
     const { events, result } = await streamEvents(file);
@@ -432,12 +527,25 @@ describe('TCP reassembly', () => {
     c.send(0, 'before the capture');
     c.send(1, 'before too');
     for (const first of [0, 1] as const) {
-      const req = c.send(0, 'GET /a HTTP/1.1\r\n\r\n'), resp = c.send(1, 'HTTP/1.1 200 OK\r\n\r\n');
+      const req = c.send(0, 'GET /a HTTP/1.1\r\n\r\n'),
+        resp = c.send(1, 'HTTP/1.1 200 OK\r\n\r\n');
       const segs = first === 0 ? [req, resp] : [resp, req];
       const { connections, events, result } = await run(c, segs, { senderRole });
-      expect(connections[0]).toMatchObject({ client: { ip: '10.0.0.1', port: 3000 }, server: { ip: '10.0.0.2', port: 45000 }, sawSyn: false });
+      expect(connections[0]).toMatchObject({
+        client: { ip: '10.0.0.1', port: 3000 },
+        server: { ip: '10.0.0.2', port: 45000 },
+        sawSyn: false,
+      });
       expect(events.filter((e) => e[1] === 'data').map((e) => [e[2], e[3]])).toEqual(
-        (first === 0 ? [[0, 'GET /a HTTP/1.1\r\n\r\n'], [1, 'HTTP/1.1 200 OK\r\n\r\n']] : [[1, 'HTTP/1.1 200 OK\r\n\r\n'], [0, 'GET /a HTTP/1.1\r\n\r\n']]),
+        first === 0
+          ? [
+              [0, 'GET /a HTTP/1.1\r\n\r\n'],
+              [1, 'HTTP/1.1 200 OK\r\n\r\n'],
+            ]
+          : [
+              [1, 'HTTP/1.1 200 OK\r\n\r\n'],
+              [0, 'GET /a HTTP/1.1\r\n\r\n'],
+            ],
       );
       expect(result.connections[0].packets).toEqual([1, 1]);
     }
@@ -469,7 +577,11 @@ describe('TCP reassembly', () => {
     const old = new TcpConversation({ clientIsn: 10_000 });
     old.send(0, 'before the capture');
     const fresh = new TcpConversation({ clientIsn: 77 });
-    const frames = [old.frame(old.send(0, 'tail')), ...fresh.handshake().map((s) => fresh.frame(s)), fresh.frame(fresh.send(0, 'head'))];
+    const frames = [
+      old.frame(old.send(0, 'tail')),
+      ...fresh.handshake().map((s) => fresh.frame(s)),
+      fresh.frame(fresh.send(0, 'head')),
+    ];
     const { events, connections } = await streamEvents(pcapOf(frames));
     expect(events).toEqual([
       [0, 'gap', 0, -1, 0],

@@ -18,7 +18,11 @@ const tshark = process.env.TSHARK ?? 'tshark';
  * tshark as a TCP reader only: the layers above TCP and its reassembly of their messages
  * change neither stream numbers, segment lengths nor followed bytes, and cost most of its time.
  */
-const tcpOnly = ['-o', 'tcp.desegment_tcp_streams:FALSE', ...['http', 'amqp', 'tls', 'json'].flatMap((p) => ['--disable-protocol', p])];
+const tcpOnly = [
+  '-o',
+  'tcp.desegment_tcp_streams:FALSE',
+  ...['http', 'amqp', 'tls', 'json'].flatMap((p) => ['--disable-protocol', p]),
+];
 
 /** Reference counts, copied from each capture's README (tshark 4.0.17, not our code). */
 const readme: Record<string, { packets: number; tcpConversations: number }> = {
@@ -42,7 +46,33 @@ interface TsharkStream {
 async function tsharkStreams(file: string): Promise<TsharkStream[]> {
   const { stdout } = await run(
     tshark,
-    ['-r', file, ...tcpOnly, '-Y', 'tcp', '-T', 'fields', '-E', 'separator=,', '-e', 'tcp.stream', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'ip.dst', '-e', 'ipv6.dst', '-e', 'tcp.dstport', '-e', 'tcp.len'],
+    [
+      '-r',
+      file,
+      ...tcpOnly,
+      '-Y',
+      'tcp',
+      '-T',
+      'fields',
+      '-E',
+      'separator=,',
+      '-e',
+      'tcp.stream',
+      '-e',
+      'ip.src',
+      '-e',
+      'ipv6.src',
+      '-e',
+      'tcp.srcport',
+      '-e',
+      'ip.dst',
+      '-e',
+      'ipv6.dst',
+      '-e',
+      'tcp.dstport',
+      '-e',
+      'tcp.len',
+    ],
     { maxBuffer: 1 << 30 },
   );
   const streams: TsharkStream[] = [];
@@ -50,7 +80,12 @@ async function tsharkStreams(file: string): Promise<TsharkStream[]> {
     if (!line) continue;
     const [index, src4, src6, sport, dst4, dst6, dport, len] = line.split(',');
     const i = Number(index);
-    streams[i] ??= { index: i, a: endpointText(src4 || src6, Number(sport)), b: endpointText(dst4 || dst6, Number(dport)), payload: 0 };
+    streams[i] ??= {
+      index: i,
+      a: endpointText(src4 || src6, Number(sport)),
+      b: endpointText(dst4 || dst6, Number(dport)),
+      payload: 0,
+    };
     streams[i].payload += Number(len);
   }
   return streams;
@@ -103,7 +138,9 @@ function requireTshark(): void {
   try {
     execFileSync(tshark, ['--version'], { stdio: 'ignore' });
   } catch {
-    throw new Error(`tshark is required by these reference tests and was not found (${tshark}); install it: apt-get install tshark`);
+    throw new Error(
+      `tshark is required by these reference tests and was not found (${tshark}); install it: apt-get install tshark`,
+    );
   }
 }
 
@@ -135,7 +172,11 @@ describe.each(Object.keys(readme))('%s against tshark', (name) => {
     const theirStreams = tsharkStreams(file);
     theirStreams.catch(() => {});
     ours = await reassembleTcp(file, (info) => {
-      const r = { content: [new ContentDigest(), new ContentDigest()] as [ContentDigest, ContentDigest], gaps: 0, ends: 0 };
+      const r = {
+        content: [new ContentDigest(), new ContentDigest()] as [ContentDigest, ContentDigest],
+        gaps: 0,
+        ends: 0,
+      };
       received.set(info.id, r);
       return {
         data: (dir, bytes) => r.content[dir].add(bytes),
@@ -147,7 +188,10 @@ describe.each(Object.keys(readme))('%s against tshark', (name) => {
     // The 3 largest and the 2 smallest connections that carried any payload.
     const bySize = streams.filter((s) => s.payload > 0).sort((x, y) => y.payload - x.payload);
     sample = [...new Set([...bySize.slice(0, 3), ...bySize.slice(-2)])];
-    followed = await tsharkFollow(file, sample.map((s) => s.index));
+    followed = await tsharkFollow(
+      file,
+      sample.map((s) => s.index),
+    );
   }
 
   it('reads as many packets as the README counts', () => {
@@ -175,10 +219,14 @@ describe.each(Object.keys(readme))('%s against tshark', (name) => {
     const pairKey = (x: string, y: string) => [x, y].sort().join(' ');
     const oursByPair = new Map<string, ReassembleResult['connections']>();
     for (const c of ours.connections) {
-      const k = pairKey(endpointText(c.info.client.ip, c.info.client.port), endpointText(c.info.server.ip, c.info.server.port));
+      const k = pairKey(
+        endpointText(c.info.client.ip, c.info.client.port),
+        endpointText(c.info.server.ip, c.info.server.port),
+      );
       oursByPair.set(k, [...(oursByPair.get(k) ?? []), c]);
     }
-    const nthOfPair = (s: TsharkStream) => streams.filter((t) => t.index < s.index && pairKey(t.a, t.b) === pairKey(s.a, s.b)).length;
+    const nthOfPair = (s: TsharkStream) =>
+      streams.filter((t) => t.index < s.index && pairKey(t.a, t.b) === pairKey(s.a, s.b)).length;
     const compared = sample.map((s) => {
       const c = oursByPair.get(pairKey(s.a, s.b))?.[nthOfPair(s)];
       expect(c, `our connection for tshark stream ${s.index} (${s.a} ↔ ${s.b})`).toBeDefined();
@@ -187,7 +235,10 @@ describe.each(Object.keys(readme))('%s against tshark', (name) => {
       const theirs = followed.get(s.index)!;
       return {
         stream: s.index,
-        ours: { [client]: received.get(c!.info.id)!.content[0].content(), [server]: received.get(c!.info.id)!.content[1].content() },
+        ours: {
+          [client]: received.get(c!.info.id)!.content[0].content(),
+          [server]: received.get(c!.info.id)!.content[1].content(),
+        },
         stats: { [client]: c!.bytes[0], [server]: c!.bytes[1] },
         tshark: theirs,
       };
@@ -196,7 +247,10 @@ describe.each(Object.keys(readme))('%s against tshark', (name) => {
       expect(x.ours, `stream ${x.stream}`).toEqual(x.tshark);
       expect(x.stats, `stream ${x.stream} statistics`).toEqual(lengths(x.tshark));
       // A sampled connection carried payload, so a hash of nothing cannot pass for agreement.
-      expect(Object.values(x.tshark).some((c) => c.bytes > 0), `stream ${x.stream}`).toBe(true);
+      expect(
+        Object.values(x.tshark).some((c) => c.bytes > 0),
+        `stream ${x.stream}`,
+      ).toBe(true);
     }
   });
 });

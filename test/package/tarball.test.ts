@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturePath } from '../helpers/groundTruth.js';
 import { packedProject, repoRoot, type PackedProject } from '../helpers/packedProject.js';
 
-const node = (p: PackedProject, file: string) => execFileSync(process.execPath, [file], { cwd: p.dir, encoding: 'utf8' });
+const node = (p: PackedProject, file: string) =>
+  execFileSync(process.execPath, [file], { cwd: p.dir, encoding: 'utf8' });
 
 describe('the packed tarball', () => {
   let p: PackedProject;
@@ -22,18 +23,24 @@ describe('the packed tarball', () => {
 
   it('is loaded by require() and by import, as one module (no second copy of its classes)', () => {
     const file = capturePath('nomad-modern');
-    writeFileSync(join(p.dir, 'consumer.cjs'), `
+    writeFileSync(
+      join(p.dir, 'consumer.cjs'),
+      `
 const va = require('vim-analyse');
 va.analyse(${JSON.stringify(file)}).then(async (r) => {
   const esm = await import('vim-analyse');
   console.log(JSON.stringify({ requests: r.requests.length, schema: r.schema, same: esm.UnusableInputError === va.UnusableInputError && esm.analyse === va.analyse }));
 });
-`);
-    writeFileSync(join(p.dir, 'consumer.mjs'), `
+`,
+    );
+    writeFileSync(
+      join(p.dir, 'consumer.mjs'),
+      `
 import { analyse } from 'vim-analyse';
 const r = await analyse(${JSON.stringify(file)});
 console.log(JSON.stringify({ requests: r.requests.length, schema: r.schema }));
-`);
+`,
+    );
     const cjs = JSON.parse(node(p, 'consumer.cjs')) as { requests: number; schema: string; same: boolean };
     const esm = JSON.parse(node(p, 'consumer.mjs')) as { requests: number; schema: string };
     expect(cjs).toEqual({ requests: 40, schema: 'vim-analyse/2', same: true });
@@ -52,56 +59,91 @@ console.log(JSON.stringify({ requests: r.requests.length, schema: r.schema }));
       if (!f.endsWith('.js.map')) continue;
       maps++;
       const map = JSON.parse(readFileSync(join(p.pkg, f), 'utf8')) as { sources: string[]; sourceRoot?: string };
-      for (const src of map.sources) expect(files.has(posix.normalize(posix.join(posix.dirname(f), map.sourceRoot ?? '', src))), `${f} → ${src}`).toBe(true);
+      for (const src of map.sources)
+        expect(
+          files.has(posix.normalize(posix.join(posix.dirname(f), map.sourceRoot ?? '', src))),
+          `${f} → ${src}`,
+        ).toBe(true);
     }
     expect(maps).toBeGreaterThan(50);
     // Docs the declarations point readers to.
     const named = new Set<string>();
-    for (const f of files) if (f.endsWith('.d.ts')) for (const m of readFileSync(join(p.pkg, f), 'utf8').matchAll(/\bdocs\/[\w./-]+\.(?:md|json)/g)) named.add(m[0]);
+    for (const f of files)
+      if (f.endsWith('.d.ts'))
+        for (const m of readFileSync(join(p.pkg, f), 'utf8').matchAll(/\bdocs\/[\w./-]+\.(?:md|json)/g))
+          named.add(m[0]);
     expect(named.size).toBeGreaterThan(0);
     for (const d of named) expect(files.has(d), d).toBe(true);
     // A file: dependency is a link into this checkout: it must travel bundled, with its sources.
-    const manifest = JSON.parse(readFileSync(join(p.pkg, 'package.json'), 'utf8')) as Record<string, Record<string, string> | string[] | undefined>;
+    const manifest = JSON.parse(readFileSync(join(p.pkg, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string> | string[] | undefined
+    >;
     const bundled = (manifest.bundleDependencies ?? []) as string[];
     for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies']) {
       for (const [name, spec] of Object.entries((manifest[field] ?? {}) as Record<string, string>)) {
         if (!spec.startsWith('file:')) continue;
         expect(bundled, `${field}.${name} (${spec})`).toContain(name);
         expect(files.has(`node_modules/${name}/package.json`)).toBe(true);
-        expect([...files].some((f) => f.startsWith(`node_modules/${name}/build/`)), 'no prebuilt binary of this machine').toBe(false);
+        expect(
+          [...files].some((f) => f.startsWith(`node_modules/${name}/build/`)),
+          'no prebuilt binary of this machine',
+        ).toBe(false);
       }
     }
   });
 
   it('ships the JSON Schemas, resolvable as vim-analyse/schemas/*', () => {
-    writeFileSync(join(p.dir, 'schemas.cjs'), `
+    writeFileSync(
+      join(p.dir, 'schemas.cjs'),
+      `
 const names = ['result', 'info', 'compare', 'message', 'stream-event', 'common'];
 console.log(JSON.stringify(names.map((n) => require(require.resolve('vim-analyse/schemas/' + n + '.schema.json')).$schema)));
-`);
+`,
+    );
     expect(JSON.parse(node(p, 'schemas.cjs'))).toEqual(Array(6).fill('https://json-schema.org/draft/2020-12/schema'));
   });
 
   it('figures without @resvg/resvg-js: one line saying what to do, exit 2, no file written; --no-png works', () => {
     const cli = join(p.pkg, 'dist/bin/vim-analyse.js');
     const out = join(p.dir, 'figs');
-    const r = spawnSync(process.execPath, [cli, 'figures', capturePath('nomad-modern'), '--out', out], { cwd: p.dir, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, 'figures', capturePath('nomad-modern'), '--out', out], {
+      cwd: p.dir,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/@resvg\/resvg-js/);
     expect(r.stderr).toMatch(/--no-png/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(existsSync(out)).toBe(false);
-    const ok = spawnSync(process.execPath, [cli, 'figures', capturePath('nomad-modern'), '--out', out, '--no-png'], { cwd: p.dir, encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [cli, 'figures', capturePath('nomad-modern'), '--out', out, '--no-png'], {
+      cwd: p.dir,
+      encoding: 'utf8',
+    });
     expect(ok.status).toBe(0);
     // fig17 (driver sub-phases) needs the client logs, not given here.
     expect(readdirSync(out).sort()).toEqual(['fig16-nomad-total.svg']);
   });
 
   it('a strict TypeScript consumer (NodeNext, exactOptionalPropertyTypes) compiles against the packed .d.ts, ESM and CommonJS', () => {
-    writeFileSync(join(p.dir, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noEmit: true, types: ['node'], skipLibCheck: false },
-      files: ['consumer.mts', 'consumer.cts'],
-    }));
+    writeFileSync(
+      join(p.dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          noEmit: true,
+          types: ['node'],
+          skipLibCheck: false,
+        },
+        files: ['consumer.mts', 'consumer.cts'],
+      }),
+    );
     const names = exportedNames(readFileSync(join(p.pkg, 'dist/src/index.d.ts'), 'utf8'));
     expect(names.values.length).toBeGreaterThan(30);
     expect(names.types).toContain('PhaseAvailability');
@@ -115,11 +157,18 @@ console.log(JSON.stringify(names.map((n) => require(require.resolve('vim-analyse
 
 /** Every name the packed index.d.ts exports, split into values and types. */
 function exportedNames(indexDts: string): { values: string[]; types: string[] } {
-  const values: string[] = [], types: string[] = [];
+  const values: string[] = [],
+    types: string[] = [];
   for (const m of indexDts.matchAll(/export\s+(type\s+)?\{([^}]*)\}/g)) {
-    for (const part of m[2].split(',').map((x) => x.trim()).filter(Boolean)) {
+    for (const part of m[2]
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       const typeOnly = !!m[1] || part.startsWith('type ');
-      const name = part.replace(/^type\s+/, '').split(/\s+as\s+/).pop()!;
+      const name = part
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .pop()!;
       (typeOnly ? types : values).push(name);
     }
   }

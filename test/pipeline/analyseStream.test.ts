@@ -32,12 +32,16 @@ describe('analyseStream', () => {
         const events: AnalyseStreamEvent[] = [];
         for await (const e of analyseStream(cap.file, { logFiles })) events.push(e);
         // Each event as written (streamEventLine, live --json's lines): the shipped schema and its naming rule.
-        events.forEach((e, i) => checkOutput('stream-event.schema.json', JSON.parse(streamEventLine(e)), `event ${i} (${e.type})`));
+        events.forEach((e, i) =>
+          checkOutput('stream-event.schema.json', JSON.parse(streamEventLine(e)), `event ${i} (${e.type})`),
+        );
         // One request event per request, the updates after them, the result last.
         const kinds = events.map((e) => e.type);
         expect(kinds.at(-1)).toBe('result');
         expect(kinds.filter((k) => k === 'result')).toHaveLength(1);
-        expect(kinds.lastIndexOf('request')).toBeLessThan(kinds.indexOf('update') < 0 ? Infinity : kinds.indexOf('update'));
+        expect(kinds.lastIndexOf('request')).toBeLessThan(
+          kinds.indexOf('update') < 0 ? Infinity : kinds.indexOf('update'),
+        );
         const final = events.at(-1) as Extract<AnalyseStreamEvent, { type: 'result' }>;
         expect(final.result).toEqual(whole);
         const view = new Map<string, ResultRequest>();
@@ -58,16 +62,19 @@ describe('analyseStream', () => {
           // What was handed out early is final but for the phases it named provisional.
           const e = first.get(r.id)!;
           expect(settledPart(e.request, e.provisional)).toEqual(settledPart(r, e.provisional));
-          for (const p of e.provisional) if (e.request.phases[p]) expect(e.request.phases[p].source).not.toBe('capture');
+          for (const p of e.provisional)
+            if (e.request.phases[p]) expect(e.request.phases[p].source).not.toBe('capture');
         }
         // Logs apply while streaming: a request handed out early already has the log sub-phases it ends with.
         if (withLogs) {
           const logPhased = whole.requests.filter((r) => Object.values(r.phases).some((p) => p.source === 'log'));
-          for (const r of logPhased) expect(Object.values(first.get(r.id)!.request.phases).some((p) => p.source === 'log')).toBe(true);
+          for (const r of logPhased)
+            expect(Object.values(first.get(r.id)!.request.phases).some((p) => p.source === 'log')).toBe(true);
         }
         // Times print with the capture's precision (µs captures: 6 digits).
         const digits = /\.(\d+)Z$/.exec(whole.captures[0].start ?? '')?.[1].length;
-        for (const e of first.values()) for (const p of Object.values(e.request.phases)) expect(/\.(\d+)Z$/.exec(p.start)?.[1].length).toBe(digits);
+        for (const e of first.values())
+          for (const p of Object.values(e.request.phases)) expect(/\.(\d+)Z$/.exec(p.start)?.[1].length).toBe(digits);
       }, 120_000);
     }
   }
@@ -93,13 +100,15 @@ describe('analyseStream', () => {
     const bytes = readFileSync(file);
     let fed = 0;
     // A stream of 64 KiB pieces that pauses between pieces, like a slow disk or a pipe.
-    const source = Readable.from((async function* () {
-      for (let o = 0; o < bytes.length; o += 65536) {
-        fed = Math.min(bytes.length, o + 65536);
-        yield bytes.subarray(o, fed);
-        await new Promise((r) => setImmediate(r));
-      }
-    })());
+    const source = Readable.from(
+      (async function* () {
+        for (let o = 0; o < bytes.length; o += 65536) {
+          fed = Math.min(bytes.length, o + 65536);
+          yield bytes.subarray(o, fed);
+          await new Promise((r) => setImmediate(r));
+        }
+      })(),
+    );
     let firstAt = -1;
     let n = 0;
     let file0 = '';

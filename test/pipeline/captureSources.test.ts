@@ -16,7 +16,9 @@ describe('capture sources', () => {
   it('bytes in memory (Buffer and plain Uint8Array, gzip inside) give the same result as the path', async () => {
     const byPath = await analyse(file);
     const byBuffer = await analyse(bytes);
-    const byArray = await analyse(new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+    const byArray = await analyse(
+      new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)),
+    );
     expect(byBuffer.captures[0].file).toBe('-');
     for (const r of [byBuffer, byArray]) {
       expect(r.requests).toEqual(byPath.requests);
@@ -28,7 +30,10 @@ describe('capture sources', () => {
   it('a named source gives its name to captures[].file (bytes and streams)', async () => {
     const named = await analyse({ name: 'modern.pcapng.gz', data: bytes });
     expect(named.captures[0].file).toBe('modern.pcapng.gz');
-    const streamed = await analyse([{ name: 'a.pcapng.gz', data: Readable.from([bytes]) }, { name: 'b.pcapng.gz', data: bytes }]);
+    const streamed = await analyse([
+      { name: 'a.pcapng.gz', data: Readable.from([bytes]) },
+      { name: 'b.pcapng.gz', data: bytes },
+    ]);
     expect(streamed.captures.map((c) => c.file)).toEqual(['a.pcapng.gz', 'b.pcapng.gz']);
   });
 
@@ -54,7 +59,10 @@ describe('capture sources', () => {
     const ac = new AbortController();
     let calls = 0;
     // nova-net is 15 MB gzip, read in many pieces: abort at the first progress report.
-    const run = analyse(capturePath('nova-net'), { signal: ac.signal, onProgress: () => (calls++ === 0 ? ac.abort() : undefined) });
+    const run = analyse(capturePath('nova-net'), {
+      signal: ac.signal,
+      onProgress: () => (calls++ === 0 ? ac.abort() : undefined),
+    });
     await expect(run).rejects.toThrow(/abort/i);
     expect(calls).toBe(1);
   });

@@ -32,11 +32,13 @@ describe('figures on Nomad stock and tuned', () => {
     }
   });
 
-  it('draws the main job\'s means', async () => {
+  it("draws the main job's means", async () => {
     const stock = await analyse(capturePath('nomad-2016-stock'), { logFiles: [log('nomad-2016-stock')] });
     const fig16 = figures.find((f) => f.figure === 16)!;
     const group = fig16.svg.split('data-group="stock"')[1].split('data-group="tuned"')[0];
-    const drawn = [...group.matchAll(/<rect data-phase="([^"]+)" data-mean="([^"]+)"/g)].map((m) => [m[1], Number(m[2])] as const);
+    const drawn = [...group.matchAll(/<rect data-phase="([^"]+)" data-mean="([^"]+)"/g)].map(
+      (m) => [m[1], Number(m[2])] as const,
+    );
     // Every phase of the model has its bar, each at the main job's mean (a renamed attribute finds none).
     expect(drawn.map(([phase]) => phase)).toEqual([...nomadPhaseModel.sequence]);
     for (const [phase, mean] of drawn) {
@@ -55,13 +57,15 @@ describe('figures on Nomad stock and tuned', () => {
 });
 
 describe('Figure 15 with the network wait', () => {
-  it('draws nova-net\'s spawn breakdown: create image, XML and libvirt spawn, at the main job\'s means', async () => {
+  it("draws nova-net's spawn breakdown: create image, XML and libvirt spawn, at the main job's means", async () => {
     const logs = [sharedFile('nova-net', 'logs/nova-compute.log')];
     const { figures, results } = await makeFigures([{ label: 'nova-net', captures: [capturePath('nova-net')], logs }]);
     const fig15 = figures.find((f) => f.figure === 15)!;
     expect(fig15.drawn).toEqual(['nova-net']);
     const stats = results[0].result.stats.nova;
-    const drawn = [...fig15.svg.matchAll(/<rect data-phase="([^"]+)" data-mean="([^"]+)"/g)].map((m) => [m[1], Number(m[2])] as const);
+    const drawn = [...fig15.svg.matchAll(/<rect data-phase="([^"]+)" data-mean="([^"]+)"/g)].map(
+      (m) => [m[1], Number(m[2])] as const,
+    );
     // nova-net's log predates the spawn.vif_plugged_wait marker: the wait stays inside libvirt_spawn.
     expect(drawn.map(([p]) => p)).toEqual(['spawn.create_image', 'spawn.generate_xml', 'spawn.libvirt_spawn']);
     for (const [phase, mean] of drawn) expect(mean, phase).toBeCloseTo(stats[phase].meanMs, 9);
@@ -69,8 +73,17 @@ describe('Figure 15 with the network wait', () => {
 
   it('splits libvirt_spawn into the wait for network-vif-plugged and the rest where the log marks the wait', () => {
     const phase = (ms: number) => ({ ms, start: '', end: '', source: 'log' as const, host: 'compute1' });
-    const requests = [[1900, 1500], [2100, 1800], [800, 500]].map(([whole, part], i) => ({
-      vim: 'nova' as const, id: `s${i}`, keys: {}, complete: true, missing: [], absent: {},
+    const requests = [
+      [1900, 1500],
+      [2100, 1800],
+      [800, 500],
+    ].map(([whole, part], i) => ({
+      vim: 'nova' as const,
+      id: `s${i}`,
+      keys: {},
+      complete: true,
+      missing: [],
+      absent: {},
       phases: { 'spawn.libvirt_spawn': phase(whole), 'spawn.vif_plugged_wait': phase(part) },
     }));
     const stats = { 'spawn.libvirt_spawn': { n: 3, meanMs: 1600 }, 'spawn.vif_plugged_wait': { n: 3, meanMs: 1266.7 } };
@@ -81,7 +94,14 @@ describe('Figure 15 with the network wait', () => {
     expect(split['spawn.libvirt_spawn'].n).toBe(3);
     expect(split['spawn.vif_plugged_wait']).toBe(stats['spawn.vif_plugged_wait']);
     // Without the marker nothing changes.
-    const none = { requests, stats: { nova: { 'spawn.libvirt_spawn': stats['spawn.libvirt_spawn'] } } } as unknown as Parameters<typeof splitPhaseStats>[0];
-    expect(splitPhaseStats(none, 'nova', { whole: 'spawn.libvirt_spawn', part: 'spawn.vif_plugged_wait' })['spawn.libvirt_spawn'].meanMs).toBe(1600);
+    const none = {
+      requests,
+      stats: { nova: { 'spawn.libvirt_spawn': stats['spawn.libvirt_spawn'] } },
+    } as unknown as Parameters<typeof splitPhaseStats>[0];
+    expect(
+      splitPhaseStats(none, 'nova', { whole: 'spawn.libvirt_spawn', part: 'spawn.vif_plugged_wait' })[
+        'spawn.libvirt_spawn'
+      ].meanMs,
+    ).toBe(1600);
   });
 });

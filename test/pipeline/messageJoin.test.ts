@@ -21,13 +21,53 @@ interface TsharkFrame {
 }
 
 function tsharkFrames(file: string): Map<number, TsharkFrame> {
-  const out = execFileSync(tshark, ['-n', '-r', file, '-Y', 'tcp', '-T', 'fields', '-E', 'separator=,', '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'ip.dst', '-e', 'ipv6.dst', '-e', 'tcp.dstport', '-e', 'frame.time_epoch', '-e', 'tcp.len'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const out = execFileSync(
+    tshark,
+    [
+      '-n',
+      '-r',
+      file,
+      '-Y',
+      'tcp',
+      '-T',
+      'fields',
+      '-E',
+      'separator=,',
+      '-e',
+      'frame.number',
+      '-e',
+      'tcp.stream',
+      '-e',
+      'ip.src',
+      '-e',
+      'ipv6.src',
+      '-e',
+      'tcp.srcport',
+      '-e',
+      'ip.dst',
+      '-e',
+      'ipv6.dst',
+      '-e',
+      'tcp.dstport',
+      '-e',
+      'frame.time_epoch',
+      '-e',
+      'tcp.len',
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 30 },
+  );
   const frames = new Map<number, TsharkFrame>();
   for (const line of out.split('\n')) {
     if (!line) continue;
     const [n, stream, s4, s6, sp, d4, d6, dp, epoch, len] = line.split(',');
     const [sec, frac = ''] = epoch.split('.');
-    frames.set(Number(n), { stream: Number(stream), src: endpointText(s4 || s6, Number(sp)), dst: endpointText(d4 || d6, Number(dp)), epochNs: BigInt(sec) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9)), len: Number(len) });
+    frames.set(Number(n), {
+      stream: Number(stream),
+      src: endpointText(s4 || s6, Number(sp)),
+      dst: endpointText(d4 || d6, Number(dp)),
+      epochNs: BigInt(sec) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9)),
+      len: Number(len),
+    });
   }
   return frames;
 }
@@ -54,7 +94,10 @@ describe('messages --json joins with tshark', () => {
       }
       // Messages of one connection share its stream number: the ids are tshark's, not a renumbering.
       const streamsByConn = new Map<number, Set<number>>();
-      for (const m of withFrame) (streamsByConn.get(m.conn!) ?? streamsByConn.set(m.conn!, new Set()).get(m.conn!)!).add(frames.get(m.frame!)!.stream);
+      for (const m of withFrame)
+        (streamsByConn.get(m.conn!) ?? streamsByConn.set(m.conn!, new Set()).get(m.conn!)!).add(
+          frames.get(m.frame!)!.stream,
+        );
       expect([...streamsByConn.values()].every((s) => s.size === 1)).toBe(true);
     }, 120_000);
   }
@@ -70,7 +113,11 @@ describe('messages --json joins with tshark', () => {
       const r = byId.get(m.request!);
       expect(r, m.request).toBeDefined();
       const ids = m.ids;
-      const named = [ids.server, ...(ids.servers ?? [])].includes(r!.id) || (ids.request !== undefined && ids.request === r!.keys.request) || (ids.port !== undefined && ids.port === r!.keys.port) || ids.device !== undefined;
+      const named =
+        [ids.server, ...(ids.servers ?? [])].includes(r!.id) ||
+        (ids.request !== undefined && ids.request === r!.keys.request) ||
+        (ids.port !== undefined && ids.port === r!.keys.port) ||
+        ids.device !== undefined;
       expect(named, `${m.name} ${JSON.stringify(ids)} → ${m.request}`).toBe(true);
     }
     // Every POST /v2.1/servers belongs to the boot it created.

@@ -17,8 +17,12 @@ function capture(name: string, port: number, requestHeaders: string, responseHea
   const segs = [
     ...c.handshake(),
     c.send(0, `GET /v1/jobs HTTP/1.1\r\nHost: x\r\n${requestHeaders}\r\n`),
-    c.send(1, `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n${responseHeaders}Content-Length: ${body.length}\r\n\r\n${body}`),
-    c.fin(0), c.fin(1),
+    c.send(
+      1,
+      `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n${responseHeaders}Content-Length: ${body.length}\r\n\r\n${body}`,
+    ),
+    c.fin(0),
+    c.fin(1),
   ];
   return tempFile(name, pcapOf(segs.map((s) => c.frame(s))));
 }
@@ -46,7 +50,10 @@ describe('Nomad HTTP evidence', () => {
       ['GET /v1/jobs', 'application/json', '[]'],
     ]);
     const messages = await listMessages(file);
-    expect(messages.map((m) => [m.vim, m.name])).toEqual([['nomad', 'PUT /v1/jobs'], ['nomad', 'GET /v1/jobs']]);
+    expect(messages.map((m) => [m.vim, m.name])).toEqual([
+      ['nomad', 'PUT /v1/jobs'],
+      ['nomad', 'GET /v1/jobs'],
+    ]);
     expect(messages[0].ids).toMatchObject({ job: 'web', eval: evalId });
   });
 
@@ -58,10 +65,11 @@ describe('Nomad HTTP evidence', () => {
       ['GET /v1/allocations', 'text/html', html],
     ]);
     expect(await listMessages(web)).toEqual([]);
-    const oneField = exchanges('web-index.pcap', 80, [['PUT /v1/jobs', 'application/json', '{"Index":3,"name":"web"}']]);
+    const oneField = exchanges('web-index.pcap', 80, [
+      ['PUT /v1/jobs', 'application/json', '{"Index":3,"name":"web"}'],
+    ]);
     expect(await listMessages(oneField)).toEqual([]);
   });
-
 
   it('does not call a GET /v1/... to port 80 without Nomad headers a Nomad message', async () => {
     expect(await listMessages(capture('web-v1.pcap', 80, '', ''))).toEqual([]);

@@ -21,14 +21,19 @@ const run = runsOf('nova-seq')[1];
 const sequence = ['api', 'scheduling', 'dispatch', 'compute', 'notification', 'total'];
 
 /** ISO 8601 with 9 digits → Unix ns. */
-const isoNs = (s: string): bigint => BigInt(Date.parse(`${s.slice(0, 19)}Z`)) * 1_000_000n + BigInt(s.slice(20, 29).padEnd(9, '0'));
+const isoNs = (s: string): bigint =>
+  BigInt(Date.parse(`${s.slice(0, 19)}Z`)) * 1_000_000n + BigInt(s.slice(20, 29).padEnd(9, '0'));
 /** First and last byte of a message, Unix ns. */
 const span = (m: MessageLine): [bigint, bigint] => [isoNs(m.t), isoNs(m.t) + BigInt(Math.round(m.ms! * 1e6))];
 
 describe('a Nova boot behind HAProxy with TLS on the public endpoint (nova-seq run 2 replayed through real haproxy)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'h25-nova-lb-'));
   const ns = new Netns('nlb');
-  let withKeys: AnalysisResult, plainLeg: AnalysisResult, withoutKeys: AnalysisResult, keylog: string, legs: MessageLine[];
+  let withKeys: AnalysisResult,
+    plainLeg: AnalysisResult,
+    withoutKeys: AnalysisResult,
+    keylog: string,
+    legs: MessageLine[];
   const boot = (r: AnalysisResult): ResultRequest => r.requests.find((x) => x.id === run.server_id)!;
   afterAll(() => {
     ns.remove();
@@ -49,8 +54,9 @@ describe('a Nova boot behind HAProxy with TLS on the public endpoint (nova-seq r
     legs = await listMessages(join(dir, 'tls.pcap'), { tlsKeyLogFile: keylog, legs: true });
   }, 240_000);
 
-  it('with the key log: complete, measured on the caller\'s leg; it differs from the plain leg by haproxy\'s own time, within 0.5 ms elsewhere', () => {
-    const a = boot(withKeys), b = boot(plainLeg);
+  it("with the key log: complete, measured on the caller's leg; it differs from the plain leg by haproxy's own time, within 0.5 ms elsewhere", () => {
+    const a = boot(withKeys),
+      b = boot(plainLeg);
     expect(a.complete).toBe(true);
     expect(b.complete).toBe(true);
     const diffs = Object.fromEntries(sequence.map((p) => [p, a.phases[p].ms - b.phases[p].ms]));
@@ -59,10 +65,15 @@ describe('a Nova boot behind HAProxy with TLS on the public endpoint (nova-seq r
     const post = legs.filter((m) => m.name === 'POST /v2.1/servers' && m.ids.server === run.server_id);
     const polls = legs.filter((m) => m.name === 'GET /v2.1/servers/{id}' && m.ids.server === run.server_id);
     const [caller, backend] = [post.find((m) => !m.leg)!, post.find((m) => m.leg === 'backend')!];
-    const [lastCaller, lastBackend] = [polls.filter((m) => !m.leg).at(-1)!, polls.filter((m) => m.leg === 'backend').at(-1)!];
+    const [lastCaller, lastBackend] = [
+      polls.filter((m) => !m.leg).at(-1)!,
+      polls.filter((m) => m.leg === 'backend').at(-1)!,
+    ];
     const forwardMs = Number(span(backend)[0] - span(caller)[0]) / 1e6;
     const answerMs = Number(span(lastCaller)[1] - span(lastBackend)[1]) / 1e6;
-    console.log(`caller's TLS leg − plain backend leg (ms): ${JSON.stringify(diffs)}; haproxy forwarding the POST ${forwardMs} ms, answering the last poll ${answerMs} ms`);
+    console.log(
+      `caller's TLS leg − plain backend leg (ms): ${JSON.stringify(diffs)}; haproxy forwarding the POST ${forwardMs} ms, answering the last poll ${answerMs} ms`,
+    );
     expect(forwardMs).toBeGreaterThan(0);
     expect(answerMs).toBeGreaterThan(0);
     expect(Math.abs(diffs.api - forwardMs)).toBeLessThan(0.001);
@@ -70,11 +81,13 @@ describe('a Nova boot behind HAProxy with TLS on the public endpoint (nova-seq r
     expect(Math.abs(diffs.total - forwardMs - answerMs)).toBeLessThan(0.001);
     for (const p of ['scheduling', 'dispatch', 'compute']) expect(Math.abs(diffs[p]), p).toBeLessThanOrEqual(0.5);
     expect(caller.via).toMatchObject({ proxy: `${lb.vip}:${lb.port}`, backend: `${lb.api}:${lb.port}` });
-    expect(withKeys.tls!.connections).toEqual([expect.objectContaining({ server: `${lb.vip}:${lb.port}`, decrypted: true })]);
+    expect(withKeys.tls!.connections).toEqual([
+      expect.objectContaining({ server: `${lb.vip}:${lb.port}`, decrypted: true }),
+    ]);
     expect(withKeys.counters.proxy.paired).toBe(1 + Number(run.polls));
   });
 
-  it('the plain leg alone measures what the original capture did, within the replay\'s timer jitter', async () => {
+  it("the plain leg alone measures what the original capture did, within the replay's timer jitter", async () => {
     const orig = boot(await analyse(capturePath('nova-seq')));
     for (const p of ['scheduling', 'dispatch', 'compute']) expect(boot(plainLeg).phases[p].ms).toBe(orig.phases[p].ms);
     expect(Math.abs(boot(plainLeg).phases.api.ms - orig.phases.api.ms)).toBeLessThan(0.001);
@@ -89,15 +102,23 @@ describe('a Nova boot behind HAProxy with TLS on the public endpoint (nova-seq r
     const r = boot(withoutKeys);
     expect(r.complete).toBe(false);
     expect(r.absent.api).toBe(`POST /v2.1/servers is inside TLS on ${lb.vip}:${lb.port}; pass --tls-keylog`);
-    expect(r.absent.notification).toBe(`GET /v2.1/servers/{id} answering ACTIVE is inside TLS on ${lb.vip}:${lb.port}; pass --tls-keylog`);
+    expect(r.absent.notification).toBe(
+      `GET /v2.1/servers/{id} answering ACTIVE is inside TLS on ${lb.vip}:${lb.port}; pass --tls-keylog`,
+    );
     for (const p of ['scheduling', 'dispatch', 'compute']) expect(r.phases[p].ms).toBe(boot(withKeys).phases[p].ms);
     expect(withoutKeys.counters.proxy.backendLegsOfEncryptedCalls).toBe(1 + Number(run.polls));
   });
 
   it('its results (TLS connections, proxy legs) validate against the shipped schema and keep its naming rule', () => {
     const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
-    for (const [what, r] of [['with keys', withKeys], ['plain leg', plainLeg], ['without keys', withoutKeys]] as const) checkOutput('result.schema.json', json(r), what);
-    for (const r of [withKeys, withoutKeys]) expect(r.tls?.connections.some((c) => c.firstApplicationUnixNs !== null)).toBe(true);
+    for (const [what, r] of [
+      ['with keys', withKeys],
+      ['plain leg', plainLeg],
+      ['without keys', withoutKeys],
+    ] as const)
+      checkOutput('result.schema.json', json(r), what);
+    for (const r of [withKeys, withoutKeys])
+      expect(r.tls?.connections.some((c) => c.firstApplicationUnixNs !== null)).toBe(true);
     legs.forEach((m, i) => checkOutput('message.schema.json', json(m), `leg message ${i}`));
   });
 });

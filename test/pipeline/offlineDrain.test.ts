@@ -18,7 +18,9 @@ describe('offline oslo draining', () => {
     const session = new AnalysisSession();
     await session.addCapture(capturePath('nova-seq'));
     const oslo = (session as unknown as { oslo: OsloInside }).oslo;
-    const published = Object.entries(oslo.counters).filter(([k]) => k.endsWith('.published')).reduce((a, [, v]) => a + v, 0);
+    const published = Object.entries(oslo.counters)
+      .filter(([k]) => k.endsWith('.published'))
+      .reduce((a, [, v]) => a + v, 0);
     const touched = [...oslo.touched.values()];
     const last = Math.max(...touched);
     expect(published).toBeGreaterThan(2000);

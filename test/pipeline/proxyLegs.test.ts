@@ -13,13 +13,20 @@ import { addresses, captureThroughHaproxy, port, type ProxiedCapture } from '../
 import { Netns } from '../helpers/tlsCapture.js';
 
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
 const messages = (...args: string[]) => {
   const r = run('messages', '--json', ...args);
   expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  return r.stdout.trim() === ''
+    ? []
+    : r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
 };
-const vip = `${addresses.vip}:${port}`, backend = `${addresses.backend}:${port}`;
+const vip = `${addresses.vip}:${port}`,
+  backend = `${addresses.backend}:${port}`;
 const requests = 12;
 
 describe('calls through haproxy (TLS on the VIP, plain backend; real haproxy, tcpdump)', () => {
@@ -34,7 +41,7 @@ describe('calls through haproxy (TLS on the VIP, plain backend; real haproxy, tc
     cap = await captureThroughHaproxy(ns, dir, 'TLSv1.3', requests);
   }, 60_000);
 
-  it('with the key log: each call once, on the caller\'s leg, via the backend, with the proxy\'s added time', () => {
+  it("with the key log: each call once, on the caller's leg, via the backend, with the proxy's added time", () => {
     const m = messages(cap.pcap, '--tls-keylog', cap.keylog);
     expect(m).toHaveLength(requests);
     for (const x of m) {
@@ -45,13 +52,24 @@ describe('calls through haproxy (TLS on the VIP, plain backend; real haproxy, tc
       expect(x.via.proxyMs).toBeGreaterThan(0);
       expect(x.via.proxyMs).toBeLessThan(x.ms);
     }
-    expect(m.map((x) => x.name).slice(0, 3)).toEqual(['POST /v2.1/servers', 'GET /v2.1/servers/{id}', 'GET /v2.1/flavors']);
+    expect(m.map((x) => x.name).slice(0, 3)).toEqual([
+      'POST /v2.1/servers',
+      'GET /v2.1/servers/{id}',
+      'GET /v2.1/flavors',
+    ]);
   });
 
-  it('--legs lists both legs; the counts per leg match tshark\'s HTTP requests per destination', () => {
+  it("--legs lists both legs; the counts per leg match tshark's HTTP requests per destination", () => {
     const m = messages(cap.pcap, '--tls-keylog', cap.keylog, '--legs');
-    const tshark = execFileSync('tshark', ['-r', cap.pcap, '-o', `tls.keylog_file:${cap.keylog}`, '-Y', 'http.request', '-T', 'fields', '-e', 'ip.dst'], { encoding: 'utf8' }).trim().split('\n');
-    const per = (xs: string[]) => Object.fromEntries([...new Set(xs)].map((d) => [d, xs.filter((x) => x === d).length]));
+    const tshark = execFileSync(
+      'tshark',
+      ['-r', cap.pcap, '-o', `tls.keylog_file:${cap.keylog}`, '-Y', 'http.request', '-T', 'fields', '-e', 'ip.dst'],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n');
+    const per = (xs: string[]) =>
+      Object.fromEntries([...new Set(xs)].map((d) => [d, xs.filter((x) => x === d).length]));
     expect(per(m.map((x) => x.dst.split(':')[0]))).toEqual(per(tshark));
     expect(per(tshark)).toEqual({ [addresses.vip]: requests, [addresses.backend]: requests });
     const legs = m.filter((x) => x.leg === 'backend');
@@ -74,6 +92,14 @@ describe('calls through haproxy (TLS on the VIP, plain backend; real haproxy, tc
     const res = JSON.parse(run(cap.pcap, '-f', 'json', '-q').stdout);
     expect(res.counters.proxy.backendLegsOfEncryptedCalls).toBe(requests);
     expect(res.requests).toEqual([]);
-    expect(res.tls.connections).toEqual([expect.objectContaining({ server: vip, serverName: 'nova.example', version: 'TLS 1.3', decrypted: false, reason: 'no key log given' })]);
+    expect(res.tls.connections).toEqual([
+      expect.objectContaining({
+        server: vip,
+        serverName: 'nova.example',
+        version: 'TLS 1.3',
+        decrypted: false,
+        reason: 'no key log given',
+      }),
+    ]);
   });
 });

@@ -58,7 +58,7 @@ for (const v of views) {
   });
 }
 
-describe('the compute host\'s own view of nova-seq', () => {
+describe("the compute host's own view of nova-seq", () => {
   it('reports its requests incomplete, saying the API side is not visible from it', async () => {
     const file = tempFile('nova-cmp.pcap', await hostView(capturePath('nova-seq'), { hosts: ['10.98.0.2'] }));
     const r = await analyse(file);
@@ -82,12 +82,15 @@ for (const m of merges) {
     let full: AnalysisResult, merged: AnalysisResult, fileB: string;
     beforeAll(async () => {
       const fileA = tempFile(`${m.name}-a.pcap`, await hostView(capturePath(m.name), { hosts: m.a }));
-      fileB = tempFile(`${m.name}-b.pcap`, await hostView(capturePath(m.name), { hosts: m.b, shiftNs: BigInt(Math.round(m.shiftMs * 1e6)) }));
+      fileB = tempFile(
+        `${m.name}-b.pcap`,
+        await hostView(capturePath(m.name), { hosts: m.b, shiftNs: BigInt(Math.round(m.shiftMs * 1e6)) }),
+      );
       full = await analysedCapture(m.name);
       merged = await analyse([fileA, fileB]);
     });
 
-    it('estimates the second capture\'s offset within 1 ms of the applied shift', () => {
+    it("estimates the second capture's offset within 1 ms of the applied shift", () => {
       const c = merged.clocks[`capture:${fileB}`];
       expect(c).toBeDefined();
       expect(Math.abs(c.offsetMs - m.shiftMs)).toBeLessThan(1);
@@ -112,12 +115,18 @@ for (const m of merges) {
 describe('-i any: one frame seen on two interfaces', () => {
   it('is counted once, and the counter says so', async () => {
     const seg = (seq: number, payload: string) =>
-      ipv4(tcp(new TextEncoder().encode(payload), { sport: 40000, dport: 4646, seq, ack: 1, flags: 0x18 }), { src: '10.0.0.1', dst: '10.0.0.2' });
-    const a = seg(1000, 'GET / HTTP/1.1\r\n'), b = seg(1016, 'Host: x\r\n\r\n');
+      ipv4(tcp(new TextEncoder().encode(payload), { sport: 40000, dport: 4646, seq, ack: 1, flags: 0x18 }), {
+        src: '10.0.0.1',
+        dst: '10.0.0.2',
+      });
+    const a = seg(1000, 'GET / HTTP/1.1\r\n'),
+      b = seg(1016, 'Host: x\r\n\r\n');
     // Each packet crosses a veth (ifindex 5) and then the bridge (ifindex 3), 40 µs apart.
     const frames = [
-      { sec: 1, nsec: 0, data: sll2(a, 5) }, { sec: 1, nsec: 40_000, data: sll2(a, 3) },
-      { sec: 1, nsec: 500_000, data: sll2(b, 5) }, { sec: 1, nsec: 540_000, data: sll2(b, 3) },
+      { sec: 1, nsec: 0, data: sll2(a, 5) },
+      { sec: 1, nsec: 40_000, data: sll2(a, 3) },
+      { sec: 1, nsec: 500_000, data: sll2(b, 5) },
+      { sec: 1, nsec: 540_000, data: sll2(b, 3) },
     ];
     const info = await captureInfo(tempFile('dup.pcap', pcap(frames, { linkType: 276, nano: true })));
     expect(info.net.duplicateFrames).toBe(2);
@@ -136,7 +145,7 @@ describe('nova-net (real Neutron) from one host: which networking phases each vi
   });
   const byId = (r: AnalysisResult) => new Map(r.requests.map((q) => [q.id, q]));
 
-  it('from the controller: the compute host\'s port calls and the agent are absent with the vantage reason; vif_plugged.nova approx on the publish', () => {
+  it("from the controller: the compute host's port calls and the agent are absent with the vantage reason; vif_plugged.nova approx on the publish", () => {
     const f = byId(full);
     expect(ctl.requests.filter((r) => r.complete).length).toBe(20);
     for (const r of ctl.requests) {

@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HttpConnectionParser } from '../../src/protocols/http/parser.js';
-import { defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolWarning } from '../../src/protocols/types.js';
+import {
+  defaultProtocolLimits,
+  type HttpExchange,
+  type ProtocolContext,
+  type ProtocolWarning,
+} from '../../src/protocols/types.js';
 import { conn } from './http/harness.js';
 import { hostilePcap, unfinishedBodies } from '../helpers/hostileCaptures.js';
 import { measuredAnalyse } from '../helpers/measuredRun.js';
@@ -19,13 +24,25 @@ const text = (s: string) => new TextEncoder().encode(s);
 describe('the session budget as the parsers share it', () => {
   it('a small real response body survives while large junk bodies that grew after it are cut; cuts counted and said once', () => {
     const warnings: ProtocolWarning[] = [];
-    const ctx: ProtocolContext = { counters: {}, warn: (w) => warnings.push(w), limits: { ...defaultProtocolLimits, maxHeldBytes: MB } };
+    const ctx: ProtocolContext = {
+      counters: {},
+      warn: (w) => warnings.push(w),
+      limits: { ...defaultProtocolLimits, maxHeldBytes: MB },
+    };
     const exchanges: HttpExchange[] = [];
     const parser = (id: number) => new HttpConnectionParser({ ...conn, id }, (ex) => exchanges.push(ex), ctx);
-    const body = JSON.stringify([{ ID: 'a1b2c3d4-0000-4000-8000-000000000001', JobID: 'real', ClientStatus: 'running' }]);
+    const body = JSON.stringify([
+      { ID: 'a1b2c3d4-0000-4000-8000-000000000001', JobID: 'real', ClientStatus: 'running' },
+    ]);
     const real = parser(1);
     real.data(0, text('GET /v1/job/real/allocations HTTP/1.1\r\nHost: x\r\n\r\n'), 1);
-    real.data(1, text(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`), 2);
+    real.data(
+      1,
+      text(
+        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`,
+      ),
+      2,
+    );
     // Five junk uploads of 300 kB each (2 MB declared) after it: 1.5 MB against a 1 MiB budget.
     const junk = [2, 3, 4, 5, 6].map(parser);
     for (const [k, j] of junk.entries()) {
@@ -50,7 +67,16 @@ describe('unfinished bodies through the pipeline', () => {
   it('150 request bodies of 1 MB (8 MiB declared): held bytes stay within the budget, all requests counted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vim-budget-'));
     const file = join(dir, 'bodies.pcap');
-    writeFileSync(file, hostilePcap(unfinishedBodies(150, 8 * MB, MB, { server: ['10.99.0.1', 4646], startNs: 1_700_000_000_000_000_000n, spanNs: 1_000_000_000n })));
+    writeFileSync(
+      file,
+      hostilePcap(
+        unfinishedBodies(150, 8 * MB, MB, {
+          server: ['10.99.0.1', 4646],
+          startNs: 1_700_000_000_000_000_000n,
+          spanNs: 1_000_000_000n,
+        }),
+      ),
+    );
     const r = measuredAnalyse(file);
     const p = r.counters.protocols as Record<string, Record<string, number>>;
     expect(p.http.requests).toBe(150);

@@ -17,7 +17,20 @@ const amqpMethod = (classId: number, methodId: number, args = new Uint8Array(0))
 
 /** A yamux header: version 0, type, flags, stream id, length. */
 const yamux = (type: number, flags: number, stream: number, length: number) =>
-  Uint8Array.of(0, type, flags >> 8, flags, stream >>> 24, stream >>> 16, stream >>> 8, stream, length >>> 24, length >>> 16, length >>> 8, length);
+  Uint8Array.of(
+    0,
+    type,
+    flags >> 8,
+    flags,
+    stream >>> 24,
+    stream >>> 16,
+    stream >>> 8,
+    stream,
+    length >>> 24,
+    length >>> 16,
+    length >>> 8,
+    length,
+  );
 
 describe('senderRole', () => {
   it('reads HTTP request and response lines and the AMQP protocol header', () => {

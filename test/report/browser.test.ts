@@ -28,7 +28,9 @@ interface DomTable {
 }
 
 const executablePath = '/usr/bin/chromium';
-const imgDir = process.env.UPDATE_DOCS_IMG ? resolve(__dirname, '../../docs/img') : mkdtempSync(join(tmpdir(), 'vim-analyse-img-'));
+const imgDir = process.env.UPDATE_DOCS_IMG
+  ? resolve(__dirname, '../../docs/img')
+  : mkdtempSync(join(tmpdir(), 'vim-analyse-img-'));
 
 let browser: Browser;
 const results: Record<string, AnalysisResult> = {};
@@ -56,7 +58,14 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
     const [browserP, ...analysed] = await Promise.all([
       chromium.launch({
         executablePath,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+        ],
       }),
       ...names.map((n) => analysedCapture(n)),
     ]);
@@ -70,15 +79,28 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
   });
 
   const configurations = [
-    { vim: 'nomad', phases: nomadPhaseModel.sequence, groups: ['nomad-2016-stock', 'nomad-2016-tuned'], labels: ['stock', 'tuned'], img: 'phase-chart.png' },
-    { vim: 'nova', phases: novaPhaseModel.sequence, groups: ['nova-seq', 'nova-burst'], labels: ['sequential', 'burst'], img: null },
+    {
+      vim: 'nomad',
+      phases: nomadPhaseModel.sequence,
+      groups: ['nomad-2016-stock', 'nomad-2016-tuned'],
+      labels: ['stock', 'tuned'],
+      img: 'phase-chart.png',
+    },
+    {
+      vim: 'nova',
+      phases: novaPhaseModel.sequence,
+      groups: ['nova-seq', 'nova-burst'],
+      labels: ['sequential', 'burst'],
+      img: null,
+    },
   ];
 
   for (const cfg of configurations) {
     it(`${cfg.vim} chart: one bar per configuration, one segment per phase, widths proportional to the means, every phase in the legend`, async () => {
       const groups = cfg.groups.map((n, i) => ({ label: cfg.labels[i], stats: results[n].stats[cfg.vim] }));
       // Both sides are rounded to the ns (stats and phases alike): they agree to 1e-6 ms, give or take one rounding each.
-      for (const n of cfg.groups) for (const p of cfg.phases) expect(results[n].stats[cfg.vim][p].meanMs).toBeCloseTo(meanOf(results[n], p), 5);
+      for (const n of cfg.groups)
+        for (const p of cfg.phases) expect(results[n].stats[cfg.vim][p].meanMs).toBeCloseTo(meanOf(results[n], p), 5);
       const svg = phaseChartSvg(groups, cfg.phases, { title: `${cfg.vim}: ${cfg.labels.join(' vs ')}` });
       const p = await page(svg);
 
@@ -86,7 +108,14 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
       const segs = await p.$$eval('svg rect[data-phase]', (els) =>
         els.map((e) => {
           const b = e.getBoundingClientRect();
-          return { phase: e.getAttribute('data-phase')!, fill: e.getAttribute('fill')!, group: Number(e.closest('[data-group-index]')!.getAttribute('data-group-index')), x: b.x, w: b.width, y: b.y };
+          return {
+            phase: e.getAttribute('data-phase')!,
+            fill: e.getAttribute('fill')!,
+            group: Number(e.closest('[data-group-index]')!.getAttribute('data-group-index')),
+            x: b.x,
+            w: b.width,
+            y: b.y,
+          };
         }),
       );
       expect(new Set(segs.map((s) => s.group)).size).toBe(cfg.groups.length);
@@ -103,7 +132,12 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
       }
       // Widths proportional to the means, with the factor the axis shows between tick labels.
       const ticks = await p.$$eval('svg [data-axis] text', (els) =>
-        els.filter((e) => /^\d+(\.\d+)?$/.test(e.textContent!)).map((e) => { const b = e.getBoundingClientRect(); return { v: Number(e.textContent), cx: b.x + b.width / 2 }; }),
+        els
+          .filter((e) => /^\d+(\.\d+)?$/.test(e.textContent!))
+          .map((e) => {
+            const b = e.getBoundingClientRect();
+            return { v: Number(e.textContent), cx: b.x + b.width / 2 };
+          }),
       );
       expect(ticks.length).toBeGreaterThanOrEqual(3);
       const first = ticks[0];
@@ -114,10 +148,17 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
         const mean = meanOf(results[cfg.groups[s.group]], s.phase);
         expect(Math.abs(s.w - mean * pxPerMs)).toBeLessThan(1.5);
       }
-      for (const s of segs.filter((x) => cfg.phases.indexOf(x.phase) === 0)) expect(Math.abs(s.x - first.cx)).toBeLessThan(1.5);
+      for (const s of segs.filter((x) => cfg.phases.indexOf(x.phase) === 0))
+        expect(Math.abs(s.x - first.cx)).toBeLessThan(1.5);
 
       // The legend names every phase, visibly, in its colour.
-      const legend = await p.$$eval('svg [data-legend]', (els) => els.map((e) => ({ text: e.textContent, fill: e.querySelector('rect')!.getAttribute('fill'), h: e.getBoundingClientRect().height })));
+      const legend = await p.$$eval('svg [data-legend]', (els) =>
+        els.map((e) => ({
+          text: e.textContent,
+          fill: e.querySelector('rect')!.getAttribute('fill'),
+          h: e.getBoundingClientRect().height,
+        })),
+      );
       expect(legend.map((l) => l.text)).toEqual([...cfg.phases]);
       for (const l of legend) expect(l.h).toBeGreaterThan(10);
       const svgBox = p.locator('svg').first();
@@ -132,18 +173,22 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
       const wide = segs.filter((s) => s.w > 30);
       for (const s of wide) expect(counts.get(s.fill.toLowerCase()) ?? 0).toBeGreaterThan(14 * 14 + 10 * 20);
       if (cfg.img) writeFileSync(join(imgDir, cfg.img), png);
-      console.log(`${cfg.vim} chart: ${svg.length} bytes of SVG, ${segs.length} segments, ${counts.size} colours, ${png.length} bytes of PNG`);
+      console.log(
+        `${cfg.vim} chart: ${svg.length} bytes of SVG, ${segs.length} segments, ${counts.size} colours, ${png.length} bytes of PNG`,
+      );
       await p.close();
     });
   }
 
-  it('waterfall of a real boot (nova-net): neutron-server\'s lane, the agent\'s own lane with its scan and report, the networking phases', async () => {
+  it("waterfall of a real boot (nova-net): neutron-server's lane, the agent's own lane with its scan and report, the networking phases", async () => {
     const result = await analysedCapture('nova-net');
     const messages = await capturedMessages('nova-net');
     const r = result.requests.find((q) => q.complete && q.phases.vif_plugged && q.phases.network)!;
     expect(r.keys.port).toMatch(/^[0-9a-f-]{36}$/);
     const p = await page(waterfallSvg(r, messages), { width: 920, height: 900 });
-    const lanes = await p.$$eval('svg [data-lane]', (els) => els.map((e) => ({ lane: e.getAttribute('data-lane')!, label: e.querySelector('text')!.textContent! })));
+    const lanes = await p.$$eval('svg [data-lane]', (els) =>
+      els.map((e) => ({ lane: e.getAttribute('data-lane')!, label: e.querySelector('text')!.textContent! })),
+    );
     const agentLane = lanes.find((l) => l.lane.endsWith(' neutron agent'))!;
     expect(agentLane).toBeDefined();
     expect(agentLane.label).toBe('10.98.0.2');
@@ -151,16 +196,19 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
     // The agent's calls about this boot's device start on its lane: the scan that found it and the report.
     const agentCalls = await p.$$eval('svg [data-message]', (els) => els.map((e) => e.getAttribute('data-message')!));
     const device = `tap${r.keys.port!.slice(0, 11)}`;
-    const mine = messages.filter((m) => m.ids.device === device && ['get_devices_details_list', 'update_device_up'].includes(m.name));
+    const mine = messages.filter(
+      (m) => m.ids.device === device && ['get_devices_details_list', 'update_device_up'].includes(m.name),
+    );
     expect(mine.length).toBeGreaterThanOrEqual(2);
     expect(agentCalls.length).toBeGreaterThan(mine.length);
     const bars = await p.$$eval('svg g[data-phase]', (els) => els.map((e) => e.getAttribute('data-phase')!));
-    for (const phase of ['network', 'vif_plugged', 'vif_plugged.neutron', 'vif_plugged.nova']) expect(bars).toContain(phase);
+    for (const phase of ['network', 'vif_plugged', 'vif_plugged.neutron', 'vif_plugged.nova'])
+      expect(bars).toContain(phase);
     writeFileSync(join(imgDir, 'waterfall-nova-net.png'), await p.locator('svg').screenshot());
     await p.close();
   });
 
-  it('waterfall: hosts as lanes, phases in their host\'s lane and in time order, absent phases listed', async () => {
+  it("waterfall: hosts as lanes, phases in their host's lane and in time order, absent phases listed", async () => {
     const result = results['nova-seq'];
     const r = result.requests.find((q) => q.complete && q.phases.total)!;
     const svg = waterfallSvg(r, novaMessages);
@@ -169,13 +217,28 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
     // Lanes: the phases' hosts and the hosts at both ends of this request's messages (by id, within its span).
     const lo = isoToNs(r.phases.total.start);
     const hi = isoToNs(r.phases.total.end);
-    const own = novaMessages.filter((m) => (m.ids.server === r.id || m.ids.request === r.keys.request) && isoToNs(m.t) >= lo && isoToNs(m.t) <= hi);
+    const own = novaMessages.filter(
+      (m) => (m.ids.server === r.id || m.ids.request === r.keys.request) && isoToNs(m.t) >= lo && isoToNs(m.t) <= hi,
+    );
     expect(own.length).toBeGreaterThan(5);
-    const hosts = new Set([...Object.values(r.phases).map((ph) => ph.host), ...own.flatMap((m) => [m.src, m.dst].map((e) => e.slice(0, e.lastIndexOf(':'))))]);
-    const lanes = await p.$$eval('svg [data-lane]', (els) => els.map((e) => { const b = e.querySelector('rect')!.getBoundingClientRect(); return { host: e.getAttribute('data-lane')!, top: b.y, bottom: b.y + b.height }; }));
+    const hosts = new Set([
+      ...Object.values(r.phases).map((ph) => ph.host),
+      ...own.flatMap((m) => [m.src, m.dst].map((e) => e.slice(0, e.lastIndexOf(':')))),
+    ]);
+    const lanes = await p.$$eval('svg [data-lane]', (els) =>
+      els.map((e) => {
+        const b = e.querySelector('rect')!.getBoundingClientRect();
+        return { host: e.getAttribute('data-lane')!, top: b.y, bottom: b.y + b.height };
+      }),
+    );
     expect(new Set(lanes.map((l) => l.host))).toEqual(hosts);
 
-    const bars = await p.$$eval('svg g[data-phase]', (els) => els.map((e) => { const b = e.querySelector('rect')!.getBoundingClientRect(); return { phase: e.getAttribute('data-phase')!, x: b.x, right: b.x + b.width, cy: b.y + b.height / 2 }; }));
+    const bars = await p.$$eval('svg g[data-phase]', (els) =>
+      els.map((e) => {
+        const b = e.querySelector('rect')!.getBoundingClientRect();
+        return { phase: e.getAttribute('data-phase')!, x: b.x, right: b.x + b.width, cy: b.y + b.height / 2 };
+      }),
+    );
     expect(bars.map((b) => b.phase).sort()).toEqual(Object.keys(r.phases).sort());
     const bar = (name: string) => bars.find((b) => b.phase === name)!;
     for (const b of bars.filter((x) => x.phase !== 'total')) {
@@ -198,7 +261,9 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
     const png = await p.locator('svg').screenshot();
     expect(distinctColours(png)).toBeGreaterThan(20);
     writeFileSync(join(imgDir, 'waterfall.png'), png);
-    console.log(`waterfall: ${svg.length} bytes of SVG, ${lanes.length} lanes, ${distinct.size} messages, ${png.length} bytes of PNG`);
+    console.log(
+      `waterfall: ${svg.length} bytes of SVG, ${lanes.length} lanes, ${distinct.size} messages, ${png.length} bytes of PNG`,
+    );
     await p.close();
   });
 
@@ -225,7 +290,12 @@ describe.skipIf(!existsSync(executablePath))('in headless Chromium', () => {
     result.clocks['10.98.0.2'] = { offsetMs: 12.5, uncertaintyMs: 0.25, source: 'vimts markers' };
     const html = reportHtml(result, {
       messages: novaMessages,
-      chartGroups: { nova: [{ label: 'sequential', stats: results['nova-seq'].stats.nova }, { label: 'burst', stats: results['nova-burst'].stats.nova }] },
+      chartGroups: {
+        nova: [
+          { label: 'sequential', stats: results['nova-seq'].stats.nova },
+          { label: 'burst', stats: results['nova-burst'].stats.nova },
+        ],
+      },
     });
     for (const secret of secretsOf('nova-seq')) expect(html).not.toContain(secret);
     const file = join(mkdtempSync(join(tmpdir(), 'vim-analyse-report-')), 'report.html');

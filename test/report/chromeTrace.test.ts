@@ -30,7 +30,8 @@ function checkFormat(events: TraceEvent[]): void {
       expect(Number.isFinite(e.dur)).toBe(true);
       expect(e.dur!).toBeGreaterThanOrEqual(0);
     }
-    if (e.ph === 'M') expect(['process_name', 'thread_name', 'process_sort_index', 'thread_sort_index']).toContain(e.name);
+    if (e.ph === 'M')
+      expect(['process_name', 'thread_name', 'process_sort_index', 'thread_sort_index']).toContain(e.name);
   }
   const processes = new Set(events.filter((e) => e.name === 'process_name').map((e) => e.pid));
   const threads = new Set(events.filter((e) => e.name === 'thread_name').map((e) => `${e.pid}/${e.tid}`));
@@ -68,7 +69,9 @@ describe('chromeTrace', () => {
       const complete = result.requests.filter((r) => r.complete);
       expect(complete.length).toBeGreaterThan(0);
       for (const r of complete) {
-        const proc = parsed.traceEvents.find((e) => e.name === 'process_name' && (e.args!.name as string).includes(r.id))!;
+        const proc = parsed.traceEvents.find(
+          (e) => e.name === 'process_name' && (e.args!.name as string).includes(r.id),
+        )!;
         expect(proc).toBeDefined();
         const mine = parsed.traceEvents.filter((e) => e.ph === 'X' && e.pid === proc.pid);
         expect(mine.map((e) => e.name).sort()).toEqual(Object.keys(r.phases).sort());
@@ -80,14 +83,16 @@ describe('chromeTrace', () => {
           expect(Math.abs(e.dur! - p.ms * 1000)).toBeLessThanOrEqual(1);
           expect(e.args!.host).toBe(p.host);
           // The thread the event sits on is named after the phase's host.
-          const thread = parsed.traceEvents.find((t) => t.name === 'thread_name' && t.pid === e.pid && t.tid === e.tid)!;
+          const thread = parsed.traceEvents.find(
+            (t) => t.name === 'thread_name' && t.pid === e.pid && t.tid === e.tid,
+          )!;
           expect((thread.args!.name as string).startsWith(p.host)).toBe(true);
         }
       }
     });
   }
 
-  it('adds each request\'s messages on message lanes when given, still valid', () => {
+  it("adds each request's messages on message lanes when given, still valid", () => {
     const trace = chromeTrace(results['nova-seq'], { messages: novaMessages });
     checkFormat(trace.traceEvents);
     const msgs = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat!.startsWith('message'));
@@ -98,6 +103,8 @@ describe('chromeTrace', () => {
   });
 
   it('is the same for the same input (reproducible output)', () => {
-    expect(JSON.stringify(chromeTrace(results['nova-seq']))).toBe(JSON.stringify(chromeTrace(structuredClone(results['nova-seq']))));
+    expect(JSON.stringify(chromeTrace(results['nova-seq']))).toBe(
+      JSON.stringify(chromeTrace(structuredClone(results['nova-seq']))),
+    );
   });
 });

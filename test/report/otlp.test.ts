@@ -21,7 +21,8 @@ const protoDir = join(dirname(require.resolve('@opentelemetry/otlp-grpc-exporter
 
 function officialRequestType(): protobuf.Type {
   const root = new protobuf.Root();
-  root.resolvePath = (origin, target) => (target.startsWith('opentelemetry/') ? join(protoDir, target) : protobuf.util.path.resolve(origin, target));
+  root.resolvePath = (origin, target) =>
+    target.startsWith('opentelemetry/') ? join(protoDir, target) : protobuf.util.path.resolve(origin, target);
   root.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto');
   return root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 }
@@ -32,7 +33,8 @@ beforeAll(async () => {
   for (const c of captures) results[c] = await analysedCapture(c);
 });
 
-const allSpans = (req: ReturnType<typeof otlpTraces>): OtlpSpan[] => req.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+const allSpans = (req: ReturnType<typeof otlpTraces>): OtlpSpan[] =>
+  req.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
 
 describe('otlpTraces', () => {
   for (const c of captures) {
@@ -47,7 +49,8 @@ describe('otlpTraces', () => {
         // Each span sits under the resource of the host its phase ran on.
         const hostName = (host!.value as { stringValue: string }).stringValue;
         for (const s of rs.scopeSpans.flatMap((ss) => ss.spans)) {
-          const attr = (k: string): string => (s.attributes.find((a) => a.key === k)!.value as { stringValue: string }).stringValue;
+          const attr = (k: string): string =>
+            (s.attributes.find((a) => a.key === k)!.value as { stringValue: string }).stringValue;
           const r = result.requests.find((q) => q.id === attr('vim.request.id'))!;
           expect(r.phases[attr('vim.phase')]?.host ?? Object.values(r.phases)[0].host).toBe(hostName);
         }
@@ -70,8 +73,13 @@ describe('otlpTraces', () => {
 
       const model = phaseModels[result.vims[0] as 'nova' | 'nomad'];
       for (const r of result.requests) {
-        const phaseOf = (s: OtlpSpan): string => (s.attributes.find((a) => a.key === 'vim.phase')!.value as { stringValue: string }).stringValue;
-        const mine = spans.filter((s) => (s.attributes.find((a) => a.key === 'vim.request.id')!.value as { stringValue: string }).stringValue === r.id);
+        const phaseOf = (s: OtlpSpan): string =>
+          (s.attributes.find((a) => a.key === 'vim.phase')!.value as { stringValue: string }).stringValue;
+        const mine = spans.filter(
+          (s) =>
+            (s.attributes.find((a) => a.key === 'vim.request.id')!.value as { stringValue: string }).stringValue ===
+            r.id,
+        );
         expect(new Set(mine.map((s) => s.traceId)).size).toBe(1);
         const roots = mine.filter((s) => s.parentSpanId === undefined);
         expect(roots.length).toBe(1);
@@ -98,7 +106,9 @@ describe('otlpTraces', () => {
     const req = otlpTraces(results['nova-seq']);
     const spans = allSpans(req);
     const r = results['nova-seq'].requests.find((q) => q.phases.auth && q.phases.image)!;
-    const mine = spans.filter((s) => s.attributes.some((a) => a.key === 'vim.request.id' && (a.value as { stringValue: string }).stringValue === r.id));
+    const mine = spans.filter((s) =>
+      s.attributes.some((a) => a.key === 'vim.request.id' && (a.value as { stringValue: string }).stringValue === r.id),
+    );
     const api = mine.find((s) => s.name === 'api')!;
     expect(mine.find((s) => s.name === 'auth')!.parentSpanId).toBe(api.spanId);
     expect(mine.find((s) => s.name === 'image')!.parentSpanId).toBe(api.spanId);
@@ -125,10 +135,19 @@ describe('otlpProtobuf', () => {
       const bytes = otlpProtobuf(results[c]);
       expect(bytes).toBeInstanceOf(Uint8Array);
       const type = officialRequestType();
-      const decoded = type.toObject(type.decode(bytes), { longs: String, enums: Number, bytes: Array, defaults: false }) as {
-        resourceSpans: { resource: { attributes: unknown[] }; scopeSpans: { scope: { name: string; version: string }; spans: Record<string, unknown>[] }[] }[];
+      const decoded = type.toObject(type.decode(bytes), {
+        longs: String,
+        enums: Number,
+        bytes: Array,
+        defaults: false,
+      }) as {
+        resourceSpans: {
+          resource: { attributes: unknown[] };
+          scopeSpans: { scope: { name: string; version: string }; spans: Record<string, unknown>[] }[];
+        }[];
       };
-      const hex = (b: unknown): string | undefined => (Array.isArray(b) && b.length ? Buffer.from(b as number[]).toString('hex') : undefined);
+      const hex = (b: unknown): string | undefined =>
+        Array.isArray(b) && b.length ? Buffer.from(b as number[]).toString('hex') : undefined;
       expect(decoded.resourceSpans.length).toBe(json.resourceSpans.length);
       decoded.resourceSpans.forEach((rs, i) => {
         expect(rs.resource.attributes).toEqual(json.resourceSpans[i].resource.attributes);

@@ -11,7 +11,10 @@ const MiB = 1024 * 1024;
 
 describe('createProgress', () => {
   it('writes nothing when the stream is not a terminal, or when quiet', () => {
-    for (const [tty, quiet] of [[false, false], [true, true]] as const) {
+    for (const [tty, quiet] of [
+      [false, false],
+      [true, true],
+    ] as const) {
       const { writes, stream } = fakeTty(tty);
       let t = 0;
       const p = createProgress(100 * MiB, stream, { quiet, now: () => t });
@@ -70,7 +73,17 @@ describe('createProgress', () => {
 
 describe('formatting', () => {
   it('bytes in binary units, durations as m:ss or h:mm:ss', () => {
-    expect([formatBytes(512), formatBytes(1536), formatBytes(200 * MiB), formatBytes(3 * 1024 * MiB)]).toEqual(['512 B', '1.5 KiB', '200 MiB', '3.0 GiB']);
-    expect([formatDuration(5), formatDuration(65), formatDuration(3725), formatDuration(Infinity)]).toEqual(['0:05', '1:05', '1:02:05', '--:--']);
+    expect([formatBytes(512), formatBytes(1536), formatBytes(200 * MiB), formatBytes(3 * 1024 * MiB)]).toEqual([
+      '512 B',
+      '1.5 KiB',
+      '200 MiB',
+      '3.0 GiB',
+    ]);
+    expect([formatDuration(5), formatDuration(65), formatDuration(3725), formatDuration(Infinity)]).toEqual([
+      '0:05',
+      '1:05',
+      '1:02:05',
+      '--:--',
+    ]);
   });
 });

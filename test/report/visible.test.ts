@@ -9,7 +9,9 @@ const anyControl = /[\u0000-\u001f\u007f-\u009f]/;
 
 describe('visible', () => {
   it('renders C0, DEL, C1, bidi overrides and line separators as escapes', () => {
-    expect(visible('a\x1b]0;t\x07b\nc\rd\te\x7f\x9b\u202e\u2028')).toBe('a\\x1b]0;t\\x07b\\nc\\rd\\te\\x7f\\x9b\\u202e\\u2028');
+    expect(visible('a\x1b]0;t\x07b\nc\rd\te\x7f\x9b\u202e\u2028')).toBe(
+      'a\\x1b]0;t\\x07b\\nc\\rd\\te\\x7f\\x9b\\u202e\\u2028',
+    );
   });
   it('keeps printable text, unicode included, as it is', () => {
     expect(visible('réseau — 10.0.0.1:4646 → ok')).toBe('réseau — 10.0.0.1:4646 → ok');
@@ -27,9 +29,12 @@ describe('visible', () => {
 });
 
 describe('csvText (OWASP CSV injection)', () => {
-  it.each(['=HYPERLINK("http://x")', '+1', '-1+1', '@SUM(A1)', '\tx', '\rx'])('neutralises a formula start: %j', (s) => {
-    expect(csvText(s).replace(/^"/, '')).toMatch(/^'/);
-  });
+  it.each(['=HYPERLINK("http://x")', '+1', '-1+1', '@SUM(A1)', '\tx', '\rx'])(
+    'neutralises a formula start: %j',
+    (s) => {
+      expect(csvText(s).replace(/^"/, '')).toMatch(/^'/);
+    },
+  );
   it('quotes a field with a quote, comma, CR or LF', () => {
     expect(csvText('a,b')).toBe('"a,b"');
     expect(csvText('a"b')).toBe('"a""b"');
@@ -79,7 +84,12 @@ describe('redactSecrets', () => {
 describe('oslo failure texts keep no secret', () => {
   it('password=… and Bearer … are redacted where the failure is first read', async () => {
     const { failureText } = await import('../../src/dissectors/nova/osloMessage.js');
-    const t = failureText(JSON.stringify({ class: 'Unauthorized', message: 'db login password=hunter2 failed; Authorization: Bearer abc.def.ghi' }));
+    const t = failureText(
+      JSON.stringify({
+        class: 'Unauthorized',
+        message: 'db login password=hunter2 failed; Authorization: Bearer abc.def.ghi',
+      }),
+    );
     expect(t).toMatch(/^Unauthorized: /);
     expect(t).not.toContain('hunter2');
     expect(t).not.toContain('abc.def.ghi');

@@ -26,7 +26,13 @@ describe('shipped JSON Schemas', () => {
   });
 
   it('are draft 2020-12 and compile', () => {
-    for (const name of ['result.schema.json', 'info.schema.json', 'compare.schema.json', 'message.schema.json', 'stream-event.schema.json']) {
+    for (const name of [
+      'result.schema.json',
+      'info.schema.json',
+      'compare.schema.json',
+      'message.schema.json',
+      'stream-event.schema.json',
+    ]) {
       const s = JSON.parse(readFileSync(resolve(schemaDir, name), 'utf8')) as { $schema: string; $id: string };
       expect(s.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
       expect(s.$id).toContain('/schemas/v2/');
@@ -43,12 +49,20 @@ describe('shipped JSON Schemas', () => {
       expect(JSON.parse([...resultJsonChunks(bare as AnalysisResult)].join(''))).toEqual(bare);
       // Statistics are rounded like the phases (ns in ms: at most 6 decimals).
       const decimals = (x: number) => (String(x).split('.')[1] ?? '').length;
-      for (const byPhase of Object.values((bare as { stats: Record<string, Record<string, Record<string, number | number[]>>> }).stats))
-        for (const st of Object.values(byPhase)) for (const v of Object.values(st).flat()) expect(decimals(v)).toBeLessThanOrEqual(6);
+      for (const byPhase of Object.values(
+        (bare as { stats: Record<string, Record<string, Record<string, number | number[]>>> }).stats,
+      ))
+        for (const st of Object.values(byPhase))
+          for (const v of Object.values(st).flat()) expect(decimals(v)).toBeLessThanOrEqual(6);
       // Each ISO time's ns companion is the same instant, to the same digits.
-      const r = bare as { captures: { start: string | null; startUnixNs: string | null }[]; requests: { phases: Record<string, { start: string; end: string; startUnixNs: string; endUnixNs: string }> }[] };
+      const r = bare as {
+        captures: { start: string | null; startUnixNs: string | null }[];
+        requests: { phases: Record<string, { start: string; end: string; startUnixNs: string; endUnixNs: string }> }[];
+      };
       for (const c of r.captures) expect(c.startUnixNs).toBe(c.start === null ? null : isoToNs(c.start).toString());
-      for (const q of r.requests) for (const p of Object.values(q.phases)) expect([p.startUnixNs, p.endUnixNs]).toEqual([isoToNs(p.start).toString(), isoToNs(p.end).toString()]);
+      for (const q of r.requests)
+        for (const p of Object.values(q.phases))
+          expect([p.startUnixNs, p.endUnixNs]).toEqual([isoToNs(p.start).toString(), isoToNs(p.end).toString()]);
       const withLogs = json(await analysedCapture(cap.name, cap.logs));
       check('result.schema.json', withLogs, 'result with logs');
       check('info.schema.json', json(await captureInfo(cap.file)), 'info');
@@ -72,7 +86,10 @@ describe('shipped JSON Schemas', () => {
   }
 
   it('reject what breaks the contract (the checks are not vacuous)', async () => {
-    const r = json(await analysedCapture('nomad-modern')) as { requests: { phases: Record<string, { ms: unknown; start: string }> }[]; counters: Record<string, unknown> };
+    const r = json(await analysedCapture('nomad-modern')) as {
+      requests: { phases: Record<string, { ms: unknown; start: string }> }[];
+      counters: Record<string, unknown>;
+    };
     const v = validator('result.schema.json');
     expect(v(r)).toBe(true);
     const badTime = structuredClone(r);
@@ -91,7 +108,11 @@ describe('shipped JSON Schemas', () => {
     const r = json(await analysedCapture('nova-seq')) as AnalysisResult;
     expect(namingViolations(r)).toEqual([]);
     expect(r.diagnosis.length).toBeGreaterThan(0);
-    const bad = structuredClone(r) as unknown as { requests: { phases: Record<string, Record<string, unknown>> }[]; stats: Record<string, Record<string, Record<string, unknown>>>; diagnosis: { evidence: Record<string, unknown> }[] };
+    const bad = structuredClone(r) as unknown as {
+      requests: { phases: Record<string, Record<string, unknown>> }[];
+      stats: Record<string, Record<string, Record<string, unknown>>>;
+      diagnosis: { evidence: Record<string, unknown> }[];
+    };
     bad.requests[0].phases.total.wait = 12.5;
     bad.requests[0].phases.total.ms = 12.1234567;
     bad.stats.nova.total.meanSec = 1.5;
@@ -99,6 +120,14 @@ describe('shipped JSON Schemas', () => {
     delete bad.requests[1].phases.total.endUnixNs;
     bad.requests[2].phases.total.startUnixNs = '1';
     const found = namingViolations(bad).join('\n');
-    for (const what of ['phases.total.wait:', 'phases.total.ms: 12.1234567', 'total.meanSec:', 'evidence.seenAt: ISO time without', '[1].phases.total.end: ISO time without', '[2].phases.total.startUnixNs: 1 is not']) expect(found).toContain(what);
+    for (const what of [
+      'phases.total.wait:',
+      'phases.total.ms: 12.1234567',
+      'total.meanSec:',
+      'evidence.seenAt: ISO time without',
+      '[1].phases.total.end: ISO time without',
+      '[2].phases.total.startUnixNs: 1 is not',
+    ])
+      expect(found).toContain(what);
   });
 });

@@ -34,7 +34,11 @@ describe('checkImports', () => {
     write('src/timeline/y.ts', "import { x } from './x.js';\nexport const y = () => x;\n");
     write('fuzz/f.ts', "const h = await import('../test/helpers/h.js');\n");
     write('test/helpers/h.ts', 'export {};\n');
-    expect(checkImports(tree, layers).map((v) => v.text).sort()).toEqual([
+    expect(
+      checkImports(tree, layers)
+        .map((v) => v.text)
+        .sort(),
+    ).toEqual([
       'fuzz/f.ts imports test/helpers/h.ts: test is above fuzz',
       'import cycle among src/timeline/x.ts, src/timeline/y.ts',
       'src/net/a.ts imports src/report/r.ts: src/report is above src/net',

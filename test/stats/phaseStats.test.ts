@@ -5,7 +5,15 @@ import { studentTQuantile } from '../../src/stats/studentT.js';
 group('Student t', () => {
   it('matches the textbook two-sided 95% critical values', () => {
     // Standard table values (e.g. NIST/SEMATECH handbook, table of t critical values).
-    const table: [number, number][] = [[1, 12.706], [2, 4.303], [5, 2.571], [10, 2.228], [29, 2.045], [39, 2.023], [120, 1.980]];
+    const table: [number, number][] = [
+      [1, 12.706],
+      [2, 4.303],
+      [5, 2.571],
+      [10, 2.228],
+      [29, 2.045],
+      [39, 2.023],
+      [120, 1.98],
+    ];
     for (const [df, t] of table) expect(studentTQuantile(0.975, df)).toBeCloseTo(t, 3);
   });
 });

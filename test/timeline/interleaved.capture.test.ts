@@ -27,7 +27,11 @@ function moveAddresses(r: BaseRecord, net: number, shiftNs: bigint): BaseRecord 
   return { ...r, data: d, ts: r.ts + shiftNs };
 }
 
-const comparable = (r: ResultRequest) => ({ keys: r.keys, complete: r.complete, phases: Object.fromEntries(Object.entries(r.phases).map(([k, p]) => [k, Math.round(p.ms * 1000) / 1000])) });
+const comparable = (r: ResultRequest) => ({
+  keys: r.keys,
+  complete: r.complete,
+  phases: Object.fromEntries(Object.entries(r.phases).map(([k, p]) => [k, Math.round(p.ms * 1000) / 1000])),
+});
 
 describe('two Nomad experiments interleaved in one capture', () => {
   let stockAlone: AnalysisResult, tunedAlone: AnalysisResult, both: AnalysisResult;
@@ -40,10 +44,14 @@ describe('two Nomad experiments interleaved in one capture', () => {
     const merged = [...stock.records, ...moved].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
     const movedFile = tempFile('tuned-moved.pcapng', writeRecords(moved, 'pcapng', 6));
     const mergedFile = tempFile('interleaved.pcapng', writeRecords(merged, 'pcapng', 6));
-    [stockAlone, tunedAlone, both] = [await analysedCapture('nomad-2016-stock'), await analyse(movedFile), await analyse(mergedFile)];
+    [stockAlone, tunedAlone, both] = [
+      await analysedCapture('nomad-2016-stock'),
+      await analyse(movedFile),
+      await analyse(mergedFile),
+    ];
   });
 
-  it('really interleaves the two experiments\' requests', () => {
+  it("really interleaves the two experiments' requests", () => {
     const order = both.requests.map((r) => (stockAlone.requests.some((s) => s.id === r.id) ? 's' : 't')).join('');
     expect(order).toMatch(/(st|ts){10}/);
     expect(both.requests.length).toBe(80);
@@ -54,7 +62,7 @@ describe('two Nomad experiments interleaved in one capture', () => {
     for (const r of both.requests) expect(comparable(r), r.id).toEqual(alone.get(r.id));
   });
 
-  it('keeps the two compute hosts\' clocks apart', () => {
+  it("keeps the two compute hosts' clocks apart", () => {
     expect(both.clocks['10.99.0.2']).toEqual(stockAlone.clocks['10.99.0.2']);
     expect(both.clocks['10.100.0.2']).toEqual(tunedAlone.clocks['10.100.0.2']);
   });

@@ -47,7 +47,9 @@ for (const c of cases) {
     beforeAll(async () => {
       result = await analyse(capturePath(c.name), { logFiles: [logPath] });
       markers = markerDurations(logPath);
-      trueOffset = (JSON.parse(readFileSync(resolve(sharedCaptures, c.name, 'truth.json'), 'utf8')) as Record<string, number>)[c.truthKey];
+      trueOffset = (
+        JSON.parse(readFileSync(resolve(sharedCaptures, c.name, 'truth.json'), 'utf8')) as Record<string, number>
+      )[c.truthKey];
     });
 
     it('turns every marker pair of a captured request into its sub-phase, with the marker duration', () => {

@@ -21,7 +21,11 @@ for (const name of ['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern']) {
       result = await analysedCapture(name);
       runs = runsOf(name);
       extra = new Map(readTsv(resolve(sharedCaptures, name, 'truth-extra.tsv')).map((r) => [r.alloc_id, r]));
-      trueOffsetMs = (JSON.parse(readFileSync(resolve(sharedCaptures, name, 'truth.json'), 'utf8')) as { client_clock_offset_ms: number }).client_clock_offset_ms;
+      trueOffsetMs = (
+        JSON.parse(readFileSync(resolve(sharedCaptures, name, 'truth.json'), 'utf8')) as {
+          client_clock_offset_ms: number;
+        }
+      ).client_clock_offset_ms;
     });
 
     it('finds one complete request per run with its job, eval and alloc ids', () => {
@@ -29,7 +33,8 @@ for (const name of ['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern']) {
       const complete = result.requests.filter((r) => r.complete);
       expect(complete.length).toBe(runs.length);
       const byAlloc = new Map(complete.map((r) => [r.id, r.keys]));
-      for (const run of runs) expect(byAlloc.get(run.alloc_id)).toEqual({ alloc: run.alloc_id, job: run.job_id, eval: run.eval_id });
+      for (const run of runs)
+        expect(byAlloc.get(run.alloc_id)).toEqual({ alloc: run.alloc_id, job: run.job_id, eval: run.eval_id });
     });
 
     it('measures every phase non-negative, adding up to total within 1 ms', () => {
@@ -44,7 +49,7 @@ for (const name of ['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern']) {
       }
     });
 
-    it('puts each total inside the pusher\'s submit → running interval', () => {
+    it("puts each total inside the pusher's submit → running interval", () => {
       const byId = new Map(result.requests.map((r) => [r.id, r]));
       for (const run of runs) {
         const t = byId.get(run.alloc_id)!.phases.total;
@@ -71,7 +76,9 @@ for (const name of ['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern']) {
       const c = result.clocks['10.99.0.2'];
       for (const r of result.requests) {
         const truth = Number(extra.get(r.id)!.true_notification_ms);
-        expect(Math.abs(r.phases.notification.ms - truth), r.id).toBeLessThan(c.uncertaintyMs + Math.abs(c.offsetMs - trueOffsetMs) + 1);
+        expect(Math.abs(r.phases.notification.ms - truth), r.id).toBeLessThan(
+          c.uncertaintyMs + Math.abs(c.offsetMs - trueOffsetMs) + 1,
+        );
       }
     });
   });

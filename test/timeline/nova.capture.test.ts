@@ -49,7 +49,7 @@ for (const name of ['nova-seq', 'nova-burst']) {
       }
     });
 
-    it('joins each request\'s Glance image lookup by request id', () => {
+    it("joins each request's Glance image lookup by request id", () => {
       for (const r of result.requests) expect(r.phases.image, r.id).toBeDefined();
     });
 

@@ -26,7 +26,9 @@ describe('nova-net: networking, image download and vif_plugged per boot', () => 
   let rows: Row[];
   const byServer = new Map<string, ResultRequest>();
   beforeAll(async () => {
-    result = await analyse(capturePath('nova-net'), { logFiles: [`${capturePath('nova-net').replace(/capture\.pcapng\.gz$/, '')}logs/nova-compute.log`] });
+    result = await analyse(capturePath('nova-net'), {
+      logFiles: [`${capturePath('nova-net').replace(/capture\.pcapng\.gz$/, '')}logs/nova-compute.log`],
+    });
     runs = truthOf<{ runs: NetRun[] }>('nova-net').runs;
     rows = runsOf('nova-net');
     for (const r of result.requests) byServer.set(r.id, r);
@@ -57,7 +59,10 @@ describe('nova-net: networking, image download and vif_plugged per boot', () => 
       for (const run of runs) {
         const p = byServer.get(run.server_id)!.phases[phase];
         expect(p, `${run.server_id} ${phase}`).toBeDefined();
-        expect(Math.abs(offMs(p[edge], run.wire_milestones_ns[milestone])), `${run.server_id} ${phase} ${edge}`).toBeLessThan(TOLERANCE_MS);
+        expect(
+          Math.abs(offMs(p[edge], run.wire_milestones_ns[milestone])),
+          `${run.server_id} ${phase} ${edge}`,
+        ).toBeLessThan(TOLERANCE_MS);
         expect(p.approx, `${run.server_id} ${phase}`).toBeUndefined();
       }
     });
@@ -93,8 +98,10 @@ describe('nova-net: networking, image download and vif_plugged per boot', () => 
     expect(c.source).toMatch(/notification timestamps/);
   });
 
-  it('explains vif_plugged by the Neutron agent\'s ~2 s polling loop on the compute host', () => {
-    const loop = result.diagnosis.find((d): d is Extract<ResultDiagnosis, { kind: 'timer' }> => d.kind === 'timer' && d.phase === 'vif_plugged');
+  it("explains vif_plugged by the Neutron agent's ~2 s polling loop on the compute host", () => {
+    const loop = result.diagnosis.find(
+      (d): d is Extract<ResultDiagnosis, { kind: 'timer' }> => d.kind === 'timer' && d.phase === 'vif_plugged',
+    );
     expect(loop, JSON.stringify(result.diagnosis.map((d) => d.text))).toBeDefined();
     expect(loop!.host).toBe('10.98.0.2');
     // The agent's polling_interval is 2 s (README): the fitted grid is that, to 1%.

@@ -14,7 +14,12 @@ describe('rememberBounded', () => {
 
 describe('enforceOpenLimit', () => {
   it('gives up the oldest open drafts past the bound, never a complete one', () => {
-    const drafts = new Map<string, { open: boolean }>([['a', { open: false }], ['b', { open: true }], ['c', { open: true }], ['d', { open: true }]]);
+    const drafts = new Map<string, { open: boolean }>([
+      ['a', { open: false }],
+      ['b', { open: true }],
+      ['c', { open: true }],
+      ['d', { open: true }],
+    ]);
     const evicted: string[] = [];
     enforceOpenLimit(drafts, (d) => d.open, { max: 2, onEvict: (id) => evicted.push(id) });
     expect(evicted).toEqual(['b']);

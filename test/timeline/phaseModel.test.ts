@@ -25,8 +25,18 @@ describe('phase models', () => {
     for (const n of ['vif_plugged.neutron', 'vif_plugged.nova']) expect(parent(n)).toBe('vif_plugged');
     const order = phaseTreeOrder(novaPhaseModel);
     expect(order.slice(order.indexOf('compute'), order.indexOf('notification'))).toEqual([
-      'compute', 'build', 'spawn', 'spawn.create_image', 'spawn.generate_xml', 'spawn.libvirt_spawn', 'spawn.vif_plugged_wait',
-      'network', 'image_download', 'vif_plugged', 'vif_plugged.neutron', 'vif_plugged.nova',
+      'compute',
+      'build',
+      'spawn',
+      'spawn.create_image',
+      'spawn.generate_xml',
+      'spawn.libvirt_spawn',
+      'spawn.vif_plugged_wait',
+      'network',
+      'image_download',
+      'vif_plugged',
+      'vif_plugged.neutron',
+      'vif_plugged.nova',
     ]);
   });
 });

@@ -14,7 +14,12 @@ const truthColumns = [
   ['spawn.libvirt_spawn', 'true_libvirt_spawn_ms'],
 ] as const;
 
-interface WhrCounters { whrBlocks: number; joined: number; ambiguous: { block: number; requests: string[] }[]; crossCheck: { phases: number; maxAbsDiffMs: number } | null }
+interface WhrCounters {
+  whrBlocks: number;
+  joined: number;
+  ambiguous: { block: number; requests: string[] }[];
+  crossCheck: { phases: number; maxAbsDiffMs: number } | null;
+}
 const whrOf = (r: AnalysisResult) => (r.counters.logs as WhrCounters[]).find((l) => l.whrBlocks !== undefined)!;
 
 for (const name of ['nova-seq', 'nova-burst']) {

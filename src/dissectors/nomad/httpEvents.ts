@@ -19,7 +19,8 @@ const addr = endpointTextUnbracketed;
 /** Nomad's HTTP API port. */
 export const nomadApiPort = 4646;
 
-const nomadHeader = (headers: readonly Header[]): boolean => headers.some(([n]) => n.length > 8 && n.slice(0, 8).toLowerCase() === 'x-nomad-');
+const nomadHeader = (headers: readonly Header[]): boolean =>
+  headers.some(([n]) => n.length > 8 && n.slice(0, 8).toLowerCase() === 'x-nomad-');
 
 /**
  * Whether an exchange under /v1/ is Nomad's, on evidence rather than the path alone (a
@@ -28,7 +29,11 @@ const nomadHeader = (headers: readonly Header[]): boolean => headers.some(([n]) 
  * reply), or a reply of Nomad's shape (nomadShapedReply).
  */
 export function hasNomadEvidence(ex: HttpExchange, apiPorts: ReadonlySet<number> = defaultNomadApiPorts): boolean {
-  return apiPorts.has(ex.conn.server.port) || nomadHeader(ex.request.headers) || (ex.response !== null && (nomadHeader(ex.response.headers) || nomadShapedReply(ex.response)));
+  return (
+    apiPorts.has(ex.conn.server.port) ||
+    nomadHeader(ex.request.headers) ||
+    (ex.response !== null && (nomadHeader(ex.response.headers) || nomadShapedReply(ex.response)))
+  );
 }
 
 /**
@@ -36,7 +41,17 @@ export function hasNomadEvidence(ex: HttpExchange, apiPorts: ReadonlySet<number>
  * carries, and the eval a write creates. Names this specific, two at once, are Nomad's
  * (a lone `Index` or `ID` is anybody's).
  */
-const nomadReplyFields = ['Index', 'EvalID', 'EvalCreateIndex', 'JobModifyIndex', 'CreateIndex', 'ModifyIndex', 'AllocModifyIndex', 'KnownLeader', 'LastContact'] as const;
+const nomadReplyFields = [
+  'Index',
+  'EvalID',
+  'EvalCreateIndex',
+  'JobModifyIndex',
+  'CreateIndex',
+  'ModifyIndex',
+  'AllocModifyIndex',
+  'KnownLeader',
+  'LastContact',
+] as const;
 const nomadReplyShape = Object.fromEntries(nomadReplyFields.map((f) => [f, 'present'])) as Record<string, JsonShape>;
 const nomadShapeFieldsNeeded = 2;
 
@@ -59,7 +74,11 @@ export const defaultNomadApiPorts: ReadonlySet<number> = new Set([nomadApiPort])
 
 /** GET routes whose reply nomadHttpEvent reads (allocation and evaluation listings). */
 const readReplies: ReadonlySet<string> = new Set([
-  'GET /v1/job/{id}/allocations', 'GET /v1/allocations', 'GET /v1/allocation/{id}', 'GET /v1/evaluation/{id}/allocations', 'GET /v1/evaluation/{id}',
+  'GET /v1/job/{id}/allocations',
+  'GET /v1/allocations',
+  'GET /v1/allocation/{id}',
+  'GET /v1/evaluation/{id}/allocations',
+  'GET /v1/evaluation/{id}',
 ]);
 
 /**
@@ -71,7 +90,11 @@ export function nomadKeepsBody(head: { dir: 0 | 1; method?: string; target?: str
   if (head.method === undefined || head.target === undefined) return head.dir === 1;
   const route = matchNomadRoute(head.method, splitTarget(head.target).path).route;
   const write = head.method === 'PUT' || head.method === 'POST' || head.method === 'DELETE';
-  if (head.dir === 0) return (head.method === 'PUT' || head.method === 'POST') && (route.endsWith(' /v1/jobs') || route.endsWith(' /v1/job/{id}'));
+  if (head.dir === 0)
+    return (
+      (head.method === 'PUT' || head.method === 'POST') &&
+      (route.endsWith(' /v1/jobs') || route.endsWith(' /v1/job/{id}'))
+    );
   return write || readReplies.has(route);
 }
 
@@ -103,7 +126,9 @@ export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
     if (xi !== undefined && /^\d+$/.test(xi)) ev.responseIndex = Number(xi);
   }
 
-  const isRegistration = (request.method === 'PUT' || request.method === 'POST') && (m.route.endsWith(' /v1/jobs') || m.route.endsWith(' /v1/job/{id}'));
+  const isRegistration =
+    (request.method === 'PUT' || request.method === 'POST') &&
+    (m.route.endsWith(' /v1/jobs') || m.route.endsWith(' /v1/job/{id}'));
   if (isRegistration) {
     const job = obj(obj(selectJson(request.body, request.bodyTruncated, registrationShape))?.Job);
     if (typeof job?.ID === 'string' && job.ID) ev.ids.job = job.ID;
@@ -116,13 +141,20 @@ export function nomadHttpEvent(ex: HttpExchange): NomadHttpEvent {
     if (typeof r.JobModifyIndex === 'number') ev.jobModifyIndex = r.JobModifyIndex;
     if (typeof r.Index === 'number') ev.index = r.Index;
   }
-  if (m.route === 'GET /v1/job/{id}/allocations' || m.route === 'GET /v1/allocations' || m.route === 'GET /v1/allocation/{id}' || m.route === 'GET /v1/evaluation/{id}/allocations') {
+  if (
+    m.route === 'GET /v1/job/{id}/allocations' ||
+    m.route === 'GET /v1/allocations' ||
+    m.route === 'GET /v1/allocation/{id}' ||
+    m.route === 'GET /v1/evaluation/{id}/allocations'
+  ) {
     const list = Array.isArray(reply) ? reply : r ? [r] : [];
-    ev.allocs = list.filter((a): a is Fields => typeof a?.ID === 'string').map((a) => ({
-      id: intern(a.ID as string), // listings repeat the same ids poll after poll
-      ...(typeof a.ClientStatus === 'string' ? { clientStatus: a.ClientStatus } : {}),
-      ...(typeof a.EvalID === 'string' ? { evalId: a.EvalID } : {}),
-    }));
+    ev.allocs = list
+      .filter((a): a is Fields => typeof a?.ID === 'string')
+      .map((a) => ({
+        id: intern(a.ID as string), // listings repeat the same ids poll after poll
+        ...(typeof a.ClientStatus === 'string' ? { clientStatus: a.ClientStatus } : {}),
+        ...(typeof a.EvalID === 'string' ? { evalId: a.EvalID } : {}),
+      }));
     if (m.route === 'GET /v1/allocation/{id}' && r) {
       if (typeof r.JobID === 'string') ev.ids.job = r.JobID;
       if (typeof r.EvalID === 'string') ev.ids.eval = r.EvalID;
@@ -151,7 +183,15 @@ function header(headers: readonly Header[], name: string): string | undefined {
 type Fields = Record<string, JsonScalar>;
 
 /** The reply fields any route reads: of the reply object, or of each object of a listing. */
-const replyShape = { EvalID: true, EvalCreateIndex: true, JobModifyIndex: true, Index: true, ID: true, ClientStatus: true, JobID: true } as const;
+const replyShape = {
+  EvalID: true,
+  EvalCreateIndex: true,
+  JobModifyIndex: true,
+  Index: true,
+  ID: true,
+  ClientStatus: true,
+  JobID: true,
+} as const;
 const listingShape = [{ ID: true, ClientStatus: true, EvalID: true }] as const;
 
 /** The reply's fields (an object) or its listed objects' (an array, undefined for items that are not objects). */

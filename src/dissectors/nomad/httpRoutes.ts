@@ -62,9 +62,11 @@ const routes = new Map<string, CompiledRoute[]>();
  * keeps these and masks the rest (a segment may be a token).
  */
 const knownSegments = new Set<string>(
-  ('volumes volume csi host plugins plugin namespaces namespace client fs logs stats acl tokens token ' +
-      'policies policy operator raft scheduler search services service vars var event stream system gc reconcile ' +
-      'summary quotas sentinel recommendations scaling').split(' '),
+  (
+    'volumes volume csi host plugins plugin namespaces namespace client fs logs stats acl tokens token ' +
+    'policies policy operator raft scheduler search services service vars var event stream system gc reconcile ' +
+    'summary quotas sentinel recommendations scaling'
+  ).split(' '),
 );
 for (const line of routeTable.split('\n')) {
   const [method, template] = line.trim().split(/\s+/);
@@ -87,7 +89,9 @@ export function splitTarget(target: string): { path: string; query: URLSearchPar
   const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(t);
   if (scheme) t = t.slice(scheme[0].length) || '/';
   const q = t.search(/[?#]/);
-  return q < 0 ? { path: t, query: new URLSearchParams() } : { path: t.slice(0, q), query: new URLSearchParams(t.slice(q + 1).split('#')[0]) };
+  return q < 0
+    ? { path: t, query: new URLSearchParams() }
+    : { path: t.slice(0, q), query: new URLSearchParams(t.slice(q + 1).split('#')[0]) };
 }
 
 export function matchNomadRoute(method: string, path: string): NomadRouteMatch {

@@ -16,7 +16,12 @@
 import type { ConnectionInfo, Direction, EndReason, StreamHandler } from '../../net/types.js';
 import { MsgpackRpcStream } from '../../protocols/msgpackRpc/msgpackRpcStream.js';
 import { count, type MsgpackRpcExchange, type ProtocolContext } from '../../protocols/types.js';
-import { YamuxDecoder, type YamuxCloseReason, type YamuxEvents, type YamuxHeader } from '../../protocols/yamux/yamuxDecoder.js';
+import {
+  YamuxDecoder,
+  type YamuxCloseReason,
+  type YamuxEvents,
+  type YamuxHeader,
+} from '../../protocols/yamux/yamuxDecoder.js';
 import { nomadConnectionTypes, typeByteKey, type NomadConnectionDecoding } from './connectionTypes.js';
 import { nomadBodyPlan } from './rpcMethods.js';
 import { dropNomadSecrets } from './secrets.js';
@@ -112,13 +117,21 @@ export class NomadRpcConnectionParser implements StreamHandler {
     count(this.ctx.counters, group, typeByteKey('connType', typeByte));
     if (!t) {
       count(this.ctx.counters, group, 'unknownConnTypes');
-      this.warn(`unknown RPC connection type byte 0x${typeByte.toString(16).padStart(2, '0')}; skipping the connection`, ts);
+      this.warn(
+        `unknown RPC connection type byte 0x${typeByte.toString(16).padStart(2, '0')}; skipping the connection`,
+        ts,
+      );
       this.mode = 'skip';
       return;
     }
     this.mode = t.decoding;
-    if (t.decoding === 'rpc') this.plain = new MsgpackRpcStream(this.conn, (ex) => this.emit(ex), this.ctx, { streamId: 0, bodyPlan: this.bodyPlan });
-    else if (t.decoding === 'multiplex' || t.decoding === 'multiplex-v2') this.yamux = [this.makeYamux(0, false), this.makeYamux(1, false)];
+    if (t.decoding === 'rpc')
+      this.plain = new MsgpackRpcStream(this.conn, (ex) => this.emit(ex), this.ctx, {
+        streamId: 0,
+        bodyPlan: this.bodyPlan,
+      });
+    else if (t.decoding === 'multiplex' || t.decoding === 'multiplex-v2')
+      this.yamux = [this.makeYamux(0, false), this.makeYamux(1, false)];
   }
 
   private startMidstream(ts: number): void {
@@ -166,7 +179,11 @@ export class NomadRpcConnectionParser implements StreamHandler {
     // v2: the opener's first byte on the stream is the stream's type.
     const typeDir = this.mode === 'multiplex-v2' && fromStart ? dir : null;
     this.streams.set(id, {
-      rpc: new MsgpackRpcStream(this.conn, (ex) => this.emit(ex), this.ctx, { streamId: id, resync, bodyPlan: this.bodyPlan }),
+      rpc: new MsgpackRpcStream(this.conn, (ex) => this.emit(ex), this.ctx, {
+        streamId: id,
+        resync,
+        bodyPlan: this.bodyPlan,
+      }),
       typeDir,
       ended: [false, false],
     });
@@ -181,7 +198,8 @@ export class NomadRpcConnectionParser implements StreamHandler {
       count(this.ctx.counters, group, typeByteKey('streamType', t));
       if (t !== rpcStreamType) {
         // Streaming RPC and the rest are counted, not decoded; an unknown byte is warned.
-        if (!nomadConnectionTypes[t]) this.warn(`unknown stream type byte 0x${t.toString(16)} on yamux stream ${id}; skipping the stream`, ts);
+        if (!nomadConnectionTypes[t])
+          this.warn(`unknown stream type byte 0x${t.toString(16)} on yamux stream ${id}; skipping the stream`, ts);
         s.rpc = null;
         return;
       }

@@ -27,10 +27,23 @@ type Obj = Record<string, unknown>;
 
 const indexKeys = { Index: 'number' } as const;
 const nodeQueryKeys = { NodeID: 'str', MinQueryIndex: 'number' } as const;
-const taskStateKeys = { State: 'str', Failed: 'bool', Restarts: 'number', Events: [{ Type: 'str', Time: 'number' }] } as const;
+const taskStateKeys = {
+  State: 'str',
+  Failed: 'bool',
+  Restarts: 'number',
+  Events: [{ Type: 'str', Time: 'number' }],
+} as const;
 const allocKeys = {
-  ID: 'str', JobID: 'str', Job: { ID: 'str' }, EvalID: 'str', NodeID: 'str', ClientStatus: 'str', DesiredStatus: 'str',
-  ClientDescription: 'str', AllocModifyIndex: 'number', TaskStates: { '*': taskStateKeys },
+  ID: 'str',
+  JobID: 'str',
+  Job: { ID: 'str' },
+  EvalID: 'str',
+  NodeID: 'str',
+  ClientStatus: 'str',
+  DesiredStatus: 'str',
+  ClientDescription: 'str',
+  AllocModifyIndex: 'number',
+  TaskStates: { '*': taskStateKeys },
 } as const;
 const allocsReplyKeys = { Index: 'number', Allocs: [allocKeys] } as const;
 const evalKeys = { ID: 'str', JobID: 'str' } as const;
@@ -39,68 +52,148 @@ const evalsKeys = { Evals: [evalKeys] } as const;
 export const nomadRpcMethods: Readonly<Record<string, MethodSpec>> = {
   'Status.Ping': {},
   'Status.Leader': {},
-  'Node.Register': { request: [(b, ev) => nodeOf(obj(b.Node), ev), { Node: { ID: 'str', Status: 'str' } }], response: [replyIndex, indexKeys] },
-  'Node.UpdateStatus': { request: [(b, ev) => { setNode(b.NodeID, ev); ev.nodeStatus = str(b.Status); }, { NodeID: 'str', Status: 'str' }], response: [replyIndex, indexKeys] },
+  'Node.Register': {
+    request: [(b, ev) => nodeOf(obj(b.Node), ev), { Node: { ID: 'str', Status: 'str' } }],
+    response: [replyIndex, indexKeys],
+  },
+  'Node.UpdateStatus': {
+    request: [
+      (b, ev) => {
+        setNode(b.NodeID, ev);
+        ev.nodeStatus = str(b.Status);
+      },
+      { NodeID: 'str', Status: 'str' },
+    ],
+    response: [replyIndex, indexKeys],
+  },
   'Node.GetNode': { blocking: true, request: [nodeQuery, nodeQueryKeys], response: [replyIndex, indexKeys] },
   'Node.GetClientAllocs': {
     blocking: true,
     request: [nodeQuery, nodeQueryKeys],
-    response: [(b, ev) => {
-      replyIndex(b, ev);
-      const allocs = obj(b.Allocs);
-      if (!allocs) return;
-      const clientAllocs = Object.create(null) as Record<string, number>; // keyed by data: a dictionary
-      const ids = Object.keys(allocs); // exactly sized: kept by the message (a pushed array keeps slack)
-      for (const id of ids) clientAllocs[id] = num(allocs[id]) ?? 0;
-      ev.clientAllocs = clientAllocs;
-      setAllocIds(ids, ev);
-    }, { Index: 'number', Allocs: { '*': true } }],
+    response: [
+      (b, ev) => {
+        replyIndex(b, ev);
+        const allocs = obj(b.Allocs);
+        if (!allocs) return;
+        const clientAllocs = Object.create(null) as Record<string, number>; // keyed by data: a dictionary
+        const ids = Object.keys(allocs); // exactly sized: kept by the message (a pushed array keeps slack)
+        for (const id of ids) clientAllocs[id] = num(allocs[id]) ?? 0;
+        ev.clientAllocs = clientAllocs;
+        setAllocIds(ids, ev);
+      },
+      { Index: 'number', Allocs: { '*': true } },
+    ],
   },
   'Node.GetAllocs': { blocking: true, request: [nodeQuery, nodeQueryKeys], response: [allocsReply, allocsReplyKeys] },
   'Node.UpdateAlloc': {
-    request: [(b, ev) => {
-      ev.allocs = arr(b.Alloc).map(allocOf).filter((a): a is NomadAlloc => a !== null);
-      setAllocIds(ev.allocs.map((a) => a.id), ev);
-      const node = ev.allocs.find((a) => a.nodeId)?.nodeId;
-      if (node) ev.ids.node = node;
-    }, { Alloc: [allocKeys] }],
+    request: [
+      (b, ev) => {
+        ev.allocs = arr(b.Alloc)
+          .map(allocOf)
+          .filter((a): a is NomadAlloc => a !== null);
+        setAllocIds(
+          ev.allocs.map((a) => a.id),
+          ev,
+        );
+        const node = ev.allocs.find((a) => a.nodeId)?.nodeId;
+        if (node) ev.ids.node = node;
+      },
+      { Alloc: [allocKeys] },
+    ],
     response: [replyIndex, indexKeys],
   },
   'Alloc.GetAllocs': {
     blocking: true,
-    request: [(b, ev) => {
-      const ids = arr(b.AllocIDs);
-      // The decoded array itself when it is all strings: exactly sized, and kept by the message.
-      ev.allocIds = ids.every((x) => typeof x === 'string') ? (ids) : ids.filter((x): x is string => typeof x === 'string');
-      setAllocIds(ev.allocIds, ev);
-      queryIndex(b, ev);
-    }, { AllocIDs: true, MinQueryIndex: 'number' }],
+    request: [
+      (b, ev) => {
+        const ids = arr(b.AllocIDs);
+        // The decoded array itself when it is all strings: exactly sized, and kept by the message.
+        ev.allocIds = ids.every((x) => typeof x === 'string')
+          ? ids
+          : ids.filter((x): x is string => typeof x === 'string');
+        setAllocIds(ev.allocIds, ev);
+        queryIndex(b, ev);
+      },
+      { AllocIDs: true, MinQueryIndex: 'number' },
+    ],
     response: [allocsReply, allocsReplyKeys],
   },
   'Alloc.GetAlloc': {
     blocking: true,
-    request: [(b, ev) => { setAllocIds(typeof b.AllocID === 'string' ? [b.AllocID] : [], ev); queryIndex(b, ev); }, { AllocID: 'str', MinQueryIndex: 'number' }],
-    response: [(b, ev) => {
-      replyIndex(b, ev);
-      const a = allocOf(b.Alloc);
-      if (a) { ev.allocs = [a]; setAllocIds([a.id], ev); jobEvalOf(ev); }
-    }, { Index: 'number', Alloc: allocKeys }],
+    request: [
+      (b, ev) => {
+        setAllocIds(typeof b.AllocID === 'string' ? [b.AllocID] : [], ev);
+        queryIndex(b, ev);
+      },
+      { AllocID: 'str', MinQueryIndex: 'number' },
+    ],
+    response: [
+      (b, ev) => {
+        replyIndex(b, ev);
+        const a = allocOf(b.Alloc);
+        if (a) {
+          ev.allocs = [a];
+          setAllocIds([a.id], ev);
+          jobEvalOf(ev);
+        }
+      },
+      { Index: 'number', Alloc: allocKeys },
+    ],
   },
   'Job.Register': {
-    request: [(b, ev) => { const id = str(obj(b.Job)?.ID); if (id) { ev.jobId = id; ev.ids.job = id; } }, { Job: { ID: 'str' } }],
+    request: [
+      (b, ev) => {
+        const id = str(obj(b.Job)?.ID);
+        if (id) {
+          ev.jobId = id;
+          ev.ids.job = id;
+        }
+      },
+      { Job: { ID: 'str' } },
+    ],
     response: [evalReply, { Index: 'number', EvalID: 'str' }],
   },
   'Job.Deregister': { request: [jobIdOf, { JobID: 'str' }], response: [evalReply, { Index: 'number', EvalID: 'str' }] },
-  'Job.GetJob': { blocking: true, request: [jobQuery, { JobID: 'str', MinQueryIndex: 'number' }], response: [replyIndex, indexKeys] },
-  'Job.Allocations': { blocking: true, request: [jobQuery, { JobID: 'str', MinQueryIndex: 'number' }], response: [replyIndex, indexKeys] },
-  'Eval.GetEval': { blocking: true, request: [(b, ev) => { evalIdOf(b, ev); queryIndex(b, ev); }, { EvalID: 'str', MinQueryIndex: 'number' }], response: [replyIndex, indexKeys] },
-  'Eval.Dequeue': { blocking: true, response: [(b, ev) => { replyIndex(b, ev); evalOf(obj(b.Eval), ev); }, { Index: 'number', Eval: evalKeys }] },
+  'Job.GetJob': {
+    blocking: true,
+    request: [jobQuery, { JobID: 'str', MinQueryIndex: 'number' }],
+    response: [replyIndex, indexKeys],
+  },
+  'Job.Allocations': {
+    blocking: true,
+    request: [jobQuery, { JobID: 'str', MinQueryIndex: 'number' }],
+    response: [replyIndex, indexKeys],
+  },
+  'Eval.GetEval': {
+    blocking: true,
+    request: [
+      (b, ev) => {
+        evalIdOf(b, ev);
+        queryIndex(b, ev);
+      },
+      { EvalID: 'str', MinQueryIndex: 'number' },
+    ],
+    response: [replyIndex, indexKeys],
+  },
+  'Eval.Dequeue': {
+    blocking: true,
+    response: [
+      (b, ev) => {
+        replyIndex(b, ev);
+        evalOf(obj(b.Eval), ev);
+      },
+      { Index: 'number', Eval: evalKeys },
+    ],
+  },
   'Eval.Ack': { request: [evalIdOf, { EvalID: 'str' }] },
   'Eval.Nack': { request: [evalIdOf, { EvalID: 'str' }] },
   'Eval.Update': { request: [firstEval, evalsKeys], response: [replyIndex, indexKeys] },
   'Eval.Create': { request: [firstEval, evalsKeys], response: [replyIndex, indexKeys] },
   'Eval.Reblock': { request: [firstEval, evalsKeys], response: [replyIndex, indexKeys] },
-  'Plan.Submit': { request: [(b, ev) => evalIdOf(obj(b.Plan) ?? {}, ev), { Plan: { EvalID: 'str' } }], response: [replyIndex, indexKeys] },
+  'Plan.Submit': {
+    request: [(b, ev) => evalIdOf(obj(b.Plan) ?? {}, ev), { Plan: { EvalID: 'str' } }],
+    response: [replyIndex, indexKeys],
+  },
 };
 
 /** What to decode of a body: the keys its reader reads, nothing for methods without one. */
@@ -147,33 +240,54 @@ function queryIndex(b: Obj, ev: Details): void {
 
 function allocsReply(b: Obj, ev: Details): void {
   replyIndex(b, ev);
-  ev.allocs = arr(b.Allocs).map(allocOf).filter((a): a is NomadAlloc => a !== null);
-  if (ev.allocs.length > 0) setAllocIds(ev.allocs.map((a) => a.id), ev);
+  ev.allocs = arr(b.Allocs)
+    .map(allocOf)
+    .filter((a): a is NomadAlloc => a !== null);
+  if (ev.allocs.length > 0)
+    setAllocIds(
+      ev.allocs.map((a) => a.id),
+      ev,
+    );
   jobEvalOf(ev);
 }
 
 function evalReply(b: Obj, ev: Details): void {
   replyIndex(b, ev);
   const e = str(b.EvalID);
-  if (e) { ev.evalId = e; ev.ids.eval = e; }
+  if (e) {
+    ev.evalId = e;
+    ev.ids.eval = e;
+  }
 }
 
 function jobIdOf(b: Obj, ev: Details): void {
   const id = str(b.JobID);
-  if (id) { ev.jobId = id; ev.ids.job = id; }
+  if (id) {
+    ev.jobId = id;
+    ev.ids.job = id;
+  }
 }
 
 function evalIdOf(b: Obj, ev: Details): void {
   const id = str(b.EvalID);
-  if (id) { ev.evalId = id; ev.ids.eval = id; }
+  if (id) {
+    ev.evalId = id;
+    ev.ids.eval = id;
+  }
 }
 
 function evalOf(e: Obj | null, ev: Details): void {
   if (!e) return;
   const id = str(e.ID);
-  if (id) { ev.evalId = id; ev.ids.eval = id; }
+  if (id) {
+    ev.evalId = id;
+    ev.ids.eval = id;
+  }
   const job = str(e.JobID);
-  if (job) { ev.jobId = job; ev.ids.job = job; }
+  if (job) {
+    ev.jobId = job;
+    ev.ids.job = job;
+  }
 }
 
 function nodeOf(n: Obj | null, ev: Details): void {
@@ -188,8 +302,13 @@ function setNode(id: unknown, ev: Details): void {
 
 /** One alloc → `alloc`; several → `allocs`. */
 function setAllocIds(ids: string[], ev: Details): void {
-  if (ids.length === 1) { ev.ids.alloc = ids[0]; delete ev.ids.allocs; }
-  else if (ids.length > 1) { ev.ids.allocs = ids; delete ev.ids.alloc; }
+  if (ids.length === 1) {
+    ev.ids.alloc = ids[0];
+    delete ev.ids.allocs;
+  } else if (ids.length > 1) {
+    ev.ids.allocs = ids;
+    delete ev.ids.alloc;
+  }
 }
 
 /** When every alloc carried belongs to one job / eval, the event carries those ids too. */
@@ -236,14 +355,16 @@ function taskStateOf(s: Obj | null): NomadTaskState | null {
     state: str(s.State) ?? '',
     failed: s.Failed === true,
     restarts: num(s.Restarts) ?? 0,
-    events: arr(s.Events).map((e): NomadTaskEvent | null => {
-      const o = obj(e);
-      if (!o) return null;
-      const out: NomadTaskEvent = { type: str(o.Type) ?? '' };
-      const t = o.Time;
-      if (typeof t === 'bigint' || (typeof t === 'number' && Number.isInteger(t))) out.timeNs = t.toString();
-      return out;
-    }).filter((e): e is NomadTaskEvent => e !== null),
+    events: arr(s.Events)
+      .map((e): NomadTaskEvent | null => {
+        const o = obj(e);
+        if (!o) return null;
+        const out: NomadTaskEvent = { type: str(o.Type) ?? '' };
+        const t = o.Time;
+        if (typeof t === 'bigint' || (typeof t === 'number' && Number.isInteger(t))) out.timeNs = t.toString();
+        return out;
+      })
+      .filter((e): e is NomadTaskEvent => e !== null),
   };
 }
 

@@ -105,14 +105,48 @@ export function nomadMessage(ev: NomadRpcEvent | NomadHttpEvent): VimMessage {
     const ids = internIds(rpc.ids);
     // Whole literals (status before ids when there is one): a property spread in or added
     // later would put each kept message's properties in an extra array.
-    if (!rpc.response) return { t, vim: 'nomad', type: 'nomad-rpc', name: rpc.method, service: 'nomad-server', src, dst, ms: null, ids };
+    if (!rpc.response)
+      return { t, vim: 'nomad', type: 'nomad-rpc', name: rpc.method, service: 'nomad-server', src, dst, ms: null, ids };
     const ms = (rpc.response.last - t) / nsPerMs;
-    return { t, vim: 'nomad', type: 'nomad-rpc', name: rpc.method, service: 'nomad-server', src, dst, ms, status: rpc.error ?? 'ok', ids };
+    return {
+      t,
+      vim: 'nomad',
+      type: 'nomad-rpc',
+      name: rpc.method,
+      service: 'nomad-server',
+      src,
+      dst,
+      ms,
+      status: rpc.error ?? 'ok',
+      ids,
+    };
   }
   const http = ev;
   const t = http.reqFirst;
   const ms = http.respLast !== null ? (http.respLast - t) / nsPerMs : null;
   const ids = internIds(http.ids);
-  if (http.status === null) return { t, vim: 'nomad', type: 'http', name: http.route, service: 'nomad-server', src: http.src, dst: http.dst, ms, ids };
-  return { t, vim: 'nomad', type: 'http', name: http.route, service: 'nomad-server', src: http.src, dst: http.dst, ms, status: http.status, ids };
+  if (http.status === null)
+    return {
+      t,
+      vim: 'nomad',
+      type: 'http',
+      name: http.route,
+      service: 'nomad-server',
+      src: http.src,
+      dst: http.dst,
+      ms,
+      ids,
+    };
+  return {
+    t,
+    vim: 'nomad',
+    type: 'http',
+    name: http.route,
+    service: 'nomad-server',
+    src: http.src,
+    dst: http.dst,
+    ms,
+    status: http.status,
+    ids,
+  };
 }

@@ -16,7 +16,13 @@ import { endpointText } from '../endpointText.js';
 import { intern, internIds } from '../internIds.js';
 import type { AmqpMessage } from '../../protocols/types.js';
 import type { DissectorWarning, MessageIds, Observation, VimMessage } from '../types.js';
-import { bodyFingerprint, decodeOsloMessage, peekUniqueId, type OsloDecodeResult, type OsloMessage } from './osloMessage.js';
+import {
+  bodyFingerprint,
+  decodeOsloMessage,
+  peekUniqueId,
+  type OsloDecodeResult,
+  type OsloMessage,
+} from './osloMessage.js';
 import type { NovaRpcEvent, NovaRpcKind, NovaRpcReply } from './types.js';
 
 /** Who consumes a topic (the `service` of `messages --json`). */
@@ -39,7 +45,11 @@ function serviceOfTopic(topic: string): string {
   return AGENT_TOPIC_PREFIXES.some((p) => topic.startsWith(p)) ? 'neutron agent' : topic;
 }
 
-const KIND: Record<'call' | 'cast' | 'notification', NovaRpcKind> = { call: 'rpc-call', cast: 'rpc-cast', notification: 'notification' };
+const KIND: Record<'call' | 'cast' | 'notification', NovaRpcKind> = {
+  call: 'rpc-call',
+  cast: 'rpc-cast',
+  notification: 'notification',
+};
 
 const MAX_WARNINGS = 50;
 /**
@@ -50,8 +60,18 @@ const MAX_WARNINGS = 50;
 const maxEmittedKeys = 40_000;
 
 /** Counter names, made once. */
-const publishedKey: Record<OsloMessage['kind'], string> = { call: 'call.published', cast: 'cast.published', reply: 'reply.published', notification: 'notification.published' };
-const deliveredKey: Record<OsloMessage['kind'], string> = { call: 'call.delivered', cast: 'cast.delivered', reply: 'reply.delivered', notification: 'notification.delivered' };
+const publishedKey: Record<OsloMessage['kind'], string> = {
+  call: 'call.published',
+  cast: 'cast.published',
+  reply: 'reply.published',
+  notification: 'notification.published',
+};
+const deliveredKey: Record<OsloMessage['kind'], string> = {
+  call: 'call.delivered',
+  cast: 'cast.delivered',
+  reply: 'reply.delivered',
+  notification: 'notification.delivered',
+};
 
 /** One message (one publish, any number of deliveries), keyed by its oslo ids. */
 interface Sighting {
@@ -77,7 +97,12 @@ export interface OsloPredecoded {
 export function osloPredecode(m: AmqpMessage): OsloPredecoded | undefined {
   const decodes = m.method === 'Basic.Publish' || m.method === 'Basic.Deliver' || m.method === 'Basic.Get-Ok';
   if (!decodes || m.bodyTruncated) return undefined;
-  return { fingerprint: bodyFingerprint(m.body), bodyLength: m.body.length, uniqueId: peekUniqueId(m.body), decoded: decodeOsloMessage(m.body) };
+  return {
+    fingerprint: bodyFingerprint(m.body),
+    bodyLength: m.body.length,
+    uniqueId: peekUniqueId(m.body),
+    decoded: decodeOsloMessage(m.body),
+  };
 }
 
 export interface OsloCorrelatorOptions {
@@ -110,14 +135,19 @@ export class OsloCorrelator {
     }
     if (m.bodyTruncated) {
       this.count('truncatedBodies');
-      this.warn(`${m.method} on ${m.exchange}/${m.routingKey}: body truncated at ${m.body.length} of ${m.bodySize} ` +
-            `bytes; not decoded`, m.firstByte);
+      this.warn(
+        `${m.method} on ${m.exchange}/${m.routingKey}: body truncated at ${m.body.length} of ${m.bodySize} ` +
+          `bytes; not decoded`,
+        m.firstByte,
+      );
       return;
     }
     const fingerprint = pre?.fingerprint ?? bodyFingerprint(m.body);
     const bodyLength = pre?.bodyLength ?? m.body.length;
     // A publish comes before its deliveries: only a delivery is worth looking up.
-    const seen = isDelivery ? this.sameBodySeen(pre ? pre.uniqueId : peekUniqueId(m.body), bodyLength, fingerprint) : undefined;
+    const seen = isDelivery
+      ? this.sameBodySeen(pre ? pre.uniqueId : peekUniqueId(m.body), bodyLength, fingerprint)
+      : undefined;
     let msg: OsloMessage;
     if (seen !== undefined) msg = seen.msg;
     else {
@@ -138,7 +168,14 @@ export class OsloCorrelator {
     this.touched.set(key, m.lastByte);
     let s = this.sightings.get(key);
     if (s === undefined) {
-      s = { msg, fingerprint, bodyLength, exchange: intern(m.exchange), routingKey: intern(m.routingKey), deliveries: [] };
+      s = {
+        msg,
+        fingerprint,
+        bodyLength,
+        exchange: intern(m.exchange),
+        routingKey: intern(m.routingKey),
+        deliveries: [],
+      };
       this.sightings.set(key, s);
     }
     const obs = observation(m);
@@ -151,7 +188,9 @@ export class OsloCorrelator {
   private sameBodySeen(uid: string | undefined, bodyLength: number, fingerprint: number): Sighting | undefined {
     if (uid === undefined) return undefined;
     const s = this.sightings.get(`u:${uid}`);
-    return s !== undefined && s.fingerprint === fingerprint && s.bodyLength === bodyLength && s.msg.uniqueId === uid ? s : undefined;
+    return s !== undefined && s.fingerprint === fingerprint && s.bodyLength === bodyLength && s.msg.uniqueId === uid
+      ? s
+      : undefined;
   }
 
   /**
@@ -313,8 +352,26 @@ function toEvent(s: Sighting): NovaRpcEvent {
   const copy = <K extends keyof NovaRpcEvent & keyof OsloMessage>(k: K) => {
     if (m[k] !== undefined) (ev as unknown as Record<string, unknown>)[k] = m[k];
   };
-  for (const k of ['method', 'eventType', 'namespace', 'version', 'msgId', 'uniqueId', 'requestId', 'globalRequestId',
-    'objmethod', 'objectName', 'vmState', 'changesVmState', 'publisherId', 'priority', 'messageId', 'devices', 'externalEvents'] as const) copy(k);
+  for (const k of [
+    'method',
+    'eventType',
+    'namespace',
+    'version',
+    'msgId',
+    'uniqueId',
+    'requestId',
+    'globalRequestId',
+    'objmethod',
+    'objectName',
+    'vmState',
+    'changesVmState',
+    'publisherId',
+    'priority',
+    'messageId',
+    'devices',
+    'externalEvents',
+  ] as const)
+    copy(k);
   if (m.timestampUs !== undefined) ev.notificationTimestampUs = m.timestampUs;
   return ev;
 }

@@ -81,10 +81,22 @@ const INSTANCE_PATHS: ReadonlyArray<readonly Step[]> = [
   ['payload', 'nova_object.data', 'instance_uuid'], // versioned RequestSpec payloads
 ];
 /** `Instance`, and the versioned notification payloads about one (`InstanceActionPayload`, …). */
-const isInstanceObject = (name: string | undefined) => name === 'Instance' || (name !== undefined && /^Instance\w*Payload$/.test(name));
+const isInstanceObject = (name: string | undefined) =>
+  name === 'Instance' || (name !== undefined && /^Instance\w*Payload$/.test(name));
 
 /** Fields whose values recur across messages. */
-const SHARED: ReadonlySet<keyof OsloMessage> = new Set(['requestId', 'globalRequestId', 'publisherId', 'priority', 'namespace', 'version', 'replyQ', 'objmethod', 'objectName', 'vmState']);
+const SHARED: ReadonlySet<keyof OsloMessage> = new Set([
+  'requestId',
+  'globalRequestId',
+  'publisherId',
+  'priority',
+  'namespace',
+  'version',
+  'replyQ',
+  'objmethod',
+  'objectName',
+  'vmState',
+]);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_FAILURE_CHARS = 500;
@@ -95,9 +107,11 @@ const EVENT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 const MAX_LISTED = 256;
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-const isObject = (v: Json | undefined): v is { [key: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: Json | undefined): v is { [key: string]: Json } =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Own property only: a `__proto__` or `constructor` key in hostile JSON is just a key. */
-const get = (v: Json | undefined, key: string): Json | undefined => (isObject(v) && Object.hasOwn(v, key) ? v[key] : undefined);
+const get = (v: Json | undefined, key: string): Json | undefined =>
+  isObject(v) && Object.hasOwn(v, key) ? v[key] : undefined;
 const str = (v: Json | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export function decodeOsloMessage(body: Uint8Array): OsloDecodeResult {
@@ -115,7 +129,8 @@ export function decodeOsloMessage(body: Uint8Array): OsloDecodeResult {
   const set = <K extends keyof OsloMessage>(key: K, value: OsloMessage[K] | undefined) => {
     // Every message is kept until the end: recurring values (method names, request ids,
     // reply queues, hosts) are shared, not held once per message.
-    if (value !== undefined) m[key] = (typeof value === 'string' && SHARED.has(key) ? intern(value) : value) as OsloMessage[K];
+    if (value !== undefined)
+      m[key] = (typeof value === 'string' && SHARED.has(key) ? intern(value) : value) as OsloMessage[K];
   };
   set('uniqueId', str(get(inner, '_unique_id')));
   set('msgId', str(get(inner, '_msg_id')));
@@ -153,7 +168,10 @@ export function decodeOsloMessage(body: Uint8Array): OsloDecodeResult {
         m.changesVmState = Array.isArray(changes) && changes.includes('vm_state');
       }
     }
-  } else if (m.msgId !== undefined && (Object.hasOwn(inner, 'result') || Object.hasOwn(inner, 'failure') || Object.hasOwn(inner, 'ending'))) {
+  } else if (
+    m.msgId !== undefined &&
+    (Object.hasOwn(inner, 'result') || Object.hasOwn(inner, 'failure') || Object.hasOwn(inner, 'ending'))
+  ) {
     m.kind = 'reply';
     m.ending = get(inner, 'ending') === true;
     const failure = get(inner, 'failure');
@@ -203,7 +221,8 @@ function collect(v: Json | undefined, path: readonly Step[], i: number, out: str
     if (Array.isArray(v)) for (const item of v) collect(item, path, i + 1, out);
     return;
   }
-  if (step === 'nova_object.data' && path[i + 1] === 'uuid' && !isInstanceObject(str(get(v, 'nova_object.name')))) return;
+  if (step === 'nova_object.data' && path[i + 1] === 'uuid' && !isInstanceObject(str(get(v, 'nova_object.name'))))
+    return;
   collect(get(v, step), path, i + 1, out);
 }
 
@@ -259,7 +278,10 @@ const UNIQUE_ID_PLAIN = Buffer.from('"_unique_id"', 'latin1');
  */
 export function peekUniqueId(body: Uint8Array): string | undefined {
   const b = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  for (const [key, escaped] of [[UNIQUE_ID_ESCAPED, true], [UNIQUE_ID_PLAIN, false]] as const) {
+  for (const [key, escaped] of [
+    [UNIQUE_ID_ESCAPED, true],
+    [UNIQUE_ID_PLAIN, false],
+  ] as const) {
     // oslo writes the envelope's fields after the args: search from the end.
     const at = b.lastIndexOf(key);
     if (at < 0) continue;
@@ -277,7 +299,8 @@ export function peekUniqueId(body: Uint8Array): string | undefined {
   return undefined;
 }
 
-const isIdByte = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x2d;
+const isIdByte = (c: number) =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x2d;
 
 /** CRC-32 of a body (with its length: the same bytes, but for a 2^-32 chance). */
 export function bodyFingerprint(body: Uint8Array): number {
@@ -285,7 +308,4 @@ export function bodyFingerprint(body: Uint8Array): number {
 }
 
 /** zlib's CRC-32 (Node ≥ 20.15); FNV-1a where it is missing. */
-const checksum: (b: Uint8Array) => number =
-  typeof crc32 === 'function'
-    ? (b) => crc32(b)
-    : (b) => fnv1a(b) >>> 0;
+const checksum: (b: Uint8Array) => number = typeof crc32 === 'function' ? (b) => crc32(b) : (b) => fnv1a(b) >>> 0;

@@ -97,15 +97,40 @@ export function novaHttpMessage(ev: NovaHttpEvent): VimMessage {
   const ids = internIds(ev.ids);
   // Whole literals (status last when there is one): a property added later would put each
   // kept message's properties in an extra array.
-  if (ev.status === null) return { t: ev.reqFirst, vim: 'nova', type: 'http', name: ev.route, service: ev.service, src: ev.src, dst: ev.dst, ms, ids };
-  return { t: ev.reqFirst, vim: 'nova', type: 'http', name: ev.route, service: ev.service, src: ev.src, dst: ev.dst, ms, ids, status: ev.status };
+  if (ev.status === null)
+    return {
+      t: ev.reqFirst,
+      vim: 'nova',
+      type: 'http',
+      name: ev.route,
+      service: ev.service,
+      src: ev.src,
+      dst: ev.dst,
+      ms,
+      ids,
+    };
+  return {
+    t: ev.reqFirst,
+    vim: 'nova',
+    type: 'http',
+    name: ev.route,
+    service: ev.service,
+    src: ev.src,
+    dst: ev.dst,
+    ms,
+    ids,
+    status: ev.status,
+  };
 }
 
 /**
  * `keepBody` for the HTTP parser on one connection: copy only the bodies novaHttpEvent
  * reads (the 202 of a boot, a server view), not image downloads or port lists.
  */
-export function novaBodyFilter(conn: ConnectionInfo, ports: ServicePortTable = defaultServicePorts): (head: HttpHeadInfo) => boolean {
+export function novaBodyFilter(
+  conn: ConnectionInfo,
+  ports: ServicePortTable = defaultServicePorts,
+): (head: HttpHeadInfo) => boolean {
   return (head) => {
     if (head.method === undefined || head.target === undefined) return false;
     const r = route(head.method, head.target, conn.server.port, ports);

@@ -109,32 +109,47 @@ const MAX_EXTERNAL_EVENTS = 256;
 /** route → what to read from the request body and from a 2xx response body, and the fields it reads. */
 const BODY_FIELDS: Readonly<Record<string, { request?: [Extractor, JsonShape]; response?: [Extractor, JsonShape] }>> = {
   'POST /v2.1/servers': {
-    request: [(json, facts) => {
-      const image = uuidField(json, 'server', 'imageRef');
-      if (image !== undefined) facts.ids.image = image;
-    }, { server: { imageRef: true } }],
-    response: [(json, facts) => {
-      const id = uuidField(json, 'server', 'id');
-      if (id !== undefined) facts.ids.server = id;
-    }, { server: { id: true } }],
+    request: [
+      (json, facts) => {
+        const image = uuidField(json, 'server', 'imageRef');
+        if (image !== undefined) facts.ids.image = image;
+      },
+      { server: { imageRef: true } },
+    ],
+    response: [
+      (json, facts) => {
+        const id = uuidField(json, 'server', 'id');
+        if (id !== undefined) facts.ids.server = id;
+      },
+      { server: { id: true } },
+    ],
   },
   'GET /v2.1/servers/{id}': { response: [serverView, { server: { id: true, status: true, image: { id: true } } }] },
   // nova-compute creates the boot's port (device_id = the server) and binds it to its host.
   'POST /v2.0/ports': {
-    request: [(json, facts) => {
-      const server = uuidField(json, 'port', 'device_id');
-      if (server !== undefined) facts.ids.server = server;
-    }, { port: { device_id: true } }],
-    response: [(json, facts) => {
-      const port = uuidField(json, 'port', 'id');
-      if (port !== undefined) facts.ids.port = port;
-    }, { port: { id: true } }],
+    request: [
+      (json, facts) => {
+        const server = uuidField(json, 'port', 'device_id');
+        if (server !== undefined) facts.ids.server = server;
+      },
+      { port: { device_id: true } },
+    ],
+    response: [
+      (json, facts) => {
+        const port = uuidField(json, 'port', 'id');
+        if (port !== undefined) facts.ids.port = port;
+      },
+      { port: { id: true } },
+    ],
   },
   'PUT /v2.0/ports/{id}': {
-    request: [(json, facts) => {
-      const host = nameField(json, 'port', 'binding:host_id');
-      if (host !== undefined) facts.bindingHost = host;
-    }, { port: { 'binding:host_id': true } }],
+    request: [
+      (json, facts) => {
+        const host = nameField(json, 'port', 'binding:host_id');
+        if (host !== undefined) facts.bindingHost = host;
+      },
+      { port: { 'binding:host_id': true } },
+    ],
   },
   'POST /v2.1/os-server-external-events': {
     request: [externalEvents, { events: [{ name: true, server_uuid: true, tag: true, status: true }] }],

@@ -50,7 +50,11 @@ export interface ServiceMatch {
  * Classify by `path` (no query) and server `port`. Returns null when nothing says
  * OpenStack (another HTTP service on the network).
  */
-export function classifyService(path: string, port: number, ports: ServicePortTable = defaultServicePorts): ServiceMatch | null {
+export function classifyService(
+  path: string,
+  port: number,
+  ports: ServicePortTable = defaultServicePorts,
+): ServiceMatch | null {
   for (let i = 0; i < PREFIXES.length; i++) {
     const [prefix, service] = PREFIXES[i];
     if (path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 0x2f)) {

@@ -6,7 +6,6 @@ import type { OsloExternalEvent } from './osloMessage.js';
 
 export type { OsloExternalEvent };
 
-
 // oslo.messaging
 
 export type NovaRpcKind = 'rpc-call' | 'rpc-cast' | 'notification';
@@ -79,7 +78,6 @@ export interface ExternalEventFact {
   tag?: string;
   status?: string;
 }
-
 
 /** The OpenStack services whose HTTP APIs we recognise. */
 export type NovaService = 'nova-api' | 'keystone' | 'glance' | 'placement' | 'neutron';

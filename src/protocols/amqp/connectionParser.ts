@@ -8,10 +8,25 @@
  */
 import type { ConnectionInfo, Direction, EndReason, StreamHandler } from '../../net/types.js';
 import { byteBudget, type BudgetHolder, type ByteBudget } from '../byteBudget.js';
-import type { AmqpFieldValue, AmqpMessage, AmqpMethod, AmqpProperties, ProtocolContext, ProtocolCounters } from '../types.js';
+import type {
+  AmqpFieldValue,
+  AmqpMessage,
+  AmqpMethod,
+  AmqpProperties,
+  ProtocolContext,
+  ProtocolCounters,
+} from '../types.js';
 import { count } from '../types.js';
 import { AmqpFrameDecoder, type FrameSink } from './frameDecoder.js';
-import { FRAME_BODY, FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD, FRAME_TYPE_NAMES, methodSpec, PROPERTY_LAYOUT } from './spec.js';
+import {
+  FRAME_BODY,
+  FRAME_HEADER,
+  FRAME_HEARTBEAT,
+  FRAME_METHOD,
+  FRAME_TYPE_NAMES,
+  methodSpec,
+  PROPERTY_LAYOUT,
+} from './spec.js';
 import { AmqpDecodeError, WireReader } from './wireReader.js';
 
 export interface AmqpEvents {
@@ -68,7 +83,10 @@ function prefixed(prefix: keyof typeof counterNames, name: string): string {
 export class AmqpConnectionParser implements StreamHandler {
   private readonly decoders: [AmqpFrameDecoder, AmqpFrameDecoder];
   /** Per direction: channel → content being assembled. */
-  private readonly contents: [Map<number, PendingContent>, Map<number, PendingContent>] = [new Map<number, PendingContent>(), new Map<number, PendingContent>()];
+  private readonly contents: [Map<number, PendingContent>, Map<number, PendingContent>] = [
+    new Map<number, PendingContent>(),
+    new Map<number, PendingContent>(),
+  ];
   private warnings = 0;
   private skipped = false;
   private sawFrame = false;
@@ -108,7 +126,14 @@ export class AmqpConnectionParser implements StreamHandler {
     };
   }
 
-  private frame(dir: Direction, type: number, channel: number, payload: Uint8Array, firstTs: number, lastTs: number): void {
+  private frame(
+    dir: Direction,
+    type: number,
+    channel: number,
+    payload: Uint8Array,
+    firstTs: number,
+    lastTs: number,
+  ): void {
     count(this.ctx.counters, 'amqp', frameCounterName(type));
     if (!this.sawFrame) {
       this.sawFrame = true;
@@ -151,8 +176,10 @@ export class AmqpConnectionParser implements StreamHandler {
     }
     this.events.method?.({ conn: this.conn, dir, channel, classId, methodId, name, args, ts });
 
-    if (name === 'Connection.Tune' || name === 'Connection.Tune-Ok') this.setFrameMax(args.frameMax, name === 'Connection.Tune-Ok');
-    if (name === 'Channel.Close' || name === 'Channel.Close-Ok' || name === 'Channel.Open') this.discard(dir, channel, name);
+    if (name === 'Connection.Tune' || name === 'Connection.Tune-Ok')
+      this.setFrameMax(args.frameMax, name === 'Connection.Tune-Ok');
+    if (name === 'Channel.Close' || name === 'Channel.Close-Ok' || name === 'Channel.Open')
+      this.discard(dir, channel, name);
     if (spec?.content) {
       const contents = this.contents[dir];
       if (contents.has(channel)) this.discard(dir, channel, `new ${name} before the previous content completed`);

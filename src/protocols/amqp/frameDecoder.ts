@@ -115,7 +115,12 @@ export class AmqpFrameDecoder {
       this.keep(view, this.parse(view, ts));
     }
     if (this.pendingLen > 0 && this.mode !== 'skip') {
-      count(this.ctx.counters, 'amqp', this.mode === 'resync' ? 'bytesSkipped' : 'truncatedFrameBytes', this.pendingLen);
+      count(
+        this.ctx.counters,
+        'amqp',
+        this.mode === 'resync' ? 'bytesSkipped' : 'truncatedFrameBytes',
+        this.pendingLen,
+      );
       if (this.mode === 'sync') count(this.ctx.counters, 'amqp', 'truncatedFrames');
       this.sink.lost('end of stream inside a frame', ts);
     }
@@ -212,7 +217,8 @@ export class AmqpFrameDecoder {
       if (view[pos + k] !== PROTOCOL_HEADER[k]) {
         // Not a protocol header. A broker's first frame is fine; anything else that does
         // not look like a frame is resynchronised (and counted) by the frame loop.
-        if (this.clientSide || k >= 4) count(this.ctx.counters, 'amqp', k >= 4 ? 'badProtocolVersion' : 'noProtocolHeader');
+        if (this.clientSide || k >= 4)
+          count(this.ctx.counters, 'amqp', k >= 4 ? 'badProtocolVersion' : 'noProtocolHeader');
         this.mode = 'sync';
         return pos;
       }
@@ -252,7 +258,11 @@ export class AmqpFrameDecoder {
       if (view[endPos] !== FRAME_END) {
         count(this.ctx.counters, 'amqp', 'badFrameEnd');
         count(this.ctx.counters, 'amqp', 'bytesSkipped');
-        this.startResync(`frame-end 0x${view[endPos].toString(16)} instead of 0xce (type ${type}, size ${size})`, this.tsAt(pos), 1);
+        this.startResync(
+          `frame-end 0x${view[endPos].toString(16)} instead of 0xce (type ${type}, size ${size})`,
+          this.tsAt(pos),
+          1,
+        );
         return pos + 1;
       }
       this.verified = true;
@@ -311,7 +321,8 @@ export class AmqpFrameDecoder {
   private plausibleHeader(view: Uint8Array, i: number): number {
     const len = view.length;
     const type = view[i];
-    if (type !== FRAME_METHOD && type !== FRAME_HEADER && type !== FRAME_BODY && type !== FRAME_HEARTBEAT) return INVALID;
+    if (type !== FRAME_METHOD && type !== FRAME_HEADER && type !== FRAME_BODY && type !== FRAME_HEARTBEAT)
+      return INVALID;
     if (i + FRAME_HEADER_SIZE > len) return NEED_MORE;
     const channel = (view[i + 1] << 8) | view[i + 2];
     const size = ((view[i + 3] << 24) >>> 0) + ((view[i + 4] << 16) | (view[i + 5] << 8) | view[i + 6]);

@@ -45,12 +45,24 @@ export interface MethodSpec {
 }
 
 export const CLASS_NAMES: Record<number, string> = {
-  10: 'Connection', 20: 'Channel', 30: 'Access', 40: 'Exchange', 50: 'Queue', 60: 'Basic', 85: 'Confirm', 90: 'Tx',
+  10: 'Connection',
+  20: 'Channel',
+  30: 'Access',
+  40: 'Exchange',
+  50: 'Queue',
+  60: 'Basic',
+  85: 'Confirm',
+  90: 'Tx',
 };
 
 // class id, method id, name, argument layout ('' = not decoded), content-bearing
 const METHODS: Array<[number, number, string, string, boolean?]> = [
-  [10, 10, 'Connection.Start', 'versionMajor:octet versionMinor:octet -serverProperties:table mechanisms:longstr locales:longstr'],
+  [
+    10,
+    10,
+    'Connection.Start',
+    'versionMajor:octet versionMinor:octet -serverProperties:table mechanisms:longstr locales:longstr',
+  ],
   // `response` carries the SASL credentials (PLAIN: \0user\0password): skipped, never decoded.
   [10, 11, 'Connection.Start-Ok', '-clientProperties:table mechanism:shortstr -response:longstr locale:shortstr'],
   [10, 20, 'Connection.Secure', '-challenge:longstr'],
@@ -73,7 +85,12 @@ const METHODS: Array<[number, number, string, string, boolean?]> = [
   [20, 41, 'Channel.Close-Ok', ''],
   [30, 10, 'Access.Request', ''],
   [30, 11, 'Access.Request-Ok', ''],
-  [40, 10, 'Exchange.Declare', '-ticket:short exchange:shortstr type:shortstr passive:bit durable:bit autoDelete:bit internal:bit noWait:bit'],
+  [
+    40,
+    10,
+    'Exchange.Declare',
+    '-ticket:short exchange:shortstr type:shortstr passive:bit durable:bit autoDelete:bit internal:bit noWait:bit',
+  ],
   [40, 11, 'Exchange.Declare-Ok', ''],
   [40, 20, 'Exchange.Delete', '-ticket:short exchange:shortstr ifUnused:bit noWait:bit'],
   [40, 21, 'Exchange.Delete-Ok', ''],
@@ -81,7 +98,12 @@ const METHODS: Array<[number, number, string, string, boolean?]> = [
   [40, 31, 'Exchange.Bind-Ok', ''],
   [40, 40, 'Exchange.Unbind', '-ticket:short destination:shortstr source:shortstr routingKey:shortstr'],
   [40, 51, 'Exchange.Unbind-Ok', ''],
-  [50, 10, 'Queue.Declare', '-ticket:short queue:shortstr passive:bit durable:bit exclusive:bit autoDelete:bit noWait:bit'],
+  [
+    50,
+    10,
+    'Queue.Declare',
+    '-ticket:short queue:shortstr passive:bit durable:bit exclusive:bit autoDelete:bit noWait:bit',
+  ],
   [50, 11, 'Queue.Declare-Ok', 'queue:shortstr messageCount:long consumerCount:long'],
   [50, 20, 'Queue.Bind', '-ticket:short queue:shortstr exchange:shortstr routingKey:shortstr'],
   [50, 21, 'Queue.Bind-Ok', ''],
@@ -93,15 +115,32 @@ const METHODS: Array<[number, number, string, string, boolean?]> = [
   [50, 51, 'Queue.Unbind-Ok', ''],
   [60, 10, 'Basic.Qos', 'prefetchSize:long prefetchCount:short global:bit'],
   [60, 11, 'Basic.Qos-Ok', ''],
-  [60, 20, 'Basic.Consume', '-ticket:short queue:shortstr consumerTag:shortstr noLocal:bit noAck:bit exclusive:bit noWait:bit'],
+  [
+    60,
+    20,
+    'Basic.Consume',
+    '-ticket:short queue:shortstr consumerTag:shortstr noLocal:bit noAck:bit exclusive:bit noWait:bit',
+  ],
   [60, 21, 'Basic.Consume-Ok', 'consumerTag:shortstr'],
   [60, 30, 'Basic.Cancel', 'consumerTag:shortstr noWait:bit'],
   [60, 31, 'Basic.Cancel-Ok', 'consumerTag:shortstr'],
   [60, 40, 'Basic.Publish', '-ticket:short exchange:shortstr routingKey:shortstr mandatory:bit immediate:bit', true],
   [60, 50, 'Basic.Return', 'replyCode:short replyText:shortstr exchange:shortstr routingKey:shortstr', true],
-  [60, 60, 'Basic.Deliver', 'consumerTag:shortstr deliveryTag:longlong redelivered:bit exchange:shortstr routingKey:shortstr', true],
+  [
+    60,
+    60,
+    'Basic.Deliver',
+    'consumerTag:shortstr deliveryTag:longlong redelivered:bit exchange:shortstr routingKey:shortstr',
+    true,
+  ],
   [60, 70, 'Basic.Get', '-ticket:short queue:shortstr noAck:bit'],
-  [60, 71, 'Basic.Get-Ok', 'deliveryTag:longlong redelivered:bit exchange:shortstr routingKey:shortstr messageCount:long', true],
+  [
+    60,
+    71,
+    'Basic.Get-Ok',
+    'deliveryTag:longlong redelivered:bit exchange:shortstr routingKey:shortstr messageCount:long',
+    true,
+  ],
   [60, 72, 'Basic.Get-Empty', ''],
   [60, 80, 'Basic.Ack', 'deliveryTag:longlong multiple:bit'],
   [60, 90, 'Basic.Reject', 'deliveryTag:longlong requeue:bit'],

@@ -174,25 +174,39 @@ export class WireReader {
   /** One method argument or property of the given type. */
   arg(type: ArgType): AmqpFieldValue {
     switch (type) {
-      case 'octet': return this.u8();
-      case 'short': return this.u16();
-      case 'long': return this.u32();
-      case 'longlong': return this.u64();
-      case 'shortstr': return this.shortstr();
-      case 'longstr': return this.longstr();
-      case 'bit': return this.bit();
-      case 'table': return this.table();
+      case 'octet':
+        return this.u8();
+      case 'short':
+        return this.u16();
+      case 'long':
+        return this.u32();
+      case 'longlong':
+        return this.u64();
+      case 'shortstr':
+        return this.shortstr();
+      case 'longstr':
+        return this.longstr();
+      case 'bit':
+        return this.bit();
+      case 'table':
+        return this.table();
     }
   }
 
   /** Reads past an argument without keeping it (reserved fields, credentials). */
   skipArg(type: ArgType): void {
     switch (type) {
-      case 'shortstr': return this.skipShortstr();
-      case 'longstr': return this.skipLongstr();
-      case 'table': return this.skipTable();
-      case 'bit': this.bit(); return;
-      default: this.arg(type);
+      case 'shortstr':
+        return this.skipShortstr();
+      case 'longstr':
+        return this.skipLongstr();
+      case 'table':
+        return this.skipTable();
+      case 'bit':
+        this.bit();
+        return;
+      default:
+        this.arg(type);
     }
   }
 }

@@ -44,7 +44,11 @@ function contentLength(headers: readonly Header[]): number | string | undefined 
 function chunkedLast(headers: readonly Header[]): boolean | undefined {
   const values = headerValues(headers, 'transfer-encoding');
   if (values.length === 0) return undefined;
-  const codings = values.join(',').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const codings = values
+    .join(',')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
   return codings[codings.length - 1] === 'chunked';
 }
 
@@ -58,7 +62,11 @@ export function requestFraming(headers: readonly Header[]): BodyFraming {
 }
 
 /** `requestMethod` is undefined when the request was not seen (then a body is assumed possible). */
-export function responseFraming(status: number, headers: readonly Header[], requestMethod: string | undefined): BodyFraming {
+export function responseFraming(
+  status: number,
+  headers: readonly Header[],
+  requestMethod: string | undefined,
+): BodyFraming {
   if (status === 101) return { kind: 'tunnel' };
   if (requestMethod === 'CONNECT' && status >= 200 && status < 300) return { kind: 'tunnel' };
   if (status < 200 || BODYLESS_STATUS.has(status) || requestMethod === 'HEAD') return { kind: 'none' };

@@ -74,8 +74,14 @@ function contentEnd(buf: Buffer, start: number, lf: number): number {
 /** `HTTP/1.0` or `HTTP/1.1` (any digit pair accepted) at buf[i..i+8). */
 function isVersion(buf: Buffer, i: number): boolean {
   return (
-    buf[i] === 72 && buf[i + 1] === 84 && buf[i + 2] === 84 && buf[i + 3] === 80 &&
-    buf[i + 4] === 47 && isDigit(buf[i + 5]) && buf[i + 6] === 46 && isDigit(buf[i + 7])
+    buf[i] === 72 &&
+    buf[i + 1] === 84 &&
+    buf[i + 2] === 84 &&
+    buf[i + 3] === 80 &&
+    buf[i + 4] === 47 &&
+    isDigit(buf[i + 5]) &&
+    buf[i + 6] === 46 &&
+    isDigit(buf[i + 7])
   );
 }
 
@@ -99,7 +105,9 @@ export function parseRequestLine(buf: Buffer, start: number, end: number): Reque
 /** `HTTP/x.y SP NNN [SP reason]` in buf[start, end). */
 export function parseStatusLine(buf: Buffer, start: number, end: number): StatusLine | string {
   if (end - start < 12 || !isVersion(buf, start) || buf[start + 8] !== SP) return 'bad status line';
-  const d0 = buf[start + 9], d1 = buf[start + 10], d2 = buf[start + 11];
+  const d0 = buf[start + 9],
+    d1 = buf[start + 10],
+    d2 = buf[start + 11];
   if (!isDigit(d0) || !isDigit(d1) || !isDigit(d2)) return 'bad status code';
   if (end > start + 12 && buf[start + 12] !== SP) return 'bad status line';
   const status = (d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48);

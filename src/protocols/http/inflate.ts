@@ -42,7 +42,8 @@ const CODINGS: Record<string, Coding> = {
   'x-gzip': gzip,
   deflate: {
     engine: (input) => (zlibWrapped(input) ? zlib.createInflate() : zlib.createInflateRaw()),
-    whole: (input, options) => (zlibWrapped(input) ? zlib.inflateSync(input, options) : zlib.inflateRawSync(input, options)),
+    whole: (input, options) =>
+      zlibWrapped(input) ? zlib.inflateSync(input, options) : zlib.inflateRawSync(input, options),
     flush: zlib.constants.Z_SYNC_FLUSH,
   },
   br: {
@@ -70,15 +71,25 @@ export interface InflateBudget {
  * order). Output beyond `maxOutput` is cut: the prefix decoded so far is returned with
  * `truncated`. Each pass is charged to `budget` and bounded by what it has left.
  */
-export function inflateBody(input: Buffer, encoding: string, maxOutput: number, inputComplete: boolean, budget?: InflateBudget): InflateResult {
-  const codings = encoding.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '' && s !== 'identity');
+export function inflateBody(
+  input: Buffer,
+  encoding: string,
+  maxOutput: number,
+  inputComplete: boolean,
+  budget?: InflateBudget,
+): InflateResult {
+  const codings = encoding
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '' && s !== 'identity');
   let body = input;
   let truncated = !inputComplete;
   // codings are listed in the order they were applied: undo them last first
   for (let k = codings.length - 1; k >= 0; k--) {
     const coding = CODINGS[codings[k]];
     if (coding === undefined) return { ok: false, kind: 'unsupported', message: `Content-Encoding ${codings[k]}` };
-    if (budget !== undefined && budget.remaining <= 0) return { ok: false, kind: 'budget', message: 'the session\'s decoding budget is spent' };
+    if (budget !== undefined && budget.remaining <= 0)
+      return { ok: false, kind: 'budget', message: "the session's decoding budget is spent" };
     const max = Math.max(1, Math.min(maxOutput, budget?.remaining ?? Infinity));
     const r = decodeOnce(coding, body, max);
     if (budget !== undefined) budget.remaining -= r instanceof Error ? 0 : r.charged;
@@ -91,7 +102,17 @@ export function inflateBody(input: Buffer, encoding: string, maxOutput: number, 
 
 /** The parts of a zlib engine `decodeOnce` drives (Node internals: see the file comment). */
 interface EngineInternals {
-  _handle: { writeSync(flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number): void } | null;
+  _handle: {
+    writeSync(
+      flush: number,
+      input: Buffer,
+      inOff: number,
+      inLen: number,
+      out: Buffer,
+      outOff: number,
+      outLen: number,
+    ): void;
+  } | null;
   _writeState: Uint32Array;
   destroyed: boolean;
 }

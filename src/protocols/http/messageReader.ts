@@ -349,11 +349,21 @@ export class HttpMessageReader implements BudgetHolder {
     }
     // Plain literals (a spread copy here and in deliver cost more than the rest of the head).
     const firstByte = this.headFirstTs;
-    const head: HttpHead = parsed.request !== undefined
-      ? { request: parsed.request, headers: parsed.headers, firstByte }
-      : { status: parsed.status, headers: parsed.headers, firstByte };
+    const head: HttpHead =
+      parsed.request !== undefined
+        ? { request: parsed.request, headers: parsed.headers, firstByte }
+        : { status: parsed.status, headers: parsed.headers, firstByte };
     const plan = this.sink.head(head);
-    this.cur = { head, keep: plan.keep, whole: null, kept: 0, bodyLength: 0, truncated: false, trailerBytes: 0, lastByte: ts };
+    this.cur = {
+      head,
+      keep: plan.keep,
+      whole: null,
+      kept: 0,
+      bodyLength: 0,
+      truncated: false,
+      trailerBytes: 0,
+      lastByte: ts,
+    };
     const next = resume ?? end;
     const f = plan.framing;
     switch (f.kind) {
@@ -362,7 +372,8 @@ export class HttpMessageReader implements BudgetHolder {
         break;
       case 'length':
         // One copy into the body's own buffer instead of a copy per segment and a concat.
-        if (plan.keep && f.length > 0 && f.length <= MAX_PREALLOCATED_BODY) this.growBody(this.cur, Math.min(f.length, this.ctx.limits.maxBodyBytes));
+        if (plan.keep && f.length > 0 && f.length <= MAX_PREALLOCATED_BODY)
+          this.growBody(this.cur, Math.min(f.length, this.ctx.limits.maxBodyBytes));
         this.remaining = f.length;
         this.state = S.length;
         break;
@@ -395,7 +406,10 @@ export class HttpMessageReader implements BudgetHolder {
     const room = this.ctx.limits.maxBodyBytes - cur.kept;
     let take = Math.min(room, e - s);
     if (take > 0 && (cur.whole === null || cur.whole.length - cur.kept < take)) {
-      const size = Math.min(this.ctx.limits.maxBodyBytes, Math.max(16384, cur.kept + take, (cur.whole?.length ?? 0) * 2));
+      const size = Math.min(
+        this.ctx.limits.maxBodyBytes,
+        Math.max(16384, cur.kept + take, (cur.whole?.length ?? 0) * 2),
+      );
       if (!this.growBody(cur, size)) return;
     }
     take = Math.min(take, (cur.whole?.length ?? 0) - cur.kept);
@@ -513,9 +527,26 @@ export class HttpMessageReader implements BudgetHolder {
   private deliver(cur: Current, incomplete: string | undefined): void {
     this.cur = null;
     const h = cur.head;
-    const msg: HttpMessage = h.request !== undefined
-      ? { request: h.request, headers: h.headers, firstByte: h.firstByte, body: EMPTY, bodyTruncated: cur.truncated, bodyLength: cur.bodyLength, lastByte: cur.lastByte }
-      : { status: h.status, headers: h.headers, firstByte: h.firstByte, body: EMPTY, bodyTruncated: cur.truncated, bodyLength: cur.bodyLength, lastByte: cur.lastByte };
+    const msg: HttpMessage =
+      h.request !== undefined
+        ? {
+            request: h.request,
+            headers: h.headers,
+            firstByte: h.firstByte,
+            body: EMPTY,
+            bodyTruncated: cur.truncated,
+            bodyLength: cur.bodyLength,
+            lastByte: cur.lastByte,
+          }
+        : {
+            status: h.status,
+            headers: h.headers,
+            firstByte: h.firstByte,
+            body: EMPTY,
+            bodyTruncated: cur.truncated,
+            bodyLength: cur.bodyLength,
+            lastByte: cur.lastByte,
+          };
     if (cur.trailers !== undefined) msg.trailers = cur.trailers;
     if (cur.kept > 0) this.decodeBody(cur, msg);
     this.budget.release(this);
@@ -524,7 +555,10 @@ export class HttpMessageReader implements BudgetHolder {
 
   private decodeBody(cur: Current, msg: HttpMessage): void {
     // A buffer much larger than its body is copied down, not kept whole with the message.
-    const raw = cur.whole!.length > 2 * cur.kept + 4096 ? Buffer.from(cur.whole!.subarray(0, cur.kept)) : cur.whole!.subarray(0, cur.kept);
+    const raw =
+      cur.whole!.length > 2 * cur.kept + 4096
+        ? Buffer.from(cur.whole!.subarray(0, cur.kept))
+        : cur.whole!.subarray(0, cur.kept);
     msg.body = raw;
     const encoding = headerValue(cur.head.headers, 'content-encoding');
     if (encoding === undefined || /^\s*(identity)?\s*$/i.test(encoding)) return;
@@ -539,12 +573,17 @@ export class HttpMessageReader implements BudgetHolder {
       return;
     }
     msg.bodyEncoded = encoding;
-    const counter = r.kind === 'unsupported' ? 'unsupportedEncodings' : r.kind === 'budget' ? 'inflateBudgetHits' : 'inflateErrors';
+    const counter =
+      r.kind === 'unsupported' ? 'unsupportedEncodings' : r.kind === 'budget' ? 'inflateBudgetHits' : 'inflateErrors';
     count(this.ctx.counters, 'http', counter);
     // The budget is spent once per session: said once, then counted.
     if (r.kind !== 'budget') this.report(`${this.kind()} body not decoded: ${r.message}`, cur.lastByte);
-    else if (this.ctx.counters.http.inflateBudgetHits === 1) this.report(`${this.kind()} body not decoded, nor any later compressed body: ${r.message} (--max-inflated-bytes ` +
-            `${this.ctx.limits.maxInflatedBytes})`, cur.lastByte);
+    else if (this.ctx.counters.http.inflateBudgetHits === 1)
+      this.report(
+        `${this.kind()} body not decoded, nor any later compressed body: ${r.message} (--max-inflated-bytes ` +
+          `${this.ctx.limits.maxInflatedBytes})`,
+        cur.lastByte,
+      );
   }
 
   /** Framing is lost: report the current message as cut, then scan for the next start. */

@@ -6,7 +6,14 @@
  * every request still waiting is given up as incomplete rather than mis-paired.
  */
 import type { ConnectionInfo, Direction, EndReason, StreamHandler } from '../../net/types.js';
-import { count, type Header, type HttpExchange, type HttpRequest, type HttpResponse, type ProtocolContext } from '../types.js';
+import {
+  count,
+  type Header,
+  type HttpExchange,
+  type HttpRequest,
+  type HttpResponse,
+  type ProtocolContext,
+} from '../types.js';
 import { requestFraming, responseFraming } from './framing.js';
 import { Fifo } from './fifo.js';
 import { HttpMessageReader, type BodyPlan, type HttpHead, type HttpMessage } from './messageReader.js';
@@ -63,16 +70,26 @@ export class HttpConnectionParser implements StreamHandler {
     private readonly ctx: ProtocolContext,
     private readonly options: HttpParserOptions = {},
   ) {
-    this.requests = new HttpMessageReader(true, ctx, {
-      head: (h) => this.requestHead(h),
-      message: (m, why) => this.requestDone(m, why),
-      lost: () => {},
-    }, (msg, ts) => this.warn(msg, ts));
-    this.responses = new HttpMessageReader(false, ctx, {
-      head: (h) => this.responseHead(h),
-      message: (m, why) => this.responseDone(m, why),
-      lost: (why) => this.responsesLost(why),
-    }, (msg, ts) => this.warn(msg, ts));
+    this.requests = new HttpMessageReader(
+      true,
+      ctx,
+      {
+        head: (h) => this.requestHead(h),
+        message: (m, why) => this.requestDone(m, why),
+        lost: () => {},
+      },
+      (msg, ts) => this.warn(msg, ts),
+    );
+    this.responses = new HttpMessageReader(
+      false,
+      ctx,
+      {
+        head: (h) => this.responseHead(h),
+        message: (m, why) => this.responseDone(m, why),
+        lost: (why) => this.responsesLost(why),
+      },
+      (msg, ts) => this.warn(msg, ts),
+    );
     if (options.midStream) {
       this.requests.startScanning();
       this.responses.startScanning();
@@ -101,14 +118,22 @@ export class HttpConnectionParser implements StreamHandler {
   private requestHead(h: HttpHead): BodyPlan {
     const line = h.request!;
     count(this.ctx.counters, 'http', 'requests');
-    const pending: Pending = { method: line.method, target: line.target, firstByte: h.firstByte, request: null, answer: 'pending', response: null };
+    const pending: Pending = {
+      method: line.method,
+      target: line.target,
+      firstByte: h.firstByte,
+      request: null,
+      answer: 'pending',
+      response: null,
+    };
     if (this.ended[1]) {
       pending.answer = 'done';
       pending.responseIncomplete = 'no response: the server side had ended';
     }
     this.queue.push(pending);
     if (this.queue.length > maxPendingRequests) this.dropOldestPending();
-    const keep = this.options.keepBody?.({ dir: 0, headers: h.headers, method: line.method, target: line.target }) ?? true;
+    const keep =
+      this.options.keepBody?.({ dir: 0, headers: h.headers, method: line.method, target: line.target }) ?? true;
     return { framing: requestFraming(h.headers), keep };
   }
 
@@ -151,7 +176,8 @@ export class HttpConnectionParser implements StreamHandler {
     this.answering = target;
     const keep =
       target !== null &&
-      (this.options.keepBody?.({ dir: 1, headers: h.headers, method: target.method, target: target.target, status }) ?? true);
+      (this.options.keepBody?.({ dir: 1, headers: h.headers, method: target.method, target: target.target, status }) ??
+        true);
     const framing = responseFraming(status, h.headers, target?.method);
     if (framing.kind === 'tunnel') this.requests.stop();
     return { framing, keep };

@@ -46,7 +46,10 @@ export class ProxyLegPairer {
   private held: { ex: HttpExchange; from: string }[] = [];
   readonly counters = { paired: 0, backendAlone: 0, heldOverLimit: 0 };
 
-  constructor(private readonly handlers: ProxyLegHandlers, private readonly holdNs = 2e9) {}
+  constructor(
+    private readonly handlers: ProxyLegHandlers,
+    private readonly holdNs = 2e9,
+  ) {}
 
   exchange(ex: HttpExchange): void {
     const from = forwardedFor(ex);
@@ -64,7 +67,10 @@ export class ProxyLegPairer {
     const hop: ProxyHop = {
       proxy: endpointText(ex.conn.server.ip, ex.conn.server.port),
       backend: endpointText(b.conn.server.ip, b.conn.server.port),
-      proxyMs: ex.response && b.response ? (ex.response.lastByte - ex.request.firstByte - (b.response.lastByte - b.request.firstByte)) / 1e6 : null,
+      proxyMs:
+        ex.response && b.response
+          ? (ex.response.lastByte - ex.request.firstByte - (b.response.lastByte - b.request.firstByte)) / 1e6
+          : null,
     };
     this.counters.paired++;
     this.handlers.caller(ex, hop);
@@ -76,7 +82,8 @@ export class ProxyLegPairer {
     let best = -1;
     for (let i = 0; i < this.held.length; i++) {
       const { ex: b, from } = this.held[i];
-      if (from !== c.conn.client.ip || b.request.method !== c.request.method || b.request.target !== c.request.target) continue;
+      if (from !== c.conn.client.ip || b.request.method !== c.request.method || b.request.target !== c.request.target)
+        continue;
       if (b.request.firstByte < c.request.firstByte || endOf(b) > endOf(c)) continue;
       if (best < 0 || b.request.firstByte < this.held[best].ex.request.firstByte) best = i;
     }

@@ -7,8 +7,24 @@
 
 /** Methods accepted when resynchronising (a strict parse accepts any token). */
 export const RESYNC_METHODS: ReadonlySet<string> = new Set([
-  'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE',
-  'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH',
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+  'CONNECT',
+  'TRACE',
+  'PROPFIND',
+  'PROPPATCH',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'LOCK',
+  'UNLOCK',
+  'REPORT',
+  'SEARCH',
 ]);
 
 /** Longest request line we wait for while resynchronising. */
@@ -26,7 +42,8 @@ const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 48 &
 /** `HTTP/1.d NNN` at h. */
 function statusLineAt(buf: Buffer, h: number): Match {
   if (h + 12 > buf.length) return { kind: 'more', at: h };
-  const ok = isDigit(buf[h + 7]) && buf[h + 8] === SP && isDigit(buf[h + 9]) && isDigit(buf[h + 10]) && isDigit(buf[h + 11]);
+  const ok =
+    isDigit(buf[h + 7]) && buf[h + 8] === SP && isDigit(buf[h + 9]) && isDigit(buf[h + 10]) && isDigit(buf[h + 11]);
   return ok ? { kind: 'yes', at: h } : { kind: 'no' };
 }
 

@@ -10,9 +10,33 @@ export const maxMsgpackDepth = 128;
 
 /** Bytes after the type byte (fixed), or the size of its length field (negative), for 0xc0–0xdf. */
 const extra: Record<number, number> = {
-  0xc0: 0, 0xc2: 0, 0xc3: 0, 0xca: 4, 0xcb: 8, 0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8,
-  0xd0: 1, 0xd1: 2, 0xd2: 4, 0xd3: 8, 0xd4: 2, 0xd5: 3, 0xd6: 5, 0xd7: 9, 0xd8: 17,
-  0xc4: -1, 0xc5: -2, 0xc6: -4, 0xd9: -1, 0xda: -2, 0xdb: -4, 0xc7: -1, 0xc8: -2, 0xc9: -4,
+  0xc0: 0,
+  0xc2: 0,
+  0xc3: 0,
+  0xca: 4,
+  0xcb: 8,
+  0xcc: 1,
+  0xcd: 2,
+  0xce: 4,
+  0xcf: 8,
+  0xd0: 1,
+  0xd1: 2,
+  0xd2: 4,
+  0xd3: 8,
+  0xd4: 2,
+  0xd5: 3,
+  0xd6: 5,
+  0xd7: 9,
+  0xd8: 17,
+  0xc4: -1,
+  0xc5: -2,
+  0xc6: -4,
+  0xd9: -1,
+  0xda: -2,
+  0xdb: -4,
+  0xc7: -1,
+  0xc8: -2,
+  0xc9: -4,
 };
 
 function len(b: Uint8Array, at: number, n: number): number {
@@ -33,9 +57,13 @@ export function nestsDeeperThan(b: Uint8Array, maxDepth = maxMsgpackDepth): bool
     const t = b[pos];
     let children = 0;
     if (t <= 0x7f || t >= 0xe0) pos += 1;
-    else if (t <= 0x8f) { pos += 1; children = 2 * (t & 0x0f); }
-    else if (t <= 0x9f) { pos += 1; children = t & 0x0f; }
-    else if (t <= 0xbf) pos += 1 + (t & 0x1f);
+    else if (t <= 0x8f) {
+      pos += 1;
+      children = 2 * (t & 0x0f);
+    } else if (t <= 0x9f) {
+      pos += 1;
+      children = t & 0x0f;
+    } else if (t <= 0xbf) pos += 1 + (t & 0x1f);
     else if (t === 0xdc || t === 0xdd || t === 0xde || t === 0xdf) {
       const n = t === 0xdc || t === 0xde ? 2 : 4;
       if (pos + 1 + n > b.length) return false;

@@ -41,7 +41,13 @@ export class MsgpackRpcStream implements StreamHandler {
   ) {
     this.streamId = opts.streamId ?? 0;
     const make = (dir: Direction) =>
-      new MsgpackRpcStreamDecoder((m) => this.onMessage(m), ctx, { conn, dir, streamId: this.streamId, resync: opts.resync, bodyPlan: opts.bodyPlan });
+      new MsgpackRpcStreamDecoder((m) => this.onMessage(m), ctx, {
+        conn,
+        dir,
+        streamId: this.streamId,
+        resync: opts.resync,
+        bodyPlan: opts.bodyPlan,
+      });
     this.decoders = [make(0), make(1)];
   }
 

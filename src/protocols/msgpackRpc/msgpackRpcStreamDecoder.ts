@@ -27,7 +27,9 @@ export type MsgpackBodyPlanner = (serviceMethod: string, kind: 'request' | 'resp
 const group = 'msgpack-rpc';
 
 /** Header field names as go-msgpack writes them (fixstr type byte + bytes). */
-const headerKeys = ['Seq', 'ServiceMethod', 'Error'].map((k) => Uint8Array.from([0xa0 | k.length, ...Buffer.from(k, 'ascii')]));
+const headerKeys = ['Seq', 'ServiceMethod', 'Error'].map((k) =>
+  Uint8Array.from([0xa0 | k.length, ...Buffer.from(k, 'ascii')]),
+);
 const headerMapBytes = [0x82, 0x83];
 /** The header fields decoded (any other key is stepped over). */
 const headerKeysShape = { Seq: true, ServiceMethod: true, Error: true } as const;
@@ -85,7 +87,10 @@ export class MsgpackRpcStreamDecoder implements BudgetHolder {
     if (this.state === 'dead') return;
     if (this.state !== 'resync' && this.len > this.msgStart) {
       count(this.ctx.counters, group, 'lostMessages');
-      this.warn(`${bytes < 0 ? 'unknown number of' : bytes} bytes lost inside a message; looking for the next header`, ts);
+      this.warn(
+        `${bytes < 0 ? 'unknown number of' : bytes} bytes lost inside a message; looking for the next header`,
+        ts,
+      );
     }
     if (this.state === 'resync') count(this.ctx.counters, group, 'skippedBytes', this.len - this.searchFrom);
     this.dropHeld();
@@ -159,18 +164,30 @@ export class MsgpackRpcStreamDecoder implements BudgetHolder {
         if (this.msgStart === this.len) return;
         const r = this.scanner.scan(this.buf, this.len);
         if (r === 'more') return;
-        if (r !== 'done') { this.fail(r.error, r.at); continue; }
+        if (r !== 'done') {
+          this.fail(r.error, r.at);
+          continue;
+        }
         this.headerEnd = this.scanner.pos;
-        const h = (this.selector ??= new MsgpackSelector(this.values)).select(this.buf.subarray(this.msgStart, this.headerEnd), headerKeysShape);
+        const h = (this.selector ??= new MsgpackSelector(this.values)).select(
+          this.buf.subarray(this.msgStart, this.headerEnd),
+          headerKeysShape,
+        );
         this.header = h.ok ? rpcHeader(h.value) : null;
-        if (!this.header) { this.fail(h.ok ? 'not an RPC header map (ServiceMethod, Seq)' : h.error, this.msgStart); continue; }
+        if (!this.header) {
+          this.fail(h.ok ? 'not an RPC header map (ServiceMethod, Seq)' : h.error, this.msgStart);
+          continue;
+        }
         this.state = 'body';
         this.scanner.reset(this.headerEnd, 1, max - (this.headerEnd - this.msgStart));
       }
       if (this.state === 'body') {
         const r = this.scanner.scan(this.buf, this.len);
         if (r === 'more') return;
-        if (r !== 'done') { this.fail(r.error, r.at); continue; }
+        if (r !== 'done') {
+          this.fail(r.error, r.at);
+          continue;
+        }
         this.emit(this.scanner.pos);
         this.msgStart = this.scanner.pos;
         this.state = 'header';
@@ -184,15 +201,21 @@ export class MsgpackRpcStreamDecoder implements BudgetHolder {
     const plan = this.opts.bodyPlan ? this.opts.bodyPlan(h.serviceMethod, h.kind) : 'full';
     const bytes = this.buf.subarray(this.headerEnd, end);
     const body =
-      plan === 'full' ? this.values.decode(bytes)
-      : plan === 'none' ? { ok: true as const, value: undefined }
-      : (this.selector ??= new MsgpackSelector(this.values)).select(bytes, plan);
+      plan === 'full'
+        ? this.values.decode(bytes)
+        : plan === 'none'
+          ? { ok: true as const, value: undefined }
+          : (this.selector ??= new MsgpackSelector(this.values)).select(bytes, plan);
     const c = this.ctx.counters;
     count(c, group, h.kind === 'request' ? 'requests' : 'responses');
-    if (plan !== 'full' && plan !== 'none' && this.selector!.typeMismatches > 0) count(c, group, 'fieldTypeMismatches', this.selector!.typeMismatches);
+    if (plan !== 'full' && plan !== 'none' && this.selector!.typeMismatches > 0)
+      count(c, group, 'fieldTypeMismatches', this.selector!.typeMismatches);
     if (!body.ok) {
       count(c, group, 'bodyDecodeErrors');
-      this.warn(`${h.serviceMethod} ${h.kind} body (seq ${h.seq}) could not be decoded: ${body.error}`, this.tsAt(this.headerEnd));
+      this.warn(
+        `${h.serviceMethod} ${h.kind} body (seq ${h.seq}) could not be decoded: ${body.error}`,
+        this.tsAt(this.headerEnd),
+      );
     }
     const m: MsgpackRpcMessage = {
       conn: this.opts.conn,
@@ -214,7 +237,10 @@ export class MsgpackRpcStreamDecoder implements BudgetHolder {
 
   private fail(error: string, at: number): void {
     count(this.ctx.counters, group, 'decodeErrors');
-    this.warn(`undecodable message (byte ${at - this.msgStart} of it): ${error}; looking for the next header`, this.tsAt(at));
+    this.warn(
+      `undecodable message (byte ${at - this.msgStart} of it): ${error}; looking for the next header`,
+      this.tsAt(at),
+    );
     count(this.ctx.counters, group, 'skippedBytes');
     this.state = 'resync';
     this.searchFrom = this.msgStart + 1;
@@ -228,7 +254,10 @@ export class MsgpackRpcStreamDecoder implements BudgetHolder {
       if (b[p] !== headerMapBytes[0] && b[p] !== headerMapBytes[1]) continue;
       let waiting = false;
       for (const key of headerKeys) {
-        if (p + 1 + key.length > this.len) { waiting = true; continue; }
+        if (p + 1 + key.length > this.len) {
+          waiting = true;
+          continue;
+        }
         let same = true;
         for (let i = 0; i < key.length && same; i++) same = b[p + 1 + i] === key[i];
         if (same) return this.resyncAt(p);
@@ -298,7 +327,9 @@ export class MsgpackRpcStreamDecoder implements BudgetHolder {
 }
 
 /** The RPC header fields, or null when the map is not one. */
-function rpcHeader(v: unknown): { serviceMethod: string; seq: number; error?: string; kind: 'request' | 'response' } | null {
+function rpcHeader(
+  v: unknown,
+): { serviceMethod: string; seq: number; error?: string; kind: 'request' | 'response' } | null {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
   const m = v as Record<string, unknown>;
   const seq = typeof m.Seq === 'bigint' ? Number(m.Seq) : m.Seq;

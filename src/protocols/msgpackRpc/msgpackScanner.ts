@@ -97,9 +97,13 @@ export class MsgpackObjectScanner {
       let size: number; // bytes of this object's own encoding (not its children)
       let children = 0;
       if (t <= 0x7f || t >= 0xe0) size = 1;
-      else if (t <= 0x8f) { size = 1; children = 2 * (t & 0x0f); }
-      else if (t <= 0x9f) { size = 1; children = t & 0x0f; }
-      else if (t <= 0xbf) size = 1 + (t & 0x1f);
+      else if (t <= 0x8f) {
+        size = 1;
+        children = 2 * (t & 0x0f);
+      } else if (t <= 0x9f) {
+        size = 1;
+        children = t & 0x0f;
+      } else if (t <= 0xbf) size = 1 + (t & 0x1f);
       else {
         const shape = shapes[t];
         if (!shape) return this.fail(`invalid msgpack type byte 0x${t.toString(16)}`, pos);
@@ -109,7 +113,8 @@ export class MsgpackObjectScanner {
           const n = readLength(buf, pos + 1, shape.lenBytes);
           if (shape.counts === 'bytes') {
             size = 1 + shape.head + n;
-            if (pos + size > limit) return this.fail(`msgpack length ${n} exceeds the ${this.maxBytes}-byte message bound`, pos);
+            if (pos + size > limit)
+              return this.fail(`msgpack length ${n} exceeds the ${this.maxBytes}-byte message bound`, pos);
           } else {
             size = 1 + shape.head;
             children = shape.counts === 'entries' ? 2 * n : n;

@@ -21,7 +21,8 @@ import { fnv1a, fnv1aOffset, fnv1aStep } from '../../bytes/fnv1a.js';
 import { latin1Text } from '../../bytes/latin1.js';
 
 export type MsgpackScalarType = 'number' | 'str' | 'bool';
-export type MsgpackShape = true | MsgpackScalarType | readonly [MsgpackShape] | { readonly [key: string]: MsgpackShape };
+export type MsgpackShape =
+  true | MsgpackScalarType | readonly [MsgpackShape] | { readonly [key: string]: MsgpackShape };
 
 /** Whether a value whose first byte is `t` is of each scalar type (msgpack spec, type byte table). */
 const scalarTypes: Record<MsgpackScalarType, (t: number) => boolean> = {
@@ -57,7 +58,9 @@ function compile(shape: MsgpackShape): Compiled {
     const entries = Object.entries(shape as { [key: string]: MsgpackShape });
     c = {
       kind: 'map',
-      keys: entries.filter(([k]) => k !== '*').map(([name, s]) => ({ name, bytes: Buffer.from(name, 'utf8'), shape: compile(s) })),
+      keys: entries
+        .filter(([k]) => k !== '*')
+        .map(([name, s]) => ({ name, bytes: Buffer.from(name, 'utf8'), shape: compile(s) })),
       any: entries.some(([k]) => k === '*') ? compile((shape as { [key: string]: MsgpackShape })['*']) : null,
     };
   }
@@ -79,7 +82,6 @@ function sampledHash(b: Uint8Array, start: number, len: number): number {
   const h = fnv1a(b, start, start + n, fnv1aStep(fnv1aOffset, len));
   return fnv1a(b, start + Math.max(n, len - 4), start + len, h);
 }
-
 
 /**
  * Reads `shape` out of one complete msgpack object. Never throws: an error comes back as
@@ -154,9 +156,18 @@ export class MsgpackSelector {
     const b = this.buf;
     const p = this.pos;
     const t = b[p];
-    if (t >= fix && t <= fix + 0x0f) { this.pos = p + 1; return t & 0x0f; }
-    if (t === wide16 && p + 2 < this.end) { this.pos = p + 3; return (b[p + 1] << 8) | b[p + 2]; }
-    if (t === wide16 + 1 && p + 4 < this.end) { this.pos = p + 5; return ((b[p + 1] << 24) >>> 0) + (b[p + 2] << 16) + (b[p + 3] << 8) + b[p + 4]; }
+    if (t >= fix && t <= fix + 0x0f) {
+      this.pos = p + 1;
+      return t & 0x0f;
+    }
+    if (t === wide16 && p + 2 < this.end) {
+      this.pos = p + 3;
+      return (b[p + 1] << 8) | b[p + 2];
+    }
+    if (t === wide16 + 1 && p + 4 < this.end) {
+      this.pos = p + 5;
+      return ((b[p + 1] << 24) >>> 0) + (b[p + 2] << 16) + (b[p + 3] << 8) + b[p + 4];
+    }
     return -1;
   }
 
@@ -170,9 +181,16 @@ export class MsgpackSelector {
     const t = b[pos];
     let start = -1;
     let len = 0;
-    if (t >= 0xa0 && t <= 0xbf) { start = pos + 1; len = t & 0x1f; }
-    else if (t === 0xd9) { start = pos + 2; len = b[pos + 1]; }
-    else if (t === 0xda) { start = pos + 3; len = (b[pos + 1] << 8) | b[pos + 2]; }
+    if (t >= 0xa0 && t <= 0xbf) {
+      start = pos + 1;
+      len = t & 0x1f;
+    } else if (t === 0xd9) {
+      start = pos + 2;
+      len = b[pos + 1];
+    } else if (t === 0xda) {
+      start = pos + 3;
+      len = (b[pos + 1] << 8) | b[pos + 2];
+    }
     if (start >= 0 && start + len <= this.end) {
       for (const k of shape.keys) {
         if (k.bytes.length !== len) continue;
@@ -198,7 +216,8 @@ export class MsgpackSelector {
     const next = this.skip(pos);
     this.pos = next;
     const key = this.decodeSlice(pos, next);
-    if (typeof key !== 'string' && typeof key !== 'number') throw new SelectError('The type of key must be string or number but ' + typeof key);
+    if (typeof key !== 'string' && typeof key !== 'number')
+      throw new SelectError('The type of key must be string or number but ' + typeof key);
     if (key === '__proto__') throw new SelectError('The key __proto__ is not allowed');
     return String(key);
   }
@@ -208,29 +227,75 @@ export class MsgpackSelector {
     const b = this.buf;
     const pos = this.pos;
     const t = b[pos];
-    if (t <= 0x7f) { this.pos = pos + 1; return t; }
-    if (t >= 0xe0) { this.pos = pos + 1; return t - 0x100; }
+    if (t <= 0x7f) {
+      this.pos = pos + 1;
+      return t;
+    }
+    if (t >= 0xe0) {
+      this.pos = pos + 1;
+      return t - 0x100;
+    }
     if (t >= 0xa0 && t <= 0xbf) {
       const s = this.ascii(pos + 1, t & 0x1f);
-      if (s !== null) { this.pos = pos + 1 + (t & 0x1f); return s; }
+      if (s !== null) {
+        this.pos = pos + 1 + (t & 0x1f);
+        return s;
+      }
     } else if (t === 0xd9 && pos + 1 < this.end) {
       const s = this.ascii(pos + 2, b[pos + 1]);
-      if (s !== null) { this.pos = pos + 2 + b[pos + 1]; return s; }
+      if (s !== null) {
+        this.pos = pos + 2 + b[pos + 1];
+        return s;
+      }
     } else if (t === 0xda && pos + 2 < this.end) {
       const len = (b[pos + 1] << 8) | b[pos + 2];
       const s = this.ascii(pos + 3, len);
-      if (s !== null) { this.pos = pos + 3 + len; return s; }
+      if (s !== null) {
+        this.pos = pos + 3 + len;
+        return s;
+      }
     }
     switch (t) {
-      case 0xc0: this.pos = pos + 1; return null;
-      case 0xc2: this.pos = pos + 1; return false;
-      case 0xc3: this.pos = pos + 1; return true;
-      case 0xcc: if (pos + 1 < this.end) { this.pos = pos + 2; return b[pos + 1]; } break;
-      case 0xcd: if (pos + 2 < this.end) { this.pos = pos + 3; return (b[pos + 1] << 8) | b[pos + 2]; } break;
-      case 0xce: if (pos + 4 < this.end) { this.pos = pos + 5; return ((b[pos + 1] << 24) >>> 0) + (b[pos + 2] << 16) + (b[pos + 3] << 8) + b[pos + 4]; } break;
+      case 0xc0:
+        this.pos = pos + 1;
+        return null;
+      case 0xc2:
+        this.pos = pos + 1;
+        return false;
+      case 0xc3:
+        this.pos = pos + 1;
+        return true;
+      case 0xcc:
+        if (pos + 1 < this.end) {
+          this.pos = pos + 2;
+          return b[pos + 1];
+        }
+        break;
+      case 0xcd:
+        if (pos + 2 < this.end) {
+          this.pos = pos + 3;
+          return (b[pos + 1] << 8) | b[pos + 2];
+        }
+        break;
+      case 0xce:
+        if (pos + 4 < this.end) {
+          this.pos = pos + 5;
+          return ((b[pos + 1] << 24) >>> 0) + (b[pos + 2] << 16) + (b[pos + 3] << 8) + b[pos + 4];
+        }
+        break;
       // int64/uint64 as bigint, as the full decoder gives them (Nomad's Unix-ns times).
-      case 0xcf: if (pos + 8 < this.end) { this.pos = pos + 9; return this.view().getBigUint64(pos + 1); } break;
-      case 0xd3: if (pos + 8 < this.end) { this.pos = pos + 9; return this.view().getBigInt64(pos + 1); } break;
+      case 0xcf:
+        if (pos + 8 < this.end) {
+          this.pos = pos + 9;
+          return this.view().getBigUint64(pos + 1);
+        }
+        break;
+      case 0xd3:
+        if (pos + 8 < this.end) {
+          this.pos = pos + 9;
+          return this.view().getBigInt64(pos + 1);
+        }
+        break;
     }
     const next = this.skip(pos);
     this.pos = next;

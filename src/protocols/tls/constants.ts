@@ -5,7 +5,13 @@
 
 export const ContentType = { changeCipherSpec: 20, alert: 21, handshake: 22, applicationData: 23 } as const;
 
-export const HandshakeType = { clientHello: 1, serverHello: 2, newSessionTicket: 4, finished: 20, keyUpdate: 24 } as const;
+export const HandshakeType = {
+  clientHello: 1,
+  serverHello: 2,
+  newSessionTicket: 4,
+  finished: 20,
+  keyUpdate: 24,
+} as const;
 
 export const ExtensionType = { serverName: 0, supportedVersions: 43 } as const;
 
@@ -15,7 +21,11 @@ export const recordHeaderBytes = 5;
 export const maxRecordBytes = 16384 + 2048;
 
 export const versionNames: ReadonlyMap<number, string> = new Map([
-  [0x0300, 'SSL 3.0'], [0x0301, 'TLS 1.0'], [0x0302, 'TLS 1.1'], [0x0303, 'TLS 1.2'], [0x0304, 'TLS 1.3'],
+  [0x0300, 'SSL 3.0'],
+  [0x0301, 'TLS 1.0'],
+  [0x0302, 'TLS 1.1'],
+  [0x0303, 'TLS 1.2'],
+  [0x0304, 'TLS 1.3'],
 ]);
 
 export type AeadCipher = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';

@@ -30,12 +30,19 @@ const maxServerName = 255;
 /** A host name as text safe to print: anything but letters, digits and `.-_*` escaped as \\xNN. */
 function hostNameText(b: Uint8Array): string {
   let out = '';
-  for (const c of b) out += /[A-Za-z0-9._*-]/.test(String.fromCharCode(c)) ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+  for (const c of b)
+    out += /[A-Za-z0-9._*-]/.test(String.fromCharCode(c))
+      ? String.fromCharCode(c)
+      : `\\x${c.toString(16).padStart(2, '0')}`;
   return out;
 }
 
 class Reader {
-  constructor(private readonly b: Uint8Array, public o: number, private readonly end: number) {}
+  constructor(
+    private readonly b: Uint8Array,
+    public o: number,
+    private readonly end: number,
+  ) {}
   ok(n: number): boolean {
     return this.o + n <= this.end;
   }
@@ -98,7 +105,8 @@ export function parseClientHello(b: Uint8Array): ClientHello | null {
     if (type === ExtensionType.serverName && e - s >= 5) {
       // server_name_list<2>; entry: name_type(1)=0 host_name<2>
       const nameLen = (b[s + 3] << 8) | b[s + 4];
-      if (b[s + 2] === 0 && s + 5 + nameLen <= e && nameLen <= maxServerName) serverName = hostNameText(b.subarray(s + 5, s + 5 + nameLen));
+      if (b[s + 2] === 0 && s + 5 + nameLen <= e && nameLen <= maxServerName)
+        serverName = hostNameText(b.subarray(s + 5, s + 5 + nameLen));
     } else if (type === ExtensionType.supportedVersions && e - s >= 1) {
       const n = b[s];
       for (let o = s + 1; o + 1 < Math.min(e, s + 1 + n); o += 2) supportedVersions.push((b[o] << 8) | b[o + 1]);
@@ -120,7 +128,8 @@ export function parseServerHello(b: Uint8Array): ServerHello | null {
   r.skip(1);
   const exts = extensions(r, b, b.length);
   if (!exts) return null;
-  for (const [type, s, e] of exts) if (type === ExtensionType.supportedVersions && e - s === 2) version = (b[s] << 8) | b[s + 1];
+  for (const [type, s, e] of exts)
+    if (type === ExtensionType.supportedVersions && e - s === 2) version = (b[s] << 8) | b[s + 1];
   return { random, version, cipherSuite, helloRetry: Buffer.from(random).equals(helloRetryRandom) };
 }
 
@@ -136,7 +145,10 @@ export class HandshakeWalker {
   private body: Uint8Array | null = null;
   private bodyHave = 0;
 
-  constructor(private readonly onMessage: (type: number, body: Uint8Array | null) => void, private readonly maxKeptBody = 64 * 1024) {}
+  constructor(
+    private readonly onMessage: (type: number, body: Uint8Array | null) => void,
+    private readonly maxKeptBody = 64 * 1024,
+  ) {}
 
   feed(b: Uint8Array): void {
     let o = 0;
@@ -146,7 +158,9 @@ export class HandshakeWalker {
         if (this.headerHave < 4) continue;
         this.type = this.header[0];
         this.remaining = (this.header[1] << 16) | (this.header[2] << 8) | this.header[3];
-        const keep = (this.type === HandshakeType.clientHello || this.type === HandshakeType.serverHello) && this.remaining <= this.maxKeptBody;
+        const keep =
+          (this.type === HandshakeType.clientHello || this.type === HandshakeType.serverHello) &&
+          this.remaining <= this.maxKeptBody;
         this.body = keep ? new Uint8Array(this.remaining) : null;
         this.bodyHave = 0;
         if (this.remaining === 0) this.done();

@@ -18,8 +18,14 @@ export type KeyLogLabel =
   | 'EXPORTER_SECRET';
 
 const labels: ReadonlySet<string> = new Set<KeyLogLabel>([
-  'CLIENT_RANDOM', 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0',
-  'SERVER_TRAFFIC_SECRET_0', 'CLIENT_EARLY_TRAFFIC_SECRET', 'EARLY_EXPORTER_SECRET', 'EXPORTER_SECRET',
+  'CLIENT_RANDOM',
+  'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+  'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+  'CLIENT_TRAFFIC_SECRET_0',
+  'SERVER_TRAFFIC_SECRET_0',
+  'CLIENT_EARLY_TRAFFIC_SECRET',
+  'EARLY_EXPORTER_SECRET',
+  'EXPORTER_SECRET',
 ]);
 
 /** A key log larger than this is refused (a busy host writes ~500 bytes per connection). */
@@ -44,7 +50,8 @@ export class TlsKeyLog {
     if (parts.length !== 3) return void this.counts.malformed++;
     const [label, random, secret] = parts;
     if (!labels.has(label)) return void this.counts.unknownLabel++;
-    if (!/^[0-9a-fA-F]{64}$/.test(random) || !/^(?:[0-9a-fA-F]{2}){16,64}$/.test(secret)) return void this.counts.malformed++;
+    if (!/^[0-9a-fA-F]{64}$/.test(random) || !/^(?:[0-9a-fA-F]{2}){16,64}$/.test(secret))
+      return void this.counts.malformed++;
     const key = `${label} ${random.toLowerCase()}`;
     if (!this.secrets.has(key)) this.counts.secrets++;
     this.secrets.set(key, Buffer.from(secret, 'hex'));
@@ -76,8 +83,12 @@ export function readTlsKeyLog(path: string): TlsKeyLog {
   } catch (e) {
     throw new UnusableInputError(`cannot read TLS key log ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  if (buf.length > maxKeyLogBytes) throw new UnusableInputError(`TLS key log ${path} is larger than ${maxKeyLogBytes} bytes`);
+  if (buf.length > maxKeyLogBytes)
+    throw new UnusableInputError(`TLS key log ${path} is larger than ${maxKeyLogBytes} bytes`);
   const log = TlsKeyLog.parse(buf.toString('latin1'));
-  if (log.size === 0) throw new UnusableInputError(`TLS key log ${path} holds no key log line (NSS format: LABEL <client random> <secret>)`);
+  if (log.size === 0)
+    throw new UnusableInputError(
+      `TLS key log ${path} holds no key log line (NSS format: LABEL <client random> <secret>)`,
+    );
   return log;
 }

@@ -34,9 +34,21 @@ export function tls12Prf(hash: PrfHash, secret: Buffer, label: string, seed: Buf
 }
 
 /** Client and server write keys of a TLS 1.2 AEAD suite (no MAC keys: RFC 5288, RFC 7905). */
-export function tls12Keys(suite: CipherSuite, master: Buffer, clientRandom: Uint8Array, serverRandom: Uint8Array): [client: RecordKeys, server: RecordKeys] {
-  const k = suite.keyBytes, iv = suite.fixedIvBytes;
-  const block = tls12Prf(suite.hash, master, 'key expansion', Buffer.concat([serverRandom, clientRandom]), 2 * k + 2 * iv);
+export function tls12Keys(
+  suite: CipherSuite,
+  master: Buffer,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+): [client: RecordKeys, server: RecordKeys] {
+  const k = suite.keyBytes,
+    iv = suite.fixedIvBytes;
+  const block = tls12Prf(
+    suite.hash,
+    master,
+    'key expansion',
+    Buffer.concat([serverRandom, clientRandom]),
+    2 * k + 2 * iv,
+  );
   return [
     { key: block.subarray(0, k), iv: block.subarray(2 * k, 2 * k + iv) },
     { key: block.subarray(k, 2 * k), iv: block.subarray(2 * k + iv, 2 * k + 2 * iv) },
@@ -57,7 +69,12 @@ function hkdfExpand(hash: PrfHash, prk: Buffer, info: Buffer, n: number): Buffer
 
 export function hkdfExpandLabel(hash: PrfHash, secret: Buffer, label: string, context: Buffer, n: number): Buffer {
   const full = Buffer.from(`tls13 ${label}`, 'latin1');
-  const info = Buffer.concat([Buffer.from([n >> 8, n & 0xff, full.length]), full, Buffer.from([context.length]), context]);
+  const info = Buffer.concat([
+    Buffer.from([n >> 8, n & 0xff, full.length]),
+    full,
+    Buffer.from([context.length]),
+    context,
+  ]);
   return hkdfExpand(hash, secret, info, n);
 }
 

@@ -18,7 +18,11 @@ export interface OpenedRecord {
 export class RecordCipher {
   private seq = 0n;
 
-  constructor(private readonly suite: CipherSuite, private readonly keys: RecordKeys, private readonly tls13: boolean) {}
+  constructor(
+    private readonly suite: CipherSuite,
+    private readonly keys: RecordKeys,
+    private readonly tls13: boolean,
+  ) {}
 
   private seqBytes(): Buffer {
     const b = Buffer.alloc(8);

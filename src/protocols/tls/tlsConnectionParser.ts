@@ -9,8 +9,23 @@
 import type { ConnectionInfo, Direction, EndReason, StreamHandler } from '../../net/types.js';
 import { endpointText } from '../../net/ipPacket.js';
 import { count, type ProtocolContext } from '../types.js';
-import { cipherSuiteName, cipherSuites, ContentType, HandshakeType, maxRecordBytes, recordHeaderBytes, versionName, type CipherSuite } from './constants.js';
-import { HandshakeWalker, parseClientHello, parseServerHello, type ClientHello, type ServerHello } from './handshake.js';
+import {
+  cipherSuiteName,
+  cipherSuites,
+  ContentType,
+  HandshakeType,
+  maxRecordBytes,
+  recordHeaderBytes,
+  versionName,
+  type CipherSuite,
+} from './constants.js';
+import {
+  HandshakeWalker,
+  parseClientHello,
+  parseServerHello,
+  type ClientHello,
+  type ServerHello,
+} from './handshake.js';
 import type { KeyLogLabel, TlsKeyLog } from './keyLog.js';
 import { tls12Keys, tls13Keys, tls13NextSecret } from './keySchedule.js';
 import { RecordCipher } from './recordCipher.js';
@@ -58,12 +73,29 @@ export class TlsConnectionParser implements StreamHandler {
     private readonly makeInner: () => StreamHandler | null,
   ) {
     this.summary = {
-      conn: conn.id, client: endpointText(conn.client.ip, conn.client.port), server: endpointText(conn.server.ip, conn.server.port),
-      serverName: null, version: null, cipherSuite: null, decrypted: false,
-      records: { plain: 0, decrypted: 0, failed: 0, undecrypted: 0 }, applicationBytes: [0, 0], firstApplicationTs: null, lastApplicationTs: null,
+      conn: conn.id,
+      client: endpointText(conn.client.ip, conn.client.port),
+      server: endpointText(conn.server.ip, conn.server.port),
+      serverName: null,
+      version: null,
+      cipherSuite: null,
+      decrypted: false,
+      records: { plain: 0, decrypted: 0, failed: 0, undecrypted: 0 },
+      applicationBytes: [0, 0],
+      firstApplicationTs: null,
+      lastApplicationTs: null,
     };
     const side = (dir: Direction): Side => ({
-      head: new Uint8Array(recordHeaderBytes), buf: null, have: 0, recordTs: 0, protected: false, cipher: null, secret: null, application: false, dead: null, lost: false,
+      head: new Uint8Array(recordHeaderBytes),
+      buf: null,
+      have: 0,
+      recordTs: 0,
+      protected: false,
+      cipher: null,
+      secret: null,
+      application: false,
+      dead: null,
+      lost: false,
       walker: new HandshakeWalker((type, body) => this.handshakeMessage(dir, type, body)),
     });
     this.sides = [side(0), side(1)];
@@ -86,7 +118,13 @@ export class TlsConnectionParser implements StreamHandler {
           if (!this.validHeader(bytes, o)) return this.loseFraming(dir, ts);
           const total = recordHeaderBytes + ((bytes[o + 3] << 8) | bytes[o + 4]);
           if (bytes.length - o >= total) {
-            this.record(dir, bytes.subarray(o, o + recordHeaderBytes), bytes.subarray(o + recordHeaderBytes, o + total), ts, ts);
+            this.record(
+              dir,
+              bytes.subarray(o, o + recordHeaderBytes),
+              bytes.subarray(o + recordHeaderBytes, o + total),
+              ts,
+              ts,
+            );
             o += total;
             continue;
           }
@@ -126,8 +164,15 @@ export class TlsConnectionParser implements StreamHandler {
     s.buf = null;
     s.dead ??= 'record framing lost';
     count(this.ctx.counters, 'tls', 'framingLost');
-    this.ctx.warn({ stage: 'protocols', protocol: 'tls', conn: this.conn.id, ts, message: `not a TLS record header ${dir === 0 ? 'client → server' : 'server → client'}; rest of that ` +
-          `direction skipped` });
+    this.ctx.warn({
+      stage: 'protocols',
+      protocol: 'tls',
+      conn: this.conn.id,
+      ts,
+      message:
+        `not a TLS record header ${dir === 0 ? 'client → server' : 'server → client'}; rest of that ` +
+        `direction skipped`,
+    });
     this.inner?.gap(dir, -1, ts);
   }
 
@@ -144,13 +189,14 @@ export class TlsConnectionParser implements StreamHandler {
     if (!s.protected) {
       this.summary.records.plain++;
       if (type === ContentType.handshake) s.walker.feed(body);
-      else if (type === ContentType.applicationData) this.applicationUnopened(dir, body.length, firstTs, lastTs, s.dead ?? 'handshake not captured');
+      else if (type === ContentType.applicationData)
+        this.applicationUnopened(dir, body.length, firstTs, lastTs, s.dead ?? 'handshake not captured');
       return;
     }
     if (type === ContentType.applicationData) this.noteApplication(dir, body.length, firstTs, lastTs);
     if (!s.cipher || s.dead) {
       const reason = s.dead ?? this.noKeyReason();
-      if (reason === 'records did not authenticate with the key log\'s secrets') this.summary.records.failed++;
+      if (reason === "records did not authenticate with the key log's secrets") this.summary.records.failed++;
       else this.summary.records.undecrypted++;
       if (type === ContentType.applicationData) this.summary.reason ??= reason;
       return;
@@ -159,7 +205,7 @@ export class TlsConnectionParser implements StreamHandler {
     if (!opened) {
       this.summary.records.failed++;
       count(this.ctx.counters, 'tls', 'recordsFailed');
-      s.dead = 'records did not authenticate with the key log\'s secrets';
+      s.dead = "records did not authenticate with the key log's secrets";
       this.summary.reason ??= s.dead;
       this.inner?.gap(dir, -1, firstTs);
       return;
@@ -167,7 +213,8 @@ export class TlsConnectionParser implements StreamHandler {
     this.summary.records.decrypted++;
     count(this.ctx.counters, 'tls', 'recordsDecrypted');
     if (opened.type === ContentType.handshake) s.walker.feed(opened.plaintext);
-    else if (opened.type === ContentType.applicationData && opened.plaintext.length) this.deliver(dir, opened.plaintext, firstTs, lastTs);
+    else if (opened.type === ContentType.applicationData && opened.plaintext.length)
+      this.deliver(dir, opened.plaintext, firstTs, lastTs);
     else if (opened.type === ContentType.alert) count(this.ctx.counters, 'tls', 'alerts');
   }
 
@@ -188,7 +235,13 @@ export class TlsConnectionParser implements StreamHandler {
     this.summary.lastApplicationTs = lastTs;
   }
 
-  private applicationUnopened(dir: Direction, n: number, firstTs: number, lastTs: number, reason: TlsUndecryptedReason): void {
+  private applicationUnopened(
+    dir: Direction,
+    n: number,
+    firstTs: number,
+    lastTs: number,
+    reason: TlsUndecryptedReason,
+  ): void {
     this.noteApplication(dir, n, firstTs, lastTs);
     this.summary.records.undecrypted++;
     this.summary.reason ??= reason;
@@ -286,6 +339,7 @@ export class TlsConnectionParser implements StreamHandler {
 
   private finishSummary(): void {
     const r = this.summary.records;
-    this.summary.decrypted = r.decrypted > 0 && r.failed === 0 && r.undecrypted === 0 && this.summary.reason === undefined;
+    this.summary.decrypted =
+      r.decrypted > 0 && r.failed === 0 && r.undecrypted === 0 && this.summary.reason === undefined;
   }
 }

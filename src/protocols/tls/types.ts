@@ -7,7 +7,7 @@ export type TlsUndecryptedReason =
   | 'no key log given'
   | 'no key for this connection in the key log'
   | 'cipher suite not decryptable (not AEAD)'
-  | 'records did not authenticate with the key log\'s secrets'
+  | "records did not authenticate with the key log's secrets"
   | 'handshake not captured'
   | 'record framing lost';
 

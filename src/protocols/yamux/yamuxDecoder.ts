@@ -129,8 +129,11 @@ export class YamuxDecoder {
   end(ts: number): void {
     if (!this.dead && !this.syncing && (this.headerFill > 0 || this.payloadLeft > 0)) {
       count(this.ctx.counters, group, 'truncatedFrames');
-      this.warn(`capture ends inside a yamux frame ` +
-            `(${this.headerFill > 0 ? 'header' : `${this.payloadLeft} payload bytes missing`})`, ts);
+      this.warn(
+        `capture ends inside a yamux frame ` +
+          `(${this.headerFill > 0 ? 'header' : `${this.payloadLeft} payload bytes missing`})`,
+        ts,
+      );
     }
     if (this.syncing && this.resyncLen > 0) count(this.ctx.counters, group, 'skippedBytes', this.resyncLen);
     for (const id of this.open) this.events.streamClose(id, 'end', ts);
@@ -164,8 +167,11 @@ export class YamuxDecoder {
       const h = readHeader(this.header, 0);
       if (!plausibleHeader(h, this.ctx.limits.maxFrameBytes)) {
         count(this.ctx.counters, group, 'badHeaders');
-        this.warn(`invalid yamux header (version ${h.version}, type ${h.type}, flags 0x${h.flags.toString(16)}, ` +
-              `length ${h.length}); resynchronising`, ts);
+        this.warn(
+          `invalid yamux header (version ${h.version}, type ${h.type}, flags 0x${h.flags.toString(16)}, ` +
+            `length ${h.length}); resynchronising`,
+          ts,
+        );
         // Re-examine the bad header's bytes and the rest of this chunk for the next frame.
         this.startResync(ts);
         const rest = new Uint8Array(yamuxHeaderBytes - 1 + bytes.length - pos);
@@ -318,7 +324,13 @@ export class YamuxDecoder {
   }
 
   private warn(message: string, ts?: number): void {
-    this.ctx.warn({ stage: 'protocols', protocol: 'yamux', conn: this.opts.conn, ts, message: `dir ${this.opts.dir}: ${message}` });
+    this.ctx.warn({
+      stage: 'protocols',
+      protocol: 'yamux',
+      conn: this.opts.conn,
+      ts,
+      message: `dir ${this.opts.dir}: ${message}`,
+    });
   }
 }
 

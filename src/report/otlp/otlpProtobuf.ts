@@ -11,7 +11,9 @@ function exportRequestType(): protobuf.Type {
   if (!requestType) {
     // Loaded on first use: protobufjs slows start-up, and most runs never write protobuf.
     const { Root } = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
-    requestType = Root.fromJSON(otlpTraceDescriptor).lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+    requestType = Root.fromJSON(otlpTraceDescriptor).lookupType(
+      'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest',
+    );
   }
   return requestType;
 }

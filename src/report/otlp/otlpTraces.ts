@@ -50,7 +50,10 @@ export const scope = { name: 'vim-analyse', version: '0.1.0' };
 const str = (key: string, v: string): KeyValue => ({ key, value: { stringValue: v } });
 const bool = (key: string, v: boolean): KeyValue => ({ key, value: { boolValue: v } });
 const dbl = (key: string, v: number): KeyValue => ({ key, value: { doubleValue: v } });
-const strs = (key: string, v: string[]): KeyValue => ({ key, value: { arrayValue: { values: v.map((s) => ({ stringValue: s })) } } });
+const strs = (key: string, v: string[]): KeyValue => ({
+  key,
+  value: { arrayValue: { values: v.map((s) => ({ stringValue: s })) } },
+});
 
 function keyAttributes(r: ResultRequest): KeyValue[] {
   return Object.entries(r.keys)

@@ -5,7 +5,10 @@
 import { createHash } from 'node:crypto';
 
 function digest(text: string, bytes: number): string {
-  const hex = createHash('sha256').update(text).digest('hex').slice(0, bytes * 2);
+  const hex = createHash('sha256')
+    .update(text)
+    .digest('hex')
+    .slice(0, bytes * 2);
   return /^0+$/.test(hex) ? `${'0'.repeat(bytes * 2 - 1)}1` : hex;
 }
 

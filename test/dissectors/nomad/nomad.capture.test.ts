@@ -26,20 +26,62 @@ const expected: Record<string, Expected> = {
   'nomad-2016-stock': {
     connTypes: { 'connType 0x03 multiplex': 1 },
     frames: { '(0,0)': 797, '(1,0)': 3, '(1,1)': 2, '(1,2)': 2, '(2,1)': 2, '(2,2)': 2 },
-    requests: { 'Alloc.GetAllocs': 80, 'Node.GetClientAllocs': 198, 'Node.Register': 1, 'Node.UpdateAlloc': 116, 'Node.UpdateStatus': 3, 'Status.Ping': 1 },
-    responses: { 'Alloc.GetAllocs': 80, 'Node.GetClientAllocs': 197, 'Node.Register': 1, 'Node.UpdateAlloc': 116, 'Node.UpdateStatus': 3, 'Status.Ping': 1 },
+    requests: {
+      'Alloc.GetAllocs': 80,
+      'Node.GetClientAllocs': 198,
+      'Node.Register': 1,
+      'Node.UpdateAlloc': 116,
+      'Node.UpdateStatus': 3,
+      'Status.Ping': 1,
+    },
+    responses: {
+      'Alloc.GetAllocs': 80,
+      'Node.GetClientAllocs': 197,
+      'Node.Register': 1,
+      'Node.UpdateAlloc': 116,
+      'Node.UpdateStatus': 3,
+      'Status.Ping': 1,
+    },
   },
   'nomad-2016-tuned': {
     connTypes: { 'connType 0x03 multiplex': 1 },
     frames: { '(0,0)': 813, '(1,0)': 3, '(1,1)': 2, '(1,2)': 2, '(2,1)': 2, '(2,2)': 2 },
-    requests: { 'Alloc.GetAllocs': 80, 'Node.GetClientAllocs': 202, 'Node.Register': 1, 'Node.UpdateAlloc': 120, 'Node.UpdateStatus': 3, 'Status.Ping': 1 },
-    responses: { 'Alloc.GetAllocs': 80, 'Node.GetClientAllocs': 201, 'Node.Register': 1, 'Node.UpdateAlloc': 120, 'Node.UpdateStatus': 3, 'Status.Ping': 1 },
+    requests: {
+      'Alloc.GetAllocs': 80,
+      'Node.GetClientAllocs': 202,
+      'Node.Register': 1,
+      'Node.UpdateAlloc': 120,
+      'Node.UpdateStatus': 3,
+      'Status.Ping': 1,
+    },
+    responses: {
+      'Alloc.GetAllocs': 80,
+      'Node.GetClientAllocs': 201,
+      'Node.Register': 1,
+      'Node.UpdateAlloc': 120,
+      'Node.UpdateStatus': 3,
+      'Status.Ping': 1,
+    },
   },
   'nomad-modern': {
     connTypes: { 'connType 0x06 multiplex-v2': 1 },
     frames: { '(0,0)': 809, '(1,0)': 4, '(1,1)': 2, '(1,2)': 2, '(2,1)': 2, '(2,2)': 2 },
-    requests: { 'Alloc.GetAllocs': 80, 'Node.GetClientAllocs': 200, 'Node.Register': 1, 'Node.UpdateAlloc': 118, 'Node.UpdateStatus': 4, 'Status.Ping': 1 },
-    responses: { 'Alloc.GetAllocs': 80, 'Node.GetClientAllocs': 199, 'Node.Register': 1, 'Node.UpdateAlloc': 118, 'Node.UpdateStatus': 4, 'Status.Ping': 1 },
+    requests: {
+      'Alloc.GetAllocs': 80,
+      'Node.GetClientAllocs': 200,
+      'Node.Register': 1,
+      'Node.UpdateAlloc': 118,
+      'Node.UpdateStatus': 4,
+      'Status.Ping': 1,
+    },
+    responses: {
+      'Alloc.GetAllocs': 80,
+      'Node.GetClientAllocs': 199,
+      'Node.Register': 1,
+      'Node.UpdateAlloc': 118,
+      'Node.UpdateStatus': 4,
+      'Status.Ping': 1,
+    },
   },
 };
 
@@ -119,11 +161,15 @@ describe.each(Object.keys(expected))('Nomad capture %s', (name) => {
       expect(firstListing.response!.last).toBeLessThan(fetch!.request.first);
 
       const running = rpc.filter(
-        (e) => e.method === 'Node.UpdateAlloc' && e.allocs?.some((a) => a.id === run.alloc_id && a.clientStatus === 'running'),
+        (e) =>
+          e.method === 'Node.UpdateAlloc' &&
+          e.allocs?.some((a) => a.id === run.alloc_id && a.clientStatus === 'running'),
       );
       expect(running.length, `run ${run.run}: UpdateAlloc running`).toBe(1);
       const alloc = running[0].allocs!.find((a) => a.id === run.alloc_id)!;
-      const started = Object.values(alloc.taskStates ?? {}).flatMap((s) => s.events).find((ev) => ev.type === 'Started');
+      const started = Object.values(alloc.taskStates ?? {})
+        .flatMap((s) => s.events)
+        .find((ev) => ev.type === 'Started');
       expect(started?.timeNs).toMatch(/^\d{19}$/);
     }
   });
@@ -131,13 +177,17 @@ describe.each(Object.keys(expected))('Nomad capture %s', (name) => {
   it('keeps the Started task time exact (the client-clock Unix ns in truth-extra.tsv)', async () => {
     const { rpc } = await result;
     const extra = new Map(
-      (await import('../../helpers/groundTruth.js')).readTsv(`${capturePath(name).replace(/capture\.pcap.*$/, '')}truth-extra.tsv`).map((r) => [r.alloc_id, r]),
+      (await import('../../helpers/groundTruth.js'))
+        .readTsv(`${capturePath(name).replace(/capture\.pcap.*$/, '')}truth-extra.tsv`)
+        .map((r) => [r.alloc_id, r]),
     );
     let checked = 0;
     for (const e of rpc.filter((x) => x.method === 'Node.UpdateAlloc')) {
       for (const a of e.allocs ?? []) {
         if (a.clientStatus !== 'running') continue;
-        const ev = Object.values(a.taskStates ?? {}).flatMap((s) => s.events).find((x) => x.type === 'Started');
+        const ev = Object.values(a.taskStates ?? {})
+          .flatMap((s) => s.events)
+          .find((x) => x.type === 'Started');
         expect(ev?.timeNs).toBe(extra.get(a.id)?.started_event_time_client_clock_ns);
         checked++;
       }
@@ -145,12 +195,14 @@ describe.each(Object.keys(expected))('Nomad capture %s', (name) => {
     expect(checked).toBe(40);
   });
 
-  it('sees one PUT /v1/jobs per run with that run\'s job id and eval id', async () => {
+  it("sees one PUT /v1/jobs per run with that run's job id and eval id", async () => {
     const { http } = await result;
     const puts = http.filter((e) => e.route === 'PUT /v1/jobs');
     expect(puts.length).toBe(runs.length);
     expect(puts.map((e) => [e.ids.job, e.ids.eval, e.status])).toEqual(runs.map((r) => [r.job_id, r.eval_id, 200]));
-    expect(http.filter((e) => e.route === 'DELETE /v1/job/{id}').map((e) => e.ids.job)).toEqual(runs.map((r) => r.job_id));
+    expect(http.filter((e) => e.route === 'DELETE /v1/job/{id}').map((e) => e.ids.job)).toEqual(
+      runs.map((r) => r.job_id),
+    );
     const blocking = http.filter((e) => e.route === 'GET /v1/job/{id}/allocations');
     expect(blocking.length).toBeGreaterThan(0);
     expect(blocking.every((e) => e.blocking && !e.route.includes('?'))).toBe(true);
@@ -160,7 +212,13 @@ describe.each(Object.keys(expected))('Nomad capture %s', (name) => {
     const { rpc, http, warnings, ctx } = await result;
     const secrets = secretsOf(name);
     expect(secrets.length).toBe(2);
-    const text = JSON.stringify({ rpc, http, warnings, counters: ctx.counters, messages: [...rpc, ...http].map(nomadMessage) });
+    const text = JSON.stringify({
+      rpc,
+      http,
+      warnings,
+      counters: ctx.counters,
+      messages: [...rpc, ...http].map(nomadMessage),
+    });
     for (const s of secrets) expect(text.includes(s), `secret ${s.slice(0, 4)}…`).toBe(false);
     // …while the RPC bodies did carry them on the wire (the test can fail).
     expect(text).toContain(runs[0].alloc_id);

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from '@msgpack/msgpack';
 import { NomadRpcConnectionParser } from '../../../src/dissectors/nomad/nomadRpcConnectionParser.js';
-import { defaultProtocolLimits, type MsgpackRpcExchange, type ProtocolContext, type ProtocolWarning } from '../../../src/protocols/types.js';
+import {
+  defaultProtocolLimits,
+  type MsgpackRpcExchange,
+  type ProtocolContext,
+  type ProtocolWarning,
+} from '../../../src/protocols/types.js';
 import type { ConnectionInfo, Direction } from '../../../src/net/types.js';
 
-const conn: ConnectionInfo = { id: 1, client: { ip: '10.99.0.2', port: 44102 }, server: { ip: '10.99.0.1', port: 4647 }, sawSyn: true, startTs: 0 };
+const conn: ConnectionInfo = {
+  id: 1,
+  client: { ip: '10.99.0.2', port: 44102 },
+  server: { ip: '10.99.0.1', port: 4647 },
+  sawSyn: true,
+  startTs: 0,
+};
 const cat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 const byte = (b: number) => Uint8Array.of(b);
 
@@ -19,16 +30,26 @@ function yamux(type: number, flags: number, streamId: number, payload: Uint8Arra
   out.set(body, 12);
   return out;
 }
-const SYN = 1, ACK = 2, RST = 8;
+const SYN = 1,
+  ACK = 2,
+  RST = 8;
 const dataFrame = (id: number, payload: Uint8Array, flags = 0) => yamux(0, flags, id, payload);
 const open = (id: number) => yamux(1, SYN, id, 262144);
 const accept = (id: number) => yamux(1, ACK, id, 262144);
 
 const secret = 'a8848f9e-fd5c-4037-acd5-b06bd465db4a';
 const token = '993b5677-a5cf-4608-a7c7-e23e9bfc8fd0';
-const request = (seq: number, method: string, body: unknown) => cat(encode({ Seq: seq, ServiceMethod: method }), encode(body));
-const response = (seq: number, method: string, body: unknown) => cat(encode({ Error: '', Seq: seq, ServiceMethod: method }), encode(body));
-const getClientAllocs = request(4, 'Node.GetClientAllocs', { NodeID: 'node-1', SecretID: secret, AuthToken: token, MinQueryIndex: 0, Region: 'global' });
+const request = (seq: number, method: string, body: unknown) =>
+  cat(encode({ Seq: seq, ServiceMethod: method }), encode(body));
+const response = (seq: number, method: string, body: unknown) =>
+  cat(encode({ Error: '', Seq: seq, ServiceMethod: method }), encode(body));
+const getClientAllocs = request(4, 'Node.GetClientAllocs', {
+  NodeID: 'node-1',
+  SecretID: secret,
+  AuthToken: token,
+  MinQueryIndex: 0,
+  Region: 'global',
+});
 const getClientAllocsReply = response(4, 'Node.GetClientAllocs', { Allocs: { 'alloc-1': 12 }, Index: 12 });
 
 type Step = [Direction, Uint8Array | { gap: number }];
@@ -41,7 +62,9 @@ function run(steps: Step[], opts: { fullBodies?: boolean } = {}) {
   steps.forEach(([dir, c], i) => ('gap' in c ? p.gap(dir, c.gap, i) : p.data(dir, c, i)));
   p.end(0, steps.length, 'fin');
   p.end(1, steps.length, 'fin');
-  const summary = exchanges.map((e) => `${e.streamId}: ${e.request.serviceMethod}#${e.request.seq} -> ${e.response ? 'reply' : 'none'}`);
+  const summary = exchanges.map(
+    (e) => `${e.streamId}: ${e.request.serviceMethod}#${e.request.seq} -> ${e.response ? 'reply' : 'none'}`,
+  );
   return { exchanges, summary, counters: ctx.counters, warnings };
 }
 
@@ -62,9 +85,19 @@ describe('NomadRpcConnectionParser', () => {
   });
 
   it('0x03 multiplex: the same bytes split across TCP segments at every offset', () => {
-    const wire = cat(byte(0x03), open(1), dataFrame(1, getClientAllocs.subarray(0, 20)), yamux(2, SYN, 0, 5), dataFrame(1, getClientAllocs.subarray(20)));
+    const wire = cat(
+      byte(0x03),
+      open(1),
+      dataFrame(1, getClientAllocs.subarray(0, 20)),
+      yamux(2, SYN, 0, 5),
+      dataFrame(1, getClientAllocs.subarray(20)),
+    );
     for (let cut = 1; cut < wire.length; cut++) {
-      const r = run([[0, wire.subarray(0, cut)], [0, wire.subarray(cut)], [1, cat(accept(1), yamux(2, ACK, 0, 5), dataFrame(1, getClientAllocsReply))]]);
+      const r = run([
+        [0, wire.subarray(0, cut)],
+        [0, wire.subarray(cut)],
+        [1, cat(accept(1), yamux(2, ACK, 0, 5), dataFrame(1, getClientAllocsReply))],
+      ]);
       expect(r.summary).toEqual(['1: Node.GetClientAllocs#4 -> reply']);
       expect(r.warnings).toEqual([]);
     }
@@ -73,27 +106,61 @@ describe('NomadRpcConnectionParser', () => {
   it('keeps interleaved streams apart and matches replies on their own stream', () => {
     const ping = request(1, 'Status.Ping', {});
     const r = run([
-      [0, cat(byte(0x03), open(1), open(3), dataFrame(1, getClientAllocs.subarray(0, 10)), dataFrame(3, ping), dataFrame(1, getClientAllocs.subarray(10)))],
-      [1, cat(accept(1), accept(3), dataFrame(3, response(1, 'Status.Ping', {})), yamux(1, 0, 1, 4096), dataFrame(1, getClientAllocsReply))],
+      [
+        0,
+        cat(
+          byte(0x03),
+          open(1),
+          open(3),
+          dataFrame(1, getClientAllocs.subarray(0, 10)),
+          dataFrame(3, ping),
+          dataFrame(1, getClientAllocs.subarray(10)),
+        ),
+      ],
+      [
+        1,
+        cat(
+          accept(1),
+          accept(3),
+          dataFrame(3, response(1, 'Status.Ping', {})),
+          yamux(1, 0, 1, 4096),
+          dataFrame(1, getClientAllocsReply),
+        ),
+      ],
     ]);
     expect(r.summary).toEqual(['3: Status.Ping#1 -> reply', '1: Node.GetClientAllocs#4 -> reply']);
   });
 
-  it.each([false, true])('drops SecretID, AuthToken and Node.SecretID from every body it emits (fullBodies %s)', (fullBodies) => {
-    const register = request(1, 'Node.Register', { Node: { ID: 'node-1', SecretID: secret, Status: 'ready' }, AuthToken: token });
-    const r = run([[0, cat(byte(0x01), register, getClientAllocs)], [1, cat(response(1, 'Node.Register', { Index: 3 }), getClientAllocsReply)]], { fullBodies });
-    expect(r.summary).toEqual(['0: Node.Register#1 -> reply', '0: Node.GetClientAllocs#4 -> reply']);
-    const text = JSON.stringify(r.exchanges, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-    expect(text).not.toContain(secret);
-    expect(text).not.toContain(token);
-    expect(text).toContain('node-1');
-    // Whole bodies keep what is not secret; partial ones only what the method table reads.
-    expect(text.includes('global')).toBe(fullBodies);
-    expect(r.exchanges[0].request.partialBody).toBe(fullBodies ? undefined : true);
-  });
+  it.each([false, true])(
+    'drops SecretID, AuthToken and Node.SecretID from every body it emits (fullBodies %s)',
+    (fullBodies) => {
+      const register = request(1, 'Node.Register', {
+        Node: { ID: 'node-1', SecretID: secret, Status: 'ready' },
+        AuthToken: token,
+      });
+      const r = run(
+        [
+          [0, cat(byte(0x01), register, getClientAllocs)],
+          [1, cat(response(1, 'Node.Register', { Index: 3 }), getClientAllocsReply)],
+        ],
+        { fullBodies },
+      );
+      expect(r.summary).toEqual(['0: Node.Register#1 -> reply', '0: Node.GetClientAllocs#4 -> reply']);
+      const text = JSON.stringify(r.exchanges, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(token);
+      expect(text).toContain('node-1');
+      // Whole bodies keep what is not secret; partial ones only what the method table reads.
+      expect(text.includes('global')).toBe(fullBodies);
+      expect(r.exchanges[0].request.partialBody).toBe(fullBodies ? undefined : true);
+    },
+  );
 
   it('0x01 plain RPC: msgpack RPC directly on the connection (stream 0)', () => {
-    const r = run([[0, cat(byte(0x01), getClientAllocs)], [1, getClientAllocsReply]]);
+    const r = run([
+      [0, cat(byte(0x01), getClientAllocs)],
+      [1, getClientAllocsReply],
+    ]);
     expect(r.summary).toEqual(['0: Node.GetClientAllocs#4 -> reply']);
     expect(r.counters['nomad-rpc']['connType 0x01 rpc']).toBe(1);
   });
@@ -112,13 +179,23 @@ describe('NomadRpcConnectionParser', () => {
   });
 
   it('0x06: the type byte may share a data frame with the first request', () => {
-    const r = run([[0, cat(byte(0x06), open(5), dataFrame(5, cat(byte(0x01), getClientAllocs)))], [1, cat(accept(5), dataFrame(5, getClientAllocsReply))]]);
+    const r = run([
+      [0, cat(byte(0x06), open(5), dataFrame(5, cat(byte(0x01), getClientAllocs)))],
+      [1, cat(accept(5), dataFrame(5, getClientAllocsReply))],
+    ]);
     expect(r.summary).toEqual(['5: Node.GetClientAllocs#4 -> reply']);
   });
 
   it('counts Raft, TLS and streaming connections without decoding them', () => {
-    for (const [b, key] of [[0x02, 'connType 0x02 raft'], [0x04, 'connType 0x04 tls'], [0x05, 'connType 0x05 streaming']] as const) {
-      const r = run([[0, cat(byte(b), getClientAllocs)], [1, getClientAllocsReply]]);
+    for (const [b, key] of [
+      [0x02, 'connType 0x02 raft'],
+      [0x04, 'connType 0x04 tls'],
+      [0x05, 'connType 0x05 streaming'],
+    ] as const) {
+      const r = run([
+        [0, cat(byte(b), getClientAllocs)],
+        [1, getClientAllocsReply],
+      ]);
       expect(r.summary).toEqual([]);
       expect(r.counters['nomad-rpc'][key]).toBe(1);
       expect(r.warnings).toEqual([]);
@@ -126,22 +203,33 @@ describe('NomadRpcConnectionParser', () => {
   });
 
   it('counts an unknown type byte, warns and skips the connection', () => {
-    const r = run([[0, cat(byte(0x7f), getClientAllocs)], [1, getClientAllocsReply]]);
+    const r = run([
+      [0, cat(byte(0x7f), getClientAllocs)],
+      [1, getClientAllocsReply],
+    ]);
     expect(r.summary).toEqual([]);
     expect(r.counters['nomad-rpc']['connType 0x7f unknown']).toBe(1);
     expect(r.counters['nomad-rpc'].unknownConnTypes).toBe(1);
-    expect(r.warnings.map((w) => w.message)).toEqual(['unknown RPC connection type byte 0x7f; skipping the connection']);
+    expect(r.warnings.map((w) => w.message)).toEqual([
+      'unknown RPC connection type byte 0x7f; skipping the connection',
+    ]);
   });
 
   it('a stream RST ends its waiting call with no reply', () => {
-    const r = run([[0, cat(byte(0x03), open(1), dataFrame(1, getClientAllocs))], [1, cat(accept(1), yamux(1, RST, 1, 0))]]);
+    const r = run([
+      [0, cat(byte(0x03), open(1), dataFrame(1, getClientAllocs))],
+      [1, cat(accept(1), yamux(1, RST, 1, 0))],
+    ]);
     expect(r.summary).toEqual(['1: Node.GetClientAllocs#4 -> none']);
     expect(r.counters.yamux.streamsReset).toBe(1);
   });
 
   it('a capture truncated in the middle of a reply frame leaves the call unanswered', () => {
     const frame = dataFrame(1, getClientAllocsReply);
-    const r = run([[0, cat(byte(0x03), open(1), dataFrame(1, getClientAllocs))], [1, cat(accept(1), frame.subarray(0, 30))]]);
+    const r = run([
+      [0, cat(byte(0x03), open(1), dataFrame(1, getClientAllocs))],
+      [1, cat(accept(1), frame.subarray(0, 30))],
+    ]);
     expect(r.summary).toEqual(['1: Node.GetClientAllocs#4 -> none']);
     expect(r.counters.yamux.truncatedFrames).toBe(1);
     expect(r.counters['msgpack-rpc'].truncatedMessages).toBe(1);

@@ -8,7 +8,13 @@ import { NomadRpcConnectionParser } from '../../../src/dissectors/nomad/nomadRpc
 import { defaultProtocolLimits, type MsgpackRpcExchange, type ProtocolContext } from '../../../src/protocols/types.js';
 import type { ConnectionInfo } from '../../../src/net/types.js';
 
-const conn: ConnectionInfo = { id: 1, client: { ip: '10.0.0.2', port: 1000 }, server: { ip: '10.0.0.1', port: 4647 }, sawSyn: true, startTs: 0 };
+const conn: ConnectionInfo = {
+  id: 1,
+  client: { ip: '10.0.0.2', port: 1000 },
+  server: { ip: '10.0.0.1', port: 4647 },
+  sawSyn: true,
+  startTs: 0,
+};
 const cat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 
 function frame(type: number, flags: number, id: number, payload: Uint8Array): Uint8Array {
@@ -26,27 +32,63 @@ function frame(type: number, flags: number, id: number, payload: Uint8Array): Ui
 function rng(seed: number) {
   let x = seed || 1;
   return () => {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     return (x >>> 0) / 2 ** 32;
   };
 }
 
-const call = (seq: number) => cat(encode({ Seq: seq, ServiceMethod: 'Node.UpdateAlloc' }), encode({ Alloc: [{ ID: `a${seq}`, ClientStatus: 'running', TaskStates: { t: { Events: [{ Type: 'Started', Time: 2n ** 62n }] } } }] }, { useBigInt64: true }));
-const reply = (seq: number) => cat(encode({ Error: '', Seq: seq, ServiceMethod: 'Node.UpdateAlloc' }), encode({ Index: seq }));
-const client = cat(Uint8Array.of(0x03), frame(1, 1, 1, new Uint8Array(0)), ...Array.from({ length: 20 }, (_, i) => frame(0, 0, 1, call(i + 1))));
-const server = cat(frame(1, 2, 1, new Uint8Array(0)), ...Array.from({ length: 20 }, (_, i) => frame(0, 0, 1, reply(i + 1))));
+const call = (seq: number) =>
+  cat(
+    encode({ Seq: seq, ServiceMethod: 'Node.UpdateAlloc' }),
+    encode(
+      {
+        Alloc: [
+          {
+            ID: `a${seq}`,
+            ClientStatus: 'running',
+            TaskStates: { t: { Events: [{ Type: 'Started', Time: 2n ** 62n }] } },
+          },
+        ],
+      },
+      { useBigInt64: true },
+    ),
+  );
+const reply = (seq: number) =>
+  cat(encode({ Error: '', Seq: seq, ServiceMethod: 'Node.UpdateAlloc' }), encode({ Index: seq }));
+const client = cat(
+  Uint8Array.of(0x03),
+  frame(1, 1, 1, new Uint8Array(0)),
+  ...Array.from({ length: 20 }, (_, i) => frame(0, 0, 1, call(i + 1))),
+);
+const server = cat(
+  frame(1, 2, 1, new Uint8Array(0)),
+  ...Array.from({ length: 20 }, (_, i) => frame(0, 0, 1, reply(i + 1))),
+);
 
 function feed(c: Uint8Array, s: Uint8Array, random: () => number, gaps = true) {
-  const ctx: ProtocolContext = { counters: {}, warn: () => {}, limits: { ...defaultProtocolLimits, maxFrameBytes: 1 << 16 } };
+  const ctx: ProtocolContext = {
+    counters: {},
+    warn: () => {},
+    limits: { ...defaultProtocolLimits, maxFrameBytes: 1 << 16 },
+  };
   const out: MsgpackRpcExchange[] = [];
   const p = new NomadRpcConnectionParser(conn, (ex) => out.push(ex), ctx);
-  let i = 0, j = 0, ts = 0;
+  let i = 0,
+    j = 0,
+    ts = 0;
   while (i < c.length || j < s.length) {
     const n = 1 + Math.floor(random() * 200);
     // Replies never overtake their calls: the server side stays behind the client's progress.
     const serverMayGo = j < s.length && (i >= c.length || j / s.length < i / c.length - 0.05);
-    if (!serverMayGo || (random() < 0.5 && i < c.length)) { p.data(0, c.subarray(i, i + n), ts++); i += n; }
-    else { p.data(1, s.subarray(j, j + n), ts++); j += n; }
+    if (!serverMayGo || (random() < 0.5 && i < c.length)) {
+      p.data(0, c.subarray(i, i + n), ts++);
+      i += n;
+    } else {
+      p.data(1, s.subarray(j, j + n), ts++);
+      j += n;
+    }
     if (gaps && random() < 0.03) p.gap(random() < 0.5 ? 0 : 1, random() < 0.5 ? -1 : Math.floor(random() * 50), ts++);
   }
   p.end(0, ts, 'eof');

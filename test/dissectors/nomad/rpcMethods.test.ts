@@ -24,13 +24,19 @@ async function events(name: string, fullBodies: boolean) {
   const ctx: ProtocolContext = { counters: {}, warn: () => {}, limits: defaultProtocolLimits };
   const out: ReturnType<typeof nomadRpcEvent>[] = [];
   await reassembleTcp(capturePath(name), (conn) =>
-    conn.server.port === 4647 ? new NomadRpcConnectionParser(conn, (ex) => out.push(nomadRpcEvent(ex)), ctx, { fullBodies }) : null);
+    conn.server.port === 4647
+      ? new NomadRpcConnectionParser(conn, (ex) => out.push(nomadRpcEvent(ex)), ctx, { fullBodies })
+      : null,
+  );
   return { out, counters: ctx.counters['msgpack-rpc'] };
 }
 
 describe('Nomad RPC bodies decoded by the method table', () => {
   it('no shape names a secret key', () => {
-    const named = Object.values(nomadRpcMethods).flatMap((m) => [m.request?.[1], m.response?.[1]]).filter((s) => s !== undefined).flatMap(keysOf);
+    const named = Object.values(nomadRpcMethods)
+      .flatMap((m) => [m.request?.[1], m.response?.[1]])
+      .filter((s) => s !== undefined)
+      .flatMap(keysOf);
     expect(named).toContain('ID');
     expect(named.filter((k) => nomadSecretKeys.has(k))).toEqual([]);
   });
@@ -44,20 +50,28 @@ describe('Nomad RPC bodies decoded by the method table', () => {
   });
 
   it('a registration with its secrets yields the node id and status only', () => {
-    const body = encode({ Node: { ID: 'node-1', SecretID: 'sec-1', Status: 'ready', Attributes: { 'vault.token': 'x' } }, AuthToken: 'tok-1' });
+    const body = encode({
+      Node: { ID: 'node-1', SecretID: 'sec-1', Status: 'ready', Attributes: { 'vault.token': 'x' } },
+      AuthToken: 'tok-1',
+    });
     const plan = nomadBodyPlan('Node.Register', 'request');
-    expect(new MsgpackSelector(new MsgpackValueDecoder(defaultProtocolLimits)).select(body, plan as MsgpackShape)).toEqual({
+    expect(
+      new MsgpackSelector(new MsgpackValueDecoder(defaultProtocolLimits)).select(body, plan as MsgpackShape),
+    ).toEqual({
       ok: true,
       value: { Node: { ID: 'node-1', Status: 'ready' } },
     });
   });
 
-  it.each(['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern'])('%s: the same events as decoding every body whole', async (name) => {
-    const whole = await events(name, true);
-    const partial = await events(name, false);
-    expect(partial.out.length).toBeGreaterThan(300);
-    expect(partial.out.filter((e) => e.allocs?.some((a) => a.taskStates)).length).toBeGreaterThan(50);
-    expect(partial.out).toEqual(whole.out);
-    expect(partial.counters).toEqual(whole.counters);
-  });
+  it.each(['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern'])(
+    '%s: the same events as decoding every body whole',
+    async (name) => {
+      const whole = await events(name, true);
+      const partial = await events(name, false);
+      expect(partial.out.length).toBeGreaterThan(300);
+      expect(partial.out.filter((e) => e.allocs?.some((a) => a.taskStates)).length).toBeGreaterThan(50);
+      expect(partial.out).toEqual(whole.out);
+      expect(partial.counters).toEqual(whole.counters);
+    },
+  );
 });

@@ -49,7 +49,11 @@ function readmeOslo(name: string) {
   };
 }
 
-function tally<T>(items: T[], key: (t: T) => string | undefined, weight: (t: T) => number = () => 1): Record<string, number> {
+function tally<T>(
+  items: T[],
+  key: (t: T) => string | undefined,
+  weight: (t: T) => number = () => 1,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const it of items) {
     const k = key(it);
@@ -74,7 +78,8 @@ async function analyse(path: string, secrets: string[]) {
   return { events, correlator, warnings, amqp, bodiesWithSecrets };
 }
 
-const rpcKey = (e: NovaRpcEvent) => (e.kind === 'notification' ? undefined : `${e.kind === 'rpc-call' ? 'call' : 'cast'} ${e.method}`);
+const rpcKey = (e: NovaRpcEvent) =>
+  e.kind === 'notification' ? undefined : `${e.kind === 'rpc-call' ? 'call' : 'cast'} ${e.method}`;
 
 for (const name of cases) {
   describe(`oslo.messaging on ${name}`, () => {
@@ -88,7 +93,12 @@ for (const name of cases) {
 
     it('RPC requests by publish and as delivered equal the README', async () => {
       const { events, ref } = await result();
-      expect(tally(events.filter((e) => e.publish), rpcKey)).toEqual(ref.published);
+      expect(
+        tally(
+          events.filter((e) => e.publish),
+          rpcKey,
+        ),
+      ).toEqual(ref.published);
       expect(tally(events, rpcKey, (e) => e.deliveries.length)).toEqual(ref.delivered);
     });
 
@@ -96,16 +106,37 @@ for (const name of cases) {
       const { events, correlator, ref } = await result();
       expect(correlator.counters['reply.published']).toBe(ref.repliesPublished);
       const calls = events.filter((e) => e.kind === 'rpc-call');
-      expect(tally(calls.filter((e) => e.reply?.publish), (e) => e.method)).toEqual(ref.answered);
-      expect(tally(calls.filter((e) => !e.reply), (e) => e.method)).toEqual(ref.unanswered);
+      expect(
+        tally(
+          calls.filter((e) => e.reply?.publish),
+          (e) => e.method,
+        ),
+      ).toEqual(ref.answered);
+      expect(
+        tally(
+          calls.filter((e) => !e.reply),
+          (e) => e.method,
+        ),
+      ).toEqual(ref.unanswered);
       expect(correlator.counters.orphanReplies ?? 0).toBe(0);
     });
 
     it('notifications by event type, published and delivered, equal the README', async () => {
       const { events, ref } = await result();
       const notes = events.filter((e) => e.kind === 'notification');
-      expect(tally(notes.filter((e) => e.publish), (e) => e.eventType)).toEqual(ref.notifications);
-      expect(tally(notes, (e) => e.eventType, (e) => e.deliveries.length)).toEqual(ref.notificationsDelivered);
+      expect(
+        tally(
+          notes.filter((e) => e.publish),
+          (e) => e.eventType,
+        ),
+      ).toEqual(ref.notifications);
+      expect(
+        tally(
+          notes,
+          (e) => e.eventType,
+          (e) => e.deliveries.length,
+        ),
+      ).toEqual(ref.notificationsDelivered);
       expect(notes.every((e) => typeof e.notificationTimestampUs === 'number')).toBe(true);
     });
 
@@ -142,7 +173,14 @@ for (const name of cases) {
       const { events, warnings, amqp, bodiesWithSecrets, secrets } = await result();
       expect(secrets.length).toBeGreaterThan(0);
       expect(bodiesWithSecrets).toBeGreaterThan(100);
-      const text = JSON.stringify({ events, lines: events.map(novaRpcMessage), warnings, amqpWarnings: amqp.warnings, netWarnings: amqp.net.warnings, counters: amqp.ctx.counters });
+      const text = JSON.stringify({
+        events,
+        lines: events.map(novaRpcMessage),
+        warnings,
+        amqpWarnings: amqp.warnings,
+        netWarnings: amqp.net.warnings,
+        counters: amqp.ctx.counters,
+      });
       for (const s of secrets) expect(text.includes(s), `secret ${s.slice(0, 4)}…`).toBe(false);
     });
   });

@@ -15,7 +15,7 @@ const computePub = connection('10.98.0.2', 45234);
 const computeSub = connection('10.98.0.2', 45246);
 
 describe('OsloCorrelator', () => {
-  it('reuses a publish\'s decoding only for a delivery of the very same bytes', () => {
+  it("reuses a publish's decoding only for a delivery of the very same bytes", () => {
     const call = { method: 'object_action', _msg_id: 'M9', _reply_q: 'reply_Q', _unique_id: 'U-same', args: {} };
     // Same unique id, other bytes (no reply queue: a cast): must be decoded on its own.
     const impostor = { method: 'object_action', _msg_id: 'M9', _unique_id: 'U-same', args: {} };
@@ -26,9 +26,15 @@ describe('OsloCorrelator', () => {
     expect(c.counters).toMatchObject({ 'call.published': 1, 'call.delivered': 1, 'cast.delivered': 1 });
   });
 
-
-  it('joins a call\'s publish and delivery with its reply\'s publish and delivery', () => {
-    const call = { method: 'select_destinations', _msg_id: 'M1', _reply_q: 'reply_Q', _unique_id: 'U-call', args: { instance_uuids: [U1] }, ...context };
+  it("joins a call's publish and delivery with its reply's publish and delivery", () => {
+    const call = {
+      method: 'select_destinations',
+      _msg_id: 'M1',
+      _reply_q: 'reply_Q',
+      _unique_id: 'U-call',
+      args: { instance_uuids: [U1] },
+      ...context,
+    };
     const reply = { result: [], failure: null, ending: true, _msg_id: 'M1', _unique_id: 'U-reply' };
     const c = new OsloCorrelator();
     // Deliveries may be fed before the publish (connections are parsed independently).
@@ -39,35 +45,70 @@ describe('OsloCorrelator', () => {
     const [ev, ...rest] = c.end();
     expect(rest).toEqual([]);
     expect(ev).toMatchObject({
-      kind: 'rpc-call', method: 'select_destinations', topic: 'scheduler', fanout: false, exchange: 'nova', routingKey: 'scheduler',
-      msgId: 'M1', uniqueId: 'U-call', requestId: context._context_request_id, ids: { server: U1, request: context._context_request_id },
+      kind: 'rpc-call',
+      method: 'select_destinations',
+      topic: 'scheduler',
+      fanout: false,
+      exchange: 'nova',
+      routingKey: 'scheduler',
+      msgId: 'M1',
+      uniqueId: 'U-call',
+      requestId: context._context_request_id,
+      ids: { server: U1, request: context._context_request_id },
       publish: { first: 10 * ms, last: 11 * ms, src: '10.98.0.1:51586', dst: '10.98.0.4:5672', conn: conductorPub.id },
-      deliveries: [{ first: 12 * ms, last: 13 * ms, src: '10.98.0.4:5672', dst: '10.98.0.1:45080', conn: schedulerSub.id }],
-      reply: { parts: 1, publish: { first: 50 * ms, src: '10.98.0.1:45080' }, deliveries: [{ last: 54 * ms, dst: '10.98.0.1:45088' }] },
+      deliveries: [
+        { first: 12 * ms, last: 13 * ms, src: '10.98.0.4:5672', dst: '10.98.0.1:45080', conn: schedulerSub.id },
+      ],
+      reply: {
+        parts: 1,
+        publish: { first: 50 * ms, src: '10.98.0.1:45080' },
+        deliveries: [{ last: 54 * ms, dst: '10.98.0.1:45088' }],
+      },
     });
     expect(ev.server).toBeUndefined();
     expect(novaRpcMessage(ev)).toEqual({
-      t: 10 * ms, vim: 'nova', type: 'rpc-call', name: 'select_destinations', service: 'nova-scheduler',
-      src: '10.98.0.1:51586', dst: '10.98.0.1:45080', ms: 44, ids: { server: U1, request: context._context_request_id },
+      t: 10 * ms,
+      vim: 'nova',
+      type: 'rpc-call',
+      name: 'select_destinations',
+      service: 'nova-scheduler',
+      src: '10.98.0.1:51586',
+      dst: '10.98.0.1:45080',
+      ms: 44,
+      ids: { server: U1, request: context._context_request_id },
     });
     expect(JSON.stringify(ev)).not.toContain('gAAAAAB');
   });
 
   it('keeps every delivery of a fanout cast', () => {
-    const cast = { method: 'update_instance_info', _unique_id: 'U-f', args: { instance_info: novaObject('InstanceList', { objects: [novaObject('Instance', { uuid: U1 })] }) } };
+    const cast = {
+      method: 'update_instance_info',
+      _unique_id: 'U-f',
+      args: { instance_info: novaObject('InstanceList', { objects: [novaObject('Instance', { uuid: U1 })] }) },
+    };
     const c = new OsloCorrelator();
     c.message(amqp(computePub, 'publish', 'scheduler_fanout', '', cast, 1 * ms));
     c.message(amqp(schedulerSub2, 'deliver', 'scheduler_fanout', '', cast, 3 * ms, 4 * ms));
     c.message(amqp(schedulerSub, 'deliver', 'scheduler_fanout', '', cast, 2 * ms, 5 * ms));
     const [ev] = c.end();
-    expect([ev.kind, ev.topic, ev.fanout, ev.server, ev.ids.server]).toEqual(['rpc-cast', 'scheduler', true, undefined, U1]);
+    expect([ev.kind, ev.topic, ev.fanout, ev.server, ev.ids.server]).toEqual([
+      'rpc-cast',
+      'scheduler',
+      true,
+      undefined,
+      U1,
+    ]);
     expect(ev.deliveries.map((d) => d.dst)).toEqual(['10.98.0.1:45080', '10.98.0.1:45068']);
     // A cast lasts from its publish to the end of its first delivery.
     expect(novaRpcMessage(ev).ms).toBe(4);
   });
 
   it('names the compute host of a directed cast, and its consumer', () => {
-    const cast = { method: 'build_and_run_instance', _unique_id: 'U-b', args: { instance: novaObject('Instance', { uuid: U1 }), admin_password: 'pw-SECRET' } };
+    const cast = {
+      method: 'build_and_run_instance',
+      _unique_id: 'U-b',
+      args: { instance: novaObject('Instance', { uuid: U1 }), admin_password: 'pw-SECRET' },
+    };
     const c = new OsloCorrelator();
     c.message(amqp(conductorPub, 'publish', 'nova', 'compute.compute1', cast, 7 * ms));
     c.message(amqp(computeSub, 'deliver', 'nova', 'compute.compute1', cast, 9 * ms));
@@ -78,7 +119,14 @@ describe('OsloCorrelator', () => {
   });
 
   it('matches a notification by routing key and message_id when it has no _unique_id', () => {
-    const n = { message_id: 'N1', publisher_id: 'compute.compute1', event_type: 'compute.instance.create.end', priority: 'INFO', payload: { instance_id: U1 }, timestamp: '2026-11-25 05:37:59.297264' };
+    const n = {
+      message_id: 'N1',
+      publisher_id: 'compute.compute1',
+      event_type: 'compute.instance.create.end',
+      priority: 'INFO',
+      payload: { instance_id: U1 },
+      timestamp: '2026-11-25 05:37:59.297264',
+    };
     const c = new OsloCorrelator();
     c.message(amqp(computePub, 'publish', 'nova', 'notifications.info', n, 1 * ms));
     c.message(amqp(computePub, 'publish', 'nova', 'versioned_notifications.info', n, 2 * ms));
@@ -89,19 +137,63 @@ describe('OsloCorrelator', () => {
       ['notification', 'versioned_notifications', 'INFO', 0],
     ]);
     expect(evs[0].notificationTimestampUs).toBe(Date.UTC(2026, 10, 25, 5, 37, 59) * 1000 + 297264);
-    expect(novaRpcMessage(evs[1])).toMatchObject({ type: 'notification', name: 'compute.instance.create.end', service: 'versioned_notifications', ms: null, dst: '10.98.0.4:5672' });
+    expect(novaRpcMessage(evs[1])).toMatchObject({
+      type: 'notification',
+      name: 'compute.instance.create.end',
+      service: 'versioned_notifications',
+      ms: null,
+      dst: '10.98.0.4:5672',
+    });
   });
 
-  it('a multi-part reply keeps the last part\'s times, counts its parts, and carries a failure', () => {
+  it("a multi-part reply keeps the last part's times, counts its parts, and carries a failure", () => {
     const call = { method: 'object_action', _msg_id: 'M2', _reply_q: 'reply_Q', _unique_id: 'U-c2', args: {} };
     const c = new OsloCorrelator();
     c.message(amqp(computePub, 'publish', 'nova', 'conductor', call, 1 * ms));
     c.message(amqp(conductorSub, 'publish', '', 'reply_Q', { result: 'a', _msg_id: 'M2', _unique_id: 'R1' }, 5 * ms));
-    c.message(amqp(conductorSub, 'publish', '', 'reply_Q', { result: null, failure: '{"class": "ValueError", "message": "boom"}', ending: true, _msg_id: 'M2', _unique_id: 'R2' }, 8 * ms));
-    c.message(amqp(computeSub, 'deliver', '', 'reply_Q', { result: 'a', _msg_id: 'M2', _unique_id: 'R1' }, 6 * ms, 6 * ms));
-    c.message(amqp(computeSub, 'deliver', '', 'reply_Q', { result: null, failure: '{"class": "ValueError", "message": "boom"}', ending: true, _msg_id: 'M2', _unique_id: 'R2' }, 9 * ms, 10 * ms));
+    c.message(
+      amqp(
+        conductorSub,
+        'publish',
+        '',
+        'reply_Q',
+        {
+          result: null,
+          failure: '{"class": "ValueError", "message": "boom"}',
+          ending: true,
+          _msg_id: 'M2',
+          _unique_id: 'R2',
+        },
+        8 * ms,
+      ),
+    );
+    c.message(
+      amqp(computeSub, 'deliver', '', 'reply_Q', { result: 'a', _msg_id: 'M2', _unique_id: 'R1' }, 6 * ms, 6 * ms),
+    );
+    c.message(
+      amqp(
+        computeSub,
+        'deliver',
+        '',
+        'reply_Q',
+        {
+          result: null,
+          failure: '{"class": "ValueError", "message": "boom"}',
+          ending: true,
+          _msg_id: 'M2',
+          _unique_id: 'R2',
+        },
+        9 * ms,
+        10 * ms,
+      ),
+    );
     const [ev] = c.end();
-    expect(ev.reply).toMatchObject({ parts: 2, failure: 'ValueError: boom', publish: { first: 8 * ms }, deliveries: [{ last: 10 * ms }] });
+    expect(ev.reply).toMatchObject({
+      parts: 2,
+      failure: 'ValueError: boom',
+      publish: { first: 8 * ms },
+      deliveries: [{ last: 10 * ms }],
+    });
     expect(novaRpcMessage(ev)).toMatchObject({ ms: 9, status: 'ValueError: boom' });
   });
 
@@ -111,7 +203,16 @@ describe('OsloCorrelator', () => {
     const call = { method: 'ping', _msg_id: 'M3', _reply_q: 'reply_Q', _unique_id: 'U3' };
     c.message(amqp(computePub, 'publish', 'nova', 'conductor', call, 1 * ms));
     c.message(amqp(computePub, 'publish', 'nova', 'conductor', call, 2 * ms));
-    c.message(amqp(computeSub, 'deliver', '', 'reply_Q', { result: 1, ending: true, _msg_id: 'OTHER', _unique_id: 'R9' }, 3 * ms));
+    c.message(
+      amqp(
+        computeSub,
+        'deliver',
+        '',
+        'reply_Q',
+        { result: 1, ending: true, _msg_id: 'OTHER', _unique_id: 'R9' },
+        3 * ms,
+      ),
+    );
     const junk = amqp(computePub, 'publish', 'nova', 'conductor', {}, 4 * ms);
     junk.body = new TextEncoder().encode('not json');
     c.message(junk);

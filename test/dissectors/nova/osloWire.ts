@@ -7,17 +7,41 @@ export const envelope = (inner: unknown) =>
 
 let nextConn = 0;
 export function connection(clientIp: string, clientPort: number, brokerIp = '10.98.0.4'): ConnectionInfo {
-  return { id: nextConn++, client: { ip: clientIp, port: clientPort }, server: { ip: brokerIp, port: 5672 }, sawSyn: false, startTs: 0 };
+  return {
+    id: nextConn++,
+    client: { ip: clientIp, port: clientPort },
+    server: { ip: brokerIp, port: 5672 },
+    sawSyn: false,
+    startTs: 0,
+  };
 }
 
 /** A Basic.Publish (dir 0) or Basic.Deliver (dir 1) of `inner` at [first, last]. */
-export function amqp(conn: ConnectionInfo, kind: 'publish' | 'deliver', exchange: string, routingKey: string, inner: unknown, first: number, last = first + 1000): AmqpMessage {
+export function amqp(
+  conn: ConnectionInfo,
+  kind: 'publish' | 'deliver',
+  exchange: string,
+  routingKey: string,
+  inner: unknown,
+  first: number,
+  last = first + 1000,
+): AmqpMessage {
   const body = envelope(inner);
   const dir: Direction = kind === 'publish' ? 0 : 1;
   return {
-    conn, dir, channel: 1, method: kind === 'publish' ? 'Basic.Publish' : 'Basic.Deliver', exchange, routingKey,
+    conn,
+    dir,
+    channel: 1,
+    method: kind === 'publish' ? 'Basic.Publish' : 'Basic.Deliver',
+    exchange,
+    routingKey,
     ...(kind === 'deliver' ? { deliveryTag: 1, consumerTag: 'ctag' } : {}),
-    properties: { contentType: 'application/json' }, body, bodySize: body.length, bodyTruncated: false, firstByte: first, lastByte: last,
+    properties: { contentType: 'application/json' },
+    body,
+    bodySize: body.length,
+    bodyTruncated: false,
+    firstByte: first,
+    lastByte: last,
   };
 }
 
@@ -28,6 +52,9 @@ export const context = {
   _context_global_request_id: null,
 };
 export const novaObject = (name: string, data: Record<string, unknown>, changes?: string[]) => ({
-  'nova_object.name': name, 'nova_object.namespace': 'nova', 'nova_object.version': '1.0', 'nova_object.data': data,
+  'nova_object.name': name,
+  'nova_object.namespace': 'nova',
+  'nova_object.version': '1.0',
+  'nova_object.data': data,
   ...(changes ? { 'nova_object.changes': changes } : {}),
 });

@@ -9,9 +9,13 @@ import { novaBodyFilter, novaHttpEvent, novaHttpMessage } from '../../../src/dis
 import type { NovaHttpEvent } from '../../../src/dissectors/nova/types.js';
 import { reassembleTcp } from '../../../src/net/reassembleTcp.js';
 import { HttpConnectionParser } from '../../../src/protocols/http/parser.js';
-import { defaultProtocolLimits, type HttpExchange, type ProtocolContext, type ProtocolWarning } from '../../../src/protocols/types.js';
+import {
+  defaultProtocolLimits,
+  type HttpExchange,
+  type ProtocolContext,
+  type ProtocolWarning,
+} from '../../../src/protocols/types.js';
 import { capturePath, runsOf, secretsOf, sharedFile, truthOf } from '../../helpers/groundTruth.js';
-
 
 /** `{'5000 GET': 1, …}` from "HTTP requests by destination port and method". */
 function readmeByPortMethod(readme: string): Record<string, number> {
@@ -67,19 +71,23 @@ for (const name of novaCases) {
       expect(parsed.counters.parseErrors).toBeUndefined();
       expect(parsed.counters.orphanResponses).toBeUndefined();
       expect(parsed.counters.requests).toBe(parsed.counters.responses);
-      console.log(`${name}: ${parsed.exchanges.length} exchanges in ${parsed.ms.toFixed(0)} ms; http counters ${JSON.stringify(parsed.counters)}`);
+      console.log(
+        `${name}: ${parsed.exchanges.length} exchanges in ${parsed.ms.toFixed(0)} ms; http counters ${JSON.stringify(parsed.counters)}`,
+      );
     });
 
-    it("counts requests by port and method exactly as tshark", () => {
+    it('counts requests by port and method exactly as tshark', () => {
       const ours = tally(parsed.exchanges.map((ex) => `${ex.conn.server.port} ${ex.request.method}`));
       expect(ours).toEqual(readmeByPortMethod(readme()));
     });
 
     it("counts requests by route template exactly as tshark's route list", () => {
-      const ours = tally(events.map((e) => {
-        const [method, path] = e.route.split(' ');
-        return `${method} :${Number(e.dst.split(':')[1])} ${path}`;
-      }));
+      const ours = tally(
+        events.map((e) => {
+          const [method, path] = e.route.split(' ');
+          return `${method} :${Number(e.dst.split(':')[1])} ${path}`;
+        }),
+      );
       expect(ours).toEqual(readmeRoutes(readme()));
     });
 
@@ -117,7 +125,8 @@ for (const name of novaCases) {
     it('lets no secret from secrets.txt into any event or message', () => {
       const secrets = secretsOf(name);
       expect(secrets.length).toBeGreaterThan(0);
-      const out = JSON.stringify(events) + JSON.stringify(events.map(novaHttpMessage)) + JSON.stringify(parsed.warnings);
+      const out =
+        JSON.stringify(events) + JSON.stringify(events.map(novaHttpMessage)) + JSON.stringify(parsed.warnings);
       const leaked = secrets.filter((s) => out.includes(s));
       expect(leaked).toEqual([]);
       // and the tokens really were on the wire, in the exchanges we reduced
@@ -129,21 +138,30 @@ for (const name of novaCases) {
 
 describe('Neutron and image downloads on nova-net: the facts the networking phases are built from', () => {
   let events: NovaHttpEvent[];
-  const runs = () => truthOf<{ runs: { server_id: string; request_id: string; port_id: string; image_downloaded: number }[] }>('nova-net').runs;
+  const runs = () =>
+    truthOf<{ runs: { server_id: string; request_id: string; port_id: string; image_downloaded: number }[] }>(
+      'nova-net',
+    ).runs;
 
   it('reads each port create: the server (device_id) it is for and the port id it got', async () => {
     const parsed = await parseHttp(capturePath('nova-net'), NOVA_PORTS, true);
     events = parsed.exchanges.map((ex) => novaHttpEvent(ex)).filter((e): e is NovaHttpEvent => e !== null);
     const posts = events.filter((e) => e.route === 'POST /v2.0/ports');
     expect(posts.length).toBe(20);
-    expect(new Map(posts.map((e) => [e.ids.server, e.ids.port]))).toEqual(new Map(runs().map((r) => [r.server_id, r.port_id])));
+    expect(new Map(posts.map((e) => [e.ids.server, e.ids.port]))).toEqual(
+      new Map(runs().map((r) => [r.server_id, r.port_id])),
+    );
     for (const e of posts) expect(e.src.startsWith('10.98.0.2:'), 'made by nova-compute').toBe(true);
   });
 
   it('reads each binding update: the port in its path, the host it binds to', () => {
     const puts = events.filter((e) => e.route === 'PUT /v2.0/ports/{id}');
     expect(puts.length).toBe(20);
-    expect(puts.map((e) => e.ids.port).sort()).toEqual(runs().map((r) => r.port_id).sort());
+    expect(puts.map((e) => e.ids.port).sort()).toEqual(
+      runs()
+        .map((r) => r.port_id)
+        .sort(),
+    );
     for (const e of puts) expect(e.bindingHost).toBe('compute1');
   });
 
@@ -151,14 +169,26 @@ describe('Neutron and image downloads on nova-net: the facts the networking phas
     const posts = events.filter((e) => e.route === 'POST /v2.1/os-server-external-events');
     expect(posts.length).toBe(80);
     const names = tally(posts.flatMap((e) => e.externalEvents!.map((x) => x.name)));
-    expect(names).toEqual({ 'network-changed': 20, 'network-vif-plugged': 20, 'network-vif-unplugged': 20, 'network-vif-deleted': 20 });
+    expect(names).toEqual({
+      'network-changed': 20,
+      'network-vif-plugged': 20,
+      'network-vif-unplugged': 20,
+      'network-vif-deleted': 20,
+    });
     const plugged = posts.flatMap((e) => e.externalEvents!.filter((x) => x.name === 'network-vif-plugged'));
-    expect(new Map(plugged.map((x) => [x.server, x.tag]))).toEqual(new Map(runs().map((r) => [r.server_id, r.port_id])));
+    expect(new Map(plugged.map((x) => [x.server, x.tag]))).toEqual(
+      new Map(runs().map((r) => [r.server_id, r.port_id])),
+    );
   });
 
-  it('gives each image download the boot\'s request id, in exactly the runs that downloaded', () => {
+  it("gives each image download the boot's request id, in exactly the runs that downloaded", () => {
     const files = events.filter((e) => e.route === 'GET /v2/images/{id}/file');
-    expect(files.map((e) => e.ids.request).sort()).toEqual(runs().filter((r) => Number(r.image_downloaded) === 1).map((r) => r.request_id).sort());
+    expect(files.map((e) => e.ids.request).sort()).toEqual(
+      runs()
+        .filter((r) => Number(r.image_downloaded) === 1)
+        .map((r) => r.request_id)
+        .sort(),
+    );
     for (const e of files) expect(e.status).toBe(200);
   });
 });
@@ -167,10 +197,12 @@ const nomadCases = ['nomad-2016-stock', 'nomad-2016-tuned', 'nomad-modern'];
 
 for (const name of nomadCases) {
   describe(`HTTP on ${name}`, () => {
-    it("counts requests by port and method exactly as tshark", async () => {
+    it('counts requests by port and method exactly as tshark', async () => {
       const readme = readFileSync(sharedFile(name, 'README.md'), 'utf8');
       const { exchanges, counters } = await parseHttp(capturePath(name), new Set([4646, 8080]), false);
-      expect(tally(exchanges.map((ex) => `${ex.conn.server.port} ${ex.request.method}`))).toEqual(readmeByPortMethod(readme));
+      expect(tally(exchanges.map((ex) => `${ex.conn.server.port} ${ex.request.method}`))).toEqual(
+        readmeByPortMethod(readme),
+      );
       expect(counters.parseErrors).toBeUndefined();
       expect(counters.requests).toBe(counters.responses);
     });

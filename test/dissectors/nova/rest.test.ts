@@ -19,7 +19,13 @@ interface Spec {
 function exchange(s: Spec): HttpExchange {
   const body = (t?: string) => Buffer.from(t ?? '');
   return {
-    conn: { id: 3, client: { ip: '10.98.0.3', port: 37262 }, server: { ip: '10.98.0.1', port: s.port ?? 8774 }, sawSyn: true, startTs: 0 },
+    conn: {
+      id: 3,
+      client: { ip: '10.98.0.3', port: 37262 },
+      server: { ip: '10.98.0.1', port: s.port ?? 8774 },
+      sawSyn: true,
+      startTs: 0,
+    },
     request: {
       method: s.method,
       target: s.target,
@@ -73,7 +79,12 @@ describe('route templates', () => {
     ['glance', 'GET', `/v2/images/${IMAGE}`, 'GET /v2/images/{id}'],
     ['glance', 'GET', `/v2/images/${IMAGE}/file`, 'GET /v2/images/{id}/file'],
     ['glance', 'GET', '/v2/schemas/image', 'GET /v2/schemas/image'],
-    ['placement', 'GET', '/allocation_candidates?limit=1000&resources=DISK_GB%3A1%2CVCPU%3A1', 'GET /allocation_candidates'],
+    [
+      'placement',
+      'GET',
+      '/allocation_candidates?limit=1000&resources=DISK_GB%3A1%2CVCPU%3A1',
+      'GET /allocation_candidates',
+    ],
     ['placement', 'PUT', `/allocations/${SERVER}`, 'PUT /allocations/{id}'],
     ['placement', 'GET', `/allocations/${SERVER}`, 'GET /allocations/{id}'],
     ['placement', 'DELETE', `/allocations/${SERVER}`, 'DELETE /allocations/{id}'],
@@ -82,7 +93,12 @@ describe('route templates', () => {
     ['neutron', 'GET', `/v2.0/ports?device_id=${SERVER}`, 'GET /v2.0/ports'],
     ['neutron', 'GET', '/v2.0/networks?shared=True', 'GET /v2.0/networks'],
     // generic fallback: ids replaced, query dropped
-    ['nova-api', 'GET', `/v2.1/os-instance-actions/${SERVER}/events/42?x=1`, 'GET /v2.1/os-instance-actions/{id}/{id}/{id}'],
+    [
+      'nova-api',
+      'GET',
+      `/v2.1/os-instance-actions/${SERVER}/events/42?x=1`,
+      'GET /v2.1/os-instance-actions/{id}/{id}/{id}',
+    ],
     // keystone v2.0 token validation: the token is never part of the name
     ['keystone', 'GET', '/v2.0/tokens/s3cr3t', 'GET /v2.0/tokens/{id}'],
     ['keystone', 'GET', '/v2.0/unknown/short', 'GET /v2.0/{id}/{id}'],
@@ -104,16 +120,30 @@ describe('route templates', () => {
 
 describe('service classification', () => {
   it('goes by port', () => {
-    expect(
-      [8774, 5000, 35357, 9292, 8778, 9696].map((p) => classifyService('/x', p)?.service),
-    ).toEqual(['nova-api', 'keystone', 'keystone', 'glance', 'placement', 'neutron']);
+    expect([8774, 5000, 35357, 9292, 8778, 9696].map((p) => classifyService('/x', p)?.service)).toEqual([
+      'nova-api',
+      'keystone',
+      'keystone',
+      'glance',
+      'placement',
+      'neutron',
+    ]);
   });
 
   it('goes by the front end prefix first, and strips it', () => {
-    expect(classifyService(`/compute/v2.1/servers/${SERVER}`, 80)).toEqual({ service: 'nova-api', path: `/v2.1/servers/${SERVER}` });
+    expect(classifyService(`/compute/v2.1/servers/${SERVER}`, 80)).toEqual({
+      service: 'nova-api',
+      path: `/v2.1/servers/${SERVER}`,
+    });
     expect(classifyService('/identity/v3/auth/tokens', 443)).toEqual({ service: 'keystone', path: '/v3/auth/tokens' });
-    expect(classifyService(`/image/v2/images/${IMAGE}`, 80)).toEqual({ service: 'glance', path: `/v2/images/${IMAGE}` });
-    expect(classifyService('/placement/allocation_candidates', 80)).toEqual({ service: 'placement', path: '/allocation_candidates' });
+    expect(classifyService(`/image/v2/images/${IMAGE}`, 80)).toEqual({
+      service: 'glance',
+      path: `/v2/images/${IMAGE}`,
+    });
+    expect(classifyService('/placement/allocation_candidates', 80)).toEqual({
+      service: 'placement',
+      path: '/allocation_candidates',
+    });
     expect(classifyService('/networking/v2.0/ports', 80)).toEqual({ service: 'neutron', path: '/v2.0/ports' });
     expect(classifyService('/placement', 80)).toEqual({ service: 'placement', path: '/' });
     // `/images` is not the `/image` prefix
@@ -143,13 +173,17 @@ describe('novaHttpEvent', () => {
       ['X-Auth-Token', USER_TOKEN],
       ['Content-Type', 'application/json'],
     ],
-    reqBody: JSON.stringify({ server: { name: 'vimo-1', imageRef: IMAGE, flavorRef: '1', networks: 'none', adminPass: ADMIN_PASS } }),
+    reqBody: JSON.stringify({
+      server: { name: 'vimo-1', imageRef: IMAGE, flavorRef: '1', networks: 'none', adminPass: ADMIN_PASS },
+    }),
     status: 202,
     resHeaders: [
       ['X-Openstack-Request-Id', REQ],
       ['X-Compute-Request-Id', REQ],
     ],
-    resBody: JSON.stringify({ server: { id: SERVER, links: [], 'OS-DCF:diskConfig': 'MANUAL', adminPass: ADMIN_PASS } }),
+    resBody: JSON.stringify({
+      server: { id: SERVER, links: [], 'OS-DCF:diskConfig': 'MANUAL', adminPass: ADMIN_PASS },
+    }),
   });
 
   it('gives a boot its route, server id, request id, image and times', () => {
@@ -178,7 +212,11 @@ describe('novaHttpEvent', () => {
         resBody: JSON.stringify({ server: { id: SERVER, status: 'ACTIVE', image: { id: IMAGE } } }),
       }),
     )!;
-    expect([ev.route, ev.serverStatus, ev.ids]).toEqual(['GET /v2.1/servers/{id}', 'ACTIVE', { server: SERVER, image: IMAGE, request: OTHER_REQ }]);
+    expect([ev.route, ev.serverStatus, ev.ids]).toEqual([
+      'GET /v2.1/servers/{id}',
+      'ACTIVE',
+      { server: SERVER, image: IMAGE, request: OTHER_REQ },
+    ]);
   });
 
   it("keys a glance lookup by the caller's request id, keeping glance's own apart", () => {
@@ -196,14 +234,25 @@ describe('novaHttpEvent', () => {
         resBody: '{"id": "x"}',
       }),
     )!;
-    expect([ev.service, ev.route, ev.ids, ev.serviceRequestId]).toEqual(['glance', 'GET /v2/images/{id}', { image: IMAGE, request: REQ }, OTHER_REQ]);
+    expect([ev.service, ev.route, ev.ids, ev.serviceRequestId]).toEqual([
+      'glance',
+      'GET /v2/images/{id}',
+      { image: IMAGE, request: REQ },
+      OTHER_REQ,
+    ]);
   });
 
   it('classifies a deployment behind one front end with prefixes', () => {
     const ev = (target: string, method = 'GET') => novaHttpEvent(exchange({ port: 80, method, target }))!;
-    expect([ev(`/compute/v2.1/servers/${SERVER}`).route, ev(`/compute/v2.1/servers/${SERVER}`).ids.server]).toEqual(['GET /v2.1/servers/{id}', SERVER]);
+    expect([ev(`/compute/v2.1/servers/${SERVER}`).route, ev(`/compute/v2.1/servers/${SERVER}`).ids.server]).toEqual([
+      'GET /v2.1/servers/{id}',
+      SERVER,
+    ]);
     expect(ev('/compute/v2.1/servers', 'POST').service).toBe('nova-api');
-    expect([ev('/identity/v3/auth/tokens').service, ev('/identity/v3/auth/tokens').tokenValidation]).toEqual(['keystone', true]);
+    expect([ev('/identity/v3/auth/tokens').service, ev('/identity/v3/auth/tokens').tokenValidation]).toEqual([
+      'keystone',
+      true,
+    ]);
     expect(ev(`/image/v2/images/${IMAGE}/file`).route).toBe('GET /v2/images/{id}/file');
     expect(ev(`/placement/allocations/${SERVER}`, 'PUT').route).toBe('PUT /allocations/{id}');
     expect(ev('/networking/v2.0/ports?device_id=x').route).toBe('GET /v2.0/ports');
@@ -229,7 +278,9 @@ describe('novaHttpEvent', () => {
       port: 5000,
       method: 'POST',
       target: '/v3/auth/tokens',
-      reqBody: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'nova', password: PASSWORD } } } } }),
+      reqBody: JSON.stringify({
+        auth: { identity: { methods: ['password'], password: { user: { name: 'nova', password: PASSWORD } } } },
+      }),
       status: 201,
       resHeaders: [['X-Subject-Token', SERVICE_TOKEN]],
     });
@@ -239,7 +290,14 @@ describe('novaHttpEvent', () => {
     const out = JSON.stringify([v, i, novaHttpEvent(boot), novaHttpMessage(v), novaHttpMessage(novaHttpEvent(boot)!)]);
     for (const secret of [USER_TOKEN, SERVICE_TOKEN, ADMIN_PASS, PASSWORD]) expect(out).not.toContain(secret);
     // the exchanges themselves did hold them: the test input is not vacuous
-    const raw = JSON.stringify([validation, issue, boot].map((e) => [e.request.headers, e.response?.headers, Buffer.from(e.request.body).toString(), Buffer.from(e.response?.body ?? []).toString()]));
+    const raw = JSON.stringify(
+      [validation, issue, boot].map((e) => [
+        e.request.headers,
+        e.response?.headers,
+        Buffer.from(e.request.body).toString(),
+        Buffer.from(e.response?.body ?? []).toString(),
+      ]),
+    );
     for (const secret of [USER_TOKEN, SERVICE_TOKEN, ADMIN_PASS, PASSWORD]) expect(raw).toContain(secret);
   });
 
@@ -251,7 +309,10 @@ describe('novaHttpEvent', () => {
   });
 
   it('carries an exchange without response as status null and ms null', () => {
-    const ev = novaHttpEvent({ ...exchange({ method: 'DELETE', target: `/v2.1/servers/${SERVER}`, status: null }), incomplete: 'no response' })!;
+    const ev = novaHttpEvent({
+      ...exchange({ method: 'DELETE', target: `/v2.1/servers/${SERVER}`, status: null }),
+      incomplete: 'no response',
+    })!;
     expect([ev.status, ev.respLast, ev.incomplete]).toEqual([null, null, 'no response']);
     expect(novaHttpMessage(ev)).toEqual({
       t: 1000,
@@ -267,7 +328,13 @@ describe('novaHttpEvent', () => {
   });
 
   it('turns into a messages --json line with ms from request first to response last byte', () => {
-    expect(novaHttpMessage(novaHttpEvent(boot)!)).toMatchObject({ t: 1000, name: 'POST /v2.1/servers', service: 'nova-api', ms: 0.006, status: 202 });
+    expect(novaHttpMessage(novaHttpEvent(boot)!)).toMatchObject({
+      t: 1000,
+      name: 'POST /v2.1/servers',
+      service: 'nova-api',
+      ms: 0.006,
+      status: 202,
+    });
   });
 });
 
@@ -280,6 +347,13 @@ describe('novaBodyFilter', () => {
     expect(keep({ dir: 1, headers: [], method: 'GET', target: `/v2.1/servers/${SERVER}`, status: 200 })).toBe(true);
     expect(keep({ dir: 0, headers: [], method: 'GET', target: `/v2.1/servers/${SERVER}` })).toBe(false);
     expect(keep({ dir: 1, headers: [], method: 'GET', target: '/v2.1/servers/detail', status: 200 })).toBe(false);
-    expect(novaBodyFilter({ ...conn, server: { ip: '10.98.0.5', port: 9292 } })({ dir: 1, headers: [], method: 'GET', target: `/v2/images/${IMAGE}/file` })).toBe(false);
+    expect(
+      novaBodyFilter({ ...conn, server: { ip: '10.98.0.5', port: 9292 } })({
+        dir: 1,
+        headers: [],
+        method: 'GET',
+        target: `/v2/images/${IMAGE}/file`,
+      }),
+    ).toBe(false);
   });
 });

@@ -29,7 +29,7 @@ function readmeCounts(name: string) {
 
 for (const name of cases) {
   describe(`AMQP on ${name}`, () => {
-    it('method counts equal tshark\'s', async () => {
+    it("method counts equal tshark's", async () => {
       const ref = readmeCounts(name);
       const { methods, messages, ctx } = await parseAmqpCapture(capturePath(name));
       const byName = (n: string) => methods.filter((m) => m.name === n).length;
@@ -37,7 +37,8 @@ for (const name of cases) {
       expect(byName('Basic.Deliver')).toBe(ref.deliver);
       expect(byName('Basic.Ack')).toBe(ref.ack);
       const byNumber: Record<string, number> = {};
-      for (const m of methods) byNumber[`${m.classId}.${m.methodId}`] = (byNumber[`${m.classId}.${m.methodId}`] ?? 0) + 1;
+      for (const m of methods)
+        byNumber[`${m.classId}.${m.methodId}`] = (byNumber[`${m.classId}.${m.methodId}`] ?? 0) + 1;
       expect(byNumber).toEqual(ref.all);
       // Names come from the spec table, not from the numbers we compared.
       for (const key of Object.keys(ref.all)) {

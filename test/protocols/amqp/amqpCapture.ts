@@ -11,7 +11,11 @@ export async function parseAmqpCapture(path: string, onMessage?: (m: AmqpMessage
   const ctx: ProtocolContext = { counters: {}, warn: (w) => warnings.push(w), limits: defaultProtocolLimits };
   const net = await reassembleTcp(path, (conn) =>
     conn.server.port === 5672 || conn.client.port === 5672
-      ? new AmqpConnectionParser(conn, { method: (m) => methods.push(m), message: onMessage ?? ((m) => messages.push(m)) }, ctx)
+      ? new AmqpConnectionParser(
+          conn,
+          { method: (m) => methods.push(m), message: onMessage ?? ((m) => messages.push(m)) },
+          ctx,
+        )
       : null,
   );
   return { methods, messages, warnings, ctx, net };

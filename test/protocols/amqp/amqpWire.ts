@@ -4,7 +4,13 @@
  */
 import { AmqpConnectionParser } from '../../../src/protocols/amqp/connectionParser.js';
 import type { ConnectionInfo, Direction } from '../../../src/net/types.js';
-import type { AmqpMessage, AmqpMethod, ProtocolContext, ProtocolLimits, ProtocolWarning } from '../../../src/protocols/types.js';
+import type {
+  AmqpMessage,
+  AmqpMethod,
+  ProtocolContext,
+  ProtocolLimits,
+  ProtocolWarning,
+} from '../../../src/protocols/types.js';
 import { defaultProtocolLimits } from '../../../src/protocols/types.js';
 
 const enc = new TextEncoder();
@@ -55,13 +61,34 @@ export const bodyFrame = (channel: number, body: Uint8Array | string) =>
 
 export const publishMethod = (channel: number, exchange: string, routingKey: string) =>
   method(channel, 60, 40, cat(u16(0), shortstr(exchange), shortstr(routingKey), u8(0)));
-export const deliverMethod = (channel: number, consumerTag: string, deliveryTag: number, redelivered: boolean, exchange: string, routingKey: string) =>
-  method(channel, 60, 60, cat(shortstr(consumerTag), u64(deliveryTag), u8(redelivered ? 1 : 0), shortstr(exchange), shortstr(routingKey)));
+export const deliverMethod = (
+  channel: number,
+  consumerTag: string,
+  deliveryTag: number,
+  redelivered: boolean,
+  exchange: string,
+  routingKey: string,
+) =>
+  method(
+    channel,
+    60,
+    60,
+    cat(shortstr(consumerTag), u64(deliveryTag), u8(redelivered ? 1 : 0), shortstr(exchange), shortstr(routingKey)),
+  );
 
 /** A whole publish: method, header (content-type application/json), body in frames of at most `frameBody` bytes. */
-export function publish(channel: number, exchange: string, routingKey: string, body: string, frameBody = 1 << 20): Uint8Array {
+export function publish(
+  channel: number,
+  exchange: string,
+  routingKey: string,
+  body: string,
+  frameBody = 1 << 20,
+): Uint8Array {
   const b = enc.encode(body);
-  const frames: Uint8Array[] = [publishMethod(channel, exchange, routingKey), contentHeader(channel, b.length, 0x8000, shortstr('application/json'))];
+  const frames: Uint8Array[] = [
+    publishMethod(channel, exchange, routingKey),
+    contentHeader(channel, b.length, 0x8000, shortstr('application/json')),
+  ];
   for (let o = 0; o < b.length; o += frameBody) frames.push(bodyFrame(channel, b.subarray(o, o + frameBody)));
   return cat(...frames);
 }
@@ -85,10 +112,18 @@ export interface Run {
 
 export function run(limits: Partial<ProtocolLimits> = {}): Run {
   const warnings: ProtocolWarning[] = [];
-  const ctx: ProtocolContext = { counters: {}, warn: (w) => warnings.push(w), limits: { ...defaultProtocolLimits, ...limits } };
+  const ctx: ProtocolContext = {
+    counters: {},
+    warn: (w) => warnings.push(w),
+    limits: { ...defaultProtocolLimits, ...limits },
+  };
   const methods: AmqpMethod[] = [];
   const messages: AmqpMessage[] = [];
-  const parser = new AmqpConnectionParser(conn, { method: (m) => methods.push(m), message: (m) => messages.push(m) }, ctx);
+  const parser = new AmqpConnectionParser(
+    conn,
+    { method: (m) => methods.push(m), message: (m) => messages.push(m) },
+    ctx,
+  );
   return { parser, ctx, methods, messages, warnings, amqp: (name) => ctx.counters.amqp?.[name] ?? 0 };
 }
 
@@ -100,5 +135,7 @@ export const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 /** JSON of anything the parser emitted, bytes as text too, so a secret cannot hide in a body. */
 export function dump(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? text(v) : v));
+  return JSON.stringify(value, (_k, v) =>
+    typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? text(v) : v,
+  );
 }

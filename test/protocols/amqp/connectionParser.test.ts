@@ -1,17 +1,47 @@
 import { describe, expect, it } from 'vitest';
 import {
-  PROTOCOL_HEADER, bodyFrame, cat, contentHeader, deliverMethod, dump, feed, field, frame, heartbeat, longstr, method,
-  publish, publishMethod, run, shortstr, table, text, u16, u32, u64, u8,
+  PROTOCOL_HEADER,
+  bodyFrame,
+  cat,
+  contentHeader,
+  deliverMethod,
+  dump,
+  feed,
+  field,
+  frame,
+  heartbeat,
+  longstr,
+  method,
+  publish,
+  publishMethod,
+  run,
+  shortstr,
+  table,
+  text,
+  u16,
+  u32,
+  u64,
+  u8,
 } from './amqpWire.js';
 
 const startOk = (user: string, password: string) =>
-  method(0, 10, 11, cat(
-    table([['product', field('S', longstr('py-amqp'))]]),
-    shortstr('PLAIN'),
-    longstr(`\0${user}\0${password}`),
-    shortstr('en_US'),
-  ));
-const start = method(0, 10, 10, cat(u8(0), u8(9), table([['product', field('S', longstr('RabbitMQ'))]]), longstr('AMQPLAIN PLAIN'), longstr('en_US')));
+  method(
+    0,
+    10,
+    11,
+    cat(
+      table([['product', field('S', longstr('py-amqp'))]]),
+      shortstr('PLAIN'),
+      longstr(`\0${user}\0${password}`),
+      shortstr('en_US'),
+    ),
+  );
+const start = method(
+  0,
+  10,
+  10,
+  cat(u8(0), u8(9), table([['product', field('S', longstr('RabbitMQ'))]]), longstr('AMQPLAIN PLAIN'), longstr('en_US')),
+);
 const tune = (frameMax: number) => method(0, 10, 30, cat(u16(2047), u32(frameMax), u16(60)));
 const tuneOk = (frameMax: number) => method(0, 10, 31, cat(u16(2047), u32(frameMax), u16(60)));
 
@@ -74,7 +104,18 @@ describe('AmqpConnectionParser: content assembly', () => {
     feed(r, 0, bodyFrame(1, bodyA.slice(10, 20)), 16);
     feed(r, 0, cat(bodyFrame(2, bodyB.slice(3)), heartbeat()), 17);
     feed(r, 0, bodyFrame(1, bodyA.slice(20)), 18);
-    expect(r.messages.map((m) => [m.channel, m.method, m.exchange, m.routingKey, text(m.body), m.bodySize, m.firstByte, m.lastByte])).toEqual([
+    expect(
+      r.messages.map((m) => [
+        m.channel,
+        m.method,
+        m.exchange,
+        m.routingKey,
+        text(m.body),
+        m.bodySize,
+        m.firstByte,
+        m.lastByte,
+      ]),
+    ).toEqual([
       [2, 'Basic.Publish', '', 'reply_abc', bodyB, 8, 14, 17],
       [1, 'Basic.Publish', 'nova', 'conductor', bodyA, 25, 10, 18],
     ]);
@@ -87,11 +128,23 @@ describe('AmqpConnectionParser: content assembly', () => {
 
   it('decodes Basic.Deliver arguments', () => {
     const r = run();
-    feed(r, 1, cat(deliverMethod(3, 'ctag-1', 42, true, 'nova', 'compute.compute1'), contentHeader(3, 2), bodyFrame(3, 'hi')), 5);
+    feed(
+      r,
+      1,
+      cat(deliverMethod(3, 'ctag-1', 42, true, 'nova', 'compute.compute1'), contentHeader(3, 2), bodyFrame(3, 'hi')),
+      5,
+    );
     expect(r.messages).toHaveLength(1);
     const m = r.messages[0];
-    expect([m.dir, m.method, m.consumerTag, m.deliveryTag, m.exchange, m.routingKey, text(m.body)]).toEqual(
-      [1, 'Basic.Deliver', 'ctag-1', 42, 'nova', 'compute.compute1', 'hi']);
+    expect([m.dir, m.method, m.consumerTag, m.deliveryTag, m.exchange, m.routingKey, text(m.body)]).toEqual([
+      1,
+      'Basic.Deliver',
+      'ctag-1',
+      42,
+      'nova',
+      'compute.compute1',
+      'hi',
+    ]);
     expect(r.methods[0].args.redelivered).toBe(true);
   });
 
@@ -112,23 +165,57 @@ describe('AmqpConnectionParser: content assembly', () => {
     const r = run();
     const flags = 0xfff8 | 0x0004; // all 13 properties plus the reserved cluster-id
     const props = cat(
-      shortstr('application/json'), shortstr('utf-8'), table([['k', field('S', longstr('v'))]]), u8(2), u8(5),
-      shortstr('corr'), shortstr('reply_q'), shortstr('60000'), shortstr('mid'), u64(1700000000), shortstr('t'),
-      shortstr('guest'), shortstr('app'), shortstr('cluster'),
+      shortstr('application/json'),
+      shortstr('utf-8'),
+      table([['k', field('S', longstr('v'))]]),
+      u8(2),
+      u8(5),
+      shortstr('corr'),
+      shortstr('reply_q'),
+      shortstr('60000'),
+      shortstr('mid'),
+      u64(1700000000),
+      shortstr('t'),
+      shortstr('guest'),
+      shortstr('app'),
+      shortstr('cluster'),
     );
-    feed(r, 0, cat(PROTOCOL_HEADER, publishMethod(1, 'x', 'y'), contentHeader(1, 1, flags, props), bodyFrame(1, 'z')), 1);
+    feed(
+      r,
+      0,
+      cat(PROTOCOL_HEADER, publishMethod(1, 'x', 'y'), contentHeader(1, 1, flags, props), bodyFrame(1, 'z')),
+      1,
+    );
     const p = r.messages[0].properties;
     expect({ ...p, headers: { ...p.headers } }).toEqual({
-      contentType: 'application/json', contentEncoding: 'utf-8', headers: { k: 'v' }, deliveryMode: 2, priority: 5,
-      correlationId: 'corr', replyTo: 'reply_q', expiration: '60000', messageId: 'mid', timestamp: 1700000000, type: 't',
-      userId: 'guest', appId: 'app',
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      headers: { k: 'v' },
+      deliveryMode: 2,
+      priority: 5,
+      correlationId: 'corr',
+      replyTo: 'reply_q',
+      expiration: '60000',
+      messageId: 'mid',
+      timestamp: 1700000000,
+      type: 't',
+      userId: 'guest',
+      appId: 'app',
     });
   });
 
   it('keeps a `__proto__` header key as data, without polluting any prototype', () => {
     const r = run();
-    const headers = table([['__proto__', field('F', table([['polluted', field('t', u8(1))]]))], ['constructor', field('S', longstr('c'))]]);
-    feed(r, 0, cat(PROTOCOL_HEADER, publishMethod(1, 'x', 'y'), contentHeader(1, 1, 0x2000, headers), bodyFrame(1, 'z')), 1);
+    const headers = table([
+      ['__proto__', field('F', table([['polluted', field('t', u8(1))]]))],
+      ['constructor', field('S', longstr('c'))],
+    ]);
+    feed(
+      r,
+      0,
+      cat(PROTOCOL_HEADER, publishMethod(1, 'x', 'y'), contentHeader(1, 1, 0x2000, headers), bodyFrame(1, 'z')),
+      1,
+    );
     const h = r.messages[0].properties.headers!;
     expect(Object.getPrototypeOf(h)).toBe(null);
     expect(Object.keys(h)).toEqual(['__proto__', 'constructor']);
@@ -146,7 +233,10 @@ describe('AmqpConnectionParser: content assembly', () => {
       feed(r, 0, wire.subarray(k), 200);
       const first = k > PROTOCOL_HEADER.length ? 100 : 200;
       const last = k === wire.length ? 100 : 200;
-      expect(r.messages.map((m) => [m.routingKey, text(m.body), m.firstByte, m.lastByte]), `split at ${k}`).toEqual([['scheduler', body, first, last]]);
+      expect(
+        r.messages.map((m) => [m.routingKey, text(m.body), m.firstByte, m.lastByte]),
+        `split at ${k}`,
+      ).toEqual([['scheduler', body, first, last]]);
       expect(r.warnings, `split at ${k}`).toEqual([]);
     }
   });
@@ -280,8 +370,14 @@ describe('AmqpConnectionParser: limits and bad input', () => {
     feed(r, 1, cat(deliverMethod(1, 't', 7, false, 'e', 'k'), contentHeader(1, 1), bodyFrame(1, 'z'), heartbeat()), 1);
     feed(r, 0, cat(PROTOCOL_HEADER, ack, ack, method(1, 99, 1)), 2);
     expect(r.ctx.counters.amqp).toMatchObject({
-      'frames.method': 4, 'frames.header': 1, 'frames.body': 1, 'frames.heartbeat': 1,
-      'methods.Basic.Deliver': 1, 'methods.Basic.Ack': 2, 'methods.unknown.99.1': 1, messages: 1,
+      'frames.method': 4,
+      'frames.header': 1,
+      'frames.body': 1,
+      'frames.heartbeat': 1,
+      'methods.Basic.Deliver': 1,
+      'methods.Basic.Ack': 2,
+      'methods.unknown.99.1': 1,
+      messages: 1,
     });
     expect(r.methods.filter((m) => m.name === 'Basic.Ack').map((m) => m.args.deliveryTag)).toEqual([7, 7]);
   });

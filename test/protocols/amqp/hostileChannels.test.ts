@@ -14,7 +14,16 @@ const MB = 1024 * 1024;
 describe('many AMQP channels with partial bodies', () => {
   it('60 channels, 1 MB of an 8 MiB body each: cut to the budget, every publish still counted', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'vim-amqp-hostile-')), 'channels.pcap');
-    writeFileSync(file, hostilePcap(amqpChannels(60, 8 * MB, MB, { server: ['10.99.0.1', 5672], startNs: 1_700_000_000_000_000_000n, spanNs: 1_000_000_000n })));
+    writeFileSync(
+      file,
+      hostilePcap(
+        amqpChannels(60, 8 * MB, MB, {
+          server: ['10.99.0.1', 5672],
+          startNs: 1_700_000_000_000_000_000n,
+          spanNs: 1_000_000_000n,
+        }),
+      ),
+    );
     const r = measuredAnalyse(file, { limits: { maxHeldBytes: 16 * MB } });
     const p = r.counters.protocols as Record<string, Record<string, number>>;
     expect(p.amqp['methods.Basic.Publish']).toBe(60);

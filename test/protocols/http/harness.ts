@@ -52,7 +52,10 @@ export interface RunResult {
   warnings: ProtocolWarning[];
 }
 
-export function run(steps: Step[], opts: { limits?: Partial<ProtocolLimits>; parser?: HttpParserOptions } = {}): RunResult {
+export function run(
+  steps: Step[],
+  opts: { limits?: Partial<ProtocolLimits>; parser?: HttpParserOptions } = {},
+): RunResult {
   const warnings: ProtocolWarning[] = [];
   const ctx: ProtocolContext = {
     counters: {},

@@ -7,11 +7,21 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { brotliBomb, chunkStorm, compressedBodies, hostilePcap, pipelinedRequests } from '../../helpers/hostileCaptures.js';
+import {
+  brotliBomb,
+  chunkStorm,
+  compressedBodies,
+  hostilePcap,
+  pipelinedRequests,
+} from '../../helpers/hostileCaptures.js';
 import { measuredAnalyse } from '../../helpers/measuredRun.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vim-http-hostile-'));
-const at = { server: ['10.99.0.1', 4646] as [string, number], startNs: 1_700_000_000_000_000_000n, spanNs: 1_000_000_000n };
+const at = {
+  server: ['10.99.0.1', 4646] as [string, number],
+  startNs: 1_700_000_000_000_000_000n,
+  spanNs: 1_000_000_000n,
+};
 const MB = 1024 * 1024;
 type Http = Record<string, number>;
 

@@ -42,7 +42,9 @@ describe('HttpConnectionParser: framing', () => {
   it('gives the same result for a chunked response split at every byte offset', () => {
     for (const cuts of everySplit(chunked)) {
       const r = run([req(GET('/')), ...splitAt(1, chunked, cuts)]);
-      expect(r.exchanges.map(summarise), `cuts ${cuts.join(',')}`).toEqual([{ req: 'GET /', status: 200, resBody: 'hello, world' }]);
+      expect(r.exchanges.map(summarise), `cuts ${cuts.join(',')}`).toEqual([
+        { req: 'GET /', status: 200, resBody: 'hello, world' },
+      ]);
       expect(r.exchanges[0].response?.trailers?.length).toBe(2);
     }
   });
@@ -96,7 +98,9 @@ describe('HttpConnectionParser: framing', () => {
     ]);
     expect(r.exchanges.map(summarise)).toEqual([{ req: 'PUT /upload', reqBody: '12345', status: 201 }]);
     const ex = r.exchanges[0];
-    expect([ex.request.firstByte, ex.request.lastByte, ex.response?.firstByte, ex.response?.lastByte]).toEqual([1, 3, 4, 4]);
+    expect([ex.request.firstByte, ex.request.lastByte, ex.response?.firstByte, ex.response?.lastByte]).toEqual([
+      1, 3, 4, 4,
+    ]);
     expect(r.counters.interimResponses).toBe(1);
   });
 
@@ -110,7 +114,9 @@ describe('HttpConnectionParser: framing', () => {
       res('k', 220),
     ]);
     const ex = r.exchanges[0];
-    expect([ex.request.firstByte, ex.request.lastByte, ex.response?.firstByte, ex.response?.lastByte]).toEqual([100, 120, 200, 220]);
+    expect([ex.request.firstByte, ex.request.lastByte, ex.response?.firstByte, ex.response?.lastByte]).toEqual([
+      100, 120, 200, 220,
+    ]);
   });
 
   it('flushes requests still waiting at end of input with response null', () => {
@@ -123,7 +129,10 @@ describe('HttpConnectionParser: framing', () => {
   });
 
   it('keeps header values as sent and finds them case-insensitively', () => {
-    const r = run([req('GET / HTTP/1.1\r\nX-Auth-Token:  gAAAA-secret \r\nx-multi: a\r\n folded\r\n\r\n'), res(OK(''))]);
+    const r = run([
+      req('GET / HTTP/1.1\r\nX-Auth-Token:  gAAAA-secret \r\nx-multi: a\r\n folded\r\n\r\n'),
+      res(OK('')),
+    ]);
     const h = r.exchanges[0].request.headers;
     expect(h).toEqual([
       ['X-Auth-Token', 'gAAAA-secret'],
@@ -168,7 +177,9 @@ describe('HttpConnectionParser: content encoding', () => {
   it('bounds a gzip bomb by maxBodyBytes', () => {
     const bomb = zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024)); // ~50 KB compressed
     const head = `HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${bomb.length}\r\n\r\n`;
-    const r = run([req(GET('/')), res(Buffer.concat([Buffer.from(head), bomb]))], { limits: { maxBodyBytes: 1 << 20 } });
+    const r = run([req(GET('/')), res(Buffer.concat([Buffer.from(head), bomb]))], {
+      limits: { maxBodyBytes: 1 << 20 },
+    });
     const resp = r.exchanges[0].response!;
     expect(resp.body.length).toBeLessThanOrEqual(1 << 20);
     expect(resp.body.length).toBeGreaterThan(0);
@@ -177,12 +188,18 @@ describe('HttpConnectionParser: content encoding', () => {
   });
 
   it('inflates a bomb once: the first maxBodyBytes come out of one pass, and only they are charged', () => {
-    for (const [name, encode] of [['gzip', zlib.gzipSync], ['br', zlib.brotliCompressSync], ['deflate', zlib.deflateRawSync]] as const) {
+    for (const [name, encode] of [
+      ['gzip', zlib.gzipSync],
+      ['br', zlib.brotliCompressSync],
+      ['deflate', zlib.deflateRawSync],
+    ] as const) {
       const plain = Buffer.alloc(24 * 1024 * 1024, 'A');
       plain.write('{"ID":"first"}', 0);
       const bomb = encode(plain);
       const head = `HTTP/1.1 200 OK\r\nContent-Encoding: ${name}\r\nContent-Length: ${bomb.length}\r\n\r\n`;
-      const r = run([req(GET('/')), res(Buffer.concat([Buffer.from(head), bomb]))], { limits: { maxBodyBytes: 1 << 20 } });
+      const r = run([req(GET('/')), res(Buffer.concat([Buffer.from(head), bomb]))], {
+        limits: { maxBodyBytes: 1 << 20 },
+      });
       const resp = r.exchanges[0].response!;
       // Halving the input until a prefix fitted gave a shorter prefix after several decodes.
       expect(resp.body.length).toBe(1 << 20);
@@ -201,7 +218,10 @@ describe('HttpConnectionParser: content encoding', () => {
 
   it('keeps a corrupt gzip body as sent and counts the error', () => {
     const bad = 'not gzip at all';
-    const r = run([req(GET('/')), res(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${bad.length}\r\n\r\n${bad}`)]);
+    const r = run([
+      req(GET('/')),
+      res(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${bad.length}\r\n\r\n${bad}`),
+    ]);
     expect(r.exchanges[0].response?.bodyEncoded).toBe('gzip');
     expect(summarise(r.exchanges[0]).resBody).toBe(bad);
     expect(r.counters.inflateErrors).toBe(1);
@@ -216,7 +236,9 @@ describe('HttpConnectionParser: content encoding', () => {
   });
 
   it('copies no body the owner does not want, but still counts its length', () => {
-    const r = run([req(GET('/image/file')), res(OK('imagebytes'))], { parser: { keepBody: (h) => h.target !== '/image/file' } });
+    const r = run([req(GET('/image/file')), res(OK('imagebytes'))], {
+      parser: { keepBody: (h) => h.target !== '/image/file' },
+    });
     expect(r.exchanges[0].response?.body.length).toBe(0);
     expect(r.exchanges[0].response?.bodyLength).toBe(10);
   });
@@ -232,7 +254,13 @@ describe('HttpConnectionParser: bounds, gaps and resynchronisation', () => {
     ];
     const r = run(steps);
     expect(r.exchanges.map(summarise)).toEqual([
-      { req: 'POST /a', reqBody: '0123456789', status: 200, resBody: 'A', incomplete: 'gap in request body (unknown size)' },
+      {
+        req: 'POST /a',
+        reqBody: '0123456789',
+        status: 200,
+        resBody: 'A',
+        incomplete: 'gap in request body (unknown size)',
+      },
       { req: 'GET /b', status: 200, resBody: 'B' },
     ]);
     expect(r.counters.resyncs).toBe(1);
@@ -270,7 +298,10 @@ describe('HttpConnectionParser: bounds, gaps and resynchronisation', () => {
   });
 
   it('skips garbage and resyncs on the next request line', () => {
-    const r = run([req('\x16\x03\x01binary junk\r\nHTTP/1.1 is not a request line, nor GET  HTTP/1.1\r\n{"a":1}' + GET('/real')), res(OK('R'))]);
+    const r = run([
+      req('\x16\x03\x01binary junk\r\nHTTP/1.1 is not a request line, nor GET  HTTP/1.1\r\n{"a":1}' + GET('/real')),
+      res(OK('R')),
+    ]);
     expect(r.exchanges.map(summarise)).toEqual([{ req: 'GET /real', status: 200, resBody: 'R' }]);
     expect(r.counters.parseErrors).toBe(1);
     expect(r.counters.resyncs).toBe(1);
@@ -281,7 +312,9 @@ describe('HttpConnectionParser: bounds, gaps and resynchronisation', () => {
     const tail = 'ength: 5\r\n\r\nhello';
     for (const cuts of everySplit(tail + OK('x'))) {
       const r = run([gap(0, -1), req(GET('/after')), gap(1, -1), ...splitAt(1, tail + OK('x'), cuts)]);
-      expect(r.exchanges.map(summarise), `cuts ${cuts.join(',')}`).toEqual([{ req: 'GET /after', status: 200, resBody: 'x' }]);
+      expect(r.exchanges.map(summarise), `cuts ${cuts.join(',')}`).toEqual([
+        { req: 'GET /after', status: 200, resBody: 'x' },
+      ]);
     }
   });
 
@@ -325,7 +358,10 @@ describe('HttpConnectionParser: bounds, gaps and resynchronisation', () => {
   });
 
   it('rejects conflicting Content-Length values and resyncs', () => {
-    const r = run([req('POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nab\r\n' + GET('/b')), res(OK('A') + OK('B'))]);
+    const r = run([
+      req('POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nab\r\n' + GET('/b')),
+      res(OK('A') + OK('B')),
+    ]);
     expect(r.exchanges.map(summarise)).toEqual([
       { req: 'POST /a', status: 200, resBody: 'A', incomplete: 'request framing: conflicting Content-Length values' },
       { req: 'GET /b', status: 200, resBody: 'B' },

@@ -7,13 +7,48 @@ const MS = 1e6;
 let nextConn = 0;
 
 /** An exchange from `client` to `server` (ip:port), request first byte at `first` ms, response last byte at `last` ms. */
-function ex(client: string, server: string, first: number, last: number, headers: Header[] = [], method = 'GET', target = '/v2.1/servers/x'): HttpExchange {
-  const [cip, cport] = client.split(':'), [sip, sport] = server.split(':');
+function ex(
+  client: string,
+  server: string,
+  first: number,
+  last: number,
+  headers: Header[] = [],
+  method = 'GET',
+  target = '/v2.1/servers/x',
+): HttpExchange {
+  const [cip, cport] = client.split(':'),
+    [sip, sport] = server.split(':');
   const body = new Uint8Array(0);
   return {
-    conn: { id: nextConn++, client: { ip: cip, port: Number(cport) }, server: { ip: sip, port: Number(sport) }, sawSyn: true, startTs: 0 },
-    request: { method, target, version: 'HTTP/1.1', headers, body, bodyTruncated: false, bodyLength: 0, firstByte: first * MS, lastByte: first * MS },
-    response: { status: 200, reason: 'OK', version: 'HTTP/1.1', headers: [], body, bodyTruncated: false, bodyLength: 0, firstByte: last * MS, lastByte: last * MS },
+    conn: {
+      id: nextConn++,
+      client: { ip: cip, port: Number(cport) },
+      server: { ip: sip, port: Number(sport) },
+      sawSyn: true,
+      startTs: 0,
+    },
+    request: {
+      method,
+      target,
+      version: 'HTTP/1.1',
+      headers,
+      body,
+      bodyTruncated: false,
+      bodyLength: 0,
+      firstByte: first * MS,
+      lastByte: first * MS,
+    },
+    response: {
+      status: 200,
+      reason: 'OK',
+      version: 'HTTP/1.1',
+      headers: [],
+      body,
+      bodyTruncated: false,
+      bodyLength: 0,
+      firstByte: last * MS,
+      lastByte: last * MS,
+    },
   };
 }
 
@@ -48,7 +83,10 @@ describe('ProxyLegPairer', () => {
   it('does not pair another caller, another target, or a leg that is not nested in time', () => {
     for (const [backend, caller] of [
       [ex('10.0.0.1:5000', '10.0.0.2:8774', 10.5, 19, xff('10.0.0.8')), ex('10.0.0.9:4000', '10.0.0.10:8774', 10, 20)],
-      [ex('10.0.0.1:5000', '10.0.0.2:8774', 10.5, 19, xff('10.0.0.9'), 'GET', '/v2.1/flavors'), ex('10.0.0.9:4000', '10.0.0.10:8774', 10, 20)],
+      [
+        ex('10.0.0.1:5000', '10.0.0.2:8774', 10.5, 19, xff('10.0.0.9'), 'GET', '/v2.1/flavors'),
+        ex('10.0.0.9:4000', '10.0.0.10:8774', 10, 20),
+      ],
       [ex('10.0.0.1:5000', '10.0.0.2:8774', 9.5, 19, xff('10.0.0.9')), ex('10.0.0.9:4000', '10.0.0.10:8774', 10, 20)],
       [ex('10.0.0.1:5000', '10.0.0.2:8774', 10.5, 21, xff('10.0.0.9')), ex('10.0.0.9:4000', '10.0.0.10:8774', 10, 20)],
     ] as const) {

@@ -46,12 +46,18 @@ describe('msgpack nesting depth', () => {
   it('legitimate nesting still decodes; too deep is a decode error', () => {
     const d = new MsgpackValueDecoder(defaultProtocolLimits);
     expect(d.decode(nested(100))).toMatchObject({ ok: true });
-    expect(d.decode(nested(100_000))).toEqual({ ok: false, error: `containers nested deeper than ${maxMsgpackDepth} levels` });
+    expect(d.decode(nested(100_000))).toEqual({
+      ok: false,
+      error: `containers nested deeper than ${maxMsgpackDepth} levels`,
+    });
   });
 
   it('a selected reply field of nested arrays is refused, the reply read otherwise', () => {
     const s = new MsgpackSelector(new MsgpackValueDecoder(defaultProtocolLimits));
-    expect(s.select(reply(encode(42)), { Index: true, KnownLeader: true })).toEqual({ ok: true, value: { Index: 42, KnownLeader: true } });
+    expect(s.select(reply(encode(42)), { Index: true, KnownLeader: true })).toEqual({
+      ok: true,
+      value: { Index: 42, KnownLeader: true },
+    });
     const r = s.select(reply(nested(1_000_000)), { Index: true, KnownLeader: true });
     expect(r.ok).toBe(false);
   });

@@ -10,17 +10,29 @@ import {
 } from '../../../src/protocols/types.js';
 import type { ConnectionInfo, Direction } from '../../../src/net/types.js';
 
-const conn: ConnectionInfo = { id: 7, client: { ip: '10.99.0.2', port: 44102 }, server: { ip: '10.99.0.1', port: 4647 }, sawSyn: true, startTs: 0 };
+const conn: ConnectionInfo = {
+  id: 7,
+  client: { ip: '10.99.0.2', port: 44102 },
+  server: { ip: '10.99.0.1', port: 4647 },
+  sawSyn: true,
+  startTs: 0,
+};
 const cat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 
 // go-msgpack writes struct fields sorted by name: {Seq, ServiceMethod} and {Error, Seq, ServiceMethod}.
-const request = (seq: number, method: string, body: unknown) => cat(encode({ Seq: seq, ServiceMethod: method }), encode(body, { useBigInt64: true }));
+const request = (seq: number, method: string, body: unknown) =>
+  cat(encode({ Seq: seq, ServiceMethod: method }), encode(body, { useBigInt64: true }));
 const response = (seq: number, method: string, body: unknown, error = '') =>
   cat(encode({ Error: error, Seq: seq, ServiceMethod: method }), encode(body, { useBigInt64: true }));
 
 function context(): ProtocolContext & { warnings: ProtocolWarning[] } {
   const warnings: ProtocolWarning[] = [];
-  return { counters: {}, warn: (w) => warnings.push(w), limits: { ...defaultProtocolLimits, maxFrameBytes: 1 << 20 }, warnings };
+  return {
+    counters: {},
+    warn: (w) => warnings.push(w),
+    limits: { ...defaultProtocolLimits, maxFrameBytes: 1 << 20 },
+    warnings,
+  };
 }
 
 type Step = [Direction, Uint8Array | { gap: number }];
@@ -33,7 +45,10 @@ function run(steps: Step[], opts: { resync?: boolean } = {}) {
   steps.forEach(([dir, c], i) => ('gap' in c ? s.gap(dir, c.gap, i) : s.data(dir, c, i)));
   s.end(0, steps.length, 'fin');
   s.end(1, steps.length, 'fin');
-  const summary = exchanges.map((e) => `${e.request.serviceMethod}#${e.request.seq} -> ${e.response ? `${e.response.serviceMethod}#${e.response.seq}` : 'none'}`);
+  const summary = exchanges.map(
+    (e) =>
+      `${e.request.serviceMethod}#${e.request.seq} -> ${e.response ? `${e.response.serviceMethod}#${e.response.seq}` : 'none'}`,
+  );
   return { exchanges, summary, counters: ctx.counters['msgpack-rpc'] ?? {}, warnings: ctx.warnings };
 }
 
@@ -41,20 +56,45 @@ describe('MsgpackRpcStream', () => {
   it('matches a request and its response by Seq, with header fields, bodies, sizes and byte times', () => {
     const req = request(4, 'Node.GetClientAllocs', { NodeID: 'n1', MinQueryIndex: 0 });
     const resp = response(4, 'Node.GetClientAllocs', { Allocs: { a1: 12 }, Index: 12 });
-    const r = run([[0, req], [1, resp]]);
+    const r = run([
+      [0, req],
+      [1, resp],
+    ]);
     expect(r.summary).toEqual(['Node.GetClientAllocs#4 -> Node.GetClientAllocs#4']);
     const ex = r.exchanges[0];
     expect(ex.streamId).toBe(3);
-    expect(ex.request).toMatchObject({ kind: 'request', dir: 0, size: req.length, firstByte: 0, lastByte: 0, body: { NodeID: 'n1', MinQueryIndex: 0 } });
+    expect(ex.request).toMatchObject({
+      kind: 'request',
+      dir: 0,
+      size: req.length,
+      firstByte: 0,
+      lastByte: 0,
+      body: { NodeID: 'n1', MinQueryIndex: 0 },
+    });
     expect(ex.request.error).toBeUndefined();
-    expect(ex.response).toMatchObject({ kind: 'response', dir: 1, error: '', size: resp.length, firstByte: 1, lastByte: 1, body: { Allocs: { a1: 12 }, Index: 12 } });
+    expect(ex.response).toMatchObject({
+      kind: 'response',
+      dir: 1,
+      error: '',
+      size: resp.length,
+      firstByte: 1,
+      lastByte: 1,
+      body: { Allocs: { a1: 12 }, Index: 12 },
+    });
   });
 
   it('finds message boundaries at every split offset across TCP segments', () => {
-    const wire = cat(request(1, 'Status.Ping', {}), request(2, 'Node.UpdateAlloc', { Alloc: [{ ID: 'x'.repeat(300) }] }));
+    const wire = cat(
+      request(1, 'Status.Ping', {}),
+      request(2, 'Node.UpdateAlloc', { Alloc: [{ ID: 'x'.repeat(300) }] }),
+    );
     const resp = response(2, 'Node.UpdateAlloc', { Index: 99 });
     for (let cut = 1; cut < wire.length; cut++) {
-      const r = run([[0, wire.subarray(0, cut)], [0, wire.subarray(cut)], [1, resp]]);
+      const r = run([
+        [0, wire.subarray(0, cut)],
+        [0, wire.subarray(cut)],
+        [1, resp],
+      ]);
       expect(r.summary).toEqual(['Node.UpdateAlloc#2 -> Node.UpdateAlloc#2', 'Status.Ping#1 -> none']);
       const second = r.exchanges[0].request;
       // First byte: the chunk holding its first byte; last byte: the chunk holding its last.
@@ -84,14 +124,20 @@ describe('MsgpackRpcStream', () => {
 
   it('keeps 64-bit nanosecond times exact (bigint)', () => {
     const time = 1795560355437677958n;
-    const r = run([[0, request(1, 'Node.UpdateAlloc', { Time: time, Small: 5 })], [1, response(1, 'Node.UpdateAlloc', {})]]);
+    const r = run([
+      [0, request(1, 'Node.UpdateAlloc', { Time: time, Small: 5 })],
+      [1, response(1, 'Node.UpdateAlloc', {})],
+    ]);
     expect(r.exchanges[0].request.body).toEqual({ Time: time, Small: 5 });
   });
 
   it('turns a str32 length of 2^32 into a counted decode error, then resynchronises', () => {
     const header = encode({ Seq: 1, ServiceMethod: 'Bad.Str' });
     const lie = Uint8Array.of(0x81, 0xa1, 0x78, 0xdb, 0xff, 0xff, 0xff, 0xff, 0x61, 0x62);
-    const r = run([[0, cat(header, lie, request(2, 'Good.After', {}))], [1, response(2, 'Good.After', {})]]);
+    const r = run([
+      [0, cat(header, lie, request(2, 'Good.After', {}))],
+      [1, response(2, 'Good.After', {})],
+    ]);
     expect(r.summary).toEqual(['Good.After#2 -> Good.After#2']);
     expect(r.counters.decodeErrors).toBe(1);
     expect(r.warnings[0].message).toMatch(/msgpack length 4294967295 exceeds/);
@@ -107,7 +153,10 @@ describe('MsgpackRpcStream', () => {
 
   it('emits a request whose response never came (truncated capture) with response null', () => {
     const resp = response(5, 'Node.GetClientAllocs', { Index: 1 });
-    const r = run([[0, request(5, 'Node.GetClientAllocs', {})], [1, resp.subarray(0, resp.length - 2)]]);
+    const r = run([
+      [0, request(5, 'Node.GetClientAllocs', {})],
+      [1, resp.subarray(0, resp.length - 2)],
+    ]);
     expect(r.summary).toEqual(['Node.GetClientAllocs#5 -> none']);
     expect(r.counters.truncatedMessages).toBe(1);
     expect(r.counters.unanswered).toBe(1);
@@ -115,7 +164,13 @@ describe('MsgpackRpcStream', () => {
 
   it('picks up a stream seen from its middle at the next header map, counting skipped bytes', () => {
     const partial = request(1, 'Lost.Start', { Key: 'value' }).subarray(5);
-    const r = run([[0, cat(partial, request(2, 'Node.UpdateStatus', { Status: 'ready' }))], [1, response(2, 'Node.UpdateStatus', {})]], { resync: true });
+    const r = run(
+      [
+        [0, cat(partial, request(2, 'Node.UpdateStatus', { Status: 'ready' }))],
+        [1, response(2, 'Node.UpdateStatus', {})],
+      ],
+      { resync: true },
+    );
     expect(r.summary).toEqual(['Node.UpdateStatus#2 -> Node.UpdateStatus#2']);
     expect(r.counters.skippedBytes).toBe(partial.length);
   });
@@ -149,9 +204,25 @@ describe('MsgpackObjectScanner', () => {
 
   it('finds the end of every msgpack type go-msgpack writes', () => {
     const value = {
-      nil: null, t: true, f: false, pos: 5, neg: -3, u8: 200, u16: 60000, u32: 4e9, u64: 2n ** 63n,
-      i8: -100, i16: -30000, i32: -2e9, i64: -(2n ** 40n), f64: 1.5, s: 'x'.repeat(40), long: 'y'.repeat(70000),
-      bin: new Uint8Array(300), arr: Array.from({ length: 20 }, (_, i) => i), map: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i])),
+      nil: null,
+      t: true,
+      f: false,
+      pos: 5,
+      neg: -3,
+      u8: 200,
+      u16: 60000,
+      u32: 4e9,
+      u64: 2n ** 63n,
+      i8: -100,
+      i16: -30000,
+      i32: -2e9,
+      i64: -(2n ** 40n),
+      f64: 1.5,
+      s: 'x'.repeat(40),
+      long: 'y'.repeat(70000),
+      bin: new Uint8Array(300),
+      arr: Array.from({ length: 20 }, (_, i) => i),
+      map: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i])),
     };
     const bytes = cat(encode(value, { useBigInt64: true }), Uint8Array.of(0x01, 0x02));
     expect(scanAll(bytes)).toEqual({ result: 'done', pos: bytes.length - 2 });
@@ -174,11 +245,15 @@ describe('MsgpackObjectScanner', () => {
 
   it('stops at the message bound even when every item is small (an array of float64s)', () => {
     const floats = encode(Array.from({ length: 200 }, () => 0.5));
-    expect(scanAll(floats, 1, 1000).result).toMatchObject({ error: expect.stringMatching(/exceeds the 1000-byte bound/) });
+    expect(scanAll(floats, 1, 1000).result).toMatchObject({
+      error: expect.stringMatching(/exceeds the 1000-byte bound/),
+    });
     expect(scanAll(floats, 1, 2000).result).toBe('done');
   });
 
   it('rejects a bin32 larger than the message bound', () => {
-    expect(scanAll(Uint8Array.of(0xc6, 0, 0x10, 0, 0), 1, 1000).result).toMatchObject({ error: expect.stringMatching(/1048576 exceeds/) });
+    expect(scanAll(Uint8Array.of(0xc6, 0, 0x10, 0, 0), 1, 1000).result).toMatchObject({
+      error: expect.stringMatching(/1048576 exceeds/),
+    });
   });
 });

@@ -70,7 +70,11 @@ async function open(pcap: string, keyLog: TlsKeyLog | null, chunk = 0): Promise<
 
 /** The same key log with every secret's bytes changed (same client randoms). */
 function corrupted(keylog: string): TlsKeyLog {
-  const text = readFileSync(keylog, 'latin1').replace(/^(\S+ \S+ )(\S+)$/gm, (_, head: string, secret: string) => head + [...secret].map((c) => ((parseInt(c, 16) + 1) % 16).toString(16)).join(''));
+  const text = readFileSync(keylog, 'latin1').replace(
+    /^(\S+ \S+ )(\S+)$/gm,
+    (_, head: string, secret: string) =>
+      head + [...secret].map((c) => ((parseInt(c, 16) + 1) % 16).toString(16)).join(''),
+  );
   return TlsKeyLog.parse(text);
 }
 
@@ -103,14 +107,23 @@ describe('TLS decryption of real sessions (Node/OpenSSL peers in a namespace, tc
         const o = await open(c.pcap, readTlsKeyLog(c.keylog));
         expect(o.summaries).toHaveLength(1);
         const s = o.summaries[0];
-        expect(s).toMatchObject({ serverName: 'nova.example', version: version.replace('v', ' '), cipherSuite: standard, decrypted: true });
+        expect(s).toMatchObject({
+          serverName: 'nova.example',
+          version: version.replace('v', ' '),
+          cipherSuite: standard,
+          decrypted: true,
+        });
         expect(s.records.failed).toBe(0);
         expect(s.records.undecrypted).toBe(0);
         expect(s.records.decrypted).toBeGreaterThanOrEqual(6);
         expect(o.plaintext[0]).toBe(c.sent.client);
         expect(o.plaintext[1]).toBe(c.sent.server);
-        expect(o.exchanges.map((e) => [e.request.method, e.request.target, e.response?.status, e.response?.bodyLength])).toEqual([
-          ['POST', '/v2.1/servers', 202, 12], ['GET', '/v2.1/servers/abc', 200, 40_000], ['GET', '/v2.1/flavors', 200, 2],
+        expect(
+          o.exchanges.map((e) => [e.request.method, e.request.target, e.response?.status, e.response?.bodyLength]),
+        ).toEqual([
+          ['POST', '/v2.1/servers', 202, 12],
+          ['GET', '/v2.1/servers/abc', 200, 40_000],
+          ['GET', '/v2.1/flavors', 200, 2],
         ]);
       });
 
@@ -124,8 +137,34 @@ describe('TLS decryption of real sessions (Node/OpenSSL peers in a namespace, tc
 
       it('tshark, given the same key log, finds the same requests', () => {
         const c = captures.get(cipher)!;
-        const out = execFileSync('tshark', ['-r', c.pcap, '-o', `tls.keylog_file:${c.keylog}`, '-Y', 'http.request', '-T', 'fields', '-e', 'http.request.method', '-e', 'http.request.uri'], { encoding: 'utf8' });
-        expect(out.trim().split('\n').map((l) => l.split('\t'))).toEqual([['POST', '/v2.1/servers'], ['GET', '/v2.1/servers/abc'], ['GET', '/v2.1/flavors']]);
+        const out = execFileSync(
+          'tshark',
+          [
+            '-r',
+            c.pcap,
+            '-o',
+            `tls.keylog_file:${c.keylog}`,
+            '-Y',
+            'http.request',
+            '-T',
+            'fields',
+            '-e',
+            'http.request.method',
+            '-e',
+            'http.request.uri',
+          ],
+          { encoding: 'utf8' },
+        );
+        expect(
+          out
+            .trim()
+            .split('\n')
+            .map((l) => l.split('\t')),
+        ).toEqual([
+          ['POST', '/v2.1/servers'],
+          ['GET', '/v2.1/servers/abc'],
+          ['GET', '/v2.1/flavors'],
+        ]);
       });
 
       it('with a wrong key log: counted failures and nothing passed on', async () => {
@@ -144,7 +183,12 @@ describe('TLS decryption of real sessions (Node/OpenSSL peers in a namespace, tc
         const c = captures.get(cipher)!;
         const o = await open(c.pcap, null);
         const s = o.summaries[0];
-        expect(s).toMatchObject({ serverName: 'nova.example', version: version.replace('v', ' '), decrypted: false, reason: 'no key log given' });
+        expect(s).toMatchObject({
+          serverName: 'nova.example',
+          version: version.replace('v', ' '),
+          decrypted: false,
+          reason: 'no key log given',
+        });
         expect(s.records.undecrypted).toBeGreaterThanOrEqual(4);
         expect(s.applicationBytes[0]).toBeGreaterThan(c.sent.client.length);
         expect(s.applicationBytes[1]).toBeGreaterThan(c.sent.server.length);

@@ -11,22 +11,52 @@ import { TlsConnectionParser } from '../../../src/protocols/tls/tlsConnectionPar
 import { defaultProtocolLimits, type ProtocolContext } from '../../../src/protocols/types.js';
 import { inspect } from 'node:util';
 
-const conn: ConnectionInfo = { id: 0, client: { ip: '10.0.0.1', port: 40000 }, server: { ip: '10.0.0.2', port: 8774 }, sawSyn: true, startTs: 0 };
-const record = (type: number, body: Uint8Array) => Buffer.concat([Buffer.from([type, 3, 3, body.length >> 8, body.length & 0xff]), body]);
-const handshake = (type: number, body: Uint8Array) => Buffer.concat([Buffer.from([type, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
+const conn: ConnectionInfo = {
+  id: 0,
+  client: { ip: '10.0.0.1', port: 40000 },
+  server: { ip: '10.0.0.2', port: 8774 },
+  sawSyn: true,
+  startTs: 0,
+};
+const record = (type: number, body: Uint8Array) =>
+  Buffer.concat([Buffer.from([type, 3, 3, body.length >> 8, body.length & 0xff]), body]);
+const handshake = (type: number, body: Uint8Array) =>
+  Buffer.concat([Buffer.from([type, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
 
 /** A ClientHello with one server name (RFC 6066) and nothing else. */
 function clientHello(name: Uint8Array): Buffer {
   // extension: type(2) len(2), then list len(2) type(1) name len(2) name
-  const ext = Buffer.concat([Buffer.from([0, 0, (name.length + 5) >> 8, (name.length + 5) & 0xff, (name.length + 3) >> 8, (name.length + 3) & 0xff, 0, name.length >> 8, name.length & 0xff]), name]);
-  return Buffer.concat([Buffer.from([3, 3]), randomBytes(32), Buffer.from([0, 0, 2, 0x13, 0x01, 1, 0, ext.length >> 8, ext.length & 0xff]), ext]);
+  const ext = Buffer.concat([
+    Buffer.from([
+      0,
+      0,
+      (name.length + 5) >> 8,
+      (name.length + 5) & 0xff,
+      (name.length + 3) >> 8,
+      (name.length + 3) & 0xff,
+      0,
+      name.length >> 8,
+      name.length & 0xff,
+    ]),
+    name,
+  ]);
+  return Buffer.concat([
+    Buffer.from([3, 3]),
+    randomBytes(32),
+    Buffer.from([0, 0, 2, 0x13, 0x01, 1, 0, ext.length >> 8, ext.length & 0xff]),
+    ext,
+  ]);
 }
 
 function parser(keyLog: TlsKeyLog | null = null) {
   const warnings: string[] = [];
   const ctx: ProtocolContext = { counters: {}, warn: (w) => warnings.push(w.message), limits: defaultProtocolLimits };
   let inner = 0;
-  const p = new TlsConnectionParser(conn, ctx, keyLog, () => ({ data: () => void inner++, gap: () => {}, end: () => {} }));
+  const p = new TlsConnectionParser(conn, ctx, keyLog, () => ({
+    data: () => void inner++,
+    gap: () => {},
+    end: () => {},
+  }));
   return { p, ctx, warnings, inner: () => inner };
 }
 
@@ -72,7 +102,9 @@ describe('TLS parser on hostile input', () => {
   });
 
   it('the key log shows counts, never secrets, in JSON and inspect', () => {
-    const log = TlsKeyLog.parse(`# c\nCLIENT_RANDOM ${'ab'.repeat(32)} ${'cd'.repeat(48)}\nBOGUS x y\nCLIENT_RANDOM short 00\n`);
+    const log = TlsKeyLog.parse(
+      `# c\nCLIENT_RANDOM ${'ab'.repeat(32)} ${'cd'.repeat(48)}\nBOGUS x y\nCLIENT_RANDOM short 00\n`,
+    );
     expect(log.counts).toEqual({ lines: 3, secrets: 1, malformed: 1, unknownLabel: 1 });
     expect(JSON.stringify(log)).not.toContain('cdcd');
     expect(inspect(log)).not.toContain('cdcd');

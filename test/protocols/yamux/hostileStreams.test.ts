@@ -14,7 +14,16 @@ const MB = 1024 * 1024;
 describe('many yamux streams with partial messages', () => {
   it('60 streams, 1 MB of an 8 MiB body each: cut to the budget, every stream opened', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'vim-yamux-hostile-')), 'streams.pcap');
-    writeFileSync(file, hostilePcap(yamuxStreams(60, 8 * MB, MB, { server: ['10.99.0.1', 4647], startNs: 1_700_000_000_000_000_000n, spanNs: 1_000_000_000n })));
+    writeFileSync(
+      file,
+      hostilePcap(
+        yamuxStreams(60, 8 * MB, MB, {
+          server: ['10.99.0.1', 4647],
+          startNs: 1_700_000_000_000_000_000n,
+          spanNs: 1_000_000_000n,
+        }),
+      ),
+    );
     const r = measuredAnalyse(file, { limits: { maxHeldBytes: 16 * MB } });
     const p = r.counters.protocols as Record<string, Record<string, number>>;
     expect(p.yamux.streamsOpened).toBe(60);

@@ -24,7 +24,12 @@ const cat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [..
 
 function context(): ProtocolContext & { warnings: ProtocolWarning[] } {
   const warnings: ProtocolWarning[] = [];
-  return { counters: {}, warn: (w) => warnings.push(w), limits: { ...defaultProtocolLimits, maxFrameBytes: 1 << 16 }, warnings };
+  return {
+    counters: {},
+    warn: (w) => warnings.push(w),
+    limits: { ...defaultProtocolLimits, maxFrameBytes: 1 << 16 },
+    warnings,
+  };
 }
 
 /** Runs chunks (each with ts = its index) through a decoder and records events as strings. */
@@ -104,7 +109,12 @@ describe('YamuxDecoder', () => {
 
   it('takes an ACK (the peer accepting a stream) as the start of that stream in this direction', () => {
     const r = run([cat(windowUpdate(1, 2), data(1, 'reply'), data(9, 'joined late'))]);
-    expect(r.events.slice(0, 4)).toEqual(['open 1 start @0', 'data 1 "reply" @0', 'open 9 midway @0', 'data 9 "joined late" @0']);
+    expect(r.events.slice(0, 4)).toEqual([
+      'open 1 start @0',
+      'data 1 "reply" @0',
+      'open 9 midway @0',
+      'data 9 "joined late" @0',
+    ]);
     expect(r.counters.streamsAccepted).toBe(1);
     expect(r.counters.streamsSeenMidway).toBe(1);
   });
