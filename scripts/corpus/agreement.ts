@@ -2,11 +2,13 @@
  * Prints how often the project agrees with tshark on the corpus (per suite: files, same
  * frame count, same TCP conversation count) and lists every file where it does not.
  *   npm run build && node dist/scripts/corpus/agreement.js
+ * CORPUS_REFERENCE names another reference.tsv (scripts/corpus/reference.sh's REFERENCE_OUT), read
+ * with the captures under VIM_ANALYSE_CORPUS.
  */
 import { readCorpusCapture, readReference, type CorpusResult } from '../../testkit/corpus.js';
 
 const results: CorpusResult[] = [];
-for (const row of readReference()) results.push(await readCorpusCapture(row));
+for (const row of readReference(process.env.CORPUS_REFERENCE)) results.push(await readCorpusCapture(row));
 const bySuite = new Map<string, CorpusResult[]>();
 for (const r of results) bySuite.set(r.suite, [...(bySuite.get(r.suite) ?? []), r]);
 for (const [suite, rs] of bySuite) {

@@ -4,7 +4,8 @@
 # `-T fields -e frame.number` line each), TCP conversations (`-z conv,tcp`) and whether
 # tshark read the file to its end (ok) or stopped with an error (its first line). One
 # tshark run per file. With --fixtures, the same for the committed subset in fixtures/corpus
-# (scripts/corpus/fixtures.sh copies it) into fixtures/corpus/reference.tsv.
+# (scripts/corpus/fixtures.sh copies it) into fixtures/corpus/reference.tsv. CORPUS_SUITES names
+# other suite folders of CACHE (with REFERENCE_OUT, for captures measured locally, outside CI).
 #   scripts/corpus/reference.sh [CACHE | --fixtures]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,7 +13,8 @@ if [ "${1:-}" = --fixtures ]; then
   cache="$root/fixtures/corpus" out="$root/fixtures/corpus/reference.tsv" suites=(tcpdump libpcap)
 else
   cache="${1:-${VIM_ANALYSE_CORPUS:-$HOME/.cache/vim-analyse/corpus}}"
-  out="${REFERENCE_OUT:-$root/test/corpus/tshark-reference.tsv}" suites=(tcpdump libpcap ndpi gopacket)
+  out="${REFERENCE_OUT:-$root/test/corpus/tshark-reference.tsv}"
+  read -r -a suites <<< "${CORPUS_SUITES:-tcpdump libpcap ndpi gopacket}"
 fi
 one() {
   local path="$1" suite file sum text status frames convs err
@@ -30,7 +32,8 @@ one() {
 export -f one
 {
   printf 'suite\tfile\tsha256\ttshark_frames\ttshark_tcp_conversations\ttshark_status\n'
-  find "${suites[@]/#/$cache/}" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -print0 |
+  find "${suites[@]/#/$cache/}" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \
+    -o -name '*.snoop' -o -name '*.dmp' -o -name '*.zst' \) -print0 |
     xargs -0 -P "${JOBS:-2}" -I{} bash -c 'one "$1"' _ {} | LC_ALL=C sort
 } > "$out.tmp"
 mv "$out.tmp" "$out"
