@@ -2,6 +2,7 @@
 import type { Vim } from '../dissectors/types.js';
 import type { NetCounters } from '../net/types.js';
 import type { ProtocolCounters } from '../protocols/types.js';
+import type { LiveCounters } from '../result/types.js';
 
 /** The capture ring's size when none is given (tcpdump's -B is in KiB of it). */
 export const defaultCaptureBufferBytes = 32 * 1024 * 1024;
@@ -20,24 +21,11 @@ export interface LiveOptions {
   snaplen?: number;
 }
 
-export interface LiveStats {
-  packets: number;
-  bytes: number;
-  /** Packets cut to the snap length. */
-  truncated: number;
-  /** Interface receive drops during the session (/sys/class/net/IFACE/statistics/rx_dropped), when readable. */
-  ifaceDrops: number | null;
-  /**
-   * Packets that passed the capture filter in the kernel, those dropped included (libpcap's
-   * ps_recv: PACKET_STATISTICS tp_packets); null when the counters cannot be read (see
-   * pcapUnavailable).
-   */
-  pcapReceived: number | null;
-  /** Of those, dropped because the capture ring was full (libpcap's ps_drop: tp_drops). */
-  pcapDrops: number | null;
-  /** Why pcapReceived and pcapDrops are null. */
-  pcapUnavailable?: string;
-}
+/** What the capture source counts itself; `counters.live` adds what the session knows (OTLP, logs, snap length). */
+export type LiveStats = Pick<
+  LiveCounters,
+  'packets' | 'bytes' | 'truncated' | 'ifaceDrops' | 'pcapReceived' | 'pcapDrops' | 'pcapUnavailable'
+>;
 
 /** Thrown when live capture cannot start (no libpcap binding, no permission, no interface). */
 export class LiveCaptureError extends Error {

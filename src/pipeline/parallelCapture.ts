@@ -133,6 +133,18 @@ export function readCaptureInWorkers(
       }
     };
 
+    /** Worker i's batch is replayed: it waits on this count before sending more. */
+    const credit = (i: number) => {
+      Atomics.add(replayed, i, 1);
+      Atomics.notify(replayed, i);
+    };
+    /** A worker's oldest batch is spent. */
+    const spend = (f: Feed, i: number) => {
+      f.batches.shift();
+      f.at = 0;
+      credit(i);
+    };
+
     /** Replay, in step order, every action of the steps all workers have passed. */
     const replay = () => {
       // A worker that is done has sent everything (if a pressed byte budget made the workers' net stages differ, they
@@ -155,10 +167,7 @@ export function readCaptureInWorkers(
         while (next.batches.length) {
           const a = next.batches[0].actions;
           if (next.at >= a.length) {
-            next.batches.shift();
-            next.at = 0;
-            Atomics.add(replayed, i, 1);
-            Atomics.notify(replayed, i);
+            spend(next, i);
             continue;
           }
           if (a[next.at] !== nextSeq) break;
@@ -202,22 +211,14 @@ export function readCaptureInWorkers(
         if (b.error) return stop(errorOf(b.error));
         if (b.epochNs != null && clock.epochNs === null) clock.relativeFromUnixNs(b.epochNs);
         if (b.actions.length) feed.batches.push(b);
-        else {
-          Atomics.add(replayed, index, 1);
-          Atomics.notify(replayed, index);
-        }
+        else credit(index);
         feed.through = b.through;
         if (b.done) feed.done = b.done;
         try {
           replay();
           // Batches with no action left are spent.
           for (const [i, f] of feeds.entries()) {
-            while (f.batches.length && f.at >= f.batches[0].actions.length) {
-              f.batches.shift();
-              f.at = 0;
-              Atomics.add(replayed, i, 1);
-              Atomics.notify(replayed, i);
-            }
+            while (f.batches.length && f.at >= f.batches[0].actions.length) spend(f, i);
           }
           finishIfDone();
         } catch (e) {

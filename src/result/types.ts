@@ -186,7 +186,7 @@ export interface ResultCounters {
   requestsGivenUp: number;
   /** Messages past the message limit (not in the diagnosis or `messages`). */
   messagesNotKept: number;
-  /** Live capture only: what the capture saw and dropped (the shape of live's LiveStats). */
+  /** Live capture only: what the capture saw and dropped (live's LiveStats and the session's additions). */
   live?: LiveCounters;
 }
 
@@ -194,10 +194,19 @@ export interface ResultCounters {
 export interface LiveCounters {
   packets: number;
   bytes: number;
+  /** Packets cut to the snap length. */
   truncated: number;
+  /** Interface receive drops during the session (/sys/class/net/IFACE/statistics/rx_dropped), when readable. */
   ifaceDrops: number | null;
+  /**
+   * Packets that passed the capture filter in the kernel, those dropped included (libpcap's
+   * ps_recv: PACKET_STATISTICS tp_packets); null when the counters cannot be read (see
+   * pcapUnavailable).
+   */
   pcapReceived: number | null;
+  /** Of those, dropped because the capture ring was full (libpcap's ps_drop: tp_drops). */
   pcapDrops: number | null;
+  /** Why pcapReceived and pcapDrops are null. */
   pcapUnavailable?: string;
   /** With --otlp-endpoint: spans sent, dropped, still queued, retried; the last error. */
   otlp?: { sent: number; dropped: number; queued: number; retries: number; lastError: string | null };

@@ -7,6 +7,11 @@ import { execFileSync } from 'node:child_process';
 
 export const tshark = process.env.TSHARK ?? 'tshark';
 
+/** tshark's arguments for comma-separated `-T fields` output of these fields, in this order. */
+export function tsharkFieldsArgs(fields: string[]): string[] {
+  return ['-T', 'fields', '-E', 'separator=,', ...fields.flatMap((f) => ['-e', f])];
+}
+
 export function requireTshark(): void {
   try {
     execFileSync(tshark, ['--version'], { stdio: 'ignore' });

@@ -11,9 +11,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { reassembleTcp, type ReassembleResult } from '../../src/net/reassembleTcp.js';
 import { endpointText } from '../../src/net/ipPacket.js';
 import { capturePath } from '../helpers/groundTruth.js';
+import { tshark, tsharkFieldsArgs } from '../helpers/tshark.js';
 
 const run = promisify(execFile);
-const tshark = process.env.TSHARK ?? 'tshark';
 /**
  * tshark as a TCP reader only: the layers above TCP and its reassembly of their messages
  * change neither stream numbers, segment lengths nor followed bytes, and cost most of its time.
@@ -52,26 +52,16 @@ async function tsharkStreams(file: string): Promise<TsharkStream[]> {
       ...tcpOnly,
       '-Y',
       'tcp',
-      '-T',
-      'fields',
-      '-E',
-      'separator=,',
-      '-e',
-      'tcp.stream',
-      '-e',
-      'ip.src',
-      '-e',
-      'ipv6.src',
-      '-e',
-      'tcp.srcport',
-      '-e',
-      'ip.dst',
-      '-e',
-      'ipv6.dst',
-      '-e',
-      'tcp.dstport',
-      '-e',
-      'tcp.len',
+      ...tsharkFieldsArgs([
+        'tcp.stream',
+        'ip.src',
+        'ipv6.src',
+        'tcp.srcport',
+        'ip.dst',
+        'ipv6.dst',
+        'tcp.dstport',
+        'tcp.len',
+      ]),
     ],
     { maxBuffer: 1 << 30 },
   );

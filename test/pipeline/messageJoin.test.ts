@@ -10,7 +10,7 @@ import { analyse, messageLines } from '../../src/pipeline/analyse.js';
 import { endpointText } from '../../src/net/ipPacket.js';
 import type { MessageLine } from '../../src/result/types.js';
 import { capturePath, isoToNs } from '../helpers/groundTruth.js';
-import { requireTshark, tshark } from '../helpers/tshark.js';
+import { requireTshark, tshark, tsharkFieldsArgs } from '../helpers/tshark.js';
 
 interface TsharkFrame {
   stream: number;
@@ -29,30 +29,18 @@ function tsharkFrames(file: string): Map<number, TsharkFrame> {
       file,
       '-Y',
       'tcp',
-      '-T',
-      'fields',
-      '-E',
-      'separator=,',
-      '-e',
-      'frame.number',
-      '-e',
-      'tcp.stream',
-      '-e',
-      'ip.src',
-      '-e',
-      'ipv6.src',
-      '-e',
-      'tcp.srcport',
-      '-e',
-      'ip.dst',
-      '-e',
-      'ipv6.dst',
-      '-e',
-      'tcp.dstport',
-      '-e',
-      'frame.time_epoch',
-      '-e',
-      'tcp.len',
+      ...tsharkFieldsArgs([
+        'frame.number',
+        'tcp.stream',
+        'ip.src',
+        'ipv6.src',
+        'tcp.srcport',
+        'ip.dst',
+        'ipv6.dst',
+        'tcp.dstport',
+        'frame.time_epoch',
+        'tcp.len',
+      ]),
     ],
     { encoding: 'utf8', maxBuffer: 1 << 30 },
   );
