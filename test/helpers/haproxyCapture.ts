@@ -83,13 +83,21 @@ async function runOnce(
   return dropped;
 }
 
-export async function captureThroughHaproxy(
-  ns: Netns,
-  dir: string,
-  version: 'TLSv1.2' | 'TLSv1.3',
-  requests: number,
-): Promise<ProxiedCapture> {
-  for (const a of Object.values(addresses))
+/** Where haproxy listens (TLS, a fresh certificate for nova.example) and forwards (plain HTTP, X-Forwarded-For). */
+export interface HaproxyTlsSite {
+  /** Addresses to put on the namespace's loopback first. */
+  addresses: string[];
+  vip: string;
+  backend: string;
+  proxySource: string;
+  port: number;
+  /** Client and server timeouts. */
+  timeoutS: number;
+}
+
+/** haproxy's configuration for one TLS frontend in front of one Nova API backend; its path. */
+export function writeHaproxyTlsConfig(ns: Netns, dir: string, site: HaproxyTlsSite): string {
+  for (const a of site.addresses)
     execFileSync('ip', ['-n', ns.name, 'addr', 'add', `${a}/32`, 'dev', 'lo'], { stdio: 'pipe' });
   const { cert, key } = makeCertificate(dir, 'nova.example');
   const pem = join(dir, 'haproxy.pem');
@@ -104,16 +112,33 @@ export async function captureThroughHaproxy(
       '  mode http',
       '  option forwardfor',
       '  timeout connect 2s',
-      '  timeout client 10s',
-      '  timeout server 10s',
+      `  timeout client ${site.timeoutS}s`,
+      `  timeout server ${site.timeoutS}s`,
       'frontend nova_api_public',
-      `  bind ${addresses.vip}:${port} ssl crt ${pem}`,
+      `  bind ${site.vip}:${site.port} ssl crt ${pem}`,
       '  default_backend nova_api',
       'backend nova_api',
-      `  server nova1 ${addresses.backend}:${port} source ${addresses.proxySource}`,
+      `  server nova1 ${site.backend}:${site.port} source ${site.proxySource}`,
       '',
     ].join('\n'),
   );
+  return cfg;
+}
+
+export async function captureThroughHaproxy(
+  ns: Netns,
+  dir: string,
+  version: 'TLSv1.2' | 'TLSv1.3',
+  requests: number,
+): Promise<ProxiedCapture> {
+  const cfg = writeHaproxyTlsConfig(ns, dir, {
+    addresses: Object.values(addresses),
+    vip: addresses.vip,
+    backend: addresses.backend,
+    proxySource: addresses.proxySource,
+    port,
+    timeoutS: 10,
+  });
   execFileSync('haproxy', ['-c', '-q', '-f', cfg], { stdio: 'pipe' });
   const pcap = join(dir, 'proxied.pcap');
   // On a loaded machine the kernel can drop a packet from tcpdump's ring: run again then.

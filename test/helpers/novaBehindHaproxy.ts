@@ -8,7 +8,7 @@
  * original POST did. The rest (broker, compute, services) is the original traffic.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readCapture } from '../../src/capture/readCapture.js';
 import { SessionClock } from '../../src/capture/sessionClock.js';
@@ -20,8 +20,9 @@ import {
   type HttpExchange,
   type ProtocolContext,
 } from '../../src/protocols/types.js';
+import { writeHaproxyTlsConfig } from './haproxyCapture.js';
 import { pcap, type Frame } from './pcapWriter.js';
-import { makeCertificate, startTcpdump, type Netns } from './tlsCapture.js';
+import { startTcpdump, type Netns } from './tlsCapture.js';
 
 export const lb = {
   client: '10.98.0.3',
@@ -100,31 +101,14 @@ export async function replayThroughHaproxy(
   dir: string,
   exchanges: Recorded[],
 ): Promise<{ pcap: string; keylog: string }> {
-  for (const a of [lb.client, lb.api, lb.vip, lb.proxySource])
-    execFileSync('ip', ['-n', ns.name, 'addr', 'add', `${a}/32`, 'dev', 'lo'], { stdio: 'pipe' });
-  const { cert, key } = makeCertificate(dir, 'nova.example');
-  const pem = join(dir, 'haproxy.pem');
-  writeFileSync(pem, readFileSync(cert, 'latin1') + readFileSync(key, 'latin1'));
-  const cfg = join(dir, 'haproxy.cfg');
-  writeFileSync(
-    cfg,
-    [
-      'global',
-      '  maxconn 100',
-      'defaults',
-      '  mode http',
-      '  option forwardfor',
-      '  timeout connect 2s',
-      '  timeout client 30s',
-      '  timeout server 30s',
-      'frontend nova_api_public',
-      `  bind ${lb.vip}:${lb.port} ssl crt ${pem}`,
-      '  default_backend nova_api',
-      'backend nova_api',
-      `  server nova1 ${lb.api}:${lb.port} source ${lb.proxySource}`,
-      '',
-    ].join('\n'),
-  );
+  const cfg = writeHaproxyTlsConfig(ns, dir, {
+    addresses: [lb.client, lb.api, lb.vip, lb.proxySource],
+    vip: lb.vip,
+    backend: lb.api,
+    proxySource: lb.proxySource,
+    port: lb.port,
+    timeoutS: 30,
+  });
   const file = join(dir, 'exchanges.json');
   writeFileSync(file, JSON.stringify(exchanges));
   const out = join(dir, 'replay.pcap');
