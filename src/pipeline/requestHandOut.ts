@@ -111,7 +111,7 @@ export class RequestHandOut {
 
   /** Live: the released requests as log targets (their log milestones are set already, but they bound the clocks). */
   releasedTargets(): LogTarget[] {
-    return this.released.map((r) => ({ vim: r.model.vim, id: r.id, milestones: r.milestones, notes: r.notes }));
+    return this.released.map((r) => logTarget(r.model, r.id, r));
   }
 
   /**
@@ -148,8 +148,7 @@ export class RequestHandOut {
   private provisionalLogMerge(ready: Ready[]): Map<string, LogTarget> {
     const input = this.from.logInput();
     if (!input) return new Map();
-    for (const r of ready)
-      this.emittedDrafts.push({ vim: r.model.vim, id: r.id, milestones: r.d.milestones, notes: r.d.notes });
+    for (const r of ready) this.emittedDrafts.push(logTarget(r.model, r.id, r.d));
     return provisionalLogTargets(input, this.emittedDrafts, new Set(ready.map((r) => r.id)), this.from.clocks());
   }
 
@@ -163,14 +162,17 @@ export class RequestHandOut {
     const input = this.from.logInput();
     if (!input) return new Map();
     const targets: LogTarget[] = [
-      ...this.released
-        .slice(-releasedClockWitnesses)
-        .map((r) => ({ vim: r.model.vim, id: r.id, milestones: r.milestones, notes: r.notes })),
-      ...ready.map((r) => ({ vim: r.model.vim, id: r.id, milestones: r.d.milestones, notes: r.d.notes })),
+      ...this.released.slice(-releasedClockWitnesses).map((r) => logTarget(r.model, r.id, r)),
+      ...ready.map((r) => logTarget(r.model, r.id, r.d)),
     ];
     mergeLogsInto(input, targets, this.from.clocks());
     return new Map();
   }
+}
+
+/** A draft as a log target: its milestones and notes themselves, so a log merge changes the draft. */
+function logTarget(model: PhaseModel, id: string, d: Draft): LogTarget {
+  return { vim: model.vim, id, milestones: d.milestones, notes: d.notes };
 }
 
 /** A request's timeline from its milestones, by its VIM's phase model. */
