@@ -13,7 +13,7 @@ export interface LimitHit {
 }
 
 /** The last phase end of a request (its start when it has no phase). */
-export function requestEnd(r: RequestTimeline): number {
+function requestEnd(r: RequestTimeline): number {
   return Math.max(...Object.values(r.phases).map((p) => p.endNs), r.startNs);
 }
 
@@ -24,9 +24,9 @@ export function noteLimitHits(
   iso: (ns: number) => string,
 ): string[] {
   return hits.map((hit) => {
-    const hitIds = requests.filter((r) => r.startNs <= hit.ts && hit.ts <= requestEnd(r)).map((r) => r.id);
-    for (const r of requests)
-      if (hitIds.includes(r.id)) r.notes.push(`${hit.limit} limit hit during this request: ${hit.message}`);
+    const inFlightThen = requests.filter((r) => r.startNs <= hit.ts && hit.ts <= requestEnd(r));
+    for (const r of inFlightThen) r.notes.push(`${hit.limit} limit hit during this request: ${hit.message}`);
+    const hitIds = inFlightThen.map((r) => r.id);
     const inFlight = hitIds.length
       ? `requests in flight then (${hitIds.join(', ')}) may be incomplete or approx`
       : 'no request was in flight';
