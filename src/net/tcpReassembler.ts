@@ -395,15 +395,21 @@ export class TcpReassembler {
     this.conns.delete(old);
     this.quiet.delete(old);
     if (this.lastConn === old) this.lastConn = null;
-    const conn = new Connection(old.lo, old.hi, old.clientSide, old.info, old.stats, null);
+    this.indexRemove(old);
+    const conn = this.revive(old, null, ts);
     conn.handlerPending = true;
+    return conn;
+  }
+
+  /** A connection that had left the table, back in it as `old`'s successor: same id, info and stats. */
+  private revive(old: Connection, handler: StreamHandler | null, ts: number): Connection {
+    const conn = new Connection(old.lo, old.hi, old.clientSide, old.info, old.stats, handler);
     conn.listed = old.listed;
     conn.quiet = old.quiet;
     conn.touched = ts;
     if (conn.quiet) this.quiet.add(conn);
     old.stats.closed = null;
     this.conns.add(conn);
-    this.indexRemove(old);
     this.indexAdd(conn);
     return conn;
   }
@@ -425,12 +431,8 @@ export class TcpReassembler {
       return this.unpark(key);
     this.idleEnded.delete(key);
     // The same handler goes on: each direction continues from where it stopped.
-    const conn = new Connection(lo, hi, old.clientSide, old.info, old.stats, old.handler);
+    const conn = this.revive(old, old.handler, ts);
     conn.handlerPending = old.handlerPending;
-    conn.listed = old.listed;
-    conn.quiet = old.quiet;
-    conn.touched = ts;
-    if (conn.quiet) this.quiet.add(conn);
     for (const d of [0, 1] as const) {
       const n = conn.half[d],
         o = old.half[d];
@@ -439,9 +441,6 @@ export class TcpReassembler {
       n.finSeq = o.finSeq;
       n.ended = o.ended;
     }
-    old.stats.closed = null;
-    this.conns.add(conn);
-    this.indexAdd(conn);
     return conn;
   }
 
