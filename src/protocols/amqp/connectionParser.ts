@@ -217,7 +217,7 @@ export class AmqpConnectionParser implements StreamHandler {
     c.keep = Math.min(c.bodySize, this.ctx.limits.maxBodyBytes);
     // A small body gets its whole buffer now (small ones from Node's pool: an ArrayBuffer
     // per message cost ~2 µs); a large claim only a first piece, grown as bytes come.
-    if (!this.growBody(c, Math.min(c.keep, 16384))) c.evict();
+    this.growBody(c, Math.min(c.keep, 16384));
     if (c.bodySize === 0) this.emit(dir, channel, c, ts);
   }
 
@@ -231,7 +231,7 @@ export class AmqpConnectionParser implements StreamHandler {
       return;
     }
     if (c.kept + payload.length > c.body.length && c.body.length < c.keep) {
-      if (!this.growBody(c, Math.min(c.keep, Math.max(c.kept + payload.length, 2 * c.body.length)))) c.evict();
+      this.growBody(c, Math.min(c.keep, Math.max(c.kept + payload.length, 2 * c.body.length)));
     }
     const room = c.body.length - c.kept;
     if (room > 0) {
@@ -246,14 +246,16 @@ export class AmqpConnectionParser implements StreamHandler {
     }
   }
 
-  /** The body's buffer grows to `size` (taken from the budget); false when refused. */
-  private growBody(c: PendingContent, size: number): boolean {
-    if (!this.budget.resize(c, size)) return false;
+  /** The body's buffer grows to `size` (taken from the budget); when refused, the body is cut. */
+  private growBody(c: PendingContent, size: number): void {
+    if (!this.budget.resize(c, size)) {
+      c.evict();
+      return;
+    }
     // Not zero-filled: only the first `kept` bytes, all copied from body frames, are ever shown.
     const grown = Buffer.allocUnsafe(size);
     if (c.body !== null) grown.set(c.body.subarray(0, c.kept));
     c.body = grown;
-    return true;
   }
 
   private emit(dir: Direction, channel: number, c: PendingContent, lastByte: number): void {
