@@ -37,7 +37,7 @@ export class PcapDecoder extends FramedDecoder {
   /** Bytes of FCS at the end of every frame on the wire (0 = none or unknown). */
   private fcsBytes = 0;
   /** Files before version 2.3 put orig_len before incl_len; 2.3 files may (lengthsOrder). */
-  private lengthsSwapped: LengthsOrder = 'standard';
+  private lengthsOrder: LengthsOrder = 'standard';
   private frame = 0;
   private resyncing = false;
   private resyncSkipped = 0;
@@ -74,7 +74,7 @@ export class PcapDecoder extends FramedDecoder {
       incl = ((b[p + 8] << 24) | (b[p + 9] << 16) | (b[p + 10] << 8) | b[p + 11]) >>> 0;
       orig = ((b[p + 12] << 24) | (b[p + 13] << 16) | (b[p + 14] << 8) | b[p + 15]) >>> 0;
     }
-    if (this.lengthsSwapped !== 'standard' && (this.lengthsSwapped === 'swapped' || incl > orig))
+    if (this.lengthsOrder !== 'standard' && (this.lengthsOrder === 'swapped' || incl > orig))
       [incl, orig] = [orig, incl];
     if (this.resyncing) {
       const found = this.resyncAt(b, p, end, incl, orig, frac);
@@ -217,8 +217,8 @@ export class PcapDecoder extends FramedDecoder {
         message: `pcap file version ${major}.${minor} is not one libpcap writes (2.4); read as 2.4`,
       });
     }
-    this.lengthsSwapped = lengthsOrder(major, minor);
-    if (this.lengthsSwapped === 'swapped') {
+    this.lengthsOrder = lengthsOrder(major, minor);
+    if (this.lengthsOrder === 'swapped') {
       this.warn({
         stage: 'capture',
         offset: 6,
