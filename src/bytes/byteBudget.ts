@@ -39,8 +39,9 @@ export class ByteBudget {
 
   /**
    * `h` grows (or shrinks) to `size` bytes. True when granted (other holders evicted as
-   * needed); false when even all the others would not make room: `h` must then drop its
-   * message itself.
+   * needed); false when `size` is more than the whole budget: `h` must then drop its
+   * message itself, and what it held is taken back now, so that its dropped bytes do not
+   * push other holders out until its message ends.
    */
   resize(h: BudgetHolder, size: number): boolean {
     const more = size - h.held;
@@ -50,10 +51,10 @@ export class ByteBudget {
       if (size === 0) this.holders.delete(h);
       return true;
     }
-    if (size > this.max) return false;
+    if (size > this.max) return this.refuse(h);
     while (this.spent + more > this.max) {
       const victim = this.victim(h);
-      if (victim === undefined) return false;
+      if (victim === undefined) return this.refuse(h);
       this.evict(victim);
     }
     this.spent += more;
@@ -69,6 +70,11 @@ export class ByteBudget {
     this.spent -= h.held;
     h.held = 0;
     this.holders.delete(h);
+  }
+
+  private refuse(h: BudgetHolder): false {
+    this.release(h);
+    return false;
   }
 
   /** The largest of the `victimCandidates` oldest holders other than `h`. */

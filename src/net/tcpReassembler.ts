@@ -593,7 +593,8 @@ export class TcpReassembler {
       this.totalPending -= s.data.length;
       if (d + s.data.length > 0) this.deliver(conn, h, s.data, d < 0 ? -d : 0, s.data.length, s.ts);
     }
-    this.budget?.resize(out, out.bytes);
+    // Only ever shrinks: a holder the budget refused holds nothing while its segments are flushed.
+    if (out.bytes < out.held) this.budget?.resize(out, out.bytes);
   }
 
   /**

@@ -33,10 +33,26 @@ describe('ByteBudget', () => {
     expect(b.resize(y, 90)).toBe(true); // x (the only other) gives way although smaller
     expect(evicted).toEqual(['x']);
     expect(b.resize(y, 101)).toBe(false);
-    expect(y.held).toBe(90);
+    // Refused: y drops its message, and the 90 bytes it held come back at once.
+    expect(y.held).toBe(0);
+    expect(b.used).toBe(0);
     b.release(y);
     expect(b.used).toBe(0);
     expect(b.resize(x, 100)).toBe(true);
+    expect(evicted).toEqual(['x']);
+  });
+
+  it('a refused holder is no victim afterwards: nothing of it is evicted or counted again', () => {
+    const cuts: [string, number][] = [];
+    const evicted: string[] = [];
+    const b = new ByteBudget(100, (x, bytes) => cuts.push([(x as { name: string } & BudgetHolder).name, bytes]));
+    const [big, other] = ['big', 'other'].map((n) => holder(n, evicted));
+    expect(b.resize(big, 80)).toBe(true);
+    expect(b.resize(big, 160)).toBe(false);
+    expect(b.resize(other, 90)).toBe(true);
+    expect(evicted).toEqual([]);
+    expect(cuts).toEqual([]);
+    expect(b.used).toBe(90);
   });
 
   it('chooses among the oldest only: a flood of small stale holders is cut before a fresh larger message', () => {

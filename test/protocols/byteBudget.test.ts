@@ -63,6 +63,33 @@ describe('the session budget as the parsers share it', () => {
   });
 });
 
+describe('a body larger than the whole budget', () => {
+  it('is cut once and gives its bytes back at once: a later body is not charged for it', () => {
+    const ctx: ProtocolContext = {
+      counters: {},
+      warn: () => {},
+      limits: { ...defaultProtocolLimits, maxHeldBytes: MB },
+    };
+    const exchanges: HttpExchange[] = [];
+    const parser = (id: number) => new HttpConnectionParser({ ...conn, id }, (ex) => exchanges.push(ex), ctx);
+    const upload = parser(1);
+    upload.data(0, text('PUT /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n'), 1);
+    // Its buffer doubles to 1 MiB (the whole budget), then is refused at 2 MiB.
+    for (let n = 0; n < 2_000_000; n += 100_000) upload.data(0, new Uint8Array(100_000).fill(0x41), 2);
+    expect(ctx.counters.http.budgetCuts).toBe(1);
+    const body = JSON.stringify({ pad: 'x'.repeat(900_000) });
+    const reply = parser(2);
+    reply.data(0, text('GET /v1/jobs HTTP/1.1\r\nHost: x\r\n\r\n'), 3);
+    reply.data(1, text(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`), 4);
+    for (const p of [upload, reply]) for (const d of [0, 1] as const) p.end(d, 5, 'fin');
+    expect(Buffer.from(exchanges.find((e) => e.conn.id === 2)!.response!.body).toString()).toBe(body);
+    expect(exchanges.find((e) => e.conn.id === 1)!.request.bodyTruncated).toBe(true);
+    // The refused upload held 1 MiB; had it kept it counted, the reply would have evicted it again.
+    expect(ctx.counters.memory?.evictions ?? 0).toBe(0);
+    expect(ctx.counters.http.budgetCuts).toBe(1);
+  });
+});
+
 describe('unfinished bodies through the pipeline', () => {
   it('150 request bodies of 1 MB (8 MiB declared): held bytes stay within the budget, all requests counted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vim-budget-'));
