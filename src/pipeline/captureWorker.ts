@@ -29,6 +29,7 @@ import { parserFor, type ParserChoice } from './connectionParsers.js';
 import { dissectHttp } from './httpDissection.js';
 import { defaultNomadApiPorts } from '../dissectors/nomad/httpEvents.js';
 import { inferVantage } from './vantage.js';
+import { BatchEncoder } from './batchCodec.js';
 import { Action, type CaptureWorkerData, type WorkerBatch } from './workerActions.js';
 
 /** Packets between two batches. */
@@ -44,6 +45,7 @@ const global = data.index === 0;
 let seq = 0;
 let actions: unknown[] = [];
 let sent = 0;
+const encoder = new BatchEncoder();
 const clock = new SessionClock();
 
 /** The TLS connection whose handler is running, with its summary as last sent. */
@@ -63,9 +65,16 @@ function noteTlsChange(): void {
 }
 
 function send(extra: Partial<WorkerBatch> = {}): void {
-  const batch: WorkerBatch = { through: seq, actions, ...(global ? { epochNs: clock.epochNs } : {}), ...extra };
+  const { batch: encoded, transfer } = encoder.encode(actions);
+  const batch: WorkerBatch = {
+    through: seq,
+    count: actions.length,
+    actions: encoded,
+    ...(global ? { epochNs: clock.epochNs } : {}),
+    ...extra,
+  };
   actions = [];
-  port.postMessage(batch);
+  port.postMessage(batch, transfer);
   sent++;
   // Bounded memory when the main thread is the slower side.
   for (let r = Atomics.load(replayed, data.index); sent - r > maxUnreplayed; r = Atomics.load(replayed, data.index))
@@ -206,7 +215,7 @@ try {
   }
   port.postMessage({
     through: seq,
-    actions: [],
+    count: 0,
     error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), system },
   } satisfies WorkerBatch);
 }

@@ -15,6 +15,7 @@ import type { OsloPredecoded } from '../dissectors/nova/osloCorrelator.js';
 import type { NomadRpcEvent } from '../dissectors/nomad/types.js';
 import type { Vim } from '../dissectors/types.js';
 import type { HttpDissection } from './httpDissection.js';
+import { BatchDecoder } from './batchCodec.js';
 import { Action, type CaptureDone, type CaptureWorkerData, type WorkerBatch } from './workerActions.js';
 
 /** What the session does with the replayed actions. */
@@ -62,7 +63,9 @@ function workerUrl(): URL {
 
 interface Feed {
   worker: Worker;
-  batches: WorkerBatch[];
+  decoder: BatchDecoder;
+  /** Each batch's flat actions (seq, kind, payload triples), oldest first. */
+  batches: unknown[][];
   /** Next action (index of its seq) in batches[0]. */
   at: number;
   through: number;
@@ -156,7 +159,7 @@ export function readCaptureInWorkers(
         for (const f of feeds) {
           const b = f.batches[0];
           if (b === undefined) continue;
-          const s = b.actions[f.at] as number;
+          const s = b[f.at] as number;
           if (s < nextSeq) {
             nextSeq = s;
             next = f;
@@ -165,7 +168,7 @@ export function readCaptureInWorkers(
         if (next === null || nextSeq > bound) return;
         const i = feeds.indexOf(next);
         while (next.batches.length) {
-          const a = next.batches[0].actions;
+          const a = next.batches[0];
           if (next.at >= a.length) {
             spend(next, i);
             continue;
@@ -200,6 +203,7 @@ export function readCaptureInWorkers(
       };
       const feed: Feed = {
         worker: new Worker(url, { workerData: data }),
+        decoder: new BatchDecoder(),
         batches: [],
         at: 0,
         through: 0,
@@ -210,7 +214,7 @@ export function readCaptureInWorkers(
         if (settled) return;
         if (b.error) return stop(errorOf(b.error));
         if (b.epochNs != null && clock.epochNs === null) clock.relativeFromUnixNs(b.epochNs);
-        if (b.actions.length) feed.batches.push(b);
+        if (b.count) feed.batches.push(feed.decoder.decode(b.actions!));
         else credit(index);
         feed.through = b.through;
         if (b.done) feed.done = b.done;
@@ -218,7 +222,7 @@ export function readCaptureInWorkers(
           replay();
           // Batches with no action left are spent.
           for (const [i, f] of feeds.entries()) {
-            while (f.batches.length && f.at >= f.batches[0].actions.length) spend(f, i);
+            while (f.batches.length && f.at >= f.batches[0].length) spend(f, i);
           }
           finishIfDone();
         } catch (e) {

@@ -13,6 +13,7 @@ import type { NetCounters, ReassemblyLimits } from '../net/types.js';
 import type { ProtocolCounters, ProtocolLimits } from '../protocols/types.js';
 import type { Vim } from '../dissectors/types.js';
 import type { Vantage } from './vantage.js';
+import type { EncodedBatch } from './batchCodec.js';
 
 export const Action = {
   /** An HTTP exchange without its bodies, and its dissection: [HttpExchange, HttpDissection]. */
@@ -62,8 +63,9 @@ export interface CaptureDone {
 export interface WorkerBatch {
   /** Every action of a step up to this one has been sent. */
   through: number;
-  /** Flat triples: seq, kind, payload. */
-  actions: unknown[];
+  /** Flat triples seq, kind, payload (batchCodec.ts), this many values; none with an error. */
+  count: number;
+  actions?: EncodedBatch;
   /** Unix ns of the session's first packet, once known (worker 0). */
   epochNs?: bigint | null;
   /** Last batch: the worker's counter totals (and worker 0's capture record). */
