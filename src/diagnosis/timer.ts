@@ -54,25 +54,36 @@ export function detectTimers(ctx: DiagnosisContext, ends: readonly PhaseEnd[]): 
   // Every message of each ending kind, by the host that sends (or releases) it: the streams
   // a ticker would produce. Made in one pass: a pass per host was hosts × messages.
   // Looked up by name first: no key string made per message.
-  type Streams = { vim: string; edge: PhaseEnd['edge']; byHost: Map<string, { stream: number[]; times: number[] }> };
+  // Only the hosts whose grid is fitted get a stream: the others' would be built for nothing.
+  type Streams = {
+    vim: string;
+    edge: PhaseEnd['edge'];
+    fitted: Set<string>;
+    byHost: Map<string, { stream: number[]; times: number[] }>;
+  };
   const streamsByName = new Map<string, Streams[]>();
   const streamsOf = (vim: string, name: string, edge: PhaseEnd['edge']): Streams | undefined =>
     streamsByName.get(name)?.find((x) => x.vim === vim && x.edge === edge);
-  for (const end of ends) {
-    if (streamsOf(end.vim, end.name, end.edge)) continue;
+  for (const { end, host } of perHost) {
+    const known = streamsOf(end.vim, end.name, end.edge);
+    if (known) {
+      known.fitted.add(host);
+      continue;
+    }
     const list = streamsByName.get(end.name) ?? [];
-    list.push({ vim: end.vim, edge: end.edge, byHost: new Map() });
+    list.push({ vim: end.vim, edge: end.edge, fitted: new Set([host]), byHost: new Map() });
     streamsByName.set(end.name, list);
   }
   for (let i = 0; i < messages.length; i++) {
     const wanted = streamsByName.get(messages.name(i));
     if (!wanted) continue;
     const vim = messages.vim(i);
-    for (const { vim: v, edge, byHost } of wanted) {
+    for (const { vim: v, edge, fitted, byHost } of wanted) {
       if (v !== vim) continue;
       const t = edgeTime(messages, i, edge);
       if (t === null) continue;
       const host = edgeHost(messages, i, edge);
+      if (!fitted.has(host)) continue;
       let s = byHost.get(host);
       if (!s) byHost.set(host, (s = { stream: [], times: [] }));
       s.stream.push(i);
