@@ -2,14 +2,16 @@ import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { sharedCaptureTests } from './test/helpers/testKinds.js';
 
-/** Files that capture live, in network namespaces or with tcpreplay, or drive a browser. */
-const system = ['test/live/**/*.test.ts', 'test/report/browser.test.ts'];
+/** Files that capture live, in network namespaces or with tcpreplay. */
+const system = ['test/live/**/*.test.ts'];
 /** Files that assert a wall-clock time: they run alone, as system files do, so no other test file takes their core. */
 const timed = [
   'test/protocols/http/hostileFraming.test.ts',
   'test/logs/hostileLogs.test.ts',
   'test/bin/filesAndExits.test.ts',
 ];
+/** Files that bound their own process's peak RSS: a fresh process each, not a worker earlier files grew. */
+const ownProcess = ['test/hardening/fuzz.test.ts'];
 const capture = sharedCaptureTests(import.meta.dirname);
 const audit = ['test/audit/**/*.test.ts'];
 
@@ -26,11 +28,22 @@ export default defineConfig({
     // The run's folder: which shared captures each file used (read by test/audit/), shared analyses.
     globalSetup: ['./test/helpers/testRunDir.ts'],
     projects: [
+      // isolate: false: a worker runs file after file without a new process and module graph each
+      // (no test file changes globals; captureLedger.ts restarts its per-file note).
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...system, ...timed, ...capture, ...audit] },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...system, ...timed, ...capture, ...audit, ...ownProcess],
+          isolate: false,
+        },
       },
-      { extends: true, test: { name: 'capture', include: capture, exclude: [...system, ...timed] } },
+      {
+        extends: true,
+        test: { name: 'capture', include: capture, exclude: [...system, ...timed, ...ownProcess], isolate: false },
+      },
+      { extends: true, test: { name: 'own-process', include: ownProcess } },
       // After those, one file at a time: live capture and its timed waits share the machine with no other test file.
       { extends: true, test: { name: 'system', include: system, maxWorkers: 1, sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'timed', include: timed, maxWorkers: 1, sequence: { groupOrder: 1 } } },

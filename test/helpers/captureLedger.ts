@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, afterEach, expect } from 'vitest';
-import { usedSharedCaptures } from './groundTruth.js';
+import { forgetUsedSharedCaptures, usedSharedCaptures } from './groundTruth.js';
 
 export interface LedgerEntry {
   /** The test file, relative to the repository root. */
@@ -19,6 +19,8 @@ export interface LedgerEntry {
 const root = resolve(__dirname, '../..');
 let file: string | undefined;
 let assertingTests = 0;
+// This file runs again before each test file, but groundTruth.ts is loaded once per worker (isolate: false).
+forgetUsedSharedCaptures();
 
 afterEach(() => {
   const state = expect.getState();

@@ -16,6 +16,8 @@ export const fixturesDir = resolve(__dirname, '../../fixtures/pcaps');
 const used = new Set<string>();
 /** The shared captures this test file touched so far (read by test/helpers/captureLedger.ts). */
 export const usedSharedCaptures = (): ReadonlySet<string> => used;
+/** Starts a new file's note: where files share a worker (isolate: false), this module outlives each file. */
+export const forgetUsedSharedCaptures = (): void => used.clear();
 
 export type Row = Record<string, string>;
 
