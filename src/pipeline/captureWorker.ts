@@ -30,6 +30,7 @@ import { dissectHttp } from './httpDissection.js';
 import { defaultNomadApiPorts } from '../dissectors/nomad/httpEvents.js';
 import { inferVantage } from './vantage.js';
 import { BatchEncoder } from './batchCodec.js';
+import { DecodedBodies } from './decodedBodies.js';
 import { Action, type CaptureWorkerData, type WorkerBatch } from './workerActions.js';
 
 /** Packets between two batches. */
@@ -89,6 +90,7 @@ const noBody = new Uint8Array(0);
 const isForwardedFor = (h: Header) => h[0].length === 15 && h[0].toLowerCase() === 'x-forwarded-for';
 const lean = <T extends HttpMessage>({ trailers: _, ...m }: T): T =>
   ({ ...m, body: noBody, headers: m.headers.filter(isForwardedFor) }) as T;
+const decodedBodies = new DecodedBodies(data.decodedBodies);
 const nomadApiPorts = data.nomadApiPorts ? new Set(data.nomadApiPorts) : defaultNomadApiPorts;
 
 // The main thread makes each counter key when this worker made it: JSON keeps key order.
@@ -111,8 +113,9 @@ const choice: ParserChoice = {
         dissectHttp(ex, data.vim, nomadApiPorts),
       ]),
     amqp: (m: AmqpMessage) => {
-      const pre = osloPredecode(m);
-      push(Action.amqp, [{ ...m, body: pre ? noBody : m.body.slice() }, pre]);
+      const pre = osloPredecode(m, (fingerprint, length) => decodedBodies.has(fingerprint, length));
+      if (pre?.decoded) decodedBodies.add(pre.fingerprint, pre.bodyLength);
+      push(Action.amqp, [{ ...m, body: pre?.decoded ? noBody : m.body.slice() }, pre]);
     },
     nomadRpc: (ev) => push(Action.nomadRpc, ev),
     tls: (p) => {

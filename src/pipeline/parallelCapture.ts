@@ -16,6 +16,7 @@ import type { NomadRpcEvent } from '../dissectors/nomad/types.js';
 import type { Vim } from '../dissectors/types.js';
 import type { HttpDissection } from './httpDissection.js';
 import { BatchDecoder } from './batchCodec.js';
+import { decodedBodiesBuffer } from './decodedBodies.js';
 import { Action, type CaptureDone, type CaptureWorkerData, type WorkerBatch } from './workerActions.js';
 
 /** What the session does with the replayed actions. */
@@ -81,6 +82,7 @@ export function readCaptureInWorkers(
   const n = options.workers;
   const consumed = new SharedArrayBuffer(4 * n);
   const replayed = new Int32Array(consumed);
+  const decodedBodies = decodedBodiesBuffer();
   const tls = new Map<string, TlsConnectionSummary>();
   const feeds: Feed[] = [];
   return new Promise<ParallelDone>((resolve, reject) => {
@@ -200,6 +202,7 @@ export function readCaptureInWorkers(
         limits: options.limits,
         reassembly: options.reassembly,
         consumed,
+        decodedBodies,
       };
       const feed: Feed = {
         worker: new Worker(url, { workerData: data }),

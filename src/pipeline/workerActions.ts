@@ -51,6 +51,8 @@ export interface CaptureWorkerData {
   reassembly?: Partial<ReassemblyLimits>;
   /** One Int32 per worker: batches the main thread has replayed (back-pressure). */
   consumed: SharedArrayBuffer;
+  /** The AMQP bodies decoded by any worker (decodedBodies.ts). */
+  decodedBodies: SharedArrayBuffer;
 }
 
 /** Worker 0's end of reading: what the session records of the capture. */

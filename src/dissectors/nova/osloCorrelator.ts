@@ -90,19 +90,29 @@ export interface OsloPredecoded {
   fingerprint: number;
   bodyLength: number;
   uniqueId: string | undefined;
-  decoded: OsloDecodeResult;
+  /** Absent when the body was left to message() (which then needs it): it will most likely have seen it. */
+  decoded?: OsloDecodeResult;
 }
 
-/** What message() would decode of `m`, or undefined when it decodes nothing. */
-export function osloPredecode(m: AmqpMessage): OsloPredecoded | undefined {
-  const decodes = m.method === 'Basic.Publish' || m.method === 'Basic.Deliver' || m.method === 'Basic.Get-Ok';
-  if (!decodes || m.bodyTruncated) return undefined;
-  return {
-    fingerprint: bodyFingerprint(m.body),
-    bodyLength: m.body.length,
-    uniqueId: peekUniqueId(m.body),
-    decoded: decodeOsloMessage(m.body),
-  };
+/**
+ * What message() would decode of `m`, or undefined when it decodes nothing. `seenElsewhere`:
+ * a delivery whose body the correlator will most likely have seen already (the same unique
+ * id, length and fingerprint) is not decoded: message() looks it up first, and decodes it
+ * only when it is not there.
+ */
+export function osloPredecode(
+  m: AmqpMessage,
+  seenElsewhere?: (fingerprint: number, bodyLength: number) => boolean,
+): OsloPredecoded | undefined {
+  const isDelivery = m.method === 'Basic.Deliver' || m.method === 'Basic.Get-Ok';
+  if ((!isDelivery && m.method !== 'Basic.Publish') || m.bodyTruncated) return undefined;
+  const fingerprint = bodyFingerprint(m.body);
+  const uniqueId = peekUniqueId(m.body);
+  const pre: OsloPredecoded = { fingerprint, bodyLength: m.body.length, uniqueId };
+  // Only a delivery with a unique id is looked up (sameBodySeen).
+  if (isDelivery && uniqueId !== undefined && seenElsewhere?.(fingerprint, m.body.length)) return pre;
+  pre.decoded = decodeOsloMessage(m.body);
+  return pre;
 }
 
 export interface OsloCorrelatorOptions {
