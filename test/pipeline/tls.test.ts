@@ -91,6 +91,10 @@ describe('TLS in info, the main job and messages (real sessions, built dist/)', 
       ]);
       expect(closed.tls.connections[0].records.undecrypted).toBeGreaterThan(3);
       expect(closed.counters.messages.novaHttp).toBe(0);
+      // Worker threads send the connection's summary as it changes: the same result.
+      const twoWorkers = run(caps[v].pcap, '-f', 'json', '-q', '--workers', '2');
+      expect(twoWorkers.status).toBe(0);
+      expect(JSON.parse(twoWorkers.stdout)).toEqual(closed);
     });
   }
 
