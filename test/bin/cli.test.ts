@@ -13,6 +13,13 @@ import { fixturesDir, secretsOf } from '../helpers/groundTruth.js';
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'latin1', maxBuffer: 1 << 28 });
+const runs = new Map<string, ReturnType<typeof run>>();
+/** `run`, once per argument list in this file: for the runs several tests only read. */
+const runOnce = (...args: string[]) => {
+  const key = args.join('\0');
+  if (!runs.has(key)) runs.set(key, run(...args));
+  return runs.get(key)!;
+};
 const nova = join(fixturesDir, 'nova-seq-3runs.pcapng.gz');
 const nomad = join(fixturesDir, 'nomad-stock-3runs.pcap');
 const dir = mkdtempSync(join(tmpdir(), 'vim-cli-'));
@@ -56,14 +63,14 @@ describe('no secret in any output', () => {
     for (const s of secrets) expect(text.includes(s), `secret in --format ${format}`).toBe(false);
   });
   it('messages, info, waterfall', () => {
-    const id = (JSON.parse(run(nova, '-f', 'json').stdout) as { requests: { id: string }[] }).requests[0].id;
+    const id = (JSON.parse(runOnce(nova, '-f', 'json').stdout) as { requests: { id: string }[] }).requests[0].id;
     for (const args of [
       ['messages', nova, '--json'],
       ['messages', nova],
       ['info', nova, '--json'],
       ['waterfall', nova, id],
     ]) {
-      const r = run(...args);
+      const r = runOnce(...args);
       expect(r.status, args.join(' ')).toBe(0);
       for (const s of secrets) expect((r.stdout + r.stderr).includes(s), `secret in ${args[0]}`).toBe(false);
     }
@@ -123,7 +130,7 @@ describe('bad input', () => {
 
 describe('limits as options', () => {
   it('--max-messages bounds the kept messages: counted and named in the result, timelines unchanged', () => {
-    const full = JSON.parse(run(nova, '-f', 'json').stdout) as {
+    const full = JSON.parse(runOnce(nova, '-f', 'json').stdout) as {
       requests: unknown[];
       counters: { messagesNotKept: number };
     };
@@ -140,7 +147,7 @@ describe('limits as options', () => {
     expect(res.requests).toEqual(full.requests);
   });
   it('messages lists every message by default; with --max-messages it says how many it left out', () => {
-    const all = run('messages', nova, '--json').stdout.trim().split('\n');
+    const all = runOnce('messages', nova, '--json').stdout.trim().split('\n');
     expect(all.length).toBeGreaterThan(300);
     const r = run('messages', nova, '--json', '--max-messages', '100');
     expect(r.stdout.trim().split('\n')).toHaveLength(100);
