@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   coarsePeriod,
   detectPeriod,
+  FIT_BLOCK,
+  fitSample,
   MAX_FIT_SENDS,
   MAX_PERIOD_MS,
   MAX_SCAN_GAPS,
@@ -213,5 +215,34 @@ describe('coarsePeriod (screened with a table, decided with the exact Rayleigh R
     }
     // The periodic series were found (to a multiple within the scan range): the comparison was not all noise.
     expect(periodic).toBeGreaterThan(2);
+  });
+});
+
+describe('fitSample', () => {
+  it('keeps a short stream whole, and samples a long one in runs of consecutive sends from the first to the last', () => {
+    const short = Float64Array.from({ length: MAX_FIT_SENDS }, (_, i) => i);
+    expect(fitSample(short)).toBe(short);
+    for (const n of [MAX_FIT_SENDS + 1, 50_000, 3_000_000]) {
+      const ranks = Float64Array.from({ length: n }, (_, i) => i);
+      const sample = fitSample(ranks);
+      expect(sample.length).toBeLessThanOrEqual(MAX_FIT_SENDS);
+      expect(sample.length).toBeGreaterThan(MAX_FIT_SENDS - FIT_BLOCK);
+      expect(sample[0]).toBe(0);
+      expect(sample[sample.length - 1]).toBe(n - 1);
+      // Runs of FIT_BLOCK consecutive ranks; each jump between runs at most a fixed share of
+      // the span already covered (phase connection numbers the ticks across it).
+      let runs = 0,
+        worst = 0;
+      for (let i = 1; i < sample.length; i++) {
+        expect(sample[i]).toBeGreaterThan(sample[i - 1]);
+        if (sample[i] === sample[i - 1] + 1) continue;
+        runs++;
+        worst = Math.max(worst, (sample[i] - sample[i - 1]) / sample[i - 1]);
+      }
+      expect(runs).toBeLessThan(MAX_FIT_SENDS / FIT_BLOCK);
+      expect(worst, `n ${n}`).toBeLessThan(0.25);
+      // Chosen by rank alone: the same length, the same sample.
+      expect(fitSample(Float64Array.from(ranks))).toEqual(sample);
+    }
   });
 });
