@@ -10,7 +10,9 @@
  * `publisher_id`, `payload`, `timestamp`, …).
  */
 
+import { isAscii } from 'node:buffer';
 import { crc32 } from 'node:zlib';
+import { EmbeddedJson, jsonSelect, type JsonShape } from '../jsonSelect.js';
 import { intern } from '../internIds.js';
 import { redactSecrets } from '../redactSecrets.js';
 import { fnv1a } from '../../bytes/fnv1a.js';
@@ -58,7 +60,9 @@ export interface OsloExternalEvent {
 
 export type OsloDecodeResult = { ok: true; message: OsloMessage } | { ok: false; error: string };
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A member selected with a type its shape does not read: there, but no object, array or string. */
+const MISFIT: unique symbol = Symbol('misfit');
+type Json = null | boolean | number | string | typeof MISFIT | Json[] | { [key: string]: Json };
 type Step = string | '*';
 
 /**
@@ -80,6 +84,66 @@ const INSTANCE_PATHS: ReadonlyArray<readonly Step[]> = [
   ['payload', 'nova_object.data', 'uuid'], // versioned instance notifications
   ['payload', 'nova_object.data', 'instance_uuid'], // versioned RequestSpec payloads
 ];
+/** Every member readOsloMessage reads, as one shape: these fields and INSTANCE_PATHS. */
+const INNER_SHAPE: JsonShape = withPaths(
+  {
+    _unique_id: true,
+    _msg_id: true,
+    _context_request_id: true,
+    _context_global_request_id: true,
+    event_type: true,
+    method: true,
+    publisher_id: true,
+    priority: true,
+    message_id: true,
+    timestamp: true,
+    namespace: true,
+    version: true,
+    _reply_q: true,
+    result: 'present',
+    failure: 'any',
+    ending: true,
+    args: {
+      device: true,
+      devices: [true],
+      objmethod: true,
+      events: [{ 'nova_object.data': { name: true, instance_uuid: true, tag: true } }],
+      objinst: { 'nova_object.name': true, 'nova_object.changes': [true], 'nova_object.data': { vm_state: true } },
+    },
+  },
+  INSTANCE_PATHS,
+);
+/** The envelope, its inner message read in place; a body without one is the message itself. */
+const OUTER_SHAPE: JsonShape = {
+  ...(INNER_SHAPE as Record<string, JsonShape>),
+  'oslo.message': new EmbeddedJson(INNER_SHAPE),
+};
+
+/** `shape` with each path's members added (`*` an array); a path through an Instance's data also reads its name. */
+function withPaths(shape: JsonShape, paths: ReadonlyArray<readonly Step[]>): JsonShape {
+  const along = (path: readonly Step[], i: number): JsonShape => {
+    if (i === path.length) return true;
+    if (path[i] === '*') return [along(path, i + 1)];
+    const member: Record<string, JsonShape> = { [path[i]]: along(path, i + 1) };
+    if (path[i] === 'nova_object.data' && path[i + 1] === 'uuid') member['nova_object.name'] = true;
+    return member;
+  };
+  return paths.reduce((s, p) => mergeShapes(s, along(p, 0)), shape);
+}
+
+function mergeShapes(a: JsonShape | undefined, b: JsonShape): JsonShape {
+  if (a === undefined || a === b) return b;
+  if (Array.isArray(a) && Array.isArray(b)) return [mergeShapes(a[0] as JsonShape, b[0] as JsonShape)];
+  const isMembers = (x: JsonShape): x is Record<string, JsonShape> =>
+    typeof x === 'object' && !Array.isArray(x) && !(x instanceof EmbeddedJson);
+  if (isMembers(a) && isMembers(b)) {
+    const out: Record<string, JsonShape> = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = mergeShapes(out[k], v);
+    return out;
+  }
+  throw new Error(`oslo shapes disagree: ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+}
+
 /** `Instance`, and the versioned notification payloads about one (`InstanceActionPayload`, …). */
 const isInstanceObject = (name: string | undefined) =>
   name === 'Instance' || (name !== undefined && /^Instance\w*Payload$/.test(name));
@@ -114,7 +178,32 @@ const get = (v: Json | undefined, key: string): Json | undefined =>
   isObject(v) && Object.hasOwn(v, key) ? v[key] : undefined;
 const str = (v: Json | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
+/**
+ * The body's fields, selected (jsonSelect) rather than parsed whole: an inner message
+ * carries its context's service catalog and token and its arguments' whole objects, and
+ * only a few dozen of its values are read. The inner text is read where it stands in the
+ * envelope's string (EmbeddedJson), not unescaped first. Whatever this path does not make
+ * a message of goes to the whole parse, so every error is the one JSON.parse's verdict
+ * gives. One difference remains, by design: the parts stepped over are checked for
+ * structure only (brackets, quotes, delimiters), so a body JSON.parse refuses for a bad
+ * number or literal, or a bad escape, inside a part no field is read from still gives its
+ * message. oslo writes its bodies with Python's json.dumps, which makes no such part; a
+ * truncated body fails the structural check as it fails JSON.parse.
+ */
 export function decodeOsloMessage(body: Uint8Array): OsloDecodeResult {
+  return decodeOsloMessageSelected(body) ?? decodeOsloMessageWhole(body);
+}
+
+/** The message read from the selected fields, or undefined when the body is left to the whole parse. */
+export function decodeOsloMessageSelected(body: Uint8Array): OsloDecodeResult | undefined {
+  const selected = selectOsloFields(body);
+  if (selected === undefined) return undefined;
+  const r = readOsloMessage(selected);
+  return r.ok ? r : undefined;
+}
+
+/** The reference: the body parsed whole with JSON.parse (also the path of odd bodies). */
+export function decodeOsloMessageWhole(body: Uint8Array): OsloDecodeResult {
   let inner: Json;
   try {
     const outer = JSON.parse(utf8.decode(body)) as Json;
@@ -123,6 +212,27 @@ export function decodeOsloMessage(body: Uint8Array): OsloDecodeResult {
   } catch {
     return { ok: false, error: 'body is not JSON' };
   }
+  return readOsloMessage(inner);
+}
+
+/**
+ * The inner message's fields that readOsloMessage reads (or the outer object's, for a body
+ * with no `oslo.message` member), or undefined to leave the body to the whole parse: a
+ * body that is not ASCII (oslo's json.dumps keeps it ASCII), not JSON, whose inner text
+ * uses an escape EmbeddedJsonSelector does not read, or whose `oslo.message` is not a
+ * string holding an object.
+ */
+function selectOsloFields(body: Uint8Array): Json | undefined {
+  if (!isAscii(body)) return undefined;
+  const outer = jsonSelect(body, OUTER_SHAPE, { misfit: MISFIT })?.value as Json | undefined;
+  if (!isObject(outer)) return undefined;
+  const wrapped = get(outer, 'oslo.message');
+  if (wrapped === undefined) return outer;
+  return isObject(wrapped) ? wrapped : undefined;
+}
+
+/** The message read from its parsed (or selected) object. */
+function readOsloMessage(inner: Json | undefined): OsloDecodeResult {
   if (!isObject(inner)) return { ok: false, error: 'oslo message is not an object' };
 
   const m: OsloMessage = { kind: 'cast', instances: [] };
