@@ -26,15 +26,33 @@ export interface ProxiedCapture {
   requests: number;
 }
 
-/** haproxy up (its VIP accepting; probed before the capture starts), tcpdump, the peers; the packets tcpdump dropped. */
-async function runOnce(
-  ns: Netns,
-  cfg: string,
-  dir: string,
-  pcap: string,
-  version: string,
-  requests: number,
-): Promise<number> {
+/** What runs behind haproxy while tcpdump captures: where haproxy listens, and the peers' command line in the namespace. */
+export interface HaproxyRun {
+  ns: Netns;
+  cfg: string;
+  vip: string;
+  port: number;
+  pcap: string;
+  /** The peers script and its arguments, run with node. */
+  peers: string[];
+  timeoutMs: number;
+}
+
+/**
+ * haproxy up (its VIP probed before tcpdump starts, so the probe is not captured), tcpdump on
+ * the namespace's loopback, then the peers; on a loaded machine the kernel can drop a packet
+ * from tcpdump's ring: the whole run is made again then (three attempts).
+ */
+export async function captureBehindHaproxy(run: HaproxyRun): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const dropped = await runOnce(run);
+    if (dropped === 0) return;
+    if (attempt === 3) throw new Error(`tcpdump dropped packets on three attempts (${dropped} the last time)`);
+  }
+}
+
+/** One run; the packets tcpdump dropped. */
+async function runOnce({ ns, cfg, vip, port, pcap, peers, timeoutMs }: HaproxyRun): Promise<number> {
   const haproxy = spawn('ip', ['netns', 'exec', ns.name, 'haproxy', '-db', '-f', cfg], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -45,7 +63,7 @@ async function runOnce(
   try {
     for (let i = 0; ; i++) {
       try {
-        execFileSync('ip', ['netns', 'exec', ns.name, 'bash', '-c', `exec 3<>/dev/tcp/${addresses.vip}/${port}`], {
+        execFileSync('ip', ['netns', 'exec', ns.name, 'bash', '-c', `exec 3<>/dev/tcp/${vip}/${port}`], {
           stdio: 'pipe',
         });
         break;
@@ -55,25 +73,7 @@ async function runOnce(
       }
     }
     dump = await startTcpdump(ns.name, 'lo', `tcp port ${port}`, pcap);
-    execFileSync(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns.name,
-        process.execPath,
-        peers,
-        dir,
-        addresses.backend,
-        String(port),
-        addresses.vip,
-        String(port),
-        version,
-        String(requests),
-        addresses.client,
-      ],
-      { stdio: 'pipe', timeout: 30_000 },
-    );
+    execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, ...peers], { stdio: 'pipe', timeout: timeoutMs });
   } finally {
     const closed = new Promise((r) => haproxy.on('close', r));
     haproxy.kill('SIGTERM');
@@ -141,11 +141,15 @@ export async function captureThroughHaproxy(
   });
   execFileSync('haproxy', ['-c', '-q', '-f', cfg], { stdio: 'pipe' });
   const pcap = join(dir, 'proxied.pcap');
-  // On a loaded machine the kernel can drop a packet from tcpdump's ring: run again then.
-  for (let attempt = 1; ; attempt++) {
-    const dropped = await runOnce(ns, cfg, dir, pcap, version, requests);
-    if (dropped === 0) break;
-    if (attempt === 3) throw new Error(`tcpdump dropped packets on three attempts (${dropped} the last time)`);
-  }
+  const a = addresses;
+  await captureBehindHaproxy({
+    ns,
+    cfg,
+    vip: a.vip,
+    port,
+    pcap,
+    peers: [peers, dir, a.backend, String(port), a.vip, String(port), version, String(requests), a.client],
+    timeoutMs: 30_000,
+  });
   return { pcap, keylog: join(dir, 'keylog.txt'), requests };
 }

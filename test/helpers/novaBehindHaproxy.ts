@@ -7,7 +7,6 @@
  * original client connection, shifted so that the backend leg's POST starts when the
  * original POST did. The rest (broker, compute, services) is the original traffic.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readCapture } from '../../src/capture/readCapture.js';
@@ -20,9 +19,9 @@ import {
   type HttpExchange,
   type ProtocolContext,
 } from '../../src/protocols/types.js';
-import { writeHaproxyTlsConfig } from './haproxyCapture.js';
+import { captureBehindHaproxy, writeHaproxyTlsConfig } from './haproxyCapture.js';
 import { pcap, type Frame } from './pcapWriter.js';
-import { startTcpdump, type Netns } from './tlsCapture.js';
+import type { Netns } from './tlsCapture.js';
 
 export const lb = {
   client: '10.98.0.3',
@@ -33,7 +32,6 @@ export const lb = {
 } as const;
 
 const peers = resolve(__dirname, 'replayPeers.mjs');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A head and body as bytes, framed by Content-Length (the recorded framing is not kept). */
 function serialise(startLine: string, headers: readonly Header[], body: Uint8Array): Buffer {
@@ -112,63 +110,16 @@ export async function replayThroughHaproxy(
   const file = join(dir, 'exchanges.json');
   writeFileSync(file, JSON.stringify(exchanges));
   const out = join(dir, 'replay.pcap');
-  // On a loaded machine the kernel can drop a packet from tcpdump's ring: run again then.
-  for (let attempt = 1; ; attempt++) {
-    const dropped = await replayOnce(ns, cfg, file, dir, out);
-    if (dropped === 0) break;
-    if (attempt === 3) throw new Error(`tcpdump dropped packets on three attempts (${dropped} the last time)`);
-  }
-  return { pcap: out, keylog: join(dir, 'keylog.txt') };
-}
-
-/** haproxy up (its VIP accepting), then tcpdump, then the replay; the packets tcpdump dropped. */
-async function replayOnce(ns: Netns, cfg: string, file: string, dir: string, out: string): Promise<number> {
-  const haproxy = spawn('ip', ['netns', 'exec', ns.name, 'haproxy', '-db', '-f', cfg], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  await captureBehindHaproxy({
+    ns,
+    cfg,
+    vip: lb.vip,
+    port: lb.port,
+    pcap: out,
+    peers: [peers, dir, file, lb.api, String(lb.port), lb.vip, String(lb.port), lb.client],
+    timeoutMs: 60_000,
   });
-  let err = '';
-  haproxy.stderr.on('data', (c: Buffer) => (err += c));
-  let dump: Awaited<ReturnType<typeof startTcpdump>> | null = null;
-  let dropped = NaN;
-  try {
-    // Probed before tcpdump starts, so the probe's connection is not in the capture.
-    for (let i = 0; ; i++) {
-      try {
-        execFileSync('ip', ['netns', 'exec', ns.name, 'bash', '-c', `exec 3<>/dev/tcp/${lb.vip}/${lb.port}`], {
-          stdio: 'pipe',
-        });
-        break;
-      } catch {
-        if (i === 100) throw new Error(`haproxy did not start: ${err.trim()}`);
-        await sleep(100);
-      }
-    }
-    dump = await startTcpdump(ns.name, 'lo', `tcp port ${lb.port}`, out);
-    execFileSync(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns.name,
-        process.execPath,
-        peers,
-        dir,
-        file,
-        lb.api,
-        String(lb.port),
-        lb.vip,
-        String(lb.port),
-        lb.client,
-      ],
-      { stdio: 'pipe', timeout: 60_000 },
-    );
-  } finally {
-    const closed = new Promise((r) => haproxy.on('close', r));
-    haproxy.kill('SIGTERM');
-    await closed;
-    if (dump) dropped = (await dump.stop()).dropped;
-  }
-  return dropped;
+  return { pcap: out, keylog: join(dir, 'keylog.txt') };
 }
 
 /** IPv4/TCP addresses of an Ethernet frame, or null. */
