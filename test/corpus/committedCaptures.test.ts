@@ -5,7 +5,7 @@
  * tshark's reading recorded in fixtures/corpus/reference.tsv, by the rules of the full
  * corpus test (publicCaptures.test.ts) and with its list of known differences.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,18 +15,14 @@ import {
   readReference,
   type CorpusResult,
 } from '../../testkit/corpus.js';
-
-const known = readFileSync(join(import.meta.dirname, 'known-differences.tsv'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .filter(Boolean)
-  .map((l) => {
-    const [file, what] = l.split('\t');
-    return { file, what };
-  });
-const isKnown = (r: CorpusResult, what: 'frames' | 'conversations') =>
-  known.some((k) => k.file === `${r.suite}/${r.file}` && k.what === what);
+import {
+  connectionsLine,
+  conversationsDisagree,
+  framesDisagree,
+  framesLine,
+  isKnownDifference as isKnown,
+  stillDiffers,
+} from '../helpers/corpusAgreement.js';
 
 describe('committed public test captures (fixtures/corpus) against tshark', () => {
   // Throws when reference.tsv is missing: the test fails, it does not skip.
@@ -50,17 +46,8 @@ describe('committed public test captures (fixtures/corpus) against tshark', () =
   });
 
   it('reads as many frames as tshark where tshark reads to the end, and no fewer where it stops, but for the listed differences', () => {
-    const differ = results.filter(
-      (r) =>
-        (r.tsharkStatus === 'ok' ? (r.packets ?? 0) !== r.tsharkFrames : (r.packets ?? 0) < r.tsharkFrames) &&
-        !isKnown(r, 'frames'),
-    );
-    expect(
-      differ.map(
-        (r) =>
-          `${r.suite}/${r.file}: ${r.packets ?? `refused (${r.refusal})`} frames, tshark ${r.tsharkFrames} (${r.tsharkStatus})`,
-      ),
-    ).toEqual([]);
+    const differ = results.filter((r) => framesDisagree(r) && !isKnown(r, 'frames'));
+    expect(differ.map(framesLine)).toEqual([]);
     // The subset keeps files tshark stops in (a link type it does not map, a version it refuses) and we read on.
     expect(results.filter((r) => r.tsharkStatus !== 'ok' && (r.packets ?? 0) > r.tsharkFrames).length).toBeGreaterThan(
       0,
@@ -68,14 +55,8 @@ describe('committed public test captures (fixtures/corpus) against tshark', () =
   });
 
   it('finds as many TCP connections as tshark has TCP conversations, but for the listed differences', () => {
-    const differ = results.filter(
-      (r) => (r.connections ?? 0) !== r.tsharkTcpConversations && !isKnown(r, 'conversations'),
-    );
-    expect(
-      differ.map(
-        (r) => `${r.suite}/${r.file}: ${r.connections ?? 'refused'} connections, tshark ${r.tsharkTcpConversations}`,
-      ),
-    ).toEqual([]);
+    const differ = results.filter((r) => conversationsDisagree(r) && !isKnown(r, 'conversations'));
+    expect(differ.map(connectionsLine)).toEqual([]);
     // The subset keeps TCP to compare: most of its conversations agree.
     const agreeing = results.filter((r) => r.tsharkTcpConversations > 0 && r.connections === r.tsharkTcpConversations);
     expect(agreeing.reduce((n, r) => n + r.tsharkTcpConversations, 0)).toBeGreaterThanOrEqual(30);
@@ -86,9 +67,7 @@ describe('committed public test captures (fixtures/corpus) against tshark', () =
       (['frames', 'conversations'] as const).filter((what) => isKnown(r, what)).map((what) => ({ r, what })),
     );
     expect(listed.length).toBeGreaterThan(0);
-    const stale = listed.filter(({ r, what }) =>
-      what === 'frames' ? (r.packets ?? 0) === r.tsharkFrames : (r.connections ?? 0) === r.tsharkTcpConversations,
-    );
+    const stale = listed.filter(({ r, what }) => !stillDiffers(r, what));
     expect(stale.map(({ r, what }) => `${r.suite}/${r.file} ${what}`)).toEqual([]);
   });
 });
