@@ -5,10 +5,11 @@
  * result must list the same requests with the same phases as the offline analysis of
  * that written file, and every request must have been streamed before the stop.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { startLive } from '../helpers/liveProcess.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult, ResultRequest } from '../../src/pipeline/types.js';
@@ -17,7 +18,6 @@ import { capUnavailable } from '../helpers/capBinding.js';
 import { makeVethPair, type VethPair } from '../helpers/netns.js';
 import { checkOutput } from '../helpers/shippedSchemas.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const pair = makeVethPair('l');
 // What the test needs: namespaces (root), tcpreplay and the cap binding the live command loads.
 const skip =
@@ -40,41 +40,13 @@ async function liveRun(p: VethPair, capture: string, multiplier: number, dir: st
     execFileSync('sh', ['-c', `gunzip -c '${capture}' > '${plain}'`]);
     capture = plain;
   }
-  const child = spawn(
-    'ip',
-    [
-      'netns',
-      'exec',
-      p.nsB,
-      process.execPath,
-      bin,
-      'live',
-      '-i',
-      p.ifB,
-      '--write',
-      written,
-      ...json,
-      '--summary-every',
-      '1',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '',
-    err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c));
-  child.stderr.on('data', (c: Buffer) => (err += c));
-  for (let i = 0; i < 100 && !err.includes('capturing on'); i++) await sleep(100);
-  expect(err).toContain('capturing on');
+  const live = await startLive(p.nsB, ['-i', p.ifB, '--write', written, ...json, '--summary-every', '1']);
+  expect(live.err()).toContain('capturing on');
   execFileSync('ip', ['netns', 'exec', p.nsA, 'tcpreplay', '-q', '-x', String(multiplier), '-i', p.ifA, capture], {
     stdio: 'pipe',
   });
   await sleep(1500);
-  child.kill('SIGINT');
-  const code: number | null = await new Promise((r) => child.on('close', (c) => r(c)));
-  const lines = out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
+  const { code, err, lines } = await live.stop();
   return { code, err, lines, written };
 }
 

@@ -9,10 +9,11 @@
  *    overflows. Captured + dropped must be what was sent, the drop a warning, and a note
  *    on the requests in flight during the burst, not on those finished before it.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { startLive } from '../helpers/liveProcess.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPacketSocketStats } from '../../src/live/packetSocketStats.js';
 import { defaultLiveFilter } from '../../src/live/libpcapSource.js';
@@ -22,7 +23,6 @@ import { capturePath, isoToNs } from '../helpers/groundTruth.js';
 import { capUnavailable } from '../helpers/capBinding.js';
 import { makeVethPair, type VethPair } from '../helpers/netns.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const pair = makeVethPair('d');
 const addon = loadPacketSocketStats();
 // CI builds the addon (npm ci with a compiler): there its absence is a failure, not a skip.
@@ -63,31 +63,8 @@ interface LiveRun {
 
 /** `vim-analyse live -B bufferKiB` on pair.ifB while the replays go in one after the other, a second apart. */
 async function liveRun(p: VethPair, bufferKiB: number, replays: Replay[]): Promise<LiveRun> {
-  const child = spawn(
-    'ip',
-    [
-      'netns',
-      'exec',
-      p.nsB,
-      process.execPath,
-      bin,
-      'live',
-      '-i',
-      p.ifB,
-      '-B',
-      String(bufferKiB),
-      '--json',
-      '--summary-every',
-      '1',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '',
-    err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c));
-  child.stderr.on('data', (c: Buffer) => (err += c));
-  for (let i = 0; i < 100 && !err.includes('capturing on'); i++) await sleep(100);
-  expect(err).toContain('capturing on');
+  const live = await startLive(p.nsB, ['-i', p.ifB, '-B', String(bufferKiB), '--json', '--summary-every', '1']);
+  expect(live.err()).toContain('capturing on');
   let sent = 0;
   const startedNs: bigint[] = [];
   for (const [i, r] of replays.entries()) {
@@ -100,12 +77,7 @@ async function liveRun(p: VethPair, bufferKiB: number, replays: Replay[]): Promi
   }
   // Time for the binding to empty the ring before the stop.
   await sleep(1500);
-  child.kill('SIGINT');
-  const code: number | null = await new Promise((r) => child.on('close', (c) => r(c)));
-  const lines = out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
+  const { code, err, lines } = await live.stop();
   const result = (lines.at(-1) as unknown as { result: AnalysisResult }).result;
   return { code, err, lines, result, live: result.counters.live as LiveStats, sent, startedNs };
 }
