@@ -2,9 +2,9 @@
  * libpcap's drop counters, for real: a shared capture (cut to the packets the default
  * live filter takes, so every packet sent is one the kernel counts) is replayed with
  * tcpreplay into one end of a veth pair; `vim-analyse live` sniffs the other end.
- *  - At 10× its speed through the default ring nothing is lost: the kernel counts every
+ *  - At 40× its speed through the default ring nothing is lost: the kernel counts every
  *    packet sent and no drop.
- *  - Through a 16 MiB ring (~250 packets: each takes a 64 KiB slot), the first half at 10×
+ *  - Through a 16 MiB ring (~250 packets: each takes a 64 KiB slot), the first half at 40×
  *    and then, a second later, the second half at tcpreplay's top speed: the ring
  *    overflows. Captured + dropped must be what was sent, the drop a warning, and a note
  *    on the requests in flight during the burst, not on those finished before it.
@@ -112,7 +112,7 @@ describe.skipIf(skip !== null)('vim-analyse live: libpcap/kernel drop counters (
   describe('at a rate the ring keeps up with', () => {
     let run: LiveRun;
     beforeAll(async () => {
-      run = await liveRun(pair as VethPair, 32768, [{ file: filteredCopy(capture, dir), speed: ['-x', '10'] }]);
+      run = await liveRun(pair as VethPair, 32768, [{ file: filteredCopy(capture, dir), speed: ['-x', '40'] }]);
     }, 120_000);
 
     it('counts every packet sent and reports no drop', () => {
@@ -131,7 +131,7 @@ describe.skipIf(skip !== null)('vim-analyse live: libpcap/kernel drop counters (
     let run: LiveRun;
     beforeAll(async () => {
       run = await liveRun(pair as VethPair, 16384, [
-        { file: filteredCopy(capture, dir, '1-2000'), speed: ['-x', '10'] },
+        { file: filteredCopy(capture, dir, '1-2000'), speed: ['-x', '40'] },
         { file: filteredCopy(capture, dir, '2001-9999'), speed: ['--topspeed'] },
       ]);
     }, 120_000);
@@ -164,7 +164,7 @@ describe.skipIf(skip !== null)('vim-analyse live: libpcap/kernel drop counters (
 
     it('notes the drop on requests in flight during the burst, not on those finished before it', () => {
       // Drops are placed between two reads of the counters, 250 ms apart; the calm half
-      // ended a second before the burst. Requests as streamed: replayed 10× faster than
+      // ended a second before the burst. Requests as streamed: replayed 40× faster than
       // recorded, the Nomad client's own timestamps make the final clock estimate move its
       // milestones, but a request is noted when handed out, against what it was then.
       const calmUntilNs = run.startedNs[1] - 500_000_000n;
