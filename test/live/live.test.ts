@@ -61,7 +61,7 @@ describe.skipIf(skip !== null)('vim-analyse live (libpcap on a veth pair, tcprep
 
   for (const [name, multiplier, json] of [
     ['nomad-2016-tuned', 50, ['--json']],
-    ['nova-seq', 50, ['--format', 'json']],
+    ['nova-seq', 25, ['--format', 'json']],
   ] as const) {
     describe(name, () => {
       let run: Awaited<ReturnType<typeof liveRun>>;

@@ -1,6 +1,6 @@
 /**
  * `live` as a service, end to end, on one replay: nova-seq is replayed with tcpreplay at
- * 50x into a veth pair, and `vim-analyse live` on the other end (in its own namespace)
+ * 25x into a veth pair, and `vim-analyse live` on the other end (in its own namespace)
  * - serves /metrics, scraped every 1 s by Debian's real Prometheus started here on that
  *   namespace's loopback: PromQL through its HTTP API must give, per phase, the request
  *   count and summed duration of the offline analysis of the very packets live saw (its
@@ -31,7 +31,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const metricsPort = 9464,
   promPort = 9090,
   otlpPort = 4318,
-  speedup = 50;
+  speedup = 25;
 const markerPhases = ['build', 'spawn', 'spawn.create_image', 'spawn.generate_xml', 'spawn.libvirt_spawn'];
 
 const require = createRequire(import.meta.url);
@@ -192,7 +192,7 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     );
     await prom.ready();
 
-    // nova-seq (125 s, 30 boots) at 50x: 2.5 s of replay; each marker is written when it falls
+    // nova-seq (125 s, 30 boots) at 25x: 5 s of replay; each marker is written when it falls
     // due on the replay's clock (the offset this leaves is the compute host's clock offset).
     const t0 = BigInt(Date.now()) * 1_000_000n;
     const tcpreplay = spawn(
