@@ -2,7 +2,8 @@
  * The net stage against an independent decoder on every shared capture: packet and TCP
  * connection counts from each capture's README (tshark 4.0.17), and, running the real
  * tshark, the reassembled bytes per direction of a sample of connections, compared by length and
- * SHA-256 of the content (`tshark -q -z follow,tcp,raw,N`). tshark is required: CI installs it (apt).
+ * SHA-256 of the content (`tshark -z follow,tcp,raw,N`, in the same pass as the stream list).
+ * tshark is required: CI installs it (apt).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
@@ -42,8 +43,15 @@ interface TsharkStream {
   payload: number;
 }
 
-/** One tshark pass over every TCP packet: stream index, endpoints, payload length. */
-async function tsharkStreams(file: string): Promise<TsharkStream[]> {
+/**
+ * One tshark pass over every TCP packet: stream index, endpoints, payload length per packet, and
+ * at the end the content per node of `-z follow,tcp,raw,N` for each of `follow` (its taps see every
+ * packet, whatever -Y shows).
+ */
+async function tsharkRead(
+  file: string,
+  follow: number[],
+): Promise<{ streams: TsharkStream[]; followed: Map<number, Record<string, Content>> }> {
   const { stdout } = await run(
     tshark,
     [
@@ -62,11 +70,14 @@ async function tsharkStreams(file: string): Promise<TsharkStream[]> {
         'tcp.dstport',
         'tcp.len',
       ]),
+      ...follow.flatMap((n) => ['-z', `follow,tcp,raw,${n}`]),
     ],
     { maxBuffer: 1 << 30 },
   );
+  const taps = stdout.search(/^=+$/m);
+  const fields = taps < 0 ? stdout : stdout.slice(0, taps);
   const streams: TsharkStream[] = [];
-  for (const line of stdout.split('\n')) {
+  for (const line of fields.split('\n')) {
     if (!line) continue;
     const [index, src4, src6, sport, dst4, dst6, dport, len] = line.split(',');
     const i = Number(index);
@@ -78,7 +89,7 @@ async function tsharkStreams(file: string): Promise<TsharkStream[]> {
     };
     streams[i].payload += Number(len);
   }
-  return streams;
+  return { streams, followed: taps < 0 ? new Map() : followedContent(stdout.slice(taps)) };
 }
 
 /** What one direction of a connection carried: its length and the SHA-256 of its content. */
@@ -103,10 +114,8 @@ class ContentDigest {
 const lengths = (byNode: Record<string, Content>): Record<string, number> =>
   Object.fromEntries(Object.entries(byNode).map(([node, c]) => [node, c.bytes]));
 
-/** Content per node of `-z follow,tcp,raw,N` for each stream (one tshark run for all of them). */
-async function tsharkFollow(file: string, indexes: number[]): Promise<Map<number, Record<string, Content>>> {
-  const args = ['-r', file, ...tcpOnly, '-q', ...indexes.flatMap((n) => ['-z', `follow,tcp,raw,${n}`])];
-  const { stdout } = await run(tshark, args, { maxBuffer: 1 << 30 });
+/** Content per node of each `-z follow,tcp,raw,N` block in tshark's output. */
+function followedContent(stdout: string): Map<number, Record<string, Content>> {
   const out = new Map<number, Record<string, Content>>();
   for (const block of stdout.split(/^=+$/m)) {
     const index = /^Filter: tcp\.stream eq (\d+)$/m.exec(block);
@@ -142,6 +151,8 @@ describe.each(Object.keys(readme))('%s against tshark', (name) => {
   let streams: TsharkStream[];
   let sample: TsharkStream[];
   let followed: Map<number, Record<string, Content>>;
+  /** How many of our connections were followed in tshark: each must be one of its streams. */
+  let followAsked = 0;
   // A failing beforeAll makes vitest report the tests as skipped: each test rethrows instead.
   let setupError: unknown = null;
   const ready = () => {
@@ -158,9 +169,6 @@ describe.each(Object.keys(readme))('%s against tshark', (name) => {
 
   async function setup(): Promise<void> {
     requireTshark();
-    // tshark reads the capture in its own process while this one reassembles it.
-    const theirStreams = tsharkStreams(file);
-    theirStreams.catch(() => {});
     ours = await reassembleTcp(file, (info) => {
       const r = {
         content: [new ContentDigest(), new ContentDigest()] as [ContentDigest, ContentDigest],
@@ -174,14 +182,19 @@ describe.each(Object.keys(readme))('%s against tshark', (name) => {
         end: () => void r.ends++,
       };
     });
-    streams = (await theirStreams).filter(Boolean);
-    // The 3 largest and the 2 smallest connections that carried any payload.
-    const bySize = streams.filter((s) => s.payload > 0).sort((x, y) => y.payload - x.payload);
-    sample = [...new Set([...bySize.slice(0, 3), ...bySize.slice(-2)])];
-    followed = await tsharkFollow(
-      file,
-      sample.map((s) => s.index),
-    );
+    // The 3 largest and the 2 smallest connections that carried any payload, by our reading and
+    // numbered as tshark numbers streams (in order of first packet), so that one tshark pass reads
+    // the streams and follows those; the comparison below maps each followed stream back by its endpoints.
+    const bySize = ours.connections
+      .map((c, index) => ({ index, payload: c.bytes[0] + c.bytes[1] }))
+      .filter((c) => c.payload > 0)
+      .sort((x, y) => y.payload - x.payload);
+    const follow = [...new Set([...bySize.slice(0, 3), ...bySize.slice(-2)].map((c) => c.index))];
+    const theirs = await tsharkRead(file, follow);
+    streams = theirs.streams.filter(Boolean);
+    followed = theirs.followed;
+    sample = follow.map((i) => theirs.streams[i]).filter(Boolean);
+    followAsked = follow.length;
   }
 
   it('reads as many packets as the README counts', () => {
@@ -205,6 +218,7 @@ describe.each(Object.keys(readme))('%s against tshark', (name) => {
   it("reassembles the same bytes per direction as tshark's follow,tcp for the largest and smallest connections", () => {
     ready();
     expect(sample.length).toBeGreaterThanOrEqual(Math.min(2, streams.length));
+    expect(sample.length).toBe(followAsked);
     // Our connections by their endpoint pair, in order of first packet (tshark numbers streams the same way).
     const pairKey = (x: string, y: string) => [x, y].sort().join(' ');
     const oursByPair = new Map<string, ReassembleResult['connections']>();
