@@ -13,8 +13,8 @@ export type LiveLine = { type: string } & Record<string, unknown>;
 export interface LiveProcess {
   /** Standard error so far. */
   err(): string;
-  /** SIGINT, then its exit code, standard error and standard output's lines. */
-  stop(): Promise<{ code: number | null; err: string; lines: LiveLine[] }>;
+  /** SIGINT, then its exit code (or the signal that ended it), standard error and standard output's lines. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string; lines: LiveLine[] }>;
 }
 
 /** `vim-analyse live ARGS` in `ns`; resolves once it says it is capturing, or after 10 s (the caller checks err()). */
@@ -31,12 +31,14 @@ export async function startLive(ns: string, args: string[]): Promise<LiveProcess
     err: () => err,
     async stop() {
       child.kill('SIGINT');
-      const code: number | null = await new Promise((r) => child.on('close', (c) => r(c)));
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) =>
+        child.on('close', (c, s) => r([c, s])),
+      );
       const lines = out
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as LiveLine);
-      return { code, err, lines };
+      return { code, signal, err, lines };
     },
   };
 }

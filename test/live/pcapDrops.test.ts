@@ -77,7 +77,8 @@ async function liveRun(p: VethPair, bufferKiB: number, replays: Replay[]): Promi
   }
   // Time for the binding to empty the ring before the stop.
   await sleep(1500);
-  const { code, err, lines } = await live.stop();
+  const { code, signal, err, lines } = await live.stop();
+  expect(lines.at(-1)?.type, `live's last line (exit ${code ?? signal}): ${err.slice(-2000)}`).toBe('result');
   const result = (lines.at(-1) as unknown as { result: AnalysisResult }).result;
   return { code, err, lines, result, live: result.counters.live as LiveStats, sent, startedNs };
 }
