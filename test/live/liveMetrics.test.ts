@@ -8,13 +8,12 @@ import { LiveMetrics, maxComputeHosts, metricNames } from '../../src/live/liveMe
 import { parseListenAddress } from '../../src/live/metricsServer.js';
 import type { LiveCountsSnapshot } from '../../src/live/types.js';
 import type { NetCounters } from '../../src/net/types.js';
-import { analyse } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult } from '../../src/result/types.js';
-import { capturePath } from '../helpers/groundTruth.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 
 let nomad: AnalysisResult;
 beforeAll(async () => {
-  nomad = await analyse(capturePath('nomad-2016-stock'));
+  nomad = await analysedCapture('nomad-2016-stock');
 }, 60_000);
 
 /** The value of the series `name{labels…}` in exposition text, whatever order its labels are printed in. */

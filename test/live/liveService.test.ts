@@ -24,6 +24,7 @@ import { analyse } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult, ResultRequest } from '../../src/pipeline/types.js';
 import { requestSpans } from '../../src/report/otlp/otlpTraces.js';
 import { capturePath, isoToNs } from '../helpers/groundTruth.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { makeVethPair, type VethPair } from '../helpers/netns.js';
 
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
@@ -134,7 +135,7 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     const capture = capturePath('nova-seq');
     const replay = join(dir, 'replay.pcapng');
     execFileSync('sh', ['-c', `gunzip -c '${capture}' > '${replay}'`]);
-    const firstNs = isoToNs((await analyse(capture)).captures[0].start!);
+    const firstNs = isoToNs((await analysedCapture('nova-seq')).captures[0].start!);
     const markers = readFileSync(join(dirname(capture), 'logs/nova-compute.log'), 'utf8')
       .split('\n')
       .map((l) => /vimts t=(\d+)\.(\d{9}) (.*)$/.exec(l))

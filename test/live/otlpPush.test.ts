@@ -13,10 +13,9 @@ import { dirname, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpPush } from '../../src/live/otlpPush.js';
-import { analyse } from '../../src/pipeline/analyse.js';
 import type { ResultRequest } from '../../src/pipeline/types.js';
 import { requestSpans } from '../../src/report/otlp/otlpTraces.js';
-import { capturePath } from '../helpers/groundTruth.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 
 const require = createRequire(import.meta.url);
 const protoDir = join(dirname(require.resolve('@opentelemetry/otlp-grpc-exporter-base/package.json')), 'build/protos');
@@ -102,8 +101,8 @@ const requests: ResultRequest[] = [];
 beforeAll(async () => {
   // Completion order interleaves VIMs in a real fleet: alternate the two captures' requests.
   const [nova, nomad] = [
-    (await analyse(capturePath('nova-seq'))).requests,
-    (await analyse(capturePath('nomad-2016-stock'))).requests,
+    (await analysedCapture('nova-seq')).requests,
+    (await analysedCapture('nomad-2016-stock')).requests,
   ];
   for (let i = 0; i < Math.max(nova.length, nomad.length); i++) requests.push(...[nova[i], nomad[i]].filter(Boolean));
   expect(requests.length).toBeGreaterThan(60);

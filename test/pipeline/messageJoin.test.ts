@@ -6,10 +6,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { analyse, messageLines } from '../../src/pipeline/analyse.js';
+import { messageLines } from '../../src/pipeline/analyse.js';
 import { endpointText } from '../../src/net/ipPacket.js';
 import type { MessageLine } from '../../src/result/types.js';
 import { capturePath, isoToNs } from '../helpers/groundTruth.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { requireTshark, tshark, tsharkFieldsArgs } from '../helpers/tshark.js';
 
 interface TsharkFrame {
@@ -92,7 +93,7 @@ describe('messages --json joins with tshark', () => {
 
   it('nova-seq: request names the one request whose ids a message carries', async () => {
     const file = capturePath('nova-seq');
-    const { requests } = await analyse(file);
+    const { requests } = await analysedCapture('nova-seq');
     const lines = [...(await messageLines(file))];
     const attributed = lines.filter((m) => m.request !== undefined);
     expect(attributed.length).toBeGreaterThan(lines.length / 2);

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyse, listMessages } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult, MessageLine, ResultRequest } from '../../src/result/types.js';
 import { capturePath, runsOf } from '../helpers/groundTruth.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { backendPostStart, lb, recordedExchanges, replayThroughHaproxy, splice } from '../helpers/novaBehindHaproxy.js';
 import { Netns } from '../helpers/tlsCapture.js';
 import { checkOutput } from '../helpers/shippedSchemas.js';
@@ -88,7 +89,7 @@ describe('a Nova boot behind HAProxy with TLS on the public endpoint (nova-seq r
   });
 
   it("the plain leg alone measures what the original capture did, within the replay's timer jitter", async () => {
-    const orig = boot(await analyse(capturePath('nova-seq')));
+    const orig = boot(await analysedCapture('nova-seq'));
     for (const p of ['scheduling', 'dispatch', 'compute']) expect(boot(plainLeg).phases[p].ms).toBe(orig.phases[p].ms);
     expect(Math.abs(boot(plainLeg).phases.api.ms - orig.phases.api.ms)).toBeLessThan(0.001);
     // The polls are replayed by timers: on a loaded machine they drift by milliseconds, but

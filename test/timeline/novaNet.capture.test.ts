@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult, ResultDiagnosis, ResultRequest } from '../../src/pipeline/types.js';
 import { capturePath, isoToNs, runsOf, truthOf, type Row } from '../helpers/groundTruth.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 
 interface NetRun {
   server_id: string;
@@ -129,7 +130,7 @@ describe('nova-net: networking, image download and vif_plugged per boot', () => 
 
 describe('a boot without a network', () => {
   it('has no networking phases, each absent with the reason (nova-seq boots have no port)', async () => {
-    const result = await analyse(capturePath('nova-seq'));
+    const result = await analysedCapture('nova-seq');
     const complete = result.requests.filter((r) => r.complete);
     expect(complete.length).toBe(30);
     for (const r of complete) {
