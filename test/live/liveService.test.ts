@@ -173,10 +173,7 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
       (err) => err.includes('capturing on'),
     );
     live.child.on('close', (code) => (liveExit = code));
-    await live.ready();
-    const liveClosed = new Promise<void>((r) => (liveExit !== null ? r() : live.child.on('close', () => r())));
-    expect(live.io.err).toContain(`serving metrics on 127.0.0.1:${metricsPort}/metrics`);
-
+    // Prometheus starts while live does (its first scrapes may find no endpoint yet: a target down, no error).
     const config = join(dir, 'prometheus.yml');
     writeFileSync(
       config,
@@ -191,7 +188,9 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
       ],
       (err) => err.includes('Server is ready to receive web requests'),
     );
-    await prom.ready();
+    await Promise.all([live.ready(), prom.ready()]);
+    const liveClosed = new Promise<void>((r) => (liveExit !== null ? r() : live.child.on('close', () => r())));
+    expect(live.io.err).toContain(`serving metrics on 127.0.0.1:${metricsPort}/metrics`);
 
     // nova-seq (125 s, 30 boots) at 25x: 5 s of replay; each marker is written when it falls
     // due on the replay's clock (the offset this leaves is the compute host's clock offset).
@@ -217,13 +216,19 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
       );
     }
     await replayed;
-    // Every request streamed (after the 2 s log grace), then scraped.
+    // Every request streamed (after the 2 s log grace), then scraped ...
     await sleep(3000);
     const requestLines = () => live.io.out.split('\n').filter((l) => l.startsWith('{"type":"request"'));
+    // ... and scraped after the last message was decoded: no change in the decoded counts over the last 3 scrapes.
+    const settled = () => {
+      const changes = query('sum(changes(vim_analyse_messages_decoded_total[3s]))');
+      return changes.length > 0 && Number(changes[0].value[1]) === 0;
+    };
     for (let i = 0; i < 60; i++) {
       await sleep(500);
       const got = query('sum(vim_analyse_requests_total)');
-      if (requestLines().length >= 27 && got.length && Number(got[0].value[1]) === requestLines().length) break;
+      if (requestLines().length >= 27 && got.length && Number(got[0].value[1]) === requestLines().length && settled())
+        break;
     }
     at = Date.now() / 1000;
     beforeStop = new Set(requestLines().map((l) => (JSON.parse(l) as { request: ResultRequest }).request.id));
