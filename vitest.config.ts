@@ -32,8 +32,7 @@ export default defineConfig({
     // At least two workers (vitest's default in a run is cores − 1: one on two cores): much of a
     // file's time is a child process (tshark, the CLI) or a wait, which left a core idle.
     maxWorkers: Math.max(2, availableParallelism() - 1),
-    // backgroundChecks: under `npm test`, the code checks start beside the serial tail (read by test/audit/).
-    reporters: ['default', './test/helpers/summaryReporter.ts', './test/helpers/backgroundChecks.ts'],
+    reporters: ['default', './test/helpers/summaryReporter.ts'],
     setupFiles: ['./test/helpers/captureLedger.ts'],
     // The run's folder: which shared captures each file used (read by test/audit/), shared analyses.
     globalSetup: ['./test/helpers/testRunDir.ts'],
@@ -57,7 +56,7 @@ export default defineConfig({
       // After those, one file at a time: live capture and its timed waits share the machine with no other test file.
       { extends: true, test: { name: 'system', include: system, maxWorkers: 1, sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'timed', include: timed, maxWorkers: 1, sequence: { groupOrder: 1 } } },
-      // After all the others: it reads what they noted, and the code checks' results.
+      // After all the others: it reads what they noted.
       { extends: true, test: { name: 'audit', include: audit, maxWorkers: 1, sequence: { groupOrder: 2 } } },
     ],
   },
