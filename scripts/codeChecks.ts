@@ -23,6 +23,7 @@ export interface CodeCheckResult {
 }
 
 const eslint = ['--config', 'lint/eslint.config.js', '--quiet'];
+/** The type-check and prettier run as package.json says (`npm run`); eslint's two halves are named here. */
 export const codeChecks: CodeCheck[] = [
   {
     name: 'eslint (compiled code, type-aware)',
@@ -30,12 +31,8 @@ export const codeChecks: CodeCheck[] = [
     args: [...eslint, 'src', 'bin', 'bench', 'fuzz', 'testkit', 'scripts'],
   },
   { name: 'eslint (tests)', command: 'lint/node_modules/.bin/eslint', args: [...eslint, 'test', 'vitest.config.ts'] },
-  { name: 'tests type-check', command: 'node_modules/.bin/tsc', args: ['-p', 'tsconfig.test.json'] },
-  {
-    name: 'prettier',
-    command: 'lint/node_modules/.bin/prettier',
-    args: ['--check', '--log-level', 'warn', '{src,bin,bench,fuzz,testkit,scripts,test}/**/*.ts', 'vitest.config.ts'],
-  },
+  { name: 'tests type-check', command: 'npm', args: ['run', '-s', 'typecheck:tests'] },
+  { name: 'prettier', command: 'npm', args: ['run', '-s', 'format:check', '--', '--log-level', 'warn'] },
 ];
 
 /** What to tell when eslint and prettier's own package is missing. */
