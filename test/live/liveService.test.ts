@@ -26,6 +26,7 @@ import { requestSpans } from '../../src/report/otlp/otlpTraces.js';
 import { capturePath, isoToNs } from '../helpers/groundTruth.js';
 import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { makeVethPair, type VethPair } from '../helpers/netns.js';
+import { raisedInNs, replayCommand } from '../helpers/liveProcess.js';
 
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -108,8 +109,10 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
   };
   const byLabel = (v: PromVector[], label: string) =>
     Object.fromEntries(v.map((x) => [x.metric[label], Number(x.value[1])]));
-  const startInNs = (args: string[], ready: (err: string, out: string) => boolean) => {
-    const child = spawn('ip', ['netns', 'exec', pair.nsB, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `raised`: at the live tests' raised priority (liveProcess.ts), for live itself. */
+  const startInNs = (args: string[], ready: (err: string, out: string) => boolean, raised = false) => {
+    const [command, ...prefix] = raised ? raisedInNs(pair.nsB) : ['ip', 'netns', 'exec', pair.nsB];
+    const child = spawn(command, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     const io = { out: '', err: '' };
     child.stdout!.on('data', (c: Buffer) => (io.out += c));
@@ -156,6 +159,9 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
         'live',
         '-i',
         pair.ifB,
+        // A 256 MiB ring (~4000 packets): a dropped packet can lose a boot.
+        '-B',
+        '262144',
         '--write',
         written,
         '--json',
@@ -171,6 +177,7 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
         finalFile,
       ],
       (err) => err.includes('capturing on'),
+      true,
     );
     live.child.on('close', (code) => (liveExit = code));
     // Prometheus starts while live does (its first scrapes may find no endpoint yet: a target down, no error).
@@ -192,14 +199,12 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     const liveClosed = new Promise<void>((r) => (liveExit !== null ? r() : live.child.on('close', () => r())));
     expect(live.io.err).toContain(`serving metrics on 127.0.0.1:${metricsPort}/metrics`);
 
-    // nova-seq (125 s, 30 boots) at 25x: 5 s of replay; each marker is written when it falls
-    // due on the replay's clock (the offset this leaves is the compute host's clock offset).
+    // nova-seq (125 s, 30 boots) at 25x: 5 s of replay, on the capture's clock (see ReplayTimer); each marker is
+    // written when it falls due on the replay's clock (the offset this leaves is the compute host's clock offset).
     const t0 = BigInt(Date.now()) * 1_000_000n;
-    const tcpreplay = spawn(
-      'ip',
-      ['netns', 'exec', pair.nsA, 'tcpreplay', '-q', '-x', String(speedup), '-i', pair.ifA, replay],
-      { stdio: 'ignore' },
-    );
+    const tcpreplay = spawn(...replayCommand(pair.nsA, pair.ifA, replay, ['-x', String(speedup)], 'clock'), {
+      stdio: 'ignore',
+    });
     const replayed = new Promise((r) => tcpreplay.on('close', r));
     for (const [i, m] of markers.entries()) {
       const due = t0 + (m.t - firstNs) / BigInt(speedup);

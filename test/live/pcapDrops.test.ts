@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLive } from '../helpers/liveProcess.js';
+import { replayCommand, startLive } from '../helpers/liveProcess.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPacketSocketStats } from '../../src/live/packetSocketStats.js';
 import { defaultLiveFilter } from '../../src/live/libpcapSource.js';
@@ -70,9 +70,7 @@ async function liveRun(p: VethPair, bufferKiB: number, replays: Replay[]): Promi
   for (const [i, r] of replays.entries()) {
     if (i > 0) await sleep(1000);
     startedNs.push(BigInt(Date.now()) * 1_000_000n);
-    const report = execFileSync('ip', ['netns', 'exec', p.nsA, 'tcpreplay', ...r.speed, '-i', p.ifA, r.file], {
-      stdio: 'pipe',
-    }).toString();
+    const report = execFileSync(...replayCommand(p.nsA, p.ifA, r.file, r.speed, 'sleep'), { stdio: 'pipe' }).toString();
     sent += Number(/Actual: (\d+) packets/.exec(report)?.[1]);
   }
   // Time for the binding to empty the ring before the stop.
