@@ -1,10 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { sharedCaptureTests } from './test/helpers/testKinds.js';
+import SpreadSequencer from './test/helpers/spreadSequencer.js';
 
 /**
  * Files that capture live in network namespaces with tcpreplay, or push to a server on timeouts:
- * under load their capture loses packets, so they run alone (test/live's other files need no quiet).
+ * one at a time, beside the other files; live and tcpreplay run at a raised priority (liveProcess.ts)
+ * and mostly wait, so a busy worker beside them does not starve the capture into drops.
  */
 const system = [
   'test/live/live.test.ts',
@@ -29,10 +31,13 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // vitest's order, with the one-at-a-time system files spread among the others.
+    sequence: { sequencer: SpreadSequencer },
     // At least two workers (vitest's default in a run is cores − 1: one on two cores): much of a
     // file's time is a child process (tshark, the CLI) or a wait, which left a core idle.
     maxWorkers: Math.max(2, availableParallelism() - 1),
-    reporters: ['default', './test/helpers/summaryReporter.ts'],
+    // backgroundChecks: under `npm test`, the code checks start with the run, at idle priority (read by test/audit/).
+    reporters: ['default', './test/helpers/summaryReporter.ts', './test/helpers/backgroundChecks.ts'],
     setupFiles: ['./test/helpers/captureLedger.ts'],
     // The run's folder: which shared captures each file used (read by test/audit/), shared analyses.
     globalSetup: ['./test/helpers/testRunDir.ts'],
@@ -53,10 +58,11 @@ export default defineConfig({
         test: { name: 'capture', include: capture, exclude: [...system, ...timed, ...ownProcess], isolate: false },
       },
       { extends: true, test: { name: 'own-process', include: ownProcess } },
-      // After those, one file at a time: live capture and its timed waits share the machine with no other test file.
-      { extends: true, test: { name: 'system', include: system, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      // Beside the others (one group needs one worker count), one file at a time by the lock systemLock.ts holds.
+      { extends: true, test: { name: 'system', include: system, setupFiles: ['./test/helpers/systemLock.ts'] } },
+      // After those, one file at a time: their wall-clock bounds share the machine with no other test file.
       { extends: true, test: { name: 'timed', include: timed, maxWorkers: 1, sequence: { groupOrder: 1 } } },
-      // After all the others: it reads what they noted.
+      // After all the others: it reads what they noted, and the code checks' results.
       { extends: true, test: { name: 'audit', include: audit, maxWorkers: 1, sequence: { groupOrder: 2 } } },
     ],
   },

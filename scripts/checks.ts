@@ -1,6 +1,7 @@
 /**
  * `npm run checks`: the tests' type-check, eslint and prettier (scripts/codeChecks.ts), side by
- * side; each says what it found, and the exit is 1 if any failed. Part of `npm test`, before vitest.
+ * side; each says what it found, and the exit is 1 if any failed. `npm test` runs the same checks
+ * as tests, beside the others (test/audit/codeChecks.test.ts).
  */
 import { runCodeChecks } from './codeChecks.js';
 
