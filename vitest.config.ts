@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { sharedCaptureTests } from './test/helpers/testKinds.js';
-import SpreadSequencer from './test/helpers/spreadSequencer.js';
+import RunOrder from './test/helpers/runOrder.js';
 
 /**
  * Files that capture live in network namespaces with tcpreplay, or push to a server on timeouts:
@@ -31,8 +31,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    // vitest's order, with the one-at-a-time system files spread among the others.
-    sequence: { sequencer: SpreadSequencer },
+    // vitest's order, the long files first, the one-at-a-time system files spread among the others.
+    sequence: { sequencer: RunOrder },
     // At least two workers (vitest's default in a run is cores − 1: one on two cores): much of a
     // file's time is a child process (tshark, the CLI) or a wait, which left a core idle.
     maxWorkers: Math.max(2, availableParallelism() - 1),
