@@ -38,7 +38,7 @@ export default defineConfig({
     maxWorkers: Math.max(2, availableParallelism() - 1),
     // backgroundChecks: under `npm test`, the code checks start with the run, at idle priority (read by test/audit/).
     reporters: ['default', './test/helpers/summaryReporter.ts', './test/helpers/backgroundChecks.ts'],
-    setupFiles: ['./test/helpers/captureLedger.ts'],
+    setupFiles: ['./test/helpers/captureLedger.ts', './test/helpers/cpuLedger.ts'],
     // The run's folder: which shared captures each file used (read by test/audit/), shared analyses.
     globalSetup: ['./test/helpers/testRunDir.ts'],
     projects: [
