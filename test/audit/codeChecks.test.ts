@@ -6,12 +6,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { codeChecks, runCodeChecks, type CodeCheckResult } from '../../scripts/codeChecks.js';
 import { codeChecksFiles } from '../helpers/backgroundChecks.js';
 
 const root = resolve(__dirname, '../..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function results(): Promise<CodeCheckResult[]> {
   const dir = process.env.VIM_ANALYSE_TEST_RUN_DIR;

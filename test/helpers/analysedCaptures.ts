@@ -5,35 +5,27 @@
  * Each call returns its own copy, so a test may change what it got.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { analyse, listMessages } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult, MessageLine } from '../../src/result/types.js';
+import { takeFileLock } from './fileLock.js';
 import { capturePath } from './groundTruth.js';
 
 /** Made by the global setup (testRunDir.ts); absent when a file runs outside vitest's config. */
 const cacheDir = process.env.VIM_ANALYSE_TEST_RUN_DIR && join(process.env.VIM_ANALYSE_TEST_RUN_DIR, 'analysed');
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
   if (!cacheDir) return make();
   const file = join(cacheDir, `${key}.v8`);
   if (existsSync(file)) return deserialize(readFileSync(file)) as T;
   mkdirSync(cacheDir, { recursive: true });
-  // One maker per key: a file asking while another worker analyses waits for its result (while
-  // that worker holds the mark, up to 2 minutes) rather than analysing the same capture beside it.
-  const making = `${file}.making`;
-  let mine = false;
+  // One maker per key: a file asking while another worker analyses waits for its result (up to 2
+  // minutes, then makes its own) rather than analysing the same capture beside it.
+  const release = await takeFileLock(`${file}.making`, 120_000, 50);
   try {
-    closeSync(openSync(making, 'wx'));
-    mine = true;
-  } catch {
-    for (const t0 = Date.now(); !existsSync(file) && existsSync(making) && Date.now() - t0 < 120_000;) await sleep(50);
     if (existsSync(file)) return deserialize(readFileSync(file)) as T;
-  }
-  try {
     const value = await make();
     // Written aside then renamed: a reader in another worker sees the whole file or none.
     const part = `${file}.${process.pid}`;
@@ -41,7 +33,7 @@ async function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
     renameSync(part, file);
     return value;
   } finally {
-    if (mine) rmSync(making, { force: true });
+    release?.();
   }
 }
 

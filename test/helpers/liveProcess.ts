@@ -9,8 +9,10 @@ import { resolve } from 'node:path';
 
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The prefix (argv) that runs a command in `ns`. */
+export const inNs = (ns: string) => ['ip', 'netns', 'exec', ns];
 /** The prefix (argv) that runs a command in `ns` at the live tests' raised priority. */
-export const raisedInNs = (ns: string) => ['nice', '-n', '-10', 'ip', 'netns', 'exec', ns];
+export const raisedInNs = (ns: string) => ['nice', '-n', '-10', ...inNs(ns)];
 
 /**
  * tcpreplay's timers: `clock` (its default, gtod) keeps the capture's pace but spins a core for the

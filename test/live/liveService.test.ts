@@ -26,7 +26,7 @@ import { requestSpans } from '../../src/report/otlp/otlpTraces.js';
 import { capturePath, isoToNs } from '../helpers/groundTruth.js';
 import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { makeVethPair, type VethPair } from '../helpers/netns.js';
-import { raisedInNs, replayCommand } from '../helpers/liveProcess.js';
+import { inNs, raisedInNs, replayCommand } from '../helpers/liveProcess.js';
 
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -111,7 +111,7 @@ describe('live as a service: Prometheus scrape, OTLP push, followed logs, SIGTER
     Object.fromEntries(v.map((x) => [x.metric[label], Number(x.value[1])]));
   /** `raised`: at the live tests' raised priority (liveProcess.ts), for live itself. */
   const startInNs = (args: string[], ready: (err: string, out: string) => boolean, raised = false) => {
-    const [command, ...prefix] = raised ? raisedInNs(pair.nsB) : ['ip', 'netns', 'exec', pair.nsB];
+    const [command, ...prefix] = (raised ? raisedInNs : inNs)(pair.nsB);
     const child = spawn(command, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     const io = { out: '', err: '' };
