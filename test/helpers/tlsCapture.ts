@@ -12,6 +12,8 @@ import { join, resolve } from 'node:path';
 export interface TlsCapture {
   pcap: string;
   keylog: string;
+  /** The server's port. */
+  port: number;
   sent: { client: string; server: string };
   negotiated: { protocol: string; cipher: string };
 }
@@ -152,6 +154,7 @@ export async function captureTlsSession(
   return {
     pcap,
     keylog: join(dir, 'keylog.txt'),
+    port,
     sent: JSON.parse(readFileSync(join(dir, 'sent.json'), 'utf8')),
     negotiated: JSON.parse(readFileSync(join(dir, 'negotiated.json'), 'utf8')),
   };

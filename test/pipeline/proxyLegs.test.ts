@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addresses, captureThroughHaproxy, port, type ProxiedCapture } from '../helpers/haproxyCapture.js';
 import { Netns } from '../helpers/tlsCapture.js';
+import { tsharkTlsArgs } from '../helpers/tshark.js';
 
 const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const run = (...args: string[]) =>
@@ -63,7 +64,7 @@ describe('calls through haproxy (TLS on the VIP, plain backend; real haproxy, tc
     const m = messages(cap.pcap, '--tls-keylog', cap.keylog, '--legs');
     const tshark = execFileSync(
       'tshark',
-      ['-r', cap.pcap, '-o', `tls.keylog_file:${cap.keylog}`, '-Y', 'http.request', '-T', 'fields', '-e', 'ip.dst'],
+      ['-r', cap.pcap, ...tsharkTlsArgs(cap.keylog, port), '-Y', 'http.request', '-T', 'fields', '-e', 'ip.dst'],
       { encoding: 'utf8' },
     )
       .trim()

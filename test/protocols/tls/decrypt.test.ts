@@ -17,6 +17,7 @@ import { TlsConnectionParser } from '../../../src/protocols/tls/tlsConnectionPar
 import type { TlsConnectionSummary } from '../../../src/protocols/tls/types.js';
 import { defaultProtocolLimits, type HttpExchange, type ProtocolContext } from '../../../src/protocols/types.js';
 import { captureTlsSession, Netns, type TlsCapture } from '../../helpers/tlsCapture.js';
+import { tsharkTlsArgs } from '../../helpers/tshark.js';
 
 const cases = [
   ['TLSv1.2', 'ECDHE-RSA-AES128-GCM-SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'],
@@ -142,8 +143,7 @@ describe('TLS decryption of real sessions (Node/OpenSSL peers in a namespace, tc
           [
             '-r',
             c.pcap,
-            '-o',
-            `tls.keylog_file:${c.keylog}`,
+            ...tsharkTlsArgs(c.keylog, c.port),
             '-Y',
             'http.request',
             '-T',
