@@ -23,7 +23,7 @@ import { liveRss, rssInputs } from './liveRss.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const shared = resolve(root, '../shared/captures');
 const cacheDir = process.env.VIM_ANALYSE_BENCH_DIR ?? join(tmpdir(), 'vim-analyse-bench');
-const bin = join(root, 'dist/bin/vim-analyse.js');
+const bin = join(root, 'dist/cli/vim-analyse.js');
 const GB = 1024 ** 3,
   MB = 1024 ** 2;
 

@@ -56,7 +56,7 @@ function errorOf(e: NonNullable<WorkerBatch['error']>): Error {
   return Object.assign(new Error(e.message), { name: e.name }, e.system);
 }
 
-/** The built worker; from the TypeScript sources (tests), the one in dist/. */
+/** The built worker beside this module (dist/src, or the CLI bundle's dist/cli); from the sources, dist/src's. */
 function workerUrl(): URL {
   const here = new URL('./captureWorker.js', import.meta.url);
   return existsSync(here) ? here : new URL('../../dist/src/pipeline/captureWorker.js', import.meta.url);

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixturesDir, secretsOf } from '../helpers/groundTruth.js';
+import { cliPath as bin } from '../helpers/cliRuns.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'latin1', maxBuffer: 1 << 28 });
 const runs = new Map<string, ReturnType<typeof run>>();

@@ -5,13 +5,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixturesDir } from '../helpers/groundTruth.js';
 import { pcap, pcapng } from '../helpers/pcapWriter.js';
 import { linkType } from '../helpers/packetBuilder.js';
+import { cliPath as bin } from '../helpers/cliRuns.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
 const nomad = join(fixturesDir, 'nomad-stock-3runs.pcap');
 const dir = mkdtempSync(join(tmpdir(), 'vim-files-'));

@@ -5,14 +5,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixturesDir } from '../helpers/groundTruth.js';
 import { tempFile } from '../helpers/captureRecords.js';
 import { hostileId, replaceBytes } from '../helpers/hostileCaptures.js';
 import { svgToPng } from '../../src/report/svgToPng.js';
+import { cliPath as bin } from '../helpers/cliRuns.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 const allocId = readFileSync(join(fixturesDir, 'nomad-stock-3runs.runs.tsv'), 'utf8')

@@ -4,13 +4,12 @@
  * once its port is given; a port that is not one is one line and exit 2.
  */
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempFile } from '../helpers/captureRecords.js';
 import { pcapOf } from '../helpers/netEvents.js';
 import { TcpConversation } from '../helpers/tcpConversation.js';
+import { cliPath as bin } from '../helpers/cliRuns.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
 
 function nomadOn(port: number): string {

@@ -7,14 +7,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { capturePath, fixturesDir } from '../helpers/groundTruth.js';
+import { cliPath as bin } from '../helpers/cliRuns.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-const nova = join(fixturesDir, 'nova-seq-3runs.pcapng.gz');
 const nomad = join(fixturesDir, 'nomad-stock-3runs.pcap');
 const nomadLog = join(fixturesDir, 'nomad-stock-3runs.nomad-client.log');
 const dir = mkdtempSync(join(tmpdir(), 'vim-cli-out-'));

@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
-export const cliPath = resolve(__dirname, '../../dist/bin/vim-analyse.js');
+/** The CLI users run (package.json's bin): the esbuild bundle scripts/bundleCli.ts makes of tsc's dist/bin. */
+export const cliPath = resolve(__dirname, '../../dist/cli/vim-analyse.js');
 
 export interface CliRun {
   status: number | null;
@@ -13,7 +14,7 @@ export interface CliRun {
   stderr: string;
 }
 
-/** One run of `node dist/bin/vim-analyse.js ARGS`, its output read as latin1 (every byte kept). */
+/** One run of `node dist/cli/vim-analyse.js ARGS`, its output read as latin1 (every byte kept). */
 export function runCli(args: readonly string[], timeoutMs = 120_000): Promise<CliRun> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [cliPath, ...args], {

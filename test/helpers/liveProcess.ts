@@ -5,9 +5,8 @@
  * must not starve the capture into kernel drops, nor the replay off its clock.
  */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { cliPath as bin } from './cliRuns.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The prefix (argv) that runs a command in `ns`. */
 export const inNs = (ns: string) => ['ip', 'netns', 'exec', ns];

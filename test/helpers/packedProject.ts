@@ -29,8 +29,14 @@ function freshTarball(into: string): PackedProject['pack'] & { filename: string 
   const stage = mkdtempSync(join(tmpdir(), 'vim-analyse-stage-'));
   for (const f of ['package.json', 'README.md', 'tsconfig.json', 'schemas', 'docs', 'src', 'bin'])
     cpSync(join(repoRoot, f), join(stage, f), { recursive: true });
+  // The CLI's bundler, compiled with the rest (package.json's build).
+  cpSync(join(repoRoot, 'scripts/bundleCli.ts'), join(stage, 'scripts/bundleCli.ts'));
   symlinkSync(join(repoRoot, 'node_modules'), join(stage, 'node_modules'));
   execFileSync(join(repoRoot, 'node_modules/.bin/tsc'), ['-p', join(stage, 'tsconfig.json')], {
+    cwd: stage,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  execFileSync(process.execPath, [join(stage, 'dist/scripts/bundleCli.js')], {
     cwd: stage,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

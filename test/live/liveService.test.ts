@@ -17,7 +17,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/pipeline/analyse.js';
@@ -27,8 +27,8 @@ import { capturePath, isoToNs } from '../helpers/groundTruth.js';
 import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { makeVethPair, type VethPair } from '../helpers/netns.js';
 import { inNs, raisedInNs, replayCommand } from '../helpers/liveProcess.js';
+import { cliPath as bin } from '../helpers/cliRuns.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const metricsPort = 9464,
   promPort = 9090,

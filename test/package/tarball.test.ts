@@ -47,7 +47,7 @@ console.log(JSON.stringify({ requests: r.requests.length, schema: r.schema }));
     expect(esm).toEqual({ requests: 40, schema: 'vim-analyse/2' });
   });
 
-  it('holds what a consumer uses: maps with their sources, no images, docs the .d.ts name, the native addon bundled', () => {
+  it('holds what a consumer uses: maps with their sources (in the package or the map), no images, docs the .d.ts name, the native addon bundled', () => {
     const files = new Set(p.pack.files.map((f) => f.path));
     expect([...files].filter((f) => /\.(png|jpe?g|gif)$/i.test(f) || f.startsWith('docs/img/'))).toEqual([]);
     let maps = 0;
@@ -58,10 +58,16 @@ console.log(JSON.stringify({ requests: r.requests.length, schema: r.schema }));
       }
       if (!f.endsWith('.js.map')) continue;
       maps++;
-      const map = JSON.parse(readFileSync(join(p.pkg, f), 'utf8')) as { sources: string[]; sourceRoot?: string };
-      for (const src of map.sources)
+      const map = JSON.parse(readFileSync(join(p.pkg, f), 'utf8')) as {
+        sources: string[];
+        sourceRoot?: string;
+        sourcesContent?: (string | null)[];
+      };
+      // A source is in the package, or in the map (the CLI bundle's dependencies, commander and the like).
+      for (const [i, src] of map.sources.entries())
         expect(
-          files.has(posix.normalize(posix.join(posix.dirname(f), map.sourceRoot ?? '', src))),
+          files.has(posix.normalize(posix.join(posix.dirname(f), map.sourceRoot ?? '', src))) ||
+            typeof map.sourcesContent?.[i] === 'string',
           `${f} → ${src}`,
         ).toBe(true);
     }
@@ -105,7 +111,7 @@ console.log(JSON.stringify(names.map((n) => require(require.resolve('vim-analyse
   });
 
   it('figures without @resvg/resvg-js: one line saying what to do, exit 2, no file written; --no-png works', () => {
-    const cli = join(p.pkg, 'dist/bin/vim-analyse.js');
+    const cli = binOf(p);
     const out = join(p.dir, 'figs');
     const r = spawnSync(process.execPath, [cli, 'figures', capturePath('nomad-modern'), '--out', out], {
       cwd: p.dir,
@@ -124,6 +130,30 @@ console.log(JSON.stringify(names.map((n) => require(require.resolve('vim-analyse
     expect(ok.status).toBe(0);
     // fig17 (driver sub-phases) needs the client logs, not given here.
     expect(readdirSync(out).sort()).toEqual(['fig16-nomad-total.svg']);
+  });
+
+  it("its bin is the bundled CLI: it runs installed, its worker threads found beside it, every command's chunk there", () => {
+    const cli = binOf(p);
+    expect(posix.relative(p.pkg, cli)).toBe('dist/cli/vim-analyse.js');
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: p.dir, encoding: 'utf8' });
+    const file = capturePath('nomad-modern');
+    const one = run(file, '--json', '-q');
+    const two = run(file, '--json', '-q', '--workers', '2');
+    expect(one.status, one.stderr).toBe(0);
+    expect(two.status, two.stderr).toBe(0);
+    expect((JSON.parse(one.stdout) as { requests: unknown[] }).requests).toHaveLength(40);
+    expect(two.stdout).toBe(one.stdout);
+    for (const args of [
+      ['info', file, '-q'],
+      ['messages', file, '-q'],
+      ['compare', file, file],
+    ]) {
+      const r = run(...args);
+      expect(r.status, `${args[0]}: ${r.stderr}`).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(100);
+    }
+    // No module of the library is loaded from the unbundled dist/bin, which the package does not ship.
+    expect(p.pack.files.some((f) => f.path.startsWith('dist/bin/'))).toBe(false);
   });
 
   it('a strict TypeScript consumer (NodeNext, exactOptionalPropertyTypes) compiles against the packed .d.ts, ESM and CommonJS', () => {
@@ -154,6 +184,12 @@ console.log(JSON.stringify(names.map((n) => require(require.resolve('vim-analyse
     expect(tsc.status).toBe(0);
   }, 120_000);
 });
+
+/** The installed package's `vim-analyse` command, as its manifest names it. */
+function binOf(p: PackedProject): string {
+  const manifest = JSON.parse(readFileSync(join(p.pkg, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  return join(p.pkg, manifest.bin['vim-analyse']);
+}
 
 /** Every name the packed index.d.ts exports, split into values and types. */
 function exportedNames(indexDts: string): { values: string[]; types: string[] } {

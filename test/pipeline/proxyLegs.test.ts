@@ -7,13 +7,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addresses, captureThroughHaproxy, port, type ProxiedCapture } from '../helpers/haproxyCapture.js';
 import { Netns } from '../helpers/tlsCapture.js';
 import { tsharkTlsArgs } from '../helpers/tshark.js';
+import { cliPath as bin } from '../helpers/cliRuns.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
 const messages = (...args: string[]) => {

@@ -7,11 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureTlsSession, Netns, type TlsCapture } from '../helpers/tlsCapture.js';
+import { cliPath as bin } from '../helpers/cliRuns.js';
 
-const bin = resolve(__dirname, '../../dist/bin/vim-analyse.js');
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
 

@@ -1,0 +1,34 @@
+/**
+ * The shipped CLI, `dist/cli/vim-analyse.js`: tsc's output of bin/ bundled by esbuild into a few
+ * chunks, because Node starts one file faster than the ~160 modules tsc leaves (each is resolved,
+ * read and compiled on its own). Split at the commands' dynamic imports, so a command still loads
+ * only what it runs; the capture worker is an entry of its own beside the chunk that starts it
+ * (parallelCapture.ts finds it as `./captureWorker.js`). Native addons and protobufjs are loaded with
+ * createRequire at run time, from node_modules as before. The library (dist/src) stays unbundled.
+ */
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const root = resolve(import.meta.dirname, '../..');
+const outdir = join(root, 'dist/cli');
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: [join(root, 'dist/bin/vim-analyse.js'), join(root, 'dist/src/pipeline/captureWorker.js')],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  entryNames: '[name]',
+  // Beside the entries: a chunk's import.meta.url is where it looks for the worker.
+  chunkNames: '[name]-[hash]',
+  // commander is CommonJS: its require('node:events') needs a require in an ES module.
+  banner: {
+    js: "import { createRequire as vimaRequire } from 'node:module'; const require = vimaRequire(import.meta.url);",
+  },
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
