@@ -30,6 +30,13 @@ const formatOfExtension: Record<string, string> = {
   binpb: 'otlp-proto',
 };
 
+/** The format `file`'s extension names, when `allowed` has it (standard output names none). */
+export function formatOfFile(file: string, allowed: readonly string[]): string | undefined {
+  if (file === '-') return undefined;
+  const byExt = formatOfExtension[/\.([a-z]+)$/i.exec(file)?.[1].toLowerCase() ?? ''];
+  return byExt !== undefined && allowed.includes(byExt) ? byExt : undefined;
+}
+
 /**
  * The output format, chosen the same way on every command: `--format`, else `--json`
  * (its alias), else the extension of `-o FILE`, else the command's default. One not in
@@ -42,10 +49,7 @@ export function chooseFormat(
   fallback: string,
 ): string {
   let format = opts.format ?? (opts.json ? 'json' : undefined);
-  if (format === undefined && opts.output && opts.output !== '-') {
-    const byExt = formatOfExtension[/\.([a-z]+)$/i.exec(opts.output)?.[1].toLowerCase() ?? ''];
-    if (byExt !== undefined && allowed.includes(byExt)) format = byExt;
-  }
+  if (format === undefined && opts.output) format = formatOfFile(opts.output, allowed);
   format ??= fallback;
   if (!allowed.includes(format))
     unusable(`${command}: unknown format '${visible(format)}' (one of ${allowed.join(', ')})`);

@@ -7,12 +7,10 @@ import { fail, unusable } from '../cli/exits.js';
 import { openOutput, output, progressFor } from '../cli/output.js';
 import {
   checkVim,
-  chooseFormat,
   collect,
   limitsOf,
   nomadApiPortHelp,
   nomadApiPortsOf,
-  outputHelp,
   parseOffsets,
   quietHelp,
   tlsKeylogHelp,
@@ -21,13 +19,14 @@ import {
   workersOf,
   type LimitOptionValues,
 } from '../cli/options.js';
+import { resultOutputHelp, resultOutputsOf } from '../cli/resultOutputs.js';
 
 interface AnalyseOptions extends LimitOptionValues {
   vim?: string;
   format?: string;
   json?: boolean;
   requests?: boolean;
-  output?: string;
+  output: string[];
   logs: string[];
   clockOffset: string[];
   quiet?: boolean;
@@ -61,7 +60,7 @@ export function analyseCommand(program: Command): void {
       [] as string[],
     )
     .option('--tls-keylog <file>', tlsKeylogHelp)
-    .option('-o, --output <file>', outputHelp)
+    .option('-o, --output <[format=]file>', resultOutputHelp, collect, [] as string[])
     .option('-q, --quiet', quietHelp)
     .option('--workers <n>', workersHelp)
     .action(async (captures: string[], opts: AnalyseOptions) => {
@@ -74,9 +73,9 @@ export function analyseCommand(program: Command): void {
         const commands = program.commands.map((c) => c.name()).join(', ');
         unusable(`unknown command '${first}' (commands: ${commands}; or give capture files)`);
       }
-      const format = chooseFormat('main', opts, resultFormats, 'table') as ResultFormat;
+      const outputs = resultOutputsOf(opts, resultFormats, 'table') as { file: string; format: ResultFormat }[];
       try {
-        const outFd = openOutput(opts.output);
+        const fds = outputs.map((o) => openOutput(o.file));
         const progress = await progressFor(captures, opts.quiet);
         const options = {
           vim: checkVim(opts.vim),
@@ -89,22 +88,31 @@ export function analyseCommand(program: Command): void {
           ...limitsOf(opts),
         };
         const { analyse, analyseStreamed, analyseWithMessages } = await import('../../src/pipeline/analyse.js');
-        if (format === 'json') {
+        const { resultJsonChunks } = await import('../../src/report/resultJson.js');
+        if (outputs.length === 1 && outputs[0].format === 'json') {
           // Each request's object is made as it is written, not all of them first.
           const { result, requests } = await analyseStreamed(captures, options);
           progress.done();
-          const { resultJsonChunks } = await import('../../src/report/resultJson.js');
-          await output(resultJsonChunks(result, requests), outFd);
+          await output(resultJsonChunks(result, requests), fds[0]);
           return;
         }
         const { formatResult } = await import('../../src/report/formatResult.js');
-        const { result, messages } = formatsWithMessages.has(format)
+        const { result, messages } = outputs.some((o) => formatsWithMessages.has(o.format))
           ? await analyseWithMessages(captures, options)
           : { result: await analyse(captures, options), messages: undefined };
         progress.done();
-        const formatted = formatResult(result, format, { requests: opts.requests, messages });
-        // The text forms pass the terminal's choke point whole (fields were made visible one by one).
-        await output(typeof formatted === 'string' && format === 'table' ? terminalText(formatted) : formatted, outFd);
+        for (const [i, { format }] of outputs.entries()) {
+          if (format === 'json') {
+            await output(resultJsonChunks(result), fds[i]);
+            continue;
+          }
+          const formatted = formatResult(result, format, { requests: opts.requests, messages });
+          // The text forms pass the terminal's choke point whole (fields were made visible one by one).
+          await output(
+            typeof formatted === 'string' && format === 'table' ? terminalText(formatted) : formatted,
+            fds[i],
+          );
+        }
       } catch (e) {
         fail(e);
       }
