@@ -5,14 +5,14 @@
  * SHA-256 of the content (`tshark -z follow,tcp,raw,N`, in the same pass as the stream list).
  * tshark is required: CI installs it (apt).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { reassembleTcp, type ReassembleResult } from '../../src/net/reassembleTcp.js';
 import { endpointText } from '../../src/net/ipPacket.js';
 import { capturePath } from '../helpers/groundTruth.js';
-import { tshark, tsharkFieldsArgs } from '../helpers/tshark.js';
+import { requireTshark, tshark, tsharkFieldsArgs } from '../helpers/tshark.js';
 
 const run = promisify(execFile);
 /**
@@ -131,16 +131,6 @@ function followedContent(stdout: string): Map<number, Record<string, Content>> {
     out.set(Number(index[1]), { [node0[1]]: digests[0].content(), [node1[1]]: digests[1].content() });
   }
   return out;
-}
-
-function requireTshark(): void {
-  try {
-    execFileSync(tshark, ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw new Error(
-      `tshark is required by these reference tests and was not found (${tshark}); install it: apt-get install tshark`,
-    );
-  }
 }
 
 describe.each(Object.keys(readme))('%s against tshark', (name) => {
