@@ -15,12 +15,12 @@ export function tsharkFieldsArgs(fields: string[]): string[] {
 }
 
 /**
- * tshark's options to open TLS on `port` with a key log. The port is named (Decode As) because
+ * tshark's options to open TLS on `ports` with a key log. Each port is named (Decode As) because
  * tshark tries a dissector registered on either port before its TLS heuristic: a client whose
  * ephemeral port is one of them (44321, pcp; 57000, irc; …) would otherwise be read as that protocol.
  */
-export function tsharkTlsArgs(keylog: string, port: number): string[] {
-  return ['-o', `tls.keylog_file:${keylog}`, '-d', `tcp.port==${port},tls`];
+export function tsharkTlsArgs(keylog: string, ports: number | number[]): string[] {
+  return ['-o', `tls.keylog_file:${keylog}`, ...[ports].flat().flatMap((p) => ['-d', `tcp.port==${p},tls`])];
 }
 
 /**
