@@ -2,14 +2,19 @@
  * One way to choose output on every command: --format (--json its alias), `-o -` for
  * standard output, the format from -o's extension; an unknown command said as such;
  * messages --match vs live --bpf; --clock-offset with its unit; progress on info and
- * messages. Runs the built bin on the bundled examples and one shared capture.
+ * messages. Runs the built bin on the bundled examples and a large capture made here.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { capturePath, fixturesDir } from '../helpers/groundTruth.js';
+import { fixturesDir } from '../helpers/groundTruth.js';
+import { tempFile } from '../helpers/captureRecords.js';
+import { timed } from '../helpers/netEvents.js';
+import { pcap } from '../helpers/pcapWriter.js';
 import { cliPath as bin } from '../helpers/cliRuns.js';
 
 const run = (...args: string[]) =>
@@ -126,15 +131,20 @@ describe('flag names and units', () => {
 });
 
 describe('progress on every command that reads a large capture', () => {
-  // A terminal for stderr (script(1) gives the command a pseudo-terminal); nova-net is 15 MB.
+  // A terminal for stderr (script(1) gives the command a pseudo-terminal). The progress line is for inputs
+  // over 8 MiB: a gzip capture of 9 MiB of incompressible frames, which costs the commands almost nothing to read.
+  const large = tempFile(
+    'large.pcap.gz',
+    gzipSync(pcap(timed(Array.from({ length: 144 }, () => randomBytes(65_536)))), { level: 1 }),
+  );
   for (const cmd of ['info', 'messages']) {
     it(`${cmd} draws a progress line on a terminal, and not with -q`, () => {
+      expect(statSync(large).size).toBeGreaterThan(8 * 1024 * 1024);
       const sh = (extra: string) =>
-        spawnSync(
-          'script',
-          ['-qec', `${process.execPath} ${bin} ${cmd} ${capturePath('nova-net')} ${extra} -o /dev/null`, '/dev/null'],
-          { encoding: 'utf8', maxBuffer: 1 << 26 },
-        );
+        spawnSync('script', ['-qec', `${process.execPath} ${bin} ${cmd} ${large} ${extra} -o /dev/null`, '/dev/null'], {
+          encoding: 'utf8',
+          maxBuffer: 1 << 26,
+        });
       const r = sh('');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/\r[^\r\n]*MiB \/ [\d.]+ MiB \(100%\)/);
