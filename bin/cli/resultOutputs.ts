@@ -26,6 +26,7 @@ function splitPrefix(spec: string, allowed: readonly string[]): { format?: strin
   return { file: spec };
 }
 
+/** The outputs the options ask for (standard output in the default format without -o); a bad set exits 2. */
 export function resultOutputsOf(
   opts: { format?: string; json?: boolean; output: string[] },
   allowed: readonly string[],
