@@ -64,8 +64,23 @@ export function studentTCdf(t: number, df: number): number {
   return t >= 0 ? 1 - tail : tail;
 }
 
+/** Quantiles already found, by p and df: a result asks for the same few (every phase with n requests) many times. */
+const quantiles = new Map<string, number>();
+const maxQuantiles = 4096;
+
 /** The t value with P(T ≤ t) = p. */
 export function studentTQuantile(p: number, df: number): number {
+  const key = `${p} ${df}`;
+  let t = quantiles.get(key);
+  if (t === undefined) {
+    // Welch's df is fractional: many distinct keys are possible, so the memo is bounded.
+    if (quantiles.size >= maxQuantiles) quantiles.clear();
+    quantiles.set(key, (t = bisectQuantile(p, df)));
+  }
+  return t;
+}
+
+function bisectQuantile(p: number, df: number): number {
   let lo = -1e3,
     hi = 1e3;
   for (let i = 0; i < 200; i++) {
