@@ -1,6 +1,6 @@
 /** Where a command's output goes: standard output or `-o FILE`, and the progress line on stderr. */
 import { stat } from 'node:fs/promises';
-import { createWriteStream, openSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, fstatSync, ftruncateSync, openSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createProgress } from '../../src/report/progressBar.js';
 
@@ -13,6 +13,33 @@ const progressMinBytes = 8 * 1024 * 1024;
  */
 export function openOutput(file: string | undefined): number | undefined {
   return file === undefined || file === '-' ? undefined : openSync(file, 'w');
+}
+
+/**
+ * Several `-o FILE`s, opened before any capture is read, none changed unless all open: each is
+ * opened without truncating (a file made here is removed again if a later one fails), then emptied.
+ */
+export function openOutputs(files: string[]): (number | undefined)[] {
+  const opened: { fd: number; file: string; made: boolean }[] = [];
+  let fds: (number | undefined)[];
+  try {
+    fds = files.map((file) => {
+      if (file === '-') return undefined;
+      const made = !existsSync(file);
+      const fd = openSync(file, 'a');
+      opened.push({ fd, file, made });
+      return fd;
+    });
+  } catch (e) {
+    for (const o of opened) {
+      closeSync(o.fd);
+      if (o.made) rmSync(o.file, { force: true });
+    }
+    throw e;
+  }
+  // A device or a pipe (-o /dev/null) has nothing to empty.
+  for (const o of opened) if (fstatSync(o.fd).isFile()) ftruncateSync(o.fd, 0);
+  return fds;
 }
 
 export async function output(text: string | Uint8Array | Iterable<string>, fd?: number): Promise<void> {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { formatsWithMessages, resultFormats, type ResultFormat } from '../../src/report/resultFormats.js';
 import { terminalText } from '../../src/report/visible.js';
 import { fail, unusable } from '../cli/exits.js';
-import { openOutput, output, progressFor } from '../cli/output.js';
+import { openOutputs, output, progressFor } from '../cli/output.js';
 import {
   checkVim,
   collect,
@@ -75,7 +75,7 @@ export function analyseCommand(program: Command): void {
       }
       const outputs = resultOutputsOf(opts, resultFormats, 'table') as { file: string; format: ResultFormat }[];
       try {
-        const fds = outputs.map((o) => openOutput(o.file));
+        const fds = openOutputs(outputs.map((o) => o.file));
         const progress = await progressFor(captures, opts.quiet);
         const options = {
           vim: checkVim(opts.vim),

@@ -5,7 +5,7 @@
  * line and exit 2 before any capture is read.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +78,21 @@ describe('several -o from one analysis', () => {
     const b = join(dir, 'x=y.csv');
     expect(run(nomad, '-o', b).status).toBe(0);
     expect(readFileSync(b, 'utf8')).toMatch(/^vim,id,/);
+  });
+
+  it('an output that cannot be opened changes none of the others: exit 2, no file made, none emptied', () => {
+    const sub = mkdtempSync(join(dir, 'unopened-'));
+    const kept = join(sub, 'kept.json');
+    writeFileSync(kept, 'earlier result');
+    const r = run(nomad, '-o', kept, '-o', join(sub, 'new.csv'), '-o', '/nonexistent/x.html');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('vim-analyse: /nonexistent/x.html: no such file');
+    expect(readFileSync(kept, 'utf8')).toBe('earlier result');
+    expect(existsSync(join(sub, 'new.csv'))).toBe(false);
+    // And when all open, each is written whole (an earlier, longer content is gone).
+    writeFileSync(kept, 'x'.repeat(1 << 20));
+    expect(run(nomad, '-o', kept, '-o', 'csv=/dev/null').status).toBe(0);
+    expect(JSON.parse(readFileSync(kept, 'utf8'))).toMatchObject({ schema: 'vim-analyse/2' });
   });
 
   it.each([
