@@ -16,25 +16,26 @@ export const tlsKeylogHelp = 'NSS key log (SSLKEYLOGFILE) to decrypt TLS connect
 /** A repeatable option's values, in order. */
 export const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
-/** Formats a file name's extension stands for, when no --format is given. */
-const formatOfExtension: Record<string, string> = {
-  json: 'json',
-  ndjson: 'json',
-  jsonl: 'json',
-  csv: 'csv',
-  svg: 'svg',
-  html: 'html',
-  htm: 'html',
-  txt: 'table',
-  pb: 'otlp-proto',
-  binpb: 'otlp-proto',
+/** Formats a file name's extension stands for, when no --format is given: the first the command writes. */
+const formatOfExtension: Record<string, readonly string[]> = {
+  json: ['json'],
+  ndjson: ['json'],
+  jsonl: ['json'],
+  csv: ['csv'],
+  svg: ['svg'],
+  html: ['html'],
+  htm: ['html'],
+  // The main job's text is `table`, messages' `text`.
+  txt: ['table', 'text'],
+  pb: ['otlp-proto'],
+  binpb: ['otlp-proto'],
 };
 
 /** The format `file`'s extension names, when `allowed` has it (standard output names none). */
 export function formatOfFile(file: string, allowed: readonly string[]): string | undefined {
   if (file === '-') return undefined;
-  const byExt = formatOfExtension[/\.([a-z]+)$/i.exec(file)?.[1].toLowerCase() ?? ''];
-  return byExt !== undefined && allowed.includes(byExt) ? byExt : undefined;
+  const byExt = formatOfExtension[/\.([a-z]+)$/i.exec(file)?.[1].toLowerCase() ?? ''] ?? [];
+  return byExt.find((f) => allowed.includes(f));
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   workersOf,
   type LimitOptionValues,
 } from '../cli/options.js';
-import { resultOutputHelp, resultOutputsOf } from '../cli/resultOutputs.js';
+import { outputListHelp, outputListOf } from '../cli/outputList.js';
 
 interface AnalyseOptions extends LimitOptionValues {
   vim?: string;
@@ -60,7 +60,7 @@ export function analyseCommand(program: Command): void {
       [] as string[],
     )
     .option('--tls-keylog <file>', tlsKeylogHelp)
-    .option('-o, --output <[format=]file>', resultOutputHelp, collect, [] as string[])
+    .option('-o, --output <[format=]file>', outputListHelp, collect, [] as string[])
     .option('-q, --quiet', quietHelp)
     .option('--workers <n>', workersHelp)
     .action(async (captures: string[], opts: AnalyseOptions) => {
@@ -73,7 +73,7 @@ export function analyseCommand(program: Command): void {
         const commands = program.commands.map((c) => c.name()).join(', ');
         unusable(`unknown command '${first}' (commands: ${commands}; or give capture files)`);
       }
-      const outputs = resultOutputsOf(opts, resultFormats, 'table') as { file: string; format: ResultFormat }[];
+      const outputs = outputListOf('main', opts, resultFormats, 'table') as { file: string; format: ResultFormat }[];
       try {
         const fds = openOutputs(outputs.map((o) => o.file));
         const progress = await progressFor(captures, opts.quiet);

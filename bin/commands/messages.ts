@@ -3,15 +3,14 @@ import type { Command } from 'commander';
 import type { MessageLine } from '../../src/result/types.js';
 import { messageLineText } from '../../src/report/messageLineText.js';
 import { fail } from '../cli/exits.js';
-import { openOutput, outputLines, progressFor } from '../cli/output.js';
+import { openOutputs, outputLines, progressFor } from '../cli/output.js';
+import { outputListHelp, outputListOf } from '../cli/outputList.js';
 import {
   checkVim,
-  chooseFormat,
   collect,
   limitsOf,
   nomadApiPortHelp,
   nomadApiPortsOf,
-  outputHelp,
   quietHelp,
   tlsKeylogHelp,
   withLimitOptions,
@@ -24,7 +23,7 @@ interface MessagesOptions extends LimitOptionValues {
   vim?: string;
   match: string[];
   filter: string[];
-  output?: string;
+  output: string[];
   tlsKeylog?: string;
   legs?: boolean;
   quiet?: boolean;
@@ -57,13 +56,13 @@ export function messagesCommand(program: Command): void {
     .option('-q, --quiet', quietHelp)
     .option('--tls-keylog <file>', tlsKeylogHelp)
     .option('--legs', 'a call through a reverse proxy on both legs (caller → proxy and proxy → backend), not once')
-    .option('-o, --output <file>', outputHelp)
+    .option('-o, --output <[format=]file>', outputListHelp, collect, [] as string[])
     .action(async (captures: string[], opts: MessagesOptions) => {
-      const json = chooseFormat('messages', opts, ['text', 'json'], 'text') === 'json';
+      const outputs = outputListOf('messages', opts, ['text', 'json'], 'text');
       if (opts.filter.length) process.stderr.write('vim-analyse: messages --filter is deprecated: use --match\n');
       const match = [...opts.match, ...opts.filter];
       try {
-        const outFd = openOutput(opts.output);
+        const fds = openOutputs(outputs.map((o) => o.file));
         const progress = await progressFor(captures, opts.quiet);
         const { messageLines } = await import('../../src/pipeline/analyse.js');
         const lines = await messageLines(captures, {
@@ -75,7 +74,8 @@ export function messagesCommand(program: Command): void {
           ...limitsOf(opts),
         });
         progress.done();
-        await outputLines(kept(lines, match, json ? (m) => JSON.stringify(m) : messageLineText), outFd);
+        for (const [i, { format }] of outputs.entries())
+          await outputLines(kept(lines, match, format === 'json' ? (m) => JSON.stringify(m) : messageLineText), fds[i]);
         if (lines.notKept) {
           process.stderr.write(
             `vim-analyse: ${lines.notKept} later messages not listed: more than --max-messages ${opts.maxMessages}\n`,

@@ -54,7 +54,7 @@ describe('the README first command, on the bundled examples', () => {
 describe('no secret in any output', () => {
   const secrets = secretsOf('nova-seq');
   const formats = ['table', 'json', 'csv', 'svg', 'html', 'chrome', 'otlp', 'otlp-proto'];
-  // One analysis writes all eight (-o FORMAT=FILE, repeated; resultOutputs.test.ts: the bytes of single runs).
+  // One analysis writes all eight (-o FORMAT=FILE, repeated; outputList.test.ts: the bytes the library makes).
   const outFile = (format: string) => join(dir, `out.${format}`);
   const allFormats = () => runOnce(nova, '--requests', ...formats.flatMap((f) => ['-o', `${f}=${outFile(f)}`]));
   it.each(formats)('-o %s=FILE', (format) => {

@@ -48,21 +48,23 @@ describe('nova-net: no secret in any output', () => {
     expect(leaked.map((s) => `${s.slice(0, 3)}…`)).toEqual([]);
   });
 
-  it('messages (NDJSON and table), info, a waterfall', async () => {
+  it('messages (NDJSON and text from one run), info, a waterfall', async () => {
     expect((await mainJob()).status).toBe(0);
     const id = (JSON.parse(readFileSync(outFile('json'), 'utf8')) as { requests: { id: string }[] }).requests[0].id;
-    const commands = [
-      ['messages', capture, '--json'],
-      ['messages', capture],
-      ['info', capture, '--json'],
-      ['waterfall', capture, id],
+    const messageFiles = [join(dir, 'messages.ndjson'), join(dir, 'messages.txt')];
+    const commands: [string[], string[]][] = [
+      [['messages', capture, ...messageFiles.flatMap((f) => ['-o', f])], messageFiles],
+      [['info', capture, '--json'], []],
+      [['waterfall', capture, id], []],
     ];
-    const runs = commands.map((args) => twoAtATime(() => runCli(args)));
-    for (const [i, args] of commands.entries()) {
+    const runs = commands.map(([args]) => twoAtATime(() => runCli(args)));
+    for (const [i, [args, files]] of commands.entries()) {
       const r = await runs[i];
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-      expect(r.stdout.length).toBeGreaterThan(1000);
-      const leaked = secrets.filter((s) => (r.stdout + r.stderr).includes(s));
+      const written = files.map((f) => readFileSync(f, 'latin1'));
+      for (const w of files.length ? written : [r.stdout]) expect(w.length).toBeGreaterThan(1000);
+      const text = [r.stdout, r.stderr, ...written].join('');
+      const leaked = secrets.filter((s) => text.includes(s));
       expect(
         leaked.map((s) => `${s.slice(0, 3)}…`),
         args[0],

@@ -1,21 +1,22 @@
 /**
- * The main job's outputs: `-o` is repeatable, so one analysis of a big capture writes every
- * report it is wanted in (`-o r.json -o r.html -o chrome=trace.json`). An output's format is
- * its `FORMAT=` prefix, else (with one output) --format/--json, else its file's extension; with
- * one output and neither, the command's default, as every command chooses it (chooseFormat).
+ * The outputs of the commands that write one analysis several ways (the main job, `messages`):
+ * `-o` is repeatable, so one reading of a big capture writes every form it is wanted in
+ * (`-o r.json -o r.html -o chrome=trace.json`). An output's format is its `FORMAT=` prefix, else
+ * (with one output) --format/--json, else its file's extension; with one output and neither, the
+ * command's default, as every command chooses it (chooseFormat).
  */
 import { resolve } from 'node:path';
 import { visible } from '../../src/report/visible.js';
 import { unusable } from './exits.js';
 import { chooseFormat, formatOfFile } from './options.js';
 
-export interface ResultOutput {
+export interface ChosenOutput {
   /** A file name, or '-' for standard output. */
   file: string;
   format: string;
 }
 
-export const resultOutputHelp =
+export const outputListHelp =
   'write to a file instead of standard output (-: standard output); repeatable: one analysis, ' +
   'several outputs, each in the format its FORMAT= prefix (chrome=trace.json) or its extension names';
 
@@ -27,11 +28,12 @@ function splitPrefix(spec: string, allowed: readonly string[]): { format?: strin
 }
 
 /** The outputs the options ask for (standard output in the default format without -o); a bad set exits 2. */
-export function resultOutputsOf(
+export function outputListOf(
+  command: string,
   opts: { format?: string; json?: boolean; output: string[] },
   allowed: readonly string[],
   fallback: string,
-): ResultOutput[] {
+): ChosenOutput[] {
   const specs = opts.output.length ? opts.output.map((o) => splitPrefix(o, allowed)) : [{ file: '-' }];
   if (specs.length === 1) {
     const [{ format, file }] = specs;
@@ -41,7 +43,7 @@ export function resultOutputsOf(
     return [
       {
         file,
-        format: chooseFormat('main', { ...opts, format: format ?? opts.format, output: file }, allowed, fallback),
+        format: chooseFormat(command, { ...opts, format: format ?? opts.format, output: file }, allowed, fallback),
       },
     ];
   }

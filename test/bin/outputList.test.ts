@@ -1,5 +1,5 @@
 /**
- * `-o` repeated: one analysis writes every output asked for, each in the format its FORMAT=
+ * `-o` repeated (the main job, `messages`): one analysis writes every output asked for, each in the format its FORMAT=
  * prefix or its extension names, each the very bytes the library's formatter makes of that
  * analysis; what cannot be told apart (no format, a file twice, --format beside several) is one
  * line and exit 2 before any capture is read.
@@ -78,6 +78,17 @@ describe('several -o from one analysis', () => {
     const b = join(dir, 'x=y.csv');
     expect(run(nomad, '-o', b).status).toBe(0);
     expect(readFileSync(b, 'utf8')).toMatch(/^vim,id,/);
+  });
+
+  it('messages: NDJSON and text from one reading, each what a run of its own writes', () => {
+    const ndjson = join(dir, 'm.ndjson'),
+      text = join(dir, 'm.txt');
+    const r = run('messages', nomad, '-q', '-o', ndjson, '-o', text);
+    expect(r.status, r.stderr).toBe(0);
+    const ownJson = run('messages', nomad, '--json').stdout;
+    expect(ownJson.split('\n').length).toBeGreaterThan(50);
+    expect(readFileSync(ndjson, 'latin1')).toBe(ownJson);
+    expect(readFileSync(text, 'latin1')).toBe(run('messages', nomad).stdout);
   });
 
   it('an output that cannot be opened changes none of the others: exit 2, no file made, none emptied', () => {
