@@ -24,6 +24,13 @@ export function tsharkTlsArgs(keylog: string, ports: number | number[]): string[
 }
 
 /**
+ * tshark's option to try its heuristic dissectors (HTTP, TLS) before the ones registered on a port: for
+ * a leg whose server port is named as something else (a proxy's plain backend on the TLS frontend's
+ * port) and whose client's ephemeral port may be a registered one (44321, pcp), only the content tells.
+ */
+export const tsharkHeuristicsFirst = ['-o', 'tcp.try_heuristic_first:TRUE'];
+
+/**
  * tshark as an executable on PATH (or $TSHARK), found without starting it: a start-up costs
  * ~0.5 s of CPU, and a tshark that does not run fails the test's own call anyway.
  */

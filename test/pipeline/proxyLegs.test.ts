@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addresses, captureThroughHaproxy, port, type ProxiedCapture } from '../helpers/haproxyCapture.js';
 import { Netns } from '../helpers/tlsCapture.js';
-import { tsharkTlsArgs } from '../helpers/tshark.js';
+import { tsharkHeuristicsFirst, tsharkTlsArgs } from '../helpers/tshark.js';
 import { cliPath as bin } from '../helpers/cliRuns.js';
 
 const run = (...args: string[]) =>
@@ -64,7 +64,14 @@ describe('calls through haproxy (TLS on the VIP, plain backend; real haproxy, tc
     const m = messages(cap.pcap, '--tls-keylog', cap.keylog, '--legs');
     const tshark = execFileSync(
       'tshark',
-      ['-r', cap.pcap, ...tsharkTlsArgs(cap.keylog, port), '-Y', 'http.request', '-T', 'fields', '-e', 'ip.dst'],
+      [
+        '-r',
+        cap.pcap,
+        ...tsharkTlsArgs(cap.keylog, port),
+        // The backend leg is plain HTTP on the same port: found by its content, whatever haproxy's source port.
+        ...tsharkHeuristicsFirst,
+        ...['-Y', 'http.request', '-T', 'fields', '-e', 'ip.dst'],
+      ],
       { encoding: 'utf8' },
     )
       .trim()
