@@ -12,7 +12,7 @@ const progressMinBytes = 8 * 1024 * 1024;
  * once, not a stack trace (or an unhandled 'error' event) after the analysis.
  */
 export function openOutput(file: string | undefined): number | undefined {
-  return file === undefined || file === '-' ? undefined : openSync(file, 'w');
+  return openOutputs([file ?? '-'])[0];
 }
 
 /**

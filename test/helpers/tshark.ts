@@ -77,16 +77,3 @@ export function tsharkField(file: string, field: string, filter?: string, extra:
     .split('\n')
     .filter((l) => l !== '');
 }
-
-/**
- * One tshark pass for both questions a decoder test asks of a small file: the `tcp.stream`
- * of every frame tshark read TCP in, and the TCP conversations of `-z conv,tcp` (the
- * statistics follow the per-frame lines on stdout).
- */
-export function tsharkTcpView(file: string, extra: string[] = []): { streams: string[]; conversations: number } {
-  const lines = run(['-n', '-r', file, ...extra, '-T', 'fields', '-e', 'tcp.stream', '-z', 'conv,tcp']).split('\n');
-  return {
-    streams: lines.filter((l) => /^\d+$/.test(l)),
-    conversations: lines.filter((l) => l.includes('<->')).length,
-  };
-}

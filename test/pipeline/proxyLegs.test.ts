@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addresses, captureThroughHaproxy, port, type ProxiedCapture } from '../helpers/haproxyCapture.js';
 import { Netns } from '../helpers/tlsCapture.js';
-import { tsharkHeuristicsFirst, tsharkTlsArgs } from '../helpers/tshark.js';
+import { tshark, tsharkHeuristicsFirst, tsharkTlsArgs } from '../helpers/tshark.js';
 import { cliPath as bin } from '../helpers/cliRuns.js';
 
 const run = (...args: string[]) =>
@@ -62,8 +62,8 @@ describe('calls through haproxy (TLS on the VIP, plain backend; real haproxy, tc
 
   it("--legs lists both legs; the counts per leg match tshark's HTTP requests per destination", () => {
     const m = messages(cap.pcap, '--tls-keylog', cap.keylog, '--legs');
-    const tshark = execFileSync(
-      'tshark',
+    const tsharkDestinations = execFileSync(
+      tshark,
       [
         '-r',
         cap.pcap,
@@ -78,8 +78,8 @@ describe('calls through haproxy (TLS on the VIP, plain backend; real haproxy, tc
       .split('\n');
     const per = (xs: string[]) =>
       Object.fromEntries([...new Set(xs)].map((d) => [d, xs.filter((x) => x === d).length]));
-    expect(per(m.map((x) => x.dst.split(':')[0]))).toEqual(per(tshark));
-    expect(per(tshark)).toEqual({ [addresses.vip]: requests, [addresses.backend]: requests });
+    expect(per(m.map((x) => x.dst.split(':')[0]))).toEqual(per(tsharkDestinations));
+    expect(per(tsharkDestinations)).toEqual({ [addresses.vip]: requests, [addresses.backend]: requests });
     const legs = m.filter((x) => x.leg === 'backend');
     expect(legs).toHaveLength(requests);
     for (const l of legs) expect(l.src.startsWith(`${addresses.proxySource}:`)).toBe(true);

@@ -18,7 +18,7 @@ import { TlsConnectionParser } from '../../../src/protocols/tls/tlsConnectionPar
 import type { TlsConnectionSummary } from '../../../src/protocols/tls/types.js';
 import { defaultProtocolLimits, type HttpExchange, type ProtocolContext } from '../../../src/protocols/types.js';
 import { captureTlsSession, Netns, type TlsCapture } from '../../helpers/tlsCapture.js';
-import { tsharkTlsArgs } from '../../helpers/tshark.js';
+import { tshark, tsharkTlsArgs } from '../../helpers/tshark.js';
 
 const cases = [
   ['TLSv1.2', 'ECDHE-RSA-AES128-GCM-SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'],
@@ -110,7 +110,7 @@ describe('TLS decryption of real sessions (Node/OpenSSL peers in a namespace, tc
     execFileSync('mergecap', ['-F', 'pcap', '-w', pcap, ...all.map((c) => c.pcap)]);
     writeFileSync(keylog, all.map((c) => readFileSync(c.keylog, 'utf8')).join(''));
     const out = execFileSync(
-      'tshark',
+      tshark,
       [
         '-r',
         pcap,
