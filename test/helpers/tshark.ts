@@ -35,7 +35,14 @@ export const tsharkHeuristicsFirst = ['-o', 'tcp.try_heuristic_first:TRUE'];
  * ~0.5 s of CPU, and a tshark that does not run fails the test's own call anyway.
  */
 export function requireTshark(): void {
-  const candidates = tshark.includes('/') ? [tshark] : (process.env.PATH ?? '').split(':').map((d) => join(d, tshark));
+  requireWiresharkTool(tshark);
+}
+
+/** A Wireshark program (tshark, sharkd) on PATH or at its path; the test fails with the install line without it. */
+export function requireWiresharkTool(program: string): void {
+  const candidates = program.includes('/')
+    ? [program]
+    : (process.env.PATH ?? '').split(':').map((d) => join(d, program));
   const found = candidates.some((f) => {
     try {
       accessSync(f, constants.X_OK);
@@ -45,9 +52,7 @@ export function requireTshark(): void {
     }
   });
   if (!found)
-    throw new Error(
-      `tshark is required by this test and was not found (${tshark}); install it: apt-get install tshark`,
-    );
+    throw new Error(`${program} is required by this test and was not found; install it: apt-get install tshark`);
 }
 
 function run(args: string[]): string {
