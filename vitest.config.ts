@@ -41,6 +41,8 @@ export default defineConfig({
     setupFiles: ['./test/helpers/captureLedger.ts', './test/helpers/cpuLedger.ts'],
     // The run's folder: which shared captures each file used (read by test/audit/), shared analyses.
     globalSetup: ['./test/helpers/testRunDir.ts'],
+    // Groups run in their order: the timed files first (1; vitest runs a one-worker group 0 last), then the others
+    // side by side (2), then the audit (3).
     projects: [
       // isolate: false: a worker runs file after file without a new process and module graph each
       // (no test file changes globals; captureLedger.ts restarts its per-file note).
@@ -51,22 +53,38 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...system, ...timed, ...capture, ...audit, ...ownProcess],
           isolate: false,
+          sequence: { groupOrder: 2 },
         },
       },
       {
         extends: true,
-        test: { name: 'capture', include: capture, exclude: [...system, ...timed, ...ownProcess], isolate: false },
+        test: {
+          name: 'capture',
+          include: capture,
+          exclude: [...system, ...timed, ...ownProcess],
+          isolate: false,
+          sequence: { groupOrder: 2 },
+        },
       },
-      { extends: true, test: { name: 'own-process', include: ownProcess } },
+      { extends: true, test: { name: 'own-process', include: ownProcess, sequence: { groupOrder: 2 } } },
       // Beside the others (one group needs one worker count), one file at a time by the lock systemLock.ts holds.
-      { extends: true, test: { name: 'system', include: system, setupFiles: ['./test/helpers/systemLock.ts'] } },
-      // After those, one file at a time: their wall-clock bounds share the machine with no other test file.
+      {
+        extends: true,
+        test: {
+          name: 'system',
+          include: system,
+          setupFiles: ['./test/helpers/systemLock.ts'],
+          sequence: { groupOrder: 2 },
+        },
+      },
+      // First, one file at a time: their wall-clock bounds share the machine with no other test file, only with
+      // the code checks, which start with them at idle priority and so take the core they leave.
       { extends: true, test: { name: 'timed', include: timed, maxWorkers: 1, sequence: { groupOrder: 1 } } },
       // After all the others: it reads what they noted, and the code checks' results.
       // One process for all (isolate: false): they read files and run for milliseconds; a fork each cost more.
       {
         extends: true,
-        test: { name: 'audit', include: audit, maxWorkers: 1, isolate: false, sequence: { groupOrder: 2 } },
+        test: { name: 'audit', include: audit, maxWorkers: 1, isolate: false, sequence: { groupOrder: 3 } },
       },
     ],
   },

@@ -52,9 +52,13 @@ export default class RunOrder extends BaseSequencer {
 
   private spread(sorted: TestSpecification[]): TestSpecification[] {
     const system = sorted.filter((f) => f.project.name === 'system');
-    const others = sorted.filter((f) => f.project.name !== 'system');
-    // `others` starts with the system files' group (groupOrder 0), over a hundred files.
-    for (const [i, f] of system.entries()) others.splice(i * (gap + 1), 0, f);
-    return others;
+    if (system.length === 0) return sorted;
+    const group = (f: TestSpecification) => f.project.config.sequence.groupOrder;
+    // The files of the system files' group, over a hundred; the pool runs each group apart, so the others' place
+    // in the list does not matter.
+    const beside = sorted.filter((f) => f.project.name !== 'system' && group(f) === group(system[0]));
+    const apart = sorted.filter((f) => group(f) !== group(system[0]));
+    for (const [i, f] of system.entries()) beside.splice(i * (gap + 1), 0, f);
+    return [...apart, ...beside];
   }
 }
