@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { concat, pcap, type Frame } from '../helpers/pcapWriter.js';
 import { readAll, tempFile } from '../helpers/captureRecords.js';
 import { ethernet, ipv4, tcp, tcpFlags, text } from '../helpers/packetBuilder.js';
-import { requireTshark, tsharkField, tsharkPackets } from '../helpers/tshark.js';
+import { wiresharkField, wiresharkReading } from '../helpers/sharkd.js';
 
 const t0 = 1_700_000_000;
 const frames: Frame[] = [
@@ -101,9 +101,8 @@ describe('classic pcap', () => {
   });
 });
 
-/** Captures other tools write: each read as tshark reads it (tshark is the reference, run here). */
+/** Captures other tools write: each read as Wireshark reads it (the reference, run here: sharkd.ts). */
 describe('classic pcap from other writers', () => {
-  requireTshark();
   const day = 86_400;
   const frame = (i: number, sec: number, o: Partial<Frame> = {}): Frame => ({
     sec,
@@ -127,7 +126,7 @@ describe('classic pcap from other writers', () => {
     expect(records.map((r) => r.ts)).toEqual(fs.map((f) => (f.sec - t0) * 1e9 + f.nsec));
     expect(summary.counters).toMatchObject({ badRecords: 0, skippedBytes: 0 });
     expect(warnings).toEqual([]);
-    expect(records.length).toBe(tsharkPackets(file));
+    expect(records.length).toBe((await wiresharkReading(file)).frames);
   });
 
   it('resynchronises only on two ordinary headers in a row and counts the bytes it skipped', async () => {
@@ -164,7 +163,7 @@ describe('classic pcap from other writers', () => {
     expect(warnings.map((w) => w.message)).toEqual([
       expect.stringMatching(/record 1 has a captured length \(20\) above its length on the wire \(10\)/),
     ]);
-    expect(records.length).toBe(tsharkPackets(file));
+    expect(records.length).toBe((await wiresharkReading(file)).frames);
   });
 
   it('reads such a record when it is the last of the file', async () => {
@@ -202,7 +201,7 @@ describe('classic pcap from other writers', () => {
     expect(summary.interfaces[0]).toMatchObject({ linkType: 1, fcsBytes: 4 });
     expect(summary.counters.fcsStripped).toBe(1);
     // tshark takes it as Ethernet with an FCS too: it finds the TCP port in both frames.
-    expect(tsharkField(file, 'tcp.srcport')).toEqual(['40000', '40000']);
+    expect(await wiresharkField(file, 'tcp.srcport')).toEqual(['40000', '40000']);
   });
 
   it('reads files with versions libpcap does not write, with one warning', async () => {
@@ -234,8 +233,8 @@ describe('classic pcap from other writers', () => {
       ]);
     }
     const file = tempFile('pcap-2.2-swapped-lengths.pcap', pcap(frames, { version: [2, 2], lengthsSwapped: true }));
-    expect(tsharkField(file, 'frame.cap_len')).toEqual(['5', '2', '3']);
-    expect(tsharkField(file, 'frame.len')).toEqual(['5', '2', '1500']);
+    expect(await wiresharkField(file, 'frame.cap_len')).toEqual(['5', '2', '3']);
+    expect(await wiresharkField(file, 'frame.len')).toEqual(['5', '2', '1500']);
     // 2.3: either order; a captured length above the wire length says which.
     expect((await readAll(pcap(frames, { version: [2, 3], lengthsSwapped: true }))).records).toEqual(baseline);
     expect((await readAll(pcap(frames, { version: [2, 3] }))).records).toEqual(baseline);
@@ -252,7 +251,7 @@ describe('classic pcap from other writers', () => {
     const { records, summary } = await readAll(file);
     expect(records.map((r) => r.bytes.length)).toEqual([30, 31, 32]);
     expect(summary.counters.badRecords).toBe(0);
-    expect(records.length).toBe(tsharkPackets(file));
+    expect(records.length).toBe((await wiresharkReading(file)).frames);
   });
 
   it('carries a fraction of a second or more in the fraction field into the seconds', async () => {

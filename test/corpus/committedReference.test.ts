@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureCorpusDir, fixtureReferencePath, readReference } from '../../testkit/corpus.js';
-import { sharkdReadings } from '../helpers/sharkd.js';
+import { wiresharkReadings } from '../helpers/sharkd.js';
 
 describe('fixtures/corpus/reference.tsv', () => {
   it('is what Wireshark reads from each committed capture now', async () => {
@@ -22,7 +22,7 @@ describe('fixtures/corpus/reference.tsv', () => {
       tcpConversations: r.tsharkTcpConversations,
       readToEnd: r.tsharkStatus === 'ok',
     }));
-    const now = await sharkdReadings(rows.map((r) => join(fixtureCorpusDir, r.suite, r.file)));
+    const now = await wiresharkReadings(rows.map((r) => join(fixtureCorpusDir, r.suite, r.file)));
     expect(now.map((reading, i) => ({ file: name(rows[i]), ...reading }))).toEqual(recorded);
     // Not all alike: a reading that ignored the file would not match them all.
     expect(new Set(recorded.map((r) => `${r.frames}/${r.tcpConversations}/${r.readToEnd}`)).size).toBeGreaterThan(5);

@@ -1,12 +1,12 @@
 /**
- * Wireshark's reading of many capture files from one process: sharkd (wireshark-common, which
- * tshark depends on) is libwireshark behind a JSON-RPC session on its standard input, and loads one
- * file after another. The same readers and dissectors as tshark, one start-up instead of one a file
- * (a start-up is ~0.5 s of CPU, most of a small file's cost).
+ * Wireshark's reading of capture files from one process: sharkd (wireshark-common, which tshark
+ * depends on) is libwireshark behind a JSON-RPC session on its standard input, loading one file after
+ * another. The same readers and dissectors as tshark, one start-up for a test process instead of one a
+ * question (a start-up is ~0.5 s of CPU, most of what a small file costs).
  */
-import { spawn } from 'node:child_process';
-import { basename } from 'node:path';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { requireWiresharkTool } from './tshark.js';
 
 export const sharkd = process.env.SHARKD ?? 'sharkd';
@@ -21,58 +21,132 @@ export interface WiresharkReading {
 
 interface RpcReply {
   id: number;
-  result?: { frames?: number; filename?: string; filesize?: number; taps?: { convs?: unknown[] }[] };
+  result?: unknown;
   error?: { message: string };
 }
+interface Status {
+  frames?: number;
+  filename?: string;
+  filesize?: number;
+}
 
-/** Reads each file in one sharkd session: load, status (frames), the conv:TCP tap; in the files' order. */
-export function sharkdReadings(files: string[], timeoutMs = 120_000): Promise<WiresharkReading[]> {
-  requireWiresharkTool(sharkd);
-  const requests = files.flatMap((file, i) => [
-    { jsonrpc: '2.0', id: 3 * i + 1, method: 'load', params: { file } },
-    { jsonrpc: '2.0', id: 3 * i + 2, method: 'status' },
-    { jsonrpc: '2.0', id: 3 * i + 3, method: 'tap', params: { tap0: 'conv:TCP' } },
-  ]);
-  return new Promise((resolve, reject) => {
-    const child = spawn(sharkd, ['-'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      // Replies are one JSON object a line; sharkd also writes a few words of its own there.
-      const replies = new Map<number, RpcReply>();
-      for (const line of Buffer.concat(out).toString('utf8').split('\n'))
-        if (line.startsWith('{')) {
-          const reply = JSON.parse(line) as RpcReply;
-          replies.set(reply.id, reply);
-        }
-      const missing = requests.find((r) => !replies.has(r.id));
-      if (missing !== undefined) {
-        const said = Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' | ');
-        reject(
-          new Error(
-            `sharkd (exit ${code ?? signal}) gave no reply to request ${missing.id} (${missing.method}): ${said}`,
-          ),
-        );
-        return;
-      }
-      resolve(
-        files.map((file, i) => {
-          const load = replies.get(3 * i + 1)!;
-          const status = replies.get(3 * i + 2)!.result ?? {};
-          const tap = replies.get(3 * i + 3)!.result?.taps?.[0];
-          // A file sharkd cannot open leaves the previous one loaded; one it reads part of is the one loaded.
-          const loaded = status.filename === basename(file) && status.filesize === statSync(file).size;
-          return {
-            frames: loaded ? (status.frames ?? 0) : 0,
-            tcpConversations: loaded ? (tap?.convs?.length ?? 0) : 0,
-            readToEnd: load.error === undefined,
-          };
-        }),
-      );
+/** A question unanswered this long means sharkd is stuck: the test fails instead of hanging. */
+const replyTimeoutMs = 60_000;
+
+class SharkdSession {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiting = new Map<number, { done: (r: RpcReply) => void; fail: (e: Error) => void }>();
+  private nextId = 1;
+  private partial = '';
+  private stderr = '';
+  ended = false;
+
+  constructor() {
+    requireWiresharkTool(sharkd);
+    this.child = spawn(sharkd, ['-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // The test process may end with the session open: sharkd then reads the end of its input and exits.
+    this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as { unref?: () => void }).unref?.();
+    this.child.stdout.setEncoding('utf8').on('data', (text: string) => this.take(text));
+    this.child.stderr
+      .setEncoding('utf8')
+      .on('data', (text: string) => (this.stderr = (this.stderr + text).slice(-2000)));
+    this.child.stdin.on('error', () => undefined);
+    const end = (why: string) => {
+      this.ended = true;
+      const said = this.stderr.trim().split('\n').slice(-3).join(' | ');
+      for (const w of this.waiting.values()) w.fail(new Error(`sharkd ${why} with a question unanswered: ${said}`));
+      this.waiting.clear();
+    };
+    this.child.on('error', (e) => end(`failed (${e.message})`));
+    this.child.on('close', (code, signal) => end(`ended (${code ?? signal})`));
+  }
+
+  /** Replies are one JSON object a line; sharkd also writes a few words of its own there. */
+  private take(text: string): void {
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop()!;
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      const reply = JSON.parse(line) as RpcReply;
+      this.waiting.get(reply.id)?.done(reply);
+      this.waiting.delete(reply.id);
+    }
+  }
+
+  /**
+   * Sends the requests at once, so that another caller's cannot fall between them (sharkd answers in
+   * order, and a `load` changes what the next requests see).
+   */
+  ask(requests: { method: string; params?: object }[]): Promise<RpcReply[]> {
+    const lines: string[] = [];
+    const replies = requests.map(({ method, params }) => {
+      const id = this.nextId++;
+      lines.push(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }));
+      return new Promise<RpcReply>((done, fail) => {
+        const timer = setTimeout(() => {
+          this.waiting.delete(id);
+          fail(new Error(`sharkd gave no answer to ${method} in ${replyTimeoutMs / 1000} s`));
+        }, replyTimeoutMs);
+        timer.unref();
+        this.waiting.set(id, {
+          done: (r) => (clearTimeout(timer), done(r)),
+          fail: (e) => (clearTimeout(timer), fail(e)),
+        });
+      });
     });
-    child.stdin.end(requests.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  });
+    if (this.ended) return Promise.reject(new Error(`sharkd has ended: ${this.stderr.trim().split('\n').pop()}`));
+    this.child.stdin.write(lines.join('\n') + '\n');
+    return Promise.all(replies);
+  }
+}
+
+let session: SharkdSession | undefined;
+/** This process's session, started on first use (and again if sharkd ended). */
+function current(): SharkdSession {
+  if (session === undefined || session.ended) session = new SharkdSession();
+  return session;
+}
+
+/** What a file sharkd could not open leaves loaded is the previous one: the file is loaded only if its status says so. */
+function loaded(status: Status, file: string): boolean {
+  return status.filename === basename(file) && status.filesize === statSync(file).size;
+}
+
+/** Frames, TCP conversations (`conv:TCP`, tshark's `-z conv,tcp`) and whether Wireshark read the file to its end. */
+export async function wiresharkReading(file: string): Promise<WiresharkReading> {
+  const [load, status, tap] = await current().ask([
+    { method: 'load', params: { file } },
+    { method: 'status' },
+    { method: 'tap', params: { tap0: 'conv:TCP' } },
+  ]);
+  const s = (status.result ?? {}) as Status;
+  const convs = (tap.result as { taps?: { convs?: unknown[] }[] } | undefined)?.taps?.[0]?.convs;
+  const ok = loaded(s, file);
+  return {
+    frames: ok ? (s.frames ?? 0) : 0,
+    tcpConversations: ok ? (convs?.length ?? 0) : 0,
+    readToEnd: load.error === undefined,
+  };
+}
+
+/** Each file's reading, in order. */
+export function wiresharkReadings(files: string[]): Promise<WiresharkReading[]> {
+  return Promise.all(files.map(wiresharkReading));
+}
+
+/**
+ * One field per frame, as tshark's `-T fields -e FIELD` (occurrences comma-joined), frames without it
+ * left out; with a display filter, of the frames it keeps.
+ */
+export async function wiresharkField(file: string, field: string, filter?: string): Promise<string[]> {
+  const [load, status, frames] = await current().ask([
+    { method: 'load', params: { file } },
+    { method: 'status' },
+    { method: 'frames', params: { column0: `${field}:0`, ...(filter ? { filter } : {}) } },
+  ]);
+  if (!loaded((status.result ?? {}) as Status, file))
+    throw new Error(`sharkd could not open ${file}: ${load.error?.message}`);
+  if (frames.error) throw new Error(`sharkd: ${field}${filter ? ` where ${filter}` : ''}: ${frames.error.message}`);
+  return (frames.result as { c: string[] }[]).map((f) => f.c[0]).filter((v) => v !== '');
 }

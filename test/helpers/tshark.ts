@@ -1,9 +1,8 @@
 /**
- * tshark as the reference reader: its packet count and its TCP conversation count
- * (`-z conv,tcp`) for a capture file. tshark is required (CI installs it with apt): a test
- * that needs it fails, never skips, without it.
+ * tshark as the reference reader: its binary and the options tests give it (a file's frame and TCP
+ * conversation counts come from sharkd.ts, one process for many questions). tshark is required (CI
+ * installs it with apt): a test that needs it fails, never skips, without it.
  */
-import { execFileSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -53,32 +52,4 @@ export function requireWiresharkTool(program: string): void {
   });
   if (!found)
     throw new Error(`${program} is required by this test and was not found; install it: apt-get install tshark`);
-}
-
-function run(args: string[]): string {
-  // tshark exits non-zero on a file it reads only part of; what it printed is still its answer.
-  try {
-    return execFileSync(tshark, args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    return String((e as { stdout?: string }).stdout ?? '');
-  }
-}
-
-/** Frames tshark reads from the file. */
-export function tsharkPackets(file: string): number {
-  return run(['-n', '-r', file, '-T', 'fields', '-e', 'frame.number']).split('\n').filter(Boolean).length;
-}
-
-/** TCP conversations tshark lists in `-z conv,tcp`. */
-export function tsharkTcpConversations(file: string, extra: string[] = []): number {
-  return run(['-n', '-r', file, ...extra, '-q', '-z', 'conv,tcp'])
-    .split('\n')
-    .filter((l) => l.includes('<->')).length;
-}
-
-/** One field per frame (`-T fields -e NAME`), e.g. `frame.len`. */
-export function tsharkField(file: string, field: string, filter?: string, extra: string[] = []): string[] {
-  return run(['-n', '-r', file, ...extra, ...(filter ? ['-Y', filter] : []), '-T', 'fields', '-e', field])
-    .split('\n')
-    .filter((l) => l !== '');
 }

@@ -4,7 +4,7 @@ import { TcpConversation } from '../helpers/tcpConversation.js';
 import { ms, pcapOf, streamEvents, timed } from '../helpers/netEvents.js';
 import { pcap } from '../helpers/pcapWriter.js';
 import { tempFile } from '../helpers/captureRecords.js';
-import { tsharkPackets, tsharkTcpConversations } from '../helpers/tshark.js';
+import { wiresharkReading } from '../helpers/sharkd.js';
 
 const A50B50 = 'A'.repeat(50) + 'B'.repeat(50);
 
@@ -163,8 +163,9 @@ describe('IP fragments', () => {
     // tshark too: one frame, no conversation (it reads the TCP header of a first fragment only
     // when the frame is cut shorter than the IP length: test/corpus/known-differences.tsv).
     const path = tempFile('lone-first-fragment.pcap', file);
-    expect(tsharkPackets(path)).toBe(1);
-    expect(tsharkTcpConversations(path)).toBe(0);
+    const wireshark = await wiresharkReading(path);
+    expect(wireshark.frames).toBe(1);
+    expect(wireshark.tcpConversations).toBe(0);
   });
 
   it('reassembles IPv6 fragments whose fragmentable part starts with a destination options header', async () => {

@@ -10,7 +10,7 @@ import type { ReassembleOptions } from '../../src/net/reassembleTcp.js';
 import { senderRole } from '../../src/protocols/guessProtocol.js';
 import { tcpFlags } from '../helpers/packetBuilder.js';
 import { tempFile } from '../helpers/captureRecords.js';
-import { tsharkTcpConversations } from '../helpers/tshark.js';
+import { wiresharkReading } from '../helpers/sharkd.js';
 
 const run = (c: TcpConversation, segments: Segment[], options?: ReassembleOptions) =>
   streamEvents(pcapOf(segments.map((s) => c.frame(s))), options);
@@ -358,7 +358,7 @@ describe('TCP reassembly', () => {
     const { result } = await streamEvents(file);
     expect(result.net.connections).toBe(1);
     expect(result.connections).toHaveLength(1);
-    expect(tsharkTcpConversations(tempFile('idle-11-minutes.pcap', file))).toBe(1);
+    expect((await wiresharkReading(tempFile('idle-11-minutes.pcap', file))).tcpConversations).toBe(1);
   });
 
   it('ends an idle connection that never resumes at the end of input, as of its idle end, and one whose 4-tuple a new SYN takes', async () => {
@@ -422,12 +422,12 @@ describe('TCP reassembly', () => {
     expect(result.net.connections).toBe(1);
     expect(result.connections).toHaveLength(1);
     expect(result.connections[0].packets).toEqual([3, 3]);
-    expect(tsharkTcpConversations(tempFile('syn-rst-retries.pcap', file))).toBe(1);
+    expect((await wiresharkReading(tempFile('syn-rst-retries.pcap', file))).tcpConversations).toBe(1);
     // A new ISN after the RST is a new connection (tshark agrees).
     const again = new TcpConversation({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 9999], clientIsn: 90_000 });
     const file2 = pcapOf([syn, rst, again.handshake()[0]].map((s) => c.frame(s)));
     expect((await streamEvents(file2)).result.net.connections).toBe(2);
-    expect(tsharkTcpConversations(tempFile('syn-rst-new-isn.pcap', file2))).toBe(2);
+    expect((await wiresharkReading(tempFile('syn-rst-new-isn.pcap', file2))).tcpConversations).toBe(2);
   });
 
   it('reads what a connection carries once its SYN, retried after a RST, is answered (one connection, as tshark)', async () => {
@@ -467,7 +467,7 @@ describe('TCP reassembly', () => {
     expect(result.net.connections).toBe(1);
     expect(result.connections).toHaveLength(1);
     expect(result.connections[0]).toMatchObject({ packets: [5, 4], closed: 'fin' });
-    expect(tsharkTcpConversations(tempFile('syn-rst-retry-answered.pcap', file))).toBe(1);
+    expect((await wiresharkReading(tempFile('syn-rst-retry-answered.pcap', file))).tcpConversations).toBe(1);
   });
 
   it('counts a FIN retransmitted long after its connection closed in that connection, as tshark keeps one stream', async () => {
@@ -487,7 +487,7 @@ describe('TCP reassembly', () => {
     expect(result.connections).toHaveLength(1);
     expect(result.connections[0]).toMatchObject({ packets: [5, 5], closed: 'fin' });
     expect(events.filter((e) => e[1] === 'end')).toHaveLength(2);
-    expect(tsharkTcpConversations(tempFile('late-fin.pcap', file))).toBe(1);
+    expect((await wiresharkReading(tempFile('late-fin.pcap', file))).tcpConversations).toBe(1);
     // New bytes after the close are another connection's (the 4-tuple reused without a SYN seen).
     const more = c.send(0, 'more');
     const file2 = pcap([...frames, { sec: epochSec + 30, nsec: 0, data: c.frame(more) }]);
@@ -518,7 +518,7 @@ describe('TCP reassembly', () => {
     const first = result.connections.find((x) => x.info.client.port === 40000)!;
     expect(first.packets).toEqual([9, 1]);
     expect(events.filter((e) => e[1] === 'data').map((e) => e[3])).toEqual(['GET / HTTP/1.1\r\n\r\n']);
-    expect(tsharkTcpConversations(tempFile('syn-retried-past-quiet-limit.pcap', file))).toBe(2);
+    expect((await wiresharkReading(tempFile('syn-retried-past-quiet-limit.pcap', file))).tcpConversations).toBe(2);
   });
 
   it('takes the roles of a mid-stream connection on unknown ports from its bytes, not from the lower port', async () => {

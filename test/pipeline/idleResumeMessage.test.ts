@@ -10,7 +10,7 @@ import { TcpConversation } from '../helpers/tcpConversation.js';
 import { epochSec, ms } from '../helpers/netEvents.js';
 import { pcap } from '../helpers/pcapWriter.js';
 import { tempFile } from '../helpers/captureRecords.js';
-import { tsharkField } from '../helpers/tshark.js';
+import { wiresharkField } from '../helpers/sharkd.js';
 
 const elevenMinutes = 660;
 
@@ -43,9 +43,9 @@ function registrationAcrossIdle(): string {
 }
 
 describe('a message across an idle resume', () => {
-  it('is parsed whole, as tshark parses it', async () => {
+  it('is parsed whole, as Wireshark parses it', async () => {
     const file = registrationAcrossIdle();
-    expect(tsharkField(file, 'http.request.method', 'http.request')).toEqual(['PUT']);
+    expect(await wiresharkField(file, 'http.request.method', 'http.request')).toEqual(['PUT']);
     const messages = await listMessages(file);
     expect(messages.map((m) => [m.vim, m.name, m.status])).toEqual([['nomad', 'PUT /v1/jobs', 200]]);
     expect(messages[0].ids).toMatchObject({ job: 'web-across-idle', eval: '8a1b2c3d-0000-4000-8000-000000000001' });

@@ -139,7 +139,7 @@ describe('nova-net (real Neutron) from one host: which networking phases each vi
   let full: AnalysisResult, ctl: AnalysisResult, cmp: AnalysisResult;
   beforeAll(async () => {
     const path = capturePath('nova-net');
-    full = await analyse(path);
+    full = await analysedCapture('nova-net');
     ctl = await analyse(tempFile('nova-net-ctl.pcap', await hostView(path, { hosts: ['10.98.0.1'] })));
     cmp = await analyse(tempFile('nova-net-cmp.pcap', await hostView(path, { hosts: ['10.98.0.2'] })));
   });
