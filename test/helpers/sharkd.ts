@@ -68,7 +68,12 @@ class SharkdSession {
     this.partial = lines.pop()!;
     for (const line of lines) {
       if (!line.startsWith('{')) continue;
-      const reply = JSON.parse(line) as RpcReply;
+      let reply: RpcReply;
+      try {
+        reply = JSON.parse(line) as RpcReply;
+      } catch {
+        continue; // a line of its own that happens to start with a brace: the question then times out, named
+      }
       this.waiting.get(reply.id)?.done(reply);
       this.waiting.delete(reply.id);
     }
@@ -79,6 +84,7 @@ class SharkdSession {
    * order, and a `load` changes what the next requests see).
    */
   ask(requests: { method: string; params?: object }[]): Promise<RpcReply[]> {
+    if (this.ended) return Promise.reject(new Error(`sharkd has ended: ${this.stderr.trim().split('\n').pop()}`));
     const lines: string[] = [];
     const replies = requests.map(({ method, params }) => {
       const id = this.nextId++;
@@ -95,7 +101,6 @@ class SharkdSession {
         });
       });
     });
-    if (this.ended) return Promise.reject(new Error(`sharkd has ended: ${this.stderr.trim().split('\n').pop()}`));
     this.child.stdin.write(lines.join('\n') + '\n');
     return Promise.all(replies);
   }
