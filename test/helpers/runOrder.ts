@@ -53,11 +53,12 @@ export default class RunOrder extends BaseSequencer {
   private spread(sorted: TestSpecification[]): TestSpecification[] {
     const system = sorted.filter((f) => f.project.name === 'system');
     if (system.length === 0) return sorted;
-    const group = (f: TestSpecification) => f.project.config.sequence.groupOrder;
+    const systemGroup = system[0].project.config.sequence.groupOrder;
+    const inGroup = (f: TestSpecification) => f.project.config.sequence.groupOrder === systemGroup;
     // The files of the system files' group, over a hundred; the pool runs each group apart, so the others' place
     // in the list does not matter.
-    const beside = sorted.filter((f) => f.project.name !== 'system' && group(f) === group(system[0]));
-    const apart = sorted.filter((f) => group(f) !== group(system[0]));
+    const beside = sorted.filter((f) => f.project.name !== 'system' && inGroup(f));
+    const apart = sorted.filter((f) => !inGroup(f));
     for (const [i, f] of system.entries()) beside.splice(i * (gap + 1), 0, f);
     return [...apart, ...beside];
   }
