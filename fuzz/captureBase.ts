@@ -25,9 +25,9 @@ export interface CaptureBase {
   format: CaptureFormat | 'unknown';
   /** Timestamp digits of the file (6 µs, 9 ns): the writer keeps them. */
   tsPrecision: number;
-  /** The file decompressed, and the same as gzip (the file itself when it was gzip). */
-  plain: Uint8Array;
-  gzip: Uint8Array;
+  /** The file decompressed, and the same as gzip (the file itself when it was gzip); made on first use. */
+  readonly plain: Uint8Array;
+  readonly gzip: Uint8Array;
   records: BaseRecord[];
 }
 
@@ -36,8 +36,9 @@ export type WrittenFormat = 'pcap' | 'pcapng';
 export async function loadCaptureBase(name: string, path: string): Promise<CaptureBase> {
   const file = new Uint8Array(readFileSync(path));
   const isGzip = file[0] === 0x1f && file[1] === 0x8b;
-  const plain = isGzip ? new Uint8Array(gunzipSync(file)) : file;
-  const gzip = isGzip ? file : new Uint8Array(gzipSync(file, { level: 1 }));
+  // Made when first asked for: a run of windowed variants never writes the whole file.
+  let plain: Uint8Array | undefined = isGzip ? undefined : file;
+  let gzip: Uint8Array | undefined = isGzip ? file : undefined;
   const clock = new SessionClock();
   const records: BaseRecord[] = [];
   const summary = await readCapture(
@@ -46,7 +47,19 @@ export async function loadCaptureBase(name: string, path: string): Promise<Captu
     { clock },
   );
   for (const r of records) r.ts = clock.absoluteNs(Number(r.ts));
-  return { name, path, format: summary.format, tsPrecision: summary.tsPrecision, plain, gzip, records };
+  return {
+    name,
+    path,
+    format: summary.format,
+    tsPrecision: summary.tsPrecision,
+    get plain() {
+      return (plain ??= new Uint8Array(gunzipSync(file)));
+    },
+    get gzip() {
+      return (gzip ??= new Uint8Array(gzipSync(file, { level: 1 })));
+    },
+    records,
+  };
 }
 
 /**
