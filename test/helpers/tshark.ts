@@ -8,6 +8,16 @@ import { join } from 'node:path';
 
 export const tshark = process.env.TSHARK ?? 'tshark';
 
+/**
+ * tshark as a TCP reader only: the layers above TCP and its reassembly of their messages change
+ * neither frame numbers, stream numbers, times, segment lengths nor followed bytes, and cost most of its time.
+ */
+export const tsharkTcpOnly = [
+  '-o',
+  'tcp.desegment_tcp_streams:FALSE',
+  ...['http', 'amqp', 'tls', 'json'].flatMap((p) => ['--disable-protocol', p]),
+];
+
 /** tshark's arguments for comma-separated `-T fields` output of these fields, in this order. */
 export function tsharkFieldsArgs(fields: string[]): string[] {
   return ['-T', 'fields', '-E', 'separator=,', ...fields.flatMap((f) => ['-e', f])];

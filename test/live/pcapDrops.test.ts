@@ -22,6 +22,7 @@ import type { AnalysisResult, ResultRequest } from '../../src/pipeline/types.js'
 import { capturePath, isoToNs } from '../helpers/groundTruth.js';
 import { capUnavailable } from '../helpers/capBinding.js';
 import { makeVethPair, type VethPair } from '../helpers/netns.js';
+import { tshark, tsharkTcpOnly } from '../helpers/tshark.js';
 
 const pair = makeVethPair('d');
 const addon = loadPacketSocketStats();
@@ -86,7 +87,7 @@ function filteredCopy(capture: string, dir: string, frames?: string): string {
   const ports = [...defaultLiveFilter.matchAll(/port (\d+)/g)].map((m) => `tcp.port==${m[1]}`).join(' || ');
   const all = join(dir, 'filtered.pcap');
   if (!existsSync(all))
-    execFileSync('tshark', ['-r', capture, '-Y', ports, '-F', 'pcap', '-w', all], { stdio: 'pipe' });
+    execFileSync(tshark, ['-r', capture, ...tsharkTcpOnly, '-Y', ports, '-F', 'pcap', '-w', all], { stdio: 'pipe' });
   if (!frames) return all;
   const part = join(dir, `frames-${frames}.pcap`);
   execFileSync('editcap', ['-r', all, part, frames], { stdio: 'pipe' });

@@ -12,18 +12,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { reassembleTcp, type ReassembleResult } from '../../src/net/reassembleTcp.js';
 import { endpointText } from '../../src/net/ipPacket.js';
 import { capturePath } from '../helpers/groundTruth.js';
-import { requireTshark, tshark, tsharkFieldsArgs } from '../helpers/tshark.js';
+import { requireTshark, tshark, tsharkFieldsArgs, tsharkTcpOnly } from '../helpers/tshark.js';
 
 const run = promisify(execFile);
-/**
- * tshark as a TCP reader only: the layers above TCP and its reassembly of their messages
- * change neither stream numbers, segment lengths nor followed bytes, and cost most of its time.
- */
-const tcpOnly = [
-  '-o',
-  'tcp.desegment_tcp_streams:FALSE',
-  ...['http', 'amqp', 'tls', 'json'].flatMap((p) => ['--disable-protocol', p]),
-];
 
 /** Reference counts, copied from each capture's README (tshark 4.0.17, not our code). */
 const readme: Record<string, { packets: number; tcpConversations: number }> = {
@@ -57,7 +48,7 @@ async function tsharkRead(
     [
       '-r',
       file,
-      ...tcpOnly,
+      ...tsharkTcpOnly,
       '-Y',
       'tcp',
       ...tsharkFieldsArgs([

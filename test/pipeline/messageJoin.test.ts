@@ -11,7 +11,7 @@ import { endpointText } from '../../src/net/ipPacket.js';
 import type { MessageLine } from '../../src/result/types.js';
 import { capturePath, isoToNs } from '../helpers/groundTruth.js';
 import { analysedCapture } from '../helpers/analysedCaptures.js';
-import { requireTshark, tshark, tsharkFieldsArgs } from '../helpers/tshark.js';
+import { requireTshark, tshark, tsharkFieldsArgs, tsharkTcpOnly } from '../helpers/tshark.js';
 
 interface TsharkFrame {
   stream: number;
@@ -28,6 +28,7 @@ function tsharkFrames(file: string): Map<number, TsharkFrame> {
       '-n',
       '-r',
       file,
+      ...tsharkTcpOnly,
       '-Y',
       'tcp',
       ...tsharkFieldsArgs([
