@@ -73,13 +73,18 @@ export default defineConfig({
         test: {
           name: 'system',
           include: system,
+          // One fork for file after file, as unit and capture do: a fresh process and module graph per file cost more.
+          isolate: false,
           setupFiles: ['./test/helpers/systemLock.ts'],
           sequence: { groupOrder: 2 },
         },
       },
       // First, one file at a time: their wall-clock bounds share the machine with no other test file, only with
       // the code checks, which start with them at idle priority and so take the core they leave.
-      { extends: true, test: { name: 'timed', include: timed, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      {
+        extends: true,
+        test: { name: 'timed', include: timed, maxWorkers: 1, isolate: false, sequence: { groupOrder: 1 } },
+      },
       // After all the others: it reads what they noted, and the code checks' results.
       // One process for all (isolate: false): they read files and run for milliseconds; a fork each cost more.
       {
