@@ -4,9 +4,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeFigures, splitPhaseStats, type Figure } from '../../src/pipeline/figures.js';
-import { analyse } from '../../src/pipeline/analyse.js';
 import { nomadPhaseModel, nomadLogPhases } from '../../src/timeline/phaseModel.js';
 import { svgToPng } from '../../src/report/svgToPng.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { capturePath, sharedFile } from '../helpers/groundTruth.js';
 
 const log = (name: string) => sharedFile(name, 'logs/nomad-client.log');
@@ -33,7 +33,8 @@ describe('figures on Nomad stock and tuned', () => {
   });
 
   it("draws the main job's means", async () => {
-    const stock = await analyse(capturePath('nomad-2016-stock'), { logFiles: [log('nomad-2016-stock')] });
+    // The run's shared analysis with this log (mergeLogs reads the same).
+    const stock = await analysedCapture('nomad-2016-stock', [log('nomad-2016-stock')]);
     const fig16 = figures.find((f) => f.figure === 16)!;
     const group = fig16.svg.split('data-group="stock"')[1].split('data-group="tuned"')[0];
     const drawn = [...group.matchAll(/<rect data-phase="([^"]+)" data-mean="([^"]+)"/g)].map(

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/pipeline/analyse.js';
 import type { AnalysisResult } from '../../src/pipeline/types.js';
+import { analysedCapture } from '../helpers/analysedCaptures.js';
 import { capturePath, sharedCaptures } from '../helpers/groundTruth.js';
 import { tempFile } from '../helpers/captureRecords.js';
 
@@ -45,7 +46,8 @@ for (const c of cases) {
     let trueOffset: number;
     const logPath = resolve(sharedCaptures, c.name, 'logs', c.log);
     beforeAll(async () => {
-      result = await analyse(capturePath(c.name), { logFiles: [logPath] });
+      // The run's shared analysis with this log: whrLogs and figures read the same.
+      result = await analysedCapture(c.name, [logPath]);
       markers = markerDurations(logPath);
       trueOffset = (
         JSON.parse(readFileSync(resolve(sharedCaptures, c.name, 'truth.json'), 'utf8')) as Record<string, number>
