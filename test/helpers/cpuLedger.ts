@@ -1,8 +1,9 @@
 /**
  * Setup file (vitest.config.ts): with VIM_ANALYSE_TEST_CPU=<file>, appends a line per test file
  * with the CPU seconds its worker and its finished children (tshark, the CLI, Chromium) used, from
- * /proc/self/stat, and its wall time: where the suite's time goes (docs/performance.md). A worker
- * runs file after file (isolate: false), so the figures are differences around each file.
+ * /proc/self/stat, its wall time and when it started (Unix seconds): where and when the suite's
+ * time goes (docs/performance.md). A worker runs file after file (isolate: false), so the figures
+ * are differences around each file.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
@@ -31,6 +32,8 @@ if (out !== undefined) {
   afterAll(() => {
     const used = cpuSeconds().map((v, i) => (v - start[i]).toFixed(2));
     const file = relative(root, expect.getState().testPath ?? '?');
-    appendFileSync(out, [file, ...used, ((performance.now() - t0) / 1000).toFixed(2)].join('\t') + '\n');
+    const wall = ((performance.now() - t0) / 1000).toFixed(2);
+    const started = ((performance.timeOrigin + t0) / 1000).toFixed(2);
+    appendFileSync(out, [file, ...used, wall, started].join('\t') + '\n');
   });
 }
