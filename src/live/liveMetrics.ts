@@ -4,7 +4,9 @@
  * session's cumulative counts (by their increase since the last update), and the
  * requests still open. Names and help texts are data (metricNames); docs/ lists them.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Vim } from '../dissectors/types.js';
 import type { ResultRequest } from '../result/types.js';
 import type { LiveCountsSnapshot } from './types.js';
@@ -40,8 +42,16 @@ export const metricNames = {
   otlpDropped: 'vim_analyse_otlp_spans_dropped_total',
 } as const;
 
+/**
+ * prom-client, loaded with the first metrics: with @opentelemetry/api, its dependency, it is about
+ * 90 modules that every importer of the library loaded, most of whom never serve metrics.
+ */
+let promClient: typeof PromClient | undefined;
+const loadPromClient = (): typeof PromClient =>
+  (promClient ??= createRequire(import.meta.url)('prom-client') as typeof PromClient);
+
 export class LiveMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   private readonly phase: Histogram<'vim' | 'phase' | 'compute_host'>;
   private readonly requests: Counter<'vim' | 'state' | 'compute_host'>;
   private readonly messages: Counter<'protocol'>;
@@ -56,6 +66,8 @@ export class LiveMetrics {
   private readonly last = new Map<string, number>();
 
   constructor(labels: { interface: string }) {
+    const { Counter, Gauge, Histogram, Registry } = loadPromClient();
+    this.registry = new Registry();
     const registers = [this.registry];
     this.registry.setDefaultLabels({ interface: labels.interface });
     this.phase = new Histogram({
