@@ -3,7 +3,7 @@
  * chunks, because Node starts one file faster than the ~160 modules tsc leaves (each is resolved,
  * read and compiled on its own). Split at the commands' dynamic imports, so a command still loads
  * only what it runs; the capture worker is an entry of its own beside the chunk that starts it
- * (parallelCapture.ts finds it as `./captureWorker.js`). Native addons and protobufjs are loaded with
+ * (parallelCapture.ts finds it as `./captureWorker.js`). Native addons, protobufjs and prom-client are loaded with
  * createRequire at run time, from node_modules as before. The library (dist/src) stays unbundled.
  */
 import { rmSync } from 'node:fs';
