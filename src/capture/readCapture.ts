@@ -47,6 +47,8 @@ export interface ReadCaptureOptions {
 
 const gzipMagic0 = 0x1f;
 const gzipMagic1 = 0x8b;
+/** The smallest read piece: a file that grows while it is read is still read in pieces of some size. */
+const minPieceBytes = 64 * 1024;
 
 /** Feed every record of `source` to onRecord; resolves with the summary. */
 export async function readCapture(
@@ -79,15 +81,20 @@ export async function readCapture(
   if (typeof source === 'string' && source !== '-') {
     const fh = await open(source, 'r');
     try {
+      const st = await fh.stat();
       // A directory opens fine and fails at the first read with an error that names no path.
-      if ((await fh.stat()).isDirectory()) throw new UnusableInputError(`${source}: is a directory, not a capture`);
-      const buf = Buffer.allocUnsafe(chunkBytes);
+      if (st.isDirectory()) throw new UnusableInputError(`${source}: is a directory, not a capture`);
+      // Buffers no larger than the file: two of 4 MiB for a file of a few KiB are external memory that
+      // V8 counts towards its next collection, and reading many small files collected all the time.
+      const pieceBytes =
+        st.isFile() && st.size > 0 ? Math.min(chunkBytes, Math.max(minPieceBytes, st.size)) : chunkBytes;
+      const buf = Buffer.allocUnsafe(pieceBytes);
       let total = 0;
-      const first = await fh.read(buf, 0, chunkBytes, null);
+      const first = await fh.read(buf, 0, pieceBytes, null);
       total += first.bytesRead;
       if (first.bytesRead >= 2 && buf[0] === gzipMagic0 && buf[1] === gzipMagic1) {
         decoder.summary.gzip = true;
-        const rest = fh.createReadStream({ start: first.bytesRead, highWaterMark: chunkBytes });
+        const rest = fh.createReadStream({ start: first.bytesRead, highWaterMark: pieceBytes });
         const raw = (async function* () {
           yield Buffer.from(buf.subarray(0, first.bytesRead));
           for await (const c of rest) yield c as Buffer;
@@ -96,11 +103,11 @@ export async function readCapture(
       } else {
         // Two buffers: the next read runs (in libuv's pool) while this chunk is decoded.
         // Plain Uint8Array views: their subarrays are much cheaper than Buffer's.
-        const bufs = [buf, Buffer.allocUnsafe(chunkBytes)];
+        const bufs = [buf, Buffer.allocUnsafe(pieceBytes)];
         let cur = 0;
         let n = first.bytesRead;
         while (n > 0) {
-          const next = fh.read(bufs[cur ^ 1], 0, chunkBytes, null);
+          const next = fh.read(bufs[cur ^ 1], 0, pieceBytes, null);
           const b = bufs[cur];
           decoder.feed(new Uint8Array(b.buffer, b.byteOffset, n));
           progress?.(total);
