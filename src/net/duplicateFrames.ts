@@ -20,6 +20,13 @@ export const duplicateWindowNs = 1e6;
 export const duplicateRingSize = 1 << 14;
 const bucketCount = 1 << 13;
 
+/** Slot i holds i + the ring size, a number no link names. A loop: `Int32Array.from` with a map was 0.7 ms a filter. */
+function unlinkedSlots(): Int32Array {
+  const a = new Int32Array(duplicateRingSize);
+  for (let i = 0; i < duplicateRingSize; i++) a[i] = i + duplicateRingSize;
+  return a;
+}
+
 export class DuplicateFrameFilter {
   // Int32 everywhere, so that no value crossing a call is a boxed double (a uint32 hash
   // returned from a call was one: the filter doubled the GC time of `info`).
@@ -31,7 +38,7 @@ export class DuplicateFrameFilter {
    * The sequence number each slot holds now: a chain link to a slot reused since is cut
    * there. It starts as one no link names (links name packets already stored, or -1).
    */
-  private readonly seqAt = Int32Array.from({ length: duplicateRingSize }, (_, i) => i + duplicateRingSize);
+  private readonly seqAt = unlinkedSlots();
   /** Sequence number of the previous packet in the same bucket. */
   private readonly prev = new Int32Array(duplicateRingSize);
   /** Sequence number of the newest packet in each bucket (-1: none yet). */

@@ -66,7 +66,8 @@ export class PacketDecoder {
   private readonly ip: IpView = emptyIpView();
   private readonly warnedLinks = new Set<number>();
   private lastTs = 0;
-  private readonly duplicates = new DuplicateFrameFilter();
+  /** Made with the first packet that needs it (its ring is half a MiB; most captures are of one interface). */
+  private duplicates: DuplicateFrameFilter | undefined;
   /** Set once a pcapng record names a second interface. */
   private multiInterface = false;
 
@@ -127,8 +128,9 @@ export class PacketDecoder {
     if (r.iface > 0) this.multiInterface = true;
     if (r.linkType === 276 || r.linkType === 113 || this.multiInterface) {
       const iface = r.linkType === 276 ? link.ifIndex : r.linkType === 113 ? -1 : r.iface;
-      if (this.duplicates.isDuplicate(b, link.offset, e, r.ts, iface)) {
-        c.duplicateFrames = this.duplicates.duplicates;
+      const duplicates = (this.duplicates ??= new DuplicateFrameFilter());
+      if (duplicates.isDuplicate(b, link.offset, e, r.ts, iface)) {
+        c.duplicateFrames = duplicates.duplicates;
         return;
       }
     }
