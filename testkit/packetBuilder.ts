@@ -9,14 +9,43 @@ export const linkType = { null: 0, ethernet: 1, rawIp: 101, sll: 113, sll2: 276,
 export const etherType = { ipv4: 0x0800, ipv6: 0x86dd, arp: 0x0806, vlan: 0x8100, qinq: 0x88a8 } as const;
 
 const be16 = (v: number) => Uint8Array.of(v >>> 8, v);
+/** `be16` and `be32` written in place (the same bytes: a Uint8Array keeps each value's low 8 bits). */
+function putBe16(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 8;
+  b[at + 1] = v;
+}
+function putBe32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = v >>> 16;
+  b[at + 2] = v >>> 8;
+  b[at + 3] = v;
+}
 const be32 = (v: number) => Uint8Array.of(v >>> 24, v >>> 16, v >>> 8, v);
 const etherTypeOf = (l3: Uint8Array) => (l3[0] >> 4 === 6 ? etherType.ipv6 : etherType.ipv4);
 
-/** Ethernet II; `tags` are the TPIDs of VLAN tags outermost first, e.g. [0x88a8, 0x8100] for QinQ. */
+const macs = Uint8Array.of(2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1);
+
+/**
+ * Ethernet II; `tags` are the TPIDs of VLAN tags outermost first, e.g. [0x88a8, 0x8100] for QinQ.
+ * Ethernet, IPv4 and TCP write their header into one new array with the payload (the hostile
+ * captures build hundreds of thousands of frames).
+ */
 export function ethernet(l3: Uint8Array, o: { tags?: number[]; type?: number } = {}): Uint8Array {
-  const macs = Uint8Array.of(2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1);
-  const tags = (o.tags ?? []).map((tpid, i) => concat([be16(tpid), be16(100 + i)]));
-  return concat([macs, ...tags, be16(o.type ?? etherTypeOf(l3)), l3]);
+  const tags = o.tags ?? [];
+  const head = 14 + 4 * tags.length;
+  const out = new Uint8Array(head + l3.length);
+  putEthernet(out, tags, o.type ?? etherTypeOf(l3));
+  out.set(l3, head);
+  return out;
+}
+
+function putEthernet(out: Uint8Array, tags: number[], type: number): void {
+  out.set(macs, 0);
+  tags.forEach((tpid, i) => {
+    putBe16(out, 12 + 4 * i, tpid);
+    putBe16(out, 14 + 4 * i, 100 + i);
+  });
+  putBe16(out, 12 + 4 * tags.length, type);
 }
 
 /** Linux cooked capture v1: packet type, ARPHRD, address length, 8 address bytes, protocol. */
@@ -71,19 +100,28 @@ export interface Ipv4Options {
 }
 
 export function ipv4(payload: Uint8Array, o: Ipv4Options): Uint8Array {
-  const opts = o.options ?? new Uint8Array(0);
-  const optLen = (opts.length + 3) & ~3;
-  const h = new Uint8Array(20 + optLen);
-  h[0] = 0x40 | ((20 + optLen) / 4);
-  h.set(be16(h.length + payload.length), 2);
-  h.set(be16(o.id ?? 1), 4);
-  h.set(be16(((o.moreFragments ? 1 : 0) << 13) | ((o.fragmentOffset ?? 0) / 8)), 6);
-  h[8] = 64;
-  h[9] = o.protocol ?? 6;
-  h.set(ip4(o.src), 12);
-  h.set(ip4(o.dst), 16);
-  h.set(opts, 20);
-  return concat([h, payload, o.trailer ?? new Uint8Array(0)]);
+  const head = ipv4HeaderLength(o);
+  const trailer = o.trailer ?? new Uint8Array(0);
+  const h = new Uint8Array(head + payload.length + trailer.length);
+  putIpv4(h, 0, o, head + payload.length);
+  h.set(payload, head);
+  h.set(trailer, head + payload.length);
+  return h;
+}
+
+const ipv4HeaderLength = (o: Ipv4Options) => 20 + (((o.options?.length ?? 0) + 3) & ~3);
+
+/** The IPv4 header at `at`, for a packet of `total` bytes (its trailer not counted). */
+function putIpv4(h: Uint8Array, at: number, o: Ipv4Options, total: number): void {
+  h[at] = 0x40 | (ipv4HeaderLength(o) / 4);
+  putBe16(h, at + 2, total);
+  putBe16(h, at + 4, o.id ?? 1);
+  putBe16(h, at + 6, ((o.moreFragments ? 1 : 0) << 13) | ((o.fragmentOffset ?? 0) / 8));
+  h[at + 8] = 64;
+  h[at + 9] = o.protocol ?? 6;
+  h.set(ip4(o.src), at + 12);
+  h.set(ip4(o.dst), at + 16);
+  if (o.options) h.set(o.options, at + 20);
 }
 
 /** Cut `payload` into n pieces at multiples of 8 bytes: piece i covers [start, end). */
@@ -181,17 +219,39 @@ export interface TcpOptions {
 }
 
 export function tcp(payload: Uint8Array, o: TcpOptions): Uint8Array {
-  const optLen = ((o.options?.length ?? 0) + 3) & ~3;
-  const h = new Uint8Array(20 + optLen);
-  h.set(be16(o.sport), 0);
-  h.set(be16(o.dport), 2);
-  h.set(be32(o.seq >>> 0), 4);
-  h.set(be32((o.ack ?? 0) >>> 0), 8);
-  h[12] = ((20 + optLen) / 4) << 4;
-  h[13] = o.flags;
-  h.set(be16(65535), 14);
-  if (o.options) h.set(o.options, 20);
-  return concat([h, payload]);
+  const head = tcpHeaderLength(o);
+  const h = new Uint8Array(head + payload.length);
+  putTcp(h, 0, o);
+  h.set(payload, head);
+  return h;
+}
+
+const tcpHeaderLength = (o: TcpOptions) => 20 + (((o.options?.length ?? 0) + 3) & ~3);
+
+function putTcp(h: Uint8Array, at: number, o: TcpOptions): void {
+  putBe16(h, at, o.sport);
+  putBe16(h, at + 2, o.dport);
+  putBe32(h, at + 4, o.seq >>> 0);
+  putBe32(h, at + 8, (o.ack ?? 0) >>> 0);
+  h[at + 12] = (tcpHeaderLength(o) / 4) << 4;
+  h[at + 13] = o.flags;
+  putBe16(h, at + 14, 65535);
+  if (o.options) h.set(o.options, at + 20);
+}
+
+/** `ethernet(ipv4(tcp(payload, t), ip))`, made as one array: the TCP fixtures' frame, without two copies of it. */
+export function ethernetIpv4Tcp(payload: Uint8Array, ip: Ipv4Options, t: TcpOptions): Uint8Array {
+  const ipHead = ipv4HeaderLength(ip);
+  const tcpHead = tcpHeaderLength(t);
+  const trailer = ip.trailer ?? new Uint8Array(0);
+  const l3 = ipHead + tcpHead + payload.length;
+  const out = new Uint8Array(14 + l3 + trailer.length);
+  putEthernet(out, [], etherType.ipv4);
+  putIpv4(out, 14, ip, l3);
+  putTcp(out, 14 + ipHead, t);
+  out.set(payload, 14 + ipHead + tcpHead);
+  out.set(trailer, 14 + l3);
+  return out;
 }
 
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -75,23 +75,32 @@ class Bytes {
   }
 }
 
+/** Classic pcap, written into one array sized first (the hostile captures hold hundreds of thousands of frames). */
 export function pcap(frames: Frame[], o: PcapOptions = {}): Uint8Array {
-  const w = new Bytes(o.littleEndian ?? true);
-  w.u32(o.nano ? 0xa1b23c4d : 0xa1b2c3d4)
-    .u16(o.version?.[0] ?? 2)
-    .u16(o.version?.[1] ?? 4)
-    .u32(0)
-    .u32(0)
-    .u32(o.snaplen ?? 65535)
-    .u32(o.linkType ?? 1);
+  const le = o.littleEndian ?? true;
+  let size = 24;
+  for (const f of frames) size += 16 + f.data.length;
+  const out = new Uint8Array(size);
+  // setUint32 keeps a value's low 32 bits, as Bytes.u32 does.
+  const v = new DataView(out.buffer);
+  v.setUint32(0, o.nano ? 0xa1b23c4d : 0xa1b2c3d4, le);
+  v.setUint16(4, o.version?.[0] ?? 2, le);
+  v.setUint16(6, o.version?.[1] ?? 4, le);
+  v.setUint32(16, o.snaplen ?? 65535, le);
+  v.setUint32(20, o.linkType ?? 1, le);
+  let at = 24;
   for (const f of frames) {
     const frac = o.nano ? f.nsec : Math.floor(f.nsec / 1000);
     const [first, second] = o.lengthsSwapped
       ? [f.origLen ?? f.data.length, f.data.length]
       : [f.data.length, f.origLen ?? f.data.length];
-    w.u32(f.sec).u32(frac).u32(first).u32(second).bytes(f.data);
+    v.setUint32(at, f.sec, le);
+    v.setUint32(at + 4, frac, le);
+    v.setUint32(at + 8, first, le);
+    v.setUint32(at + 12, second, le);
+    out.set(f.data, at + 16);
+    at += 16 + f.data.length;
   }
-  const out = w.done();
   return out.subarray(0, out.length - (o.truncateBy ?? 0));
 }
 

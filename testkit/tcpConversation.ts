@@ -3,7 +3,7 @@
  * can drop, duplicate, reorder, overlap or retransmit them before writing the frames.
  * Sequence numbers are tracked per side; `at()` makes a segment at any stream offset.
  */
-import { ethernet, ipv4, ipv6, tcp, tcpFlags, text } from './packetBuilder.js';
+import { ethernet, ethernetIpv4Tcp, ipv4, ipv6, tcp, tcpFlags, text, type TcpOptions } from './packetBuilder.js';
 
 export type Side = 0 | 1; // 0 = client, 1 = server
 
@@ -111,8 +111,12 @@ export class TcpConversation {
 
   /** The TCP header and payload of the segment (what IP carries, and what fragments split). */
   tcpBytes(s: Segment): Uint8Array {
+    return tcp(s.payload, this.tcpOptions(s));
+  }
+
+  private tcpOptions(s: Segment): TcpOptions {
     const [src, dst] = s.from === 0 ? [this.client, this.server] : [this.server, this.client];
-    return tcp(s.payload, { sport: src[1], dport: dst[1], seq: s.seq, ack: s.ack, flags: s.flags });
+    return { sport: src[1], dport: dst[1], seq: s.seq, ack: s.ack, flags: s.flags };
   }
 
   /** The segment as an IP packet (IPv4, or IPv6 when the addresses are). */
@@ -123,6 +127,7 @@ export class TcpConversation {
 
   /** The segment as an Ethernet frame. */
   frame(s: Segment): Uint8Array {
-    return ethernet(this.packet(s));
+    const a = this.addresses(s);
+    return a.src.includes(':') ? ethernet(this.packet(s)) : ethernetIpv4Tcp(s.payload, a, this.tcpOptions(s));
   }
 }
