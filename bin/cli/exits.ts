@@ -12,7 +12,10 @@ export function unusable(line: string): never {
   process.exit(exitUnusable);
 }
 
-/** Any error a command's work threw: one line (a stack trace only with VIM_ANALYSE_DEBUG). */
+/**
+ * Any error a command's work threw: one line (a stack trace only with VIM_ANALYSE_DEBUG; the CLI is
+ * minified, so add NODE_OPTIONS=--enable-source-maps for one in TypeScript's names and lines).
+ */
 export function fail(e: unknown): never {
   const err = e as NodeJS.ErrnoException;
   if (
