@@ -4,7 +4,8 @@
  * read and compiled on its own). Split at the commands' dynamic imports, so a command still loads
  * only what it runs; the capture worker is an entry of its own beside the chunk that starts it
  * (parallelCapture.ts finds it as `./captureWorker.js`). Native addons, protobufjs and prom-client are loaded with
- * createRequire at run time, from node_modules as before. The library (dist/src) stays unbundled.
+ * createRequire at run time, from node_modules as before. The library (dist/src) stays unbundled but for its
+ * capture worker, which every worker thread of a parallel analysis loads anew: one file, in place of tsc's.
  */
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +13,10 @@ import { build } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '../..');
 const outdir = join(root, 'dist/cli');
+
+const banner = {
+  js: "import { createRequire as vimaRequire } from 'node:module'; const require = vimaRequire(import.meta.url);",
+};
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -26,12 +31,26 @@ await build({
   // Beside the entries: a chunk's import.meta.url is where it looks for the worker.
   chunkNames: '[name]-[hash]',
   // commander is CommonJS: its require('node:events') needs a require in an ES module.
-  banner: {
-    js: "import { createRequire as vimaRequire } from 'node:module'; const require = vimaRequire(import.meta.url);",
-  },
+  banner,
   // Minified: Node parses every chunk a command loads at each start, and a CLI run on a small capture is
   // mostly start. Errors name no function (a stack only with VIM_ANALYSE_DEBUG); the source maps beside
   // the chunks give one in TypeScript terms with NODE_OPTIONS=--enable-source-maps.
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+
+// After the CLI, which bundles tsc's worker. Its .d.ts stays; its map now comes from esbuild.
+const libraryWorker = join(root, 'dist/src/pipeline/captureWorker.js');
+await build({
+  entryPoints: [libraryWorker],
+  outfile: libraryWorker,
+  allowOverwrite: true,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  banner,
   minify: true,
   sourcemap: 'linked',
   logLevel: 'warning',
