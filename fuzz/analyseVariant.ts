@@ -33,23 +33,20 @@ export interface AnalyseOutcome {
 
 export async function analyseVariantFile(job: AnalyseJob): Promise<AnalyseOutcome> {
   const peak = new PeakRss();
-  const sample = () => peak.sample();
   const t0 = performance.now();
   const source = job.streamChunk === null ? job.path : fileInChunks(job.path, job.streamChunk);
-  const done = (status: OutcomeStatus, requests: number, message?: string): AnalyseOutcome => {
-    return {
-      status,
-      ms: performance.now() - t0,
-      peakRssBytes: peak.bytes(),
-      requests,
-      ...(message ? { message } : {}),
-    };
-  };
+  const done = (status: OutcomeStatus, requests: number, message?: string): AnalyseOutcome => ({
+    status,
+    ms: performance.now() - t0,
+    peakRssBytes: peak.bytes(),
+    requests,
+    ...(message ? { message } : {}),
+  });
   try {
     const result = await analyse(source, {
       limits: job.limits,
       reassembly: job.reassembly,
-      onProgress: sample,
+      onProgress: () => peak.sample(),
       workers: job.threads,
     });
     const json = JSON.stringify(result);

@@ -14,44 +14,35 @@ import { build } from 'esbuild';
 const root = resolve(import.meta.dirname, '../..');
 const outdir = join(root, 'dist/cli');
 
-const banner = {
-  js: "import { createRequire as vimaRequire } from 'node:module'; const require = vimaRequire(import.meta.url);",
-};
-
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: [join(root, 'dist/bin/vim-analyse.js'), join(root, 'dist/src/pipeline/captureWorker.js')],
-  outdir,
+/** What both bundles share. */
+const common = {
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  entryNames: '[name]',
-  // Beside the entries: a chunk's import.meta.url is where it looks for the worker.
-  chunkNames: '[name]-[hash]',
   // commander is CommonJS: its require('node:events') needs a require in an ES module.
-  banner,
+  banner: {
+    js: "import { createRequire as vimaRequire } from 'node:module'; const require = vimaRequire(import.meta.url);",
+  },
   // Minified: Node parses every chunk a command loads at each start, and a CLI run on a small capture is
   // mostly start. Errors name no function (a stack only with VIM_ANALYSE_DEBUG); the source maps beside
   // the chunks give one in TypeScript terms with NODE_OPTIONS=--enable-source-maps.
   minify: true,
   sourcemap: 'linked',
   logLevel: 'warning',
+} as const;
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: [join(root, 'dist/bin/vim-analyse.js'), join(root, 'dist/src/pipeline/captureWorker.js')],
+  outdir,
+  splitting: true,
+  entryNames: '[name]',
+  // Beside the entries: a chunk's import.meta.url is where it looks for the worker.
+  chunkNames: '[name]-[hash]',
 });
 
 // After the CLI, which bundles tsc's worker. Its .d.ts stays; its map now comes from esbuild.
 const libraryWorker = join(root, 'dist/src/pipeline/captureWorker.js');
-await build({
-  entryPoints: [libraryWorker],
-  outfile: libraryWorker,
-  allowOverwrite: true,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  banner,
-  minify: true,
-  sourcemap: 'linked',
-  logLevel: 'warning',
-});
+await build({ ...common, entryPoints: [libraryWorker], outfile: libraryWorker, allowOverwrite: true });

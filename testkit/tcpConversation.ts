@@ -125,9 +125,11 @@ export class TcpConversation {
     return a.src.includes(':') ? ipv6(this.tcpBytes(s), a) : ipv4(this.tcpBytes(s), a);
   }
 
-  /** The segment as an Ethernet frame. */
+  /** The segment as an Ethernet frame (IPv4's made in one piece). */
   frame(s: Segment): Uint8Array {
     const a = this.addresses(s);
-    return a.src.includes(':') ? ethernet(this.packet(s)) : ethernetIpv4Tcp(s.payload, a, this.tcpOptions(s));
+    return a.src.includes(':')
+      ? ethernet(ipv6(this.tcpBytes(s), a))
+      : ethernetIpv4Tcp(s.payload, a, this.tcpOptions(s));
   }
 }
