@@ -47,6 +47,17 @@ interface CapHandle {
   close(): void;
 }
 
+/**
+ * Every handle opened, kept for the life of the process: `cap`'s close stops its libuv poll handle but never
+ * closes it, so a collected handle frees memory the event loop still links to (heap corruption, an abort later).
+ */
+const openedHandles: object[] = [];
+
+/** Keeps an opened `cap` handle from being collected (see openedHandles); the tests that open their own use it too. */
+export function retainCapHandle(handle: object): void {
+  openedHandles.push(handle);
+}
+
 function loadCap(): { Cap: new () => CapHandle } {
   try {
     const require = createRequire(import.meta.url);
@@ -115,12 +126,15 @@ export class LibpcapSource {
       }
       throw new LiveCaptureError(`cannot capture on ${this.options.iface}: ${msg}`);
     }
+    retainCapHandle(cap);
     counters.opened();
     const lt = dltNames[dlt];
-    if (lt === undefined)
+    if (lt === undefined) {
+      cap.close();
       throw new LiveCaptureError(
         `interface ${this.options.iface} has link type ${dlt}, which vim-analyse does not decode`,
       );
+    }
     this.linkType = lt;
     cap.setMinBytes?.(0);
     this.handle = cap;

@@ -10,6 +10,7 @@ import { createSocket } from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureSocketCounters } from '../../src/live/captureSocketCounters.js';
 import { loadPacketSocketStats } from '../../src/live/packetSocketStats.js';
+import { retainCapHandle } from '../../src/live/libpcapSource.js';
 
 interface Cap {
   open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
@@ -52,6 +53,8 @@ describe.skipIf(skip !== null)('CaptureSocketCounters (packet-stats addon, loopb
     const counters = new CaptureSocketCounters();
     const c = new (cap as { Cap: new () => Cap }).Cap();
     c.open('lo', filter, ringBytes, buffer);
+    // Never collected: the workers that run this file go on to other files (libpcapSource.ts says why).
+    retainCapHandle(c);
     counters.opened();
     handles.push(c);
     let delivered = 0;
