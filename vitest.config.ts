@@ -3,19 +3,7 @@ import { defineConfig } from 'vitest/config';
 import { sharedCaptureTests } from './test/helpers/testKinds.js';
 import RunOrder from './test/helpers/runOrder.js';
 
-/**
- * Files that capture live in network namespaces with tcpreplay, or push to a server on timeouts:
- * one at a time, beside the other files; live and tcpreplay run at a raised priority (liveProcess.ts)
- * and mostly wait, so a busy worker beside them does not starve the capture into drops.
- */
-const system = [
-  'test/live/live.test.ts',
-  'test/live/liveService.test.ts',
-  'test/live/otlpPush.test.ts',
-  'test/live/pcapDrops.test.ts',
-  'test/live/captureSocketCounters.test.ts',
-];
-/** Files that assert a wall-clock time: they run alone, as system files do, so no other test file takes their core. */
+/** Files that assert a wall-clock time: they run alone, first, so no other test file takes their core. */
 const timed = [
   'test/protocols/http/hostileFraming.test.ts',
   'test/logs/hostileLogs.test.ts',
@@ -46,12 +34,16 @@ export default defineConfig({
     projects: [
       // isolate: false: a worker runs file after file without a new process and module graph each
       // (no test file changes globals; captureLedger.ts restarts its per-file note).
+      // The system files (testKinds.ts: live capture, tcpreplay) are no project of their own: a worker keeps its
+      // process only for a next file of the same project, so five of them among the others cost ten fresh
+      // workers a run. They run in these workers, one at a time under the lock systemLock.ts takes for them.
       {
         extends: true,
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...system, ...timed, ...capture, ...audit, ...ownProcess],
+          exclude: [...timed, ...capture, ...audit, ...ownProcess],
+          setupFiles: ['./test/helpers/systemLock.ts'],
           isolate: false,
           sequence: { groupOrder: 2 },
         },
@@ -61,24 +53,13 @@ export default defineConfig({
         test: {
           name: 'capture',
           include: capture,
-          exclude: [...system, ...timed, ...ownProcess],
+          exclude: [...timed, ...ownProcess],
+          setupFiles: ['./test/helpers/systemLock.ts'],
           isolate: false,
           sequence: { groupOrder: 2 },
         },
       },
       { extends: true, test: { name: 'own-process', include: ownProcess, sequence: { groupOrder: 2 } } },
-      // Beside the others (one group needs one worker count), one file at a time by the lock systemLock.ts holds.
-      {
-        extends: true,
-        test: {
-          name: 'system',
-          include: system,
-          // One fork for file after file, as unit and capture do: a fresh process and module graph per file cost more.
-          isolate: false,
-          setupFiles: ['./test/helpers/systemLock.ts'],
-          sequence: { groupOrder: 2 },
-        },
-      },
       // First, one file at a time: their wall-clock bounds share the machine with no other test file, only with
       // the code checks, which start with them at idle priority and so take the core they leave.
       {

@@ -4,12 +4,13 @@
  *  - the files `longFiles` names first in their project, in its order: a long
  *    file that is small on disk (a corpus read, a CLI run per case) otherwise starts last and
  *    the run ends on it with the other worker idle;
- *  - the `system` files spread out among the first files of their group instead of queued one
- *    after another. They run one at a time (systemLock.ts): queued together, the second worker
- *    would sit waiting for the lock while the first replays.
+ *  - the system files (testKinds.ts) spread out among the first files of their project instead of
+ *    queued one after another. They run one at a time (systemLock.ts): queued together, the second
+ *    worker would sit waiting for the lock while the first replays.
  */
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { systemTests } from './testKinds.js';
 
 /**
  * Files that take 4 s or more (CI=true npm test on two cores, no results cache), longest first.
@@ -51,15 +52,23 @@ export default class RunOrder extends BaseSequencer {
   }
 
   private spread(sorted: TestSpecification[]): TestSpecification[] {
-    const system = sorted.filter((f) => f.project.name === 'system');
+    const isSystem = (f: TestSpecification) => systemTests.includes(relative(f.project.config.root, f.moduleId));
+    const system = sorted.filter(isSystem);
     if (system.length === 0) return sorted;
     const systemGroup = system[0].project.config.sequence.groupOrder;
     const inGroup = (f: TestSpecification) => f.project.config.sequence.groupOrder === systemGroup;
     // The files of the system files' group, over a hundred; the pool runs each group apart, so the others' place
     // in the list does not matter.
-    const beside = sorted.filter((f) => f.project.name !== 'system' && inGroup(f));
+    const beside = sorted.filter((f) => !isSystem(f) && inGroup(f));
     const apart = sorted.filter((f) => !inGroup(f));
-    for (const [i, f] of system.entries()) beside.splice(i * (gap + 1), 0, f);
+    // Each among its own project's files: a worker keeps its process only for a next file of the same project.
+    const placed = new Map<string, number>();
+    for (const f of system) {
+      const k = placed.get(f.project.name) ?? 0;
+      placed.set(f.project.name, k + 1);
+      const first = beside.findIndex((g) => g.project.name === f.project.name);
+      beside.splice(Math.max(0, first) + k * (gap + 1), 0, f);
+    }
     return [...apart, ...beside];
   }
 }

@@ -36,3 +36,16 @@ export function sharedCaptureTests(root: string): string[] {
     .map((f) => relative(root, f).split('\\').join('/'))
     .sort();
 }
+
+/**
+ * The system files: they capture live in network namespaces with tcpreplay, or push to a server on timeouts. They
+ * run in their own project's workers (unit or capture) but one at a time (systemLock.ts), so that two replays and
+ * captures never share the cores each capture counts on; runOrder.ts spreads them among their project's files.
+ */
+export const systemTests = [
+  'test/live/live.test.ts',
+  'test/live/liveService.test.ts',
+  'test/live/otlpPush.test.ts',
+  'test/live/pcapDrops.test.ts',
+  'test/live/captureSocketCounters.test.ts',
+];
