@@ -2,7 +2,8 @@
  * LibpcapSource against the real `cap` binding on loopback: a process that opens and closes
  * captures and goes on running must not crash. `cap`'s close stops its libuv poll handle without
  * closing it, so a collected handle leaves freed memory linked into the event loop: without
- * libpcapSource.ts keeping each handle, the child below aborts ("double free or corruption").
+ * libpcapSource.ts keeping each handle, the child below aborts ("double free or corruption"). The
+ * child runs the built code (dist/src): build first, as `npm test` does.
  */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
