@@ -7,12 +7,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../helpers/captureLedger.js';
-import { sharedCaptureTests } from '../helpers/testKinds.js';
+import { mayBeSkipped, sharedCaptureTests } from '../helpers/testKinds.js';
 
 const root = resolve(__dirname, '../..');
 const ledgerDir = process.env.VIM_ANALYSE_TEST_RUN_DIR && join(process.env.VIM_ANALYSE_TEST_RUN_DIR, 'ledger');
-// Outside CI a test that needs root or a tool may skip (CI fails on any skip); in CI none may.
-const strict = process.env.CI === 'true';
 
 describe('every shared-capture test ran against a shared capture', () => {
   const listed = sharedCaptureTests(root);
@@ -30,8 +28,7 @@ describe('every shared-capture test ran against a shared capture', () => {
       const e = JSON.parse(readFileSync(join(ledgerDir!, f), 'utf8')) as LedgerEntry;
       ran.set(e.file, e);
     }
-    const mayBeSkipped = (file: string) => !strict && /\.skipIf\(/.test(readFileSync(join(root, file), 'utf8'));
-    const silent = listed.filter((f) => !(ran.get(f)?.assertingTests ?? 0) && !mayBeSkipped(f));
+    const silent = listed.filter((f) => !(ran.get(f)?.assertingTests ?? 0) && !mayBeSkipped(root, f));
     expect(
       silent,
       'test files that made no assertion after using a shared capture (through groundTruth.ts) in this run',
